@@ -1,0 +1,142 @@
+/**
+ * Validation of credential input, derived from the provider table. The zod
+ * schemas here are the single source for both doors and for the OpenAPI
+ * document of the REST adapter.
+ */
+import { z } from 'zod';
+import { ValidationError, type FieldProblem } from './errors.js';
+import { providerIds, providers, type KeyField, type KeyValues, type ProviderSpec } from './providers.js';
+
+// Control characters (C0, DEL, C1) and Unicode line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+export const credentialName = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+  .refine((s) => s.trim() === s, 'must not start or end with blanks');
+
+const optionalText = (max: number) =>
+  z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`).nullish();
+
+export const credentialFields = z.object({
+  name: credentialName,
+  description: optionalText(1000),
+  provider: z.enum(providerIds as [string, ...string[]], {
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? `unknown provider '${issue.input}'; expected one of ${providerIds.join(', ')}`
+        : 'is required',
+  }),
+  baseUrl: optionalText(200),
+  category: optionalText(20),
+});
+
+function fieldSchema(field: KeyField): z.ZodType {
+  if (field.type === 'boolean') return z.boolean({ error: 'must be true or false' }).nullish();
+  if (field.type === 'string') {
+    return z
+      .string({ error: 'must be a string' })
+      .max(field.maxLength ?? 1024, `must be at most ${field.maxLength} characters`)
+      .nullish();
+  }
+  const values = field.type.enum as [string, ...string[]];
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` }).nullish();
+}
+
+/** The keys object a client may send for `spec` (server-set fields excluded). */
+export function keysSchema(spec: ProviderSpec) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(spec.fields)) {
+    if (!field.serverSet) shape[name] = fieldSchema(field);
+  }
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `not a key of provider ${spec.id}` : 'must be an object',
+  });
+}
+
+const keysSchemas = new Map([...providers.values()].map((spec) => [spec.id, keysSchema(spec)]));
+
+export interface CredentialInput {
+  name: string;
+  description?: string | null;
+  provider: string;
+  baseUrl?: string | null;
+  category?: string | null;
+  keys?: Record<string, unknown> | null;
+}
+
+export interface ValidCredentialInput {
+  name: string;
+  description: string | null;
+  provider: ProviderSpec;
+  baseUrl: string | null;
+  category: string | null;
+  /** Key values sent by the client, empty strings and nulls dropped. */
+  keys: KeyValues;
+}
+
+function problemsOf(error: z.ZodError, prefix = ''): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: [prefix, ...issue.path, key].filter(Boolean).join('.'), message: issue.message });
+    } else {
+      problems.push({ path: [prefix, ...issue.path].filter(Boolean).join('.') || prefix, message: issue.message });
+    }
+  }
+  return problems;
+}
+
+/** Checks the shape of every field; throws one ValidationError naming each invalid field. */
+export function parseCredentialInput(input: unknown): ValidCredentialInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw ValidationError.of('credentials', 'must be an object');
+  }
+  const raw = input as Record<string, unknown>;
+  const base = credentialFields.safeParse(raw);
+  const problems = base.success ? [] : problemsOf(base.error);
+  const spec = typeof raw.provider === 'string' ? providers.get(raw.provider) : undefined;
+  let keys: KeyValues = {};
+  if (raw.keys !== undefined && raw.keys !== null) {
+    if (spec) {
+      const parsed = keysSchemas.get(spec.id)!.safeParse(raw.keys);
+      if (parsed.success) keys = dropEmpty(parsed.data as KeyValues);
+      else problems.push(...problemsOf(parsed.error, 'keys'));
+    } else if (typeof raw.keys !== 'object' || Array.isArray(raw.keys)) {
+      problems.push({ path: 'keys', message: 'must be an object' });
+    }
+  }
+  if (problems.length > 0 || !base.success || !spec) throw new ValidationError(problems);
+  return {
+    name: base.data.name,
+    description: base.data.description ?? null,
+    provider: spec,
+    baseUrl: base.data.baseUrl ?? null,
+    category: base.data.category ?? null,
+    keys,
+  };
+}
+
+function dropEmpty(keys: KeyValues): KeyValues {
+  const out: KeyValues = {};
+  for (const [k, v] of Object.entries(keys)) if (v !== undefined && v !== null && v !== '') out[k] = v;
+  return out;
+}
+
+export function parseName(name: unknown): string {
+  const parsed = credentialName.safeParse(name);
+  if (!parsed.success) throw new ValidationError(problemsOf(parsed.error, 'name'));
+  return parsed.data;
+}
+
+/** Cross-field requirements of the provider, on the complete (merged) keys. */
+export function checkKeys(spec: ProviderSpec, keys: KeyValues): void {
+  const problems = (spec.check?.(keys) ?? []).map((p) => ({
+    path: p.field ? `keys.${p.field}` : 'keys',
+    message: p.message,
+  }));
+  if (problems.length > 0) throw new ValidationError(problems);
+}

@@ -1,0 +1,260 @@
+/**
+ * The credentials use cases. Every rule about credentials (validation,
+ * ownership, sealing, naming, uniqueness, soft delete) lives here; GraphQL and
+ * REST only translate to and from these calls.
+ */
+import type { PrismaClient, Credential as CredentialRow } from '../generated/prisma/client.js';
+import type { KeyRing } from '../secrets/keyring.js';
+import { CredentialNameTaken, CredentialNotFound, ValidationError } from './errors.js';
+import { ID_PATTERN, newId, randomBase62 } from './ids.js';
+import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from './input.js';
+import { providers, returnedFields, secretFields, type KeyValues, type ProviderSpec } from './providers.js';
+
+/** Whose credentials a call acts on: a user today, a workspace later. */
+export interface Owner {
+  userId: string;
+}
+
+/** A credential as every door shows it: returned key fields only, never a secret. */
+export interface CredentialView {
+  id: string;
+  name: string;
+  description: string | null;
+  provider: string;
+  baseUrl: string | null;
+  category: string | null;
+  /** Every returned key field of the provider, null when unset. */
+  keys: Record<string, string | boolean | null>;
+  deleted: Date | null;
+  lastUsed: Date | null;
+  dateCreated: Date;
+  lastUpdated: Date;
+}
+
+export interface WriteOptions {
+  /** AWS role mode: the server generates an external id (kept on later updates). */
+  useExternalId?: boolean;
+}
+
+export interface ListOptions {
+  /** Only these providers (undefined: all). */
+  providers?: readonly string[];
+  /** Page size; undefined lists everything. */
+  first?: number;
+  /** Opaque cursor of the last item of the previous page. */
+  after?: string;
+}
+
+export interface CredentialPage {
+  items: { credential: CredentialView; cursor: string }[];
+  hasNextPage: boolean;
+}
+
+export const MAX_PAGE_SIZE = 100;
+const UPDATE_ATTEMPTS = 5;
+
+export class CredentialService {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly keyRing: KeyRing,
+  ) {}
+
+  async create(owner: Owner, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
+    const valid = parseCredentialInput(input);
+    const keys = this.completeKeys(valid.provider, valid.keys, {}, options);
+    checkKeys(valid.provider, keys);
+    const id = newId();
+    const now = new Date();
+    try {
+      const row = await this.db.credential.create({
+        data: {
+          id,
+          userId: owner.userId,
+          name: valid.name,
+          activeName: valid.name,
+          description: valid.description,
+          provider: valid.provider.id,
+          baseUrl: valid.baseUrl,
+          category: valid.category,
+          ...this.storedKeys(valid.provider, keys, { id, userId: owner.userId }),
+          dateCreated: now,
+          lastUpdated: now,
+        },
+      });
+      return toView(row);
+    } catch (error) {
+      throw nameTakenOr(error, valid.name);
+    }
+  }
+
+  async describe(owner: Owner, id: string): Promise<CredentialView> {
+    return toView(await this.findLive(owner, id));
+  }
+
+  async list(owner: Owner, options: ListOptions = {}): Promise<CredentialPage> {
+    const first = options.first;
+    if (first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)) {
+      throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+    }
+    for (const p of options.providers ?? []) {
+      if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
+    }
+    const after = options.after === undefined ? undefined : decodeCursor(options.after);
+    const rows = await this.db.credential.findMany({
+      where: {
+        userId: owner.userId,
+        deleted: null,
+        ...(options.providers ? { provider: { in: [...options.providers] } } : {}),
+        ...(after
+          ? { OR: [{ dateCreated: { gt: after.dateCreated } }, { dateCreated: after.dateCreated, id: { gt: after.id } }] }
+          : {}),
+      },
+      omit: { secret: true },
+      orderBy: [{ dateCreated: 'asc' }, { id: 'asc' }],
+      ...(first === undefined ? {} : { take: first + 1 }),
+    });
+    const hasNextPage = first !== undefined && rows.length > first;
+    const page = hasNextPage ? rows.slice(0, first) : rows;
+    return { items: page.map((row) => ({ credential: toView(row), cursor: encodeCursor(row) })), hasNextPage };
+  }
+
+  /**
+   * Replaces the credential's fields and its keys as a whole. Secret fields the
+   * client does not re-send keep their stored values; secrets sent replace them.
+   */
+  async update(owner: Owner, id: string, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
+    const valid = parseCredentialInput(input);
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.findLive(owner, id);
+      if (current.provider !== valid.provider.id) {
+        throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
+      }
+      const stored = { ...this.openSecrets(current), ...(JSON.parse(current.keys) as KeyValues) };
+      const keys = this.completeKeys(valid.provider, valid.keys, stored, options);
+      checkKeys(valid.provider, keys);
+      try {
+        const { count } = await this.db.credential.updateMany({
+          where: { id, userId: owner.userId, deleted: null, version: current.version },
+          data: {
+            name: valid.name,
+            activeName: valid.name,
+            description: valid.description,
+            baseUrl: valid.baseUrl,
+            category: valid.category,
+            ...this.storedKeys(valid.provider, keys, current),
+            lastUpdated: new Date(),
+            version: { increment: 1 },
+          },
+        });
+        if (count === 1) return this.describe(owner, id);
+      } catch (error) {
+        throw nameTakenOr(error, valid.name);
+      }
+      // Changed or deleted since it was read: read again and retry.
+    }
+    throw new Error(`Credential ${id} kept changing during update`);
+  }
+
+  /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. */
+  async delete(owner: Owner, id: string): Promise<void> {
+    if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
+    const now = new Date();
+    const { count } = await this.db.credential.updateMany({
+      where: { id, userId: owner.userId, deleted: null },
+      data: { deleted: now, lastUpdated: now, activeName: null, secret: null, version: { increment: 1 } },
+    });
+    if (count === 0) throw new CredentialNotFound(id);
+  }
+
+  /** Resolves when `name` is valid and free for this owner; throws otherwise. */
+  async validateName(owner: Owner, name: unknown): Promise<void> {
+    const valid = parseName(name);
+    const taken = await this.db.credential.findUnique({
+      where: { userId_activeName: { userId: owner.userId, activeName: valid } },
+      select: { id: true },
+    });
+    if (taken) throw new CredentialNameTaken(valid);
+  }
+
+  private async findLive(owner: Owner, id: string): Promise<CredentialRow> {
+    if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
+    const row = await this.db.credential.findFirst({ where: { id, userId: owner.userId, deleted: null } });
+    if (!row) throw new CredentialNotFound(id);
+    return row;
+  }
+
+  /**
+   * The complete keys to store: the client's values, then stored secrets the
+   * client did not re-send, server-set fields, and defaults.
+   */
+  private completeKeys(spec: ProviderSpec, sent: KeyValues, stored: KeyValues, options: WriteOptions): KeyValues {
+    const keys: KeyValues = { ...sent };
+    for (const name of secretFields(spec)) {
+      if (keys[name] === undefined && stored[name] !== undefined && stored[name] !== null) keys[name] = stored[name];
+    }
+    for (const [name, field] of Object.entries(spec.fields)) {
+      if (field.serverSet) keys[name] = stored[name] ?? null;
+      if (keys[name] === undefined && field.default !== undefined) keys[name] = field.default;
+    }
+    if (options.useExternalId && 'externalId' in spec.fields && !keys.externalId) {
+      keys.externalId = randomBase62(32);
+    }
+    return keys;
+  }
+
+  private storedKeys(spec: ProviderSpec, keys: KeyValues, row: { id: string; userId: string }) {
+    const returned: KeyValues = {};
+    for (const name of returnedFields(spec)) if (keys[name] !== undefined && keys[name] !== null) returned[name] = keys[name];
+    const secrets: KeyValues = {};
+    for (const name of secretFields(spec)) if (keys[name] !== undefined && keys[name] !== null) secrets[name] = keys[name];
+    const hasSecrets = Object.keys(secrets).length > 0;
+    return {
+      keys: JSON.stringify(returned),
+      secret: hasSecrets ? this.keyRing.seal(JSON.stringify(secrets), sealingContext(row.id, row.userId, spec.id)) : null,
+    };
+  }
+
+  private openSecrets(row: CredentialRow): KeyValues {
+    if (!row.secret) return {};
+    return JSON.parse(this.keyRing.open(row.secret, sealingContext(row.id, row.userId, row.provider))) as KeyValues;
+  }
+}
+
+/** Associated data of a sealed secret: the credential it belongs to. */
+export const sealingContext = (id: string, userId: string, provider: string): string =>
+  `credential:${id}:user:${userId}:provider:${provider}`;
+
+function toView(row: Omit<CredentialRow, 'secret'>): CredentialView {
+  const spec = providers.get(row.provider)!;
+  const stored = JSON.parse(row.keys) as KeyValues;
+  const keys: CredentialView['keys'] = {};
+  for (const name of returnedFields(spec)) keys[name] = stored[name] ?? null;
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    provider: row.provider,
+    baseUrl: row.baseUrl,
+    category: row.category,
+    keys,
+    deleted: row.deleted,
+    lastUsed: row.lastUsed,
+    dateCreated: row.dateCreated,
+    lastUpdated: row.lastUpdated,
+  };
+}
+
+function encodeCursor(row: { dateCreated: Date; id: string }): string {
+  return Buffer.from(`${row.dateCreated.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { dateCreated: Date; id: string } {
+  const [date, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const dateCreated = new Date(date ?? '');
+  if (!id || !ID_PATTERN.test(id) || Number.isNaN(dateCreated.getTime())) throw ValidationError.of('after', 'is not a valid cursor');
+  return { dateCreated, id };
+}
+
+function nameTakenOr(error: unknown, name: string): unknown {
+  return (error as { code?: string }).code === 'P2002' ? new CredentialNameTaken(name) : error;
+}

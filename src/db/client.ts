@@ -1,0 +1,36 @@
+/**
+ * Opens the database: the Prisma client on the better-sqlite3 driver adapter,
+ * with SQLite settings chosen for a secret store.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export type Database = PrismaClient;
+
+/** Milliseconds a statement waits for another process's lock before failing. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** The file path of a `file:` DATABASE_URL, resolved against the working directory. */
+export function sqlitePath(databaseUrl: string): string {
+  if (!databaseUrl.startsWith('file:')) throw new Error(`Unsupported DATABASE_URL '${databaseUrl}': expected file:<path>`);
+  return resolve(databaseUrl.slice('file:'.length).split('?')[0]!);
+}
+
+export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
+  const path = sqlitePath(databaseUrl);
+  mkdirSync(dirname(path), { recursive: true });
+  return new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
+}
+
+export async function openDatabase(databaseUrl: string): Promise<Database> {
+  const db = new PrismaClient({ adapter: sqliteAdapter(databaseUrl) });
+  // WAL: readers never block the writer; FULL: a commit is on disk before it is
+  // acknowledged; foreign keys enforced. (journal_mode persists in the file, the
+  // others are per connection: the adapter keeps one connection.)
+  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await db.$executeRawUnsafe('PRAGMA synchronous = FULL');
+  await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  return db;
+}

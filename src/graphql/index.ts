@@ -1,0 +1,6 @@
+import { builder } from './builder.js';
+import './errors.js';
+import './credential.js';
+import './viewer.js';
+
+export const schema = builder.toSchema({ sortSchema: false });

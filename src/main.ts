@@ -1,0 +1,40 @@
+/** `npm start`: read config, open the database (migrating it), listen. */
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { openRuntime } from './runtime.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+try {
+  const services = await openRuntime(config, logger);
+
+  // First run: a database without users gets one, and its token is printed once.
+  if ((await services.tokens.countUsers()) === 0) {
+    const user = await services.tokens.createUser('admin');
+    const { token } = await services.tokens.createToken(user.id, 'first-run');
+    process.stdout.write(
+      `\nFirst run: created user 'admin' and this access token (shown once, store it now):\n\n  ${token}\n\n` +
+        `Use it like this:\n\n  curl -s http://localhost:${config.port}/graphql -H 'Authorization: Bearer ${token}' \\\n` +
+        `    -H 'Content-Type: application/json' -d '{"query":"{ viewer { name } }"}'\n\n`,
+    );
+  }
+
+  const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitBytes, graphiql: config.graphiql });
+  await app.listen({ port: config.port, host: config.host });
+  const base = `http://localhost:${config.port}`;
+  logger.info({ graphql: `${base}/graphql`, graphiql: config.graphiql ? `${base}/graphql` : 'disabled' }, `GraphQL at ${base}/graphql${config.graphiql ? ' (open it in a browser for GraphiQL)' : ''}`);
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, async () => {
+      logger.info({ signal }, 'shutting down');
+      await app.close();
+      await services.db.$disconnect();
+      process.exit(0);
+    });
+  }
+} catch (error) {
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+}
