@@ -34,27 +34,7 @@ export function createGraphQL({ services, logger, graphiql }: YogaOptions): Yoga
       if (!viewer) throw notAuthenticatedError('Invalid or revoked access token');
       return { viewer, services };
     },
-    maskedErrors: {
-      maskError: (error) => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof DomainError) {
-          return new GraphQLError(original.message, {
-            ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
-            extensions: {
-              code: original.code,
-              ...(original instanceof ValidationError ? { fields: original.problems } : {}),
-            },
-          });
-        }
-        if (error instanceof GraphQLError && !(original && !(original instanceof GraphQLError))) return error;
-        const errorId = newId();
-        logger.error({ errorId, err: original ?? error }, 'unexpected GraphQL error');
-        return new GraphQLError(`Unexpected error. Error ID: ${errorId}`, {
-          ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
-          extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
-        });
-      },
-    },
+    maskedErrors: { maskError: (error) => maskError(error, logger) },
   });
 }
 
@@ -67,3 +47,40 @@ query MyCredentials {
   }
 }
 `;
+
+interface ErrorLike {
+  message: string;
+  name?: string;
+  originalError?: unknown;
+  extensions?: Record<string, unknown>;
+  nodes?: GraphQLError['nodes'];
+  path?: GraphQLError['path'];
+}
+
+/**
+ * Domain errors keep their message and code; GraphQL's own errors (syntax,
+ * validation, authentication) pass; anything else is an unexpected failure:
+ * masked, with an error id that is also in the log line of the failure.
+ */
+function maskError(error: unknown, logger: Logger): Error {
+  const outer = error as ErrorLike;
+  let cause: unknown = outer.originalError;
+  while ((cause as ErrorLike | undefined)?.originalError) cause = (cause as ErrorLike).originalError;
+  const located = { nodes: outer.nodes, path: outer.path };
+  if (cause instanceof DomainError) {
+    return new GraphQLError(cause.message, {
+      ...located,
+      extensions: { code: cause.code, ...(cause instanceof ValidationError ? { fields: cause.problems } : {}) },
+    });
+  }
+  // (GraphQLError is checked by name: graphql ships both CJS and ESM builds.)
+  const isGraphQLError = (e: unknown) => (e as ErrorLike | undefined)?.name === 'GraphQLError';
+  if (cause === undefined && isGraphQLError(outer)) return error as Error;
+  if (isGraphQLError(cause)) return (typeof (cause as ErrorLike).extensions?.code === 'string' ? cause : error) as Error;
+  const errorId = newId();
+  logger.error({ errorId, err: cause ?? error }, 'unexpected GraphQL error');
+  return new GraphQLError(`Unexpected error. Error ID: ${errorId}`, {
+    ...located,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+  });
+}

@@ -1,0 +1,86 @@
+/** Starts the real app on a fresh database file and a random port, for black-box tests over HTTP. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { openRuntime } from '../../src/runtime.js';
+import type { Services } from '../../src/services.js';
+
+export interface TestServer {
+  url: string;
+  dir: string;
+  config: Config;
+  services: Services;
+  app: FastifyInstance;
+  /** Every log line the server wrote, raw. */
+  logs: string[];
+  /** Creates a user and returns a valid token for it. */
+  newUser(name?: string): Promise<{ userId: string; token: string; tokenId: string }>;
+  close(): Promise<void>;
+}
+
+let users = 0;
+
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'credentials-test-'));
+  const config = loadConfig({ DATABASE_URL: `file:${join(dir, 'credentials.db')}`, LOG_LEVEL: 'info', ...env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const services = await openRuntime(config, logger);
+  const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitBytes, graphiql: config.graphiql });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dir,
+    config,
+    services,
+    app,
+    logs,
+    async newUser(name = `user${++users}`) {
+      const user = await services.tokens.createUser(`${name}-${Math.random().toString(36).slice(2, 8)}`);
+      const { token, info } = await services.tokens.createToken(user.id, 'test');
+      return { userId: user.id, token, tokenId: info.id };
+    },
+    async close() {
+      await app.close();
+      await services.db.$disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface GraphQLResult<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; extensions?: Record<string, any> }[] };
+}
+
+/** POSTs a GraphQL operation with the token (if any). */
+export async function gql<T = Record<string, any>>(
+  server: { url: string },
+  token: string | undefined,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResult<T>> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult<T>['body'] };
+}
