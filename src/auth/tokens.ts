@@ -15,7 +15,6 @@ const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_CHARS}}$`)
 /** The authenticated caller of a request. */
 export interface Viewer {
   userId: string;
-  userName: string;
   tokenId: string;
 }
 
@@ -90,10 +89,10 @@ export class AccessTokens {
     if (!TOKEN_PATTERN.test(token)) return null;
     const row = await this.db.accessToken.findUnique({
       where: { tokenHash: hash },
-      select: { id: true, userId: true, revokedAt: true, user: { select: { name: true } } },
+      select: { id: true, userId: true, revokedAt: true },
     });
     if (!row || row.revokedAt) return null;
-    return { userId: row.userId, userName: row.user.name, tokenId: row.id };
+    return { userId: row.userId, tokenId: row.id };
   }
 }
 

@@ -24,8 +24,25 @@ export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
   return new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
 }
 
-export async function openDatabase(databaseUrl: string): Promise<Database> {
-  const db = new PrismaClient({ adapter: sqliteAdapter(databaseUrl) });
+export interface QueryEvent {
+  query: string;
+  durationMs: number;
+}
+
+export interface DatabaseOptions {
+  /** Called after every SQL statement (metrics, tests counting queries). */
+  onQuery?: (event: QueryEvent) => void;
+}
+
+export async function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Promise<Database> {
+  const db = new PrismaClient({
+    adapter: sqliteAdapter(databaseUrl),
+    ...(options.onQuery ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}),
+  });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    (db as unknown as PrismaClient<'query'>).$on('query', (e) => onQuery({ query: e.query, durationMs: e.duration }));
+  }
   // WAL: readers never block the writer; FULL: a commit is on disk before it is
   // acknowledged; foreign keys enforced. (journal_mode persists in the file, the
   // others are per connection: the adapter keeps one connection.)

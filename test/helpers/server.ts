@@ -18,6 +18,8 @@ export interface TestServer {
   app: FastifyInstance;
   /** Every log line the server wrote, raw. */
   logs: string[];
+  /** Every SQL statement the server ran, in order. */
+  queries: string[];
   /** Creates a user and returns a valid token for it. */
   newUser(name?: string): Promise<{ userId: string; token: string; tokenId: string }>;
   close(): Promise<void>;
@@ -36,7 +38,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     },
   });
   const logger = createLogger(config.logLevel, sink);
-  const services = await openRuntime(config, logger);
+  const queries: string[] = [];
+  const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query) });
   const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitBytes, graphiql: config.graphiql });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -48,6 +51,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     services,
     app,
     logs,
+    queries,
     async newUser(name = `user${++users}`) {
       const user = await services.tokens.createUser(`${name}-${Math.random().toString(36).slice(2, 8)}`);
       const { token, info } = await services.tokens.createToken(user.id, 'test');
