@@ -1,0 +1,92 @@
+/** `npm start` on a new database, and the operator command line, as processes. */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gql } from './helpers/server.js';
+
+const root = resolve(import.meta.dirname, '..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-'));
+const env = { ...process.env, DATABASE_URL: `file:${join(dir, 'nested', 'credentials.db')}`, LOG_LEVEL: 'info' };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts `src/main.ts`, resolves once it listens; returns its output so far and a stop function. */
+async function startMain(port: number) {
+  const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  await new Promise<void>((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    child.stdout.on('data', () => {
+      if (output.includes('GraphQL at')) {
+        clearTimeout(timer);
+        resolveStart();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
+  });
+  return {
+    output: () => output,
+    stop: () => new Promise<number | null>((r) => (child.on('exit', (code) => r(code)), child.kill('SIGTERM'))),
+  };
+}
+
+const cli = (...args: string[]) => {
+  const result = spawnSync(tsx, ['src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+};
+
+describe('npm start', () => {
+  it('creates the database directory, migrates, creates a first user and prints its token once', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const first = await startMain(port);
+    const token = /\b(cst_[0-9A-Za-z]{43})\b/.exec(first.output())?.[1];
+    expect(token).toBeDefined();
+    expect(first.output()).toContain(`curl -s http://localhost:${port}/graphql -H 'Authorization: Bearer ${token}'`);
+    expect(first.output()).toMatch(/GraphQL at http:\/\/localhost:\d+\/graphql/);
+    // The master key file was created beside the database, readable by its owner only.
+    expect(statSync(join(dir, 'nested', 'master-keys.json')).mode & 0o777).toBe(0o600);
+    const viewer = await gql({ url: `http://127.0.0.1:${port}` }, token, '{ viewer { name } }');
+    expect(viewer.body.data).toEqual({ viewer: { name: 'admin' } });
+    expect(await first.stop()).toBe(0);
+
+    const second = await startMain(port);
+    expect(second.output()).not.toMatch(/cst_/);
+    expect(await second.stop()).toBe(0);
+  });
+});
+
+describe('operator command line', () => {
+  it('creates users and tokens, lists tokens without their values, and revokes them', async () => {
+    expect(cli('users', 'create', 'dana').code).toBe(0);
+    expect(cli('users', 'create', 'dana').err).toMatch(/already exists/);
+    const created = cli('tokens', 'create', 'dana', '--name', 'laptop');
+    expect(created.code).toBe(0);
+    const token = /(cst_[0-9A-Za-z]{43})/.exec(created.out)![1]!;
+    const tokenId = /created token ([0-9A-Za-z]{22})/.exec(created.out)![1]!;
+
+    const listed = cli('tokens', 'list', 'dana');
+    expect(listed.out).toContain(tokenId);
+    expect(listed.out).toContain('laptop');
+    expect(listed.out).toContain('active');
+    expect(listed.out).not.toContain(token);
+
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const server = await startMain(port);
+    try {
+      const url = { url: `http://127.0.0.1:${port}` };
+      expect((await gql(url, token, '{ viewer { name } }')).body.data).toEqual({ viewer: { name: 'dana' } });
+      expect(cli('tokens', 'revoke', tokenId).code).toBe(0);
+      expect((await gql(url, token, '{ viewer { name } }')).status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+    expect(cli('tokens', 'list', 'dana').out).toMatch(/revoked/);
+    expect(cli('tokens', 'revoke', tokenId).code).toBe(1);
+    expect(cli('tokens', 'create', 'nobody').err).toMatch(/no user 'nobody'/);
+    expect(cli('bogus').code).toBe(2);
+  });
+});
