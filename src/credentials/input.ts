@@ -45,11 +45,16 @@ function fieldSchema(field: KeyField): z.ZodType {
   return z.enum(values, { error: `must be one of ${values.join(', ')}` }).nullish();
 }
 
-/** The keys object a client may send for `spec` (server-set fields excluded). */
+/** The keys object a client may send for `spec`. Server-set fields are accepted and ignored. */
 export function keysSchema(spec: ProviderSpec) {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, field] of Object.entries(spec.fields)) {
-    if (!field.serverSet) shape[name] = fieldSchema(field);
+    shape[name] = field.serverSet
+      ? z.unknown().optional().meta({ readOnly: true, description: `${field.description} (set by the server; ignored)` })
+      : fieldSchema(field).meta({
+          description: field.description,
+          ...(field.secret ? { writeOnly: true } : {}),
+        });
   }
   return z.strictObject(shape, {
     error: (issue) =>
@@ -103,7 +108,7 @@ export function parseCredentialInput(input: unknown): ValidCredentialInput {
   if (raw.keys !== undefined && raw.keys !== null) {
     if (spec) {
       const parsed = keysSchemas.get(spec.id)!.safeParse(raw.keys);
-      if (parsed.success) keys = dropEmpty(parsed.data as KeyValues);
+      if (parsed.success) keys = clientValues(spec, parsed.data as KeyValues);
       else problems.push(...problemsOf(parsed.error, 'keys'));
     } else if (typeof raw.keys !== 'object' || Array.isArray(raw.keys)) {
       problems.push({ path: 'keys', message: 'must be an object' });
@@ -120,9 +125,12 @@ export function parseCredentialInput(input: unknown): ValidCredentialInput {
   };
 }
 
-function dropEmpty(keys: KeyValues): KeyValues {
+/** The values a client really sent: empty values dropped, server-set fields ignored. */
+function clientValues(spec: ProviderSpec, keys: KeyValues): KeyValues {
   const out: KeyValues = {};
-  for (const [k, v] of Object.entries(keys)) if (v !== undefined && v !== null && v !== '') out[k] = v;
+  for (const [k, v] of Object.entries(keys)) {
+    if (v !== undefined && v !== null && v !== '' && !spec.fields[k]?.serverSet) out[k] = v;
+  }
   return out;
 }
 

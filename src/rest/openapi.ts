@@ -1,0 +1,132 @@
+/** The OpenAPI 3.1 document of the REST API, generated from the zod schemas the API uses. */
+import { z } from 'zod';
+import {
+  createResponse,
+  deleteQuery,
+  describeResponse,
+  errorResponse,
+  idParams,
+  listQuery,
+  listResponse,
+  validateQuery,
+  workspaceOnlyQuery,
+  writeQuery,
+  writeRequest,
+} from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  return json;
+};
+
+function parameters(schema: z.ZodObject, where: 'query' | 'path') {
+  const json = toSchema(schema, 'input') as { properties: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const errors = {
+  '400': { description: 'Invalid input: the message names the problem; or a request that cannot be processed (Oops… Error ID)', ...json('ErrorResponse') },
+  '401': { description: 'Missing, malformed, unknown or revoked access token', ...json('ErrorResponse') },
+  '403': { description: 'Unknown, deleted or foreign credentials id, or a workspaceId', ...json('ErrorResponse') },
+  '500': { description: 'Unexpected failure: Oops… Error ID, also in the server log', ...json('ErrorResponse') },
+};
+const noContent = { description: 'OK - No content' };
+
+let cached: JsonSchema | undefined;
+
+export function openApiDocument(): JsonSchema {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'Credentials service — legacy REST API',
+      version: '1.0.0',
+      description:
+        'The `/api/credentials` paths of the seed API and of today\'s clients. Secret key fields are write-only: ' +
+        'responses carry them as null. Every call needs `Authorization: Bearer <token>`.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ BearerAuth: [] }],
+    tags: [{ name: 'credentials' }],
+    paths: {
+      '/api/credentials': {
+        get: {
+          operationId: 'ListCredentials',
+          summary: 'List credentials',
+          tags: ['credentials'],
+          parameters: parameters(listQuery, 'query'),
+          responses: { '200': { description: 'OK', ...json('ListCredentialsResponse') }, ...errors },
+        },
+        post: {
+          operationId: 'CreateCredentials',
+          summary: 'Create credentials',
+          tags: ['credentials'],
+          parameters: parameters(writeQuery, 'query'),
+          requestBody: { required: true, ...json('CreateCredentialsRequest') },
+          responses: {
+            '200': { description: 'OK', ...json('CreateCredentialsResponse') },
+            ...errors,
+            '409': { description: 'A credential with this name exists', ...json('ErrorResponse') },
+          },
+        },
+      },
+      '/api/credentials/validate': {
+        get: {
+          operationId: 'ValidateCredentialsName',
+          summary: 'Validate credential name',
+          tags: ['credentials'],
+          parameters: parameters(validateQuery, 'query'),
+          responses: { '204': noContent, ...errors, '409': { description: 'Name taken', ...json('ErrorResponse') } },
+        },
+      },
+      '/api/credentials/{credentialsId}': {
+        get: {
+          operationId: 'DescribeCredentials',
+          summary: 'Describe credentials',
+          tags: ['credentials'],
+          parameters: [...parameters(idParams, 'path'), ...parameters(workspaceOnlyQuery, 'query')],
+          responses: { '200': { description: 'OK', ...json('DescribeCredentialsResponse') }, ...errors },
+        },
+        put: {
+          operationId: 'UpdateCredentials',
+          summary: 'Update credentials',
+          description: 'Replaces the credentials. Keys are replaced as a whole; secret fields not sent keep their stored values.',
+          tags: ['credentials'],
+          parameters: [...parameters(idParams, 'path'), ...parameters(writeQuery, 'query')],
+          requestBody: { required: true, ...json('UpdateCredentialsRequest') },
+          responses: { '204': noContent, ...errors, '409': { description: 'A credential with this name exists', ...json('ErrorResponse') } },
+        },
+        delete: {
+          operationId: 'DeleteCredentials',
+          summary: 'Delete credentials',
+          tags: ['credentials'],
+          parameters: [...parameters(idParams, 'path'), ...parameters(deleteQuery, 'query')],
+          responses: { '204': noContent, ...errors },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        ListCredentialsResponse: toSchema(listResponse, 'output'),
+        DescribeCredentialsResponse: toSchema(describeResponse, 'output'),
+        CreateCredentialsRequest: toSchema(writeRequest, 'input'),
+        UpdateCredentialsRequest: toSchema(writeRequest, 'input'),
+        CreateCredentialsResponse: toSchema(createResponse, 'output'),
+        ErrorResponse: toSchema(errorResponse, 'output'),
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,181 @@
+/**
+ * The legacy REST adapter: `/api/credentials` exactly as the seed API and
+ * today's clients expect. Each route parses HTTP, calls the same domain use
+ * case as GraphQL, and writes the wire shape; no credential rule lives here.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { bearerToken } from '../auth/tokens.js';
+import { CredentialNameTaken, CredentialNotFound, DomainError, Forbidden, NotAuthenticated, ValidationError } from '../credentials/errors.js';
+import { platformProviders, providers, secretFields } from '../credentials/providers.js';
+import type { CredentialView, Owner } from '../credentials/service.js';
+import type { Services } from '../services.js';
+import {
+  deleteQuery,
+  idParams,
+  listQuery,
+  validateQuery,
+  workspaceOnlyQuery,
+  writeEnvelope,
+  writeQuery,
+  type CredentialsWire,
+} from './schemas.js';
+
+/** Paths and the methods each answers; any other method answers 405. */
+export const REST_ROUTES = {
+  '/api/credentials': ['GET', 'POST'],
+  '/api/credentials/validate': ['GET'],
+  '/api/credentials/:credentialsId': ['GET', 'PUT', 'DELETE'],
+} as const;
+
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    owner?: Owner;
+  }
+}
+
+export function registerRestRoutes(app: FastifyInstance, services: Services): void {
+  const { credentials } = services;
+
+  app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      const token = bearerToken(request.headers.authorization);
+      const viewer = token === undefined ? null : await services.tokens.authenticate(token);
+      if (!viewer) throw new NotAuthenticated();
+      request.owner = { userId: viewer.userId };
+    });
+
+    api.setErrorHandler((error, request, reply) => {
+      if (error instanceof DomainError) return sendDomainError(reply, error);
+      throw error; // the app's handler: 400/413/500 with an error id
+    });
+
+    api.get('/api/credentials', async (request) => {
+      const query = parse(listQuery, request.query);
+      const owner = ownerOf(request, query.workspaceId);
+      const page = await credentials.list(owner, {
+        providers: query.platformId ? platformProviders[query.platformId] : undefined,
+      });
+      return { credentials: page.items.map((item) => toWire(item.credential)) };
+    });
+
+    api.post('/api/credentials', async (request) => {
+      const query = parse(writeQuery, request.query);
+      const owner = ownerOf(request, query.workspaceId);
+      const body = parse(writeEnvelope, request.body);
+      const created = await credentials.create(owner, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
+      return { credentialsId: created.id };
+    });
+
+    api.get('/api/credentials/validate', async (request, reply) => {
+      const query = parse(validateQuery, request.query);
+      await credentials.validateName(ownerOf(request, query.workspaceId), query.name);
+      return reply.status(204).send();
+    });
+
+    api.get('/api/credentials/:credentialsId', async (request) => {
+      const { credentialsId } = parse(idParams, request.params);
+      const query = parse(workspaceOnlyQuery, request.query);
+      return { credentials: toWire(await credentials.describe(ownerOf(request, query.workspaceId), credentialsId)) };
+    });
+
+    api.put('/api/credentials/:credentialsId', async (request, reply) => {
+      const { credentialsId } = parse(idParams, request.params);
+      const query = parse(writeQuery, request.query);
+      const owner = ownerOf(request, query.workspaceId);
+      const body = parse(writeEnvelope, request.body);
+      const sentId = body.credentials.id;
+      if (sentId !== undefined && sentId !== null && sentId !== credentialsId) {
+        throw ValidationError.of('credentials.id', `'${String(sentId)}' does not match the id of the path '${credentialsId}'`);
+      }
+      await credentials.update(owner, credentialsId, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
+      return reply.status(204).send();
+    });
+
+    api.delete('/api/credentials/:credentialsId', async (request, reply) => {
+      const { credentialsId } = parse(idParams, request.params);
+      const query = parse(deleteQuery, request.query);
+      await credentials.delete(ownerOf(request, query.workspaceId), credentialsId);
+      return reply.status(204).send();
+    });
+  });
+
+  // Known paths with a method they do not answer: 405, saying which they do.
+  for (const [url, allowed] of Object.entries(REST_ROUTES)) {
+    const answered = new Set<string>(allowed);
+    if (answered.has('GET')) answered.add('HEAD');
+    const others = ALL_METHODS.filter((m) => !answered.has(m));
+    app.route({
+      url,
+      method: [...others],
+      handler: (request, reply) =>
+        reply
+          .status(405)
+          .header('allow', [...answered].join(', '))
+          .send({ message: `Method ${request.method} not allowed on ${url}; allowed: ${[...answered].join(', ')}` }),
+    });
+  }
+}
+
+/** One mapping from domain errors to HTTP, as the seed API answers. */
+function sendDomainError(reply: FastifyReply, error: DomainError) {
+  if (error instanceof ValidationError) return reply.status(400).send({ message: error.message });
+  if (error instanceof CredentialNameTaken) return reply.status(409).send({ message: error.message });
+  // Unknown, deleted and other users' ids look alike: the seed's Forbidden.
+  if (error instanceof CredentialNotFound || error instanceof Forbidden) return reply.status(403).send({ message: 'Forbidden' });
+  if (error instanceof NotAuthenticated) {
+    return reply.status(401).header('www-authenticate', 'Bearer').send({ message: 'Unauthorized' });
+  }
+  return reply.status(400).send({ message: error.message });
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new ValidationError(
+    result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+  );
+}
+
+/** The owner a request acts for. Workspaces do not exist yet: any workspaceId is forbidden. */
+function ownerOf(request: FastifyRequest, workspaceId: string | undefined): Owner {
+  if (workspaceId !== undefined) throw new Forbidden();
+  return request.owner!;
+}
+
+/** The wire credential → the domain's input: read-only fields dropped, keys' wire-only fields checked and dropped. */
+function toDomainInput(wire: Record<string, unknown>) {
+  const { name, description, provider, baseUrl, category } = wire;
+  let keys = wire.keys;
+  if (keys && typeof keys === 'object' && !Array.isArray(keys)) {
+    const { discriminator, keyType: _ignored, ...rest } = keys as Record<string, unknown>;
+    if (discriminator !== undefined && discriminator !== null && discriminator !== provider) {
+      throw ValidationError.of('keys.discriminator', `must equal the provider '${String(provider)}' when sent`);
+    }
+    keys = rest;
+  }
+  return { name, description, provider, baseUrl, category, keys } as Record<string, unknown>;
+}
+
+/** The domain's view → the wire: every returned key field, write-only ones as null, and the discriminator. */
+export function toWire(view: CredentialView): CredentialsWire {
+  const spec = providers.get(view.provider)!;
+  const keys: Record<string, unknown> = { ...view.keys };
+  for (const name of secretFields(spec)) keys[name] = null;
+  keys.discriminator = view.provider;
+  return {
+    id: view.id,
+    name: view.name,
+    description: view.description,
+    provider: view.provider,
+    baseUrl: view.baseUrl,
+    category: view.category,
+    keys: keys as CredentialsWire['keys'],
+    deleted: null,
+    lastUsed: view.lastUsed?.toISOString() ?? null,
+    dateCreated: view.dateCreated.toISOString(),
+    lastUpdated: view.lastUpdated.toISOString(),
+  };
+}

@@ -1,0 +1,64 @@
+/** A REST client for tests that validates every response against the served OpenAPI document. */
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { expect } from 'vitest';
+import { openApiDocument } from '../../src/rest/openapi.js';
+
+const document = openApiDocument() as any;
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
+(addFormats as unknown as typeof addFormats.default)(ajv);
+ajv.addSchema({ $id: 'openapi.json', components: document.components }, 'openapi.json');
+
+function responseSchema(method: string, path: string, status: number): object | undefined | null {
+  const template = Object.keys(document.paths).find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+  if (!template) return null;
+  const operation = document.paths[template][method.toLowerCase()];
+  if (!operation) return null;
+  const response = operation.responses[String(status)];
+  if (!response) return null;
+  return response.content?.['application/json']?.schema;
+}
+
+export interface RestResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+/**
+ * Calls the API and checks the answer is one the OpenAPI document declares for
+ * that operation and status, with a body its schema accepts.
+ */
+export async function rest(
+  server: { url: string },
+  token: string | undefined,
+  method: string,
+  pathAndQuery: string,
+  body?: unknown,
+  options: { raw?: string; contentType?: string; validate?: boolean } = {},
+): Promise<RestResult> {
+  const response = await fetch(`${server.url}${pathAndQuery}`, {
+    method,
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await response.text();
+  const result = { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
+  const path = pathAndQuery.split('?')[0]!;
+  if (options.validate !== false && path.startsWith('/api/credentials')) {
+    const schema = responseSchema(method, path, response.status);
+    expect(schema, `${method} ${path} → ${response.status} is declared in the OpenAPI document`).not.toBeNull();
+    if (schema) {
+      const validate = ajv.compile({ $ref: `openapi.json${(schema as { $ref: string }).$ref}` });
+      const valid = validate(result.body);
+      expect(valid, `${method} ${path} → ${response.status}: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`).toBe(true);
+    } else {
+      expect(text, `${method} ${path} → ${response.status} has an empty body`).toBe('');
+    }
+  }
+  return result;
+}
