@@ -53,7 +53,8 @@ export async function buildApp({ services, logger, bodyLimitBytes, graphiql }: A
   });
 
   // JSON bodies; an empty body is no body (clients send Content-Type on DELETE and GET too).
-  app.removeContentTypeParser(['application/json']);
+  // Only JSON is accepted; anything else cannot be processed (the error handler answers it).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, undefined);
     try {
