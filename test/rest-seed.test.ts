@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectDeclaredResponse } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 interface SeedOperation {
@@ -58,7 +59,11 @@ async function runCurl(commandLine: string, replacements: Record<string, string>
   const args = [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
   expect(args[0]).toBe('curl');
   const extra = payload === undefined ? [] : ['--data-binary', JSON.stringify(payload)];
-  return curl([...args.slice(1), ...extra]);
+  const result = await curl([...args.slice(1), ...extra]);
+  const method = args[args.indexOf('-X') + 1]!;
+  const url = new URL(args.find((a) => a.startsWith('http'))!);
+  expectDeclaredResponse(method, url.pathname, result);
+  return result;
 }
 
 /** The same keys, recursively, with the same JSON types (null stands for any value not set yet). */
