@@ -12,8 +12,8 @@ try {
 
   // First run: a database without users gets one, and its token is printed once.
   if ((await services.tokens.countUsers()) === 0) {
-    const user = await services.tokens.createUser('admin');
-    const { token } = await services.tokens.createToken(user.id, 'first-run');
+    const user = await services.tokens.createUser('admin', 'start');
+    const { token } = await services.tokens.createToken(user.id, 'first-run', { actor: 'operator', door: 'start' });
     process.stdout.write(
       `\nFirst run: created user 'admin' and this access token (shown once, store it now):\n\n  ${token}\n\n` +
         `Use it like this:\n\n  curl -s http://localhost:${config.port}/graphql -H 'Authorization: Bearer ${token}' \\\n` +

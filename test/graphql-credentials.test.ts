@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../src/auth/tokens.js';
 import { providers, returnedFields, secretFields } from '../src/credentials/providers.js';
 import { countCredentials, storedSecrets, validKeys } from './helpers/fixtures.js';
 import { gql, startServer, type TestServer } from './helpers/server.js';
@@ -376,7 +377,7 @@ describe('authentication and isolation', () => {
   it('refuses a revoked token at once', async () => {
     const carol = await server.newUser('carol');
     expect((await gql(server, carol.token, `{ viewer { name } }`)).status).toBe(200);
-    expect(await server.services.tokens.revokeToken(carol.tokenId)).toBe(true);
+    expect(await server.services.tokens.revokeToken(carol.tokenId, OPERATOR)).toBe(true);
     const after = await gql(server, carol.token, `{ viewer { name } }`);
     expect(after.status).toBe(401);
     expect(after.body.errors?.[0]?.message).toBe('Invalid or revoked access token');

@@ -1,4 +1,5 @@
 /** The legacy REST API: wire behaviour, query parameters, every error, parity with GraphQL. Every response is checked against the OpenAPI document. */
+import { OPERATOR } from '../src/auth/tokens.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providers, secretFields } from '../src/credentials/providers.js';
 import { countCredentials, storedSecrets, validKeys } from './helpers/fixtures.js';
@@ -228,7 +229,7 @@ describe('errors', () => {
 
   it('401 Unauthorized with WWW-Authenticate: Bearer for a missing, malformed, unknown or revoked token', async () => {
     const revoked = await server.newUser('revoked');
-    await server.services.tokens.revokeToken(revoked.tokenId);
+    await server.services.tokens.revokeToken(revoked.tokenId, OPERATOR);
     for (const token of [undefined, 'not-a-token', `cst_${'a'.repeat(43)}`, revoked.token]) {
       for (const [method, path] of [['GET', '/api/credentials'], ['POST', '/api/credentials'], ['GET', '/api/credentials/validate?name=x'], ['DELETE', `/api/credentials/${'A'.repeat(22)}`]] as const) {
         const result = await rest(server, token, method, path, method === 'POST' ? { credentials: {} } : undefined);
@@ -301,7 +302,8 @@ describe('parity with GraphQL', () => {
       { id: gqlId, input: { ...fields, description: 'changed', keys: { github: { username: 'octo2' } } } });
 
     const row = async (id: string) => {
-      const { id: _i, userId: _u, secret: _s, dateCreated: _c, lastUpdated: _l, ...rest } = await server.services.db.credential.findUniqueOrThrow({ where: { id } });
+      // Who and which door differ by design (the audit columns); everything else must match.
+      const { id: _i, userId: _u, secret: _s, dateCreated: _c, lastUpdated: _l, changedBy: _b, changedVia: _v, ...rest } = await server.services.db.credential.findUniqueOrThrow({ where: { id } });
       return { ...rest, secrets: await storedSecrets(server, id) };
     };
     expect(await row(gqlId)).toEqual(await row(restId));

@@ -6,11 +6,21 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import { newId, randomBase62 } from '../credentials/ids.js';
 import { ValidationError } from '../credentials/errors.js';
+import type { Door } from '../credentials/service.js';
 
 const TOKEN_PREFIX = 'cst_';
 /** 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256.03). */
 const TOKEN_CHARS = 43;
 const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_CHARS}}$`);
+
+/** Who did something, as the audit trail records it: a user id or `operator`, and the door. */
+export interface AuditActor {
+  actor: string;
+  door: Door | 'start';
+}
+
+/** The operator at the command line. */
+export const OPERATOR: AuditActor = { actor: 'operator', door: 'cli' };
 
 /** The authenticated caller of a request. */
 export interface Viewer {
@@ -33,13 +43,13 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export class AccessTokens {
   constructor(private readonly db: Database) {}
 
-  async createUser(name: string): Promise<{ id: string; name: string }> {
+  async createUser(name: string, via: Door | 'start'): Promise<{ id: string; name: string }> {
     const trimmed = name.trim();
     if (!/^[A-Za-z0-9._@-]{1,64}$/.test(trimmed)) {
       throw ValidationError.of('name', 'must be 1-64 letters, digits or . _ @ -');
     }
     try {
-      return await this.db.user.create({ data: { id: newId(), name: trimmed }, select: { id: true, name: true } });
+      return await this.db.user.create({ data: { id: newId(), name: trimmed, createdVia: via }, select: { id: true, name: true } });
     } catch (error) {
       if ((error as { code?: string }).code === 'P2002') throw ValidationError.of('name', `user '${trimmed}' already exists`);
       throw error;
@@ -55,10 +65,10 @@ export class AccessTokens {
   }
 
   /** Creates a token for the user; the returned `token` is never shown again. */
-  async createToken(userId: string, name = 'default'): Promise<{ token: string; info: TokenInfo }> {
+  async createToken(userId: string, name: string, by: AuditActor): Promise<{ token: string; info: TokenInfo }> {
     const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
     const row = await this.db.accessToken.create({
-      data: { id: newId(), userId, name, tokenHash: hashToken(token) },
+      data: { id: newId(), userId, name, tokenHash: hashToken(token), createdBy: by.actor, createdVia: by.door },
       include: { user: { select: { name: true } } },
     });
     return { token, info: toInfo(row) };
@@ -74,10 +84,10 @@ export class AccessTokens {
   }
 
   /** Revokes a token by id; false when there is no such live token. */
-  async revokeToken(tokenId: string): Promise<boolean> {
+  async revokeToken(tokenId: string, by: AuditActor): Promise<boolean> {
     const { count } = await this.db.accessToken.updateMany({
       where: { id: tokenId, revokedAt: null },
-      data: { revokedAt: new Date() },
+      data: { revokedAt: new Date(), revokedBy: by.actor, revokedVia: by.door },
     });
     return count === 1;
   }

@@ -1,6 +1,7 @@
 /** Operator commands: `npm run cli -- <command>` (see `npm run cli -- help`). */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
+import { OPERATOR } from '../auth/tokens.js';
 import { DomainError } from '../credentials/errors.js';
 import { createLogger } from '../logger.js';
 import { openRuntime } from '../runtime.js';
@@ -33,7 +34,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     switch (`${group} ${command ?? ''}`) {
       case 'users create': {
-        const user = await tokens.createUser(arg ?? '');
+        const user = await tokens.createUser(arg ?? '', 'cli');
         out(`created user ${user.name} (id ${user.id})`);
         return 0;
       }
@@ -43,7 +44,7 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'tokens create': {
         const user = await userOf(arg);
-        const { token, info } = await tokens.createToken(user.id, values.name ?? 'cli');
+        const { token, info } = await tokens.createToken(user.id, values.name ?? 'cli', OPERATOR);
         out(`created token ${info.id} for ${user.name}; it is shown only this once:\n\n  ${token}\n`);
         return 0;
       }
@@ -55,7 +56,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'tokens revoke': {
-        if (!(await tokens.revokeToken(arg ?? ''))) throw new Error(`no active token '${arg ?? ''}'`);
+        if (!(await tokens.revokeToken(arg ?? '', OPERATOR))) throw new Error(`no active token '${arg ?? ''}'`);
         out(`revoked token ${arg}`);
         return 0;
       }

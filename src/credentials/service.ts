@@ -10,10 +10,26 @@ import { ID_PATTERN, newId, randomBase62 } from './ids.js';
 import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from './input.js';
 import { providers, returnedFields, secretFields, type KeyValues, type ProviderSpec } from './providers.js';
 
-/** Whose credentials a call acts on: a user today, a workspace later. */
-export interface Owner {
+/** Where a call came in: recorded in the audit trail. */
+export type Door = 'graphql' | 'rest' | 'cli';
+
+/**
+ * Who calls, and so whose credentials a call acts on: a user today (their own
+ * credentials), a user in a workspace later.
+ */
+export interface Caller {
   userId: string;
+  door: Door;
 }
+
+type Change = 'create' | 'update' | 'delete' | 'reseal';
+
+/** The columns that the audit trigger copies into AuditEvent with the change. */
+export const auditColumns = (change: Change, actor: string, door: Door | 'cli') => ({
+  lastChange: change,
+  changedBy: actor,
+  changedVia: door,
+});
 
 /** A credential as every door shows it: returned key fields only, never a secret. */
 export interface CredentialView {
@@ -59,7 +75,7 @@ export class CredentialService {
     private readonly keyRing: KeyRing,
   ) {}
 
-  async create(owner: Owner, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
+  async create(caller: Caller, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
     const keys = this.completeKeys(valid.provider, valid.keys, {}, options);
     checkKeys(valid.provider, keys);
@@ -69,16 +85,17 @@ export class CredentialService {
       const row = await this.db.credential.create({
         data: {
           id,
-          userId: owner.userId,
+          userId: caller.userId,
           name: valid.name,
           activeName: valid.name,
           description: valid.description,
           provider: valid.provider.id,
           baseUrl: valid.baseUrl,
           category: valid.category,
-          ...this.storedKeys(valid.provider, keys, { id, userId: owner.userId }),
+          ...this.storedKeys(valid.provider, keys, { id, userId: caller.userId }),
           dateCreated: now,
           lastUpdated: now,
+          ...auditColumns('create', caller.userId, caller.door),
         },
       });
       return toView(row);
@@ -87,11 +104,11 @@ export class CredentialService {
     }
   }
 
-  async describe(owner: Owner, id: string): Promise<CredentialView> {
-    return toView(await this.findLive(owner, id));
+  async describe(caller: Caller, id: string): Promise<CredentialView> {
+    return toView(await this.findLive(caller, id));
   }
 
-  async list(owner: Owner, options: ListOptions = {}): Promise<CredentialPage> {
+  async list(caller: Caller, options: ListOptions = {}): Promise<CredentialPage> {
     const first = options.first;
     if (first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)) {
       throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
@@ -102,7 +119,7 @@ export class CredentialService {
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
     const rows = await this.db.credential.findMany({
       where: {
-        userId: owner.userId,
+        userId: caller.userId,
         deleted: null,
         ...(options.providers ? { provider: { in: [...options.providers] } } : {}),
         ...(after
@@ -122,10 +139,10 @@ export class CredentialService {
    * Replaces the credential's fields and its keys as a whole. Secret fields the
    * client does not re-send keep their stored values; secrets sent replace them.
    */
-  async update(owner: Owner, id: string, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
+  async update(caller: Caller, id: string, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.findLive(owner, id);
+      const current = await this.findLive(caller, id);
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
@@ -134,7 +151,7 @@ export class CredentialService {
       checkKeys(valid.provider, keys);
       try {
         const { count } = await this.db.credential.updateMany({
-          where: { id, userId: owner.userId, deleted: null, version: current.version },
+          where: { id, userId: caller.userId, deleted: null, version: current.version },
           data: {
             name: valid.name,
             activeName: valid.name,
@@ -144,9 +161,10 @@ export class CredentialService {
             ...this.storedKeys(valid.provider, keys, current),
             lastUpdated: new Date(),
             version: { increment: 1 },
+            ...auditColumns('update', caller.userId, caller.door),
           },
         });
-        if (count === 1) return this.describe(owner, id);
+        if (count === 1) return this.describe(caller, id);
       } catch (error) {
         throw nameTakenOr(error, valid.name);
       }
@@ -156,29 +174,36 @@ export class CredentialService {
   }
 
   /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. */
-  async delete(owner: Owner, id: string): Promise<void> {
+  async delete(caller: Caller, id: string): Promise<void> {
     if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
     const now = new Date();
     const { count } = await this.db.credential.updateMany({
-      where: { id, userId: owner.userId, deleted: null },
-      data: { deleted: now, lastUpdated: now, activeName: null, secret: null, version: { increment: 1 } },
+      where: { id, userId: caller.userId, deleted: null },
+      data: {
+        deleted: now,
+        lastUpdated: now,
+        activeName: null,
+        secret: null,
+        version: { increment: 1 },
+        ...auditColumns('delete', caller.userId, caller.door),
+      },
     });
     if (count === 0) throw new CredentialNotFound(id);
   }
 
   /** Resolves when `name` is valid and free for this owner; throws otherwise. */
-  async validateName(owner: Owner, name: unknown): Promise<void> {
+  async validateName(caller: Caller, name: unknown): Promise<void> {
     const valid = parseName(name);
     const taken = await this.db.credential.findUnique({
-      where: { userId_activeName: { userId: owner.userId, activeName: valid } },
+      where: { userId_activeName: { userId: caller.userId, activeName: valid } },
       select: { id: true },
     });
     if (taken) throw new CredentialNameTaken(valid);
   }
 
-  private async findLive(owner: Owner, id: string): Promise<CredentialRow> {
+  private async findLive(caller: Caller, id: string): Promise<CredentialRow> {
     if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
-    const row = await this.db.credential.findFirst({ where: { id, userId: owner.userId, deleted: null } });
+    const row = await this.db.credential.findFirst({ where: { id, userId: caller.userId, deleted: null } });
     if (!row) throw new CredentialNotFound(id);
     return row;
   }

@@ -2,7 +2,7 @@
 import { GraphQLError } from 'graphql';
 import { CredentialNameTaken, CredentialNotFound, ValidationError } from '../credentials/errors.js';
 import { providers, returnedFields, type KeyField, type ProviderSpec } from '../credentials/providers.js';
-import { MAX_PAGE_SIZE, type CredentialView, type Owner } from '../credentials/service.js';
+import { MAX_PAGE_SIZE, type CredentialView, type Caller } from '../credentials/service.js';
 import { builder, type Context } from './builder.js';
 
 /** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
@@ -12,7 +12,7 @@ const typeName = (providerId: string) =>
 
 const DEFAULT_PAGE_SIZE = 20;
 
-const owner = (ctx: Context): Owner => ({ userId: ctx.viewer!.userId });
+const caller = (ctx: Context): Caller => ({ userId: ctx.viewer!.userId, door: 'graphql' });
 
 export const CredentialProvider = builder.enumType('CredentialProvider', {
   values: Object.fromEntries(
@@ -137,7 +137,7 @@ builder.queryFields((t) => ({
     description: 'One of your credentials.',
     args: { id: t.arg.id({ required: true }) },
     errors: { types: [CredentialNotFound], directResult: true },
-    resolve: (_root, args, ctx) => ctx.services.credentials.describe(owner(ctx), String(args.id)),
+    resolve: (_root, args, ctx) => ctx.services.credentials.describe(caller(ctx), String(args.id)),
   }),
   credentials: t.connection({
     type: CredentialRef,
@@ -151,7 +151,7 @@ builder.queryFields((t) => ({
         });
       }
       const first = args.first ?? DEFAULT_PAGE_SIZE;
-      const page = await ctx.services.credentials.list(owner(ctx), {
+      const page = await ctx.services.credentials.list(caller(ctx), {
         providers: args.provider ? [args.provider] : undefined,
         first,
         after: args.after ?? undefined,
@@ -173,7 +173,7 @@ builder.queryFields((t) => ({
     args: { name: t.arg.string({ required: true }) },
     errors: { types: [ValidationError, CredentialNameTaken] },
     resolve: async (_root, args, ctx) => {
-      await ctx.services.credentials.validateName(owner(ctx), args.name);
+      await ctx.services.credentials.validateName(caller(ctx), args.name);
       return true;
     },
   }),
@@ -189,7 +189,7 @@ builder.mutationFields((t) => ({
     },
     errors: { types: [ValidationError, CredentialNameTaken] },
     resolve: (_root, args, ctx) =>
-      ctx.services.credentials.create(owner(ctx), toDomainInput(args.input), { useExternalId: args.useExternalId ?? false }),
+      ctx.services.credentials.create(caller(ctx), toDomainInput(args.input), { useExternalId: args.useExternalId ?? false }),
   }),
   updateCredential: t.field({
     type: CredentialRef,
@@ -202,7 +202,7 @@ builder.mutationFields((t) => ({
     },
     errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound] },
     resolve: (_root, args, ctx) =>
-      ctx.services.credentials.update(owner(ctx), String(args.id), toDomainInput(args.input), {
+      ctx.services.credentials.update(caller(ctx), String(args.id), toDomainInput(args.input), {
         useExternalId: args.useExternalId ?? false,
       }),
   }),
@@ -212,7 +212,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     errors: { types: [CredentialNotFound] },
     resolve: async (_root, args, ctx) => {
-      await ctx.services.credentials.delete(owner(ctx), String(args.id));
+      await ctx.services.credentials.delete(caller(ctx), String(args.id));
       return String(args.id);
     },
   }),

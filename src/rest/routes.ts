@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { bearerToken } from '../auth/tokens.js';
 import { CredentialNameTaken, CredentialNotFound, DomainError, Forbidden, NotAuthenticated, ValidationError } from '../credentials/errors.js';
 import { platformProviders, providers, secretFields } from '../credentials/providers.js';
-import type { CredentialView, Owner } from '../credentials/service.js';
+import type { Caller, CredentialView } from '../credentials/service.js';
 import type { Services } from '../services.js';
 import {
   deleteQuery,
@@ -32,7 +32,7 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
 
 declare module 'fastify' {
   interface FastifyRequest {
-    owner?: Owner;
+    caller?: Caller;
   }
 }
 
@@ -44,7 +44,7 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
       const token = bearerToken(request.headers.authorization);
       const viewer = token === undefined ? null : await services.tokens.authenticate(token);
       if (!viewer) throw new NotAuthenticated();
-      request.owner = { userId: viewer.userId };
+      request.caller = { userId: viewer.userId, door: 'rest' };
     });
 
     api.setErrorHandler((error, request, reply) => {
@@ -54,8 +54,8 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
 
     api.get('/api/credentials', async (request) => {
       const query = parse(listQuery, request.query);
-      const owner = ownerOf(request, query.workspaceId);
-      const page = await credentials.list(owner, {
+      const caller = callerIn(request, query.workspaceId);
+      const page = await credentials.list(caller, {
         providers: query.platformId ? platformProviders[query.platformId] : undefined,
       });
       return { credentials: page.items.map((item) => toWire(item.credential)) };
@@ -63,41 +63,41 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
 
     api.post('/api/credentials', async (request) => {
       const query = parse(writeQuery, request.query);
-      const owner = ownerOf(request, query.workspaceId);
+      const caller = callerIn(request, query.workspaceId);
       const body = parse(writeEnvelope, request.body);
-      const created = await credentials.create(owner, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
+      const created = await credentials.create(caller, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
       return { credentialsId: created.id };
     });
 
     api.get('/api/credentials/validate', async (request, reply) => {
       const query = parse(validateQuery, request.query);
-      await credentials.validateName(ownerOf(request, query.workspaceId), query.name);
+      await credentials.validateName(callerIn(request, query.workspaceId), query.name);
       return reply.status(204).send();
     });
 
     api.get('/api/credentials/:credentialsId', async (request) => {
       const { credentialsId } = parse(idParams, request.params);
       const query = parse(workspaceOnlyQuery, request.query);
-      return { credentials: toWire(await credentials.describe(ownerOf(request, query.workspaceId), credentialsId)) };
+      return { credentials: toWire(await credentials.describe(callerIn(request, query.workspaceId), credentialsId)) };
     });
 
     api.put('/api/credentials/:credentialsId', async (request, reply) => {
       const { credentialsId } = parse(idParams, request.params);
       const query = parse(writeQuery, request.query);
-      const owner = ownerOf(request, query.workspaceId);
+      const caller = callerIn(request, query.workspaceId);
       const body = parse(writeEnvelope, request.body);
       const sentId = body.credentials.id;
       if (sentId !== undefined && sentId !== null && sentId !== credentialsId) {
         throw ValidationError.of('credentials.id', `'${String(sentId)}' does not match the id of the path '${credentialsId}'`);
       }
-      await credentials.update(owner, credentialsId, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
+      await credentials.update(caller, credentialsId, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
       return reply.status(204).send();
     });
 
     api.delete('/api/credentials/:credentialsId', async (request, reply) => {
       const { credentialsId } = parse(idParams, request.params);
       const query = parse(deleteQuery, request.query);
-      await credentials.delete(ownerOf(request, query.workspaceId), credentialsId);
+      await credentials.delete(callerIn(request, query.workspaceId), credentialsId);
       return reply.status(204).send();
     });
   });
@@ -139,10 +139,10 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   );
 }
 
-/** The owner a request acts for. Workspaces do not exist yet: any workspaceId is forbidden. */
-function ownerOf(request: FastifyRequest, workspaceId: string | undefined): Owner {
+/** The caller in the context the request asks for. Workspaces do not exist yet: any workspaceId is forbidden. */
+function callerIn(request: FastifyRequest, workspaceId: string | undefined): Caller {
   if (workspaceId !== undefined) throw new Forbidden();
-  return request.owner!;
+  return request.caller!;
 }
 
 /** The wire credential → the domain's input: read-only fields dropped, keys' wire-only fields checked and dropped. */

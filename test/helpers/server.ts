@@ -53,8 +53,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     logs,
     queries,
     async newUser(name = `user${++users}`) {
-      const user = await services.tokens.createUser(`${name}-${Math.random().toString(36).slice(2, 8)}`);
-      const { token, info } = await services.tokens.createToken(user.id, 'test');
+      const user = await services.tokens.createUser(`${name}-${Math.random().toString(36).slice(2, 8)}`, 'cli');
+      const { token, info } = await services.tokens.createToken(user.id, 'test', { actor: 'operator', door: 'cli' });
       return { userId: user.id, token, tokenId: info.id };
     },
     async close() {
