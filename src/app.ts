@@ -7,13 +7,14 @@ import { API_DOCS_PATH, apiDocsPage, openApiDocsAsset } from './http/api-docs.js
 import { GRAPHIQL_ASSETS_PATH, openGraphiqlAsset } from './http/graphiql.js';
 import { openApiDocument } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/routes.js';
+import type { Config } from './config.js';
+import { AuthFailureLimiter } from './http/auth-limiter.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
   services: Services;
   logger: Logger;
-  bodyLimitBytes: number;
-  graphiql: boolean;
+  config: Config;
 }
 
 declare module 'fastify' {
@@ -26,7 +27,8 @@ declare module 'fastify' {
 /** The seed API's answer to a request it cannot process. */
 export const oops = (errorId: string) => `Oops... Unable to process request - Error ID: ${errorId}`;
 
-export async function buildApp({ services, logger, bodyLimitBytes, graphiql }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ services, logger, config }: AppOptions): Promise<FastifyInstance> {
+  const { bodyLimitBytes, graphiql } = config;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
@@ -39,6 +41,23 @@ export async function buildApp({ services, logger, bodyLimitBytes, graphiql }: A
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+
+  // Repeated failed authentication from one client: 429 with Retry-After.
+  const limiter = new AuthFailureLimiter(config.authFailuresPerMinute);
+  app.addHook('onRequest', async (request, reply) => {
+    const wait = limiter.retryAfterSeconds(request.ip);
+    if (wait > 0) {
+      const message = `Too many failed authentications: retry after ${wait} seconds`;
+      return reply
+        .status(429)
+        .header('retry-after', String(wait))
+        .send(request.url.startsWith('/graphql') ? { errors: [{ message }] } : { message });
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 401) limiter.recordFailure(request.ip);
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -64,7 +83,7 @@ export async function buildApp({ services, logger, bodyLimitBytes, graphiql }: A
     }
   });
 
-  const yoga = createGraphQL({ services, logger, graphiql });
+  const yoga = createGraphQL({ services, logger, graphiql, limits: config.graphql });
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],

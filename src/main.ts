@@ -1,10 +1,16 @@
 /** `npm start`: read config, open the database (migrating it), listen. */
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, StartupError } from './runtime.js';
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`Cannot start: ${(error as Error).message}\n`);
+  process.exit(1);
+}
 const logger = createLogger(config.logLevel);
 
 try {
@@ -21,7 +27,7 @@ try {
     );
   }
 
-  const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitBytes, graphiql: config.graphiql });
+  const app = await buildApp({ services, logger, config });
   await app.listen({ port: config.port, host: config.host });
   const base = `http://localhost:${config.port}`;
   logger.info({ graphql: `${base}/graphql`, graphiql: config.graphiql ? `${base}/graphql` : 'disabled' }, `GraphQL at ${base}/graphql${config.graphiql ? ' (open it in a browser for GraphiQL)' : ''}`);
@@ -35,6 +41,11 @@ try {
     });
   }
 } catch (error) {
-  logger.fatal({ err: error }, 'failed to start');
+  if (error instanceof StartupError) {
+    logger.fatal(error.message);
+    process.stderr.write(`\nCannot start: ${error.message}\n`);
+  } else {
+    logger.fatal({ err: error }, 'failed to start');
+  }
   process.exit(1);
 }

@@ -1,18 +1,47 @@
 /** Opening what the server and the operator CLI share: key ring, migrated database, services. */
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseOptions } from './db/client.js';
 import { applyMigrations } from './db/migrate.js';
-import { loadOrCreateKeyRing } from './secrets/keyring.js';
+import { generateKey, keyRingFromFile, keyRingFromText, KeyRingSource, writeKeyFile } from './secrets/keyring.js';
 import { createServices, type Services } from './services.js';
 
-export async function openRuntime(config: Config, logger: Logger, databaseOptions: DatabaseOptions = {}): Promise<Services> {
-  const { ring, created } = loadOrCreateKeyRing(config.masterKeyFile, true);
-  if (created) {
-    logger.warn({ file: config.masterKeyFile }, 'created a new master key file (owner-only permissions); back it up: without it, stored secrets cannot be opened');
+/** A start-up problem the operator must fix; its message says how. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * The master keys: MASTER_KEYS if set, else the key file. In production a
+ * missing key is an error; locally a first start creates the key file.
+ */
+export function openKeyRing(config: Config, logger: Logger): KeyRingSource {
+  try {
+    if (config.masterKeys) return new KeyRingSource(keyRingFromText(config.masterKeys));
+    if (existsSync(config.masterKeyFile)) return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
+  } catch (error) {
+    throw new StartupError(`Invalid master key configuration: ${(error as Error).message}`);
   }
+  if (config.production) {
+    throw new StartupError(
+      `No master key: NODE_ENV=production needs MASTER_KEYS=<id>:<base64 of 32 random bytes> or MASTER_KEY_FILE=<an existing key file> ` +
+        `(${config.masterKeyFile} does not exist). Create a key file with: npm run cli -- keys init`,
+    );
+  }
+  const { id, key } = generateKey();
+  writeKeyFile(config.masterKeyFile, { primary: id, keys: new Map([[id, key]]) });
+  logger.warn(
+    { file: config.masterKeyFile },
+    'created a new master key file (owner-only permissions); back it up: without it, stored secrets cannot be opened',
+  );
+  return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
+}
+
+export async function openRuntime(config: Config, logger: Logger, databaseOptions: DatabaseOptions = {}): Promise<Services> {
+  const keys = openKeyRing(config, logger);
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const db = await openDatabase(config.databaseUrl, databaseOptions);
-  return createServices(db, ring);
+  return createServices(db, keys);
 }

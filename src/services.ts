@@ -2,14 +2,15 @@
 import { AccessTokens } from './auth/tokens.js';
 import { CredentialService } from './credentials/service.js';
 import type { Database } from './db/client.js';
-import type { KeyRing } from './secrets/keyring.js';
+import type { KeyRingSource } from './secrets/keyring.js';
 
 export interface Services {
   db: Database;
   credentials: CredentialService;
   tokens: AccessTokens;
+  keys: KeyRingSource;
 }
 
-export function createServices(db: Database, keyRing: KeyRing): Services {
-  return { db, credentials: new CredentialService(db, keyRing), tokens: new AccessTokens(db) };
+export function createServices(db: Database, keys: KeyRingSource): Services {
+  return { db, credentials: new CredentialService(db, keys), tokens: new AccessTokens(db), keys };
 }

@@ -4,7 +4,7 @@
  * REST only translate to and from these calls.
  */
 import type { PrismaClient, Credential as CredentialRow } from '../generated/prisma/client.js';
-import type { KeyRing } from '../secrets/keyring.js';
+import type { Sealer } from '../secrets/keyring.js';
 import { CredentialNameTaken, CredentialNotFound, ValidationError } from './errors.js';
 import { ID_PATTERN, newId, randomBase62 } from './ids.js';
 import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from './input.js';
@@ -72,7 +72,7 @@ const UPDATE_ATTEMPTS = 5;
 export class CredentialService {
   constructor(
     private readonly db: PrismaClient,
-    private readonly keyRing: KeyRing,
+    private readonly sealer: Sealer,
   ) {}
 
   async create(caller: Caller, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
@@ -235,13 +235,13 @@ export class CredentialService {
     const hasSecrets = Object.keys(secrets).length > 0;
     return {
       keys: JSON.stringify(returned),
-      secret: hasSecrets ? this.keyRing.seal(JSON.stringify(secrets), sealingContext(row.id, row.userId, spec.id)) : null,
+      secret: hasSecrets ? this.sealer.seal(JSON.stringify(secrets), sealingContext(row.id, row.userId, spec.id)) : null,
     };
   }
 
   private openSecrets(row: CredentialRow): KeyValues {
     if (!row.secret) return {};
-    return JSON.parse(this.keyRing.open(row.secret, sealingContext(row.id, row.userId, row.provider))) as KeyValues;
+    return JSON.parse(this.sealer.open(row.secret, sealingContext(row.id, row.userId, row.provider))) as KeyValues;
   }
 }
 

@@ -1,10 +1,19 @@
 /** Builds the GraphQL Yoga instance that serves /graphql. */
 import { GraphQLError } from 'graphql';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken } from '../auth/tokens.js';
 import { DomainError, ValidationError } from '../credentials/errors.js';
 import { newId } from '../credentials/ids.js';
+import type { GraphQLLimits } from '../config.js';
 import type { Services } from '../services.js';
 import { renderGraphiQL } from '../http/graphiql.js';
 import { notAuthenticatedError, type Context } from './builder.js';
@@ -14,11 +23,25 @@ export interface YogaOptions {
   services: Services;
   logger: Logger;
   graphiql: boolean;
+  limits: GraphQLLimits;
 }
 
-export function createGraphQL({ services, logger, graphiql }: YogaOptions): YogaServerInstance<Record<string, unknown>, Context> {
+export function createGraphQL({ services, logger, graphiql, limits }: YogaOptions): YogaServerInstance<Record<string, unknown>, Context> {
+  const reject = `exceeds this server's limit`;
   return createYoga<Record<string, unknown>, Context>({
     schema,
+    plugins: [
+      // Abuse limits, checked before execution.
+      maxTokensPlugin({ n: limits.maxTokens, errorMessage: `Query ${reject} of ${limits.maxTokens} tokens` }),
+      maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
+      maxAliasesPlugin({ n: limits.maxAliases }),
+      maxDirectivesPlugin({ n: limits.maxDirectives }),
+      costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true }),
+      // A browser cannot send a GET query without a header a form cannot set.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
+      ...(limits.fieldSuggestions ? [] : [blockFieldSuggestionsPlugin()]),
+      ...(limits.introspection ? [] : [useDisableIntrospection()]),
+    ],
     graphqlEndpoint: '/graphql',
     graphiql: graphiql && { title: 'Credentials service', defaultQuery: DEFAULT_QUERY },
     renderGraphiQL,

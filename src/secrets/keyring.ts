@@ -6,7 +6,7 @@
  * Stored format: `v1:<keyId>:<nonce b64url>:<ciphertext+tag b64url>`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBase62 } from '../credentials/ids.js';
 
@@ -23,7 +23,7 @@ export class SecretUnreadable extends Error {
   }
 }
 
-export class KeyRing {
+export class KeyRing implements Sealer {
   readonly #keys: ReadonlyMap<string, Buffer>;
 
   constructor(
@@ -40,6 +40,11 @@ export class KeyRing {
 
   get keyIds(): string[] {
     return [...this.#keys.keys()];
+  }
+
+  /** The keys, for writing the key file back (operator commands only). */
+  exportKeys(): Map<string, Buffer> {
+    return new Map(this.#keys);
   }
 
   seal(plaintext: string, associatedData: string): string {
@@ -85,9 +90,76 @@ export function generateKey(): { id: string; key: Buffer } {
 }
 
 export function keyRingFromFile(path: string): KeyRing {
-  const content = JSON.parse(readFileSync(path, 'utf8')) as KeyFileContent;
+  let content: KeyFileContent;
+  try {
+    content = JSON.parse(readFileSync(path, 'utf8')) as KeyFileContent;
+  } catch (error) {
+    throw new Error(`Master key file ${path} cannot be read: ${(error as Error).message}`);
+  }
   const keys = new Map(Object.entries(content.keys ?? {}).map(([id, b64]) => [id, Buffer.from(b64, 'base64')]));
   return new KeyRing(keys, content.primary);
+}
+
+/** `MASTER_KEYS`: `<id>:<base64 of 32 bytes>[,<id>:<base64>…]`, the first being the primary key. */
+export function keyRingFromText(text: string): KeyRing {
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const [id, b64, ...rest] = entry.split(':');
+    if (!id || !b64 || rest.length > 0) throw new Error('MASTER_KEYS must be <id>:<base64 key>[,<id>:<base64 key>…]');
+    return [id, Buffer.from(b64, 'base64')] as const;
+  });
+  if (entries.length === 0) throw new Error('MASTER_KEYS is empty');
+  return new KeyRing(new Map(entries), entries[0]![0]);
+}
+
+/** Seals and opens secrets; the credentials service sees only this. */
+export interface Sealer {
+  seal(plaintext: string, associatedData: string): string;
+  open(sealed: string, associatedData: string): string;
+}
+
+/**
+ * The key ring of a running process. A key file is re-read when it changes
+ * (checked at most once a second, and at once when a secret names a key not
+ * yet known), so `keys add` and `keys rotate` take effect without a restart.
+ */
+export class KeyRingSource implements Sealer {
+  #ring: KeyRing;
+  #checkedAt = 0;
+  #mtimeMs = 0;
+
+  constructor(
+    ring: KeyRing,
+    private readonly file?: string,
+  ) {
+    this.#ring = ring;
+    if (file) this.#mtimeMs = statSync(file).mtimeMs;
+  }
+
+  get ring(): KeyRing {
+    const now = Date.now();
+    if (this.file && now - this.#checkedAt > 1000) {
+      this.#checkedAt = now;
+      this.#reloadIfChanged();
+    }
+    return this.#ring;
+  }
+
+  seal(plaintext: string, associatedData: string): string {
+    return this.ring.seal(plaintext, associatedData);
+  }
+
+  open(sealed: string, associatedData: string): string {
+    const keyId = KeyRing.keyIdOf(sealed);
+    if (keyId && !this.ring.keyIds.includes(keyId) && this.file) this.#reloadIfChanged(true);
+    return this.#ring.open(sealed, associatedData);
+  }
+
+  #reloadIfChanged(force = false): void {
+    const mtimeMs = statSync(this.file!).mtimeMs;
+    if (!force && mtimeMs === this.#mtimeMs) return;
+    this.#ring = keyRingFromFile(this.file!);
+    this.#mtimeMs = mtimeMs;
+  }
 }
 
 export function writeKeyFile(path: string, ring: { primary: string; keys: Map<string, Buffer> }): void {
@@ -96,18 +168,9 @@ export function writeKeyFile(path: string, ring: { primary: string; keys: Map<st
     primary: ring.primary,
     keys: Object.fromEntries([...ring.keys].map(([id, key]) => [id, key.toString('base64')])),
   };
-  writeFileSync(path, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(path, 0o600);
-}
-
-/**
- * Loads the key ring from `path`, creating a new file with one fresh key when
- * none exists and `createIfMissing` allows it. Returns whether it was created.
- */
-export function loadOrCreateKeyRing(path: string, createIfMissing: boolean): { ring: KeyRing; created: boolean } {
-  if (existsSync(path)) return { ring: keyRingFromFile(path), created: false };
-  if (!createIfMissing) throw new Error(`Master key file ${path} does not exist`);
-  const { id, key } = generateKey();
-  writeKeyFile(path, { primary: id, keys: new Map([[id, key]]) });
-  return { ring: keyRingFromFile(path), created: true };
+  // Write beside, then rename: a reader never sees half a key file.
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
 }

@@ -29,7 +29,8 @@ let users = 0;
 
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-test-'));
-  const config = loadConfig({ DATABASE_URL: `file:${join(dir, 'credentials.db')}`, LOG_LEVEL: 'info', ...env });
+  // Tests make many failed authentications on purpose; the limiter has its own test.
+  const config = loadConfig({ DATABASE_URL: `file:${join(dir, 'credentials.db')}`, LOG_LEVEL: 'info', AUTH_FAILURES_PER_MINUTE: '1000', ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -40,7 +41,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const logger = createLogger(config.logLevel, sink);
   const queries: string[] = [];
   const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query) });
-  const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitBytes, graphiql: config.graphiql });
+  const app = await buildApp({ services, logger, config });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
