@@ -1,40 +1,74 @@
 /** Operator commands: `npm run cli -- <command>` (see `npm run cli -- help`). */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import cliProgress from 'cli-progress';
 import { OPERATOR } from '../auth/tokens.js';
-import { DomainError } from '../credentials/errors.js';
+import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { openRuntime } from '../runtime.js';
+import { generateKey, keyRingFromFile, writeKeyFile } from '../secrets/keyring.js';
+import { KeyRotation } from '../secrets/rotation.js';
+import type { Services } from '../services.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
+Users and tokens
   users create <name>                 create a user
   users list                          list users
   tokens create <user> [--name <n>]   create an access token for a user (name or id); prints it once
   tokens list <user>                  list a user's tokens (never their values)
   tokens revoke <token-id>            revoke a token
+
+Master keys (see README, Security)
+  keys init                           create the key file if it does not exist (for NODE_ENV=production)
+  keys list                           the keys, which one is primary, and how many secrets each seals
+  keys add                            add a new key and make it the primary key
+  keys rotate [--batch <n>] [--pause <ms>] [--limit <n>]
+                                      re-seal every secret under the primary key; Ctrl-C stops
+                                      after the current batch, and running it again resumes
+  keys remove <key-id>                remove a key no secret uses any more
+
+Audit trail
+  audit [--credential <id>] [--user <name or id>] [--limit <n>]
+                                      the latest changes, newest first
 `;
 
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+const out = (line: string) => process.stdout.write(line + '\n');
+
 async function run(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      batch: { type: 'string' },
+      pause: { type: 'string' },
+      limit: { type: 'string' },
+      credential: { type: 'string' },
+      user: { type: 'string' },
+    },
+  });
   const [group, command, arg] = positionals;
   if (!group || group === 'help') {
     process.stdout.write(USAGE);
     return group ? 0 : 2;
   }
   const config = loadConfig();
+  if (group === 'keys' && command === 'init') return keysInit(config);
   const services = await openRuntime(config, createLogger('warn', process.stderr));
-  const { tokens } = services;
-  const out = (line: string) => process.stdout.write(line + '\n');
-  const userOf = async (nameOrId: string | undefined) => {
-    const user = nameOrId ? await tokens.findUser(nameOrId) : null;
-    if (!user) throw new Error(`no user '${nameOrId ?? ''}'`);
-    return user;
-  };
   try {
-    switch (`${group} ${command ?? ''}`) {
+    switch (`${group} ${command ?? ''}`.trim()) {
       case 'users create': {
-        const user = await tokens.createUser(arg ?? '', 'cli');
+        const user = await services.tokens.createUser(arg ?? '', 'cli');
         out(`created user ${user.name} (id ${user.id})`);
         return 0;
       }
@@ -43,35 +77,173 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'tokens create': {
-        const user = await userOf(arg);
-        const { token, info } = await tokens.createToken(user.id, values.name ?? 'cli', OPERATOR);
+        const user = await userOf(services, arg);
+        const { token, info } = await services.tokens.createToken(user.id, values.name ?? 'cli', OPERATOR);
         out(`created token ${info.id} for ${user.name}; it is shown only this once:\n\n  ${token}\n`);
         return 0;
       }
       case 'tokens list': {
-        const user = await userOf(arg);
-        for (const t of await tokens.listTokens(user.id)) {
+        const user = await userOf(services, arg);
+        for (const t of await services.tokens.listTokens(user.id)) {
           out(`${t.id}  ${t.name.padEnd(16)}  created ${t.createdAt.toISOString()}  ${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}`);
         }
         return 0;
       }
       case 'tokens revoke': {
-        if (!(await tokens.revokeToken(arg ?? '', OPERATOR))) throw new Error(`no active token '${arg ?? ''}'`);
+        if (!(await services.tokens.revokeToken(arg ?? '', OPERATOR))) throw new UsageError(`no active token '${arg ?? ''}'`);
         out(`revoked token ${arg}`);
         return 0;
       }
+      case 'keys list':
+        return keysList(services);
+      case 'keys add':
+        return keysAdd(config, services);
+      case 'keys rotate':
+        return keysRotate(services, {
+          batchSize: positive(values.batch, 'batch', 100),
+          pauseMs: positive(values.pause, 'pause', 0),
+          limit: values.limit === undefined ? undefined : positive(values.limit, 'limit', 0),
+        });
+      case 'keys remove':
+        return keysRemove(config, services, arg);
+      case 'audit':
+        return audit(services, values.credential, values.user, positive(values.limit, 'limit', 50));
       default:
-        process.stderr.write(`unknown command '${positionals.join(' ')}'\n\n${USAGE}`);
-        return 2;
+        throw new UsageError(`unknown command '${positionals.join(' ')}'\n\n${USAGE}`, 2);
     }
   } finally {
     await services.db.$disconnect();
   }
 }
 
+function positive(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number`);
+  return n;
+}
+
+async function userOf(services: Services, nameOrId: string | undefined) {
+  const user = nameOrId ? await services.tokens.findUser(nameOrId) : null;
+  if (!user) throw new UsageError(`no user '${nameOrId ?? ''}'`);
+  return user;
+}
+
+function requireKeyFile(config: Config, action: string): void {
+  if (config.masterKeys) {
+    throw new UsageError(
+      `keys come from MASTER_KEYS, not a file: to ${action}, edit MASTER_KEYS on every instance ` +
+        `(the first entry is the primary key) and restart them. A new key: ${generateKey().id}:${generateKey().key.toString('base64')}`,
+    );
+  }
+}
+
+function keysInit(config: Config): number {
+  requireKeyFile(config, 'create keys');
+  if (existsSync(config.masterKeyFile)) {
+    out(`${config.masterKeyFile} exists already; nothing changed.`);
+    return 0;
+  }
+  const { id, key } = generateKey();
+  writeKeyFile(config.masterKeyFile, { primary: id, keys: new Map([[id, key]]) });
+  out(`created ${config.masterKeyFile} (mode 0600) with primary key ${id}. Back it up: without it, secrets cannot be opened.`);
+  return 0;
+}
+
+async function keysList(services: Services): Promise<number> {
+  const ring = services.keys.ring;
+  const usage = await new KeyRotation(services.db, services.keys).usage();
+  for (const id of ring.keyIds) {
+    out(`${id}  ${id === ring.primaryId ? 'primary' : '       '}  seals ${usage.get(id) ?? 0} secrets`);
+  }
+  for (const [id, count] of usage) {
+    if (!ring.keyIds.includes(id)) out(`${id}  MISSING  seals ${count} secrets that cannot be opened without it`);
+  }
+  return 0;
+}
+
+async function keysAdd(config: Config, services: Services): Promise<number> {
+  requireKeyFile(config, 'add a key');
+  const keys = services.keys.ring.exportKeys();
+  const { id, key } = generateKey();
+  keys.set(id, key);
+  writeKeyFile(config.masterKeyFile, { primary: id, keys });
+  out(`added key ${id}; it is now the primary key: new secrets are sealed with it (running servers pick it up within a second).`);
+  out(`Run \`npm run cli -- keys rotate\` to re-seal the existing secrets with it.`);
+  return 0;
+}
+
+async function keysRotate(services: Services, options: { batchSize: number; pauseMs: number; limit?: number }): Promise<number> {
+  const rotation = new KeyRotation(services.db, services.keys);
+  const total = await rotation.countNotUnderPrimary();
+  out(`primary key ${services.keys.ring.primaryId}; ${total} secrets are sealed by older keys`);
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { stream: process.stderr, format: 're-sealing [{bar}] {value}/{total} | {remaining} still under older keys' },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(total, 0, { remaining: total });
+  let last = { resealed: 0, remaining: total, unreadable: [] as string[] };
+  try {
+    for await (const progress of rotation.reseal({ ...options, shouldStop: () => stop })) {
+      last = progress;
+      if (bar) bar.update(progress.resealed, { remaining: progress.remaining });
+      else out(`re-sealed ${progress.resealed}; ${progress.remaining} still sealed by older keys`);
+    }
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (last.unreadable.length > 0) {
+    out(`${last.unreadable.length} secrets could not be opened and were left as they are: ${last.unreadable.join(', ')}`);
+  }
+  if (stop) {
+    out(`interrupted after re-sealing ${last.resealed}; ${last.remaining} still sealed by older keys. Run the command again to resume.`);
+    return 130;
+  }
+  out(`done: re-sealed ${last.resealed}; ${last.remaining} still sealed by older keys.`);
+  return last.unreadable.length > 0 ? 1 : 0;
+}
+
+async function keysRemove(config: Config, services: Services, keyId: string | undefined): Promise<number> {
+  requireKeyFile(config, 'remove a key');
+  const ring = services.keys.ring;
+  if (!keyId || !ring.keyIds.includes(keyId)) throw new UsageError(`no key '${keyId ?? ''}' in ${config.masterKeyFile}`);
+  if (keyId === ring.primaryId) throw new UsageError(`key ${keyId} is the primary key; add another first (keys add)`);
+  const inUse = (await new KeyRotation(services.db, services.keys).usage()).get(keyId) ?? 0;
+  if (inUse > 0) throw new UsageError(`key ${keyId} still seals ${inUse} secrets; run \`keys rotate\` first`);
+  const keys = ring.exportKeys();
+  keys.delete(keyId);
+  writeKeyFile(config.masterKeyFile, { primary: ring.primaryId, keys });
+  out(`removed key ${keyId}`);
+  return 0;
+}
+
+async function audit(services: Services, credentialId: string | undefined, user: string | undefined, limit: number): Promise<number> {
+  const owner = user ? await userOf(services, user) : undefined;
+  const events = await services.db.auditEvent.findMany({
+    where: { ...(credentialId ? { targetId: credentialId } : {}), ...(owner ? { ownerUserId: owner.id } : {}) },
+    orderBy: { id: 'desc' },
+    take: limit,
+  });
+  for (const e of events) {
+    out(`${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  owner ${e.ownerUserId ?? '-'}  by ${e.actor ?? '-'} via ${e.door ?? '-'}`);
+  }
+  return 0;
+}
+
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (error) {
-  process.stderr.write(`error: ${error instanceof DomainError || error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  const known = error instanceof UsageError || (error as { code?: string }).code === 'VALIDATION_FAILED' || (error as Error).name === 'StartupError';
+  process.stderr.write(`error: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`);
+  process.exitCode = error instanceof UsageError ? error.exitCode : 1;
 }
