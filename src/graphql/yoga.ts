@@ -27,12 +27,11 @@ export interface YogaOptions {
 }
 
 export function createGraphQL({ services, logger, graphiql, limits }: YogaOptions): YogaServerInstance<Record<string, unknown>, Context> {
-  const reject = `exceeds this server's limit`;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     plugins: [
       // Abuse limits, checked before execution.
-      maxTokensPlugin({ n: limits.maxTokens, errorMessage: `Query ${reject} of ${limits.maxTokens} tokens` }),
+      maxTokensPlugin({ n: limits.maxTokens }),
       maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
       maxAliasesPlugin({ n: limits.maxAliases }),
       maxDirectivesPlugin({ n: limits.maxDirectives }),

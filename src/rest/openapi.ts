@@ -40,6 +40,12 @@ const errors = {
   '400': { description: 'Invalid input: the message names the problem; or a request that cannot be processed (Oops… Error ID)', ...json('ErrorResponse') },
   '401': { description: 'Missing, malformed, unknown or revoked access token', ...json('ErrorResponse') },
   '403': { description: 'Unknown, deleted or foreign credentials id, or a workspaceId', ...json('ErrorResponse') },
+  '413': { description: 'Request body larger than the configured limit', ...json('ErrorResponse') },
+  '429': {
+    description: 'Too many failed authentications from this client; retry after the given seconds',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
+    ...json('ErrorResponse'),
+  },
   '500': { description: 'Unexpected failure: Oops… Error ID, also in the server log', ...json('ErrorResponse') },
 };
 const noContent = { description: 'OK - No content' };

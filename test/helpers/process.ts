@@ -1,0 +1,47 @@
+/** Runs the project's entry points as processes, as an operator would. */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '../..');
+const tsx = resolve(root, 'node_modules/.bin/tsx');
+
+export interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** `npm run cli -- <args>` with the given environment (asynchronous: a test server may run in this process). */
+export function cli(env: Record<string, string>, args: string[], onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(tsx, ['src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      onOutput?.(String(d), child);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolveRun({ code, out, err }));
+  });
+}
+
+/** Starts `src/main.ts`; resolves with its exit when it stops by itself within `ms`. */
+export function startMainExpectingExit(env: Record<string, string>, ms = 20_000): Promise<Run> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`still running after ${ms} ms:\n${out}\n${err}`));
+    }, ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, out, err });
+    });
+  });
+}
