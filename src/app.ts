@@ -1,5 +1,6 @@
 /** The HTTP app: mounts GraphQL (with GraphiQL), the legacy REST API and its documentation. */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { newId } from './credentials/ids.js';
 import { createGraphQL } from './graphql/yoga.js';
@@ -8,6 +9,7 @@ import { GRAPHIQL_ASSETS_PATH, openGraphiqlAsset } from './http/graphiql.js';
 import { openApiDocument } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/routes.js';
 import type { Config } from './config.js';
+import { readMigrations } from './db/migrate.js';
 import { AuthFailureLimiter } from './http/auth-limiter.js';
 import type { Services } from './services.js';
 
@@ -21,6 +23,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set when the request failed unexpectedly: the id shown to the client and logged. */
     errorId?: string;
+    /** Set for GraphQL requests: the operation's name (or `anonymous`) and type. */
+    graphqlOperation?: { operation: string; type: string };
   }
 }
 
@@ -34,7 +38,8 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     bodyLimit: bodyLimitBytes,
     genReqId: () => newId(),
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // Fastify's own per-request lines are replaced by one line of ours (onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   // One log line per request, with its id (echoed as x-request-id) and, after a failure, the error id.
@@ -59,10 +64,14 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    const graphql = request.graphqlOperation;
+    services.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000, graphql);
     request.log.info(
       {
         method: request.method,
-        route: request.routeOptions.url ?? 'unknown',
+        route,
+        ...(graphql ? { graphqlOperation: graphql.operation, graphqlType: graphql.type } : {}),
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         ...(request.errorId ? { errorId: request.errorId } : {}),
@@ -88,7 +97,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: async (request, reply) => {
-      const response = await yoga.handleNodeRequestAndResponse(request, reply, {});
+      const response = await yoga.handleNodeRequestAndResponse(request, reply, { fastifyRequest: request });
       response.headers.forEach((value, key) => void reply.header(key, value));
       reply.status(response.status);
       reply.send(response.body);
@@ -112,6 +121,16 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=86400').send(asset.stream);
   });
 
+  // Operations: liveness, readiness (database reachable and migrated), Prometheus metrics.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const problem = await readinessProblem(services);
+    return problem ? reply.status(503).send({ status: 'unavailable', reason: problem }) : { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics()),
+  );
+
   app.setNotFoundHandler(notFound);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -133,6 +152,22 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   });
 
   return app;
+}
+
+const committedMigrations = readMigrations().migrationDirectories.map((d) => d.path);
+
+/** Why the service cannot serve now, or undefined when it can. */
+async function readinessProblem(services: Services): Promise<string | undefined> {
+  try {
+    const rows = await services.db.$queryRawUnsafe<{ name: string }[]>(
+      'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const applied = new Set(rows.map((r) => r.name));
+    const missing = committedMigrations.filter((m) => !applied.has(m));
+    return missing.length > 0 ? `database lacks migrations: ${missing.join(', ')}` : undefined;
+  } catch (error) {
+    return `database unreachable: ${(error as Error).message.split('\n')[0]}`;
+  }
 }
 
 /** GraphQL clients expect `{errors:[…]}`, REST clients `{message}`. */

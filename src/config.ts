@@ -22,6 +22,7 @@ const schema = z.object({
   GRAPHQL_MAX_COST: count(5000),
   GRAPHQL_MAX_DIRECTIVES: count(20),
   AUTH_FAILURES_PER_MINUTE: count(20),
+  SHUTDOWN_GRACE_MS: count(10_000, 0),
 });
 
 export type Config = {
@@ -39,6 +40,8 @@ export type Config = {
   graphql: GraphQLLimits;
   /** Failed authentications a client may make in a minute before it gets 429. */
   authFailuresPerMinute: number;
+  /** On SIGTERM/SIGINT: how long requests in flight may take before their connections are cut. */
+  shutdownGraceMs: number;
 };
 
 export interface GraphQLLimits {
@@ -82,5 +85,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
     },
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -32,14 +32,24 @@ try {
   const base = `http://localhost:${config.port}`;
   logger.info({ graphql: `${base}/graphql`, graphiql: config.graphiql ? `${base}/graphql` : 'disabled' }, `GraphQL at ${base}/graphql${config.graphiql ? ' (open it in a browser for GraphiQL)' : ''}`);
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, async () => {
-      logger.info({ signal }, 'shutting down');
-      await app.close();
-      await services.db.$disconnect();
-      process.exit(0);
-    });
-  }
+  // Graceful shutdown: stop accepting, let requests in flight finish (cut after the grace period), close the database.
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing requests in flight');
+    const cut = setTimeout(() => {
+      logger.warn('grace period over: closing the connections still open');
+      app.server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    await app.close();
+    clearTimeout(cut);
+    await services.db.$disconnect();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (error) {
   if (error instanceof StartupError) {
     logger.fatal(error.message);

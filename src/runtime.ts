@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { openDatabase, type DatabaseOptions } from './db/client.js';
 import { applyMigrations } from './db/migrate.js';
 import { generateKey, keyRingFromFile, keyRingFromText, KeyRingSource, writeKeyFile } from './secrets/keyring.js';
+import { Metrics } from './http/metrics.js';
 import { createServices, type Services } from './services.js';
 
 /** A start-up problem the operator must fix; its message says how. */
@@ -42,6 +43,12 @@ export async function openRuntime(config: Config, logger: Logger, databaseOption
   const keys = openKeyRing(config, logger);
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
-  const db = await openDatabase(config.databaseUrl, databaseOptions);
-  return createServices(db, keys);
+  const metrics = new Metrics();
+  const db = await openDatabase(config.databaseUrl, {
+    onQuery: (event) => {
+      metrics.dbQueries.observe(event.durationMs / 1000);
+      databaseOptions.onQuery?.(event);
+    },
+  });
+  return createServices(db, keys, metrics);
 }

@@ -2,6 +2,7 @@
 import { AccessTokens } from './auth/tokens.js';
 import { CredentialService } from './credentials/service.js';
 import type { Database } from './db/client.js';
+import type { Metrics } from './http/metrics.js';
 import type { KeyRingSource } from './secrets/keyring.js';
 
 export interface Services {
@@ -9,8 +10,9 @@ export interface Services {
   credentials: CredentialService;
   tokens: AccessTokens;
   keys: KeyRingSource;
+  metrics: Metrics;
 }
 
-export function createServices(db: Database, keys: KeyRingSource): Services {
-  return { db, credentials: new CredentialService(db, keys), tokens: new AccessTokens(db), keys };
+export function createServices(db: Database, keys: KeyRingSource, metrics: Metrics): Services {
+  return { db, credentials: new CredentialService(db, keys), tokens: new AccessTokens(db), keys, metrics };
 }

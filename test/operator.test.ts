@@ -7,14 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gql } from './helpers/server.js';
 
 const root = resolve(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-'));
 const env = { ...process.env, DATABASE_URL: `file:${join(dir, 'nested', 'credentials.db')}`, LOG_LEVEL: 'info' };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts `src/main.ts`, resolves once it listens; returns its output so far and a stop function. */
 async function startMain(port: number) {
-  const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -35,7 +34,7 @@ async function startMain(port: number) {
 }
 
 const cli = (...args: string[]) => {
-  const result = spawnSync(tsx, ['src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });
   return { code: result.status, out: result.stdout, err: result.stderr };
 };
 

@@ -1,5 +1,5 @@
 /** Builds the GraphQL Yoga instance that serves /graphql. */
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -30,6 +30,16 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
   return createYoga<Record<string, unknown>, Context>({
     schema,
     plugins: [
+      {
+        // The operation's name and type, for the request's log line and metrics.
+        onExecute({ args }: { args: { contextValue: unknown; document: DocumentNode; operationName?: string | null } }) {
+          const request = (args.contextValue as { fastifyRequest?: { graphqlOperation?: unknown } }).fastifyRequest;
+          const operation = getOperationAST(args.document, args.operationName);
+          if (request && operation) {
+            request.graphqlOperation = { operation: operation.name?.value ?? 'anonymous', type: operation.operation };
+          }
+        },
+      },
       // Abuse limits, checked before execution.
       maxTokensPlugin({ n: limits.maxTokens }),
       maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),

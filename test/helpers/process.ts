@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '../..');
-const tsx = resolve(root, 'node_modules/.bin/tsx');
 
 export interface Run {
   code: number | null;
@@ -14,7 +13,7 @@ export interface Run {
 /** `npm run cli -- <args>` with the given environment (asynchronous: a test server may run in this process). */
 export function cli(env: Record<string, string>, args: string[], onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(tsx, ['src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -30,7 +29,7 @@ export function cli(env: Record<string, string>, args: string[], onOutput?: (chu
 /** Starts `src/main.ts`; resolves with its exit when it stops by itself within `ms`. */
 export function startMainExpectingExit(env: Record<string, string>, ms = 20_000): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));

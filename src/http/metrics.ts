@@ -1,0 +1,56 @@
+/** Prometheus metrics of one app instance: HTTP, GraphQL operations, errors, database queries, process. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method and route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly graphqlDuration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'GraphQL request latency by operation name and type',
+    labelNames: ['operation', 'type'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly errors = new Counter({
+    name: 'errors_total',
+    help: 'Failed requests by kind: client (4xx), auth (401/429), server (5xx)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dbQueries = new Histogram({
+    name: 'db_query_duration_seconds',
+    help: 'Database statement latency as measured by Prisma',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number, graphql?: { operation: string; type: string }) {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, seconds);
+    if (graphql) this.graphqlDuration.observe(graphql, seconds);
+    if (status === 401 || status === 429) this.errors.inc({ kind: 'auth' });
+    else if (status >= 500) this.errors.inc({ kind: 'server' });
+    else if (status >= 400) this.errors.inc({ kind: 'client' });
+  }
+}
