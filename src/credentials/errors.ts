@@ -56,3 +56,12 @@ export class Forbidden extends DomainError {
     this.name = 'Forbidden';
   }
 }
+
+/** The database stayed locked by another process longer than the busy timeout; nothing was changed. */
+export class StoreBusy extends DomainError {
+  readonly code = 'STORE_BUSY';
+  constructor() {
+    super('The database is busy: nothing was changed; retry shortly');
+    this.name = 'StoreBusy';
+  }
+}

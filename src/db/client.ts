@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { StoreBusy } from '../credentials/errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Database = PrismaClient;
@@ -43,11 +44,24 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
     const onQuery = options.onQuery;
     (db as unknown as PrismaClient<'query'>).$on('query', (e) => onQuery({ query: e.query, durationMs: e.duration }));
   }
+  // A statement that waited out the busy timeout (another process holding the
+  // write lock) fails as the domain's StoreBusy: a clean 503, nothing changed.
+  const translated = db.$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          throw (error as { code?: string }).code === 'P1008' ? new StoreBusy() : error;
+        }
+      },
+    },
+  }) as unknown as Database;
   // WAL: readers never block the writer; FULL: a commit is on disk before it is
   // acknowledged; foreign keys enforced. (journal_mode persists in the file, the
   // others are per connection: the adapter keeps one connection.)
-  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-  await db.$executeRawUnsafe('PRAGMA synchronous = FULL');
-  await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
-  return db;
+  await translated.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await translated.$executeRawUnsafe('PRAGMA synchronous = FULL');
+  await translated.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  return translated;
 }

@@ -11,7 +11,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken } from '../auth/tokens.js';
-import { DomainError, ValidationError } from '../credentials/errors.js';
+import { DomainError, StoreBusy, ValidationError } from '../credentials/errors.js';
 import { newId } from '../credentials/ids.js';
 import type { GraphQLLimits } from '../config.js';
 import type { Services } from '../services.js';
@@ -102,7 +102,11 @@ function maskError(error: unknown, logger: Logger): Error {
   if (cause instanceof DomainError) {
     return new GraphQLError(cause.message, {
       ...located,
-      extensions: { code: cause.code, ...(cause instanceof ValidationError ? { fields: cause.problems } : {}) },
+      extensions: {
+        code: cause.code,
+        ...(cause instanceof ValidationError ? { fields: cause.problems } : {}),
+        ...(cause instanceof StoreBusy ? { http: { status: 503, headers: { 'Retry-After': '1' } } } : {}),
+      },
     });
   }
   // (GraphQLError is checked by name: graphql ships both CJS and ESM builds.)

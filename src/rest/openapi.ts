@@ -46,6 +46,11 @@ const errors = {
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
     ...json('ErrorResponse'),
   },
+  '503': {
+    description: 'The database stayed locked longer than the busy timeout; nothing was changed; retry',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
+    ...json('ErrorResponse'),
+  },
   '500': { description: 'Unexpected failure: Oops… Error ID, also in the server log', ...json('ErrorResponse') },
 };
 const noContent = { description: 'OK - No content' };

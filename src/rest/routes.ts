@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { bearerToken } from '../auth/tokens.js';
-import { CredentialNameTaken, CredentialNotFound, DomainError, Forbidden, NotAuthenticated, ValidationError } from '../credentials/errors.js';
+import { CredentialNameTaken, CredentialNotFound, DomainError, Forbidden, NotAuthenticated, StoreBusy, ValidationError } from '../credentials/errors.js';
 import { platformProviders, providers, secretFields } from '../credentials/providers.js';
 import type { Caller, CredentialView } from '../credentials/service.js';
 import type { Services } from '../services.js';
@@ -125,6 +125,7 @@ function sendDomainError(reply: FastifyReply, error: DomainError) {
   if (error instanceof CredentialNameTaken) return reply.status(409).send({ message: error.message });
   // Unknown, deleted and other users' ids look alike: the seed's Forbidden.
   if (error instanceof CredentialNotFound || error instanceof Forbidden) return reply.status(403).send({ message: 'Forbidden' });
+  if (error instanceof StoreBusy) return reply.status(503).header('retry-after', '1').send({ message: error.message });
   if (error instanceof NotAuthenticated) {
     return reply.status(401).header('www-authenticate', 'Bearer').send({ message: 'Unauthorized' });
   }

@@ -1,0 +1,185 @@
+/** Reliability under load and faults: write storm, lock contention, crashes. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealingContext } from '../src/credentials/service.js';
+import { keyRingFromFile } from '../src/secrets/keyring.js';
+import { root } from './helpers/process.js';
+import { rest } from './helpers/rest.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+const body = (name: string, token: string) => ({ credentials: { name, provider: 'github', keys: { username: 'u', token } } });
+
+describe('write storm', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it('50 concurrent clients creating 2,000 credentials: stored rows equal successes, no duplicates, no lost writes, still responsive', async () => {
+    const { token, userId } = await server.newUser('storm');
+    const acknowledged: string[] = [];
+    let failures = 0;
+    let next = 0;
+    const healthLatencies: number[] = [];
+    let storming = true;
+    const probe = (async () => {
+      while (storming) {
+        const start = performance.now();
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+        healthLatencies.push(performance.now() - start);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (next < 2000) {
+          const i = next++;
+          const result = await rest(server, token, 'POST', '/api/credentials', body(`storm-${i}`, `storm-secret-${i}`), { validate: false });
+          if (result.status === 200) acknowledged.push(result.body.credentialsId);
+          else failures++;
+        }
+      }),
+    );
+    storming = false;
+    await probe;
+    expect(failures).toBe(0);
+    expect(acknowledged).toHaveLength(2000);
+    expect(new Set(acknowledged).size).toBe(2000);
+    const rows = await server.services.db.credential.findMany({ where: { userId }, select: { id: true, name: true } });
+    expect(rows).toHaveLength(2000);
+    expect(new Set(rows.map((r) => r.name)).size).toBe(2000);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(acknowledged));
+    healthLatencies.sort((a, b) => a - b);
+    expect(healthLatencies.length).toBeGreaterThan(3);
+    expect(healthLatencies[Math.floor(healthLatencies.length * 0.9)]!).toBeLessThan(1000);
+  });
+});
+
+/** Another process that takes the database's write lock for `ms`, then lets go. */
+function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
+  const child = spawn(process.execPath, ['-e', `
+    const Sqlite = require('better-sqlite3');
+    const db = new Sqlite(${JSON.stringify(file)});
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); }, ${ms});
+  `], { cwd: root });
+  return new Promise((resolveLocked) => {
+    const released = new Promise<void>((r) => child.on('exit', () => r()));
+    child.stdout.on('data', (d) => String(d).includes('locked') && resolveLocked({ released }));
+  });
+}
+
+describe('lock contention', () => {
+  let server: TestServer;
+  let token: string;
+  let file: string;
+  beforeAll(async () => {
+    server = await startServer();
+    ({ token } = await server.newUser('locks'));
+    file = `${server.dir}/credentials.db`;
+  });
+  afterAll(() => server.close());
+
+  it('a write waits for a lock held for 1 s, then succeeds', async () => {
+    const { released } = await holdWriteLock(file, 1000);
+    const start = performance.now();
+    const result = await rest(server, token, 'POST', '/api/credentials', body('waited', 'w'));
+    expect(result.status).toBe(200);
+    expect(performance.now() - start).toBeGreaterThan(500);
+    await released;
+    expect((await rest(server, token, 'GET', `/api/credentials/${result.body.credentialsId}`)).status).toBe(200);
+  });
+
+  it('a lock held past the busy timeout fails writes cleanly with 503, and writes succeed once it is gone; no write is lost', async () => {
+    const before = await server.services.db.credential.count();
+    const { released } = await holdWriteLock(file, 7000);
+    const refused = await rest(server, token, 'POST', '/api/credentials', body('refused', 'r'));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.body.message).toMatch(/database is busy/);
+    await released;
+    const after = await rest(server, token, 'POST', '/api/credentials', body('after-lock', 'a'));
+    expect(after.status).toBe(200);
+    // The connection is not stuck: later acknowledged writes are all there, and stay there.
+    const more = [];
+    for (let i = 0; i < 5; i++) more.push((await rest(server, token, 'POST', '/api/credentials', body(`later-${i}`, 'l'))).body.credentialsId);
+    const reader = new Sqlite(file, { readonly: true });
+    const ids = new Set(reader.prepare('SELECT id FROM Credential').pluck().all() as string[]);
+    reader.close();
+    for (const id of [after.body.credentialsId, ...more]) expect(ids.has(id)).toBe(true);
+    expect(ids.size).toBe(before + 6);
+  }, 30_000);
+});
+
+describe('crash', () => {
+  it('after SIGKILL at random moments during writes, the database is intact and every acknowledged credential is there with a secret that opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'credentials-crash-'));
+    const file = join(dir, 'db.sqlite');
+    const acknowledged = new Map<string, string>();
+    let token: string | undefined;
+    try {
+      for (let round = 0; round < 3; round++) {
+        const port = 20000 + Math.floor(Math.random() * 20000);
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: `file:${file}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+        });
+        let output = '';
+        child.stdout.on('data', (d) => (output += d));
+        child.stderr.on('data', (d) => (output += d));
+        const exited = new Promise((r) => child.on('exit', r));
+        await new Promise<void>((resolveUp, reject) => {
+          const deadline = Date.now() + 20_000;
+          const check = async () => {
+            try {
+              if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return resolveUp();
+            } catch {
+              /* not yet */
+            }
+            if (Date.now() > deadline) return reject(new Error(output));
+            setTimeout(check, 100);
+          };
+          void check();
+        });
+        token ??= /(cst_[0-9A-Za-z]{43})/.exec(output)![1]!;
+        let writing = true;
+        const writers = Array.from({ length: 8 }, async (_, w) => {
+          for (let i = 0; writing; i++) {
+            const name = `crash-${round}-${w}-${i}`;
+            const secret = `secret-${name}`;
+            try {
+              const r = await rest({ url: `http://127.0.0.1:${port}` }, token, 'POST', '/api/credentials', body(name, secret), { validate: false });
+              if (r.status === 200) acknowledged.set(r.body.credentialsId, secret);
+            } catch {
+              return; // the server is gone
+            }
+          }
+        });
+        await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+        child.kill('SIGKILL');
+        writing = false;
+        await Promise.all(writers);
+        await exited;
+      }
+      expect(acknowledged.size).toBeGreaterThan(20);
+      const db = new Sqlite(file);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const ring = keyRingFromFile(join(dir, 'master-keys.json'));
+      const select = db.prepare('SELECT id, userId, provider, secret FROM Credential WHERE id = ?');
+      for (const [id, secret] of acknowledged) {
+        const row = select.get(id) as { id: string; userId: string; provider: string; secret: string } | undefined;
+        expect(row, `acknowledged ${id} is stored`).toBeDefined();
+        expect(JSON.parse(ring.open(row!.secret, sealingContext(row!.id, row!.userId, row!.provider)))).toEqual({ token: secret });
+      }
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
