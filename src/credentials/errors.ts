@@ -65,3 +65,12 @@ export class StoreBusy extends DomainError {
     this.name = 'StoreBusy';
   }
 }
+
+/** An Idempotency-Key already used for a different create request. */
+export class IdempotencyKeyReused extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor() {
+    super('This Idempotency-Key was used for a different request');
+    this.name = 'IdempotencyKeyReused';
+  }
+}

@@ -5,7 +5,7 @@
  */
 import type { PrismaClient, Credential as CredentialRow } from '../generated/prisma/client.js';
 import type { Sealer } from '../secrets/keyring.js';
-import { CredentialNameTaken, CredentialNotFound, ValidationError } from './errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from './errors.js';
 import { ID_PATTERN, newId, randomBase62 } from './ids.js';
 import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from './input.js';
 import { providers, returnedFields, secretFields, type KeyValues, type ProviderSpec } from './providers.js';
@@ -52,6 +52,16 @@ export interface WriteOptions {
   useExternalId?: boolean;
 }
 
+export interface CreateOptions extends WriteOptions {
+  /**
+   * A client's key for retrying a create safely: the same key with the same
+   * request gives the credential created first, never a second one.
+   */
+  idempotencyKey?: string;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
 export interface ListOptions {
   /** Only these providers (undefined: all). */
   providers?: readonly string[];
@@ -75,8 +85,18 @@ export class CredentialService {
     private readonly sealer: Sealer,
   ) {}
 
-  async create(caller: Caller, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
+  async create(caller: Caller, input: CredentialInput | unknown, options: CreateOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
+    const idempotencyKey = options.idempotencyKey;
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw ValidationError.of('idempotencyKey', 'must be 1-255 printable ASCII characters without spaces');
+    }
+    // The request as the domain understood it, for recognising a retry.
+    const request = canonicalJson({ ...valid, provider: valid.provider.id, useExternalId: options.useExternalId ?? false });
+    if (idempotencyKey !== undefined) {
+      const replayed = await this.replay(caller, idempotencyKey, request);
+      if (replayed) return replayed;
+    }
     const keys = this.completeKeys(valid.provider, valid.keys, {}, options);
     checkKeys(valid.provider, keys);
     const id = newId();
@@ -96,12 +116,33 @@ export class CredentialService {
           dateCreated: now,
           lastUpdated: now,
           ...auditColumns('create', caller.userId, caller.door),
+          ...(idempotencyKey === undefined
+            ? {}
+            : { idempotencyKey, requestFingerprint: this.sealer.fingerprint(request) }),
         },
       });
       return toView(row);
     } catch (error) {
+      // A concurrent request with the same key got there first.
+      if (idempotencyKey !== undefined && isUniqueViolation(error)) {
+        const replayed = await this.replay(caller, idempotencyKey, request);
+        if (replayed) return replayed;
+      }
       throw nameTakenOr(error, valid.name);
     }
+  }
+
+  /** The credential an earlier create with this key made, if any; a different request with it is refused. */
+  private async replay(caller: Caller, idempotencyKey: string, request: string): Promise<CredentialView | undefined> {
+    const earlier = await this.db.credential.findUnique({
+      where: { userId_idempotencyKey: { userId: caller.userId, idempotencyKey } },
+      omit: { secret: true },
+    });
+    if (!earlier) return undefined;
+    if (!earlier.requestFingerprint || !this.sealer.matchesFingerprint(earlier.requestFingerprint, request)) {
+      throw new IdempotencyKeyReused();
+    }
+    return toView(earlier);
   }
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
@@ -280,6 +321,17 @@ function decodeCursor(cursor: string): { dateCreated: Date; id: string } {
   return { dateCreated, id };
 }
 
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
+
 function nameTakenOr(error: unknown, name: string): unknown {
-  return (error as { code?: string }).code === 'P2002' ? new CredentialNameTaken(name) : error;
+  return isUniqueViolation(error) ? new CredentialNameTaken(name) : error;
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
 }

@@ -1,6 +1,6 @@
 /** The Credential type, its keys per provider, its queries and mutations. */
 import { GraphQLError } from 'graphql';
-import { CredentialNameTaken, CredentialNotFound, ValidationError } from '../credentials/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from '../credentials/errors.js';
 import { providers, returnedFields, type KeyField, type ProviderSpec } from '../credentials/providers.js';
 import { MAX_PAGE_SIZE, type CredentialView, type Caller } from '../credentials/service.js';
 import { builder, type Context } from './builder.js';
@@ -186,10 +186,17 @@ builder.mutationFields((t) => ({
     args: {
       input: t.arg({ type: CredentialInput, required: true }),
       useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
+      idempotencyKey: t.arg.string({
+        required: false,
+        description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
+      }),
     },
-    errors: { types: [ValidationError, CredentialNameTaken] },
+    errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused] },
     resolve: (_root, args, ctx) =>
-      ctx.services.credentials.create(caller(ctx), toDomainInput(args.input), { useExternalId: args.useExternalId ?? false }),
+      ctx.services.credentials.create(caller(ctx), toDomainInput(args.input), {
+        useExternalId: args.useExternalId ?? false,
+        idempotencyKey: args.idempotencyKey ?? undefined,
+      }),
   }),
   updateCredential: t.field({
     type: CredentialRef,

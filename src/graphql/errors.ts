@@ -1,5 +1,5 @@
 /** The domain errors as typed GraphQL errors (each mapped once, here). */
-import { CredentialNameTaken, CredentialNotFound, ValidationError } from '../credentials/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from '../credentials/errors.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -33,4 +33,11 @@ builder.objectType(CredentialNotFound, {
   description: 'No credential with this id is visible to the caller.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
+});
+
+builder.objectType(IdempotencyKeyReused, {
+  name: 'IdempotencyKeyReusedError',
+  description: 'The idempotency key was used for a different createCredential request.',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
 });

@@ -83,12 +83,22 @@ export function openApiDocument(): JsonSchema {
           operationId: 'CreateCredentials',
           summary: 'Create credentials',
           tags: ['credentials'],
-          parameters: parameters(writeQuery, 'query'),
+          parameters: [
+            ...parameters(writeQuery, 'query'),
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'Retry safely: the same key with the same request returns the credentials created first, never a second one',
+              schema: { type: 'string', minLength: 1, maxLength: 255 },
+            },
+          ],
           requestBody: { required: true, ...json('CreateCredentialsRequest') },
           responses: {
             '200': { description: 'OK', ...json('CreateCredentialsResponse') },
             ...errors,
             '409': { description: 'A credential with this name exists', ...json('ErrorResponse') },
+            '422': { description: 'The Idempotency-Key was used for a different request', ...json('ErrorResponse') },
           },
         },
       },

@@ -6,7 +6,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { bearerToken } from '../auth/tokens.js';
-import { CredentialNameTaken, CredentialNotFound, DomainError, Forbidden, NotAuthenticated, StoreBusy, ValidationError } from '../credentials/errors.js';
+import {
+  CredentialNameTaken,
+  CredentialNotFound,
+  DomainError,
+  Forbidden,
+  IdempotencyKeyReused,
+  NotAuthenticated,
+  StoreBusy,
+  ValidationError,
+} from '../credentials/errors.js';
 import { platformProviders, providers, secretFields } from '../credentials/providers.js';
 import type { Caller, CredentialView } from '../credentials/service.js';
 import type { Services } from '../services.js';
@@ -65,7 +74,11 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
       const query = parse(writeQuery, request.query);
       const caller = callerIn(request, query.workspaceId);
       const body = parse(writeEnvelope, request.body);
-      const created = await credentials.create(caller, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
+      const idempotencyKey = request.headers['idempotency-key'];
+      const created = await credentials.create(caller, toDomainInput(body.credentials), {
+        useExternalId: query.useExternalId,
+        idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey.join(',') : idempotencyKey,
+      });
       return { credentialsId: created.id };
     });
 
@@ -123,6 +136,7 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
 function sendDomainError(reply: FastifyReply, error: DomainError) {
   if (error instanceof ValidationError) return reply.status(400).send({ message: error.message });
   if (error instanceof CredentialNameTaken) return reply.status(409).send({ message: error.message });
+  if (error instanceof IdempotencyKeyReused) return reply.status(422).send({ message: error.message });
   // Unknown, deleted and other users' ids look alike: the seed's Forbidden.
   if (error instanceof CredentialNotFound || error instanceof Forbidden) return reply.status(403).send({ message: 'Forbidden' });
   if (error instanceof StoreBusy) return reply.status(503).header('retry-after', '1').send({ message: error.message });

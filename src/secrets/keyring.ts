@@ -5,7 +5,7 @@
  *
  * Stored format: `v1:<keyId>:<nonce b64url>:<ciphertext+tag b64url>`.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBase62 } from '../credentials/ids.js';
@@ -74,6 +74,28 @@ export class KeyRing implements Sealer {
     }
   }
 
+  /**
+   * A keyed fingerprint of `data` (HMAC-SHA256 under a key derived from the
+   * primary key), so equal requests can be recognised without storing them.
+   */
+  fingerprint(data: string): string {
+    return `${this.primaryId}:${this.#mac(this.primaryId, data)}`;
+  }
+
+  /** True when `fingerprint` was made from `data` by a key of this ring. */
+  matchesFingerprint(fingerprint: string, data: string): boolean {
+    const [keyId, mac] = fingerprint.split(':');
+    if (!keyId || !mac || !this.#keys.has(keyId)) return false;
+    const expected = Buffer.from(this.#mac(keyId, data), 'hex');
+    const actual = Buffer.from(mac, 'hex');
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  #mac(keyId: string, data: string): string {
+    const key = Buffer.from(hkdfSync('sha256', this.#keys.get(keyId)!, Buffer.alloc(0), 'credentials-service request fingerprint', 32));
+    return createHmac('sha256', key).update(data).digest('hex');
+  }
+
   /** The id of the key that sealed `sealed`, without opening it. */
   static keyIdOf(sealed: string): string | undefined {
     return sealed.split(':')[1];
@@ -115,6 +137,8 @@ export function keyRingFromText(text: string): KeyRing {
 export interface Sealer {
   seal(plaintext: string, associatedData: string): string;
   open(sealed: string, associatedData: string): string;
+  fingerprint(data: string): string;
+  matchesFingerprint(fingerprint: string, data: string): boolean;
 }
 
 /**
@@ -152,6 +176,14 @@ export class KeyRingSource implements Sealer {
     const keyId = KeyRing.keyIdOf(sealed);
     if (keyId && !this.ring.keyIds.includes(keyId) && this.file) this.#reloadIfChanged(true);
     return this.#ring.open(sealed, associatedData);
+  }
+
+  fingerprint(data: string): string {
+    return this.ring.fingerprint(data);
+  }
+
+  matchesFingerprint(fingerprint: string, data: string): boolean {
+    return this.ring.matchesFingerprint(fingerprint, data);
   }
 
   #reloadIfChanged(force = false): void {
