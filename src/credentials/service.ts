@@ -290,7 +290,7 @@ export class CredentialService {
 export const sealingContext = (id: string, userId: string, provider: string): string =>
   `credential:${id}:user:${userId}:provider:${provider}`;
 
-function toView(row: Omit<CredentialRow, 'secret'>): CredentialView {
+export function toView(row: Omit<CredentialRow, 'secret'>): CredentialView {
   const spec = providers.get(row.provider)!;
   const stored = JSON.parse(row.keys) as KeyValues;
   const keys: CredentialView['keys'] = {};
