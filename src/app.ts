@@ -104,22 +104,12 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
       return reply;
     },
   });
-  if (graphiql) {
-    app.get<{ Params: { name: string } }>(`${GRAPHIQL_ASSETS_PATH}/:name`, (request, reply) => {
-      const asset = openGraphiqlAsset(request.params.name);
-      if (!asset) return notFound(request, reply);
-      return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=86400').send(asset.stream);
-    });
-  }
+  if (graphiql) serveAssets(app, GRAPHIQL_ASSETS_PATH, openGraphiqlAsset);
 
   registerRestRoutes(app, services);
   app.get('/api/openapi.json', async () => openApiDocument());
   app.get(API_DOCS_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').send(apiDocsPage()));
-  app.get<{ Params: { name: string } }>(`${API_DOCS_PATH}/assets/:name`, (request, reply) => {
-    const asset = openApiDocsAsset(request.params.name);
-    if (!asset) return notFound(request, reply);
-    return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=86400').send(asset.stream);
-  });
+  serveAssets(app, `${API_DOCS_PATH}/assets`, openApiDocsAsset);
 
   // Operations: liveness, readiness (database reachable and migrated), Prometheus metrics.
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -152,6 +142,15 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   });
 
   return app;
+}
+
+/** Serves the named files of an npm package's bundle under `path`; any other name is a 404. */
+function serveAssets(app: FastifyInstance, path: string, open: (name: string) => { stream: NodeJS.ReadableStream; type: string } | undefined) {
+  app.get<{ Params: { name: string } }>(`${path}/:name`, (request, reply) => {
+    const asset = open(request.params.name);
+    if (!asset) return notFound(request, reply);
+    return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=86400').send(asset.stream);
+  });
 }
 
 const committedMigrations = readMigrations().migrationDirectories.map((d) => d.path);

@@ -28,8 +28,10 @@ describe('GraphiQL', () => {
   });
 
   it('serves no other file from the assets path', async () => {
-    const response = await fetch(`${server.url}/graphiql/assets/..%2F..%2Fpackage.json`);
-    expect(response.status).toBe(404);
+    for (const name of ['..%2F..%2Fpackage.json', 'constructor', '__proto__', 'toString']) {
+      expect((await fetch(`${server.url}/graphiql/assets/${name}`)).status, name).toBe(404);
+      expect((await fetch(`${server.url}/api/docs/assets/${name}`)).status, name).toBe(404);
+    }
   });
 
   it('can be switched off', async () => {

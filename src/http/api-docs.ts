@@ -17,8 +17,8 @@ const assets: Readonly<Record<string, string>> = {
 };
 
 export function openApiDocsAsset(name: string) {
-  const type = assets[name];
-  return type && { stream: createReadStream(join(distDir, name)), type };
+  const type = Object.hasOwn(assets, name) ? assets[name] : undefined;
+  return type ? { stream: createReadStream(join(distDir, name)), type } : undefined;
 }
 
 export function apiDocsPage(): string {

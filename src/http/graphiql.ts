@@ -25,8 +25,8 @@ for (const { file } of Object.values(graphiqlAssets)) {
 }
 
 export function openGraphiqlAsset(name: string) {
-  const asset = graphiqlAssets[name];
-  return asset && { stream: createReadStream(asset.file), type: asset.type };
+  const asset = Object.hasOwn(graphiqlAssets, name) ? graphiqlAssets[name] : undefined;
+  return asset ? { stream: createReadStream(asset.file), type: asset.type } : undefined;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
