@@ -131,9 +131,10 @@ async function userOf(services: Services, nameOrId: string | undefined) {
 
 function requireKeyFile(config: Config, action: string): void {
   if (config.masterKeys) {
+    const { id, key } = generateKey();
     throw new UsageError(
       `keys come from MASTER_KEYS, not a file: to ${action}, edit MASTER_KEYS on every instance ` +
-        `(the first entry is the primary key) and restart them. A new key: ${generateKey().id}:${generateKey().key.toString('base64')}`,
+        `(the first entry is the primary key) and restart them. A new key: ${id}:${key.toString('base64')}`,
     );
   }
 }

@@ -25,7 +25,7 @@ export interface Caller {
 type Change = 'create' | 'update' | 'delete' | 'reseal';
 
 /** The columns that the audit trigger copies into AuditEvent with the change. */
-export const auditColumns = (change: Change, actor: string, door: Door | 'cli') => ({
+export const auditColumns = (change: Change, actor: string, door: Door) => ({
   lastChange: change,
   changedBy: actor,
   changedVia: door,
@@ -76,6 +76,9 @@ export interface CredentialPage {
   hasNextPage: boolean;
 }
 
+/** A credential row, with its sealed secret when it was read. */
+type StoredCredential = Omit<CredentialRow, 'secret'> & { secret?: string | null };
+
 export const MAX_PAGE_SIZE = 100;
 const UPDATE_ATTEMPTS = 5;
 
@@ -91,8 +94,11 @@ export class CredentialService {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw ValidationError.of('idempotencyKey', 'must be 1-255 printable ASCII characters without spaces');
     }
-    // The request as the domain understood it, for recognising a retry.
-    const request = canonicalJson({ ...valid, provider: valid.provider.id, useExternalId: options.useExternalId ?? false });
+    // The request as the domain understood it, for recognising a retry (only needed with a key).
+    const request =
+      idempotencyKey === undefined
+        ? ''
+        : canonicalJson({ ...valid, provider: valid.provider.id, useExternalId: options.useExternalId ?? false });
     if (idempotencyKey !== undefined) {
       const replayed = await this.replay(caller, idempotencyKey, request);
       if (replayed) return replayed;
@@ -146,7 +152,7 @@ export class CredentialService {
   }
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
-    return toView(await this.findLive(caller, id));
+    return toView(await this.findLive(caller, id, { withSecret: false }));
   }
 
   async list(caller: Caller, options: ListOptions = {}): Promise<CredentialPage> {
@@ -183,7 +189,7 @@ export class CredentialService {
   async update(caller: Caller, id: string, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.findLive(caller, id);
+      const current = await this.findLive(caller, id, { withSecret: true });
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
@@ -242,9 +248,13 @@ export class CredentialService {
     if (taken) throw new CredentialNameTaken(valid);
   }
 
-  private async findLive(caller: Caller, id: string): Promise<CredentialRow> {
+  /** The caller's live credential; its sealed secret is read only when asked for (describe never needs it). */
+  private async findLive(caller: Caller, id: string, { withSecret }: { withSecret: boolean }): Promise<StoredCredential> {
     if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
-    const row = await this.db.credential.findFirst({ where: { id, userId: caller.userId, deleted: null } });
+    const row = await this.db.credential.findFirst({
+      where: { id, userId: caller.userId, deleted: null },
+      omit: { secret: !withSecret },
+    });
     if (!row) throw new CredentialNotFound(id);
     return row;
   }
@@ -280,7 +290,7 @@ export class CredentialService {
     };
   }
 
-  private openSecrets(row: CredentialRow): KeyValues {
+  private openSecrets(row: StoredCredential): KeyValues {
     if (!row.secret) return {};
     return JSON.parse(this.sealer.open(row.secret, sealingContext(row.id, row.userId, row.provider))) as KeyValues;
   }

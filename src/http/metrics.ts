@@ -1,6 +1,9 @@
 /** Prometheus metrics of one app instance: HTTP, GraphQL operations, errors, database queries, process. */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Request latency buckets, in seconds. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -15,7 +18,7 @@ export class Metrics {
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by method and route',
     labelNames: ['method', 'route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: REQUEST_BUCKETS,
     registers: [this.registry],
   });
 
@@ -23,7 +26,7 @@ export class Metrics {
     name: 'graphql_operation_duration_seconds',
     help: 'GraphQL request latency by operation name and type',
     labelNames: ['operation', 'type'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: REQUEST_BUCKETS,
     registers: [this.registry],
   });
 
