@@ -1,12 +1,11 @@
 /** Operating the service: health, readiness, metrics, request logs, log redaction, graceful shutdown. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
-import { root } from './helpers/process.js';
+import { startMain } from './helpers/process.js';
 import { rest } from './helpers/rest.js';
 import { gql, startServer, type TestServer } from './helpers/server.js';
 
@@ -83,34 +82,23 @@ describe('logs', () => {
 describe('graceful shutdown', () => {
   it('on SIGTERM finishes every request in flight, closes the database and exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'credentials-shutdown-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: `file:${dir}/db.sqlite`, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '10000' },
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
-    await new Promise<void>((r) => {
-      const check = () => (output.includes('GraphQL at') ? r() : setTimeout(check, 50));
-      check();
-    });
-    const firstToken = /(cst_[0-9A-Za-z]{43})/.exec(output)![1]!;
-    const url = { url: `http://127.0.0.1:${port}` };
+    const server = await startMain({ DATABASE_URL: `file:${dir}/db.sqlite`, SHUTDOWN_GRACE_MS: '10000' });
+    const firstToken = /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
+    const url = server;
     const requests = Array.from({ length: 60 }, (_, i) =>
       rest(url, firstToken, 'POST', '/api/credentials', { credentials: { name: `inflight-${i}`, provider: 'github', keys: { token: `t${i}` } } }, { validate: false })
         .then((r) => r.status)
         .catch(() => 'refused' as const),
     );
     await new Promise((r) => setTimeout(r, 30));
-    child.kill('SIGTERM');
+    const stopped = server.stop();
     const statuses = await Promise.all(requests);
-    expect(await exited).toBe(0);
+    expect(await stopped).toBe(0);
     // Requests the server took finished normally; later ones were refused at connect, none cut or failed.
     for (const status of statuses) expect([200, 'refused', 503]).toContain(status);
     const completed = statuses.filter((s) => s === 200).length;
     expect(completed).toBeGreaterThan(0);
-    expect(output).toMatch(/"msg":"stopped"/);
+    expect(server.output()).toMatch(/"msg":"stopped"/);
     const Sqlite = (await import('better-sqlite3')).default;
     const db = new Sqlite(`${dir}/db.sqlite`, { readonly: true });
     expect(db.prepare('SELECT count(*) FROM Credential').pluck().get()).toBe(completed);

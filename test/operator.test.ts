@@ -1,37 +1,15 @@
 /** `npm start` on a new database, and the operator command line, as processes. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { root, startMain } from './helpers/process.js';
 import { gql } from './helpers/server.js';
 
-const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-'));
-const env = { ...process.env, DATABASE_URL: `file:${join(dir, 'nested', 'credentials.db')}`, LOG_LEVEL: 'info' };
+const env = { ...process.env, DATABASE_URL: `file:${join(dir, 'nested', 'credentials.db')}`, LOG_LEVEL: 'info' } as Record<string, string>;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Starts `src/main.ts`, resolves once it listens; returns its output so far and a stop function. */
-async function startMain(port: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  await new Promise<void>((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    child.stdout.on('data', () => {
-      if (output.includes('GraphQL at')) {
-        clearTimeout(timer);
-        resolveStart();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
-  });
-  return {
-    output: () => output,
-    stop: () => new Promise<number | null>((r) => (child.on('exit', (code) => r(code)), child.kill('SIGTERM'))),
-  };
-}
 
 const cli = (...args: string[]) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });
@@ -40,19 +18,19 @@ const cli = (...args: string[]) => {
 
 describe('npm start', () => {
   it('creates the database directory, migrates, creates a first user and prints its token once', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const first = await startMain(port);
+    const first = await startMain(env);
+    const port = new URL(first.url).port;
     const token = /\b(cst_[0-9A-Za-z]{43})\b/.exec(first.output())?.[1];
     expect(token).toBeDefined();
     expect(first.output()).toContain(`curl -s http://localhost:${port}/graphql -H 'Authorization: Bearer ${token}'`);
     expect(first.output()).toMatch(/GraphQL at http:\/\/localhost:\d+\/graphql/);
     // The master key file was created beside the database, readable by its owner only.
     expect(statSync(join(dir, 'nested', 'master-keys.json')).mode & 0o777).toBe(0o600);
-    const viewer = await gql({ url: `http://127.0.0.1:${port}` }, token, '{ viewer { name } }');
+    const viewer = await gql(first, token, '{ viewer { name } }');
     expect(viewer.body.data).toEqual({ viewer: { name: 'admin' } });
     expect(await first.stop()).toBe(0);
 
-    const second = await startMain(port);
+    const second = await startMain(env);
     expect(second.output()).not.toMatch(/cst_/);
     expect(await second.stop()).toBe(0);
   });
@@ -73,10 +51,9 @@ describe('operator command line', () => {
     expect(listed.out).toContain('active');
     expect(listed.out).not.toContain(token);
 
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const server = await startMain(port);
+    const server = await startMain(env);
     try {
-      const url = { url: `http://127.0.0.1:${port}` };
+      const url = server;
       expect((await gql(url, token, '{ viewer { name } }')).body.data).toEqual({ viewer: { name: 'dana' } });
       expect(cli('tokens', 'revoke', tokenId).code).toBe(0);
       expect((await gql(url, token, '{ viewer { name } }')).status).toBe(401);

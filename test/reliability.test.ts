@@ -7,7 +7,7 @@ import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealingContext } from '../src/credentials/service.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
-import { root } from './helpers/process.js';
+import { root, startMain } from './helpers/process.js';
 import { rest } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -125,36 +125,15 @@ describe('crash', () => {
     let token: string | undefined;
     try {
       for (let round = 0; round < 3; round++) {
-        const port = 20000 + Math.floor(Math.random() * 20000);
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-          cwd: root,
-          env: { ...process.env, DATABASE_URL: `file:${file}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-        });
-        let output = '';
-        child.stdout.on('data', (d) => (output += d));
-        child.stderr.on('data', (d) => (output += d));
-        const exited = new Promise((r) => child.on('exit', r));
-        await new Promise<void>((resolveUp, reject) => {
-          const deadline = Date.now() + 20_000;
-          const check = async () => {
-            try {
-              if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return resolveUp();
-            } catch {
-              /* not yet */
-            }
-            if (Date.now() > deadline) return reject(new Error(output));
-            setTimeout(check, 100);
-          };
-          void check();
-        });
-        token ??= /(cst_[0-9A-Za-z]{43})/.exec(output)![1]!;
+        const server = await startMain({ DATABASE_URL: `file:${file}` });
+        token ??= /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
         let writing = true;
         const writers = Array.from({ length: 8 }, async (_, w) => {
           for (let i = 0; writing; i++) {
             const name = `crash-${round}-${w}-${i}`;
             const secret = `secret-${name}`;
             try {
-              const r = await rest({ url: `http://127.0.0.1:${port}` }, token, 'POST', '/api/credentials', body(name, secret), { validate: false });
+              const r = await rest(server, token, 'POST', '/api/credentials', body(name, secret), { validate: false });
               if (r.status === 200) acknowledged.set(r.body.credentialsId, secret);
             } catch {
               return; // the server is gone
@@ -162,10 +141,10 @@ describe('crash', () => {
           }
         });
         await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
-        child.kill('SIGKILL');
+        server.child.kill('SIGKILL');
         writing = false;
         await Promise.all(writers);
-        await exited;
+        await server.exited;
       }
       expect(acknowledged.size).toBeGreaterThan(20);
       const db = new Sqlite(file);

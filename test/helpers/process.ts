@@ -44,3 +44,43 @@ export function startMainExpectingExit(env: Record<string, string>, ms = 20_000)
     });
   });
 }
+
+export interface RunningMain {
+  url: string;
+  child: ReturnType<typeof spawn>;
+  /** Everything the process printed so far. */
+  output(): string;
+  exited: Promise<number | null>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `src/main.ts` on a random port; resolves once it says where GraphQL is. */
+export async function startMain(env: Record<string, string>): Promise<RunningMain> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  await new Promise<void>((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    child.stdout.on('data', () => {
+      if (output.includes('GraphQL at')) {
+        clearTimeout(timer);
+        resolveStart();
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited ${code}:\n${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    exited,
+    stop: () => (child.kill('SIGTERM'), exited),
+  };
+}
