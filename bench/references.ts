@@ -25,8 +25,8 @@ if (kind === 'floor') {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   const ring = keyRingFromFile(keyFile!);
-  const describe = db.prepare('SELECT * FROM Credential WHERE id = ? AND userId = ? AND deleted IS NULL');
-  const list = db.prepare('SELECT * FROM Credential WHERE userId = ? AND deleted IS NULL ORDER BY dateCreated, id');
+  const describe = db.prepare('SELECT id, userId, name, description, provider, baseUrl, category, keys, deleted, lastUsed, dateCreated, lastUpdated FROM Credential WHERE id = ? AND userId = ? AND deleted IS NULL');
+  const list = db.prepare('SELECT id, userId, name, description, provider, baseUrl, category, keys, deleted, lastUsed, dateCreated, lastUpdated FROM Credential WHERE userId = ? AND deleted IS NULL ORDER BY dateCreated, id');
   const insert = db.prepare(
     `INSERT INTO Credential (id, userId, name, activeName, provider, keys, secret, dateCreated, lastUpdated)
      VALUES (?, ?, ?, ?, 'github', '{"username":"u"}', ?, ?, ?)`,

@@ -8,6 +8,7 @@ import { sealingContext, toView, type CredentialView } from '../src/credentials/
 import { createLogger } from '../src/logger.js';
 import { openRuntime } from '../src/runtime.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
+import { closeServices } from '../src/services.js';
 
 export interface CredentialRow {
   id: string;
@@ -61,7 +62,7 @@ export async function seedBenchDatabase(dir: string): Promise<BenchDatabase> {
     return { userId: created.id, token, firstId: '' };
   };
   const users = { list100: await user('list100'), scale1k: await user('scale1k'), scale100k: await user('scale100k'), writer: await user('writer') };
-  await services.db.$disconnect();
+  await closeServices(services);
 
   const ring = keyRingFromFile(config.masterKeyFile);
   const db = new Sqlite(dbFile);
@@ -75,7 +76,7 @@ export async function seedBenchDatabase(dir: string): Promise<BenchDatabase> {
     for (let i = 0; i < count; i++) {
       const id = newId();
       if (i === 0) u.firstId = id;
-      const at = new Date(start + i * 1000).toISOString();
+      const at = new Date(start + i * 1000).toISOString().replace('Z', '+00:00'); // as Prisma's SQLite adapter writes dates
       const secret = ring.seal(JSON.stringify({ token: `ghp_seed_${i}` }), sealingContext(id, u.userId, 'github'));
       insert.run(id, u.userId, `cred-${i}`, `cred-${i}`, JSON.stringify({ username: `user-${i}` }), secret, at, at);
     }

@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { openRuntime, StartupError } from './runtime.js';
+import { closeServices } from './services.js';
 
 let config: Config;
 try {
@@ -44,7 +45,7 @@ try {
     }, config.shutdownGraceMs);
     await app.close();
     clearTimeout(cut);
-    await services.db.$disconnect();
+    await closeServices(services);
     logger.info('stopped');
     process.exit(0);
   };

@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { openDatabase, type DatabaseOptions } from './db/client.js';
+import { openDatabase, type DatabaseOptions, type QueryEvent } from './db/client.js';
 import { applyMigrations } from './db/migrate.js';
+import { openReads } from './db/reads.js';
 import { generateKey, keyRingFromFile, keyRingFromText, KeyRingSource, writeKeyFile } from './secrets/keyring.js';
 import { Metrics } from './http/metrics.js';
 import { createServices, type Services } from './services.js';
@@ -44,11 +45,10 @@ export async function openRuntime(config: Config, logger: Logger, databaseOption
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const metrics = new Metrics();
-  const db = await openDatabase(config.databaseUrl, {
-    onQuery: (event) => {
-      metrics.dbQueries.observe(event.durationMs / 1000);
-      databaseOptions.onQuery?.(event);
-    },
-  });
-  return createServices(db, keys, metrics);
+  const onQuery = (event: QueryEvent) => {
+    metrics.dbQueries.observe(event.durationMs / 1000);
+    databaseOptions.onQuery?.(event);
+  };
+  const db = await openDatabase(config.databaseUrl, { onQuery });
+  return createServices(db, openReads(config.databaseUrl, db, onQuery), keys, metrics);
 }

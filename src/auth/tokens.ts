@@ -3,6 +3,7 @@
  * when created and stored only as its SHA-256 hash.
  */
 import { createHash } from 'node:crypto';
+import type { Reads } from '../db/reads.js';
 import type { Database } from '../db/client.js';
 import { newId, randomBase62 } from '../credentials/ids.js';
 import { ValidationError } from '../credentials/errors.js';
@@ -41,7 +42,10 @@ export interface TokenInfo {
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export class AccessTokens {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly reads: Reads,
+  ) {}
 
   async createUser(name: string, via: Door | 'start'): Promise<{ id: string; name: string }> {
     const trimmed = name.trim();
@@ -97,10 +101,7 @@ export class AccessTokens {
     // The lookup is by hash, so its timing says nothing about stored tokens.
     const hash = hashToken(token);
     if (!TOKEN_PATTERN.test(token)) return null;
-    const row = await this.db.accessToken.findUnique({
-      where: { tokenHash: hash },
-      select: { id: true, userId: true, revokedAt: true },
-    });
+    const row = await this.reads.token(hash);
     if (!row || row.revokedAt) return null;
     return { userId: row.userId, tokenId: row.id };
   }

@@ -8,7 +8,7 @@ import { createLogger } from '../logger.js';
 import { openRuntime } from '../runtime.js';
 import { generateKey, keyRingFromFile, writeKeyFile } from '../secrets/keyring.js';
 import { KeyRotation } from '../secrets/rotation.js';
-import type { Services } from '../services.js';
+import { closeServices, type Services } from '../services.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -112,7 +112,7 @@ async function run(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${positionals.join(' ')}'\n\n${USAGE}`, 2);
     }
   } finally {
-    await services.db.$disconnect();
+    await closeServices(services);
   }
 }
 

@@ -4,6 +4,7 @@
  * REST only translate to and from these calls.
  */
 import type { PrismaClient, Credential as CredentialRow } from '../generated/prisma/client.js';
+import type { CredentialRecord, Reads } from '../db/reads.js';
 import type { Sealer } from '../secrets/keyring.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from './errors.js';
 import { ID_PATTERN, newId, randomBase62 } from './ids.js';
@@ -76,15 +77,13 @@ export interface CredentialPage {
   hasNextPage: boolean;
 }
 
-/** A credential row, with its sealed secret when it was read. */
-type StoredCredential = Omit<CredentialRow, 'secret'> & { secret?: string | null };
-
 export const MAX_PAGE_SIZE = 100;
 const UPDATE_ATTEMPTS = 5;
 
 export class CredentialService {
   constructor(
     private readonly db: PrismaClient,
+    private readonly reads: Reads,
     private readonly sealer: Sealer,
   ) {}
 
@@ -152,7 +151,9 @@ export class CredentialService {
   }
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
-    return toView(await this.findLive(caller, id, { withSecret: false }));
+    const row = ID_PATTERN.test(id) ? await this.reads.liveCredential(caller.userId, id) : null;
+    if (!row) throw new CredentialNotFound(id);
+    return toView(row);
   }
 
   async list(caller: Caller, options: ListOptions = {}): Promise<CredentialPage> {
@@ -164,18 +165,11 @@ export class CredentialService {
       if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
     }
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
-    const rows = await this.db.credential.findMany({
-      where: {
-        userId: caller.userId,
-        deleted: null,
-        ...(options.providers ? { provider: { in: [...options.providers] } } : {}),
-        ...(after
-          ? { OR: [{ dateCreated: { gt: after.dateCreated } }, { dateCreated: after.dateCreated, id: { gt: after.id } }] }
-          : {}),
-      },
-      omit: { secret: true },
-      orderBy: [{ dateCreated: 'asc' }, { id: 'asc' }],
-      ...(first === undefined ? {} : { take: first + 1 }),
+    const rows = await this.reads.livePage({
+      userId: caller.userId,
+      providers: options.providers,
+      after,
+      take: first === undefined ? undefined : first + 1,
     });
     const hasNextPage = first !== undefined && rows.length > first;
     const page = hasNextPage ? rows.slice(0, first) : rows;
@@ -189,7 +183,7 @@ export class CredentialService {
   async update(caller: Caller, id: string, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.findLive(caller, id, { withSecret: true });
+      const current = await this.findLive(caller, id);
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
@@ -248,13 +242,10 @@ export class CredentialService {
     if (taken) throw new CredentialNameTaken(valid);
   }
 
-  /** The caller's live credential; its sealed secret is read only when asked for (describe never needs it). */
-  private async findLive(caller: Caller, id: string, { withSecret }: { withSecret: boolean }): Promise<StoredCredential> {
+  /** The caller's live credential with its sealed secret, for a change. */
+  private async findLive(caller: Caller, id: string): Promise<CredentialRow> {
     if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
-    const row = await this.db.credential.findFirst({
-      where: { id, userId: caller.userId, deleted: null },
-      omit: { secret: !withSecret },
-    });
+    const row = await this.db.credential.findFirst({ where: { id, userId: caller.userId, deleted: null } });
     if (!row) throw new CredentialNotFound(id);
     return row;
   }
@@ -290,7 +281,7 @@ export class CredentialService {
     };
   }
 
-  private openSecrets(row: StoredCredential): KeyValues {
+  private openSecrets(row: CredentialRow): KeyValues {
     if (!row.secret) return {};
     return JSON.parse(this.sealer.open(row.secret, sealingContext(row.id, row.userId, row.provider))) as KeyValues;
   }
@@ -300,7 +291,7 @@ export class CredentialService {
 export const sealingContext = (id: string, userId: string, provider: string): string =>
   `credential:${id}:user:${userId}:provider:${provider}`;
 
-export function toView(row: Omit<CredentialRow, 'secret'>): CredentialView {
+export function toView(row: CredentialRecord): CredentialView {
   const spec = providers.get(row.provider)!;
   const stored = JSON.parse(row.keys) as KeyValues;
   const keys: CredentialView['keys'] = {};

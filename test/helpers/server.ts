@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { openRuntime } from '../../src/runtime.js';
-import type { Services } from '../../src/services.js';
+import { closeServices, type Services } from '../../src/services.js';
 
 export interface TestServer {
   url: string;
@@ -64,7 +64,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       const cut = setTimeout(() => app.server.closeAllConnections(), 1000);
       await app.close();
       clearTimeout(cut);
-      await services.db.$disconnect();
+      await closeServices(services);
       rmSync(dir, { recursive: true, force: true });
     },
   };
