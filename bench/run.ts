@@ -88,13 +88,17 @@ async function main() {
   });
   const rows: Row[] = [];
   const compare = (name: string, target: string, service: Load, referenceName: string, reference: Load, minRatio: number) => {
+    // A reference that answered errors measured nothing: stop rather than print a ratio.
+    if (reference.errors > 0 || reference.non2xx > 0 || reference.total === 0) {
+      throw new Error(`reference '${referenceName}' for '${name}' failed: ${JSON.stringify(reference)}`);
+    }
     const ratio = service.requestsPerSecond / reference.requestsPerSecond;
     rows.push({ case: name, target, service, reference: { name: referenceName, load: reference }, ratio, met: ratio >= minRatio && service.errors === 0 && service.non2xx === 0 });
     process.stdout.write(`  ${name}: ${service.requestsPerSecond.toFixed(0)} req/s (${(ratio * 100).toFixed(0)}% of ${referenceName})\n`);
   };
 
   const readCases = async () => {
-    const floorLoad = await load({ url: `http://127.0.0.1:${ports.floor}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ hello }"}' });
+    const floorLoad = await load({ url: `http://127.0.0.1:${ports.floor}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ hello }"}' });
     const describeRaw = await load({ url: `http://127.0.0.1:${ports.raw}/describe/${users.list100.userId}/${users.list100.firstId}` });
     const describe = await load({ url: `${svc}/api/credentials/${users.list100.firstId}`, headers: auth(users.list100) });
     const listRaw = await load({ url: `http://127.0.0.1:${ports.raw}/list/${users.list100.userId}` });

@@ -100,8 +100,9 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
       const response = await yoga.handleNodeRequestAndResponse(request, reply, { fastifyRequest: request });
       response.headers.forEach((value, key) => void reply.header(key, value));
       reply.status(response.status);
-      reply.send(response.body);
-      return reply;
+      // A single JSON (or HTML) answer is sent whole; only event streams are piped.
+      const streaming = /^(text\/event-stream|multipart\/)/.test(response.headers.get('content-type') ?? '');
+      return reply.send(streaming ? response.body : await response.text());
     },
   });
   if (graphiql) serveAssets(app, GRAPHIQL_ASSETS_PATH, openGraphiqlAsset);

@@ -1,7 +1,7 @@
 /** `npm start`: read config, open the database (migrating it), listen. */
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogs } from './logger.js';
 import { openRuntime, StartupError } from './runtime.js';
 import { closeServices } from './services.js';
 
@@ -47,6 +47,7 @@ try {
     clearTimeout(cut);
     await closeServices(services);
     logger.info('stopped');
+    await flushLogs(logger);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -58,5 +59,6 @@ try {
   } else {
     logger.fatal({ err: error }, 'failed to start');
   }
+  await flushLogs(logger);
   process.exit(1);
 }

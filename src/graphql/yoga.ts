@@ -1,14 +1,16 @@
 /** Builds the GraphQL Yoga instance that serves /graphql. */
-import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError } from 'graphql';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { FastifyRequest } from 'fastify';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken } from '../auth/tokens.js';
 import { DomainError, StoreBusy, ValidationError } from '../credentials/errors.js';
@@ -30,16 +32,7 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
   return createYoga<Record<string, unknown>, Context>({
     schema,
     plugins: [
-      {
-        // The operation's name and type, for the request's log line and metrics.
-        onExecute({ args }: { args: { contextValue: unknown; document: DocumentNode; operationName?: string | null } }) {
-          const request = (args.contextValue as { fastifyRequest?: { graphqlOperation?: unknown } }).fastifyRequest;
-          const operation = getOperationAST(args.document, args.operationName);
-          if (request && operation) {
-            request.graphqlOperation = { operation: operation.name?.value ?? 'anonymous', type: operation.operation };
-          }
-        },
-      },
+      operationPlugin,
       // Abuse limits, checked before execution.
       maxTokensPlugin({ n: limits.maxTokens }),
       maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
@@ -50,6 +43,8 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
       ...(limits.fieldSuggestions ? [] : [blockFieldSuggestionsPlugin()]),
       ...(limits.introspection ? [] : [useDisableIntrospection()]),
+      // Operations are compiled to JavaScript once and the compiled form is reused.
+      useGraphQlJit(),
     ],
     graphqlEndpoint: '/graphql',
     graphiql: graphiql && { title: 'Credentials service', defaultQuery: DEFAULT_QUERY },
@@ -69,6 +64,24 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
     maskedErrors: { maskError: (error) => maskError(error, logger) },
   });
 }
+
+const operationPlugin: Plugin<Context & { fastifyRequest?: FastifyRequest }> = {
+  // The operation's name and type, for the request's log line and metrics.
+  onExecute({ args, setResultAndStopExecution }) {
+    const request = args.contextValue.fastifyRequest;
+    const operation = getOperationAST(args.document, args.operationName);
+    if (request && operation) {
+      request.graphqlOperation = { operation: operation.name?.value ?? 'anonymous', type: operation.operation };
+    }
+    // Variables are coerced by graphql-js itself, with all its rules (@oneOf
+    // included), before the compiled operation (which has its own, laxer
+    // coercion) runs: invalid variables answer errors and run nothing.
+    if (operation) {
+      const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 50 });
+      if (coerced.errors) setResultAndStopExecution({ errors: coerced.errors });
+    }
+  },
+};
 
 const DEFAULT_QUERY = /* GraphQL */ `# Set the header {"Authorization": "Bearer <your token>"} below, then run:
 query MyCredentials {
