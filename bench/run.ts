@@ -41,7 +41,22 @@ function start(args: string[], readyUrl: string, env: Record<string, string> = {
   });
 }
 
-function load(options: Record<string, unknown>): Promise<Load> {
+/**
+ * One request of the case first: a case whose answer is not a 2xx, or a GraphQL
+ * answer with errors (HTTP 200), would measure an error path, not the case.
+ */
+async function probe(options: { url: string; method?: string; headers?: Record<string, string>; body?: string; bodyTemplate?: string }) {
+  const body = options.body ?? options.bodyTemplate?.replaceAll('{{n}}', `probe-${process.pid}`);
+  const response = await fetch(options.url, { method: options.method ?? 'GET', headers: options.headers, body });
+  const text = await response.text();
+  const graphqlFailed = options.url.endsWith('/graphql') && ('errors' in (JSON.parse(text) as object) || /"__typename":"\w+Error"/.test(text));
+  if (!response.ok || graphqlFailed) {
+    throw new Error(`bench case ${options.method ?? 'GET'} ${options.url} does not answer as expected: ${response.status} ${text.slice(0, 300)}`);
+  }
+}
+
+async function load(options: { url: string; method?: string; headers?: Record<string, string>; body?: string; bodyTemplate?: string }): Promise<Load> {
+  await probe(options);
   return new Promise((resolveLoad, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify({ connections, duration, ...options })], { cwd: root });
     let out = '';

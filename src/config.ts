@@ -19,7 +19,7 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: count(10),
   GRAPHQL_MAX_ALIASES: count(15),
   GRAPHQL_MAX_TOKENS: count(2000),
-  GRAPHQL_MAX_COST: count(5000),
+  GRAPHQL_MAX_COST: count(100_000),
   GRAPHQL_MAX_DIRECTIVES: count(20),
   AUTH_FAILURES_PER_MINUTE: count(20),
   SHUTDOWN_GRACE_MS: count(10_000, 0),

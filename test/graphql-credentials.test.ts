@@ -157,6 +157,16 @@ describe('credentials connection', () => {
     expect(forged.body.errors?.[0]?.message).toMatch(/after: is not a valid cursor/);
   });
 
+  it('serves the largest page (first: 100, every field of every provider) within the default abuse limits', async () => {
+    const page = await gql(
+      server,
+      user.token,
+      `{ credentials(first: 100) { edges { cursor node { ${CREDENTIAL} } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
+    );
+    expect(page.body.errors).toBeUndefined();
+    expect(page.body.data!.credentials.edges.length).toBeGreaterThan(0);
+  });
+
   it('lists with a constant number of database queries, whatever the page size (no N+1)', async () => {
     const run = async (query: string) => {
       const start = server.queries.length;
@@ -166,12 +176,38 @@ describe('credentials connection', () => {
     };
     const one = await run(`{ credentials(first: 1) { edges { node { id keys { __typename } } } } }`);
     const seven = await run(`{ credentials(first: 7) { edges { node { id name keys { __typename } } } } }`);
-    // One statement authenticates the token, one reads the page.
-    expect(one).toHaveLength(2);
-    expect(seven).toHaveLength(2);
-    expect(seven[1]).toMatch(/FROM `?(main`.`)?Credential`?/);
-    const withTokens = await run(`{ viewer { tokens { id } } credentials(first: 7) { edges { node { id } } } }`);
-    expect(withTokens.length).toBeLessThanOrEqual(4);
+    // One statement authenticates the token, one reads the owner's credentials version, one reads the page.
+    expect(one).toHaveLength(3);
+    expect(seven).toHaveLength(3);
+    expect(seven[2]).toMatch(/FROM `?(main`.`)?Credential`?/);
+    const withTokens = await run(`{ viewer { tokens { id } } credentials(first: 6) { edges { node { id } } } }`);
+    expect(withTokens.length).toBeLessThanOrEqual(5);
+  });
+
+  it('serves a repeated page from the cache while nothing changed, and never after a change through either door', async () => {
+    const owner = await server.newUser('cached-pager');
+    const page = async () => {
+      const start = server.queries.length;
+      const result = await gql(server, owner.token, `{ credentials(first: 10) { edges { node { id name } } } }`);
+      return { names: result.body.data!.credentials.edges.map((e: any) => e.node.name), statements: server.queries.length - start };
+    };
+    const created = await create(owner.token, { input: input('first', 'github', { token: 't' }) });
+    const id = created.data.id;
+    expect(await page()).toEqual({ names: ['first'], statements: 3 });
+    // Same page, nothing changed: token and version only, the page comes from the cache.
+    expect(await page()).toEqual({ names: ['first'], statements: 2 });
+    // A rename through REST (another door, same database) is seen at once.
+    const renamed = await fetch(`${server.url}/api/credentials/${id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ credentials: { id, name: 'renamed', provider: 'github', keys: {} } }),
+    });
+    expect(renamed.status).toBe(204);
+    expect((await page()).names).toEqual(['renamed']);
+    await create(owner.token, { input: input('second', 'github', { token: 't' }) });
+    expect((await page()).names).toEqual(['renamed', 'second']);
+    await gql(server, owner.token, DELETE, { id });
+    expect((await page()).names).toEqual(['second']);
   });
 });
 

@@ -6,6 +6,7 @@
 import type { PrismaClient, Credential as CredentialRow } from '../generated/prisma/client.js';
 import type { CredentialRecord, Reads } from '../db/reads.js';
 import type { Sealer } from '../secrets/keyring.js';
+import { PageCache } from './page-cache.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from './errors.js';
 import { ID_PATTERN, newId, randomBase62 } from './ids.js';
 import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from './input.js';
@@ -78,6 +79,8 @@ export interface CredentialPage {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/** Pages kept built (each at most MAX_PAGE_SIZE credentials; about 5 MB per 100 pages). */
+const CACHED_PAGES = 200;
 const UPDATE_ATTEMPTS = 5;
 
 export class CredentialService {
@@ -86,6 +89,8 @@ export class CredentialService {
     private readonly reads: Reads,
     private readonly sealer: Sealer,
   ) {}
+
+  readonly #pages = new PageCache(CACHED_PAGES);
 
   async create(caller: Caller, input: CredentialInput | unknown, options: CreateOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
@@ -165,9 +170,21 @@ export class CredentialService {
       if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
     }
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
+    if (first === undefined) return this.#readPage(caller, options.providers, after, undefined);
+    // A bounded page is served from the cache while the owner's credentials are unchanged.
+    const version = await this.reads.credentialsVersion(caller.userId);
+    const key = `${caller.userId}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first}`;
+    const cached = this.#pages.get(key, version);
+    if (cached) return cached;
+    const page = await this.#readPage(caller, options.providers, after, first);
+    this.#pages.set(key, version, page);
+    return page;
+  }
+
+  async #readPage(caller: Caller, providers: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
     const rows = await this.reads.livePage({
       userId: caller.userId,
-      providers: options.providers,
+      providers,
       after,
       take: first === undefined ? undefined : first + 1,
     });
@@ -315,7 +332,9 @@ function encodeCursor(row: { dateCreated: Date; id: string }): string {
   return Buffer.from(`${row.dateCreated.toISOString()}|${row.id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { dateCreated: Date; id: string } {
+type Cursor = { dateCreated: Date; id: string };
+
+function decodeCursor(cursor: string): Cursor {
   const [date, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const dateCreated = new Date(date ?? '');
   if (!id || !ID_PATTERN.test(id) || Number.isNaN(dateCreated.getTime())) throw ValidationError.of('after', 'is not a valid cursor');

@@ -51,6 +51,8 @@ export interface Reads {
   token(tokenHash: string): TokenRecord | null | Promise<TokenRecord | null>;
   /** The owner's credential if it is live (not deleted). */
   liveCredential(userId: string, id: string): CredentialRecord | null | Promise<CredentialRecord | null>;
+  /** The counter that every change to the user's credentials bumps (a trigger does). */
+  credentialsVersion(userId: string): number | Promise<number>;
   /** The owner's live credentials in (dateCreated, id) order. */
   livePage(query: PageQuery): CredentialRecord[] | Promise<CredentialRecord[]>;
   close(): void;
@@ -93,6 +95,7 @@ class SqliteReads implements Reads {
   readonly #db: Sqlite.Database;
   readonly #token: Sqlite.Statement<[string], { id: string; userId: string; revokedAt: string | null }>;
   readonly #credential: Sqlite.Statement<[string, string], Row>;
+  readonly #version: Sqlite.Statement<[string], number>;
   readonly #pages = new Map<string, Sqlite.Statement<unknown[], Row>>();
 
   constructor(
@@ -102,6 +105,11 @@ class SqliteReads implements Reads {
     this.#db = new Sqlite(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     this.#token = this.#db.prepare('SELECT id, userId, revokedAt FROM AccessToken WHERE tokenHash = ?');
     this.#credential = this.#db.prepare(`SELECT ${RECORD_COLUMNS.join(', ')} FROM Credential WHERE id = ? AND userId = ? AND deleted IS NULL`);
+    this.#version = this.#db.prepare<[string], number>('SELECT credentialsVersion FROM User WHERE id = ?').pluck();
+  }
+
+  credentialsVersion(userId: string): number {
+    return this.#run(this.#version, (s) => s.get(userId)) ?? 0;
   }
 
   token(tokenHash: string): TokenRecord | null {
@@ -165,6 +173,11 @@ class PrismaReads implements Reads {
 
   token(tokenHash: string): Promise<TokenRecord | null> {
     return this.db.accessToken.findUnique({ where: { tokenHash }, select: { id: true, userId: true, revokedAt: true } });
+  }
+
+  async credentialsVersion(userId: string): Promise<number> {
+    const user = await this.db.user.findUnique({ where: { id: userId }, select: { credentialsVersion: true } });
+    return user?.credentialsVersion ?? 0;
   }
 
   liveCredential(userId: string, id: string): Promise<CredentialRecord | null> {
