@@ -141,7 +141,11 @@ async function main() {
     url: `${svc}/graphql`,
     method: 'POST',
     headers: auth(users.writer),
-    bodyTemplate: JSON.stringify({ query: 'mutation { createCredential(input: {name: "gql-{{n}}", keys: {github: {username: "u", token: "ghp_{{n}}"}}}) { __typename } }' }),
+    // As clients send it: one operation text, the values as variables.
+    bodyTemplate: JSON.stringify({
+      query: 'mutation Create($input: CredentialInput!) { createCredential(input: $input) { __typename } }',
+      variables: { input: { name: 'gql-{{n}}', keys: { github: { username: 'u', token: 'ghp_{{n}}' } } } },
+    }),
   });
   compare('create REST (sealed, durable commit)', '≥ 30% of raw insert', createRest, 'raw insert', insertRaw, 0.3);
   compare('create GraphQL (sealed, durable commit)', '≥ 30% of raw insert', createGraphql, 'raw insert', insertRaw, 0.3);

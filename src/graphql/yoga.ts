@@ -1,5 +1,5 @@
 /** Builds the GraphQL Yoga instance that serves /graphql. */
-import { getOperationAST, getVariableValues, GraphQLError } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode } from 'graphql';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -43,8 +43,10 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
       ...(limits.fieldSuggestions ? [] : [blockFieldSuggestionsPlugin()]),
       ...(limits.introspection ? [] : [useDisableIntrospection()]),
-      // Operations are compiled to JavaScript once and the compiled form is reused.
-      useGraphQlJit(),
+      // An operation sent again is compiled to JavaScript once and the compiled
+      // form reused; a one-off (values inlined in the text) is interpreted, as
+      // compiling costs more than running it once.
+      useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) }),
     ],
     graphqlEndpoint: '/graphql',
     graphiql: graphiql && { title: 'Credentials service', defaultQuery: DEFAULT_QUERY },
@@ -63,6 +65,14 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
     },
     maskedErrors: { maskError: (error) => maskError(error, logger) },
   });
+}
+
+/** Documents are cached parsed by Yoga, so the same text is the same object. */
+const executions = new WeakMap<DocumentNode, number>();
+function seenBefore(document: DocumentNode): boolean {
+  const count = (executions.get(document) ?? 0) + 1;
+  if (count <= 2) executions.set(document, count);
+  return count > 1;
 }
 
 const operationPlugin: Plugin<Context & { fastifyRequest?: FastifyRequest }> = {
