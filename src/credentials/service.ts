@@ -6,6 +6,7 @@
 import type { PrismaClient, Credential as CredentialRow } from '../generated/prisma/client.js';
 import type { CredentialRecord, Reads } from '../db/reads.js';
 import type { Sealer } from '../secrets/keyring.js';
+import { insertCredential, isUniqueViolation } from '../db/writes.js';
 import { PageCache } from './page-cache.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from './errors.js';
 import { ID_PATTERN, newId, randomBase62 } from './ids.js';
@@ -112,25 +113,25 @@ export class CredentialService {
     const id = newId();
     const now = new Date();
     try {
-      const row = await this.db.credential.create({
-        data: {
-          id,
-          userId: caller.userId,
-          name: valid.name,
-          activeName: valid.name,
-          description: valid.description,
-          provider: valid.provider.id,
-          baseUrl: valid.baseUrl,
-          category: valid.category,
-          ...this.storedKeys(valid.provider, keys, { id, userId: caller.userId }),
-          dateCreated: now,
-          lastUpdated: now,
-          ...auditColumns('create', caller.userId, caller.door),
-          ...(idempotencyKey === undefined
-            ? {}
-            : { idempotencyKey, requestFingerprint: this.sealer.fingerprint(request) }),
-        },
-      });
+      const row = {
+        id,
+        userId: caller.userId,
+        name: valid.name,
+        activeName: valid.name,
+        description: valid.description,
+        provider: valid.provider.id,
+        baseUrl: valid.baseUrl,
+        category: valid.category,
+        ...this.storedKeys(valid.provider, keys, { id, userId: caller.userId }),
+        dateCreated: now,
+        lastUpdated: now,
+        deleted: null,
+        lastUsed: null,
+        ...auditColumns('create', caller.userId, caller.door),
+        idempotencyKey: idempotencyKey ?? null,
+        requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
+      };
+      await insertCredential(this.db, row);
       return toView(row);
     } catch (error) {
       // A concurrent request with the same key got there first.
@@ -340,8 +341,6 @@ function decodeCursor(cursor: string): Cursor {
   if (!id || !ID_PATTERN.test(id) || Number.isNaN(dateCreated.getTime())) throw ValidationError.of('after', 'is not a valid cursor');
   return { dateCreated, id };
 }
-
-const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
 function nameTakenOr(error: unknown, name: string): unknown {
   return isUniqueViolation(error) ? new CredentialNameTaken(name) : error;

@@ -52,7 +52,7 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
         try {
           return await query(args);
         } catch (error) {
-          throw (error as { code?: string }).code === 'P1008' ? new StoreBusy() : error;
+          throw isTimeout(error) ? new StoreBusy() : error;
         }
       },
     },
@@ -64,4 +64,10 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
   await translated.$executeRawUnsafe('PRAGMA synchronous = FULL');
   await translated.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   return translated;
+}
+
+/** Prisma's "timed out" (P1008), also as it comes through a raw statement (P2010 with the adapter's kind). */
+function isTimeout(error: unknown): boolean {
+  const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
+  return e.code === 'P1008' || (e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === 'SocketTimeout');
 }
