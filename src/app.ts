@@ -10,6 +10,7 @@ import { openApiDocument } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/routes.js';
 import type { Config } from './config.js';
 import { readMigrations } from './db/migrate.js';
+import { prismaFiles, providerOf } from './db/paths.js';
 import { AuthFailureLimiter } from './http/auth-limiter.js';
 import type { Services } from './services.js';
 
@@ -115,7 +116,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   // Operations: liveness, readiness (database reachable and migrated), Prometheus metrics.
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const problem = await readinessProblem(services);
+    const problem = await readinessProblem(services, config);
     return problem ? reply.status(503).send({ status: 'unavailable', reason: problem }) : { status: 'ready' };
   });
   app.get('/metrics', async (_request, reply) =>
@@ -154,16 +155,16 @@ function serveAssets(app: FastifyInstance, path: string, open: (name: string) =>
   });
 }
 
-const committedMigrations = readMigrations().migrationDirectories.map((d) => d.path);
 
 /** Why the service cannot serve now, or undefined when it can. */
-async function readinessProblem(services: Services): Promise<string | undefined> {
+async function readinessProblem(services: Services, config: Config): Promise<string | undefined> {
   try {
     const rows = await services.db.$queryRawUnsafe<{ name: string }[]>(
       'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
     const applied = new Set(rows.map((r) => r.name));
-    const missing = committedMigrations.filter((m) => !applied.has(m));
+    const committed = readMigrations(prismaFiles(providerOf(config.databaseUrl)).migrationsDir).migrationDirectories.map((d) => d.path);
+    const missing = committed.filter((m) => !applied.has(m));
     return missing.length > 0 ? `database lacks migrations: ${missing.join(', ')}` : undefined;
   } catch (error) {
     return `database unreachable: ${(error as Error).message.split('\n')[0]}`;

@@ -2,6 +2,7 @@
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { sqlitePath } from './db/client.js';
+import { providerOf } from './db/paths.js';
 
 const count = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
@@ -9,7 +10,10 @@ const schema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
-  DATABASE_URL: z.string().startsWith('file:', 'must be a file: URL (SQLite)').default('file:./data/credentials.db'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, 'must be a file: URL (SQLite) or a postgresql:// URL (PostgreSQL)')
+    .default('file:./data/credentials.db'),
   MASTER_KEY_FILE: z.string().min(1).optional(),
   MASTER_KEYS: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,8 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    // The master key lives beside the database by default (see README, Security).
-    masterKeyFile: e.MASTER_KEY_FILE ?? join(dirname(sqlitePath(e.DATABASE_URL)), 'master-keys.json'),
+    // The master key lives beside the SQLite database by default (see README, Security);
+    // with PostgreSQL, in ./data (several instances need the same keys: MASTER_KEYS or a shared file).
+    masterKeyFile:
+      e.MASTER_KEY_FILE ??
+      (providerOf(e.DATABASE_URL) === 'sqlite' ? join(dirname(sqlitePath(e.DATABASE_URL)), 'master-keys.json') : join('data', 'master-keys.json')),
     masterKeys: e.MASTER_KEYS,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -1,13 +1,21 @@
 /**
  * Opens the database: the Prisma client on the better-sqlite3 driver adapter,
- * with SQLite settings chosen for a secret store.
+ * with SQLite settings chosen for a secret store; or, for a postgresql:// URL,
+ * the client generated for PostgreSQL on the pg driver adapter.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { StoreBusy } from '../credentials/errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient as PostgresPrismaClient } from '../generated/prisma-postgres/client.js';
+import { providerOf } from './paths.js';
 
+/**
+ * The Prisma client. Both generated clients have the same models (one schema is
+ * derived from the other), so the SQLite client's type stands for both.
+ */
 export type Database = PrismaClient;
 
 /** Milliseconds a statement waits for another process's lock before failing. */
@@ -15,7 +23,7 @@ export const BUSY_TIMEOUT_MS = 5000;
 
 /** The file path of a `file:` DATABASE_URL, resolved against the working directory. */
 export function sqlitePath(databaseUrl: string): string {
-  if (!databaseUrl.startsWith('file:')) throw new Error(`Unsupported DATABASE_URL '${databaseUrl}': expected file:<path>`);
+  if (providerOf(databaseUrl) !== 'sqlite') throw new Error('Not a SQLite (file:) DATABASE_URL');
   return resolve(databaseUrl.slice('file:'.length).split('?')[0]!);
 }
 
@@ -23,6 +31,19 @@ export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
   const path = sqlitePath(databaseUrl);
   mkdirSync(dirname(path), { recursive: true });
   return new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
+}
+
+/**
+ * PostgreSQL: a pool per instance; a statement waiting for a lock longer than
+ * the busy timeout fails (as on SQLite), and connections are checked before use.
+ */
+export function postgresAdapter(databaseUrl: string, poolSize = 10): PrismaPg {
+  return new PrismaPg({
+    connectionString: databaseUrl,
+    max: poolSize,
+    options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
+    connectionTimeoutMillis: BUSY_TIMEOUT_MS,
+  });
 }
 
 export interface QueryEvent {
@@ -36,10 +57,12 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Promise<Database> {
-  const db = new PrismaClient({
-    adapter: sqliteAdapter(databaseUrl),
-    ...(options.onQuery ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}),
-  });
+  const provider = providerOf(databaseUrl);
+  const log = options.onQuery ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {};
+  const db =
+    provider === 'sqlite'
+      ? new PrismaClient({ adapter: sqliteAdapter(databaseUrl), ...log })
+      : (new PostgresPrismaClient({ adapter: postgresAdapter(databaseUrl), ...log }) as unknown as PrismaClient);
   if (options.onQuery) {
     const onQuery = options.onQuery;
     (db as unknown as PrismaClient<'query'>).$on('query', (e) => onQuery({ query: e.query, durationMs: e.duration }));
@@ -57,6 +80,7 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
       },
     },
   }) as unknown as Database;
+  if (provider === 'postgresql') return translated;
   // WAL: readers never block the writer; FULL: a commit is on disk before it is
   // acknowledged; foreign keys enforced. (journal_mode persists in the file, the
   // others are per connection: the adapter keeps one connection.)
@@ -66,8 +90,12 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
   return translated;
 }
 
-/** Prisma's "timed out" (P1008), also as it comes through a raw statement (P2010 with the adapter's kind). */
+/**
+ * Prisma's "timed out" (P1008: SQLite busy), also as it comes through a raw
+ * statement (the adapter's SocketTimeout), and PostgreSQL's lock timeout (55P03).
+ */
 function isTimeout(error: unknown): boolean {
-  const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
-  return e.code === 'P1008' || (e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === 'SocketTimeout');
+  const e = error as { code?: string; message?: string; meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } };
+  const cause = e.meta?.driverAdapterError?.cause;
+  return e.code === 'P1008' || cause?.kind === 'SocketTimeout' || cause?.code === '55P03' || /lock timeout/.test(e.message ?? '');
 }

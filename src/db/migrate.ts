@@ -9,12 +9,14 @@ import { join, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import Sqlite from 'better-sqlite3';
-import { BUSY_TIMEOUT_MS, sqliteAdapter, sqlitePath } from './client.js';
+import pg from 'pg';
+import { BUSY_TIMEOUT_MS, postgresAdapter, sqliteAdapter, sqlitePath } from './client.js';
+import { prismaFiles, providerOf } from './paths.js';
 import { withSchemaEngine } from './schema-engine.js';
 
-export const PRISMA_DIR = resolve(import.meta.dirname, '../../prisma');
-export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');
-export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
+import { MIGRATIONS_DIR, SCHEMA_PATH } from './paths.js';
+
+export { MIGRATIONS_DIR, PRISMA_DIR, SCHEMA_PATH } from './paths.js';
 
 export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
   const lockPath = join(dir, 'migration_lock.toml');
@@ -40,46 +42,87 @@ export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
   };
 }
 
+interface AppliedRow {
+  name: string;
+  finished: unknown;
+  rolledBack: unknown;
+}
+
+/** True when the rows of `_prisma_migrations` lack a committed migration, or hold an unfinished one. */
+function lacksMigrations(rows: AppliedRow[] | undefined, migrations: MigrationList): boolean {
+  if (!rows) return true;
+  if (rows.some((r) => r.finished === null && r.rolledBack === null)) return true;
+  const applied = new Set(rows.filter((r) => r.finished !== null && r.rolledBack === null).map((r) => r.name));
+  return migrations.migrationDirectories.some((d) => !applied.has(d.path));
+}
+
+const APPLIED_SQL = 'SELECT migration_name AS name, finished_at AS finished, rolled_back_at AS "rolledBack" FROM _prisma_migrations';
+
 /**
  * True when the database lacks a committed migration, or holds an unfinished
- * one. Read without the schema engine: the engine locks the database file
- * exclusively, which fails while another process (a running server) has it open.
+ * one. Read without the schema engine: on SQLite the engine locks the database
+ * file exclusively, which fails while another process (a running server) has it open.
  */
-export function needsMigration(databaseUrl: string, migrations: MigrationList): boolean {
+export async function needsMigration(databaseUrl: string, migrations: MigrationList): Promise<boolean> {
+  if (providerOf(databaseUrl) === 'postgresql') {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const exists = await client.query("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present");
+      const rows = exists.rows[0].present ? (await client.query<AppliedRow>(APPLIED_SQL)).rows : undefined;
+      return lacksMigrations(rows, migrations);
+    } finally {
+      await client.end();
+    }
+  }
   const path = sqlitePath(databaseUrl);
   if (!existsSync(path)) return true;
   const db = new Sqlite(path, { readonly: true, timeout: BUSY_TIMEOUT_MS });
   try {
     const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-    if (!hasTable) return true;
-    const rows = db
-      .prepare('SELECT migration_name AS name, finished_at AS finished, rolled_back_at AS rolledBack FROM _prisma_migrations')
-      .all() as { name: string; finished: string | null; rolledBack: string | null }[];
-    if (rows.some((r) => r.finished === null && r.rolledBack === null)) return true;
-    const applied = new Set(rows.filter((r) => r.finished !== null && r.rolledBack === null).map((r) => r.name));
-    return migrations.migrationDirectories.some((d) => !applied.has(d.path));
+    return lacksMigrations(hasTable ? (db.prepare(APPLIED_SQL).all() as AppliedRow[]) : undefined, migrations);
   } finally {
     db.close();
   }
 }
 
+/** Any constant: the key of the PostgreSQL advisory lock that instances starting together take in turn. */
+const MIGRATION_LOCK = 7_270_736_901;
+
 /** Applies every migration not yet applied; returns the names applied now. */
-export async function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
-  const migrationsList = readMigrations(migrationsDir);
-  if (!needsMigration(databaseUrl, migrationsList)) return [];
-  return withSchemaEngine(SCHEMA_PATH, sqliteAdapter(databaseUrl), async (engine) => {
-    const { appliedMigrationNames } = await engine.applyMigrations({
-      migrationsList,
-      filters: { externalTables: [], externalEnums: [] },
+export async function applyMigrations(databaseUrl: string, migrationsDir?: string): Promise<string[]> {
+  const provider = providerOf(databaseUrl);
+  const files = prismaFiles(provider);
+  const migrationsList = readMigrations(migrationsDir ?? files.migrationsDir);
+  if (!(await needsMigration(databaseUrl, migrationsList))) return [];
+  const apply = () =>
+    withSchemaEngine(files.schemaPath, provider === 'sqlite' ? sqliteAdapter(databaseUrl) : postgresAdapter(databaseUrl, 2), async (engine) => {
+      const { appliedMigrationNames } = await engine.applyMigrations({
+        migrationsList,
+        filters: { externalTables: [], externalEnums: [] },
+      });
+      return appliedMigrationNames;
     });
-    return appliedMigrationNames;
-  });
+  if (provider === 'sqlite') return apply();
+  // Several instances may start at once on one PostgreSQL database: one migrates, the others then find nothing to do.
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    return (await needsMigration(databaseUrl, migrationsList)) ? await apply() : [];
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    await lock.end();
+  }
 }
 
 /**
- * The SQL that takes a database from the committed migrations to the models of
- * prisma/schema.prisma; empty when the migrations are current. The engine
- * replays the migrations on a scratch (shadow) database file.
+ * The SQL that takes a SQLite database from the committed migrations to the
+ * models of prisma/schema.prisma; empty when the migrations are current. The
+ * engine replays the migrations on a scratch (shadow) database file.
+ * (PostgreSQL migrations are written by hand from this SQL: the engine cannot
+ * read a live PostgreSQL schema through the pg adapter. A test applies them and
+ * compares the tables, columns and indexes with the models.)
  */
 export async function pendingMigrationSql(migrationsDir = MIGRATIONS_DIR): Promise<string> {
   const scratch = mkdtempSync(join(tmpdir(), 'credentials-migration-'));

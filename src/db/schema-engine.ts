@@ -13,6 +13,7 @@ import {
 } from '@prisma/driver-adapter-utils';
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import pg, { type Pool } from 'pg';
 
 let initialised = false;
 
@@ -57,6 +58,21 @@ export async function withSchemaEngine<T>(
       }
       return executeRaw(query);
     };
+    // The pg adapter splits a script at every ';', which breaks function bodies
+    // (triggers); PostgreSQL runs a whole script itself, as one implicit transaction.
+    if (adapter.provider === 'postgres') {
+      const pool = (adapter as unknown as { underlyingDriver(): Pool }).underlyingDriver();
+      adapter.executeScript = async (script) => {
+        // On a connection of its own, closed after: the engine may drop a shadow database right after.
+        const connection = new pg.Client((pool as unknown as { options: pg.ClientConfig }).options);
+        await connection.connect();
+        try {
+          await connection.query(script);
+        } finally {
+          await connection.end();
+        }
+      };
+    }
     return adapter;
   };
   const { SchemaEngine: Engine } = bindings as unknown as { SchemaEngine: typeof SchemaEngine };
@@ -69,7 +85,8 @@ export async function withSchemaEngine<T>(
     return await work(engine);
   } finally {
     engine.free();
-    await Promise.all(opened.map((adapter) => adapter.dispose()));
+    // (A PostgreSQL shadow database the engine dropped already fails to drop again: that is fine.)
+    await Promise.allSettled(opened.map((adapter) => adapter.dispose()));
   }
 }
 

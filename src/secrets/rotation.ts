@@ -34,13 +34,26 @@ export class KeyRotation {
     private readonly keys: KeyRingSource,
   ) {}
 
-  /** How many stored secrets each key id seals. */
+  /**
+   * How many stored secrets each key id seals: the keys of the ring, and any
+   * other key id found in stored secrets (a key missing from the ring).
+   */
   async usage(): Promise<Map<string, number>> {
-    const rows = await this.db.$queryRawUnsafe<{ keyId: string; count: bigint | number }[]>(
-      `SELECT substr(secret, 4, instr(substr(secret, 4), ':') - 1) AS keyId, count(*) AS count
-         FROM "Credential" WHERE secret IS NOT NULL GROUP BY keyId`,
-    );
-    return new Map(rows.map((r) => [r.keyId, Number(r.count)]));
+    const usage = new Map<string, number>();
+    const prefixes = this.keys.ring.keyIds.map((id) => ({ id, prefix: `v1:${id}:` }));
+    for (const { id, prefix } of prefixes) {
+      const count = await this.db.credential.count({ where: { secret: { startsWith: prefix } } });
+      if (count > 0) usage.set(id, count);
+    }
+    const others = await this.db.credential.findMany({
+      where: { secret: { not: null }, NOT: prefixes.map(({ prefix }) => ({ secret: { startsWith: prefix } })) },
+      select: { secret: true },
+    });
+    for (const { secret } of others) {
+      const id = secret!.split(':')[1] ?? '?';
+      usage.set(id, (usage.get(id) ?? 0) + 1);
+    }
+    return usage;
   }
 
   async countNotUnderPrimary(): Promise<number> {

@@ -1,0 +1,27 @@
+/** Where the Prisma schemas and migrations of each database provider live. */
+import { join, resolve } from 'node:path';
+
+export const PRISMA_DIR = resolve(import.meta.dirname, '../../prisma');
+export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');
+export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
+
+export type Provider = 'sqlite' | 'postgresql';
+
+/** `file:` selects SQLite, `postgres://` or `postgresql://` PostgreSQL. */
+export function providerOf(databaseUrl: string): Provider {
+  if (databaseUrl.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
+  throw new Error(`Unsupported DATABASE_URL '${redactUrl(databaseUrl)}': expected file:<path> (SQLite) or postgresql://… (PostgreSQL)`);
+}
+
+/** The schema and migrations of a provider. */
+export function prismaFiles(provider: Provider): { schemaPath: string; migrationsDir: string } {
+  return provider === 'sqlite'
+    ? { schemaPath: SCHEMA_PATH, migrationsDir: MIGRATIONS_DIR }
+    : { schemaPath: join(PRISMA_DIR, 'postgres', 'schema.prisma'), migrationsDir: join(PRISMA_DIR, 'postgres', 'migrations') };
+}
+
+/** A database URL fit for logs and messages: the password is hidden. */
+export function redactUrl(databaseUrl: string): string {
+  return databaseUrl.replace(/^([a-z]+:\/\/[^:/@]+):[^@]*@/i, '$1:***@');
+}
