@@ -1,7 +1,7 @@
 /** The application's services, created once per process and shared by both doors. */
 import { AccessTokens } from './auth/tokens.js';
 import { CredentialService } from './credentials/service.js';
-import type { Database } from './db/client.js';
+import { closeDatabase, type Database } from './db/client.js';
 import type { Reads } from './db/reads.js';
 import type { Metrics } from './http/metrics.js';
 import type { KeyRingSource } from './secrets/keyring.js';
@@ -23,5 +23,5 @@ export function createServices(db: Database, reads: Reads, keys: KeyRingSource, 
 /** Closes the database connections (the read connection first: it holds no lock). */
 export async function closeServices(services: Services): Promise<void> {
   services.reads.close();
-  await services.db.$disconnect();
+  await closeDatabase(services.db);
 }

@@ -179,7 +179,7 @@ describe('credentials connection', () => {
     // One statement authenticates the token, one reads the owner's credentials version, one reads the page.
     expect(one).toHaveLength(3);
     expect(seven).toHaveLength(3);
-    expect(seven[2]).toMatch(/FROM `?(main`.`)?Credential`?/);
+    expect(seven[2]).toMatch(/FROM .*Credential/);
     const withTokens = await run(`{ viewer { tokens { id } } credentials(first: 6) { edges { node { id } } } }`);
     expect(withTokens.length).toBeLessThanOrEqual(5);
   });

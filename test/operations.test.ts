@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
+import { dropDatabase, freshDatabaseUrl, sqlOn } from './helpers/database.js';
 import { startMain } from './helpers/process.js';
 import { rest } from './helpers/rest.js';
 import { gql, startServer, type TestServer } from './helpers/server.js';
@@ -28,10 +29,11 @@ describe('health and readiness', () => {
   it('GET /readyz answers 503 naming the problem when a migration is missing', async () => {
     const other = await startServer();
     try {
-      await other.services.db.$executeRawUnsafe(`UPDATE _prisma_migrations SET rolled_back_at = finished_at WHERE migration_name LIKE '%audit_trail'`);
+      const { name } = (await sqlOn<{ name: string }>(other.config.databaseUrl, 'SELECT max(migration_name) AS name FROM _prisma_migrations'))[0]!;
+      await other.services.db.$executeRawUnsafe(`UPDATE _prisma_migrations SET rolled_back_at = finished_at WHERE migration_name = '${name}'`);
       const response = await fetch(`${other.url}/readyz`);
       expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/database lacks migrations: \d+_audit_trail/) });
+      expect(await response.json()).toEqual({ status: 'unavailable', reason: `database lacks migrations: ${name}` });
       expect((await fetch(`${other.url}/healthz`)).status).toBe(200);
     } finally {
       await other.close();
@@ -82,7 +84,8 @@ describe('logs', () => {
 describe('graceful shutdown', () => {
   it('on SIGTERM finishes every request in flight, closes the database and exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'credentials-shutdown-'));
-    const server = await startMain({ DATABASE_URL: `file:${dir}/db.sqlite`, SHUTDOWN_GRACE_MS: '10000' });
+    const databaseUrl = await freshDatabaseUrl(dir, 'db.sqlite');
+    const server = await startMain({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: `${dir}/master-keys.json`, SHUTDOWN_GRACE_MS: '10000' });
     const firstToken = /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
     const url = server;
     const requests = Array.from({ length: 60 }, (_, i) =>
@@ -100,10 +103,9 @@ describe('graceful shutdown', () => {
     const completed = statuses.filter((s) => s === 200).length;
     expect(completed).toBeGreaterThan(0);
     expect(server.output()).toMatch(/"msg":"stopped"/);
-    const Sqlite = (await import('better-sqlite3')).default;
-    const db = new Sqlite(`${dir}/db.sqlite`, { readonly: true });
-    expect(db.prepare('SELECT count(*) FROM Credential').pluck().get()).toBe(completed);
-    db.close();
+    const { count } = (await sqlOn<{ count: number | string }>(databaseUrl, 'SELECT count(*) AS count FROM "Credential"'))[0]!;
+    expect(Number(count)).toBe(completed);
+    await dropDatabase(databaseUrl);
     rmSync(dir, { recursive: true, force: true });
   });
 });

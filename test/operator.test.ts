@@ -3,13 +3,22 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropDatabase, freshDatabaseUrl, onPostgres } from './helpers/database.js';
 import { root, startMain } from './helpers/process.js';
 import { gql } from './helpers/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-'));
-const env = { ...process.env, DATABASE_URL: `file:${join(dir, 'nested', 'credentials.db')}`, LOG_LEVEL: 'info' } as Record<string, string>;
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A new SQLite file in a directory that does not exist yet, or a new PostgreSQL database (its key file in that directory).
+let env: Record<string, string>;
+beforeAll(async () => {
+  const databaseUrl = onPostgres ? await freshDatabaseUrl(dir) : `file:${join(dir, 'nested', 'credentials.db')}`;
+  env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...(onPostgres ? { MASTER_KEY_FILE: join(dir, 'nested', 'master-keys.json') } : {}) } as Record<string, string>;
+});
+afterAll(async () => {
+  await dropDatabase(env.DATABASE_URL!);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const cli = (...args: string[]) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });

@@ -1,5 +1,4 @@
 /** Reliability under load and faults: write storm, lock contention, crashes. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealingContext } from '../src/credentials/service.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
+import { dropDatabase, freshDatabaseUrl, holdWriteLock, onPostgres, sqlOn } from './helpers/database.js';
 import { root, startMain } from './helpers/process.js';
 import { rest } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -60,34 +60,17 @@ describe('write storm', () => {
   });
 });
 
-/** Another process that takes the database's write lock for `ms`, then lets go. */
-function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
-  const child = spawn(process.execPath, ['-e', `
-    const Sqlite = require('better-sqlite3');
-    const db = new Sqlite(${JSON.stringify(file)});
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); }, ${ms});
-  `], { cwd: root });
-  return new Promise((resolveLocked) => {
-    const released = new Promise<void>((r) => child.on('exit', () => r()));
-    child.stdout.on('data', (d) => String(d).includes('locked') && resolveLocked({ released }));
-  });
-}
-
 describe('lock contention', () => {
   let server: TestServer;
   let token: string;
-  let file: string;
   beforeAll(async () => {
     server = await startServer();
     ({ token } = await server.newUser('locks'));
-    file = `${server.dir}/credentials.db`;
   });
   afterAll(() => server.close());
 
   it('a write waits for a lock held for 1 s, then succeeds', async () => {
-    const { released } = await holdWriteLock(file, 1000);
+    const { released } = await holdWriteLock(server.config.databaseUrl, 1000, root);
     const start = performance.now();
     const result = await rest(server, token, 'POST', '/api/credentials', body('waited', 'w'));
     expect(result.status).toBe(200);
@@ -98,7 +81,7 @@ describe('lock contention', () => {
 
   it('a lock held past the busy timeout fails writes cleanly with 503, and writes succeed once it is gone; no write is lost', async () => {
     const before = await server.services.db.credential.count();
-    const { released } = await holdWriteLock(file, 7000);
+    const { released } = await holdWriteLock(server.config.databaseUrl, 7000, root);
     const refused = await rest(server, token, 'POST', '/api/credentials', body('refused', 'r'));
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
@@ -109,9 +92,7 @@ describe('lock contention', () => {
     // The connection is not stuck: later acknowledged writes are all there, and stay there.
     const more = [];
     for (let i = 0; i < 5; i++) more.push((await rest(server, token, 'POST', '/api/credentials', body(`later-${i}`, 'l'))).body.credentialsId);
-    const reader = new Sqlite(file, { readonly: true });
-    const ids = new Set(reader.prepare('SELECT id FROM Credential').pluck().all() as string[]);
-    reader.close();
+    const ids = new Set((await sqlOn<{ id: string }>(server.config.databaseUrl, 'SELECT "id" FROM "Credential"')).map((r) => r.id));
     for (const id of [after.body.credentialsId, ...more]) expect(ids.has(id)).toBe(true);
     expect(ids.size).toBe(before + 6);
   }, 30_000);
@@ -120,12 +101,13 @@ describe('lock contention', () => {
 describe('crash', () => {
   it('after SIGKILL at random moments during writes, the database is intact and every acknowledged credential is there with a secret that opens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'credentials-crash-'));
-    const file = join(dir, 'db.sqlite');
+    const databaseUrl = await freshDatabaseUrl(dir, 'db.sqlite');
+    const keyFile = join(dir, 'master-keys.json');
     const acknowledged = new Map<string, string>();
     let token: string | undefined;
     try {
       for (let round = 0; round < 3; round++) {
-        const server = await startMain({ DATABASE_URL: `file:${file}` });
+        const server = await startMain({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: keyFile });
         token ??= /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
         let writing = true;
         const writers = Array.from({ length: 8 }, async (_, w) => {
@@ -147,17 +129,24 @@ describe('crash', () => {
         await server.exited;
       }
       expect(acknowledged.size).toBeGreaterThan(20);
-      const db = new Sqlite(file);
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      const ring = keyRingFromFile(join(dir, 'master-keys.json'));
-      const select = db.prepare('SELECT id, userId, provider, secret FROM Credential WHERE id = ?');
+      if (!onPostgres) {
+        const db = new Sqlite(databaseUrl.slice('file:'.length), { readonly: true });
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        db.close();
+      }
+      const ring = keyRingFromFile(keyFile);
+      const rows = await sqlOn<{ id: string; userId: string; provider: string; secret: string }>(
+        databaseUrl,
+        'SELECT "id", "userId", "provider", "secret" FROM "Credential"',
+      );
+      const stored = new Map(rows.map((r) => [r.id, r]));
       for (const [id, secret] of acknowledged) {
-        const row = select.get(id) as { id: string; userId: string; provider: string; secret: string } | undefined;
+        const row = stored.get(id);
         expect(row, `acknowledged ${id} is stored`).toBeDefined();
         expect(JSON.parse(ring.open(row!.secret, sealingContext(row!.id, row!.userId, row!.provider)))).toEqual({ token: secret });
       }
-      db.close();
     } finally {
+      await dropDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);

@@ -5,10 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR } from '../src/auth/tokens.js';
+import { hashToken, OPERATOR } from '../src/auth/tokens.js';
 import { providers, secretFields } from '../src/credentials/providers.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { storedSecrets, validKeys } from './helpers/fixtures.js';
+import { freshDatabaseUrl, storedText } from './helpers/database.js';
 import { cli, startMainExpectingExit } from './helpers/process.js';
 import { rest } from './helpers/rest.js';
 import { gql, startServer, type TestServer } from './helpers/server.js';
@@ -72,8 +73,7 @@ describe('API8:2023 security misconfiguration: no secret in plaintext anywhere',
     // A malformed body carrying a secret.
     record((await rest(server, user.token, 'POST', '/api/credentials', undefined, { raw: `{"credentials":{"keys":{"token":"${secrets[0]}"`, validate: false })).text);
 
-    const files = ['credentials.db', 'credentials.db-wal', 'credentials.db-shm'].map((f) => `${server.dir}/${f}`).filter(existsSync);
-    const stored = files.map((f) => readFileSync(f).toString('latin1')).join('\n');
+    const stored = await storedText(server.config.databaseUrl);
     const logs = server.logs.join('\n');
     const answers = responses.join('\n');
     expect(secrets.length).toBeGreaterThan(60);
@@ -228,7 +228,7 @@ describe('key rotation while the service serves', () => {
 describe('master key configuration', () => {
   it('in production mode, refuses to start without a key, or with an invalid one, with a clear message', async () => {
     const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/credentials-prod-`);
-    const base = { NODE_ENV: 'production', DATABASE_URL: `file:${dir}/db.sqlite`, PORT: '0' };
+    const base = { NODE_ENV: 'production', DATABASE_URL: await freshDatabaseUrl(dir, 'db.sqlite'), MASTER_KEY_FILE: `${dir}/master-keys.json`, PORT: '0' };
     const missing = await startMainExpectingExit(base);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/Cannot start: No master key: NODE_ENV=production needs MASTER_KEYS=.* or MASTER_KEY_FILE=/);
@@ -384,7 +384,8 @@ describe('API2:2023 broken authentication', () => {
 
   it('stores tokens only as hashes', async () => {
     const { token } = await server.newUser('hashed');
-    const file = readFileSync(`${server.dir}/credentials.db`).toString('latin1') + (existsSync(`${server.dir}/credentials.db-wal`) ? readFileSync(`${server.dir}/credentials.db-wal`).toString('latin1') : '');
+    const file = await storedText(server.config.databaseUrl);
+    expect(file).toContain(hashToken(token)); // the search works: the hash is there
     expect(file).not.toContain(token);
     expect(file).not.toContain(token.slice(4));
   });

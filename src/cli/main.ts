@@ -95,19 +95,19 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'keys list':
-        return keysList(services);
+        return await keysList(services);
       case 'keys add':
-        return keysAdd(config, services);
+        return await keysAdd(config, services);
       case 'keys rotate':
-        return keysRotate(services, {
+        return await keysRotate(services, {
           batchSize: positive(values.batch, 'batch', 100),
           pauseMs: positive(values.pause, 'pause', 0),
           limit: values.limit === undefined ? undefined : positive(values.limit, 'limit', 0),
         });
       case 'keys remove':
-        return keysRemove(config, services, arg);
+        return await keysRemove(config, services, arg);
       case 'audit':
-        return audit(services, values.credential, values.user, positive(values.limit, 'limit', 50));
+        return await audit(services, values.credential, values.user, positive(values.limit, 'limit', 50));
       default:
         throw new UsageError(`unknown command '${positionals.join(' ')}'\n\n${USAGE}`, 2);
     }

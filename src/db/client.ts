@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { StoreBusy } from '../credentials/errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { PrismaClient as PostgresPrismaClient } from '../generated/prisma-postgres/client.js';
@@ -37,13 +38,15 @@ export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
  * PostgreSQL: a pool per instance; a statement waiting for a lock longer than
  * the busy timeout fails (as on SQLite), and connections are checked before use.
  */
-export function postgresAdapter(databaseUrl: string, poolSize = 10): PrismaPg {
-  return new PrismaPg({
+export function postgresAdapter(databaseUrl: string, poolSize = 10): { adapter: PrismaPg; pool: pg.Pool } {
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,
     options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
     connectionTimeoutMillis: BUSY_TIMEOUT_MS,
   });
+  // The pool is ours to end (closeDatabase): Prisma's disconnect leaves an adapter's pool open.
+  return { adapter: new PrismaPg(pool), pool };
 }
 
 export interface QueryEvent {
@@ -56,13 +59,25 @@ export interface DatabaseOptions {
   onQuery?: (event: QueryEvent) => void;
 }
 
+const pools = new WeakMap<object, pg.Pool>();
+
+/** Disconnects the client and ends its connection pool (PostgreSQL). */
+export async function closeDatabase(db: Database): Promise<void> {
+  await db.$disconnect();
+  await pools.get(db)?.end();
+}
+
 export async function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Promise<Database> {
   const provider = providerOf(databaseUrl);
   const log = options.onQuery ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {};
-  const db =
-    provider === 'sqlite'
-      ? new PrismaClient({ adapter: sqliteAdapter(databaseUrl), ...log })
-      : (new PostgresPrismaClient({ adapter: postgresAdapter(databaseUrl), ...log }) as unknown as PrismaClient);
+  let db: PrismaClient;
+  if (provider === 'sqlite') {
+    db = new PrismaClient({ adapter: sqliteAdapter(databaseUrl), ...log });
+  } else {
+    const { adapter, pool } = postgresAdapter(databaseUrl);
+    db = new PostgresPrismaClient({ adapter, ...log }) as unknown as PrismaClient;
+    pools.set(db, pool);
+  }
   if (options.onQuery) {
     const onQuery = options.onQuery;
     (db as unknown as PrismaClient<'query'>).$on('query', (e) => onQuery({ query: e.query, durationMs: e.duration }));
@@ -80,7 +95,10 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
       },
     },
   }) as unknown as Database;
-  if (provider === 'postgresql') return translated;
+  if (provider === 'postgresql') {
+    pools.set(translated, pools.get(db)!);
+    return translated;
+  }
   // WAL: readers never block the writer; FULL: a commit is on disk before it is
   // acknowledged; foreign keys enforced. (journal_mode persists in the file, the
   // others are per connection: the adapter keeps one connection.)

@@ -96,7 +96,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir?: strin
   const migrationsList = readMigrations(migrationsDir ?? files.migrationsDir);
   if (!(await needsMigration(databaseUrl, migrationsList))) return [];
   const apply = () =>
-    withSchemaEngine(files.schemaPath, provider === 'sqlite' ? sqliteAdapter(databaseUrl) : postgresAdapter(databaseUrl, 2), async (engine) => {
+    withSchemaEngine(files.schemaPath, provider === 'sqlite' ? sqliteAdapter(databaseUrl) : postgresAdapter(databaseUrl, 2).adapter, async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({
         migrationsList,
         filters: { externalTables: [], externalEnums: [] },

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { openRuntime } from '../../src/runtime.js';
 import { closeServices, type Services } from '../../src/services.js';
+import { dropDatabase, freshDatabaseUrl } from './database.js';
 
 export interface TestServer {
   url: string;
@@ -30,7 +31,8 @@ let users = 0;
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-test-'));
   // Tests make many failed authentications on purpose; the limiter has its own test.
-  const config = loadConfig({ DATABASE_URL: `file:${join(dir, 'credentials.db')}`, LOG_LEVEL: 'info', AUTH_FAILURES_PER_MINUTE: '1000', ...env });
+  const databaseUrl = env.DATABASE_URL ?? (await freshDatabaseUrl(dir));
+  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', AUTH_FAILURES_PER_MINUTE: '1000', MASTER_KEY_FILE: join(dir, 'master-keys.json'), ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -65,6 +67,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       await app.close();
       clearTimeout(cut);
       await closeServices(services);
+      if (env.DATABASE_URL === undefined) await dropDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     },
   };
