@@ -87,10 +87,14 @@ export class AccessTokens {
     return rows.map(toInfo);
   }
 
-  /** Revokes a token by id; false when there is no such live token. */
-  async revokeToken(tokenId: string, by: AuditActor): Promise<boolean> {
+  /**
+   * Revokes a token by id (only one of `ownerId`'s when given); false when there
+   * is no such live token. Every instance refuses it from the next request on:
+   * tokens are checked against the database on every request, never cached.
+   */
+  async revokeToken(tokenId: string, by: AuditActor, ownerId?: string): Promise<boolean> {
     const { count } = await this.db.accessToken.updateMany({
-      where: { id: tokenId, revokedAt: null },
+      where: { id: tokenId, revokedAt: null, ...(ownerId === undefined ? {} : { userId: ownerId }) },
       data: { revokedAt: new Date(), revokedBy: by.actor, revokedVia: by.door },
     });
     return count === 1;

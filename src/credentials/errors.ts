@@ -40,6 +40,14 @@ export class CredentialNotFound extends DomainError {
   }
 }
 
+export class AccessTokenNotFound extends DomainError {
+  readonly code = 'NOT_FOUND';
+  constructor(readonly tokenId: string) {
+    super(`No active access token '${tokenId}' of yours`);
+    this.name = 'AccessTokenNotFound';
+  }
+}
+
 export class NotAuthenticated extends DomainError {
   readonly code = 'UNAUTHENTICATED';
   constructor(message = 'Not authenticated: send Authorization: Bearer <access token>') {

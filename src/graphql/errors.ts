@@ -1,5 +1,5 @@
 /** The domain errors as typed GraphQL errors (each mapped once, here). */
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from '../credentials/errors.js';
+import { AccessTokenNotFound, CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from '../credentials/errors.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -40,4 +40,11 @@ builder.objectType(IdempotencyKeyReused, {
   description: 'The idempotency key was used for a different createCredential request.',
   interfaces: [ErrorInterface],
   fields: () => ({}),
+});
+
+builder.objectType(AccessTokenNotFound, {
+  name: 'AccessTokenNotFoundError',
+  description: 'No active access token with this id belongs to the caller.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.tokenId }) }),
 });

@@ -1,4 +1,5 @@
 /** The authenticated user and their access tokens. */
+import { AccessTokenNotFound } from '../credentials/errors.js';
 import { builder } from './builder.js';
 
 builder.prismaObject('AccessToken', {
@@ -28,5 +29,20 @@ builder.queryField('viewer', (t) =>
     description: 'The user of the access token.',
     resolve: (query, _root, _args, ctx) =>
       ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer!.userId } }),
+  }),
+);
+
+builder.mutationField('revokeAccessToken', (t) =>
+  t.id({
+    authScopes: { authenticated: true },
+    description: 'Revokes one of your access tokens (this one too, if you name it); returns its id. It is refused from the next request on.',
+    args: { id: t.arg.id({ required: true }) },
+    errors: { types: [AccessTokenNotFound] },
+    resolve: async (_root, args, ctx) => {
+      const id = String(args.id);
+      const revoked = await ctx.services.tokens.revokeToken(id, { actor: ctx.viewer!.userId, door: 'graphql' }, ctx.viewer!.userId);
+      if (!revoked) throw new AccessTokenNotFound(id);
+      return id;
+    },
   }),
 );

@@ -1,0 +1,148 @@
+/**
+ * Several instances of the service on one database (PostgreSQL behind a load
+ * balancer; on SQLite, processes sharing one file): each request may land on
+ * either, and every answer must be as if there were one.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealingContext } from '../src/credentials/service.js';
+import { keyRingFromFile } from '../src/secrets/keyring.js';
+import { dropDatabase, freshDatabaseUrl, sqlOn } from './helpers/database.js';
+import { cli, startMain, type RunningMain } from './helpers/process.js';
+import { rest } from './helpers/rest.js';
+import { gql } from './helpers/server.js';
+
+const body = (name: string, token: string) => ({ credentials: { name, provider: 'gitlab', keys: { token } } });
+const PAGE = `{ credentials(first: 100) { edges { node { id name } } } }`;
+
+describe('two instances on one database', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let a: RunningMain;
+  let b: RunningMain;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'credentials-instances-'));
+    env = { DATABASE_URL: await freshDatabaseUrl(dir), MASTER_KEY_FILE: join(dir, 'master-keys.json') };
+    a = await startMain(env);
+    token = /(cst_[0-9A-Za-z]{43})/.exec(a.output())![1]!;
+    b = await startMain(env);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await dropDatabase(env.DATABASE_URL!);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('concurrent creates of one name, one through each: exactly one succeeds and the other gets 409', async () => {
+    for (let i = 0; i < 10; i++) {
+      const name = `race-${i}`;
+      const results = await Promise.all([a, b].map((instance) => rest(instance, token, 'POST', '/api/credentials', body(name, `t-${i}`))));
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    }
+    const rows = await sqlOn<{ name: string }>(env.DATABASE_URL!, 'SELECT "name" FROM "Credential" WHERE "name" LIKE ?', ['race-%']);
+    expect(rows).toHaveLength(10);
+  });
+
+  it('a write acknowledged by one is visible at once through the other (nothing stale, cached pages included)', async () => {
+    // B has built and cached the page before the writes.
+    const before = await gql(b, token, PAGE);
+    expect(before.body.errors).toBeUndefined();
+
+    const created = await rest(a, token, 'POST', '/api/credentials', body('seen-by-b', 'secret-1'));
+    expect(created.status).toBe(200);
+    const id = created.body.credentialsId as string;
+    expect((await rest(b, token, 'GET', `/api/credentials/${id}`)).status).toBe(200);
+    const names = async (instance: RunningMain) =>
+      (await gql(instance, token, PAGE)).body.data!.credentials.edges.map((e: { node: { name: string } }) => e.node.name);
+    expect(await names(b)).toContain('seen-by-b');
+
+    const renamed = await rest(a, token, 'PUT', `/api/credentials/${id}`, body('renamed-by-a', 'secret-2'));
+    expect(renamed.status).toBe(204);
+    const one = await gql(b, token, `query ($id: ID!) { credential(id: $id) { ... on Credential { name } } }`, { id });
+    expect(one.body.data).toEqual({ credential: { name: 'renamed-by-a' } });
+    expect(await names(b)).toContain('renamed-by-a');
+    expect(await names(b)).not.toContain('seen-by-b');
+
+    expect((await rest(b, token, 'DELETE', `/api/credentials/${id}`)).status).toBe(204);
+    expect((await rest(a, token, 'GET', `/api/credentials/${id}`)).status).toBe(403);
+    expect(await names(a)).not.toContain('renamed-by-a');
+  });
+
+  it('rotates the master key while both serve: no request fails, every secret opens with the new key alone', async () => {
+    const oldKey = keyRingFromFile(env.MASTER_KEY_FILE!).primaryId;
+    const expected = new Map<string, string>();
+    const failures: string[] = [];
+    let serving = true;
+    let n = 0;
+    const load = [a, b].map(async (instance, which) => {
+      while (serving) {
+        const i = n++;
+        const secret = `rotating-${which}-${i}`;
+        const created = await rest(instance, token, 'POST', '/api/credentials', body(`rot-${which}-${i}`, secret));
+        if (created.status !== 200) {
+          failures.push(`create ${created.status}`);
+          continue;
+        }
+        const id = created.body.credentialsId as string;
+        expected.set(id, secret);
+        const other = which === 0 ? b : a;
+        const updated = await rest(other, token, 'PUT', `/api/credentials/${id}`, body(`rot-${which}-${i}`, `${secret}-v2`));
+        if (updated.status === 204) expected.set(id, `${secret}-v2`);
+        else failures.push(`update ${updated.status}`);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const added = await cli(env, ['keys', 'add']);
+    expect(added.code, added.err).toBe(0);
+    const newKey = keyRingFromFile(env.MASTER_KEY_FILE!).primaryId;
+    // Both instances pick the new primary key up from the key file within a second.
+    await new Promise((r) => setTimeout(r, 1200));
+    const rotated = await cli(env, ['keys', 'rotate', '--batch', '10']);
+    expect(rotated.code, rotated.err).toBe(0);
+    serving = false;
+    await Promise.all(load);
+    expect(failures).toEqual([]);
+    expect(expected.size).toBeGreaterThan(5);
+
+    const listed = await cli(env, ['keys', 'list']);
+    expect(listed.out).toMatch(new RegExp(`${oldKey}\\s+seals 0 secrets`));
+    const removed = await cli(env, ['keys', 'remove', oldKey]);
+    expect(removed.code, removed.err).toBe(0);
+    const ring = keyRingFromFile(env.MASTER_KEY_FILE!);
+    expect(ring.keyIds).toEqual([newKey]);
+    const rows = await sqlOn<{ id: string; userId: string; provider: string; secret: string }>(
+      env.DATABASE_URL!,
+      'SELECT "id", "userId", "provider", "secret" FROM "Credential" WHERE "secret" IS NOT NULL',
+    );
+    const stored = new Map(rows.map((r) => [r.id, r]));
+    for (const [id, secret] of expected) {
+      const row = stored.get(id)!;
+      expect(JSON.parse(ring.open(row.secret, sealingContext(row.id, row.userId, row.provider)))).toEqual({ token: secret });
+    }
+    // And both instances go on serving with the new key alone.
+    for (const instance of [a, b]) {
+      const created = await rest(instance, token, 'POST', '/api/credentials', body(`after-rotation-${instance.url.slice(-5)}`, 's'));
+      expect(created.status).toBe(200);
+    }
+  }, 60_000);
+
+  it('a token revoked through one instance is refused at once by the other', async () => {
+    const created = await cli(env, ['tokens', 'create', 'admin', '--name', 'second']);
+    expect(created.code, created.err).toBe(0);
+    const second = /(cst_[0-9A-Za-z]{43})/.exec(created.out)![1]!;
+    const secondId = /created token ([0-9A-Za-z]{22})/.exec(created.out)![1]!;
+    for (const instance of [a, b]) expect((await rest(instance, second, 'GET', '/api/credentials')).status).toBe(200);
+
+    const revoked = await gql(a, token, `mutation ($id: ID!) { revokeAccessToken(id: $id) { ... on MutationRevokeAccessTokenSuccess { data } } }`, { id: secondId });
+    expect(revoked.body).toEqual({ data: { revokeAccessToken: { data: secondId } } });
+    expect((await rest(b, second, 'GET', '/api/credentials')).status).toBe(401);
+    expect((await gql(b, second, '{ viewer { name } }')).status).toBe(401);
+    expect((await rest(a, second, 'GET', '/api/credentials')).status).toBe(401);
+    // The first token is untouched.
+    expect((await rest(b, token, 'GET', '/api/credentials')).status).toBe(200);
+  });
+});
