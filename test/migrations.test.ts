@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrationSql, readMigrations } from '../src/db/migrate.js';
+import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, postgresSchema } from '../src/db/postgres-schema.js';
+import { dropDatabase, freshDatabaseUrl, onPostgres, sqlOn } from './helpers/database.js';
 
 const dirs: string[] = [];
 const scratch = () => {
@@ -83,6 +85,68 @@ describe('committed migrations', () => {
     expect(await pendingMigrationSql()).toBe('');
   });
 });
+
+describe('the PostgreSQL schema and migrations', () => {
+  it('prisma/postgres/schema.prisma is derived from prisma/schema.prisma (run `npm run db:postgres-schema` after changing it)', () => {
+    expect(readFileSync(POSTGRES_SCHEMA_PATH, 'utf8')).toBe(postgresSchema());
+  });
+
+  // (Needs a PostgreSQL server: runs in the suite's PostgreSQL run.)
+  it.runIf(onPostgres)('build the same tables, columns, keys and indexes as the SQLite migrations', async () => {
+    const sqliteUrl = `file:${join(scratch(), 'db.sqlite')}`;
+    await applyMigrations(sqliteUrl);
+    const postgresUrl = await freshDatabaseUrl(scratch());
+    try {
+      expect(await applyMigrations(postgresUrl)).toEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).migrationDirectories.map((d) => d.path));
+      const sqlite = await structureOf(sqliteUrl);
+      expect(Object.keys(sqlite)).toEqual(['AccessToken', 'AuditEvent', 'Credential', 'User']);
+      expect(await structureOf(postgresUrl)).toEqual(sqlite);
+    } finally {
+      await dropDatabase(postgresUrl);
+    }
+  });
+});
+
+/**
+ * Tables → columns (name, nullability, default present; primary key marked) and
+ * indexes other than the primary key's (unique, columns in order), in a form
+ * both databases give. (An autoincrement key is a sequence default in PostgreSQL.)
+ */
+async function structureOf(databaseUrl: string): Promise<Record<string, { columns: string[]; indexes: string[] }>> {
+  const structure: Record<string, { columns: string[]; indexes: string[] }> = {};
+  const postgres = databaseUrl.startsWith('postgres');
+  const tables = postgres
+    ? await sqlOn<{ name: string }>(databaseUrl, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename")
+    : await sqlOn<{ name: string }>(databaseUrl, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name <> 'sqlite_sequence' ORDER BY name");
+  for (const { name } of tables) {
+    const columns = postgres
+      ? await sqlOn<{ name: string; notnull: boolean; dflt: string | null; pk: boolean }>(
+          databaseUrl,
+          `SELECT c.column_name AS name, c.is_nullable = 'NO' AS notnull,
+                  CASE WHEN c.column_default LIKE 'nextval(%' THEN NULL ELSE c.column_default END AS dflt,
+                  EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN information_schema.table_constraints t USING (constraint_name, table_name)
+                          WHERE t.constraint_type = 'PRIMARY KEY' AND k.table_name = c.table_name AND k.column_name = c.column_name) AS pk
+             FROM information_schema.columns c WHERE c.table_name = ?`,
+          [name],
+        )
+      : await sqlOn<{ name: string; notnull: number; dflt: string | null; pk: number }>(databaseUrl, 'SELECT name, "notnull" OR pk AS "notnull", dflt_value AS dflt, pk FROM pragma_table_info(?)', [name]);
+    const indexes = postgres
+      ? (
+          await sqlOn<{ def: string }>(databaseUrl, "SELECT indexdef AS def FROM pg_indexes WHERE tablename = ? AND indexname NOT LIKE '%\\_pkey'", [name])
+        ).map(({ def }) => `${/UNIQUE/.test(def) ? 'unique ' : ''}${/\((.*)\)/.exec(def)![1]!.replace(/"/g, '')}`)
+      : await Promise.all(
+          (await sqlOn<{ name: string; unique: number }>(databaseUrl, 'SELECT name, "unique" FROM pragma_index_list(?) WHERE origin <> ?', [name, 'pk'])).map(
+            async (index) =>
+              `${index.unique ? 'unique ' : ''}${(await sqlOn<{ name: string }>(databaseUrl, 'SELECT name FROM pragma_index_info(?) ORDER BY seqno', [index.name])).map((c) => c.name).join(', ')}`,
+          ),
+        );
+    structure[name] = {
+      columns: columns.map((c) => `${c.name}${c.pk ? ' primary key' : ''}${c.notnull ? ' not null' : ''}${c.dflt === null ? '' : ' default'}`).sort(),
+      indexes: indexes.sort(),
+    };
+  }
+  return structure;
+}
 
 describe('start-up on a migrated database', () => {
   it('does not need the exclusive lock of the schema engine, so it works while another process has the file open', async () => {

@@ -95,14 +95,20 @@ export async function applyMigrations(databaseUrl: string, migrationsDir?: strin
   const files = prismaFiles(provider);
   const migrationsList = readMigrations(migrationsDir ?? files.migrationsDir);
   if (!(await needsMigration(databaseUrl, migrationsList))) return [];
-  const apply = () =>
-    withSchemaEngine(files.schemaPath, provider === 'sqlite' ? sqliteAdapter(databaseUrl) : postgresAdapter(databaseUrl, 2).adapter, async (engine) => {
-      const { appliedMigrationNames } = await engine.applyMigrations({
-        migrationsList,
-        filters: { externalTables: [], externalEnums: [] },
+  const apply = async () => {
+    const postgres = provider === 'postgresql' ? postgresAdapter(databaseUrl, 2) : undefined;
+    try {
+      return await withSchemaEngine(files.schemaPath, postgres?.adapter ?? sqliteAdapter(databaseUrl), async (engine) => {
+        const { appliedMigrationNames } = await engine.applyMigrations({
+          migrationsList,
+          filters: { externalTables: [], externalEnums: [] },
+        });
+        return appliedMigrationNames;
       });
-      return appliedMigrationNames;
-    });
+    } finally {
+      await postgres?.pool.end();
+    }
+  };
   if (provider === 'sqlite') return apply();
   // Several instances may start at once on one PostgreSQL database: one migrates, the others then find nothing to do.
   const lock = new pg.Client({ connectionString: databaseUrl });
