@@ -79,8 +79,10 @@ interface Row {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-bench-'));
-  process.stdout.write(`seeding ${dir} (100 + 1,000 + 100,000 credentials)…\n`);
-  const seeded: BenchDatabase = await seedBenchDatabase(dir);
+  // DATABASE_URL=postgresql://… benchmarks PostgreSQL: a new database is made on that server (and dropped after).
+  const postgresServer = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '') ? process.env.DATABASE_URL : undefined;
+  process.stdout.write(`seeding ${postgresServer ? 'a new PostgreSQL database' : dir} (100 + 1,000 + 100,000 credentials)…\n`);
+  const seeded: BenchDatabase = await seedBenchDatabase(dir, postgresServer);
   const { users } = seeded;
   const ports = { service: 18900, raw: 18901, floor: 18902 };
   const service = await start(['src/main.ts'], `http://127.0.0.1:${ports.service}/healthz`, {
@@ -91,7 +93,7 @@ async function main() {
     LOG_LEVEL: 'info',
     AUTH_FAILURES_PER_MINUTE: '1000000',
   });
-  const raw = await start(['bench/references.ts', 'raw', String(ports.raw), seeded.dbFile, seeded.keyFile], `http://127.0.0.1:${ports.raw}/`);
+  const raw = await start(['bench/references.ts', 'raw', String(ports.raw), seeded.databaseUrl, seeded.keyFile], `http://127.0.0.1:${ports.raw}/`);
   const floor = await start(['bench/references.ts', 'floor', String(ports.floor)], `http://127.0.0.1:${ports.floor}/graphql`);
   const svc = `http://127.0.0.1:${ports.service}`;
   const auth = (u: { token: string }) => ({ authorization: `Bearer ${u.token}`, 'content-type': 'application/json' });
@@ -173,6 +175,8 @@ async function main() {
   });
 
   for (const child of [service, raw, floor]) child.kill('SIGTERM');
+  await Promise.all([service, raw, floor].map((child) => new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)))));
+  await seeded.drop();
   rmSync(dir, { recursive: true, force: true });
 
   const table = rows.map((r) => ({
@@ -185,8 +189,9 @@ async function main() {
     ratio: r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)}%`,
     met: r.met ? 'yes' : 'NO',
   }));
+  process.stdout.write(`database: ${postgresServer ? 'PostgreSQL' : 'SQLite'}\n`);
   console.table(table);
-  const results = { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, durationSeconds: duration, connections, rssMb: { afterRun1: rssAfterFirst, afterRun2: rssAfterSecond }, rows };
+  const results = { date: new Date().toISOString(), database: postgresServer ? 'postgresql' : 'sqlite', machine: { cpus: cpus().length, node: process.version }, durationSeconds: duration, connections, rssMb: { afterRun1: rssAfterFirst, afterRun2: rssAfterSecond }, rows };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');

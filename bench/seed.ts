@@ -1,6 +1,7 @@
 /** A seeded database for the benchmark: users, tokens and many credentials, sealed as the service seals them. */
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import pg from 'pg';
 import { OPERATOR } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { newId } from '../src/credentials/ids.js';
@@ -45,16 +46,35 @@ export interface BenchUser {
 }
 
 export interface BenchDatabase {
-  dbFile: string;
-  keyFile: string;
+  /** The database file (SQLite), for the raw reference. */
   databaseUrl: string;
+  keyFile: string;
   users: { list100: BenchUser; scale1k: BenchUser; scale100k: BenchUser; writer: BenchUser };
+  /** Removes the database (PostgreSQL; a SQLite file goes with its directory). */
+  drop(): Promise<void>;
 }
 
-export async function seedBenchDatabase(dir: string): Promise<BenchDatabase> {
-  const dbFile = join(dir, 'bench.db');
-  const databaseUrl = `file:${dbFile}`;
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+/**
+ * Seeds a new database: a SQLite file in `dir`, or with `postgresServer` (a
+ * PostgreSQL URL whose user may create databases) a new PostgreSQL database.
+ */
+export async function seedBenchDatabase(dir: string, postgresServer?: string): Promise<BenchDatabase> {
+  let databaseUrl = `file:${join(dir, 'bench.db')}`;
+  let drop = async () => {};
+  if (postgresServer) {
+    const name = `credentials_bench_${Date.now()}`;
+    const admin = async (sql: string) => {
+      const client = new pg.Client({ connectionString: postgresServer });
+      await client.connect();
+      await client.query(sql).finally(() => client.end());
+    };
+    await admin(`CREATE DATABASE "${name}"`);
+    const url = new URL(postgresServer);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    drop = () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+  const config = loadConfig({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: join(dir, 'master-keys.json'), LOG_LEVEL: 'warn' });
   const services = await openRuntime(config, createLogger('warn'));
   const user = async (name: string): Promise<BenchUser> => {
     const created = await services.tokens.createUser(name, 'cli');
@@ -65,26 +85,46 @@ export async function seedBenchDatabase(dir: string): Promise<BenchDatabase> {
   await closeServices(services);
 
   const ring = keyRingFromFile(config.masterKeyFile);
-  const db = new Sqlite(dbFile);
-  db.pragma('journal_mode = WAL');
-  const insert = db.prepare(
-    `INSERT INTO Credential (id, userId, name, activeName, description, provider, category, keys, secret, dateCreated, lastUpdated, lastChange, changedBy, changedVia)
-     VALUES (?, ?, ?, ?, 'seeded', 'github', 'repositories', ?, ?, ?, ?, 'create', 'operator', 'cli')`,
-  );
-  const fill = db.transaction((u: BenchUser, count: number) => {
+  const rows = (u: BenchUser, count: number) => {
     const start = Date.parse('2026-01-01T00:00:00Z');
-    for (let i = 0; i < count; i++) {
+    return Array.from({ length: count }, (_, i) => {
       const id = newId();
       if (i === 0) u.firstId = id;
-      const at = new Date(start + i * 1000).toISOString().replace('Z', '+00:00'); // as Prisma's SQLite adapter writes dates
       const secret = ring.seal(JSON.stringify({ token: `ghp_seed_${i}` }), sealingContext(id, u.userId, 'github'));
-      insert.run(id, u.userId, `cred-${i}`, `cred-${i}`, JSON.stringify({ username: `user-${i}` }), secret, at, at);
+      return { id, userId: u.userId, name: `cred-${i}`, keys: JSON.stringify({ username: `user-${i}` }), secret, at: new Date(start + i * 1000) };
+    });
+  };
+  const all = [...rows(users.list100, 100), ...rows(users.scale1k, 1000), ...rows(users.scale100k, 100_000)];
+  if (postgresServer) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query('BEGIN');
+    for (let i = 0; i < all.length; i += 1000) {
+      const batch = all.slice(i, i + 1000);
+      const values = batch.map((_, j) => `($${j * 6 + 1}, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 3}, 'seeded', 'github', 'repositories', $${j * 6 + 4}, $${j * 6 + 5}, $${j * 6 + 6}, $${j * 6 + 6}, 'create', 'operator', 'cli')`);
+      await client.query(
+        `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "description", "provider", "category", "keys", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia")
+         VALUES ${values.join(', ')}`,
+        batch.flatMap((r) => [r.id, r.userId, r.name, r.keys, r.secret, r.at.toISOString().replace('Z', '')]),
+      );
     }
-  });
-  fill(users.list100, 100);
-  fill(users.scale1k, 1000);
-  fill(users.scale100k, 100_000);
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
-  return { dbFile, keyFile: config.masterKeyFile, databaseUrl, users };
+    await client.query('COMMIT');
+    await client.query('ANALYZE');
+    await client.end();
+  } else {
+    const db = new Sqlite(databaseUrl.slice('file:'.length));
+    db.pragma('journal_mode = WAL');
+    const insert = db.prepare(
+      `INSERT INTO Credential (id, userId, name, activeName, description, provider, category, keys, secret, dateCreated, lastUpdated, lastChange, changedBy, changedVia)
+       VALUES (?, ?, ?, ?, 'seeded', 'github', 'repositories', ?, ?, ?, ?, 'create', 'operator', 'cli')`,
+    );
+    // Dates as Prisma's SQLite adapter writes them.
+    const at = (d: Date) => d.toISOString().replace('Z', '+00:00');
+    db.transaction(() => {
+      for (const r of all) insert.run(r.id, r.userId, r.name, r.name, r.keys, r.secret, at(r.at), at(r.at));
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+  }
+  return { databaseUrl, keyFile: config.masterKeyFile, users, drop };
 }
