@@ -10,7 +10,6 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { StoreBusy } from '../credentials/errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { PrismaClient as PostgresPrismaClient } from '../generated/prisma-postgres/client.js';
 import { providerOf } from './paths.js';
 
 /**
@@ -75,6 +74,8 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
     db = new PrismaClient({ adapter: sqliteAdapter(databaseUrl), ...log });
   } else {
     const { adapter, pool } = postgresAdapter(databaseUrl);
+    // Loaded only for PostgreSQL: a SQLite service does not carry the second client.
+    const { PrismaClient: PostgresPrismaClient } = await import('../generated/prisma-postgres/client.js');
     db = new PostgresPrismaClient({ adapter, ...log }) as unknown as PrismaClient;
     pools.set(db, pool);
   }
