@@ -50,5 +50,5 @@ export async function openRuntime(config: Config, logger: Logger, databaseOption
     databaseOptions.onQuery?.(event);
   };
   const db = await openDatabase(config.databaseUrl, { onQuery });
-  return createServices(db, openReads(config.databaseUrl, db, onQuery), keys, metrics);
+  return createServices(db, openReads(config.databaseUrl, onQuery), keys, metrics);
 }

@@ -22,6 +22,6 @@ export function createServices(db: Database, reads: Reads, keys: KeyRingSource, 
 
 /** Closes the database connections (the read connection first: it holds no lock). */
 export async function closeServices(services: Services): Promise<void> {
-  services.reads.close();
+  await services.reads.close();
   await closeDatabase(services.db);
 }

@@ -6,12 +6,14 @@
  * connection (a Prisma query costs ~175 µs here, a prepared statement a few
  * µs). In WAL mode every statement of that connection reads the last committed
  * state of the file, so a read after an acknowledged write always sees it, from
- * this process or any other: there is nothing to invalidate. Elsewhere
- * (PostgreSQL) the same reads go through Prisma.
+ * this process or any other: there is nothing to invalidate. On PostgreSQL
+ * they are named (server-prepared) statements on a pool of their own.
  */
 import Sqlite from 'better-sqlite3';
 import { StoreBusy } from '../credentials/errors.js';
-import type { Database, QueryEvent } from './client.js';
+import pg from 'pg';
+import type { QueryEvent } from './client.js';
+import { providerOf } from './paths.js';
 import { BUSY_TIMEOUT_MS, sqlitePath } from './client.js';
 
 /** A credential as the reads return it: every column but the sealed secret and bookkeeping. */
@@ -55,34 +57,42 @@ export interface Reads {
   credentialsVersion(userId: string): number | Promise<number>;
   /** The owner's live credentials in (dateCreated, id) order. */
   livePage(query: PageQuery): CredentialRecord[] | Promise<CredentialRecord[]>;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 const RECORD_COLUMNS = ['id', 'userId', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'deleted', 'lastUsed', 'dateCreated', 'lastUpdated'] as const;
+const QUOTED_COLUMNS = RECORD_COLUMNS.map((c) => `"${c}"`).join(', ');
 
-/**
- * The reads of this database. Through Prisma, statements are reported by the
- * client's own query events; the SQLite statements report to `onQuery` (metrics).
- */
-export function openReads(databaseUrl: string, db: Database, onQuery?: (event: QueryEvent) => void): Reads {
-  return databaseUrl.startsWith('file:') ? new SqliteReads(sqlitePath(databaseUrl), onQuery) : new PrismaReads(db);
+/** The page query of one shape (provider count, cursor, limit), with `?` placeholders. */
+function pageStatement(providerCount: number | undefined, after: boolean, limited: boolean, quoted: boolean) {
+  const q = (name: string) => (quoted ? `"${name}"` : name);
+  const where = [`${q('userId')} = ?`, `${q('deleted')} IS NULL`];
+  if (providerCount !== undefined) where.push(providerCount === 0 ? 'FALSE' : `${q('provider')} IN (${Array(providerCount).fill('?').join(', ')})`);
+  if (after) where.push(`(${q('dateCreated')} > ? OR (${q('dateCreated')} = ? AND ${q('id')} > ?))`);
+  const sql = `SELECT ${quoted ? QUOTED_COLUMNS : RECORD_COLUMNS.join(', ')} FROM ${q('Credential')} WHERE ${where.join(' AND ')} ORDER BY ${q('dateCreated')}, ${q('id')}${limited ? ' LIMIT ?' : ''}`;
+  return { key: `${providerCount ?? '-'}:${after}:${limited}`, sql };
 }
 
-type Row = Record<(typeof RECORD_COLUMNS)[number], string | null>;
+/** The reads of this database; each statement reports to `onQuery` (metrics). */
+export function openReads(databaseUrl: string, onQuery?: (event: QueryEvent) => void): Reads {
+  return providerOf(databaseUrl) === 'sqlite' ? new SqliteReads(sqlitePath(databaseUrl), onQuery) : new PostgresReads(databaseUrl, onQuery);
+}
+
+type Row = Record<(typeof RECORD_COLUMNS)[number], string | Date | null>;
 
 /** SQLite stores a DateTime as ISO text with an explicit offset, as Prisma's adapter writes it. */
 const sqliteDate = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 function toRecord(row: Row): CredentialRecord {
   return {
-    id: row.id!,
-    userId: row.userId!,
-    name: row.name!,
-    description: row.description,
-    provider: row.provider!,
-    baseUrl: row.baseUrl,
-    category: row.category,
-    keys: row.keys!,
+    id: row.id as string,
+    userId: row.userId as string,
+    name: row.name as string,
+    description: row.description as string | null,
+    provider: row.provider as string,
+    baseUrl: row.baseUrl as string | null,
+    category: row.category as string | null,
+    keys: row.keys as string,
     deleted: row.deleted === null ? null : new Date(row.deleted),
     lastUsed: row.lastUsed === null ? null : new Date(row.lastUsed),
     dateCreated: new Date(row.dateCreated!),
@@ -147,15 +157,10 @@ class SqliteReads implements Reads {
 
   /** One statement per shape of query (provider count, cursor, limit), prepared on first use. */
   #pageStatement(providerCount: number | undefined, after: boolean, limited: boolean) {
-    const key = `${providerCount ?? '-'}:${after}:${limited}`;
+    const { key, sql } = pageStatement(providerCount, after, limited, false);
     let statement = this.#pages.get(key);
     if (!statement) {
-      const where = ['userId = ?', 'deleted IS NULL'];
-      if (providerCount !== undefined) where.push(providerCount === 0 ? '0' : `provider IN (${Array(providerCount).fill('?').join(', ')})`);
-      if (after) where.push('(dateCreated > ? OR (dateCreated = ? AND id > ?))');
-      statement = this.#db.prepare(
-        `SELECT ${RECORD_COLUMNS.join(', ')} FROM Credential WHERE ${where.join(' AND ')} ORDER BY dateCreated, id${limited ? ' LIMIT ?' : ''}`,
-      );
+      statement = this.#db.prepare(sql);
       this.#pages.set(key, statement);
     }
     return statement;
@@ -166,37 +171,72 @@ class SqliteReads implements Reads {
   }
 }
 
-const recordSelect = Object.fromEntries(RECORD_COLUMNS.map((c) => [c, true])) as Record<(typeof RECORD_COLUMNS)[number], true>;
+/** PostgreSQL's `timestamp` (without zone) holds UTC here: read it as UTC, whatever the machine's zone. */
+const utcTimestamp = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
+const TIMESTAMP_OID = 1114;
 
-class PrismaReads implements Reads {
-  constructor(private readonly db: Database) {}
+/**
+ * The same reads on PostgreSQL: statements prepared once per connection (named
+ * statements) on a pool of this instance. Each runs in its own implicit
+ * transaction, so it sees every write committed before it, by any instance.
+ */
+class PostgresReads implements Reads {
+  readonly #pool: pg.Pool;
 
-  token(tokenHash: string): Promise<TokenRecord | null> {
-    return this.db.accessToken.findUnique({ where: { tokenHash }, select: { id: true, userId: true, revokedAt: true } });
-  }
-
-  async credentialsVersion(userId: string): Promise<number> {
-    const user = await this.db.user.findUnique({ where: { id: userId }, select: { credentialsVersion: true } });
-    return user?.credentialsVersion ?? 0;
-  }
-
-  liveCredential(userId: string, id: string): Promise<CredentialRecord | null> {
-    return this.db.credential.findFirst({ where: { id, userId, deleted: null }, select: recordSelect });
-  }
-
-  livePage({ userId, providers, after, take }: PageQuery): Promise<CredentialRecord[]> {
-    return this.db.credential.findMany({
-      where: {
-        userId,
-        deleted: null,
-        ...(providers ? { provider: { in: [...providers] } } : {}),
-        ...(after ? { OR: [{ dateCreated: { gt: after.dateCreated } }, { dateCreated: after.dateCreated, id: { gt: after.id } }] } : {}),
+  constructor(
+    databaseUrl: string,
+    private readonly onQuery?: (event: QueryEvent) => void,
+  ) {
+    this.#pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 10,
+      options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
+      connectionTimeoutMillis: BUSY_TIMEOUT_MS,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
-      select: recordSelect,
-      orderBy: [{ dateCreated: 'asc' }, { id: 'asc' }],
-      ...(take === undefined ? {} : { take }),
     });
   }
 
-  close(): void {}
+  async #run<T>(name: string, sql: string, values: unknown[]): Promise<T[]> {
+    const started = performance.now();
+    let n = 0;
+    try {
+      return (await this.#pool.query({ name, text: sql.replace(/\?/g, () => `$${++n}`), values })).rows as T[];
+    } catch (error) {
+      throw (error as { code?: string }).code === '55P03' ? new StoreBusy() : error;
+    } finally {
+      this.onQuery?.({ query: sql, durationMs: performance.now() - started });
+    }
+  }
+
+  async token(tokenHash: string): Promise<TokenRecord | null> {
+    const [row] = await this.#run<TokenRecord>('token', 'SELECT "id", "userId", "revokedAt" FROM "AccessToken" WHERE "tokenHash" = ?', [tokenHash]);
+    return row ?? null;
+  }
+
+  async credentialsVersion(userId: string): Promise<number> {
+    const [row] = await this.#run<{ v: number }>('version', 'SELECT "credentialsVersion" AS v FROM "User" WHERE "id" = ?', [userId]);
+    return row?.v ?? 0;
+  }
+
+  async liveCredential(userId: string, id: string): Promise<CredentialRecord | null> {
+    const [row] = await this.#run<Row>('credential', `SELECT ${QUOTED_COLUMNS} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`, [id, userId]);
+    return row ? toRecord(row) : null;
+  }
+
+  async livePage({ userId, providers, after, take }: PageQuery): Promise<CredentialRecord[]> {
+    const { key, sql } = pageStatement(providers?.length, after !== undefined, take !== undefined, true);
+    const params: unknown[] = [userId, ...(providers ?? [])];
+    // (As text without a zone: a Date parameter would be sent in the machine's zone.)
+    const at = (d: Date) => d.toISOString().replace('Z', '');
+    if (after) params.push(at(after.dateCreated), at(after.dateCreated), after.id);
+    if (take !== undefined) params.push(take);
+    return (await this.#run<Row>(`page:${key}`, sql, params)).map(toRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
 }
