@@ -9,7 +9,7 @@ import { hashToken, OPERATOR } from '../src/auth/tokens.js';
 import { providers, secretFields } from '../src/credentials/providers.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { storedSecrets, validKeys } from './helpers/fixtures.js';
-import { freshDatabaseUrl, storedText } from './helpers/database.js';
+import { dropDatabase, freshDatabaseUrl, storedText } from './helpers/database.js';
 import { cli, startMainExpectingExit } from './helpers/process.js';
 import { rest } from './helpers/rest.js';
 import { gql, startServer, type TestServer } from './helpers/server.js';
@@ -236,6 +236,7 @@ describe('master key configuration', () => {
     const short = await startMainExpectingExit({ ...base, MASTER_KEYS: `k1:${Buffer.alloc(16).toString('base64')}` });
     expect(short.code).toBe(1);
     expect(short.err).toMatch(/Invalid master key configuration: Master key 'k1' must be 32 bytes/);
+    await dropDatabase(base.DATABASE_URL);
   });
 });
 
