@@ -10,6 +10,7 @@ import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { newId } from '../src/credentials/ids.js';
+import { numberedPlaceholders } from '../src/db/client.js';
 import { sealingContext } from '../src/credentials/service.js';
 import { toWire } from '../src/rest/routes.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
@@ -33,11 +34,7 @@ if (kind === 'floor') {
   let query: (name: 'describe' | 'list' | 'insert', params: unknown[]) => Promise<CredentialRow[]>;
   if (databaseUrl!.startsWith('postgres')) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-    const numbered = (sql: string) => {
-      let n = 0;
-      return sql.replace(/\?/g, () => `$${++n}`);
-    };
-    const statements = { describe: numbered(describeSql), list: numbered(listSql), insert: numbered(insertSql) };
+    const statements = { describe: numberedPlaceholders(describeSql), list: numberedPlaceholders(listSql), insert: numberedPlaceholders(insertSql) };
     query = async (name, values) => (await pool.query({ name, text: statements[name], values })).rows as CredentialRow[];
   } else {
     const db = new Sqlite(databaseUrl!.slice('file:'.length));

@@ -37,13 +37,18 @@ export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
  * PostgreSQL: a pool per instance; a statement waiting for a lock longer than
  * the busy timeout fails (as on SQLite), and connections are checked before use.
  */
-export function postgresAdapter(databaseUrl: string, poolSize = 10): { adapter: PrismaPg; pool: pg.Pool } {
-  const pool = new pg.Pool({
+export function postgresPool(databaseUrl: string, poolSize = 10, types?: pg.CustomTypesConfig): pg.Pool {
+  return new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,
     options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
     connectionTimeoutMillis: BUSY_TIMEOUT_MS,
+    ...(types ? { types } : {}),
   });
+}
+
+export function postgresAdapter(databaseUrl: string, poolSize = 10): { adapter: PrismaPg; pool: pg.Pool } {
+  const pool = postgresPool(databaseUrl, poolSize);
   // The pool is ours to end (closeDatabase): Prisma's disconnect leaves an adapter's pool open.
   return { adapter: new PrismaPg(pool), pool };
 }
@@ -91,7 +96,7 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
         try {
           return await query(args);
         } catch (error) {
-          throw isTimeout(error) ? new StoreBusy() : error;
+          throw busyAsStoreBusy(error);
         }
       },
     },
@@ -110,11 +115,27 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
 }
 
 /**
- * Prisma's "timed out" (P1008: SQLite busy), also as it comes through a raw
- * statement (the adapter's SocketTimeout), and PostgreSQL's lock timeout (55P03).
+ * A statement that waited out the busy timeout, in any of the forms it takes:
+ * Prisma's P1008 (SQLite busy), the adapter's SocketTimeout through a raw
+ * statement, better-sqlite3's SQLITE_BUSY, PostgreSQL's lock timeout (55P03,
+ * raw or wrapped by Prisma). It becomes the domain's StoreBusy (503); any other
+ * error is returned as it is.
  */
-function isTimeout(error: unknown): boolean {
+export function busyAsStoreBusy(error: unknown): unknown {
   const e = error as { code?: string; message?: string; meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } };
   const cause = e.meta?.driverAdapterError?.cause;
-  return e.code === 'P1008' || cause?.kind === 'SocketTimeout' || cause?.code === '55P03' || /lock timeout/.test(e.message ?? '');
+  const busy =
+    e.code === 'P1008' ||
+    e.code === '55P03' ||
+    e.code?.startsWith('SQLITE_BUSY') ||
+    cause?.kind === 'SocketTimeout' ||
+    cause?.code === '55P03' ||
+    /lock timeout/.test(e.message ?? '');
+  return busy ? new StoreBusy() : error;
 }
+
+/** `?` placeholders as PostgreSQL's numbered ones (`$1`, `$2`, …); the SQL must hold no other `?`. */
+export const numberedPlaceholders = (sql: string): string => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};

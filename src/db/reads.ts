@@ -10,11 +10,9 @@
  * they are named (server-prepared) statements on a pool of their own.
  */
 import Sqlite from 'better-sqlite3';
-import { StoreBusy } from '../credentials/errors.js';
 import pg from 'pg';
-import type { QueryEvent } from './client.js';
+import { BUSY_TIMEOUT_MS, busyAsStoreBusy, numberedPlaceholders, postgresPool, sqlitePath, type QueryEvent } from './client.js';
 import { providerOf } from './paths.js';
-import { BUSY_TIMEOUT_MS, sqlitePath } from './client.js';
 
 /** A credential as the reads return it: every column but the sealed secret and bookkeeping. */
 export interface CredentialRecord {
@@ -149,7 +147,7 @@ class SqliteReads implements Reads {
     try {
       return read(statement);
     } catch (error) {
-      throw (error as { code?: string }).code?.startsWith('SQLITE_BUSY') ? new StoreBusy() : error;
+      throw busyAsStoreBusy(error);
     } finally {
       this.onQuery?.({ query: statement.source, durationMs: performance.now() - started });
     }
@@ -187,25 +185,18 @@ class PostgresReads implements Reads {
     databaseUrl: string,
     private readonly onQuery?: (event: QueryEvent) => void,
   ) {
-    this.#pool = new pg.Pool({
-      connectionString: databaseUrl,
-      max: 10,
-      options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
-      connectionTimeoutMillis: BUSY_TIMEOUT_MS,
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-      },
+    this.#pool = postgresPool(databaseUrl, 10, {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     });
   }
 
   async #run<T>(name: string, sql: string, values: unknown[]): Promise<T[]> {
     const started = performance.now();
-    let n = 0;
     try {
-      return (await this.#pool.query({ name, text: sql.replace(/\?/g, () => `$${++n}`), values })).rows as T[];
+      return (await this.#pool.query({ name, text: numberedPlaceholders(sql), values })).rows as T[];
     } catch (error) {
-      throw (error as { code?: string }).code === '55P03' ? new StoreBusy() : error;
+      throw busyAsStoreBusy(error);
     } finally {
       this.onQuery?.({ query: sql, durationMs: performance.now() - started });
     }

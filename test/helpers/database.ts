@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
+import { numberedPlaceholders } from '../../src/db/client.js';
 
 export const postgresServer = process.env.TEST_POSTGRES_URL;
 export const onPostgres = postgresServer !== undefined && postgresServer !== '';
@@ -50,9 +51,8 @@ export async function sqlOn<T = Record<string, unknown>>(databaseUrl: string, sq
   if (databaseUrl.startsWith('postgres')) {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
-    let n = 0;
     try {
-      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+      return (await client.query(numberedPlaceholders(sql), params)).rows as T[];
     } finally {
       await client.end();
     }
