@@ -14,7 +14,8 @@ import { numberedPlaceholders } from '../src/db/client.js';
 import { sealingContext } from '../src/credentials/service.js';
 import { toWire } from '../src/rest/routes.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
-import { rowToView, type CredentialRow } from './seed.js';
+import type { Row } from '../src/db/reads.js';
+import { rowToView } from './seed.js';
 
 const [kind, portText, databaseUrl, keyFile] = process.argv.slice(2);
 const port = Number(portText);
@@ -31,17 +32,17 @@ if (kind === 'floor') {
      VALUES (?, ?, ?, ?, 'github', '{"username":"u"}', ?, ?, ?)`;
   // The same statements, prepared once: better-sqlite3 on the file (WAL, synchronous FULL), or
   // named (server-prepared) statements on a pg pool (commits are durable by PostgreSQL's default).
-  let query: (name: 'describe' | 'list' | 'insert', params: unknown[]) => Promise<CredentialRow[]>;
+  let query: (name: 'describe' | 'list' | 'insert', params: unknown[]) => Promise<Row[]>;
   if (databaseUrl!.startsWith('postgres')) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
     const statements = { describe: numberedPlaceholders(describeSql), list: numberedPlaceholders(listSql), insert: numberedPlaceholders(insertSql) };
-    query = async (name, values) => (await pool.query({ name, text: statements[name], values })).rows as CredentialRow[];
+    query = async (name, values) => (await pool.query({ name, text: statements[name], values })).rows as Row[];
   } else {
     const db = new Sqlite(databaseUrl!.slice('file:'.length));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     const statements = { describe: db.prepare(describeSql), list: db.prepare(listSql), insert: db.prepare(insertSql) };
-    query = async (name, values) => (name === 'insert' ? (statements.insert.run(...values), []) : (statements[name].all(...values) as CredentialRow[]));
+    query = async (name, values) => (name === 'insert' ? (statements.insert.run(...values), []) : (statements[name].all(...values) as Row[]));
   }
   createServer((request, response) => {
     const [, route, userId, id] = (request.url ?? '').split('/');

@@ -10,34 +10,10 @@ import { createLogger } from '../src/logger.js';
 import { openRuntime } from '../src/runtime.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { closeServices } from '../src/services.js';
+import { toRecord, type Row } from '../src/db/reads.js';
 
-export interface CredentialRow {
-  id: string;
-  userId: string;
-  name: string;
-  description: string | null;
-  provider: string;
-  baseUrl: string | null;
-  category: string | null;
-  keys: string;
-  deleted: string | null;
-  lastUsed: string | null;
-  dateCreated: string;
-  lastUpdated: string;
-}
-
-/** A row as better-sqlite3 returns it → the domain's view (dates are ISO text in SQLite). */
-export function rowToView(row: CredentialRow): CredentialView {
-  const date = (s: string | null) => (s === null ? null : new Date(s));
-  return toView({
-    ...row,
-    activeName: row.name,
-    deleted: date(row.deleted),
-    lastUsed: date(row.lastUsed),
-    dateCreated: new Date(row.dateCreated),
-    lastUpdated: new Date(row.lastUpdated),
-  } as unknown as Parameters<typeof toView>[0]);
-}
+/** A row as the raw reference's driver returns it → the domain's view, mapped as the service's reads map it. */
+export const rowToView = (row: Row): CredentialView => toView(toRecord(row));
 
 export interface BenchUser {
   userId: string;

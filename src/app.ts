@@ -115,8 +115,9 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
 
   // Operations: liveness, readiness (database reachable and migrated), Prometheus metrics.
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const committedMigrations = readMigrations(prismaFiles(providerOf(config.databaseUrl)).migrationsDir).migrationDirectories.map((d) => d.path);
   app.get('/readyz', async (_request, reply) => {
-    const problem = await readinessProblem(services, config);
+    const problem = await readinessProblem(services, committedMigrations);
     return problem ? reply.status(503).send({ status: 'unavailable', reason: problem }) : { status: 'ready' };
   });
   app.get('/metrics', async (_request, reply) =>
@@ -157,13 +158,12 @@ function serveAssets(app: FastifyInstance, path: string, open: (name: string) =>
 
 
 /** Why the service cannot serve now, or undefined when it can. */
-async function readinessProblem(services: Services, config: Config): Promise<string | undefined> {
+async function readinessProblem(services: Services, committed: string[]): Promise<string | undefined> {
   try {
     const rows = await services.db.$queryRawUnsafe<{ name: string }[]>(
       'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
     const applied = new Set(rows.map((r) => r.name));
-    const committed = readMigrations(prismaFiles(providerOf(config.databaseUrl)).migrationsDir).migrationDirectories.map((d) => d.path);
     const missing = committed.filter((m) => !applied.has(m));
     return missing.length > 0 ? `database lacks migrations: ${missing.join(', ')}` : undefined;
   } catch (error) {

@@ -5,16 +5,14 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { BUSY_TIMEOUT_MS, postgresAdapter, sqliteAdapter, sqlitePath } from './client.js';
-import { prismaFiles, providerOf } from './paths.js';
+import { MIGRATIONS_DIR, prismaFiles, providerOf, SCHEMA_PATH } from './paths.js';
 import { withSchemaEngine } from './schema-engine.js';
-
-import { MIGRATIONS_DIR, SCHEMA_PATH } from './paths.js';
 
 export { MIGRATIONS_DIR, PRISMA_DIR, SCHEMA_PATH } from './paths.js';
 

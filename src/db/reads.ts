@@ -76,12 +76,13 @@ export function openReads(databaseUrl: string, onQuery?: (event: QueryEvent) => 
   return providerOf(databaseUrl) === 'sqlite' ? new SqliteReads(sqlitePath(databaseUrl), onQuery) : new PostgresReads(databaseUrl, onQuery);
 }
 
-type Row = Record<(typeof RECORD_COLUMNS)[number], string | Date | null>;
+/** A row as the drivers return it: dates as ISO text (SQLite) or Date (PostgreSQL). */
+export type Row = Record<(typeof RECORD_COLUMNS)[number], string | Date | null>;
 
 /** SQLite stores a DateTime as ISO text with an explicit offset, as Prisma's adapter writes it. */
 const sqliteDate = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
-function toRecord(row: Row): CredentialRecord {
+export function toRecord(row: Row): CredentialRecord {
   return {
     id: row.id as string,
     userId: row.userId as string,
