@@ -9,13 +9,12 @@ import { createServer } from 'node:http';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { newId } from '../src/credentials/ids.js';
+import { newId } from '../src/core/ids.js';
+import { sealingContext } from '../src/credentials/sealing.js';
 import { numberedPlaceholders } from '../src/db/client.js';
-import { sealingContext } from '../src/credentials/service.js';
 import { toWire } from '../src/rest/routes.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
-import type { Row } from '../src/db/reads.js';
-import { rowToView } from './seed.js';
+import { rowToView, type Row } from './seed.js';
 
 const [kind, portText, databaseUrl, keyFile] = process.argv.slice(2);
 const port = Number(portText);
@@ -71,7 +70,7 @@ if (kind === 'floor') {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as { credentials: { name: string; keys: { token: string } } };
         const credentialId = newId();
         const now = new Date().toISOString().replace('Z', '+00:00');
-        const secret = ring.seal(JSON.stringify({ token: body.credentials.keys.token }), sealingContext(credentialId, userId!, 'github'));
+        const secret = ring.seal(JSON.stringify({ token: body.credentials.keys.token }), sealingContext({ id: credentialId, userId: userId!, provider: 'github' }));
         query('insert', [credentialId, userId, body.credentials.name, body.credentials.name, secret, now, now])
           .then(() => send(200, { credentialsId: credentialId }))
           .catch(fail);

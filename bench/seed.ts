@@ -2,18 +2,33 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { OPERATOR } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
-import { newId } from '../src/credentials/ids.js';
-import { sealingContext, toView, type CredentialView } from '../src/credentials/service.js';
+import { OPERATOR } from '../src/core/caller.js';
+import { newId } from '../src/core/ids.js';
+import { sealingContext } from '../src/credentials/sealing.js';
+import { toView, type CredentialView } from '../src/credentials/view.js';
 import { createLogger } from '../src/logger.js';
 import { openRuntime } from '../src/runtime.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
-import { closeServices } from '../src/services.js';
-import { toRecord, type Row } from '../src/db/reads.js';
 
-/** A row as the raw reference's driver returns it → the domain's view, mapped as the service's reads map it. */
-export const rowToView = (row: Row): CredentialView => toView(toRecord(row));
+/** A credential row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
+export type Row = Record<string, string | Date | null>;
+
+/** A row as the raw reference's driver returns it → the domain's view. */
+export const rowToView = (row: Row): CredentialView =>
+  toView({
+    id: row.id as string,
+    userId: row.userId as string,
+    name: row.name as string,
+    description: row.description as string | null,
+    provider: row.provider as string,
+    baseUrl: row.baseUrl as string | null,
+    category: row.category as string | null,
+    keys: JSON.parse(row.keys as string) as Record<string, string>,
+    lastUsed: row.lastUsed === null ? null : new Date(row.lastUsed!),
+    dateCreated: new Date(row.dateCreated!),
+    lastUpdated: new Date(row.lastUpdated!),
+  });
 
 export interface BenchUser {
   userId: string;
@@ -58,7 +73,7 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     return { userId: created.id, token, firstId: '' };
   };
   const users = { list100: await user('list100'), scale1k: await user('scale1k'), scale100k: await user('scale100k'), writer: await user('writer') };
-  await closeServices(services);
+  await services.close();
 
   const ring = keyRingFromFile(config.masterKeyFile);
   const rows = (u: BenchUser, count: number) => {
@@ -66,7 +81,7 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     return Array.from({ length: count }, (_, i) => {
       const id = newId();
       if (i === 0) u.firstId = id;
-      const secret = ring.seal(JSON.stringify({ token: `ghp_seed_${i}` }), sealingContext(id, u.userId, 'github'));
+      const secret = ring.seal(JSON.stringify({ token: `ghp_seed_${i}` }), sealingContext({ id, userId: u.userId, provider: 'github' }));
       return { id, userId: u.userId, name: `cred-${i}`, keys: JSON.stringify({ username: `user-${i}` }), secret, at: new Date(start + i * 1000) };
     });
   };

@@ -1,8 +1,7 @@
 /** Settings from the environment: the one place that reads process.env. */
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { sqlitePath } from './db/client.js';
-import { providerOf } from './db/paths.js';
+import { providerOf, sqlitePath } from './db/paths.js';
 
 const count = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 

@@ -3,7 +3,6 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { openRuntime, StartupError } from './runtime.js';
-import { closeServices } from './services.js';
 
 let config: Config;
 try {
@@ -45,7 +44,7 @@ try {
     }, config.shutdownGraceMs);
     await app.close();
     clearTimeout(cut);
-    await closeServices(services);
+    await services.close();
     logger.info('stopped');
     await flushLogs(logger);
     process.exit(0);

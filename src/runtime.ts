@@ -1,12 +1,12 @@
-/** Opening what the server and the operator CLI share: key ring, migrated database, services. */
+/** Opening what the server and the operator CLI share: key ring, migrated database, storage, services. */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { openDatabase, type DatabaseOptions, type QueryEvent } from './db/client.js';
+import type { QueryEvent } from './db/client.js';
 import { applyMigrations } from './db/migrate.js';
-import { openReads } from './db/reads.js';
+import { openStorage, type StorageOptions } from './db/storage.js';
+import { Metrics } from './metrics.js';
 import { generateKey, keyRingFromFile, keyRingFromText, KeyRingSource, writeKeyFile } from './secrets/keyring.js';
-import { Metrics } from './http/metrics.js';
 import { createServices, type Services } from './services.js';
 
 /** A start-up problem the operator must fix; its message says how. */
@@ -40,15 +40,15 @@ export function openKeyRing(config: Config, logger: Logger): KeyRingSource {
   return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
 }
 
-export async function openRuntime(config: Config, logger: Logger, databaseOptions: DatabaseOptions = {}): Promise<Services> {
+export async function openRuntime(config: Config, logger: Logger, storageOptions: StorageOptions = {}): Promise<Services> {
   const keys = openKeyRing(config, logger);
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const metrics = new Metrics();
   const onQuery = (event: QueryEvent) => {
     metrics.dbQueries.observe(event.durationMs / 1000);
-    databaseOptions.onQuery?.(event);
+    storageOptions.onQuery?.(event);
   };
-  const db = await openDatabase(config.databaseUrl, { onQuery });
-  return createServices(db, openReads(config.databaseUrl, onQuery), keys, metrics);
+  const storage = await openStorage(config.databaseUrl, { onQuery });
+  return createServices(storage, keys, metrics, logger);
 }

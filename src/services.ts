@@ -1,27 +1,46 @@
-/** The application's services, created once per process and shared by both doors. */
+/**
+ * The application's services, created once per process and shared by every
+ * door (GraphQL, REST, the CLI). Doors get these, never a database connection.
+ */
+import type { Logger } from 'pino';
+import { AuditTrail } from './audit/trail.js';
 import { AccessTokens } from './auth/tokens.js';
+import { KeyRotation } from './credentials/key-rotation.js';
 import { CredentialService } from './credentials/service.js';
-import { closeDatabase, type Database } from './db/client.js';
-import type { Reads } from './db/reads.js';
-import type { Metrics } from './http/metrics.js';
+import type { Graph } from './db/graph.js';
+import type { Storage } from './db/storage.js';
+import type { Metrics } from './metrics.js';
 import type { KeyRingSource } from './secrets/keyring.js';
 
 export interface Services {
-  db: Database;
-  /** The per-request reads (token, describe, pages), on prepared statements where the database allows. */
-  reads: Reads;
   credentials: CredentialService;
   tokens: AccessTokens;
+  rotation: KeyRotation;
+  audit: AuditTrail;
   keys: KeyRingSource;
   metrics: Metrics;
+  /** Read-only relation loading for Pothos' Prisma plugin (GraphQL). */
+  graph: Graph;
+  /** Why the service cannot serve now, or undefined when it can (GET /readyz). */
+  readinessProblem(): Promise<string | undefined>;
+  /** Finishes background writes, then closes the database connections. */
+  close(): Promise<void>;
 }
 
-export function createServices(db: Database, reads: Reads, keys: KeyRingSource, metrics: Metrics): Services {
-  return { db, reads, credentials: new CredentialService(db, reads, keys), tokens: new AccessTokens(db, reads), keys, metrics };
-}
-
-/** Closes the database connections (the read connection first: it holds no lock). */
-export async function closeServices(services: Services): Promise<void> {
-  await services.reads.close();
-  await closeDatabase(services.db);
+export function createServices(storage: Storage, keys: KeyRingSource, metrics: Metrics, logger: Logger): Services {
+  const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'));
+  return {
+    credentials: new CredentialService(storage.credentials, keys),
+    tokens,
+    rotation: new KeyRotation(storage.credentials, keys),
+    audit: new AuditTrail(storage.audit),
+    keys,
+    metrics,
+    graph: storage.graph,
+    readinessProblem: () => storage.readinessProblem(),
+    async close() {
+      await tokens.settle();
+      await storage.close();
+    },
+  };
 }

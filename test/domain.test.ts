@@ -1,9 +1,9 @@
 /** Unit tests of the domain's pure parts: ids, names, provider rules, sealing. */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/credentials/errors.js';
-import { newId, randomBase62 } from '../src/credentials/ids.js';
-import { checkKeys, parseCredentialInput, parseName } from '../src/credentials/input.js';
+import { ValidationError } from '../src/core/errors.js';
+import { newId, randomBase62 } from '../src/core/ids.js';
+import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from '../src/credentials/input.js';
 import { isParseableSshKey, providerIds, providers, returnedFields, secretFields } from '../src/credentials/providers.js';
 import { generateKey, KeyRing, SecretUnreadable } from '../src/secrets/keyring.js';
 import { SSH_KEY_OPENSSH, validKeys } from './helpers/fixtures.js';
@@ -54,7 +54,7 @@ describe('provider table', () => {
   });
 
   it('names every field of another provider, every missing requirement, and an unknown provider', () => {
-    const problems = (input: unknown) => {
+    const problems = (input: CredentialInput) => {
       try {
         const valid = parseCredentialInput(input);
         checkKeys(valid.provider, valid.keys);

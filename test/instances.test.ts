@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealingContext } from '../src/credentials/service.js';
+import { sealingContext } from '../src/credentials/sealing.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, sqlOn } from './helpers/database.js';
 import { cli, startMain, type RunningMain } from './helpers/process.js';
@@ -121,7 +121,7 @@ describe('two instances on one database', () => {
     const stored = new Map(rows.map((r) => [r.id, r]));
     for (const [id, secret] of expected) {
       const row = stored.get(id)!;
-      expect(JSON.parse(ring.open(row.secret, sealingContext(row.id, row.userId, row.provider)))).toEqual({ token: secret });
+      expect(JSON.parse(ring.open(row.secret, sealingContext(row)))).toEqual({ token: secret });
     }
     // And both instances go on serving with the new key alone.
     for (const instance of [a, b]) {

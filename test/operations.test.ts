@@ -30,7 +30,7 @@ describe('health and readiness', () => {
     const other = await startServer();
     try {
       const { name } = (await sqlOn<{ name: string }>(other.config.databaseUrl, 'SELECT max(migration_name) AS name FROM _prisma_migrations'))[0]!;
-      await other.services.db.$executeRawUnsafe(`UPDATE _prisma_migrations SET rolled_back_at = finished_at WHERE migration_name = '${name}'`);
+      await other.db.$executeRawUnsafe(`UPDATE _prisma_migrations SET rolled_back_at = finished_at WHERE migration_name = '${name}'`);
       const response = await fetch(`${other.url}/readyz`);
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ status: 'unavailable', reason: `database lacks migrations: ${name}` });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealingContext } from '../src/credentials/service.js';
+import { sealingContext } from '../src/credentials/sealing.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, holdWriteLock, onPostgres, sqlOn } from './helpers/database.js';
 import { root, startMain } from './helpers/process.js';
@@ -50,7 +50,7 @@ describe('write storm', () => {
     expect(failures).toBe(0);
     expect(acknowledged).toHaveLength(2000);
     expect(new Set(acknowledged).size).toBe(2000);
-    const rows = await server.services.db.credential.findMany({ where: { userId }, select: { id: true, name: true } });
+    const rows = await server.db.credential.findMany({ where: { userId }, select: { id: true, name: true } });
     expect(rows).toHaveLength(2000);
     expect(new Set(rows.map((r) => r.name)).size).toBe(2000);
     expect(new Set(rows.map((r) => r.id))).toEqual(new Set(acknowledged));
@@ -80,7 +80,7 @@ describe('lock contention', () => {
   });
 
   it('a lock held past the busy timeout fails writes cleanly with 503, and writes succeed once it is gone; no write is lost', async () => {
-    const before = await server.services.db.credential.count();
+    const before = await server.db.credential.count();
     const { released } = await holdWriteLock(server.config.databaseUrl, 7000, root);
     const refused = await rest(server, token, 'POST', '/api/credentials', body('refused', 'r'));
     expect(refused.status).toBe(503);
@@ -143,7 +143,7 @@ describe('crash', () => {
       for (const [id, secret] of acknowledged) {
         const row = stored.get(id);
         expect(row, `acknowledged ${id} is stored`).toBeDefined();
-        expect(JSON.parse(ring.open(row!.secret, sealingContext(row!.id, row!.userId, row!.provider)))).toEqual({ token: secret });
+        expect(JSON.parse(ring.open(row!.secret, sealingContext(row!)))).toEqual({ token: secret });
       }
     } finally {
       await dropDatabase(databaseUrl);
@@ -177,18 +177,18 @@ describe('idempotent create', () => {
     const concurrent = await Promise.all(Array.from({ length: 20 }, () => post('key-2', body('idem-b', 'secret-b'))));
     expect(new Set(concurrent.map((r) => r.status))).toEqual(new Set([200]));
     expect(new Set(concurrent.map((r) => r.body.credentialsId)).size).toBe(1);
-    expect(await server.services.db.credential.count({ where: { userId, name: { in: ['idem-a', 'idem-b'] } } })).toBe(2);
+    expect(await server.db.credential.count({ where: { userId, name: { in: ['idem-a', 'idem-b'] } } })).toBe(2);
     // Without a key, the same body is a new request: the name is taken.
     expect((await post(undefined, body('idem-a', 'secret-a'))).status).toBe(409);
   });
 
   it('the same key with a different body gets 422 and changes nothing', async () => {
     await post('key-3', body('idem-c', 'secret-c'));
-    const count = await server.services.db.credential.count();
+    const count = await server.db.credential.count();
     const different = await post('key-3', body('idem-c', 'another-secret'));
     expect(different).toEqual({ status: 422, body: { message: 'This Idempotency-Key was used for a different request' } });
     expect((await post('key-3', body('idem-d', 'secret-c'))).status).toBe(422);
-    expect(await server.services.db.credential.count()).toBe(count);
+    expect(await server.db.credential.count()).toBe(count);
   });
 
   it('works the same through GraphQL with the idempotencyKey argument', async () => {
@@ -205,12 +205,12 @@ describe('idempotent create', () => {
     const results = await Promise.all([create('s'), create('s'), create('s')]);
     expect(new Set(results.map((r) => r.data.id)).size).toBe(1);
     expect(await create('other')).toEqual({ __typename: 'IdempotencyKeyReusedError', message: 'This Idempotency-Key was used for a different request' });
-    expect(await server.services.db.credential.count({ where: { name: 'idem-gql' } })).toBe(1);
+    expect(await server.db.credential.count({ where: { name: 'idem-gql' } })).toBe(1);
   });
 
   it('keeps no secret in the request fingerprint', async () => {
     await post('key-4', body('idem-e', 'fingerprint-secret'));
-    const row = await server.services.db.credential.findFirstOrThrow({ where: { name: 'idem-e' } });
+    const row = await server.db.credential.findFirstOrThrow({ where: { name: 'idem-e' } });
     expect(row.idempotencyKey).toBe('key-4');
     expect(row.requestFingerprint).toMatch(/^k[0-9A-Za-z]{8}:[0-9a-f]{64}$/);
     expect(row.requestFingerprint).not.toContain('fingerprint-secret');

@@ -1,5 +1,5 @@
 /** The legacy REST API: wire behaviour, query parameters, every error, parity with GraphQL. Every response is checked against the OpenAPI document. */
-import { OPERATOR } from '../src/auth/tokens.js';
+import { OPERATOR } from '../src/core/caller.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providers, secretFields } from '../src/credentials/providers.js';
 import { countCredentials, storedSecrets, validKeys } from './helpers/fixtures.js';
@@ -215,7 +215,7 @@ describe('errors', () => {
 
   it('a fault of the server is a 500 Oops whose Error ID is logged with the failure, and no stack or secret leaks', async () => {
     const id = await create({ name: 'broken', provider: 'github', keys: { token: 'leak-me-not' } });
-    await server.services.db.$executeRawUnsafe(`UPDATE "Credential" SET "keys" = '{not json' WHERE "id" = '${id}'`);
+    await server.db.$executeRawUnsafe(`UPDATE "Credential" SET "keys" = '{not json' WHERE "id" = '${id}'`);
     const result = await api('GET', `/api/credentials/${id}`);
     expect(result.status).toBe(500);
     const errorId = /Error ID: ([0-9A-Za-z]{22})$/.exec(result.body.message)![1]!;
@@ -290,7 +290,7 @@ describe('parity with GraphQL', () => {
     const viaRest = await server.newUser('parity-rest');
     const viaGraphql = await server.newUser('parity-graphql');
     const fields = { name: 'parity', description: 'same', baseUrl: 'https://git.example.com', category: 'repos' };
-    const keys = { username: 'octo', token: 'parity-token', accessKey: 'AK' };
+    const keys = { username: 'octo', token: 'parity-token' };
 
     const restId = (await rest(server, viaRest.token, 'POST', '/api/credentials', { credentials: { ...fields, provider: 'github', keys } })).body.credentialsId;
     await rest(server, viaRest.token, 'PUT', `/api/credentials/${restId}`, { credentials: { ...fields, description: 'changed', provider: 'github', keys: { username: 'octo2' } } });
@@ -303,7 +303,7 @@ describe('parity with GraphQL', () => {
 
     const row = async (id: string) => {
       // Who and which door differ by design (the audit columns); everything else must match.
-      const { id: _i, userId: _u, secret: _s, dateCreated: _c, lastUpdated: _l, changedBy: _b, changedVia: _v, ...rest } = await server.services.db.credential.findUniqueOrThrow({ where: { id } });
+      const { id: _i, userId: _u, secret: _s, dateCreated: _c, lastUpdated: _l, changedBy: _b, changedVia: _v, ...rest } = await server.db.credential.findUniqueOrThrow({ where: { id } });
       return { ...rest, secrets: await storedSecrets(server, id) };
     };
     expect(await row(gqlId)).toEqual(await row(restId));
@@ -311,10 +311,10 @@ describe('parity with GraphQL', () => {
 
     const restView = (await rest(server, viaRest.token, 'GET', `/api/credentials/${restId}`)).body.credentials;
     const gqlView = (await gql(server, viaGraphql.token, `query($id: ID!) { credential(id: $id) { ... on Credential {
-      name description provider baseUrl category lastUsed keys { ... on GithubKeys { username accessKey } } } } }`, { id: gqlId })).body.data!.credential;
+      name description provider baseUrl category keys { ... on GithubKeys { username } } } } }`, { id: gqlId })).body.data!.credential;
     expect(gqlView).toEqual({
       name: restView.name, description: restView.description, provider: restView.provider, baseUrl: restView.baseUrl,
-      category: restView.category, lastUsed: restView.lastUsed, keys: { username: restView.keys.username, accessKey: restView.keys.accessKey },
+      category: restView.category, keys: { username: restView.keys.username },
     });
   });
 });

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken, OPERATOR } from '../src/auth/tokens.js';
+import { hashToken } from '../src/auth/tokens.js';
+import { OPERATOR } from '../src/core/caller.js';
 import { providers, secretFields } from '../src/credentials/providers.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { storedSecrets, validKeys } from './helpers/fixtures.js';
@@ -100,8 +101,8 @@ describe('API8:2023 tampering with stored secrets makes them fail to open, never
 
   const make = async (name: string, token: string) =>
     (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name, provider: 'github', keys: { username: 'u', token } } })).body.credentialsId as string;
-  const sealedOf = async (id: string) => (await server.services.db.credential.findUniqueOrThrow({ where: { id } })).secret!;
-  const setSealed = (id: string, secret: string) => server.services.db.credential.update({ where: { id }, data: { secret } });
+  const sealedOf = async (id: string) => (await server.db.credential.findUniqueOrThrow({ where: { id } })).secret!;
+  const setSealed = (id: string, secret: string) => server.db.credential.update({ where: { id }, data: { secret } });
   // An update that does not re-send the token must open the stored one.
   const keepTokenUpdate = (id: string, name: string) => rest(server, user.token, 'PUT', `/api/credentials/${id}`, { credentials: { name, provider: 'github', keys: { username: 'v' } } });
 
@@ -166,7 +167,7 @@ describe('key rotation while the service serves', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const fresh = await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'after-add', provider: 'gitlab', keys: { token: 'fresh-secret' } } });
     expected.set(fresh.body.credentialsId, 'fresh-secret');
-    expect((await server.services.db.credential.findUniqueOrThrow({ where: { id: fresh.body.credentialsId } })).secret!.startsWith(`v1:${newKey}:`)).toBe(true);
+    expect((await server.db.credential.findUniqueOrThrow({ where: { id: fresh.body.credentialsId } })).secret!.startsWith(`v1:${newKey}:`)).toBe(true);
 
     // The old key cannot be removed while secrets use it.
     const early = await cli(env, ['keys', 'remove', oldKey]);
@@ -220,7 +221,7 @@ describe('key rotation while the service serves', () => {
 
     // Every secret opens with the new key alone, with its latest value.
     for (const [id, token] of expected) expect(await storedSecrets(server, id)).toEqual({ token });
-    const events = await server.services.db.auditEvent.count({ where: { action: 'credential.reseal', actor: 'operator', door: 'cli' } });
+    const events = await server.db.auditEvent.count({ where: { action: 'credential.reseal', actor: 'operator', door: 'cli' } });
     expect(events).toBeGreaterThanOrEqual(30);
   });
 });
@@ -257,7 +258,7 @@ describe('audit trail', () => {
     await gql(server, user.token, UPDATE, { id: gqlId, input: { name: 'aud-gql-2', keys: { github: {} } } });
     await server.services.tokens.revokeToken(user.tokenId, OPERATOR);
 
-    const events = await server.services.db.auditEvent.findMany({ where: { ownerUserId: user.userId }, orderBy: { id: 'asc' } });
+    const events = await server.db.auditEvent.findMany({ where: { ownerUserId: user.userId }, orderBy: { id: 'asc' } });
     expect(events.map((e) => [e.action, e.targetId, e.actor, e.door])).toEqual([
       ['user.create', user.userId, 'operator', 'cli'],
       ['token.create', user.tokenId, 'operator', 'cli'],
@@ -272,10 +273,10 @@ describe('audit trail', () => {
     expect(JSON.stringify(events)).not.toMatch(/aud-secret/);
 
     // A change refused by validation is not a change: nothing recorded.
-    const count = await server.services.db.auditEvent.count();
+    const count = await server.db.auditEvent.count();
     const other = await server.newUser('audited-2');
     await rest(server, other.token, 'POST', '/api/credentials', { credentials: { name: '', provider: 'github', keys: { token: 'x' } } });
-    expect(await server.services.db.auditEvent.count()).toBe(count + 2); // the user and token creation only
+    expect(await server.db.auditEvent.count()).toBe(count + 2); // the user and token creation only
 
     const printed = await cli({ DATABASE_URL: server.config.databaseUrl, MASTER_KEY_FILE: server.config.masterKeyFile }, ['audit', '--credential', restId]);
     expect(printed.code, printed.err).toBe(0);
@@ -338,7 +339,7 @@ describe('API8:2023 security misconfiguration: GraphQL surface', () => {
   it('masks unexpected errors: a message with an error id that is in the log, no stack', async () => {
     const user = await server.newUser('masked');
     const id = (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'm', provider: 'github', keys: { token: 't' } } })).body.credentialsId;
-    await server.services.db.$executeRawUnsafe(`UPDATE "Credential" SET "keys" = 'not json' WHERE "id" = '${id}'`);
+    await server.db.$executeRawUnsafe(`UPDATE "Credential" SET "keys" = 'not json' WHERE "id" = '${id}'`);
     const result = await gql(server, user.token, `query($id: ID!) { credential(id: $id) { ... on Credential { name } } }`, { id });
     const error = result.body.errors![0]!;
     expect(error.message).toMatch(/^Unexpected error\. Error ID: [0-9A-Za-z]{22}$/);
@@ -426,7 +427,7 @@ describe('API1:2023 broken object level authorization and API3:2023 mass assignm
       credentials: { id: 'C'.repeat(22), userId: mallory.userId, owner: mallory.userId, name: 'owned', provider: 'github', deleted: '2020-01-01T00:00:00Z', dateCreated: '2020-01-01T00:00:00Z', keys: { token: 'alice-token' } },
     });
     const id = created.body.credentialsId;
-    const row = await server.services.db.credential.findUniqueOrThrow({ where: { id } });
+    const row = await server.db.credential.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({ userId: alice.userId, deleted: null });
     expect(row.id).not.toBe('C'.repeat(22));
     expect(row.dateCreated.getFullYear()).toBeGreaterThan(2020);

@@ -1,27 +1,27 @@
 /**
  * Users and their API access tokens. A token is 256 random bits, shown once
- * when created and stored only as its SHA-256 hash.
+ * when created and stored only as its SHA-256 hash; every request is checked
+ * against the stored hash (never cached), so a revoked token is refused at once
+ * by every instance.
  */
 import { createHash } from 'node:crypto';
-import type { Reads } from '../db/reads.js';
-import type { Database } from '../db/client.js';
-import { newId, randomBase62 } from '../credentials/ids.js';
-import { ValidationError } from '../credentials/errors.js';
-import type { Door } from '../credentials/service.js';
+import type { AuditActor } from '../core/caller.js';
+import { ValidationError } from '../core/errors.js';
+import { newId, randomBase62 } from '../core/ids.js';
+import type { TokenRecord, UserRecord, UserStore } from '../db/user-store.js';
+import type { Prisma } from '../generated/prisma/client.js';
 
 const TOKEN_PREFIX = 'cst_';
 /** 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256.03). */
 const TOKEN_CHARS = 43;
 const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_CHARS}}$`);
+const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
-/** Who did something, as the audit trail records it: a user id or `operator`, and the door. */
-export interface AuditActor {
-  actor: string;
-  door: Door | 'start';
-}
-
-/** The operator at the command line. */
-export const OPERATOR: AuditActor = { actor: 'operator', door: 'cli' };
+/**
+ * A token's last use is recorded at most once a minute: the check of a request
+ * stays one read, and a write follows only the first use of a token in a minute.
+ */
+const LAST_USE_RESOLUTION_MS = 60_000;
 
 /** The authenticated caller of a request. */
 export interface Viewer {
@@ -29,75 +29,62 @@ export interface Viewer {
   tokenId: string;
 }
 
-export interface TokenInfo {
-  id: string;
-  userId: string;
-  userName: string;
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
+export type TokenInfo = TokenRecord;
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export class AccessTokens {
+  /** Writes of a token's last use in flight, by token (one at a time per token). */
+  readonly #recording = new Map<string, Promise<void>>();
+
   constructor(
-    private readonly db: Database,
-    private readonly reads: Reads,
+    private readonly store: UserStore,
+    /** Told of a failed background write (the request it followed was answered already). */
+    private readonly onBackgroundError: (error: unknown) => void = () => {},
   ) {}
 
-  async createUser(name: string, via: Door | 'start'): Promise<{ id: string; name: string }> {
+  async createUser(name: string, via: AuditActor['door']): Promise<{ id: string; name: string }> {
     const trimmed = name.trim();
-    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(trimmed)) {
-      throw ValidationError.of('name', 'must be 1-64 letters, digits or . _ @ -');
-    }
-    try {
-      return await this.db.user.create({ data: { id: newId(), name: trimmed, createdVia: via }, select: { id: true, name: true } });
-    } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') throw ValidationError.of('name', `user '${trimmed}' already exists`);
-      throw error;
-    }
+    if (!USER_NAME.test(trimmed)) throw ValidationError.of('name', 'must be 1-64 letters, digits or . _ @ -');
+    const user = { id: newId(), name: trimmed };
+    if ((await this.store.createUser(user, via)) === 'duplicate') throw ValidationError.of('name', `user '${trimmed}' already exists`);
+    return user;
   }
 
-  async findUser(nameOrId: string): Promise<{ id: string; name: string } | null> {
-    return this.db.user.findFirst({ where: { OR: [{ id: nameOrId }, { name: nameOrId }] }, select: { id: true, name: true } });
+  findUser(nameOrId: string): Promise<UserRecord | null> {
+    return this.store.findUserByNameOrId(nameOrId);
   }
 
-  async countUsers(): Promise<number> {
-    return this.db.user.count();
+  listUsers(): Promise<UserRecord[]> {
+    return this.store.listUsers();
+  }
+
+  countUsers(): Promise<number> {
+    return this.store.countUsers();
+  }
+
+  /** The user with the relations a GraphQL query selects (`query` comes from Pothos' Prisma plugin). */
+  userForGraph<Q extends { include?: Prisma.UserInclude; select?: Prisma.UserSelect }>(userId: string, query: Q) {
+    return this.store.findUserForGraph(userId, query);
   }
 
   /** Creates a token for the user; the returned `token` is never shown again. */
   async createToken(userId: string, name: string, by: AuditActor): Promise<{ token: string; info: TokenInfo }> {
     const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
-    const row = await this.db.accessToken.create({
-      data: { id: newId(), userId, name, tokenHash: hashToken(token), createdBy: by.actor, createdVia: by.door },
-      include: { user: { select: { name: true } } },
-    });
-    return { token, info: toInfo(row) };
+    const info = await this.store.createToken({ id: newId(), userId, name, tokenHash: hashToken(token) }, by);
+    return { token, info };
   }
 
-  async listTokens(userId: string): Promise<TokenInfo[]> {
-    const rows = await this.db.accessToken.findMany({
-      where: { userId },
-      include: { user: { select: { name: true } } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
-    return rows.map(toInfo);
+  listTokens(userId: string): Promise<TokenInfo[]> {
+    return this.store.listTokens(userId);
   }
 
   /**
    * Revokes a token by id (only one of `ownerId`'s when given); false when there
-   * is no such live token. Every instance refuses it from the next request on:
-   * tokens are checked against the database on every request, never cached.
+   * is no such live token. Every instance refuses it from the next request on.
    */
-  async revokeToken(tokenId: string, by: AuditActor, ownerId?: string): Promise<boolean> {
-    const { count } = await this.db.accessToken.updateMany({
-      where: { id: tokenId, revokedAt: null, ...(ownerId === undefined ? {} : { userId: ownerId }) },
-      data: { revokedAt: new Date(), revokedBy: by.actor, revokedVia: by.door },
-    });
-    return count === 1;
+  revokeToken(tokenId: string, by: AuditActor, ownerId?: string): Promise<boolean> {
+    return this.store.revokeToken(tokenId, new Date(), by, ownerId);
   }
 
   /** The viewer a bearer token stands for, or null for a malformed, unknown or revoked token. */
@@ -105,30 +92,30 @@ export class AccessTokens {
     // The lookup is by hash, so its timing says nothing about stored tokens.
     const hash = hashToken(token);
     if (!TOKEN_PATTERN.test(token)) return null;
-    const row = await this.reads.token(hash);
+    const row = await this.store.findTokenByHash(hash);
     if (!row || row.revokedAt) return null;
+    const now = Date.now();
+    if (row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= LAST_USE_RESOLUTION_MS) this.#recordUse(row.id, now);
     return { userId: row.userId, tokenId: row.id };
   }
-}
 
-function toInfo(row: {
-  id: string;
-  userId: string;
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-  user: { name: string };
-}): TokenInfo {
-  return {
-    id: row.id,
-    userId: row.userId,
-    userName: row.user.name,
-    name: row.name,
-    createdAt: row.createdAt,
-    lastUsedAt: row.lastUsedAt,
-    revokedAt: row.revokedAt,
-  };
+  /**
+   * Writes the token's last use without holding up the request. A failed write
+   * (a busy database) loses one timestamp, never a request; the next use retries.
+   */
+  #recordUse(tokenId: string, now: number): void {
+    if (this.#recording.has(tokenId)) return;
+    const write = this.store
+      .recordTokenUse(tokenId, new Date(now), new Date(now - LAST_USE_RESOLUTION_MS))
+      .catch(this.onBackgroundError)
+      .finally(() => this.#recording.delete(tokenId));
+    this.#recording.set(tokenId, write);
+  }
+
+  /** Resolves once the background writes in flight are done (before the database is closed). */
+  async settle(): Promise<void> {
+    await Promise.all(this.#recording.values());
+  }
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */

@@ -2,13 +2,13 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { OPERATOR } from '../auth/tokens.js';
 import { loadConfig, type Config } from '../config.js';
+import { OPERATOR } from '../core/caller.js';
+import { answerFor, logUnexpected } from '../doors/error-table.js';
 import { createLogger } from '../logger.js';
-import { openRuntime } from '../runtime.js';
-import { generateKey, keyRingFromFile, writeKeyFile } from '../secrets/keyring.js';
-import { KeyRotation } from '../secrets/rotation.js';
-import { closeServices, type Services } from '../services.js';
+import { openRuntime, StartupError } from '../runtime.js';
+import { generateKey, writeKeyFile } from '../secrets/keyring.js';
+import type { Services } from '../services.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -64,7 +64,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   if (group === 'keys' && command === 'init') return keysInit(config);
-  const services = await openRuntime(config, createLogger('warn', process.stderr));
+  const services = await openRuntime(config, logger);
   try {
     switch (`${group} ${command ?? ''}`.trim()) {
       case 'users create': {
@@ -73,7 +73,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'users list': {
-        for (const user of await services.db.user.findMany({ orderBy: { createdAt: 'asc' } })) out(`${user.id}  ${user.name}`);
+        for (const user of await services.tokens.listUsers()) out(`${user.id}  ${user.name}`);
         return 0;
       }
       case 'tokens create': {
@@ -112,7 +112,7 @@ async function run(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${positionals.join(' ')}'\n\n${USAGE}`, 2);
     }
   } finally {
-    await closeServices(services);
+    await services.close();
   }
 }
 
@@ -153,7 +153,7 @@ function keysInit(config: Config): number {
 
 async function keysList(services: Services): Promise<number> {
   const ring = services.keys.ring;
-  const usage = await new KeyRotation(services.db, services.keys).usage();
+  const usage = await services.rotation.usage();
   for (const id of ring.keyIds) {
     out(`${id}  ${id === ring.primaryId ? 'primary' : '       '}  seals ${usage.get(id) ?? 0} secrets`);
   }
@@ -175,7 +175,7 @@ async function keysAdd(config: Config, services: Services): Promise<number> {
 }
 
 async function keysRotate(services: Services, options: { batchSize: number; pauseMs: number; limit?: number }): Promise<number> {
-  const rotation = new KeyRotation(services.db, services.keys);
+  const rotation = services.rotation;
   const total = await rotation.countNotUnderPrimary();
   out(`primary key ${services.keys.ring.primaryId}; ${total} secrets are sealed by older keys`);
   let stop = false;
@@ -219,7 +219,7 @@ async function keysRemove(config: Config, services: Services, keyId: string | un
   const ring = services.keys.ring;
   if (!keyId || !ring.keyIds.includes(keyId)) throw new UsageError(`no key '${keyId ?? ''}' in ${config.masterKeyFile}`);
   if (keyId === ring.primaryId) throw new UsageError(`key ${keyId} is the primary key; add another first (keys add)`);
-  const inUse = (await new KeyRotation(services.db, services.keys).usage()).get(keyId) ?? 0;
+  const inUse = (await services.rotation.usage()).get(keyId) ?? 0;
   if (inUse > 0) throw new UsageError(`key ${keyId} still seals ${inUse} secrets; run \`keys rotate\` first`);
   const keys = ring.exportKeys();
   keys.delete(keyId);
@@ -230,21 +230,27 @@ async function keysRemove(config: Config, services: Services, keyId: string | un
 
 async function audit(services: Services, credentialId: string | undefined, user: string | undefined, limit: number): Promise<number> {
   const owner = user ? await userOf(services, user) : undefined;
-  const events = await services.db.auditEvent.findMany({
-    where: { ...(credentialId ? { targetId: credentialId } : {}), ...(owner ? { ownerUserId: owner.id } : {}) },
-    orderBy: { id: 'desc' },
-    take: limit,
-  });
+  const events = await services.audit.latest({ targetId: credentialId, ownerUserId: owner?.id, limit });
   for (const e of events) {
     out(`${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  owner ${e.ownerUserId ?? '-'}  by ${e.actor ?? '-'} via ${e.door ?? '-'}`);
   }
   return 0;
 }
 
+// Log lines (warnings, failures with their error id) go to stderr; what the command prints, to stdout.
+const logger = createLogger('warn', process.stderr);
+
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (error) {
-  const known = error instanceof UsageError || (error as { code?: string }).code === 'VALIDATION_FAILED' || (error as Error).name === 'StartupError';
-  process.stderr.write(`error: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`);
-  process.exitCode = error instanceof UsageError ? error.exitCode : 1;
+  // Usage and start-up problems, and domain errors (as the error table says), are told as they are;
+  // anything else is an unexpected failure, logged with an error id.
+  const answer = answerFor(error);
+  if (error instanceof UsageError || error instanceof StartupError || answer) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exitCode = error instanceof UsageError ? error.exitCode : (answer?.exitCode ?? 1);
+  } else {
+    process.stderr.write(`error: unexpected failure (Error ID: ${logUnexpected(logger, error)})\n`);
+    process.exitCode = 1;
+  }
 }

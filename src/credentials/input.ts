@@ -4,8 +4,11 @@
  * document of the REST adapter.
  */
 import { z } from 'zod';
-import { ValidationError, type FieldProblem } from './errors.js';
+import { ValidationError, type FieldProblem } from '../core/errors.js';
 import { providerIds, providers, type KeyField, type KeyValues, type ProviderSpec } from './providers.js';
+
+/** The longest accepted values: validation, the GraphQL descriptions and the OpenAPI document all read them here. */
+export const LIMITS = { name: 100, description: 1000, baseUrl: 200, category: 20, keyField: 1024 } as const;
 
 // Control characters (C0, DEL, C1) and Unicode line/paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -13,7 +16,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 export const credentialName = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
-  .max(100, 'must be at most 100 characters')
+  .max(LIMITS.name, `must be at most ${LIMITS.name} characters`)
   .refine((s) => !CONTROL.test(s), 'must not contain control characters')
   .refine((s) => s.trim() === s, 'must not start or end with blanks');
 
@@ -22,28 +25,29 @@ const optionalText = (max: number) =>
 
 export const credentialFields = z.object({
   name: credentialName,
-  description: optionalText(1000),
+  description: optionalText(LIMITS.description),
   provider: z.enum(providerIds as [string, ...string[]], {
     error: (issue) =>
       typeof issue.input === 'string'
         ? `unknown provider '${issue.input}'; expected one of ${providerIds.join(', ')}`
         : 'is required',
   }),
-  baseUrl: optionalText(200),
-  category: optionalText(20),
+  baseUrl: optionalText(LIMITS.baseUrl),
+  category: optionalText(LIMITS.category),
 });
 
 function fieldSchema(field: KeyField): z.ZodType {
   if (field.type === 'boolean') return z.boolean({ error: 'must be true or false' }).nullish();
   if (field.type === 'string') {
-    return z
-      .string({ error: 'must be a string' })
-      .max(field.maxLength ?? 1024, `must be at most ${field.maxLength} characters`)
-      .nullish();
+    const max = maxLengthOf(field);
+    return z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`).nullish();
   }
   const values = field.type.enum as [string, ...string[]];
   return z.enum(values, { error: `must be one of ${values.join(', ')}` }).nullish();
 }
+
+/** The longest accepted value of a string key field. */
+export const maxLengthOf = (field: KeyField): number => field.maxLength ?? LIMITS.keyField;
 
 /** The keys object a client may send for `spec`. Server-set fields are accepted and ignored. */
 export function keysSchema(spec: ProviderSpec) {
@@ -64,14 +68,12 @@ export function keysSchema(spec: ProviderSpec) {
 
 const keysSchemas = new Map([...providers.values()].map((spec) => [spec.id, keysSchema(spec)]));
 
-export interface CredentialInput {
-  name: string;
-  description?: string | null;
-  provider: string;
-  baseUrl?: string | null;
-  category?: string | null;
-  keys?: Record<string, unknown> | null;
-}
+/**
+ * What a door hands the domain to create or update a credential: the fields
+ * the domain knows, each as the client sent it (the domain checks every value
+ * and names each invalid one). A door cannot send a field the domain does not know.
+ */
+export type CredentialInput = { readonly [F in keyof typeof credentialFields.shape | 'keys']?: unknown };
 
 export interface ValidCredentialInput {
   name: string;
@@ -96,7 +98,7 @@ function problemsOf(error: z.ZodError, prefix = ''): FieldProblem[] {
 }
 
 /** Checks the shape of every field; throws one ValidationError naming each invalid field. */
-export function parseCredentialInput(input: unknown): ValidCredentialInput {
+export function parseCredentialInput(input: CredentialInput): ValidCredentialInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw ValidationError.of('credentials', 'must be an object');
   }

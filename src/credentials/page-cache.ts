@@ -5,7 +5,7 @@
  * request, so a page is served only if nothing changed since it was read — from
  * this instance or any other. Bounded: least recently used pages are dropped.
  */
-import type { CredentialPage } from './service.js';
+import type { CredentialPage } from './view.js';
 
 export class PageCache {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.

@@ -1,54 +1,20 @@
 /**
  * The credentials use cases. Every rule about credentials (validation,
- * ownership, sealing, naming, uniqueness, soft delete) lives here; GraphQL and
- * REST only translate to and from these calls.
+ * ownership, sealing, naming, uniqueness, soft delete, idempotent create)
+ * lives here; GraphQL and REST only translate to and from these calls, and the
+ * credential store is the only way to the stored rows.
  */
-import type { PrismaClient, Credential as CredentialRow } from '../generated/prisma/client.js';
-import type { CredentialRecord, Reads } from '../db/reads.js';
+import { actorOf, type Caller } from '../core/caller.js';
+import { ValidationError } from '../core/errors.js';
+import { ID_PATTERN, newId, randomBase62 } from '../core/ids.js';
+import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } from '../db/credential-store.js';
 import type { Sealer } from '../secrets/keyring.js';
-import { insertCredential, isUniqueViolation } from '../db/writes.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from './errors.js';
+import { checkKeys, parseCredentialInput, parseName, type CredentialInput, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from './errors.js';
-import { ID_PATTERN, newId, randomBase62 } from './ids.js';
-import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from './input.js';
 import { providers, returnedFields, secretFields, type KeyValues, type ProviderSpec } from './providers.js';
-
-/** Where a call came in: recorded in the audit trail. */
-export type Door = 'graphql' | 'rest' | 'cli';
-
-/**
- * Who calls, and so whose credentials a call acts on: a user today (their own
- * credentials), a user in a workspace later.
- */
-export interface Caller {
-  userId: string;
-  door: Door;
-}
-
-type Change = 'create' | 'update' | 'delete' | 'reseal';
-
-/** The columns that the audit trigger copies into AuditEvent with the change. */
-export const auditColumns = (change: Change, actor: string, door: Door) => ({
-  lastChange: change,
-  changedBy: actor,
-  changedVia: door,
-});
-
-/** A credential as every door shows it: returned key fields only, never a secret. */
-export interface CredentialView {
-  id: string;
-  name: string;
-  description: string | null;
-  provider: string;
-  baseUrl: string | null;
-  category: string | null;
-  /** Every returned key field of the provider, null when unset. */
-  keys: Record<string, string | boolean | null>;
-  deleted: Date | null;
-  lastUsed: Date | null;
-  dateCreated: Date;
-  lastUpdated: Date;
-}
+import { sealingContext } from './sealing.js';
+import { toView, type CredentialPage, type CredentialView } from './view.js';
 
 export interface WriteOptions {
   /** AWS role mode: the server generates an external id (kept on later updates). */
@@ -74,92 +40,72 @@ export interface ListOptions {
   after?: string;
 }
 
-export interface CredentialPage {
-  items: { credential: CredentialView; cursor: string }[];
-  hasNextPage: boolean;
-}
-
 export const MAX_PAGE_SIZE = 100;
 /** Pages kept built (each at most MAX_PAGE_SIZE credentials; about 5 MB per 100 pages). */
 const CACHED_PAGES = 200;
 const UPDATE_ATTEMPTS = 5;
 
 export class CredentialService {
+  readonly #pages = new PageCache(CACHED_PAGES);
+
   constructor(
-    private readonly db: PrismaClient,
-    private readonly reads: Reads,
+    private readonly store: CredentialStore,
     private readonly sealer: Sealer,
   ) {}
 
-  readonly #pages = new PageCache(CACHED_PAGES);
-
-  async create(caller: Caller, input: CredentialInput | unknown, options: CreateOptions = {}): Promise<CredentialView> {
+  async create(caller: Caller, input: CredentialInput, options: CreateOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
     const idempotencyKey = options.idempotencyKey;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw ValidationError.of('idempotencyKey', 'must be 1-255 printable ASCII characters without spaces');
     }
     // The request as the domain understood it, for recognising a retry (only needed with a key).
-    const request =
-      idempotencyKey === undefined
-        ? ''
-        : canonicalJson({ ...valid, provider: valid.provider.id, useExternalId: options.useExternalId ?? false });
+    const request = idempotencyKey === undefined ? '' : requestText(valid, options);
     if (idempotencyKey !== undefined) {
-      const replayed = await this.replay(caller, idempotencyKey, request);
+      const replayed = await this.#replay(caller, idempotencyKey, request);
       if (replayed) return replayed;
     }
-    const keys = this.completeKeys(valid.provider, valid.keys, {}, options);
+    const keys = completeKeys(valid.provider, valid.keys, {}, options);
     checkKeys(valid.provider, keys);
     const id = newId();
-    const now = new Date();
-    try {
-      const row = {
-        id,
-        userId: caller.userId,
-        name: valid.name,
-        activeName: valid.name,
-        description: valid.description,
-        provider: valid.provider.id,
-        baseUrl: valid.baseUrl,
-        category: valid.category,
-        ...this.storedKeys(valid.provider, keys, { id, userId: caller.userId }),
-        dateCreated: now,
-        lastUpdated: now,
-        deleted: null,
-        lastUsed: null,
-        ...auditColumns('create', caller.userId, caller.door),
-        idempotencyKey: idempotencyKey ?? null,
-        requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
-      };
-      await insertCredential(this.db, row);
-      return toView(row);
-    } catch (error) {
-      // A concurrent request with the same key got there first.
-      if (idempotencyKey !== undefined && isUniqueViolation(error)) {
-        const replayed = await this.replay(caller, idempotencyKey, request);
-        if (replayed) return replayed;
-      }
-      throw nameTakenOr(error, valid.name);
+    const credential = {
+      id,
+      userId: caller.userId,
+      name: valid.name,
+      description: valid.description,
+      provider: valid.provider.id,
+      baseUrl: valid.baseUrl,
+      category: valid.category,
+      ...this.#storedKeys(valid.provider, keys, { id, userId: caller.userId }),
+      at: new Date(),
+      idempotencyKey: idempotencyKey ?? null,
+      requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
+    };
+    if ((await this.store.insert(credential, actorOf(caller))) === 'inserted') {
+      return toView({ ...credential, lastUsed: null, dateCreated: credential.at, lastUpdated: credential.at });
     }
+    // A unique index refused it: a concurrent request with the same key got there first, or the name is taken.
+    if (idempotencyKey !== undefined) {
+      const replayed = await this.#replay(caller, idempotencyKey, request);
+      if (replayed) return replayed;
+    }
+    throw new CredentialNameTaken(valid.name);
   }
 
   /** The credential an earlier create with this key made, if any; a different request with it is refused. */
-  private async replay(caller: Caller, idempotencyKey: string, request: string): Promise<CredentialView | undefined> {
-    const earlier = await this.db.credential.findUnique({
-      where: { userId_idempotencyKey: { userId: caller.userId, idempotencyKey } },
-      omit: { secret: true },
-    });
+  async #replay(caller: Caller, idempotencyKey: string, request: string): Promise<CredentialView | undefined> {
+    const earlier = await this.store.findByIdempotencyKey(caller.userId, idempotencyKey);
     if (!earlier) return undefined;
     if (!earlier.requestFingerprint || !this.sealer.matchesFingerprint(earlier.requestFingerprint, request)) {
       throw new IdempotencyKeyReused();
     }
-    return toView(earlier);
+    return toView(earlier.record);
   }
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
-    const row = ID_PATTERN.test(id) ? await this.reads.liveCredential(caller.userId, id) : null;
-    if (!row) throw new CredentialNotFound(id);
-    return toView(row);
+    const record = ID_PATTERN.test(id) ? await this.store.findLive(caller.userId, id) : null;
+    if (!record) throw new CredentialNotFound(id);
+    return toView(record);
   }
 
   async list(caller: Caller, options: ListOptions = {}): Promise<CredentialPage> {
@@ -173,7 +119,7 @@ export class CredentialService {
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
     if (first === undefined) return this.#readPage(caller, options.providers, after, undefined);
     // A bounded page is served from the cache while the owner's credentials are unchanged.
-    const version = await this.reads.credentialsVersion(caller.userId);
+    const version = await this.store.findVersion(caller.userId);
     const key = `${caller.userId}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first}`;
     const cached = this.#pages.get(key, version);
     if (cached) return cached;
@@ -182,51 +128,37 @@ export class CredentialService {
     return page;
   }
 
-  async #readPage(caller: Caller, providers: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
-    const rows = await this.reads.livePage({
-      userId: caller.userId,
-      providers,
-      after,
-      take: first === undefined ? undefined : first + 1,
-    });
-    const hasNextPage = first !== undefined && rows.length > first;
-    const page = hasNextPage ? rows.slice(0, first) : rows;
-    return { items: page.map((row) => ({ credential: toView(row), cursor: encodeCursor(row) })), hasNextPage };
+  async #readPage(caller: Caller, providerIds: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
+    const records = await this.store.findPage({ userId: caller.userId, providers: providerIds, after, take: first === undefined ? undefined : first + 1 });
+    const hasNextPage = first !== undefined && records.length > first;
+    const page = hasNextPage ? records.slice(0, first) : records;
+    return { items: page.map((record) => ({ credential: toView(record), cursor: encodeCursor(record) })), hasNextPage };
   }
 
   /**
    * Replaces the credential's fields and its keys as a whole. Secret fields the
    * client does not re-send keep their stored values; secrets sent replace them.
    */
-  async update(caller: Caller, id: string, input: CredentialInput | unknown, options: WriteOptions = {}): Promise<CredentialView> {
+  async update(caller: Caller, id: string, input: CredentialInput, options: WriteOptions = {}): Promise<CredentialView> {
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.findLive(caller, id);
+      const current = await this.#findForChange(caller, id);
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
-      const stored = { ...this.openSecrets(current), ...(JSON.parse(current.keys) as KeyValues) };
-      const keys = this.completeKeys(valid.provider, valid.keys, stored, options);
+      const keys = completeKeys(valid.provider, valid.keys, { ...this.#openSecrets(current), ...current.keys }, options);
       checkKeys(valid.provider, keys);
-      try {
-        const { count } = await this.db.credential.updateMany({
-          where: { id, userId: caller.userId, deleted: null, version: current.version },
-          data: {
-            name: valid.name,
-            activeName: valid.name,
-            description: valid.description,
-            baseUrl: valid.baseUrl,
-            category: valid.category,
-            ...this.storedKeys(valid.provider, keys, current),
-            lastUpdated: new Date(),
-            version: { increment: 1 },
-            ...auditColumns('update', caller.userId, caller.door),
-          },
-        });
-        if (count === 1) return this.describe(caller, id);
-      } catch (error) {
-        throw nameTakenOr(error, valid.name);
-      }
+      const changes = {
+        name: valid.name,
+        description: valid.description,
+        baseUrl: valid.baseUrl,
+        category: valid.category,
+        ...this.#storedKeys(valid.provider, keys, current),
+        at: new Date(),
+      };
+      const outcome = await this.store.update(caller.userId, id, current.version, changes, actorOf(caller));
+      if (outcome === 'duplicate') throw new CredentialNameTaken(valid.name);
+      if (outcome === 'updated') return this.describe(caller, id);
       // Changed or deleted since it was read: read again and retry.
     }
     throw new Error(`Credential ${id} kept changing during update`);
@@ -234,106 +166,74 @@ export class CredentialService {
 
   /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. */
   async delete(caller: Caller, id: string): Promise<void> {
-    if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
-    const now = new Date();
-    const { count } = await this.db.credential.updateMany({
-      where: { id, userId: caller.userId, deleted: null },
-      data: {
-        deleted: now,
-        lastUpdated: now,
-        activeName: null,
-        secret: null,
-        version: { increment: 1 },
-        ...auditColumns('delete', caller.userId, caller.door),
-      },
-    });
-    if (count === 0) throw new CredentialNotFound(id);
+    if (!ID_PATTERN.test(id) || !(await this.store.softDelete(caller.userId, id, new Date(), actorOf(caller)))) {
+      throw new CredentialNotFound(id);
+    }
   }
 
   /** Resolves when `name` is valid and free for this owner; throws otherwise. */
   async validateName(caller: Caller, name: unknown): Promise<void> {
     const valid = parseName(name);
-    const taken = await this.db.credential.findUnique({
-      where: { userId_activeName: { userId: caller.userId, activeName: valid } },
-      select: { id: true },
-    });
-    if (taken) throw new CredentialNameTaken(valid);
+    if (await this.store.isNameTaken(caller.userId, valid)) throw new CredentialNameTaken(valid);
   }
 
   /** The caller's live credential with its sealed secret, for a change. */
-  private async findLive(caller: Caller, id: string): Promise<CredentialRow> {
-    if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
-    const row = await this.db.credential.findFirst({ where: { id, userId: caller.userId, deleted: null } });
-    if (!row) throw new CredentialNotFound(id);
-    return row;
+  async #findForChange(caller: Caller, id: string): Promise<SealedCredential> {
+    const credential = ID_PATTERN.test(id) ? await this.store.findForChange(caller.userId, id) : null;
+    if (!credential) throw new CredentialNotFound(id);
+    return credential;
   }
 
-  /**
-   * The complete keys to store: the client's values, then stored secrets the
-   * client did not re-send, server-set fields, and defaults.
-   */
-  private completeKeys(spec: ProviderSpec, sent: KeyValues, stored: KeyValues, options: WriteOptions): KeyValues {
-    const keys: KeyValues = { ...sent };
-    for (const name of secretFields(spec)) {
-      if (keys[name] === undefined && stored[name] !== undefined && stored[name] !== null) keys[name] = stored[name];
-    }
-    for (const [name, field] of Object.entries(spec.fields)) {
-      if (field.serverSet) keys[name] = stored[name] ?? null;
-      if (keys[name] === undefined && field.default !== undefined) keys[name] = field.default;
-    }
-    if (options.useExternalId && 'externalId' in spec.fields && !keys.externalId) {
-      keys.externalId = randomBase62(32);
-    }
-    return keys;
-  }
-
-  private storedKeys(spec: ProviderSpec, keys: KeyValues, row: { id: string; userId: string }) {
-    const returned: KeyValues = {};
-    for (const name of returnedFields(spec)) if (keys[name] !== undefined && keys[name] !== null) returned[name] = keys[name];
-    const secrets: KeyValues = {};
-    for (const name of secretFields(spec)) if (keys[name] !== undefined && keys[name] !== null) secrets[name] = keys[name];
-    const hasSecrets = Object.keys(secrets).length > 0;
+  /** The keys as stored: returned fields in clear, secret fields sealed together for this credential. */
+  #storedKeys(spec: ProviderSpec, keys: KeyValues, owner: { id: string; userId: string }): { keys: StoredKeys; secret: string | null } {
+    const returned = pick(keys, returnedFields(spec));
+    const secrets = pick(keys, secretFields(spec));
     return {
-      keys: JSON.stringify(returned),
-      secret: hasSecrets ? this.sealer.seal(JSON.stringify(secrets), sealingContext(row.id, row.userId, spec.id)) : null,
+      keys: returned,
+      secret: Object.keys(secrets).length > 0 ? this.sealer.seal(JSON.stringify(secrets), sealingContext({ ...owner, provider: spec.id })) : null,
     };
   }
 
-  private openSecrets(row: CredentialRow): KeyValues {
-    if (!row.secret) return {};
-    return JSON.parse(this.sealer.open(row.secret, sealingContext(row.id, row.userId, row.provider))) as KeyValues;
+  #openSecrets(credential: SealedCredential): KeyValues {
+    if (!credential.secret) return {};
+    return JSON.parse(this.sealer.open(credential.secret, sealingContext(credential))) as KeyValues;
   }
 }
 
-/** Associated data of a sealed secret: the credential it belongs to. */
-export const sealingContext = (id: string, userId: string, provider: string): string =>
-  `credential:${id}:user:${userId}:provider:${provider}`;
-
-export function toView(row: CredentialRecord): CredentialView {
-  const spec = providers.get(row.provider)!;
-  const stored = JSON.parse(row.keys) as KeyValues;
-  const keys: CredentialView['keys'] = {};
-  for (const name of returnedFields(spec)) keys[name] = stored[name] ?? null;
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    provider: row.provider,
-    baseUrl: row.baseUrl,
-    category: row.category,
-    keys,
-    deleted: row.deleted,
-    lastUsed: row.lastUsed,
-    dateCreated: row.dateCreated,
-    lastUpdated: row.lastUpdated,
-  };
+/**
+ * The complete keys to store: the client's values, then stored secrets the
+ * client did not re-send, server-set fields, and defaults.
+ */
+function completeKeys(spec: ProviderSpec, sent: KeyValues, stored: KeyValues, options: WriteOptions): KeyValues {
+  const keys: KeyValues = { ...sent };
+  for (const name of secretFields(spec)) {
+    if (keys[name] === undefined && stored[name] !== undefined && stored[name] !== null) keys[name] = stored[name];
+  }
+  for (const [name, field] of Object.entries(spec.fields)) {
+    if (field.serverSet) keys[name] = stored[name] ?? null;
+    if (keys[name] === undefined && field.default !== undefined) keys[name] = field.default;
+  }
+  if (options.useExternalId && 'externalId' in spec.fields && !keys.externalId) {
+    keys.externalId = randomBase62(32);
+  }
+  return keys;
 }
 
-function encodeCursor(row: { dateCreated: Date; id: string }): string {
-  return Buffer.from(`${row.dateCreated.toISOString()}|${row.id}`).toString('base64url');
+/** The set values of `names` (nulls and absent ones left out). */
+function pick(keys: KeyValues, names: readonly string[]): StoredKeys {
+  const picked: StoredKeys = {};
+  for (const name of names) {
+    const value = keys[name];
+    if (value !== undefined && value !== null) picked[name] = value;
+  }
+  return picked;
 }
 
 type Cursor = { dateCreated: Date; id: string };
+
+function encodeCursor(record: CredentialRecord): string {
+  return Buffer.from(`${record.dateCreated.toISOString()}|${record.id}`).toString('base64url');
+}
 
 function decodeCursor(cursor: string): Cursor {
   const [date, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
@@ -342,13 +242,9 @@ function decodeCursor(cursor: string): Cursor {
   return { dateCreated, id };
 }
 
-function nameTakenOr(error: unknown, name: string): unknown {
-  return isUniqueViolation(error) ? new CredentialNameTaken(name) : error;
-}
-
-/** JSON with object keys sorted, so equal values give equal text. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
+/** The request of a create as the domain understood it, as canonical JSON (object keys sorted): equal requests, equal text. */
+function requestText(valid: ValidCredentialInput, options: CreateOptions): string {
+  return JSON.stringify({ ...valid, provider: valid.provider.id, useExternalId: options.useExternalId ?? false }, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
       : v,

@@ -4,13 +4,13 @@
  * the client generated for PostgreSQL on the pg driver adapter.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { StoreBusy } from '../credentials/errors.js';
+import { StoreBusy } from '../core/errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { providerOf } from './paths.js';
+import { providerOf, sqlitePath } from './paths.js';
 
 /**
  * The Prisma client. Both generated clients have the same models (one schema is
@@ -20,12 +20,6 @@ export type Database = PrismaClient;
 
 /** Milliseconds a statement waits for another process's lock before failing. */
 export const BUSY_TIMEOUT_MS = 5000;
-
-/** The file path of a `file:` DATABASE_URL, resolved against the working directory. */
-export function sqlitePath(databaseUrl: string): string {
-  if (providerOf(databaseUrl) !== 'sqlite') throw new Error('Not a SQLite (file:) DATABASE_URL');
-  return resolve(databaseUrl.slice('file:'.length).split('?')[0]!);
-}
 
 export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
   const path = sqlitePath(databaseUrl);
@@ -132,6 +126,21 @@ export function busyAsStoreBusy(error: unknown): unknown {
     cause?.code === '55P03' ||
     /lock timeout/.test(e.message ?? '');
   return busy ? new StoreBusy() : error;
+}
+
+/**
+ * A unique index refused the statement, in any of the forms it takes: Prisma's
+ * P2002 (model calls), P2010 wrapping the adapter's UniqueConstraintViolation
+ * (raw statements), better-sqlite3's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's 23505.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
+  return (
+    e.code === 'P2002' ||
+    e.code === '23505' ||
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    (e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation')
+  );
 }
 
 /** `?` placeholders as PostgreSQL's numbered ones (`$1`, `$2`, …); the SQL must hold no other `?`. */

@@ -10,8 +10,8 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { BUSY_TIMEOUT_MS, postgresAdapter, sqliteAdapter, sqlitePath } from './client.js';
-import { MIGRATIONS_DIR, prismaFiles, providerOf, SCHEMA_PATH } from './paths.js';
+import { BUSY_TIMEOUT_MS, postgresAdapter, sqliteAdapter } from './client.js';
+import { MIGRATIONS_DIR, prismaFiles, providerOf, SCHEMA_PATH, sqlitePath } from './paths.js';
 import { withSchemaEngine } from './schema-engine.js';
 
 export { MIGRATIONS_DIR, PRISMA_DIR, SCHEMA_PATH } from './paths.js';

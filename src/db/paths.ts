@@ -1,4 +1,4 @@
-/** Where the Prisma schemas and migrations of each database provider live. */
+/** Where the Prisma schemas and migrations of each database provider live, and what a DATABASE_URL names. */
 import { join, resolve } from 'node:path';
 
 export const PRISMA_DIR = resolve(import.meta.dirname, '../../prisma');
@@ -12,6 +12,12 @@ export function providerOf(databaseUrl: string): Provider {
   if (databaseUrl.startsWith('file:')) return 'sqlite';
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
   throw new Error(`Unsupported DATABASE_URL '${redactUrl(databaseUrl)}': expected file:<path> (SQLite) or postgresql://… (PostgreSQL)`);
+}
+
+/** The file path of a `file:` DATABASE_URL, resolved against the working directory. */
+export function sqlitePath(databaseUrl: string): string {
+  if (providerOf(databaseUrl) !== 'sqlite') throw new Error('Not a SQLite (file:) DATABASE_URL');
+  return resolve(databaseUrl.slice('file:'.length).split('?')[0]!);
 }
 
 /** The schema and migrations of a provider. */

@@ -6,7 +6,8 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import type { Viewer } from '../auth/tokens.js';
-import { NotAuthenticated } from '../credentials/errors.js';
+import type { Caller } from '../core/caller.js';
+import { NotAuthenticated } from '../core/errors.js';
 import type { Services } from '../services.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
@@ -16,18 +17,17 @@ export interface Context {
   services: Services;
 }
 
-/** A GraphQL error for a request that is not authenticated (HTTP 401). */
-export function notAuthenticatedError(message?: string): GraphQLError {
-  const error = new NotAuthenticated(message);
-  return new GraphQLError(error.message, {
-    extensions: { code: error.code, http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
-  });
-}
+/** The context of a field behind `t.withAuth({ authenticated: true })`: a viewer is guaranteed. */
+export type AuthenticatedContext = Context & { viewer: Viewer };
+
+/** The domain's caller of an authenticated field. */
+export const callerOf = (ctx: AuthenticatedContext): Caller => ({ userId: ctx.viewer.userId, door: 'graphql' });
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   AuthScopes: { authenticated: boolean };
+  AuthContexts: { authenticated: AuthenticatedContext };
   Scalars: { DateTime: { Input: Date; Output: Date } };
   DefaultFieldNullability: false;
 }>({
@@ -35,11 +35,11 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => ({ authenticated: ctx.viewer !== null }),
-    unauthorizedError: () => notAuthenticatedError(),
+    unauthorizedError: () => new NotAuthenticated(),
   },
   errors: { defaultTypes: [] },
   prisma: {
-    client: (ctx) => ctx.services.db,
+    client: (ctx) => ctx.services.graph,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,

@@ -1,9 +1,16 @@
-/** The Credential type, its keys per provider, its queries and mutations. */
-import { GraphQLError } from 'graphql';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from '../credentials/errors.js';
-import { providers, returnedFields, type KeyField, type ProviderSpec } from '../credentials/providers.js';
-import { MAX_PAGE_SIZE, type CredentialView, type Caller } from '../credentials/service.js';
-import { builder, type Context } from './builder.js';
+/**
+ * The Credential type, its keys per provider, its queries and mutations. The
+ * key types, inputs and enums are generated from the provider table (each
+ * provider's own fields; the seed API's generic pair is the REST adapter's
+ * alone), and the limits in descriptions are the numbers that validate.
+ */
+import { ValidationError } from '../core/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from '../credentials/errors.js';
+import { LIMITS, maxLengthOf, type CredentialInput } from '../credentials/input.js';
+import { ownFields, providers, type KeyField, type ProviderSpec } from '../credentials/providers.js';
+import { MAX_PAGE_SIZE } from '../credentials/service.js';
+import type { CredentialView } from '../credentials/view.js';
+import { builder, callerOf } from './builder.js';
 
 /** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
 const graphqlName = (providerId: string) => providerId.replace(/-/g, '_');
@@ -12,15 +19,29 @@ const typeName = (providerId: string) =>
 
 const DEFAULT_PAGE_SIZE = 20;
 
-const caller = (ctx: Context): Caller => ({ userId: ctx.viewer!.userId, door: 'graphql' });
-
 export const CredentialProvider = builder.enumType('CredentialProvider', {
-  values: Object.fromEntries(
-    [...providers.values()].map((p) => [graphqlName(p.id), { value: p.id, description: p.title }]),
-  ),
+  values: Object.fromEntries([...providers.values()].map((p) => [graphqlName(p.id), { value: p.id, description: p.title }])),
 });
 
-// Keys as returned: one object type per provider, with its returned fields only.
+// A key field with a fixed set of values is an enum, one per name the table gives it.
+const keyEnums = new Map<string, ReturnType<typeof builder.enumType>>();
+function keyFieldType(field: KeyField) {
+  if (field.type === 'boolean') return 'Boolean' as const;
+  if (field.type === 'string') return 'String' as const;
+  const { name, enum: values } = field.type;
+  let type = keyEnums.get(name);
+  if (!type) {
+    type = builder.enumType(name, { values: values as readonly string[] });
+    keyEnums.set(name, type);
+  }
+  return type;
+}
+
+const describeField = (field: KeyField) =>
+  `${field.description}${field.type === 'string' ? ` (at most ${maxLengthOf(field)} characters)` : ''}`;
+
+// Keys as returned: one object type per provider, with its returned fields only, and the provider
+// (as REST's keys.discriminator; it also gives a type whose provider returns no field, such as SSH, a field).
 interface KeysValue {
   provider: string;
   values: CredentialView['keys'];
@@ -31,19 +52,22 @@ const keyTypes = new Map(
     spec.id,
     builder.objectRef<KeysValue>(`${typeName(spec.id)}Keys`).implement({
       description: `Returned key fields of a ${spec.title} credential (secret fields are never returned)`,
-      fields: (t) =>
-        Object.fromEntries(
-          returnedFields(spec).map((name) => {
-            const field = spec.fields[name]!;
-            const resolve = (keys: KeysValue) => keys.values[name] ?? null;
-            return [
+      fields: (t) => ({
+        provider: t.field({ type: CredentialProvider, description: 'The provider these keys are for', resolve: (keys) => keys.provider }),
+        ...Object.fromEntries(
+          ownFields(spec)
+            .filter(([, field]) => !field.secret)
+            .map(([name, field]) => [
               name,
-              field.type === 'boolean'
-                ? t.boolean({ nullable: true, description: field.description, resolve: (k) => resolve(k) as boolean | null })
-                : t.string({ nullable: true, description: field.description, resolve: (k) => resolve(k) as string | null }),
-            ];
-          }),
+              t.field({
+                type: keyFieldType(field),
+                nullable: true,
+                description: field.description,
+                resolve: (keys) => (keys.values[name] ?? null) as never,
+              }),
+            ]),
         ),
+      }),
     }),
   ]),
 );
@@ -63,17 +87,12 @@ export const CredentialRef = builder.objectRef<CredentialView>('Credential').imp
     baseUrl: t.exposeString('baseUrl', { nullable: true }),
     category: t.exposeString('category', { nullable: true }),
     keys: t.field({ type: CredentialKeys, resolve: (c) => ({ provider: c.provider, values: c.keys }) }),
-    lastUsed: t.expose('lastUsed', { type: 'DateTime', nullable: true }),
     dateCreated: t.expose('dateCreated', { type: 'DateTime' }),
     lastUpdated: t.expose('lastUpdated', { type: 'DateTime' }),
   }),
 });
 
-// Keys as written: one input per provider, every field (secret ones too), all optional.
-function inputFieldType(field: KeyField): 'Boolean' | 'String' {
-  return field.type === 'boolean' ? 'Boolean' : 'String';
-}
-
+// Keys as written: one input per provider, every field a client sets (secret ones too), all optional.
 const keyInputs = new Map(
   [...providers.values()].map((spec: ProviderSpec) => [
     spec.id,
@@ -81,15 +100,11 @@ const keyInputs = new Map(
       description: `Key fields of a ${spec.title} credential. Secret fields not sent on update keep their stored values.`,
       fields: (t) =>
         Object.fromEntries(
-          Object.entries(spec.fields)
+          ownFields(spec)
             .filter(([, field]) => !field.serverSet)
             .map(([name, field]) => [
               name,
-              t.field({
-                type: inputFieldType(field),
-                required: false,
-                description: `${field.description}${field.secret ? ' (secret, write-only)' : ''}`,
-              }),
+              t.field({ type: keyFieldType(field), required: false, description: `${describeField(field)}${field.secret ? ' (secret, write-only)' : ''}` }),
             ]),
         ),
     }),
@@ -99,128 +114,119 @@ const keyInputs = new Map(
 const CredentialKeysInput = builder.inputType('CredentialKeysInput', {
   description: 'The keys of exactly one provider; which one is set decides the provider.',
   isOneOf: true,
-  fields: (t) =>
-    Object.fromEntries([...keyInputs].map(([id, ref]) => [graphqlName(id), t.field({ type: ref, required: false })])),
+  fields: (t) => Object.fromEntries([...keyInputs].map(([id, ref]) => [graphqlName(id), t.field({ type: ref, required: false })])),
 });
 
-const CredentialInput = builder.inputType('CredentialInput', {
+const CredentialInputType = builder.inputType('CredentialInput', {
   fields: (t) => ({
-    name: t.string({ required: true, description: '1-100 characters, unique among your credentials' }),
-    description: t.string({ required: false }),
-    baseUrl: t.string({ required: false, description: 'Repository base URL (git providers), at most 200 characters' }),
-    category: t.string({ required: false, description: 'At most 20 characters' }),
+    name: t.string({ required: true, description: `1-${LIMITS.name} characters, unique among your credentials` }),
+    description: t.string({ required: false, description: `At most ${LIMITS.description} characters` }),
+    baseUrl: t.string({ required: false, description: `Repository base URL (git providers), at most ${LIMITS.baseUrl} characters` }),
+    category: t.string({ required: false, description: `At most ${LIMITS.category} characters` }),
     keys: t.field({ type: CredentialKeysInput, required: true }),
   }),
 });
 
 /** Translates the GraphQL input to the domain's input. */
-function toDomainInput(input: typeof CredentialInput.$inferInput) {
+function toDomainInput(input: typeof CredentialInputType.$inferInput): CredentialInput {
   const keys = input.keys as Record<string, Record<string, unknown> | null | undefined>;
   const [branch, values] = Object.entries(keys).find(([, v]) => v != null) ?? [];
-  const provider = [...providers.keys()].find((id) => graphqlName(id) === branch);
   return {
     name: input.name,
     description: input.description,
     baseUrl: input.baseUrl,
     category: input.category,
-    provider,
+    provider: [...providers.keys()].find((id) => graphqlName(id) === branch),
     keys: values ?? {},
   };
 }
 
-const authenticated = { authenticated: true } as const;
-
-builder.queryFields((t) => ({
-  credential: t.field({
-    type: CredentialRef,
-    authScopes: authenticated,
-    description: 'One of your credentials.',
-    args: { id: t.arg.id({ required: true }) },
-    errors: { types: [CredentialNotFound], directResult: true },
-    resolve: (_root, args, ctx) => ctx.services.credentials.describe(caller(ctx), String(args.id)),
-  }),
-  credentials: t.connection({
-    type: CredentialRef,
-    authScopes: authenticated,
-    description: `Your credentials, oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}); forward pagination only.`,
-    args: { provider: t.arg({ type: CredentialProvider, required: false }) },
-    resolve: async (_root, args, ctx) => {
-      if (args.last != null || args.before != null) {
-        throw new GraphQLError('credentials pages forward only: use first and after', {
-          extensions: { code: 'VALIDATION_FAILED' },
+builder.queryFields((t) => {
+  const authenticated = t.withAuth({ authenticated: true });
+  return {
+    credential: authenticated.field({
+      type: CredentialRef,
+      description: 'One of your credentials.',
+      args: { id: t.arg.id({ required: true }) },
+      errors: { types: [CredentialNotFound], directResult: true },
+      resolve: (_root, args, ctx) => ctx.services.credentials.describe(callerOf(ctx), String(args.id)),
+    }),
+    credentials: authenticated.connection({
+      type: CredentialRef,
+      description: `Your credentials, oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}); forward pagination only.`,
+      args: { provider: t.arg({ type: CredentialProvider, required: false }) },
+      resolve: async (_root, args, ctx) => {
+        if (args.last != null || args.before != null) {
+          throw ValidationError.of(args.last != null ? 'last' : 'before', 'credentials pages forward only: use first and after');
+        }
+        const page = await ctx.services.credentials.list(callerOf(ctx), {
+          providers: args.provider ? [args.provider] : undefined,
+          first: args.first ?? DEFAULT_PAGE_SIZE,
+          after: args.after ?? undefined,
         });
-      }
-      const first = args.first ?? DEFAULT_PAGE_SIZE;
-      const page = await ctx.services.credentials.list(caller(ctx), {
-        providers: args.provider ? [args.provider] : undefined,
-        first,
-        after: args.after ?? undefined,
-      });
-      return {
-        edges: page.items.map((item) => ({ cursor: item.cursor, node: item.credential })),
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: args.after != null,
-          startCursor: page.items[0]?.cursor ?? null,
-          endCursor: page.items[page.items.length - 1]?.cursor ?? null,
-        },
-      };
-    },
-  }),
-  validateCredentialName: t.boolean({
-    authScopes: authenticated,
-    description: 'True when the name is valid and free among your credentials.',
-    args: { name: t.arg.string({ required: true }) },
-    errors: { types: [ValidationError, CredentialNameTaken] },
-    resolve: async (_root, args, ctx) => {
-      await ctx.services.credentials.validateName(caller(ctx), args.name);
-      return true;
-    },
-  }),
-}));
+        return {
+          edges: page.items.map((item) => ({ cursor: item.cursor, node: item.credential })),
+          pageInfo: {
+            hasNextPage: page.hasNextPage,
+            hasPreviousPage: args.after != null,
+            startCursor: page.items[0]?.cursor ?? null,
+            endCursor: page.items[page.items.length - 1]?.cursor ?? null,
+          },
+        };
+      },
+    }),
+    validateCredentialName: authenticated.boolean({
+      description: 'True when the name is valid and free among your credentials.',
+      args: { name: t.arg.string({ required: true }) },
+      errors: { types: [ValidationError, CredentialNameTaken] },
+      resolve: async (_root, args, ctx) => {
+        await ctx.services.credentials.validateName(callerOf(ctx), args.name);
+        return true;
+      },
+    }),
+  };
+});
 
-builder.mutationFields((t) => ({
-  createCredential: t.field({
-    type: CredentialRef,
-    authScopes: authenticated,
-    args: {
-      input: t.arg({ type: CredentialInput, required: true }),
-      useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
-      idempotencyKey: t.arg.string({
-        required: false,
-        description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
-      }),
-    },
-    errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused] },
-    resolve: (_root, args, ctx) =>
-      ctx.services.credentials.create(caller(ctx), toDomainInput(args.input), {
-        useExternalId: args.useExternalId ?? false,
-        idempotencyKey: args.idempotencyKey ?? undefined,
-      }),
-  }),
-  updateCredential: t.field({
-    type: CredentialRef,
-    authScopes: authenticated,
-    description: 'Replaces the credential. Keys are replaced as a whole; secret fields not sent keep their values.',
-    args: {
-      id: t.arg.id({ required: true }),
-      input: t.arg({ type: CredentialInput, required: true }),
-      useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
-    },
-    errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound] },
-    resolve: (_root, args, ctx) =>
-      ctx.services.credentials.update(caller(ctx), String(args.id), toDomainInput(args.input), {
-        useExternalId: args.useExternalId ?? false,
-      }),
-  }),
-  deleteCredential: t.id({
-    authScopes: authenticated,
-    description: 'Deletes the credential and wipes its secrets; returns its id.',
-    args: { id: t.arg.id({ required: true }) },
-    errors: { types: [CredentialNotFound] },
-    resolve: async (_root, args, ctx) => {
-      await ctx.services.credentials.delete(caller(ctx), String(args.id));
-      return String(args.id);
-    },
-  }),
-}));
+builder.mutationFields((t) => {
+  const authenticated = t.withAuth({ authenticated: true });
+  return {
+    createCredential: authenticated.field({
+      type: CredentialRef,
+      args: {
+        input: t.arg({ type: CredentialInputType, required: true }),
+        useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
+        idempotencyKey: t.arg.string({
+          required: false,
+          description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
+        }),
+      },
+      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused] },
+      resolve: (_root, args, ctx) =>
+        ctx.services.credentials.create(callerOf(ctx), toDomainInput(args.input), {
+          useExternalId: args.useExternalId ?? false,
+          idempotencyKey: args.idempotencyKey ?? undefined,
+        }),
+    }),
+    updateCredential: authenticated.field({
+      type: CredentialRef,
+      description: 'Replaces the credential. Keys are replaced as a whole; secret fields not sent keep their values.',
+      args: {
+        id: t.arg.id({ required: true }),
+        input: t.arg({ type: CredentialInputType, required: true }),
+        useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
+      },
+      errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound] },
+      resolve: (_root, args, ctx) =>
+        ctx.services.credentials.update(callerOf(ctx), String(args.id), toDomainInput(args.input), { useExternalId: args.useExternalId ?? false }),
+    }),
+    deleteCredential: authenticated.id({
+      description: 'Deletes the credential and wipes its secrets; returns its id.',
+      args: { id: t.arg.id({ required: true }) },
+      errors: { types: [CredentialNotFound] },
+      resolve: async (_root, args, ctx) => {
+        await ctx.services.credentials.delete(callerOf(ctx), String(args.id));
+        return String(args.id);
+      },
+    }),
+  };
+});

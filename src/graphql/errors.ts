@@ -1,5 +1,8 @@
-/** The domain errors as typed GraphQL errors (each mapped once, here). */
-import { AccessTokenNotFound, CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, ValidationError } from '../credentials/errors.js';
+/** The domain errors that result unions carry, as typed GraphQL errors (their names come from the error table). */
+import { AccessTokenNotFound } from '../auth/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from '../credentials/errors.js';
+import { graphqlTypeOf } from '../doors/error-table.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -15,35 +18,35 @@ const FieldError = builder.objectRef<{ path: string; message: string }>('FieldEr
 });
 
 builder.objectType(ValidationError, {
-  name: 'ValidationError',
+  name: graphqlTypeOf(ValidationError),
   description: 'The input is invalid; `fields` names each invalid field. Nothing was changed.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ fields: t.field({ type: [FieldError], resolve: (e) => e.problems }) }),
 });
 
 builder.objectType(CredentialNameTaken, {
-  name: 'CredentialNameTakenError',
+  name: graphqlTypeOf(CredentialNameTaken),
   description: 'Another credential of this owner already has this name.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ name: t.string({ resolve: (e) => e.credentialName }) }),
 });
 
 builder.objectType(CredentialNotFound, {
-  name: 'CredentialNotFoundError',
+  name: graphqlTypeOf(CredentialNotFound),
   description: 'No credential with this id is visible to the caller.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
 });
 
 builder.objectType(IdempotencyKeyReused, {
-  name: 'IdempotencyKeyReusedError',
+  name: graphqlTypeOf(IdempotencyKeyReused),
   description: 'The idempotency key was used for a different createCredential request.',
   interfaces: [ErrorInterface],
   fields: () => ({}),
 });
 
 builder.objectType(AccessTokenNotFound, {
-  name: 'AccessTokenNotFoundError',
+  name: graphqlTypeOf(AccessTokenNotFound),
   description: 'No active access token with this id belongs to the caller.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ id: t.id({ resolve: (e) => e.tokenId }) }),

@@ -1,5 +1,5 @@
 /** The authenticated user and their access tokens. */
-import { AccessTokenNotFound } from '../credentials/errors.js';
+import { AccessTokenNotFound } from '../auth/errors.js';
 import { builder } from './builder.js';
 
 builder.prismaObject('AccessToken', {
@@ -8,7 +8,11 @@ builder.prismaObject('AccessToken', {
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+    lastUsedAt: t.expose('lastUsedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the token was last used (recorded at most once a minute)',
+    }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
   }),
 });
@@ -23,24 +27,21 @@ builder.prismaObject('User', {
 });
 
 builder.queryField('viewer', (t) =>
-  t.prismaField({
+  t.withAuth({ authenticated: true }).prismaField({
     type: 'User',
-    authScopes: { authenticated: true },
     description: 'The user of the access token.',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer!.userId } }),
+    resolve: (query, _root, _args, ctx) => ctx.services.tokens.userForGraph(ctx.viewer.userId, query),
   }),
 );
 
 builder.mutationField('revokeAccessToken', (t) =>
-  t.id({
-    authScopes: { authenticated: true },
+  t.withAuth({ authenticated: true }).id({
     description: 'Revokes one of your access tokens (this one too, if you name it); returns its id. It is refused from the next request on.',
     args: { id: t.arg.id({ required: true }) },
     errors: { types: [AccessTokenNotFound] },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
-      const revoked = await ctx.services.tokens.revokeToken(id, { actor: ctx.viewer!.userId, door: 'graphql' }, ctx.viewer!.userId);
+      const revoked = await ctx.services.tokens.revokeToken(id, { actor: ctx.viewer.userId, door: 'graphql' }, ctx.viewer.userId);
       if (!revoked) throw new AccessTokenNotFound(id);
       return id;
     },

@@ -13,12 +13,12 @@ import type { FastifyRequest } from 'fastify';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken } from '../auth/tokens.js';
-import { DomainError, StoreBusy, ValidationError } from '../credentials/errors.js';
-import { newId } from '../credentials/ids.js';
 import type { GraphQLLimits } from '../config.js';
-import type { Services } from '../services.js';
+import { NotAuthenticated } from '../core/errors.js';
+import { answerFor, logUnexpected } from '../doors/error-table.js';
 import { renderGraphiQL } from '../http/graphiql.js';
-import { notAuthenticatedError, type Context } from './builder.js';
+import type { Services } from '../services.js';
+import type { Context } from './builder.js';
 import { schema } from './index.js';
 
 export interface YogaOptions {
@@ -56,11 +56,11 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
     context: async ({ request }) => {
       const token = bearerToken(request.headers.get('authorization'));
       if (token === undefined) {
-        if (request.headers.get('authorization')) throw notAuthenticatedError('Malformed Authorization header: expected Bearer <token>');
+        if (request.headers.get('authorization')) throw new NotAuthenticated('Malformed Authorization header: expected Bearer <token>');
         return { viewer: null, services };
       }
       const viewer = await services.tokens.authenticate(token);
-      if (!viewer) throw notAuthenticatedError('Invalid or revoked access token');
+      if (!viewer) throw new NotAuthenticated('Invalid or revoked access token');
       return { viewer, services };
     },
     maskedErrors: { maskError: (error) => maskError(error, logger) },
@@ -113,33 +113,36 @@ interface ErrorLike {
 }
 
 /**
- * Domain errors keep their message and code; GraphQL's own errors (syntax,
- * validation, authentication) pass; anything else is an unexpected failure:
- * masked, with an error id that is also in the log line of the failure.
+ * Domain errors are answered as the error table says (message, code, HTTP
+ * status where GraphQL carries one); GraphQL's own errors (syntax, validation)
+ * pass; anything else is an unexpected failure: masked, with an error id that
+ * is also in the log line of the failure.
  */
 function maskError(error: unknown, logger: Logger): Error {
   const outer = error as ErrorLike;
-  let cause: unknown = outer.originalError;
+  let cause: unknown = outer.originalError ?? error;
   while ((cause as ErrorLike | undefined)?.originalError) cause = (cause as ErrorLike).originalError;
-  const located = { nodes: outer.nodes, path: outer.path };
-  if (cause instanceof DomainError) {
-    return new GraphQLError(cause.message, {
-      ...located,
+  const answer = answerFor(cause);
+  if (answer) {
+    const domain = cause as Error;
+    return new GraphQLError(domain.message, {
+      ...(answer.aboutRequest ? {} : { nodes: outer.nodes, path: outer.path }),
       extensions: {
-        code: cause.code,
-        ...(cause instanceof ValidationError ? { fields: cause.problems } : {}),
-        ...(cause instanceof StoreBusy ? { http: { status: 503, headers: { 'Retry-After': '1' } } } : {}),
+        code: answer.code,
+        ...answer.extensions?.(domain as never),
+        ...(answer.graphqlStatus ? { http: { status: answer.status, headers: answer.headers?.(domain as never) ?? {} } } : {}),
       },
     });
   }
+  // GraphQL's own errors pass (a GraphQLError raised inside another keeps its code if it has one).
   // (GraphQLError is checked by name: graphql ships both CJS and ESM builds.)
   const isGraphQLError = (e: unknown) => (e as ErrorLike | undefined)?.name === 'GraphQLError';
-  if (cause === undefined && isGraphQLError(outer)) return error as Error;
+  if (cause === error && isGraphQLError(outer)) return error as Error;
   if (isGraphQLError(cause)) return (typeof (cause as ErrorLike).extensions?.code === 'string' ? cause : error) as Error;
-  const errorId = newId();
-  logger.error({ errorId, err: cause ?? error }, 'unexpected GraphQL error');
+  const errorId = logUnexpected(logger, cause, 'unexpected GraphQL error');
   return new GraphQLError(`Unexpected error. Error ID: ${errorId}`, {
-    ...located,
+    nodes: outer.nodes,
+    path: outer.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
   });
 }

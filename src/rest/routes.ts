@@ -3,21 +3,15 @@
  * today's clients expect. Each route parses HTTP, calls the same domain use
  * case as GraphQL, and writes the wire shape; no credential rule lives here.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { bearerToken } from '../auth/tokens.js';
-import {
-  CredentialNameTaken,
-  CredentialNotFound,
-  DomainError,
-  Forbidden,
-  IdempotencyKeyReused,
-  NotAuthenticated,
-  StoreBusy,
-  ValidationError,
-} from '../credentials/errors.js';
+import type { Caller } from '../core/caller.js';
+import { Forbidden, NotAuthenticated, ValidationError } from '../core/errors.js';
+import type { CredentialInput } from '../credentials/input.js';
 import { platformProviders, providers, secretFields } from '../credentials/providers.js';
-import type { Caller, CredentialView } from '../credentials/service.js';
+import type { CredentialView } from '../credentials/view.js';
+import { errorHandler } from '../http/error-replies.js';
 import type { Services } from '../services.js';
 import {
   deleteQuery,
@@ -45,21 +39,18 @@ declare module 'fastify' {
   }
 }
 
-export function registerRestRoutes(app: FastifyInstance, services: Services): void {
+/** The REST API as a Fastify plugin: its routes, the token check of each, and its own error handler. */
+export const restPlugin: FastifyPluginAsync<{ services: Services; bodyLimitBytes: number }> = async (app, { services, bodyLimitBytes }) => {
   const { credentials } = services;
 
-  app.register(async (api) => {
+  await app.register(async (api) => {
     api.addHook('onRequest', async (request) => {
       const token = bearerToken(request.headers.authorization);
       const viewer = token === undefined ? null : await services.tokens.authenticate(token);
       if (!viewer) throw new NotAuthenticated();
       request.caller = { userId: viewer.userId, door: 'rest' };
     });
-
-    api.setErrorHandler((error, request, reply) => {
-      if (error instanceof DomainError) return sendDomainError(reply, error);
-      throw error; // the app's handler: 400/413/500 with an error id
-    });
+    api.setErrorHandler(errorHandler('message', bodyLimitBytes));
 
     api.get('/api/credentials', async (request) => {
       const query = parse(listQuery, request.query);
@@ -130,21 +121,7 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
           .send({ message: `Method ${request.method} not allowed on ${url}; allowed: ${[...answered].join(', ')}` }),
     });
   }
-}
-
-/** One mapping from domain errors to HTTP, as the seed API answers. */
-function sendDomainError(reply: FastifyReply, error: DomainError) {
-  if (error instanceof ValidationError) return reply.status(400).send({ message: error.message });
-  if (error instanceof CredentialNameTaken) return reply.status(409).send({ message: error.message });
-  if (error instanceof IdempotencyKeyReused) return reply.status(422).send({ message: error.message });
-  // Unknown, deleted and other users' ids look alike: the seed's Forbidden.
-  if (error instanceof CredentialNotFound || error instanceof Forbidden) return reply.status(403).send({ message: 'Forbidden' });
-  if (error instanceof StoreBusy) return reply.status(503).header('retry-after', '1').send({ message: error.message });
-  if (error instanceof NotAuthenticated) {
-    return reply.status(401).header('www-authenticate', 'Bearer').send({ message: 'Unauthorized' });
-  }
-  return reply.status(400).send({ message: error.message });
-}
+};
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value ?? {});
@@ -161,7 +138,7 @@ function callerIn(request: FastifyRequest, workspaceId: string | undefined): Cal
 }
 
 /** The wire credential → the domain's input: read-only fields dropped, keys' wire-only fields checked and dropped. */
-function toDomainInput(wire: Record<string, unknown>) {
+function toDomainInput(wire: Record<string, unknown>): CredentialInput {
   const { name, description, provider, baseUrl, category } = wire;
   let keys = wire.keys;
   if (keys && typeof keys === 'object' && !Array.isArray(keys)) {
@@ -171,7 +148,7 @@ function toDomainInput(wire: Record<string, unknown>) {
     }
     keys = rest;
   }
-  return { name, description, provider, baseUrl, category, keys } as Record<string, unknown>;
+  return { name, description, provider, baseUrl, category, keys };
 }
 
 /** The domain's view → the wire: every returned key field, write-only ones as null, and the discriminator. */

@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBase62 } from '../credentials/ids.js';
+import { randomBase62 } from '../core/ids.js';
 
 const VERSION = 'v1';
 const NONCE_BYTES = 12;
@@ -99,6 +99,11 @@ export class KeyRing implements Sealer {
   /** The id of the key that sealed `sealed`, without opening it. */
   static keyIdOf(sealed: string): string | undefined {
     return sealed.split(':')[1];
+  }
+
+  /** How every value sealed by `keyId` begins (stores count and select by it). */
+  static sealedPrefix(keyId: string): string {
+    return `${VERSION}:${keyId}:`;
   }
 }
 

@@ -1,6 +1,6 @@
 /** Valid keys for every provider, and helpers to read what the database holds. */
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
-import { sealingContext } from '../../src/credentials/service.js';
+import { sealingContext } from '../../src/credentials/sealing.js';
 import type { TestServer } from './server.js';
 
 export const SSH_KEY_OPENSSH = [
@@ -37,10 +37,10 @@ export const validKeys: Record<string, Record<string, unknown>> = {
 
 /** The secret key fields stored for a credential, opened with the server's key file. */
 export async function storedSecrets(server: TestServer, id: string): Promise<Record<string, unknown> | null> {
-  const row = await server.services.db.credential.findUniqueOrThrow({ where: { id } });
+  const row = await server.db.credential.findUniqueOrThrow({ where: { id } });
   if (!row.secret) return null;
   const ring = keyRingFromFile(server.config.masterKeyFile);
-  return JSON.parse(ring.open(row.secret, sealingContext(row.id, row.userId, row.provider))) as Record<string, unknown>;
+  return JSON.parse(ring.open(row.secret, sealingContext(row))) as Record<string, unknown>;
 }
 
-export const countCredentials = (server: TestServer) => server.services.db.credential.count();
+export const countCredentials = (server: TestServer) => server.db.credential.count();

@@ -6,9 +6,10 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { closeDatabase, openDatabase, type Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { openRuntime } from '../../src/runtime.js';
-import { closeServices, type Services } from '../../src/services.js';
+import type { Services } from '../../src/services.js';
 import { dropDatabase, freshDatabaseUrl } from './database.js';
 
 export interface TestServer {
@@ -16,6 +17,8 @@ export interface TestServer {
   dir: string;
   config: Config;
   services: Services;
+  /** The test's own connection to the server's database, to look at (or tamper with) what is stored. */
+  db: Database;
   app: FastifyInstance;
   /** Every log line the server wrote, raw. */
   logs: string[];
@@ -44,6 +47,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const queries: string[] = [];
   const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query) });
   const app = await buildApp({ services, logger, config });
+  const db = await openDatabase(databaseUrl);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -52,6 +56,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     dir,
     config,
     services,
+    db,
     app,
     logs,
     queries,
@@ -66,7 +71,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       const cut = setTimeout(() => app.server.closeAllConnections(), 1000);
       await app.close();
       clearTimeout(cut);
-      await closeServices(services);
+      await services.close();
+      await closeDatabase(db);
       if (env.DATABASE_URL === undefined) await dropDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -5,9 +5,10 @@
  * runs while the service serves, and can stop and resume at any point.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../db/client.js';
-import { auditColumns, sealingContext } from '../credentials/service.js';
-import type { KeyRingSource } from './keyring.js';
+import { OPERATOR } from '../core/caller.js';
+import type { CredentialStore } from '../db/credential-store.js';
+import { KeyRing, type KeyRingSource } from '../secrets/keyring.js';
+import { sealingContext } from './sealing.js';
 
 export interface ResealProgress {
   /** Secrets re-sealed so far by this run. */
@@ -30,7 +31,7 @@ export interface ResealOptions {
 
 export class KeyRotation {
   constructor(
-    private readonly db: Database,
+    private readonly store: CredentialStore,
     private readonly keys: KeyRingSource,
   ) {}
 
@@ -40,24 +41,21 @@ export class KeyRotation {
    */
   async usage(): Promise<Map<string, number>> {
     const usage = new Map<string, number>();
-    const prefixes = this.keys.ring.keyIds.map((id) => ({ id, prefix: `v1:${id}:` }));
-    for (const { id, prefix } of prefixes) {
-      const count = await this.db.credential.count({ where: { secret: { startsWith: prefix } } });
+    const known = this.keys.ring.keyIds;
+    for (const id of known) {
+      const count = await this.store.countSecretsStartingWith(KeyRing.sealedPrefix(id));
       if (count > 0) usage.set(id, count);
     }
-    const others = await this.db.credential.findMany({
-      where: { secret: { not: null }, NOT: prefixes.map(({ prefix }) => ({ secret: { startsWith: prefix } })) },
-      select: { secret: true },
-    });
-    for (const { secret } of others) {
-      const id = secret!.split(':')[1] ?? '?';
+    // Secrets sealed by a key the ring lacks (few, if any).
+    for (const { secret } of await this.store.findSecretsNotStartingWith(known.map(KeyRing.sealedPrefix))) {
+      const id = KeyRing.keyIdOf(secret) ?? '?';
       usage.set(id, (usage.get(id) ?? 0) + 1);
     }
     return usage;
   }
 
   async countNotUnderPrimary(): Promise<number> {
-    return this.db.credential.count({ where: this.#notUnderPrimary() });
+    return this.store.countSecretsNotStartingWith([this.#primaryPrefix()]);
   }
 
   /** Re-seals secrets under the primary key, batch by batch, reporting progress after each. */
@@ -68,28 +66,19 @@ export class KeyRotation {
     for (;;) {
       const room = options.limit === undefined ? batchSize : Math.min(batchSize, options.limit - resealed);
       if (room <= 0 || options.shouldStop?.()) break;
-      const rows = await this.db.credential.findMany({
-        where: { ...this.#notUnderPrimary(), ...(unreadable.length ? { id: { notIn: unreadable } } : {}) },
-        select: { id: true, userId: true, provider: true, secret: true },
-        orderBy: { id: 'asc' },
-        take: room,
-      });
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const context = sealingContext(row.id, row.userId, row.provider);
+      const sealed = await this.store.findSecretsNotStartingWith([this.#primaryPrefix()], unreadable, room);
+      if (sealed.length === 0) break;
+      for (const credential of sealed) {
+        const context = sealingContext(credential);
         let plaintext: string;
         try {
-          plaintext = this.keys.open(row.secret!, context);
+          plaintext = this.keys.open(credential.secret, context);
         } catch {
-          unreadable.push(row.id);
+          unreadable.push(credential.id);
           continue;
         }
-        const { count } = await this.db.credential.updateMany({
-          where: { id: row.id, secret: row.secret },
-          data: { secret: this.keys.seal(plaintext, context), ...auditColumns('reseal', 'operator', 'cli') },
-        });
-        // count 0: changed meanwhile by an update, which sealed it under the primary key already (or deleted it).
-        resealed += count;
+        // False: changed meanwhile by an update, which sealed it under the primary key already (or deleted it).
+        if (await this.store.replaceSecret(credential.id, credential.secret, this.keys.seal(plaintext, context), OPERATOR)) resealed++;
       }
       yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable: [...unreadable] };
       if (options.pauseMs) await sleep(options.pauseMs);
@@ -97,8 +86,8 @@ export class KeyRotation {
     yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable };
   }
 
-  #notUnderPrimary() {
-    return { secret: { not: null }, NOT: { secret: { startsWith: `v1:${this.keys.ring.primaryId}:` } } };
+  #primaryPrefix(): string {
+    return KeyRing.sealedPrefix(this.keys.ring.primaryId);
   }
 }
 

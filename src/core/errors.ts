@@ -1,0 +1,58 @@
+/**
+ * Errors that any part of the app may raise, one class per case. A domain
+ * error says what went wrong in the domain's words; how each door answers it
+ * (HTTP status and body, GraphQL type or code, CLI exit code) is written once,
+ * in src/doors/error-table.ts. Anything that is not a DomainError is an
+ * unexpected failure: every door answers it with an error id that is logged.
+ */
+export abstract class DomainError extends Error {
+  override name = this.constructor.name;
+}
+
+export interface FieldProblem {
+  /** Dotted path of the offending input field, e.g. `keys.secretKey` (empty for the input as a whole). */
+  path: string;
+  message: string;
+}
+
+/** The input is invalid: one problem per invalid field. Nothing was changed. */
+export class ValidationError extends DomainError {
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; '));
+  }
+
+  static of(path: string, message: string): ValidationError {
+    return new ValidationError([{ path, message }]);
+  }
+}
+
+/** No valid credentials came with the request. */
+export class NotAuthenticated extends DomainError {
+  constructor(message = 'Not authenticated: send Authorization: Bearer <access token>') {
+    super(message);
+  }
+}
+
+/** The caller may not act in the requested context. */
+export class Forbidden extends DomainError {
+  constructor(message = 'Forbidden') {
+    super(message);
+  }
+}
+
+/** Something the caller named does not exist, or is not the caller's to see (the two look alike). */
+export abstract class NotFound extends DomainError {}
+
+/** The database stayed locked by another process longer than the busy timeout; nothing was changed. */
+export class StoreBusy extends DomainError {
+  constructor() {
+    super('The database is busy: nothing was changed; retry shortly');
+  }
+}
+
+/** The client failed to authenticate too often: it must wait before trying again. */
+export class TooManyFailedAuthentications extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many failed authentications: retry after ${retryAfterSeconds} seconds`);
+  }
+}

@@ -1,0 +1,39 @@
+/** A credential as every door shows it: the returned key fields only, never a secret. */
+import type { CredentialRecord } from '../db/credential-store.js';
+import { providers, returnedFields } from './providers.js';
+
+export interface CredentialView {
+  id: string;
+  name: string;
+  description: string | null;
+  provider: string;
+  baseUrl: string | null;
+  category: string | null;
+  /** Every returned key field of the provider, in the table's order, null when unset. */
+  keys: Record<string, string | boolean | null>;
+  lastUsed: Date | null;
+  dateCreated: Date;
+  lastUpdated: Date;
+}
+
+export interface CredentialPage {
+  items: { credential: CredentialView; cursor: string }[];
+  hasNextPage: boolean;
+}
+
+export function toView(record: CredentialRecord): CredentialView {
+  const keys: CredentialView['keys'] = {};
+  for (const name of returnedFields(providers.get(record.provider)!)) keys[name] = record.keys[name] ?? null;
+  return {
+    id: record.id,
+    name: record.name,
+    description: record.description,
+    provider: record.provider,
+    baseUrl: record.baseUrl,
+    category: record.category,
+    keys,
+    lastUsed: record.lastUsed,
+    dateCreated: record.dateCreated,
+    lastUpdated: record.lastUpdated,
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * The one owner of credential storage: the columns, the row ↔ record mapping,
+ * the audit columns, the hot reads (prepared statements, from the same column
+ * list), the insert, the conditional updates, the soft delete and the re-seal
+ * of key rotation, on SQLite and PostgreSQL alike. The credentials service and
+ * key rotation are its only users.
+ *
+ * Every write takes the actor that makes it and sets the audit columns itself;
+ * a database trigger copies them into AuditEvent in the same statement, so no
+ * change is stored without its record. Another trigger bumps the owner's
+ * `credentialsVersion` in that statement too (see findVersion).
+ */
+import type { AuditActor } from '../core/caller.js';
+import type { MaybePromise } from '../core/maybe.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { isUniqueViolation, type Database } from './client.js';
+import { dateOf, optionalDateOf, type PreparedStatements } from './prepared.js';
+
+/** Stored key values: returned fields as JSON in `keys`, secret ones sealed together in `secret`. */
+export type StoredKeys = Record<string, string | boolean>;
+
+/** A credential as the app reads it: every column but the sealed secret and bookkeeping. */
+export interface CredentialRecord {
+  id: string;
+  userId: string;
+  name: string;
+  description: string | null;
+  provider: string;
+  baseUrl: string | null;
+  category: string | null;
+  /** The returned (non-secret) key fields. */
+  keys: StoredKeys;
+  lastUsed: Date | null;
+  dateCreated: Date;
+  lastUpdated: Date;
+}
+
+/** A live credential read for a change: with its sealed secret and its row version. */
+export interface SealedCredential extends CredentialRecord {
+  secret: string | null;
+  version: number;
+}
+
+export interface NewCredential {
+  id: string;
+  userId: string;
+  name: string;
+  description: string | null;
+  provider: string;
+  baseUrl: string | null;
+  category: string | null;
+  keys: StoredKeys;
+  secret: string | null;
+  at: Date;
+  /** The client's key for retrying the create, and a keyed fingerprint of its request. */
+  idempotencyKey: string | null;
+  requestFingerprint: string | null;
+}
+
+/** What an update replaces. */
+export type CredentialChanges = Pick<NewCredential, 'name' | 'description' | 'baseUrl' | 'category' | 'keys' | 'secret' | 'at'>;
+
+export interface PageQuery {
+  userId: string;
+  /** Only these providers (undefined: all). */
+  providers?: readonly string[];
+  /** Strictly after this position in (dateCreated, id) order. */
+  after?: { dateCreated: Date; id: string };
+  /** At most this many rows (undefined: all). */
+  take?: number;
+}
+
+/** A secret as key rotation sees it: which credential, sealed how. */
+export interface SealedSecret {
+  id: string;
+  userId: string;
+  provider: string;
+  secret: string;
+}
+
+type Change = 'create' | 'update' | 'delete' | 'reseal';
+
+/** The columns the audit trigger copies into AuditEvent with the change. */
+const auditColumns = (change: Change, by: AuditActor) => ({ lastChange: change, changedBy: by.actor, changedVia: by.door });
+
+/** The record's columns, in the order the record (and the REST wire) lists them. */
+const RECORD_COLUMNS = ['id', 'userId', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'lastUsed', 'dateCreated', 'lastUpdated'] as const;
+const SELECT_RECORD = `SELECT ${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
+
+type Row = { [K in (typeof RECORD_COLUMNS)[number]]: K extends 'lastUsed' | 'description' | 'baseUrl' | 'category' ? string | Date | null : string | Date };
+
+function toRecord(row: Row): CredentialRecord {
+  return {
+    id: row.id as string,
+    userId: row.userId as string,
+    name: row.name as string,
+    description: row.description as string | null,
+    provider: row.provider as string,
+    baseUrl: row.baseUrl as string | null,
+    category: row.category as string | null,
+    keys: JSON.parse(row.keys as string) as StoredKeys,
+    lastUsed: optionalDateOf(row.lastUsed),
+    dateCreated: dateOf(row.dateCreated),
+    lastUpdated: dateOf(row.lastUpdated),
+  };
+}
+
+/** A record from a Prisma row (dates already Date, keys JSON text). */
+function fromPrisma(row: Omit<Row, 'keys'> & { keys: string }): CredentialRecord {
+  return toRecord(row as Row);
+}
+
+/** The insert's columns and values, audit included. */
+function insertRow(c: NewCredential, by: AuditActor) {
+  return {
+    id: c.id,
+    userId: c.userId,
+    name: c.name,
+    activeName: c.name,
+    description: c.description,
+    provider: c.provider,
+    baseUrl: c.baseUrl,
+    category: c.category,
+    keys: JSON.stringify(c.keys),
+    secret: c.secret,
+    dateCreated: c.at,
+    lastUpdated: c.at,
+    ...auditColumns('create', by),
+    idempotencyKey: c.idempotencyKey,
+    requestFingerprint: c.requestFingerprint,
+  };
+}
+const INSERT_COLUMNS = Object.keys(insertRow({ keys: {} } as NewCredential, { actor: '', door: 'cli' })) as (keyof ReturnType<typeof insertRow>)[];
+const INSERT_COLUMN_LIST = Prisma.raw(INSERT_COLUMNS.map((c) => `"${c}"`).join(', '));
+
+/** The page statement of one shape (provider count, cursor, limit): one prepared statement per shape. */
+function pageStatement(providerCount: number | undefined, after: boolean, limited: boolean) {
+  const where = ['"userId" = ?', '"deleted" IS NULL'];
+  if (providerCount !== undefined) where.push(providerCount === 0 ? 'FALSE' : `"provider" IN (${Array(providerCount).fill('?').join(', ')})`);
+  if (after) where.push('("dateCreated" > ? OR ("dateCreated" = ? AND "id" > ?))');
+  return {
+    name: `credential.page:${providerCount ?? '-'}:${after}:${limited}`,
+    sql: `${SELECT_RECORD} WHERE ${where.join(' AND ')} ORDER BY "dateCreated", "id"${limited ? ' LIMIT ?' : ''}`,
+  };
+}
+
+const LIVE_SQL = `${SELECT_RECORD} WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`;
+const VERSION_SQL = 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?';
+
+/** What a conditional update did. */
+export type UpdateOutcome = 'updated' | 'changed' | 'duplicate';
+
+export class CredentialStore {
+  constructor(
+    private readonly db: Database,
+    private readonly statements: PreparedStatements,
+  ) {}
+
+  // ---- The reads of every request (prepared statements) --------------------
+
+  /** The owner's credential if it is live (not deleted). */
+  findLive(userId: string, id: string): MaybePromise<CredentialRecord | null> {
+    const row = this.statements.get<Row>('credential.live', LIVE_SQL, [id, userId]);
+    return row instanceof Promise ? row.then((r) => (r ? toRecord(r) : null)) : row ? toRecord(row) : null;
+  }
+
+  /** The owner's live credentials in (dateCreated, id) order. */
+  findPage({ userId, providers, after, take }: PageQuery): MaybePromise<CredentialRecord[]> {
+    const { name, sql } = pageStatement(providers?.length, after !== undefined, take !== undefined);
+    const params: unknown[] = [userId, ...(providers ?? [])];
+    if (after) {
+      const at = this.statements.date(after.dateCreated);
+      params.push(at, at, after.id);
+    }
+    if (take !== undefined) params.push(take);
+    const rows = this.statements.all<Row>(name, sql, params);
+    return rows instanceof Promise ? rows.then((r) => r.map(toRecord)) : rows.map(toRecord);
+  }
+
+  /**
+   * The counter that every change to the owner's credentials bumps (a trigger
+   * does, in the statement of the change): equal values mean nothing changed.
+   */
+  findVersion(userId: string): MaybePromise<number> {
+    const row = this.statements.get<{ v: number }>('credential.version', VERSION_SQL, [userId]);
+    return row instanceof Promise ? row.then((r) => r?.v ?? 0) : (row?.v ?? 0);
+  }
+
+  // ---- Reads for a change (Prisma) ------------------------------------------
+
+  /** The owner's live credential with its sealed secret and row version. */
+  async findForChange(userId: string, id: string): Promise<SealedCredential | null> {
+    const row = await this.db.credential.findFirst({ where: { id, userId, deleted: null } });
+    return row ? { ...fromPrisma(row), secret: row.secret, version: row.version } : null;
+  }
+
+  /** The credential an earlier create with this idempotency key made (deleted or not), with that request's fingerprint. */
+  async findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<{ record: CredentialRecord; requestFingerprint: string | null } | null> {
+    const row = await this.db.credential.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } }, omit: { secret: true } });
+    return row ? { record: fromPrisma(row), requestFingerprint: row.requestFingerprint } : null;
+  }
+
+  /** True when a live credential of the owner has this name. */
+  async isNameTaken(userId: string, name: string): Promise<boolean> {
+    const row = await this.db.credential.findUnique({ where: { userId_activeName: { userId, activeName: name } }, select: { id: true } });
+    return row !== null;
+  }
+
+  // ---- Writes -----------------------------------------------------------------
+
+  /**
+   * Inserts a credential. One parameterised raw statement (0.9 ms here against
+   * 1.5 ms for Prisma's `create`, which plans the query and reads the row back;
+   * the caller has every value). 'duplicate': a unique index (live name, or
+   * idempotency key) refused it and nothing was stored.
+   */
+  async insert(credential: NewCredential, by: AuditActor): Promise<'inserted' | 'duplicate'> {
+    const row = insertRow(credential, by);
+    try {
+      await this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) VALUES (${Prisma.join(INSERT_COLUMNS.map((c) => row[c]))})`;
+      return 'inserted';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  /**
+   * Replaces the credential's fields, only if it is still live and at `version`
+   * (one conditional statement: optimistic concurrency, no transaction held).
+   * 'changed': it changed or was deleted since it was read; 'duplicate': another
+   * live credential of the owner has the new name.
+   */
+  async update(userId: string, id: string, version: number, changes: CredentialChanges, by: AuditActor): Promise<UpdateOutcome> {
+    try {
+      const { count } = await this.db.credential.updateMany({
+        where: { id, userId, deleted: null, version },
+        data: {
+          name: changes.name,
+          activeName: changes.name,
+          description: changes.description,
+          baseUrl: changes.baseUrl,
+          category: changes.category,
+          keys: JSON.stringify(changes.keys),
+          secret: changes.secret,
+          lastUpdated: changes.at,
+          version: { increment: 1 },
+          ...auditColumns('update', by),
+        },
+      });
+      return count === 1 ? 'updated' : 'changed';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. False: no such live credential. */
+  async softDelete(userId: string, id: string, at: Date, by: AuditActor): Promise<boolean> {
+    const { count } = await this.db.credential.updateMany({
+      where: { id, userId, deleted: null },
+      data: { deleted: at, lastUpdated: at, activeName: null, secret: null, version: { increment: 1 }, ...auditColumns('delete', by) },
+    });
+    return count === 1;
+  }
+
+  // ---- Sealed secrets, for key rotation ----------------------------------------
+  // (A sealed value starts with the id of the key that sealed it: the key ring says how.)
+
+  /** How many stored secrets start with `prefix`. */
+  countSecretsStartingWith(prefix: string): Promise<number> {
+    return this.db.credential.count({ where: { secret: { startsWith: prefix } } });
+  }
+
+  /** How many stored secrets start with none of `prefixes`. */
+  countSecretsNotStartingWith(prefixes: readonly string[]): Promise<number> {
+    return this.db.credential.count({ where: notStartingWith(prefixes) });
+  }
+
+  /** Stored secrets that start with none of `prefixes`, in id order, skipping `excluded`; at most `take` (undefined: all). */
+  async findSecretsNotStartingWith(prefixes: readonly string[], excluded: readonly string[] = [], take?: number): Promise<SealedSecret[]> {
+    const rows = await this.db.credential.findMany({
+      where: { ...notStartingWith(prefixes), ...(excluded.length ? { id: { notIn: [...excluded] } } : {}) },
+      select: { id: true, userId: true, provider: true, secret: true },
+      orderBy: { id: 'asc' },
+      ...(take === undefined ? {} : { take }),
+    });
+    return rows.map((r) => ({ ...r, secret: r.secret! }));
+  }
+
+  /**
+   * Replaces a sealed secret, only if the row still holds `expected`. False: an
+   * update re-sealed it meanwhile (under the primary key already), or it was deleted.
+   */
+  async replaceSecret(id: string, expected: string, secret: string, by: AuditActor): Promise<boolean> {
+    const { count } = await this.db.credential.updateMany({ where: { id, secret: expected }, data: { secret, ...auditColumns('reseal', by) } });
+    return count === 1;
+  }
+}
+
+const notStartingWith = (prefixes: readonly string[]) => ({
+  secret: { not: null },
+  NOT: prefixes.map((prefix) => ({ secret: { startsWith: prefix } })),
+});

@@ -1,0 +1,112 @@
+/**
+ * The one owner of user and access-token storage: users, tokens (stored only
+ * as hashes), the token check of every request (a prepared statement), the
+ * audit columns of token events, and the relational reads GraphQL makes of
+ * them. The access-token service is its only user.
+ */
+import type { AuditActor } from '../core/caller.js';
+import type { MaybePromise } from '../core/maybe.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { isUniqueViolation, type Database } from './client.js';
+import { optionalDateOf, type PreparedStatements } from './prepared.js';
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface TokenRecord {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** What the check of a request needs of a token. */
+export interface TokenCheck {
+  id: string;
+  userId: string;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+const TOKEN_CHECK_SQL = 'SELECT "id", "userId", "revokedAt", "lastUsedAt" FROM "AccessToken" WHERE "tokenHash" = ?';
+type TokenCheckRow = { id: string; userId: string; revokedAt: string | Date | null; lastUsedAt: string | Date | null };
+
+const toTokenCheck = (row: TokenCheckRow | undefined): TokenCheck | null =>
+  row ? { id: row.id, userId: row.userId, revokedAt: optionalDateOf(row.revokedAt), lastUsedAt: optionalDateOf(row.lastUsedAt) } : null;
+
+const TOKEN_FIELDS = { id: true, userId: true, name: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
+const USER_FIELDS = { id: true, name: true, createdAt: true } as const;
+
+export class UserStore {
+  constructor(
+    private readonly db: Database,
+    private readonly statements: PreparedStatements,
+  ) {}
+
+  /** 'duplicate': a user with this name exists already (nothing stored). */
+  async createUser(user: { id: string; name: string }, via: AuditActor['door']): Promise<'created' | 'duplicate'> {
+    try {
+      await this.db.user.create({ data: { id: user.id, name: user.name, createdVia: via }, select: { id: true } });
+      return 'created';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  findUserByNameOrId(nameOrId: string): Promise<UserRecord | null> {
+    return this.db.user.findFirst({ where: { OR: [{ id: nameOrId }, { name: nameOrId }] }, select: USER_FIELDS });
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.db.user.findMany({ select: USER_FIELDS, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  countUsers(): Promise<number> {
+    return this.db.user.count();
+  }
+
+  /**
+   * A user with the relations GraphQL selects (Pothos' Prisma plugin builds
+   * `query`: which relations to load, in one statement per relation).
+   */
+  findUserForGraph<Q extends { include?: Prisma.UserInclude; select?: Prisma.UserSelect }>(id: string, query: Q) {
+    return this.db.user.findUniqueOrThrow({ ...query, where: { id } });
+  }
+
+  async createToken(token: { id: string; userId: string; name: string; tokenHash: string }, by: AuditActor): Promise<TokenRecord> {
+    return this.db.accessToken.create({ data: { ...token, createdBy: by.actor, createdVia: by.door }, select: TOKEN_FIELDS });
+  }
+
+  listTokens(userId: string): Promise<TokenRecord[]> {
+    return this.db.accessToken.findMany({ where: { userId }, select: TOKEN_FIELDS, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  /** Revokes a live token (only one of `ownerId`'s when given); false when there is no such live token. */
+  async revokeToken(tokenId: string, at: Date, by: AuditActor, ownerId?: string): Promise<boolean> {
+    const { count } = await this.db.accessToken.updateMany({
+      where: { id: tokenId, revokedAt: null, ...(ownerId === undefined ? {} : { userId: ownerId }) },
+      data: { revokedAt: at, revokedBy: by.actor, revokedVia: by.door },
+    });
+    return count === 1;
+  }
+
+  /** The token stored under this hash, for the check of a request (one prepared statement). */
+  findTokenByHash(tokenHash: string): MaybePromise<TokenCheck | null> {
+    const row = this.statements.get<TokenCheckRow>('token.byHash', TOKEN_CHECK_SQL, [tokenHash]);
+    return row instanceof Promise ? row.then(toTokenCheck) : toTokenCheck(row);
+  }
+
+  /** Records a use of the token, unless one at or after `unlessSince` is recorded already. */
+  async recordTokenUse(tokenId: string, at: Date, unlessSince: Date): Promise<void> {
+    await this.db.accessToken.updateMany({
+      where: { id: tokenId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: unlessSince } }] },
+      data: { lastUsedAt: at },
+    });
+  }
+}

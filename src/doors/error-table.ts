@@ -1,0 +1,112 @@
+/**
+ * The one table of how each door answers each domain error: the REST status,
+ * headers and message, the GraphQL error code (and HTTP status where GraphQL
+ * carries one), the name of the typed GraphQL error, the CLI's exit code.
+ * REST, GraphQL and the CLI all read it. An error not in the table is an
+ * unexpected failure: 500 (exit 1) with an error id that is logged, on every door.
+ */
+import { AccessTokenNotFound } from '../auth/errors.js';
+import {
+  DomainError,
+  Forbidden,
+  NotAuthenticated,
+  NotFound,
+  StoreBusy,
+  TooManyFailedAuthentications,
+  ValidationError,
+} from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from '../credentials/errors.js';
+
+export interface ErrorAnswer<E extends DomainError = DomainError> {
+  /** HTTP status of the REST answer. */
+  status: number;
+  /** Headers of the HTTP answer (both doors). */
+  headers?: (error: E) => Record<string, string>;
+  /** The REST body's message, when it is not the error's own (the seed API's fixed words). */
+  restMessage?: string;
+  /** GraphQL `extensions.code`. */
+  code: string;
+  /** More GraphQL `extensions`. */
+  extensions?: (error: E) => Record<string, unknown>;
+  /** GraphQL answers with `status` too; otherwise 200 with the error in the result. */
+  graphqlStatus?: boolean;
+  /** About the request as a whole (who sent it), not about a field: GraphQL names no path for it. */
+  aboutRequest?: boolean;
+  /** The typed GraphQL error that result unions carry. */
+  graphqlType?: string;
+  /** The CLI's exit code. */
+  exitCode: number;
+}
+
+type ErrorClass<E extends DomainError> = abstract new (...args: never[]) => E;
+
+const entries = new Map<ErrorClass<DomainError>, ErrorAnswer<never>>();
+const answer = <E extends DomainError>(type: ErrorClass<E>, entry: ErrorAnswer<E>) => entries.set(type, entry as ErrorAnswer<never>);
+
+answer(ValidationError, {
+  status: 400,
+  code: 'VALIDATION_FAILED',
+  extensions: (e) => ({ fields: e.problems }),
+  graphqlType: 'ValidationError',
+  exitCode: 1,
+});
+answer(CredentialNameTaken, { status: 409, code: 'NAME_TAKEN', graphqlType: 'CredentialNameTakenError', exitCode: 1 });
+// Unknown, deleted and other users' ids look alike: the seed API's Forbidden.
+answer(CredentialNotFound, { status: 403, restMessage: 'Forbidden', code: 'NOT_FOUND', graphqlType: 'CredentialNotFoundError', exitCode: 1 });
+answer(AccessTokenNotFound, { status: 404, code: 'NOT_FOUND', graphqlType: 'AccessTokenNotFoundError', exitCode: 1 });
+answer(NotFound, { status: 404, code: 'NOT_FOUND', exitCode: 1 });
+answer(IdempotencyKeyReused, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED', graphqlType: 'IdempotencyKeyReusedError', exitCode: 1 });
+answer(Forbidden, { status: 403, restMessage: 'Forbidden', code: 'FORBIDDEN', exitCode: 1 });
+answer(NotAuthenticated, {
+  status: 401,
+  headers: () => ({ 'www-authenticate': 'Bearer' }),
+  restMessage: 'Unauthorized',
+  code: 'UNAUTHENTICATED',
+  graphqlStatus: true,
+  aboutRequest: true,
+  exitCode: 1,
+});
+answer(TooManyFailedAuthentications, {
+  status: 429,
+  headers: (e) => ({ 'retry-after': String(e.retryAfterSeconds) }),
+  code: 'TOO_MANY_FAILED_AUTHENTICATIONS',
+  graphqlStatus: true,
+  aboutRequest: true,
+  exitCode: 1,
+});
+answer(StoreBusy, { status: 503, headers: () => ({ 'retry-after': '1' }), code: 'STORE_BUSY', graphqlStatus: true, exitCode: 1 });
+
+/** How the doors answer `error`: the entry of its class or its nearest listed ancestor; undefined for an unexpected failure. */
+export function answerFor<E extends DomainError>(error: E): ErrorAnswer<E> | undefined;
+export function answerFor(error: unknown): ErrorAnswer | undefined;
+export function answerFor(error: unknown): ErrorAnswer | undefined {
+  if (!(error instanceof DomainError)) return undefined;
+  for (let type = error.constructor; type !== DomainError && type !== Object; type = Object.getPrototypeOf(type) as typeof type) {
+    const entry = entries.get(type as ErrorClass<DomainError>);
+    if (entry) return entry as ErrorAnswer;
+  }
+  return undefined;
+}
+
+/** The typed GraphQL error of a domain error class (its name in result unions). */
+export function graphqlTypeOf(type: ErrorClass<DomainError>): string {
+  const name = entries.get(type)?.graphqlType;
+  if (!name) throw new Error(`${type.name} has no GraphQL type in the error table`);
+  return name;
+}
+
+/** Something that writes a log line with an object of fields. */
+export interface ErrorLog {
+  error(fields: object, message: string): void;
+}
+
+/**
+ * An unexpected failure: logged with a new error id (and the error itself, for
+ * the operator), which is all the client is told.
+ */
+export function logUnexpected(log: ErrorLog, error: unknown, message = 'unexpected error'): string {
+  const errorId = newId();
+  log.error({ errorId, err: error }, message);
+  return errorId;
+}
