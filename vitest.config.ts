@@ -7,8 +7,20 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        // In-process: the app on Fastify with a temporary database, the service and stores.
+        // Files share a worker's loaded modules (each still builds its own servers and databases).
+        test: { name: 'fast', include: ['test/fast/**/*.test.ts'], isolate: false },
+      },
+      {
+        extends: true,
+        // Real processes: npm start, the CLI, two instances, signals and crashes.
+        test: { name: 'system', include: ['test/system/**/*.test.ts'] },
+      },
+    ],
   },
 });

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectDeclaredResponse } from './helpers/rest.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { expectDeclaredResponse } from '../helpers/rest.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 interface SeedOperation {
   title: string;
@@ -21,7 +21,7 @@ interface SeedOperation {
 
 /** Reads the operations out of the seed page: its sections, code samples, payloads and default responses. */
 function seedOperations(): SeedOperation[] {
-  const page = readFileSync(resolve(import.meta.dirname, 'fixtures/seed-credentials-api.md'), 'utf8');
+  const page = readFileSync(resolve(import.meta.dirname, '../fixtures/seed-credentials-api.md'), 'utf8');
   return page
     .split(/^## /m)
     .slice(1)

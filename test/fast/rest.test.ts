@@ -1,10 +1,10 @@
 /** The legacy REST API: wire behaviour, query parameters, every error, parity with GraphQL. Every response is checked against the OpenAPI document. */
-import { OPERATOR } from '../src/core/caller.js';
+import { OPERATOR } from '../../src/core/caller.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { providers, secretFields } from '../src/credentials/providers.js';
-import { countCredentials, storedSecrets, validKeys } from './helpers/fixtures.js';
-import { rest } from './helpers/rest.js';
-import { gql, startServer, type TestServer } from './helpers/server.js';
+import { providers, secretFields } from '../../src/credentials/providers.js';
+import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
+import { rest } from '../helpers/rest.js';
+import { gql, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let user: { token: string; userId: string };

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyMigrations, MIGRATIONS_DIR, pendingMigrationSql, readMigrations } from '../src/db/migrate.js';
-import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, postgresSchema } from '../src/db/postgres-schema.js';
-import { dropDatabase, freshDatabaseUrl, onPostgres, sqlOn } from './helpers/database.js';
+import { applyMigrations, MIGRATIONS_DIR, pendingMigrationSql, readMigrations } from '../../src/db/migrate.js';
+import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, postgresSchema } from '../../src/db/postgres-schema.js';
+import { dropDatabase, freshDatabaseUrl, onPostgres, sqlOn } from '../helpers/database.js';
 
 const dirs: string[] = [];
 const scratch = () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR } from '../src/core/caller.js';
-import { providers } from '../src/credentials/providers.js';
-import { contractKeys, graphqlProvider as gqlName, keysTypeName as typeName, serverSetKeys } from './helpers/contract.js';
-import { countCredentials, storedSecrets, validKeys } from './helpers/fixtures.js';
-import { gql, startServer, type TestServer } from './helpers/server.js';
+import { OPERATOR } from '../../src/core/caller.js';
+import { providers } from '../../src/credentials/providers.js';
+import { contractKeys, graphqlProvider as gqlName, keysTypeName as typeName, serverSetKeys } from '../helpers/contract.js';
+import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
+import { gql, startServer, type TestServer } from '../helpers/server.js';
 
 const KEYS_SELECTION = Object.entries(contractKeys)
   .map(([id, { R }]) => `... on ${typeName(id)} { provider ${R.join(' ')} }`)

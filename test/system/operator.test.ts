@@ -1,12 +1,11 @@
 /** `npm start` on a new database, and the operator command line, as processes. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase, freshDatabaseUrl, onPostgres } from './helpers/database.js';
-import { root, startMain } from './helpers/process.js';
-import { gql } from './helpers/server.js';
+import { dropDatabase, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
+import { cli as runCli, startMain } from '../helpers/process.js';
+import { gql } from '../helpers/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-'));
 // A new SQLite file in a directory that does not exist yet, or a new PostgreSQL database (its key file in that directory).
@@ -20,10 +19,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]) => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-};
+const cli = (...args: string[]) => runCli(env, args);
 
 describe('npm start', () => {
   it('creates the database directory, migrates, creates a first user and prints its token once', async () => {
@@ -47,14 +43,14 @@ describe('npm start', () => {
 
 describe('operator command line', () => {
   it('creates users and tokens, lists tokens without their values, and revokes them', async () => {
-    expect(cli('users', 'create', 'dana').code).toBe(0);
-    expect(cli('users', 'create', 'dana').err).toMatch(/already exists/);
-    const created = cli('tokens', 'create', 'dana', '--name', 'laptop');
+    expect((await cli('users', 'create', 'dana')).code).toBe(0);
+    expect((await cli('users', 'create', 'dana')).err).toMatch(/already exists/);
+    const created = await cli('tokens', 'create', 'dana', '--name', 'laptop');
     expect(created.code).toBe(0);
     const token = /(cst_[0-9A-Za-z]{43})/.exec(created.out)![1]!;
     const tokenId = /created token ([0-9A-Za-z]{22})/.exec(created.out)![1]!;
 
-    const listed = cli('tokens', 'list', 'dana');
+    const listed = await cli('tokens', 'list', 'dana');
     expect(listed.out).toContain(tokenId);
     expect(listed.out).toContain('laptop');
     expect(listed.out).toContain('active');
@@ -64,14 +60,23 @@ describe('operator command line', () => {
     try {
       const url = server;
       expect((await gql(url, token, '{ viewer { name } }')).body.data).toEqual({ viewer: { name: 'dana' } });
-      expect(cli('tokens', 'revoke', tokenId).code).toBe(0);
+      expect((await cli('tokens', 'revoke', tokenId)).code).toBe(0);
       expect((await gql(url, token, '{ viewer { name } }')).status).toBe(401);
     } finally {
       await server.stop();
     }
-    expect(cli('tokens', 'list', 'dana').out).toMatch(/revoked/);
-    expect(cli('tokens', 'revoke', tokenId).code).toBe(1);
-    expect(cli('tokens', 'create', 'nobody').err).toMatch(/no user 'nobody'/);
-    expect(cli('bogus').code).toBe(2);
+    expect((await cli('tokens', 'list', 'dana')).out).toMatch(/revoked/);
+    expect((await cli('tokens', 'revoke', tokenId)).code).toBe(1);
+    expect((await cli('tokens', 'create', 'nobody')).err).toMatch(/no user 'nobody'/);
+    expect((await cli('bogus')).code).toBe(2);
+
+    // The audit trail of the user, newest first: who did what, through which door.
+    const audit = await cli('audit', '--user', 'dana');
+    expect(audit.code, audit.err).toBe(0);
+    const lines = audit.out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`token\\.revoke\\s+token ${tokenId}\\s+owner \\S+\\s+by operator via cli`));
+    expect(lines[1]).toMatch(new RegExp(`token\\.create\\s+token ${tokenId}`));
+    expect(lines[2]).toMatch(/user\.create\s+user /);
   });
 });

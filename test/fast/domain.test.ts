@@ -1,12 +1,12 @@
 /** Unit tests of the domain's pure parts: ids, names, provider rules, sealing. */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/core/errors.js';
-import { newId, randomBase62 } from '../src/core/ids.js';
-import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from '../src/credentials/input.js';
-import { isParseableSshKey, providerIds, providers, returnedFields, secretFields } from '../src/credentials/providers.js';
-import { generateKey, KeyRing, SecretUnreadable } from '../src/secrets/keyring.js';
-import { SSH_KEY_OPENSSH, validKeys } from './helpers/fixtures.js';
+import { ValidationError } from '../../src/core/errors.js';
+import { newId, randomBase62 } from '../../src/core/ids.js';
+import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from '../../src/credentials/input.js';
+import { isParseableSshKey, providerIds, providers, returnedFields, secretFields } from '../../src/credentials/providers.js';
+import { generateKey, KeyRing, SecretUnreadable } from '../../src/secrets/keyring.js';
+import { SSH_KEY_OPENSSH, validKeys } from '../helpers/fixtures.js';
 
 describe('ids', () => {
   it('are 22 base62 characters, distinct, and use the whole alphabet evenly', () => {
@@ -83,11 +83,6 @@ describe('provider table', () => {
       path: 'keys.pathStyleAccessEnabled',
       message: 'must be true or false',
     });
-  });
-
-  it('fills defaults: container registry docker.io', () => {
-    const spec = providers.get('container-reg')!;
-    expect(spec.fields.registry!.default).toBe('docker.io');
   });
 });
 

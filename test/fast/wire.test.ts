@@ -10,10 +10,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SSH_KEY_OPENSSH } from './helpers/fixtures.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { SSH_KEY_OPENSSH } from '../helpers/fixtures.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'wire.json');
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'wire.json');
 const HEADERS = ['content-type', 'allow', 'www-authenticate', 'retry-after'];
 
 interface Step {

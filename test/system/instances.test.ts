@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealingContext } from '../src/credentials/sealing.js';
-import { keyRingFromFile } from '../src/secrets/keyring.js';
-import { dropDatabase, freshDatabaseUrl, sqlOn } from './helpers/database.js';
-import { cli, startMain, type RunningMain } from './helpers/process.js';
-import { rest } from './helpers/rest.js';
-import { gql } from './helpers/server.js';
+import { sealingContext } from '../../src/credentials/sealing.js';
+import { keyRingFromFile } from '../../src/secrets/keyring.js';
+import { dropDatabase, freshDatabaseUrl, sqlOn } from '../helpers/database.js';
+import { cli, startMain, type RunningMain } from '../helpers/process.js';
+import { rest } from '../helpers/rest.js';
+import { gql } from '../helpers/server.js';
 
 const body = (name: string, token: string) => ({ credentials: { name, provider: 'gitlab', keys: { token } } });
 const PAGE = `{ credentials(first: 100) { edges { node { id name } } } }`;
