@@ -41,21 +41,14 @@ export interface SealedCredential extends CredentialRecord {
   version: number;
 }
 
-export interface NewCredential {
-  id: string;
-  userId: string;
-  name: string;
-  description: string | null;
-  provider: string;
-  baseUrl: string | null;
-  category: string | null;
-  keys: StoredKeys;
+export type NewCredential = Omit<CredentialRecord, 'lastUsed' | 'dateCreated' | 'lastUpdated'> & {
   secret: string | null;
+  /** When it is created. */
   at: Date;
   /** The client's key for retrying the create, and a keyed fingerprint of its request. */
   idempotencyKey: string | null;
   requestFingerprint: string | null;
-}
+};
 
 /** What an update replaces. */
 export type CredentialChanges = Pick<NewCredential, 'name' | 'description' | 'baseUrl' | 'category' | 'keys' | 'secret' | 'at'>;

@@ -37,8 +37,11 @@ function keyFieldType(field: KeyField) {
   return type;
 }
 
-const describeField = (field: KeyField) =>
-  `${field.description}${field.type === 'string' ? ` (at most ${maxLengthOf(field)} characters)` : ''}`;
+/** A key field's input description: what it is, its limit, and whether it is write-only. */
+const describeInput = (field: KeyField) =>
+  [field.description, field.type === 'string' ? `at most ${maxLengthOf(field)} characters` : '', field.secret ? 'secret: write-only, never returned' : '']
+    .filter(Boolean)
+    .join('; ');
 
 // Keys as returned: one object type per provider, with its returned fields only, and the provider
 // (as REST's keys.discriminator; it also gives a type whose provider returns no field, such as SSH, a field).
@@ -104,7 +107,7 @@ const keyInputs = new Map(
             .filter(([, field]) => !field.serverSet)
             .map(([name, field]) => [
               name,
-              t.field({ type: keyFieldType(field), required: false, description: `${describeField(field)}${field.secret ? ' (secret, write-only)' : ''}` }),
+              t.field({ type: keyFieldType(field), required: false, description: describeInput(field) }),
             ]),
         ),
     }),
