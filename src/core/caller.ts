@@ -3,10 +3,12 @@
 /** Where a call came in. */
 export type Door = 'graphql' | 'rest' | 'cli';
 
-/** The authenticated user a call acts for, and the door it came through. */
+/** The authenticated user a call acts for, the door it came through, and the context it asks for. */
 export interface Caller {
   userId: string;
   door: Door;
+  /** The workspace whose credentials the call acts on, as the client named it; undefined: the user's own. */
+  workspaceId?: string;
 }
 
 /** Who did something, as the audit trail records it: a user id or `operator`, and the door (`start`: the first run). */

@@ -5,7 +5,7 @@
  * credential store is the only way to the stored rows.
  */
 import { actorOf, type Caller } from '../core/caller.js';
-import { ValidationError } from '../core/errors.js';
+import { Forbidden, ValidationError } from '../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../core/ids.js';
 import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } from '../db/credential-store.js';
 import type { Sealer } from '../secrets/keyring.js';
@@ -54,6 +54,7 @@ export class CredentialService {
   ) {}
 
   async create(caller: Caller, input: CredentialInput, options: CreateOptions = {}): Promise<CredentialView> {
+    const owner = ownerOf(caller);
     const valid = parseCredentialInput(input);
     const idempotencyKey = options.idempotencyKey;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -62,7 +63,7 @@ export class CredentialService {
     // The request as the domain understood it, for recognising a retry (only needed with a key).
     const request = idempotencyKey === undefined ? '' : requestText(valid, options);
     if (idempotencyKey !== undefined) {
-      const replayed = await this.#replay(caller, idempotencyKey, request);
+      const replayed = await this.#replay(owner, idempotencyKey, request);
       if (replayed) return replayed;
     }
     const keys = completeKeys(valid.provider, valid.keys, {}, options);
@@ -70,13 +71,13 @@ export class CredentialService {
     const id = newId();
     const credential = {
       id,
-      userId: caller.userId,
+      userId: owner,
       name: valid.name,
       description: valid.description,
       provider: valid.provider.id,
       baseUrl: valid.baseUrl,
       category: valid.category,
-      ...this.#storedKeys(valid.provider, keys, { id, userId: caller.userId }),
+      ...this.#storedKeys(valid.provider, keys, { id, userId: owner }),
       at: new Date(),
       idempotencyKey: idempotencyKey ?? null,
       requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
@@ -86,15 +87,15 @@ export class CredentialService {
     }
     // A unique index refused it: a concurrent request with the same key got there first, or the name is taken.
     if (idempotencyKey !== undefined) {
-      const replayed = await this.#replay(caller, idempotencyKey, request);
+      const replayed = await this.#replay(owner, idempotencyKey, request);
       if (replayed) return replayed;
     }
     throw new CredentialNameTaken(valid.name);
   }
 
   /** The credential an earlier create with this key made, if any; a different request with it is refused. */
-  async #replay(caller: Caller, idempotencyKey: string, request: string): Promise<CredentialView | undefined> {
-    const earlier = await this.store.findByIdempotencyKey(caller.userId, idempotencyKey);
+  async #replay(owner: string, idempotencyKey: string, request: string): Promise<CredentialView | undefined> {
+    const earlier = await this.store.findByIdempotencyKey(owner, idempotencyKey);
     if (!earlier) return undefined;
     if (!earlier.requestFingerprint || !this.sealer.matchesFingerprint(earlier.requestFingerprint, request)) {
       throw new IdempotencyKeyReused();
@@ -103,12 +104,14 @@ export class CredentialService {
   }
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
-    const record = ID_PATTERN.test(id) ? await this.store.findLive(caller.userId, id) : null;
+    const owner = ownerOf(caller);
+    const record = ID_PATTERN.test(id) ? await this.store.findLive(owner, id) : null;
     if (!record) throw new CredentialNotFound(id);
     return toView(record);
   }
 
   async list(caller: Caller, options: ListOptions = {}): Promise<CredentialPage> {
+    const owner = ownerOf(caller);
     const first = options.first;
     if (first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)) {
       throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
@@ -117,19 +120,19 @@ export class CredentialService {
       if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
     }
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
-    if (first === undefined) return this.#readPage(caller, options.providers, after, undefined);
+    if (first === undefined) return this.#readPage(owner, options.providers, after, undefined);
     // A bounded page is served from the cache while the owner's credentials are unchanged.
-    const version = await this.store.findVersion(caller.userId);
-    const key = `${caller.userId}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first}`;
+    const version = await this.store.findVersion(owner);
+    const key = `${owner}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first}`;
     const cached = this.#pages.get(key, version);
     if (cached) return cached;
-    const page = await this.#readPage(caller, options.providers, after, first);
+    const page = await this.#readPage(owner, options.providers, after, first);
     this.#pages.set(key, version, page);
     return page;
   }
 
-  async #readPage(caller: Caller, providerIds: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
-    const records = await this.store.findPage({ userId: caller.userId, providers: providerIds, after, take: first === undefined ? undefined : first + 1 });
+  async #readPage(owner: string, providerIds: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
+    const records = await this.store.findPage({ userId: owner, providers: providerIds, after, take: first === undefined ? undefined : first + 1 });
     const hasNextPage = first !== undefined && records.length > first;
     const page = hasNextPage ? records.slice(0, first) : records;
     return { items: page.map((record) => ({ credential: toView(record), cursor: encodeCursor(record) })), hasNextPage };
@@ -140,9 +143,10 @@ export class CredentialService {
    * client does not re-send keep their stored values; secrets sent replace them.
    */
   async update(caller: Caller, id: string, input: CredentialInput, options: WriteOptions = {}): Promise<CredentialView> {
+    const owner = ownerOf(caller);
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.#findForChange(caller, id);
+      const current = await this.#findForChange(owner, id);
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
@@ -156,7 +160,7 @@ export class CredentialService {
         ...this.#storedKeys(valid.provider, keys, current),
         at: new Date(),
       };
-      const outcome = await this.store.update(caller.userId, id, current.version, changes, actorOf(caller));
+      const outcome = await this.store.update(owner, id, current.version, changes, actorOf(caller));
       if (outcome === 'duplicate') throw new CredentialNameTaken(valid.name);
       if (outcome === 'updated') return this.describe(caller, id);
       // Changed or deleted since it was read: read again and retry.
@@ -166,20 +170,22 @@ export class CredentialService {
 
   /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. */
   async delete(caller: Caller, id: string): Promise<void> {
-    if (!ID_PATTERN.test(id) || !(await this.store.softDelete(caller.userId, id, new Date(), actorOf(caller)))) {
+    const owner = ownerOf(caller);
+    if (!ID_PATTERN.test(id) || !(await this.store.softDelete(owner, id, new Date(), actorOf(caller)))) {
       throw new CredentialNotFound(id);
     }
   }
 
   /** Resolves when `name` is valid and free for this owner; throws otherwise. */
   async validateName(caller: Caller, name: unknown): Promise<void> {
+    const owner = ownerOf(caller);
     const valid = parseName(name);
-    if (await this.store.isNameTaken(caller.userId, valid)) throw new CredentialNameTaken(valid);
+    if (await this.store.isNameTaken(owner, valid)) throw new CredentialNameTaken(valid);
   }
 
-  /** The caller's live credential with its sealed secret, for a change. */
-  async #findForChange(caller: Caller, id: string): Promise<SealedCredential> {
-    const credential = ID_PATTERN.test(id) ? await this.store.findForChange(caller.userId, id) : null;
+  /** The owner's live credential with its sealed secret, for a change. */
+  async #findForChange(owner: string, id: string): Promise<SealedCredential> {
+    const credential = ID_PATTERN.test(id) ? await this.store.findForChange(owner, id) : null;
     if (!credential) throw new CredentialNotFound(id);
     return credential;
   }
@@ -198,6 +204,15 @@ export class CredentialService {
     if (!credential.secret) return {};
     return JSON.parse(this.sealer.open(credential.secret, sealingContext(credential))) as KeyValues;
   }
+}
+
+/**
+ * Whose credentials a call acts on: the caller's own. Workspaces do not exist
+ * yet, so a call that names one is forbidden (whatever the workspace).
+ */
+function ownerOf(caller: Caller): string {
+  if (caller.workspaceId !== undefined) throw new Forbidden();
+  return caller.userId;
 }
 
 /**

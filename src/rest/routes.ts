@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { bearerToken } from '../auth/tokens.js';
 import type { Caller } from '../core/caller.js';
-import { Forbidden, NotAuthenticated, ValidationError } from '../core/errors.js';
+import { NotAuthenticated, ValidationError } from '../core/errors.js';
 import type { CredentialInput } from '../credentials/input.js';
 import { platformProviders, providers, secretFields } from '../credentials/providers.js';
 import type { CredentialView } from '../credentials/view.js';
@@ -131,10 +131,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   );
 }
 
-/** The caller in the context the request asks for. Workspaces do not exist yet: any workspaceId is forbidden. */
+/** The caller in the context the request asks for (the domain decides what it may do there). */
 function callerIn(request: FastifyRequest, workspaceId: string | undefined): Caller {
-  if (workspaceId !== undefined) throw new Forbidden();
-  return request.caller!;
+  return { ...request.caller!, workspaceId };
 }
 
 /** The wire credential → the domain's input: read-only fields dropped, keys' wire-only fields checked and dropped. */
