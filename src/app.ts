@@ -83,7 +83,10 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     try {
       done(null, JSON.parse(body as string));
     } catch (error) {
-      done(Object.assign(new Error(`Request body is not valid JSON: ${(error as Error).message}`), { statusCode: 400, code: 'INVALID_JSON' }), undefined);
+      // The parser's own message quotes the text around the fault (a password, a token): only its position is kept.
+      const position = / at position (\d+)/.exec((error as Error).message)?.[1];
+      const message = `Request body is not valid JSON${position ? ` (at position ${position})` : ''}`;
+      done(Object.assign(new Error(message), { statusCode: 400, code: 'INVALID_JSON' }), undefined);
     }
   });
 

@@ -21,3 +21,13 @@ export class IdempotencyKeyReused extends DomainError {
     super('This Idempotency-Key was used for a different request');
   }
 }
+
+/**
+ * An Idempotency-Key whose credential has been deleted since: the retry is not
+ * answered with a dead id, nor does it silently create a second credential.
+ */
+export class IdempotentCreateDeleted extends DomainError {
+  constructor(readonly credentialId: string) {
+    super(`The credential '${credentialId}' created with this Idempotency-Key was deleted; send a new key to create another`);
+  }
+}

@@ -5,23 +5,15 @@
  */
 import { z } from 'zod';
 import { ValidationError, type FieldProblem } from '../core/errors.js';
+import { freeText, nameText, quoted } from '../core/text.js';
 import { providerIds, providers, type KeyField, type KeyValues, type ProviderSpec } from './providers.js';
 
 /** The longest accepted values: validation, the GraphQL descriptions and the OpenAPI document all read them here. */
 export const LIMITS = { name: 100, description: 1000, baseUrl: 200, category: 20, keyField: 1024 } as const;
 
-// Control characters (C0, DEL, C1) and Unicode line/paragraph separators.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const credentialName = nameText(LIMITS.name);
 
-export const credentialName = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
-  .max(LIMITS.name, `must be at most ${LIMITS.name} characters`)
-  .refine((s) => !CONTROL.test(s), 'must not contain control characters')
-  .refine((s) => s.trim() === s, 'must not start or end with blanks');
-
-const optionalText = (max: number) =>
-  z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`).nullish();
+const optionalText = (max: number) => freeText(max).nullish();
 
 export const credentialFields = z.object({
   name: credentialName,
@@ -29,7 +21,7 @@ export const credentialFields = z.object({
   provider: z.enum(providerIds as [string, ...string[]], {
     error: (issue) =>
       typeof issue.input === 'string'
-        ? `unknown provider '${issue.input}'; expected one of ${providerIds.join(', ')}`
+        ? `unknown provider ${quoted(issue.input)}; expected one of ${providerIds.join(', ')}`
         : 'is required',
   }),
   baseUrl: optionalText(LIMITS.baseUrl),
@@ -39,8 +31,7 @@ export const credentialFields = z.object({
 function fieldSchema(field: KeyField): z.ZodType {
   if (field.type === 'boolean') return z.boolean({ error: 'must be true or false' }).nullish();
   if (field.type === 'string') {
-    const max = maxLengthOf(field);
-    return z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`).nullish();
+    return freeText(maxLengthOf(field)).nullish();
   }
   const values = field.type.enum as [string, ...string[]];
   return z.enum(values, { error: `must be one of ${values.join(', ')}` }).nullish();
@@ -81,7 +72,11 @@ export interface ValidCredentialInput {
   provider: ProviderSpec;
   baseUrl: string | null;
   category: string | null;
-  /** Key values sent by the client, empty strings and nulls dropped. */
+  /**
+   * Key values the client sent. A field sent empty (null or "") is null: on an
+   * update it clears the stored value. A field not sent is absent: on an update,
+   * a secret not sent keeps its stored value.
+   */
   keys: KeyValues;
 }
 
@@ -127,11 +122,11 @@ export function parseCredentialInput(input: CredentialInput): ValidCredentialInp
   };
 }
 
-/** The values a client really sent: empty values dropped, server-set fields ignored. */
+/** The values a client really sent: empty ones as null, server-set fields ignored. */
 function clientValues(spec: ProviderSpec, keys: KeyValues): KeyValues {
   const out: KeyValues = {};
   for (const [k, v] of Object.entries(keys)) {
-    if (v !== undefined && v !== null && v !== '' && !spec.fields[k]?.serverSet) out[k] = v;
+    if (v !== undefined && !spec.fields[k]?.serverSet) out[k] = v === '' ? null : v;
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { Forbidden, ValidationError } from '../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../core/ids.js';
 import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } from '../db/credential-store.js';
 import type { Sealer } from '../secrets/keyring.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from './errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from './errors.js';
 import { checkKeys, parseCredentialInput, parseName, type CredentialInput, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
 import { providers, returnedFields, secretFields, type KeyValues, type ProviderSpec } from './providers.js';
@@ -100,6 +100,7 @@ export class CredentialService {
     if (!earlier.requestFingerprint || !this.sealer.matchesFingerprint(earlier.requestFingerprint, request)) {
       throw new IdempotencyKeyReused();
     }
+    if (earlier.deleted) throw new IdempotentCreateDeleted(earlier.record.id);
     return toView(earlier.record);
   }
 
@@ -217,12 +218,17 @@ function ownerOf(caller: Caller): string {
 
 /**
  * The complete keys to store: the client's values, then stored secrets the
- * client did not re-send, server-set fields, and defaults.
+ * client did not send (one sent empty is cleared), server-set fields, and
+ * defaults. A stored value the new keys forbid (a static AWS key when the
+ * client switches to role mode) is dropped, not kept.
  */
 function completeKeys(spec: ProviderSpec, sent: KeyValues, stored: KeyValues, options: WriteOptions): KeyValues {
   const keys: KeyValues = { ...sent };
   for (const name of secretFields(spec)) {
     if (keys[name] === undefined && stored[name] !== undefined && stored[name] !== null) keys[name] = stored[name];
+  }
+  for (const name of spec.forbids?.(keys) ?? []) {
+    if (sent[name] === undefined) keys[name] = null;
   }
   for (const [name, field] of Object.entries(spec.fields)) {
     if (field.serverSet) keys[name] = stored[name] ?? null;
@@ -257,9 +263,14 @@ function decodeCursor(cursor: string): Cursor {
   return { dateCreated, id };
 }
 
-/** The request of a create as the domain understood it, as canonical JSON (object keys sorted): equal requests, equal text. */
+/**
+ * The request of a create as the domain understood it, as canonical JSON
+ * (object keys sorted, key fields sent empty left out: a create stores nothing
+ * for them either way): equal requests, equal text.
+ */
 function requestText(valid: ValidCredentialInput, options: CreateOptions): string {
-  return JSON.stringify({ ...valid, provider: valid.provider.id, useExternalId: options.useExternalId ?? false }, (_key, v: unknown) =>
+  const keys = pick(valid.keys, Object.keys(valid.keys));
+  return JSON.stringify({ ...valid, keys, provider: valid.provider.id, useExternalId: options.useExternalId ?? false }, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
       : v,

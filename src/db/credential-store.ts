@@ -188,9 +188,12 @@ export class CredentialStore {
   }
 
   /** The credential an earlier create with this idempotency key made (deleted or not), with that request's fingerprint. */
-  async findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<{ record: CredentialRecord; requestFingerprint: string | null } | null> {
+  async findByIdempotencyKey(
+    userId: string,
+    idempotencyKey: string,
+  ): Promise<{ record: CredentialRecord; deleted: boolean; requestFingerprint: string | null } | null> {
     const row = await this.db.credential.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } }, omit: { secret: true } });
-    return row ? { record: fromPrisma(row), requestFingerprint: row.requestFingerprint } : null;
+    return row ? { record: fromPrisma(row), deleted: row.deleted !== null, requestFingerprint: row.requestFingerprint } : null;
   }
 
   /** True when a live credential of the owner has this name. */

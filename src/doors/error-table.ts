@@ -16,7 +16,7 @@ import {
   ValidationError,
 } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from '../credentials/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
 
 export interface ErrorAnswer<E extends DomainError = DomainError> {
   /** HTTP status of the REST answer. */
@@ -57,6 +57,7 @@ answer(CredentialNotFound, { status: 403, restMessage: 'Forbidden', code: 'NOT_F
 answer(AccessTokenNotFound, { status: 404, code: 'NOT_FOUND', graphqlType: 'AccessTokenNotFoundError', exitCode: 1 });
 answer(NotFound, { status: 404, code: 'NOT_FOUND', exitCode: 1 });
 answer(IdempotencyKeyReused, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED', graphqlType: 'IdempotencyKeyReusedError', exitCode: 1 });
+answer(IdempotentCreateDeleted, { status: 409, code: 'IDEMPOTENT_CREATE_DELETED', graphqlType: 'IdempotentCreateDeletedError', exitCode: 1 });
 answer(Forbidden, { status: 403, restMessage: 'Forbidden', code: 'FORBIDDEN', exitCode: 1 });
 answer(NotAuthenticated, {
   status: 401,

@@ -5,7 +5,7 @@
  * alone), and the limits in descriptions are the numbers that validate.
  */
 import { ValidationError } from '../core/errors.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from '../credentials/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
 import { LIMITS, maxLengthOf, type CredentialInput } from '../credentials/input.js';
 import { ownFields, providers, type KeyField, type ProviderSpec } from '../credentials/providers.js';
 import { MAX_PAGE_SIZE } from '../credentials/service.js';
@@ -203,7 +203,7 @@ builder.mutationFields((t) => {
           description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
         }),
       },
-      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused] },
+      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted] },
       resolve: (_root, args, ctx) =>
         ctx.services.credentials.create(callerOf(ctx), toDomainInput(args.input), {
           useExternalId: args.useExternalId ?? false,

@@ -1,7 +1,7 @@
 /** The domain errors that result unions carry, as typed GraphQL errors (their names come from the error table). */
 import { AccessTokenNotFound } from '../auth/errors.js';
 import { ValidationError } from '../core/errors.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused } from '../credentials/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
 import { graphqlTypeOf } from '../doors/error-table.js';
 import { builder } from './builder.js';
 
@@ -43,6 +43,13 @@ builder.objectType(IdempotencyKeyReused, {
   description: 'The idempotency key was used for a different createCredential request.',
   interfaces: [ErrorInterface],
   fields: () => ({}),
+});
+
+builder.objectType(IdempotentCreateDeleted, {
+  name: graphqlTypeOf(IdempotentCreateDeleted),
+  description: 'The credential an earlier createCredential with this idempotency key made was deleted since; use a new key.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
 });
 
 builder.objectType(AccessTokenNotFound, {

@@ -1,5 +1,5 @@
 /** Builds the GraphQL Yoga instance that serves /graphql. */
-import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -20,6 +20,7 @@ import { renderGraphiQL } from '../http/graphiql.js';
 import type { Services } from '../services.js';
 import type { Context } from './builder.js';
 import { schema } from './index.js';
+import { variableErrors, withoutValue } from './values.js';
 
 export interface YogaOptions {
   services: Services;
@@ -85,11 +86,18 @@ const operationPlugin: Plugin<Context & { fastifyRequest?: FastifyRequest }> = {
     }
     // Variables are coerced by graphql-js itself, with all its rules (@oneOf
     // included), before the compiled operation (which has its own, laxer
-    // coercion) runs: invalid variables answer errors and run nothing.
+    // coercion) runs: invalid variables answer errors (that never echo the
+    // values sent) and run nothing.
     if (operation) {
-      const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 50 });
-      if (coerced.errors) setResultAndStopExecution({ errors: coerced.errors });
+      const errors = variableErrors(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
     }
+  },
+  // Validation errors of values written in the document do not echo them either.
+  onValidate() {
+    return ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map(withoutValue));
+    };
   },
 };
 

@@ -44,11 +44,11 @@ export function errorHandler(shape: BodyShape, bodyLimitBytes: number) {
     }
     const status = requestProblem(error);
     if (status === 413) return reply.status(413).send(bodyOf(shape, `Request body is larger than ${bodyLimitBytes} bytes`));
-    if (status !== undefined && shape === 'graphql') return reply.status(status).send(bodyOf(shape, error.message));
+    if (status !== undefined && shape === 'graphql') return reply.status(status).send(bodyOf(shape, error.message.slice(0, 200)));
     if (status !== undefined) {
       // The seed API answers a request it cannot process with 400 and an error id.
       request.errorId = newId();
-      request.log.warn({ errorId: request.errorId, reason: error.message }, 'request cannot be processed');
+      request.log.warn({ errorId: request.errorId, reason: error.message.slice(0, 200) }, 'request cannot be processed');
       return reply.status(400).send(bodyOf(shape, oops(request.errorId)));
     }
     request.errorId = logUnexpected(request.log, error);

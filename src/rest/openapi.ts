@@ -97,7 +97,7 @@ export function openApiDocument(): JsonSchema {
           responses: {
             '200': { description: 'OK', ...json('CreateCredentialsResponse') },
             ...errors,
-            '409': { description: 'A credential with this name exists', ...json('ErrorResponse') },
+            '409': { description: 'A credential with this name exists, or the credential this Idempotency-Key created was deleted since', ...json('ErrorResponse') },
             '422': { description: 'The Idempotency-Key was used for a different request', ...json('ErrorResponse') },
           },
         },

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { bearerToken } from '../auth/tokens.js';
 import type { Caller } from '../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../core/errors.js';
+import { quoted } from '../core/text.js';
 import type { CredentialInput } from '../credentials/input.js';
 import { platformProviders, providers, secretFields } from '../credentials/providers.js';
 import type { CredentialView } from '../credentials/view.js';
@@ -53,7 +54,7 @@ export const restPlugin: FastifyPluginAsync<{ services: Services; bodyLimitBytes
     api.setErrorHandler(errorHandler('message', bodyLimitBytes));
 
     api.get('/api/credentials', async (request) => {
-      const query = parse(listQuery, request.query);
+      const query = parseQuery(listQuery, request.query);
       const caller = callerIn(request, query.workspaceId);
       const page = await credentials.list(caller, {
         providers: query.platformId ? platformProviders[query.platformId] : undefined,
@@ -62,7 +63,7 @@ export const restPlugin: FastifyPluginAsync<{ services: Services; bodyLimitBytes
     });
 
     api.post('/api/credentials', async (request) => {
-      const query = parse(writeQuery, request.query);
+      const query = parseQuery(writeQuery, request.query);
       const caller = callerIn(request, query.workspaceId);
       const body = parse(writeEnvelope, request.body);
       const idempotencyKey = request.headers['idempotency-key'];
@@ -74,25 +75,25 @@ export const restPlugin: FastifyPluginAsync<{ services: Services; bodyLimitBytes
     });
 
     api.get('/api/credentials/validate', async (request, reply) => {
-      const query = parse(validateQuery, request.query);
+      const query = parseQuery(validateQuery, request.query);
       await credentials.validateName(callerIn(request, query.workspaceId), query.name);
       return reply.status(204).send();
     });
 
     api.get('/api/credentials/:credentialsId', async (request) => {
       const { credentialsId } = parse(idParams, request.params);
-      const query = parse(workspaceOnlyQuery, request.query);
+      const query = parseQuery(workspaceOnlyQuery, request.query);
       return { credentials: toWire(await credentials.describe(callerIn(request, query.workspaceId), credentialsId)) };
     });
 
     api.put('/api/credentials/:credentialsId', async (request, reply) => {
       const { credentialsId } = parse(idParams, request.params);
-      const query = parse(writeQuery, request.query);
+      const query = parseQuery(writeQuery, request.query);
       const caller = callerIn(request, query.workspaceId);
       const body = parse(writeEnvelope, request.body);
       const sentId = body.credentials.id;
       if (sentId !== undefined && sentId !== null && sentId !== credentialsId) {
-        throw ValidationError.of('credentials.id', `'${String(sentId)}' does not match the id of the path '${credentialsId}'`);
+        throw ValidationError.of('credentials.id', `${quoted(sentId)} does not match the id of the path ${quoted(credentialsId)}`);
       }
       await credentials.update(caller, credentialsId, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
       return reply.status(204).send();
@@ -100,7 +101,7 @@ export const restPlugin: FastifyPluginAsync<{ services: Services; bodyLimitBytes
 
     api.delete('/api/credentials/:credentialsId', async (request, reply) => {
       const { credentialsId } = parse(idParams, request.params);
-      const query = parse(deleteQuery, request.query);
+      const query = parseQuery(deleteQuery, request.query);
       await credentials.delete(callerIn(request, query.workspaceId), credentialsId);
       return reply.status(204).send();
     });
@@ -122,6 +123,21 @@ export const restPlugin: FastifyPluginAsync<{ services: Services; bodyLimitBytes
     });
   }
 };
+
+/**
+ * The query parameters: each given once, as name=value. A parameter repeated
+ * (`a=1&a=2`) or in array form (`a[]=1`) is refused rather than half-read.
+ */
+function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const name = key.replace(/\[.*$/s, '');
+    if (Array.isArray(value) || name !== key) throw ValidationError.of(quotedName(name), 'must be given once, as name=value');
+  }
+  return parse(schema, query);
+}
+
+/** A client-chosen parameter name as a field path: bounded, controls escaped. */
+const quotedName = (name: string) => quoted(name, 40).slice(1, -1);
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value ?? {});

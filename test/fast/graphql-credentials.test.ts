@@ -340,7 +340,7 @@ describe('invalid input changes nothing and names the problem', () => {
     const two = await gql(server, alice.token, CREATE, { input: { name: 'two', keys: { github: { token: 'a' }, gitlab: { token: 'b' } } } });
     expect(two.body.errors?.[0]?.message).toMatch(/Exactly one key must be specified for OneOf type "CredentialKeysInput"/);
     const wrongType = await gql(server, alice.token, CREATE, { input: { name: 42, keys: { github: { token: 'a' } } } });
-    expect(wrongType.body.errors?.[0]?.message).toMatch(/String cannot represent a non string value: 42/);
+    expect(wrongType.body.errors?.[0]?.message).toBe('Variable "$input" got an invalid value at "input.name"; String cannot represent a non string value.');
     const unknownProvider = await gql(server, alice.token, CREATE, { input: { name: 'p', keys: { vault: { token: 'a' } } } });
     expect(unknownProvider.body.errors?.[0]?.message).toMatch(/Field "vault" is not defined by type "CredentialKeysInput"/);
     const foreignKey = await gql(server, alice.token, CREATE, { input: { name: 'f', keys: { aws: { password: 'x' } } } });
@@ -348,7 +348,7 @@ describe('invalid input changes nothing and names the problem', () => {
     const legacy = await gql(server, alice.token, CREATE, { input: { name: 'l', keys: { github: { accessKey: 'a', secretKey: 's' } } } });
     expect(legacy.body.errors?.[0]?.message).toMatch(/Field "accessKey" is not defined by type "GithubKeysInput"/);
     const mode = await gql(server, alice.token, CREATE, { input: input('mode', 'aws', { mode: 'sideways', accessKey: 'A', secretKey: 'S' }) });
-    expect(mode.body.errors?.[0]?.message).toMatch(/Value "sideways" does not exist in "AwsMode" enum/);
+    expect(mode.body.errors?.[0]?.message).toBe('Variable "$input" got an invalid value at "input.keys.aws.mode"; The value is not one of the values of enum "AwsMode".');
     expect(await countCredentials(server)).toBe(before);
   });
 
