@@ -5,18 +5,22 @@
  * the metrics of each request, the JSON body parser and the limiter of failed
  * authentications.
  */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { TooManyFailedAuthentications } from './core/errors.js';
 import { newId } from './core/ids.js';
 import { graphqlPlugin } from './graphql/plugin.js';
 import { API_DOCS_PATH, apiDocsPage, openApiDocsAsset } from './http/api-docs.js';
 import { AuthFailureLimiter } from './http/auth-limiter.js';
+import { RequestAuthenticator } from './http/authentication.js';
 import { errorHandler, notFoundHandler } from './http/error-replies.js';
 import { GRAPHIQL_ASSETS_PATH, openGraphiqlAsset } from './http/graphiql.js';
+import { registerMetricsRoute } from './http/metrics-endpoint.js';
 import { openApiDocument } from './rest/openapi.js';
 import { restPlugin } from './rest/routes.js';
+import type { GraphQLOperation } from './metrics.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -27,12 +31,16 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set for GraphQL requests: the operation's name (or `anonymous`) and type. */
-    graphqlOperation?: { operation: string; type: string };
+    /** Set for GraphQL requests: the operation's name (or `anonymous`), type, and whether its caller was authenticated. */
+    graphqlOperation?: GraphQLOperation;
   }
 }
 
+/** Longest client-chosen name written to a log line. */
+const LOGGED_NAME_LENGTH = 64;
+
 export async function buildApp({ services, logger, config }: AppOptions): Promise<FastifyInstance> {
+  const { http } = config;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
@@ -40,22 +48,67 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     requestIdHeader: false,
     // Fastify's own per-request lines are replaced by one line of ours (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    // Slow clients cannot hold connections: the whole request (headers and body) must arrive in time,
+    // the answer is given in time (else 503), idle kept-alive connections close, silent ones are cut.
+    requestTimeout: http.bodyTimeoutMs,
+    handlerTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionTimeout: http.bodyTimeoutMs + http.requestTimeoutMs,
+    // Node checks those deadlines every 30 s by default: a 10 s deadline could last 40 s.
+    http: { headersTimeout: http.bodyTimeoutMs, connectionsCheckingInterval: 1000 },
   });
+  // At most this many connections at once: the rest are refused until some close (file handles stay free).
+  app.server.maxConnections = http.maxConnections;
 
   // Every response carries the request's id (x-request-id), also in its log line.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
-  // Repeated failed authentication from one client: 429 with Retry-After (in the shape of the door asked).
-  const limiter = new AuthFailureLimiter(config.authFailuresPerMinute);
-  app.addHook('onRequest', async (request) => {
-    const wait = limiter.retryAfterSeconds(request.ip);
-    if (wait > 0) throw new TooManyFailedAuthentications(wait);
+  // Security headers on every answer; the pages (GraphiQL, API docs) load only scripts of this server.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // GraphiQL's editor and Swagger UI set styles from their scripts.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        workerSrc: ["'self'", 'blob:'],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 401) limiter.recordFailure(request.ip);
+  // API answers are never cached (assets say otherwise for themselves).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
   });
+  // Browsers may call the API only from the origins CORS_ORIGINS lists (none by default). Tokens travel in
+  // the Authorization header, never in cookies: no credentials mode.
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'x-graphql-yoga-csrf'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      credentials: false,
+      maxAge: 600,
+    });
+  }
+
+  // Tokens are checked from the headers, before bodies are read; failed attempts are counted per client.
+  const authenticator = new RequestAuthenticator(services.tokens, new AuthFailureLimiter(config.authFailuresPerMinute));
 
   // One log line and the metrics of each request.
   app.addHook('onResponse', async (request, reply) => {
@@ -66,7 +119,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
       {
         method: request.method,
         route,
-        ...(graphql ? { graphqlOperation: graphql.operation, graphqlType: graphql.type } : {}),
+        ...(graphql ? { graphqlOperation: graphql.name.slice(0, LOGGED_NAME_LENGTH), graphqlType: graphql.type } : {}),
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         ...(request.errorId ? { errorId: request.errorId } : {}),
@@ -90,10 +143,10 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     }
   });
 
-  await app.register(graphqlPlugin, { prefix: '/graphql', services, logger, config });
+  await app.register(graphqlPlugin, { prefix: '/graphql', services, authenticator, logger, config });
   if (config.graphiql) serveAssets(app, GRAPHIQL_ASSETS_PATH, openGraphiqlAsset);
 
-  await app.register(restPlugin, { services, bodyLimitBytes: config.bodyLimitBytes });
+  await app.register(restPlugin, { services, authenticator, bodyLimitBytes: config.bodyLimitBytes });
   app.get('/api/openapi.json', async () => openApiDocument());
   app.get(API_DOCS_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').send(apiDocsPage()));
   serveAssets(app, `${API_DOCS_PATH}/assets`, openApiDocsAsset);
@@ -104,14 +157,15 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     const problem = await services.readinessProblem();
     return problem ? reply.status(503).send({ status: 'unavailable', reason: problem }) : { status: 'ready' };
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics()),
-  );
+  registerMetricsRoute(app, services.metrics, config.metrics);
 
   app.setNotFoundHandler(notFoundHandler('message'));
   app.setErrorHandler(errorHandler('message', config.bodyLimitBytes));
   return app;
 }
+
+/** Trust the nearest `hops` proxies' X-Forwarded-For (the addresses they add), no more. */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Serves the named files of an npm package's bundle under `path`; any other name is a 404. */
 function serveAssets(app: FastifyInstance, path: string, open: (name: string) => { stream: NodeJS.ReadableStream; type: string } | undefined) {

@@ -1,9 +1,20 @@
 /** Settings from the environment: the one place that reads process.env. */
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { providerOf, sqlitePath } from './db/paths.js';
 
 const count = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+const flag = z.enum(['true', 'false']).optional();
+const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** An address or a CIDR range (`10.0.0.0/8`, `::1`), as TRUST_PROXY lists them. */
+const isAddressOrRange = (entry: string) => {
+  const [address, bits, ...rest] = entry.split('/');
+  const version = isIP(address ?? '');
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+};
 
 const schema = z.object({
   NODE_ENV: z.string().optional(),
@@ -15,10 +26,26 @@ const schema = z.object({
     .default('file:./data/credentials.db'),
   MASTER_KEY_FILE: z.string().min(1).optional(),
   MASTER_KEYS: z.string().min(1).optional(),
+  ALLOW_KEY_FILE_BESIDE_DATABASE: flag,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
-  GRAPHIQL: z.enum(['true', 'false']).optional(),
-  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  REQUEST_BODY_TIMEOUT_MS: count(10_000, 100),
+  REQUEST_TIMEOUT_MS: count(30_000, 100),
+  KEEP_ALIVE_TIMEOUT_MS: count(5_000, 100),
+  MAX_CONNECTIONS: count(1_000),
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => /^\d+$/.test(v) || list(v).every(isAddressOrRange), 'must be a number of proxy hops, or addresses and CIDR ranges separated by commas')
+    .optional(),
+  CORS_ORIGINS: z
+    .string()
+    .refine((v) => list(v).every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'must be origins (scheme://host[:port]) separated by commas')
+    .optional(),
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters (a random secret)').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  GRAPHIQL: flag,
+  GRAPHQL_INTROSPECTION: flag,
   GRAPHQL_MAX_DEPTH: count(10),
   GRAPHQL_MAX_ALIASES: count(15),
   GRAPHQL_MAX_TOKENS: count(2000),
@@ -37,15 +64,44 @@ export type Config = {
   masterKeyFile: string;
   /** MASTER_KEYS, when the keys come from the environment rather than a file. */
   masterKeys: string | undefined;
+  /** Production refuses a key file in the database's directory (one backup would hold both) unless this is set. */
+  allowKeyFileBesideDatabase: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   bodyLimitBytes: number;
+  http: HttpLimits;
+  /** Which proxies' X-Forwarded-For to believe: false (none), a number of hops, or addresses and ranges. */
+  trustProxy: false | number | string[];
+  /** Origins whose pages may call the API from a browser (CORS); none by default. */
+  corsOrigins: string[];
+  metrics: MetricsAccess;
   graphiql: boolean;
   graphql: GraphQLLimits;
-  /** Failed authentications a client may make in a minute before it gets 429. */
+  /** Failed authentications a client may make in a minute before its failures get 429. */
   authFailuresPerMinute: number;
   /** On SIGTERM/SIGINT: how long requests in flight may take before their connections are cut. */
   shutdownGraceMs: number;
 };
+
+export interface HttpLimits {
+  /** A request (headers and body) must have arrived within this time. */
+  bodyTimeoutMs: number;
+  /** A request must be answered within this time (else 503). */
+  requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this time. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; more are refused until some close. */
+  maxConnections: number;
+}
+
+export interface MetricsAccess {
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  token: string | undefined;
+  /** When set, /metrics is served on this port (of `host`) only, not on the API's port. */
+  port: number | undefined;
+  host: string;
+  /** /metrics is served on the API's port (development, or with a token). */
+  onApiPort: boolean;
+}
 
 export interface GraphQLLimits {
   introspection: boolean;
@@ -66,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  // In production the schema is not published and GraphiQL is off unless switched on.
+  const onByDefault = (value: 'true' | 'false' | undefined) => (value ?? (production ? 'false' : 'true')) === 'true';
   return {
     production,
     port: e.PORT,
@@ -77,12 +135,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.MASTER_KEY_FILE ??
       (providerOf(e.DATABASE_URL) === 'sqlite' ? join(dirname(sqlitePath(e.DATABASE_URL)), 'master-keys.json') : join('data', 'master-keys.json')),
     masterKeys: e.MASTER_KEYS,
+    allowKeyFileBesideDatabase: e.ALLOW_KEY_FILE_BESIDE_DATABASE === 'true',
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    // GraphiQL and introspection are on by default, and stay switchable in production.
-    graphiql: (e.GRAPHIQL ?? 'true') === 'true',
+    http: {
+      bodyTimeoutMs: e.REQUEST_BODY_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.MAX_CONNECTIONS,
+    },
+    trustProxy: e.TRUST_PROXY === undefined ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : list(e.TRUST_PROXY),
+    corsOrigins: list(e.CORS_ORIGINS),
+    metrics: {
+      token: e.METRICS_TOKEN,
+      port: e.METRICS_PORT,
+      host: e.METRICS_HOST,
+      // In production, /metrics on the API's port needs a token; a separate port takes it off the API's port.
+      onApiPort: e.METRICS_PORT === undefined && (!production || e.METRICS_TOKEN !== undefined),
+    },
+    graphiql: onByDefault(e.GRAPHIQL),
     graphql: {
-      introspection: (e.GRAPHQL_INTROSPECTION ?? 'true') === 'true',
+      introspection: onByDefault(e.GRAPHQL_INTROSPECTION),
       fieldSuggestions: e.NODE_ENV === 'development',
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -1,5 +1,26 @@
-/** Prometheus metrics of one app instance: HTTP, GraphQL operations, errors, database queries, process. */
+/**
+ * Prometheus metrics of one app instance: HTTP, GraphQL operations, errors,
+ * database queries, process. No label takes a value a client chooses freely:
+ * routes are the declared patterns, methods are the ones Node's parser knows,
+ * and GraphQL operation names are labels only for authenticated requests, at
+ * most OPERATION_LABELS distinct names of at most OPERATION_NAME_LENGTH
+ * characters (then `other`).
+ */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Distinct GraphQL operation names kept as labels; later names count as `other`. */
+export const OPERATION_LABELS = 100;
+/** Longest operation name kept as a label (a longer one counts as `other`). */
+export const OPERATION_NAME_LENGTH = 64;
+
+/** A GraphQL request as the metrics see it. */
+export interface GraphQLOperation {
+  /** The operation's name as sent (`anonymous` without one). */
+  name: string;
+  type: string;
+  /** Only an authenticated caller's operation names become labels. */
+  authenticated: boolean;
+}
 
 /** Request latency buckets, in seconds. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -44,14 +65,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #operations = new Set<string>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  observeRequest(method: string, route: string, status: number, seconds: number, graphql?: { operation: string; type: string }) {
+  /** The label of an operation: its name while the set of names is small, else `other`; `unauthenticated` without a caller. */
+  operationLabel({ name, authenticated }: GraphQLOperation): string {
+    if (!authenticated) return 'unauthenticated';
+    if (this.#operations.has(name)) return name;
+    if (name.length > OPERATION_NAME_LENGTH || this.#operations.size >= OPERATION_LABELS) return 'other';
+    this.#operations.add(name);
+    return name;
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number, graphql?: GraphQLOperation) {
     this.httpRequests.inc({ method, route, status: String(status) });
     this.httpDuration.observe({ method, route }, seconds);
-    if (graphql) this.graphqlDuration.observe(graphql, seconds);
+    if (graphql) this.graphqlDuration.observe({ operation: this.operationLabel(graphql), type: graphql.type }, seconds);
     if (status === 401 || status === 429) this.errors.inc({ kind: 'auth' });
     else if (status >= 500) this.errors.inc({ kind: 'server' });
     else if (status >= 400) this.errors.inc({ kind: 'client' });

@@ -6,21 +6,35 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import type { Viewer } from '../auth/tokens.js';
 import type { Config } from '../config.js';
+import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler, notFoundHandler } from '../http/error-replies.js';
 import type { Services } from '../services.js';
 import { createGraphQL } from './yoga.js';
 
 export interface GraphQLPluginOptions {
   services: Services;
+  authenticator: RequestAuthenticator;
   logger: Logger;
   config: Config;
 }
 
-export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services, logger, config }) => {
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller of a GraphQL request, from its headers (null: none; introspection needs no token). */
+    viewer?: Viewer | null;
+  }
+}
+
+export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services, authenticator, logger, config }) => {
   const yoga = createGraphQL({ services, logger, graphiql: config.graphiql, limits: config.graphql });
   app.setErrorHandler(errorHandler('graphql', config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler('graphql'));
+  // A token is checked from the headers, before any body is read: a bad one is answered at once.
+  app.addHook('onRequest', async (request) => {
+    request.viewer = await authenticator.viewerOf(request);
+  });
   app.route({
     url: '',
     method: ['GET', 'POST', 'OPTIONS'],

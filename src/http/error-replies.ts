@@ -22,7 +22,8 @@ export const oops = (errorId: string) => `Oops... Unable to process request - Er
 
 export type BodyShape = 'message' | 'graphql';
 
-const bodyOf = (shape: BodyShape, message: string) => (shape === 'graphql' ? { errors: [{ message }] } : { message });
+const bodyOf = (shape: BodyShape, message: string, code?: string) =>
+  shape === 'graphql' ? { errors: [{ message, ...(code ? { extensions: { code } } : {}) }] } : { message };
 
 /**
  * A problem of the HTTP request itself, found before any door reads it (a body
@@ -40,7 +41,14 @@ export function errorHandler(shape: BodyShape, bodyLimitBytes: number) {
     const answer = answerFor(error);
     if (answer) {
       const message = shape === 'message' ? (answer.restMessage ?? error.message) : error.message;
-      return reply.status(answer.status).headers(answer.headers?.(error as DomainError) ?? {}).send(bodyOf(shape, message));
+      return reply.status(answer.status).headers(answer.headers?.(error as DomainError) ?? {}).send(bodyOf(shape, message, answer.code));
+    }
+    if ((error as FastifyError).code === 'FST_ERR_HANDLER_TIMEOUT') {
+      request.log.warn({ reason: 'answer timeout' }, 'request not answered in time');
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send(bodyOf(shape, 'The request was not answered in time and was stopped; a change it asked for may still have been made: check before retrying'));
     }
     const status = requestProblem(error);
     if (status === 413) return reply.status(413).send(bodyOf(shape, `Request body is larger than ${bodyLimitBytes} bytes`));

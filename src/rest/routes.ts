@@ -5,13 +5,13 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { bearerToken } from '../auth/tokens.js';
 import type { Caller } from '../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../core/errors.js';
 import { quoted } from '../core/text.js';
 import type { CredentialInput } from '../credentials/input.js';
 import { platformProviders, providers, secretFields } from '../credentials/providers.js';
 import type { CredentialView } from '../credentials/view.js';
+import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler } from '../http/error-replies.js';
 import type { Services } from '../services.js';
 import {
@@ -41,13 +41,19 @@ declare module 'fastify' {
 }
 
 /** The REST API as a Fastify plugin: its routes, the token check of each, and its own error handler. */
-export const restPlugin: FastifyPluginAsync<{ services: Services; bodyLimitBytes: number }> = async (app, { services, bodyLimitBytes }) => {
+export interface RestPluginOptions {
+  services: Services;
+  authenticator: RequestAuthenticator;
+  bodyLimitBytes: number;
+}
+
+export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { services, authenticator, bodyLimitBytes }) => {
   const { credentials } = services;
 
   await app.register(async (api) => {
+    // Every REST call needs a token: checked from the headers, before any body is read.
     api.addHook('onRequest', async (request) => {
-      const token = bearerToken(request.headers.authorization);
-      const viewer = token === undefined ? null : await services.tokens.authenticate(token);
+      const viewer = await authenticator.viewerOf(request);
       if (!viewer) throw new NotAuthenticated();
       request.caller = { userId: viewer.userId, door: 'rest' };
     });

@@ -401,7 +401,7 @@ describe('authentication and isolation', () => {
 
     const unknown = await gql(server, 'cst_' + 'x'.repeat(43), `{ viewer { name } }`);
     expect(unknown.status).toBe(401);
-    expect(unknown.body.errors?.[0]?.message).toBe('Invalid or revoked access token');
+    expect(unknown.body.errors?.[0]?.message).toBe('Invalid, expired or revoked access token');
 
     const malformed = await fetch(`${server.url}/graphql`, {
       method: 'POST',
@@ -422,7 +422,7 @@ describe('authentication and isolation', () => {
     expect(await server.services.tokens.revokeToken(carol.tokenId, OPERATOR)).toBe(true);
     const after = await gql(server, carol.token, `{ viewer { name } }`);
     expect(after.status).toBe(401);
-    expect(after.body.errors?.[0]?.message).toBe('Invalid or revoked access token');
+    expect(after.body.errors?.[0]?.message).toBe('Invalid, expired or revoked access token');
   });
 
   it('lets a client read the schema without a token (GraphiQL docs), and shows the viewer with a token', async () => {

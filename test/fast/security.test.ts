@@ -258,20 +258,24 @@ describe('API2:2023 broken authentication', () => {
   });
   afterAll(() => server.close());
 
-  it('refuses a client with 429 and Retry-After after repeated failed authentication, on both doors', async () => {
+  it("refuses a client's further failed authentications with 429 and Retry-After, on both doors, but never a valid token", async () => {
     const { token } = await server.newUser('limited');
-    for (let i = 0; i < 3; i++) expect((await rest(server, `cst_${'x'.repeat(43)}`, 'GET', '/api/credentials')).status).toBe(401);
-    expect((await gql(server, 'wrong', `{ viewer { id } }`)).status).toBe(401);
-    expect((await rest(server, token, 'GET', '/api/credentials')).status).toBe(200); // successes do not count
-    expect((await gql(server, undefined, `{ viewer { id } }`)).status).toBe(401); // the fifth failure
+    for (let i = 0; i < 4; i++) expect((await rest(server, `cst_${'x'.repeat(43)}`, 'GET', '/api/credentials')).status).toBe(401);
+    expect((await gql(server, 'wrong', `{ viewer { id } }`)).status).toBe(401); // the fifth failure
+    expect((await gql(server, undefined, `{ viewer { id } }`)).status).toBe(401); // no token: not an attempt, not counted
     const refused = await rest(server, `cst_${'y'.repeat(43)}`, 'GET', '/api/credentials', undefined, { validate: false });
     expect(refused.status).toBe(429);
     const wait = Number(refused.headers.get('retry-after'));
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(60);
     expect(refused.body.message).toMatch(/Too many failed authentications/);
-    const refusedGraphql = await gql(server, token, `{ viewer { id } }`);
+    const refusedGraphql = await gql(server, `cst_${'z'.repeat(43)}`, `{ viewer { id } }`);
     expect(refusedGraphql.status).toBe(429);
+    expect(refusedGraphql.body.errors?.[0]?.extensions?.code).toBe('TOO_MANY_FAILED_AUTHENTICATIONS');
+    // Whoever else fails from this address, a valid token is served, and health is answered.
+    expect((await rest(server, token, 'GET', '/api/credentials')).status).toBe(200);
+    expect((await gql(server, token, `{ viewer { id } }`)).status).toBe(200);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
   it('stores tokens only as hashes', async () => {
