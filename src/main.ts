@@ -1,5 +1,6 @@
 /** `npm start`: read config, open the database (migrating it), listen. */
 import { buildApp } from './app.js';
+import { listenForMetrics } from './http/metrics-endpoint.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { openRuntime, StartupError } from './runtime.js';
@@ -16,11 +17,13 @@ const logger = createLogger(config.logLevel);
 try {
   const services = await openRuntime(config, logger);
 
-  // First run: a database without users gets one, and its token is printed once.
+  // First run: a database without users gets one, and its token is printed once: on stderr, as a plain
+  // block for the person starting the service, never into the structured log (stdout).
   if ((await services.tokens.countUsers()) === 0) {
     const user = await services.tokens.createUser('admin', 'start');
     const { token } = await services.tokens.createToken(user.id, 'first-run', { actor: 'operator', door: 'start' });
-    process.stdout.write(
+    logger.info({ user: 'admin' }, 'first run: created the user admin and an access token (printed once on stderr)');
+    process.stderr.write(
       `\nFirst run: created user 'admin' and this access token (shown once, store it now):\n\n  ${token}\n\n` +
         `Use it like this:\n\n  curl -s http://localhost:${config.port}/graphql -H 'Authorization: Bearer ${token}' \\\n` +
         `    -H 'Content-Type: application/json' -d '{"query":"{ viewer { name } }"}'\n\n`,
@@ -29,6 +32,8 @@ try {
 
   const app = await buildApp({ services, logger, config });
   await app.listen({ port: config.port, host: config.host });
+  const metricsServer = await listenForMetrics(services.metrics, config.metrics);
+  if (metricsServer) logger.info({ port: config.metrics.port, host: config.metrics.host }, 'metrics served on their own port');
   const base = `http://localhost:${config.port}`;
   logger.info({ graphql: `${base}/graphql`, graphiql: config.graphiql ? `${base}/graphql` : 'disabled' }, `GraphQL at ${base}/graphql${config.graphiql ? ' (open it in a browser for GraphiQL)' : ''}`);
 
@@ -44,6 +49,7 @@ try {
     }, config.shutdownGraceMs);
     await app.close();
     clearTimeout(cut);
+    metricsServer?.close();
     await services.close();
     logger.info('stopped');
     await flushLogs(logger);

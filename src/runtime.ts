@@ -1,9 +1,11 @@
 /** Opening what the server and the operator CLI share: key ring, migrated database, storage, services. */
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { QueryEvent } from './db/client.js';
 import { applyMigrations } from './db/migrate.js';
+import { providerOf, sqlitePath } from './db/paths.js';
 import { openStorage, type StorageOptions } from './db/storage.js';
 import { Metrics } from './metrics.js';
 import { generateKey, keyRingFromFile, keyRingFromText, KeyRingSource, writeKeyFile } from './secrets/keyring.js';
@@ -19,6 +21,7 @@ export class StartupError extends Error {
  * missing key is an error; locally a first start creates the key file.
  */
 export function openKeyRing(config: Config, logger: Logger): KeyRingSource {
+  if (!config.masterKeys) keyFileApartFromDatabase(config, logger);
   try {
     if (config.masterKeys) return new KeyRingSource(keyRingFromText(config.masterKeys));
     if (existsSync(config.masterKeyFile)) return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
@@ -38,6 +41,21 @@ export function openKeyRing(config: Config, logger: Logger): KeyRingSource {
     'created a new master key file (owner-only permissions); back it up: without it, stored secrets cannot be opened',
   );
   return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
+}
+
+/**
+ * A key file in the SQLite database's directory ends up in the same backups as
+ * the database, which then holds everything needed to open every secret. A
+ * local start accepts it with a warning; production refuses it unless told.
+ */
+function keyFileApartFromDatabase(config: Config, logger: Logger): void {
+  if (providerOf(config.databaseUrl) !== 'sqlite') return;
+  if (dirname(resolve(config.masterKeyFile)) !== dirname(sqlitePath(config.databaseUrl))) return;
+  const advice = 'keep the key file apart from the database (MASTER_KEY_FILE in another directory, or MASTER_KEYS), so that one backup never holds both';
+  if (config.production && !config.allowKeyFileBesideDatabase) {
+    throw new StartupError(`The master key file ${config.masterKeyFile} is in the database's directory: ${advice}; or set ALLOW_KEY_FILE_BESIDE_DATABASE=true`);
+  }
+  logger.warn({ file: config.masterKeyFile }, `the master key file is in the database's directory: ${advice}`);
 }
 
 export async function openRuntime(config: Config, logger: Logger, storageOptions: StorageOptions = {}): Promise<Services> {

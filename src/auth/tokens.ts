@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditActor } from '../core/caller.js';
 import { ValidationError } from '../core/errors.js';
+import { nameText } from '../core/text.js';
 import { newId, randomBase62 } from '../core/ids.js';
 import type { TokenRecord, UserRecord, UserStore } from '../db/user-store.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -16,6 +17,8 @@ const TOKEN_PREFIX = 'cst_';
 const TOKEN_CHARS = 43;
 const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_CHARS}}$`);
 const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+/** A token's label: a name people read in listings. */
+const tokenName = nameText(64);
 
 /**
  * A token's last use is recorded at most once a minute: the check of a request
@@ -68,10 +71,16 @@ export class AccessTokens {
     return this.store.findUserForGraph(userId, query);
   }
 
-  /** Creates a token for the user; the returned `token` is never shown again. */
-  async createToken(userId: string, name: string, by: AuditActor): Promise<{ token: string; info: TokenInfo }> {
+  /**
+   * Creates a token for the user, valid until `expiresAt` (undefined: no expiry);
+   * the returned `token` is never shown again.
+   */
+  async createToken(userId: string, name: string, by: AuditActor, expiresAt?: Date): Promise<{ token: string; info: TokenInfo }> {
+    const label = tokenName.safeParse(name);
+    if (!label.success) throw ValidationError.of('name', label.error.issues[0]!.message);
+    if (expiresAt !== undefined && !(expiresAt.getTime() > Date.now())) throw ValidationError.of('expiresAt', 'must be in the future');
     const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
-    const info = await this.store.createToken({ id: newId(), userId, name, tokenHash: hashToken(token) }, by);
+    const info = await this.store.createToken({ id: newId(), userId, name: label.data, tokenHash: hashToken(token), expiresAt: expiresAt ?? null }, by);
     return { token, info };
   }
 
@@ -87,14 +96,14 @@ export class AccessTokens {
     return this.store.revokeToken(tokenId, new Date(), by, ownerId);
   }
 
-  /** The viewer a bearer token stands for, or null for a malformed, unknown or revoked token. */
+  /** The viewer a bearer token stands for, or null for a malformed, unknown, revoked or expired token. */
   async authenticate(token: string): Promise<Viewer | null> {
     // The lookup is by hash, so its timing says nothing about stored tokens.
     const hash = hashToken(token);
     if (!TOKEN_PATTERN.test(token)) return null;
     const row = await this.store.findTokenByHash(hash);
-    if (!row || row.revokedAt) return null;
     const now = Date.now();
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
     if (row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= LAST_USE_RESOLUTION_MS) this.#recordUse(row.id, now);
     return { userId: row.userId, tokenId: row.id };
   }

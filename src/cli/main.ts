@@ -15,7 +15,9 @@ const USAGE = `Usage: npm run cli -- <command>
 Users and tokens
   users create <name>                 create a user
   users list                          list users
-  tokens create <user> [--name <n>]   create an access token for a user (name or id); prints it once
+  tokens create <user> [--name <n>] [--expires-in <duration>]
+                                      create an access token for a user (name or id); prints it once.
+                                      --expires-in: 90d, 12h, 30m, 45s (refused once past; default: never)
   tokens list <user>                  list a user's tokens (never their values)
   tokens revoke <token-id>            revoke a token
 
@@ -50,6 +52,7 @@ async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      'expires-in': { type: 'string' },
       batch: { type: 'string' },
       pause: { type: 'string' },
       limit: { type: 'string' },
@@ -78,14 +81,22 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'tokens create': {
         const user = await userOf(services, arg);
-        const { token, info } = await services.tokens.createToken(user.id, values.name ?? 'cli', OPERATOR);
-        out(`created token ${info.id} for ${user.name}; it is shown only this once:\n\n  ${token}\n`);
+        const expiresIn = values['expires-in'] === undefined ? undefined : duration(values['expires-in'], 'expires-in');
+        const expiresAt = expiresIn === undefined ? undefined : new Date(Date.now() + expiresIn);
+        const { token, info } = await services.tokens.createToken(user.id, values.name ?? 'cli', OPERATOR, expiresAt);
+        const until = info.expiresAt ? `, valid until ${info.expiresAt.toISOString()}` : '';
+        out(`created token ${info.id} for ${user.name}${until}; it is shown only this once:\n\n  ${token}\n`);
         return 0;
       }
       case 'tokens list': {
         const user = await userOf(services, arg);
         for (const t of await services.tokens.listTokens(user.id)) {
-          out(`${t.id}  ${t.name.padEnd(16)}  created ${t.createdAt.toISOString()}  ${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}`);
+          const state = t.revokedAt
+            ? `revoked ${t.revokedAt.toISOString()}`
+            : t.expiresAt && t.expiresAt.getTime() <= Date.now()
+              ? `expired ${t.expiresAt.toISOString()}`
+              : `active${t.expiresAt ? ` until ${t.expiresAt.toISOString()}` : ''}`;
+          out(`${t.id}  ${t.name.padEnd(16)}  created ${t.createdAt.toISOString()}  ${state}`);
         }
         return 0;
       }
@@ -114,6 +125,16 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     await services.close();
   }
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `90d`, `12h`, `30m`, `45s`, in milliseconds (at most ten years). */
+function duration(value: string, name: string): number {
+  const match = /^([1-9][0-9]{0,5})([smhd])$/.exec(value);
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2]!]! : NaN;
+  if (!(ms > 0 && ms <= 3650 * UNIT_MS.d!)) throw new UsageError(`--${name} must be a duration such as 90d, 12h, 30m or 45s (at most 3650d)`);
+  return ms;
 }
 
 function positive(value: string | undefined, name: string, fallback: number): number {

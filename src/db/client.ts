@@ -3,7 +3,7 @@
  * with SQLite settings chosen for a secret store; or, for a postgresql:// URL,
  * the client generated for PostgreSQL on the pg driver adapter.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -23,8 +23,30 @@ export const BUSY_TIMEOUT_MS = 5000;
 
 export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
   const path = sqlitePath(databaseUrl);
-  mkdirSync(dirname(path), { recursive: true });
+  privateDatabaseFile(path);
   return new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
+}
+
+/**
+ * The SQLite file readable by its owner only: created 0600 (in a directory made
+ * 0700) before SQLite opens it, so its WAL and shared-memory files, which SQLite
+ * creates with the database's permissions, are 0600 too. An existing database
+ * readable by others is made private.
+ */
+export function privateDatabaseFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }
 
 /**

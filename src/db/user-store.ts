@@ -22,24 +22,28 @@ export interface TokenRecord {
   name: string;
   createdAt: Date;
   lastUsedAt: Date | null;
+  expiresAt: Date | null;
   revokedAt: Date | null;
 }
 
 /** What the check of a request needs of a token. */
-export interface TokenCheck {
-  id: string;
-  userId: string;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-}
+export type TokenCheck = Pick<TokenRecord, 'id' | 'userId' | 'revokedAt' | 'expiresAt' | 'lastUsedAt'>;
 
-const TOKEN_CHECK_SQL = 'SELECT "id", "userId", "revokedAt", "lastUsedAt" FROM "AccessToken" WHERE "tokenHash" = ?';
-type TokenCheckRow = { id: string; userId: string; revokedAt: string | Date | null; lastUsedAt: string | Date | null };
+const TOKEN_CHECK_SQL = 'SELECT "id", "userId", "revokedAt", "expiresAt", "lastUsedAt" FROM "AccessToken" WHERE "tokenHash" = ?';
+type TokenCheckRow = { id: string; userId: string; revokedAt: string | Date | null; expiresAt: string | Date | null; lastUsedAt: string | Date | null };
 
 const toTokenCheck = (row: TokenCheckRow | undefined): TokenCheck | null =>
-  row ? { id: row.id, userId: row.userId, revokedAt: optionalDateOf(row.revokedAt), lastUsedAt: optionalDateOf(row.lastUsedAt) } : null;
+  row
+    ? {
+        id: row.id,
+        userId: row.userId,
+        revokedAt: optionalDateOf(row.revokedAt),
+        expiresAt: optionalDateOf(row.expiresAt),
+        lastUsedAt: optionalDateOf(row.lastUsedAt),
+      }
+    : null;
 
-const TOKEN_FIELDS = { id: true, userId: true, name: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
+const TOKEN_FIELDS = { id: true, userId: true, name: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
 const USER_FIELDS = { id: true, name: true, createdAt: true } as const;
 
 export class UserStore {
@@ -79,7 +83,7 @@ export class UserStore {
     return this.db.user.findUniqueOrThrow({ ...query, where: { id } });
   }
 
-  async createToken(token: { id: string; userId: string; name: string; tokenHash: string }, by: AuditActor): Promise<TokenRecord> {
+  async createToken(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null }, by: AuditActor): Promise<TokenRecord> {
     return this.db.accessToken.create({ data: { ...token, createdBy: by.actor, createdVia: by.door }, select: TOKEN_FIELDS });
   }
 

@@ -13,6 +13,7 @@ builder.prismaObject('AccessToken', {
       nullable: true,
       description: 'When the token was last used (recorded at most once a minute)',
     }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'Refused from this instant on (null: never expires)' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
   }),
 });

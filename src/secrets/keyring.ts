@@ -6,8 +6,8 @@
  * Stored format: `v1:<keyId>:<nonce b64url>:<ciphertext+tag b64url>`.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { randomBase62 } from '../core/ids.js';
 
 const VERSION = 'v1';
@@ -199,15 +199,31 @@ export class KeyRingSource implements Sealer {
   }
 }
 
+/**
+ * Writes the key file, readable by its owner only. Written beside, then
+ * renamed: a reader never sees half a key file. The file beside has a random
+ * name and is created exclusively without following links (O_EXCL|O_NOFOLLOW),
+ * so a file or link planted at a predictable name cannot catch the key; a
+ * directory made for it is private (0700).
+ */
 export function writeKeyFile(path: string, ring: { primary: string; keys: Map<string, Buffer> }): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const content: KeyFileContent = {
     primary: ring.primary,
     keys: Object.fromEntries([...ring.keys].map(([id, key]) => [id, key.toString('base64')])),
   };
-  // Write beside, then rename: a reader never sees half a key file.
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(temporary, 0o600);
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  const fd = openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  try {
+    writeFileSync(fd, JSON.stringify(content, null, 2) + '\n');
+    fchmodSync(fd, 0o600);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  closeSync(fd);
   renameSync(temporary, path);
 }
