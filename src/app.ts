@@ -10,6 +10,7 @@ import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { NotAnsweredInTime } from './core/errors.js';
 import { newId } from './core/ids.js';
 import { graphqlPlugin } from './graphql/plugin.js';
 import { API_DOCS_PATH, apiDocsPage, openApiDocsAsset } from './http/api-docs.js';
@@ -53,7 +54,6 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     // Slow clients cannot hold connections: the whole request (headers and body) must arrive in time,
     // the answer is given in time (else 503), idle kept-alive connections close, silent ones are cut.
     requestTimeout: http.bodyTimeoutMs,
-    handlerTimeout: http.requestTimeoutMs,
     keepAliveTimeout: http.keepAliveTimeoutMs,
     connectionTimeout: http.bodyTimeoutMs + http.requestTimeoutMs,
     // Node checks those deadlines every 30 s by default: a 10 s deadline could last 40 s.
@@ -65,6 +65,15 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   // Every response carries the request's id (x-request-id), also in its log line.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+
+  // A request not answered in time gets 503. (Fastify's own handlerTimeout is cleared as soon as a
+  // request's body has been read, fastify/fastify#6725, so it never applies to POST and PUT.)
+  app.addHook('onRequest', async (request, reply) => {
+    const timer = setTimeout(() => {
+      if (!reply.sent && !reply.raw.headersSent) reply.send(new NotAnsweredInTime());
+    }, http.requestTimeoutMs);
+    reply.raw.once('close', () => clearTimeout(timer));
   });
 
   // Security headers on every answer; the pages (GraphiQL, API docs) load only scripts of this server.

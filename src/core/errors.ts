@@ -56,3 +56,10 @@ export class TooManyFailedAuthentications extends DomainError {
     super(`Too many failed authentications: retry after ${retryAfterSeconds} seconds`);
   }
 }
+
+/** The request was not answered within the time a request may take; what it asked may still be done. */
+export class NotAnsweredInTime extends DomainError {
+  constructor() {
+    super('The request was not answered in time and was stopped; a change it asked for may still have been made: check before retrying');
+  }
+}

@@ -9,6 +9,7 @@ import { AccessTokenNotFound } from '../auth/errors.js';
 import {
   DomainError,
   Forbidden,
+  NotAnsweredInTime,
   NotAuthenticated,
   NotFound,
   StoreBusy,
@@ -76,6 +77,7 @@ answer(TooManyFailedAuthentications, {
   aboutRequest: true,
   exitCode: 1,
 });
+answer(NotAnsweredInTime, { status: 503, headers: () => ({ 'retry-after': '1' }), code: 'NOT_ANSWERED_IN_TIME', graphqlStatus: true, exitCode: 1 });
 answer(StoreBusy, { status: 503, headers: () => ({ 'retry-after': '1' }), code: 'STORE_BUSY', graphqlStatus: true, exitCode: 1 });
 
 /** How the doors answer `error`: the entry of its class or its nearest listed ancestor; undefined for an unexpected failure. */

@@ -43,13 +43,6 @@ export function errorHandler(shape: BodyShape, bodyLimitBytes: number) {
       const message = shape === 'message' ? (answer.restMessage ?? error.message) : error.message;
       return reply.status(answer.status).headers(answer.headers?.(error as DomainError) ?? {}).send(bodyOf(shape, message, answer.code));
     }
-    if ((error as FastifyError).code === 'FST_ERR_HANDLER_TIMEOUT') {
-      request.log.warn({ reason: 'answer timeout' }, 'request not answered in time');
-      return reply
-        .status(503)
-        .header('retry-after', '1')
-        .send(bodyOf(shape, 'The request was not answered in time and was stopped; a change it asked for may still have been made: check before retrying'));
-    }
     const status = requestProblem(error);
     if (status === 413) return reply.status(413).send(bodyOf(shape, `Request body is larger than ${bodyLimitBytes} bytes`));
     if (status !== undefined && shape === 'graphql') return reply.status(status).send(bodyOf(shape, error.message.slice(0, 200)));

@@ -48,8 +48,10 @@ export function startMainExpectingExit(env: Record<string, string>, ms = 20_000)
 export interface RunningMain {
   url: string;
   child: ReturnType<typeof spawn>;
-  /** Everything the process printed so far. */
+  /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** What it printed on stdout: the JSON log stream. */
+  stdout(): string;
   exited: Promise<number | null>;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -63,7 +65,8 @@ export async function startMain(env: Record<string, string>): Promise<RunningMai
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
   });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d));
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => ((output += d), (stdout += d)));
   child.stderr.on('data', (d: Buffer) => (output += d));
   const exited = new Promise<number | null>((r) => child.on('exit', r));
   await new Promise<void>((resolveStart, reject) => {
@@ -80,6 +83,7 @@ export async function startMain(env: Record<string, string>): Promise<RunningMai
     url: `http://127.0.0.1:${port}`,
     child,
     output: () => output,
+    stdout: () => stdout,
     exited,
     stop: () => (child.kill('SIGTERM'), exited),
   };

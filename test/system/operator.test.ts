@@ -29,6 +29,10 @@ describe('npm start', () => {
     expect(token).toBeDefined();
     expect(first.output()).toContain(`curl -s http://localhost:${port}/graphql -H 'Authorization: Bearer ${token}'`);
     expect(first.output()).toMatch(/GraphQL at http:\/\/localhost:\d+\/graphql/);
+    // Printed once, for the person starting the service, never into the JSON log stream (stdout).
+    expect(first.output().split(token!).length - 1).toBe(2); // the token line and the curl example
+    expect(first.stdout()).not.toContain(token);
+    expect(first.stdout()).toMatch(/"msg":"first run: created the user admin/);
     // The master key file was created beside the database, readable by its owner only.
     expect(statSync(join(dir, 'nested', 'master-keys.json')).mode & 0o777).toBe(0o600);
     const viewer = await gql(first, token, '{ viewer { name } }');
@@ -66,6 +70,11 @@ describe('operator command line', () => {
       await server.stop();
     }
     expect((await cli('tokens', 'list', 'dana')).out).toMatch(/revoked/);
+    // A token that expires, shown with its expiry.
+    const expiring = await cli('tokens', 'create', 'dana', '--name', 'ci', '--expires-in', '90d');
+    expect(expiring.out).toMatch(/valid until \d{4}-/);
+    expect((await cli('tokens', 'list', 'dana')).out).toMatch(/ci\s+created \S+\s+active until \d{4}-/);
+    expect((await cli('tokens', 'create', 'dana', '--expires-in', 'soon')).err).toMatch(/--expires-in must be a duration such as 90d/);
     expect((await cli('tokens', 'revoke', tokenId)).code).toBe(1);
     expect((await cli('tokens', 'create', 'nobody')).err).toMatch(/no user 'nobody'/);
     expect((await cli('bogus')).code).toBe(2);

@@ -1,0 +1,124 @@
+/**
+ * The attacks of the hardening issue, on a real process: clients that send
+ * their bodies a byte at a time, distinct operation names by the thousand, a
+ * request that cannot be answered in time.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropDatabase, freshDatabaseUrl, holdWriteLock, onPostgres } from '../helpers/database.js';
+import { root, startMain, type RunningMain } from '../helpers/process.js';
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let dir: string;
+let databaseUrl: string;
+let server: RunningMain;
+let token: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'credentials-attacks-'));
+  databaseUrl = await freshDatabaseUrl(dir);
+  server = await startMain({
+    DATABASE_URL: databaseUrl,
+    MASTER_KEY_FILE: join(dir, 'keys', 'master-keys.json'),
+    REQUEST_BODY_TIMEOUT_MS: '2000',
+    REQUEST_TIMEOUT_MS: '1500',
+  });
+  token = /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
+});
+afterAll(async () => {
+  await server.stop();
+  await dropDatabase(databaseUrl);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('slow clients', () => {
+  it('connections sending their bodies a byte at a time do not stop /healthz, and are cut at the body timeout', async () => {
+    const { port } = new URL(server.url);
+    const slow: { socket: Socket; closedAfterMs?: number; answer: string }[] = [];
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      const entry = { socket, answer: '' as string, closedAfterMs: undefined as number | undefined };
+      socket.on('connect', () => socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`));
+      socket.on('data', (d) => (entry.answer += d));
+      socket.on('close', () => (entry.closedAfterMs = performance.now() - started));
+      socket.on('error', () => {});
+      slow.push(entry);
+    }
+    const trickle = setInterval(() => {
+      for (const { socket } of slow) if (!socket.destroyed) socket.write(' ');
+    }, 250);
+    const health: number[] = [];
+    try {
+      while (performance.now() - started < 4500) {
+        const t = performance.now();
+        const response = await fetch(`${server.url}/healthz`);
+        expect(response.status).toBe(200);
+        health.push(performance.now() - t);
+        await sleep(200);
+      }
+    } finally {
+      clearInterval(trickle);
+    }
+    // Health answered all along, promptly.
+    expect(health.length).toBeGreaterThan(10);
+    expect(Math.max(...health)).toBeLessThan(1000);
+    // Every slow connection was cut once its body was late (2 s, checked every second).
+    for (const entry of slow) {
+      expect(entry.closedAfterMs, 'closed').toBeDefined();
+      expect(entry.closedAfterMs!).toBeGreaterThan(1500);
+      expect(entry.closedAfterMs!).toBeLessThan(4500);
+    }
+  });
+});
+
+describe('operation names by the thousand', () => {
+  it('10,000 distinct operation names of 5,000 characters leave /metrics small and the memory of the process bounded', async () => {
+    const send = (name: string, authenticated: boolean) =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authenticated ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query: `query ${name} { __typename }` }),
+      }).then((r) => r.arrayBuffer());
+    const load = async (names: string[]) => {
+      for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((name, j) => send(name, (i + j) % 2 === 0)));
+    };
+    // The same load with one name first (the heap grows under any load), then with 10,000 distinct names:
+    // what the names add to the memory of the process is the difference.
+    await load(Array.from({ length: 10_000 }, () => `Same_${'n'.repeat(5000)}`));
+    const before = rssMb(server.child.pid!);
+    await load(Array.from({ length: 10_000 }, (_, i) => `Op${i}_${'n'.repeat(5000)}`));
+    const after = rssMb(server.child.pid!);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics.length).toBeLessThan(400_000);
+    expect(metrics).not.toContain('nnnnnnnnnn');
+    expect(after - before).toBeLessThan(100);
+  });
+});
+
+describe('a request that cannot be answered in time', () => {
+  // On SQLite a write waiting for another process's lock waits inside the driver, holding the event loop
+  // (better-sqlite3 is synchronous): no timer runs until the lock is free or the busy timeout (5 s) fails
+  // the write with 503. On PostgreSQL the wait is asynchronous and the answer timeout applies.
+  it.skipIf(!onPostgres)('answers 503 with Retry-After once the answer timeout is over, and the service goes on', async () => {
+    const lock = await holdWriteLock(databaseUrl, 3000, root);
+    const started = performance.now();
+    const response = await fetch(`${server.url}/api/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ credentials: { name: 'too-slow', provider: 'github', keys: { token: 't' } } }),
+    });
+    const elapsed = performance.now() - started;
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(((await response.json()) as { message: string }).message).toMatch(/not answered in time/);
+    expect(elapsed).toBeLessThan(2900);
+    await lock.released;
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
