@@ -99,11 +99,12 @@ describe('key rotation while the service serves', () => {
 describe('master key configuration', () => {
   it('in production mode, refuses to start without a key, or with an invalid one, with a clear message', async () => {
     const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/credentials-prod-`);
-    const base = { NODE_ENV: 'production', DATABASE_URL: await freshDatabaseUrl(dir, 'db.sqlite'), MASTER_KEY_FILE: `${dir}/master-keys.json`, PORT: '0' };
+    // (The key file apart from the database, as production requires.)
+    const base = { NODE_ENV: 'production', DATABASE_URL: await freshDatabaseUrl(dir, 'db.sqlite'), MASTER_KEY_FILE: `${dir}/keys/master-keys.json`, PORT: '0' };
     const missing = await startMainExpectingExit(base);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/Cannot start: No master key: NODE_ENV=production needs MASTER_KEYS=.* or MASTER_KEY_FILE=/);
-    expect(existsSync(`${dir}/master-keys.json`)).toBe(false);
+    expect(existsSync(`${dir}/keys/master-keys.json`)).toBe(false);
     const short = await startMainExpectingExit({ ...base, MASTER_KEYS: `k1:${Buffer.alloc(16).toString('base64')}` });
     expect(short.code).toBe(1);
     expect(short.err).toMatch(/Invalid master key configuration: Master key 'k1' must be 32 bytes/);
