@@ -70,11 +70,6 @@ describe('operator command line', () => {
       await server.stop();
     }
     expect((await cli('tokens', 'list', 'dana')).out).toMatch(/revoked/);
-    // A token that expires, shown with its expiry.
-    const expiring = await cli('tokens', 'create', 'dana', '--name', 'ci', '--expires-in', '90d');
-    expect(expiring.out).toMatch(/valid until \d{4}-/);
-    expect((await cli('tokens', 'list', 'dana')).out).toMatch(/ci\s+created \S+\s+active until \d{4}-/);
-    expect((await cli('tokens', 'create', 'dana', '--expires-in', 'soon')).err).toMatch(/--expires-in must be a duration such as 90d/);
     expect((await cli('tokens', 'revoke', tokenId)).code).toBe(1);
     expect((await cli('tokens', 'create', 'nobody')).err).toMatch(/no user 'nobody'/);
     expect((await cli('bogus')).code).toBe(2);
@@ -87,5 +82,11 @@ describe('operator command line', () => {
     expect(lines[0]).toMatch(new RegExp(`token\\.revoke\\s+token ${tokenId}\\s+owner \\S+\\s+by operator via cli`));
     expect(lines[1]).toMatch(new RegExp(`token\\.create\\s+token ${tokenId}`));
     expect(lines[2]).toMatch(/user\.create\s+user /);
+
+    // A token that expires, shown with its expiry.
+    const expiring = await cli('tokens', 'create', 'dana', '--name', 'ci', '--expires-in', '90d');
+    expect(expiring.out).toMatch(/valid until \d{4}-/);
+    expect((await cli('tokens', 'list', 'dana')).out).toMatch(/ci\s+created \S+\s+active until \d{4}-/);
+    expect((await cli('tokens', 'create', 'dana', '--expires-in', 'soon')).err).toMatch(/--expires-in must be a duration such as 90d/);
   });
 });
