@@ -24,7 +24,7 @@ if (kind === 'floor') {
   createServer(yoga).listen(port, '127.0.0.1');
 } else {
   const ring = keyRingFromFile(keyFile!);
-  const columns = '"id", "userId", "name", "description", "provider", "baseUrl", "category", "keys", "deleted", "lastUsed", "dateCreated", "lastUpdated"';
+  const columns = '"id", "userId", "workspaceId", "name", "description", "provider", "baseUrl", "category", "keys", "deleted", "lastUsed", "dateCreated", "lastUpdated"';
   const describeSql = `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`;
   const listSql = `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`;
   const insertSql = `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated")
@@ -70,7 +70,7 @@ if (kind === 'floor') {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as { credentials: { name: string; keys: { token: string } } };
         const credentialId = newId();
         const now = new Date().toISOString().replace('Z', '+00:00');
-        const secret = ring.seal(JSON.stringify({ token: body.credentials.keys.token }), sealingContext({ id: credentialId, userId: userId!, provider: 'github' }));
+        const secret = ring.seal(JSON.stringify({ token: body.credentials.keys.token }), sealingContext({ id: credentialId, owner: { kind: 'user', id: userId! }, provider: 'github' }));
         query('insert', [credentialId, userId, body.credentials.name, body.credentials.name, secret, now, now])
           .then(() => send(200, { credentialsId: credentialId }))
           .catch(fail);

@@ -18,7 +18,7 @@ export type Row = Record<string, string | Date | null>;
 export const rowToView = (row: Row): CredentialView =>
   toView({
     id: row.id as string,
-    userId: row.userId as string,
+    owner: row.userId !== null ? { kind: 'user', id: row.userId as string } : { kind: 'workspace', id: Number(row.workspaceId) },
     name: row.name as string,
     description: row.description as string | null,
     provider: row.provider as string,
@@ -81,7 +81,7 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     return Array.from({ length: count }, (_, i) => {
       const id = newId();
       if (i === 0) u.firstId = id;
-      const secret = ring.seal(JSON.stringify({ token: `ghp_seed_${i}` }), sealingContext({ id, userId: u.userId, provider: 'github' }));
+      const secret = ring.seal(JSON.stringify({ token: `ghp_seed_${i}` }), sealingContext({ id, owner: { kind: 'user', id: u.userId }, provider: 'github' }));
       return { id, userId: u.userId, name: `cred-${i}`, keys: JSON.stringify({ username: `user-${i}` }), secret, at: new Date(start + i * 1000) };
     });
   };

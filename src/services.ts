@@ -11,9 +11,12 @@ import type { Graph } from './db/graph.js';
 import type { Storage } from './db/storage.js';
 import type { Metrics } from './metrics.js';
 import type { KeyRingSource } from './secrets/keyring.js';
+import { WorkspaceAccess } from './workspaces/access.js';
+import { WorkspaceService } from './workspaces/service.js';
 
 export interface Services {
   credentials: CredentialService;
+  workspaces: WorkspaceService;
   tokens: AccessTokens;
   rotation: KeyRotation;
   audit: AuditTrail;
@@ -30,7 +33,8 @@ export interface Services {
 export function createServices(storage: Storage, keys: KeyRingSource, metrics: Metrics, logger: Logger): Services {
   const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'));
   return {
-    credentials: new CredentialService(storage.credentials, keys),
+    credentials: new CredentialService(storage.credentials, keys, new WorkspaceAccess(storage.workspaces)),
+    workspaces: new WorkspaceService(storage.workspaces, storage.users),
     tokens,
     rotation: new KeyRotation(storage.credentials, keys),
     audit: new AuditTrail(storage.audit),

@@ -30,8 +30,23 @@ Master keys (see README, Security)
                                       after the current batch, and running it again resumes
   keys remove <key-id>                remove a key no secret uses any more
 
+Organizations and workspaces (see README, Organizations and workspaces)
+  orgs create <name> --owner <user>   create an organization; the user is its OWNER
+  orgs list                           list organizations
+  workspaces create <org>/<name> [--owner <user>]
+                                      create a workspace (the user takes part as its OWNER)
+  workspaces list [<org>]             list workspaces
+  participants add <org>/<ws> <user> <role>
+                                      add a user to a workspace with a role:
+                                      OWNER, ADMIN, MAINTAIN, LAUNCH, CONNECT or VIEW
+  participants role <org>/<ws> <user> <role>
+                                      change a participant's role
+  participants list <org>/<ws>        list a workspace's participants and their roles
+  participants remove <org>/<ws> <user>
+                                      remove a participant (refused at their next request)
+
 Audit trail
-  audit [--credential <id>] [--user <name or id>] [--limit <n>]
+  audit [--credential <id>] [--user <name or id>] [--workspace <org>/<ws>] [--limit <n>]
                                       the latest changes, newest first
 `;
 
@@ -58,9 +73,11 @@ async function run(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       credential: { type: 'string' },
       user: { type: 'string' },
+      workspace: { type: 'string' },
+      owner: { type: 'string' },
     },
   });
-  const [group, command, arg] = positionals;
+  const [group, command, arg, arg2, arg3] = positionals;
   if (!group || group === 'help') {
     process.stdout.write(USAGE);
     return group ? 0 : 2;
@@ -117,8 +134,49 @@ async function run(argv: string[]): Promise<number> {
         });
       case 'keys remove':
         return await keysRemove(config, services, arg);
+      case 'orgs create': {
+        const org = await services.workspaces.createOrganization(null, arg ?? '', required(values.owner, '--owner <user>'));
+        out(`created organization ${org.name} (id ${org.id}), owned by ${values.owner}`);
+        return 0;
+      }
+      case 'orgs list': {
+        for (const org of await services.workspaces.listOrganizations()) out(`${String(org.id).padStart(6)}  ${org.name}`);
+        return 0;
+      }
+      case 'workspaces create': {
+        const [org, name] = required(arg, '<org>/<name>').split('/');
+        const workspace = await services.workspaces.createWorkspace(null, { name: org ?? '' }, name ?? '');
+        if (values.owner) await services.workspaces.addParticipant(null, { id: String(workspace.id) }, values.owner, 'OWNER');
+        out(`created workspace ${workspace.organizationName}/${workspace.name} (id ${workspace.id})${values.owner ? `; ${values.owner} takes part as OWNER` : ''}`);
+        return 0;
+      }
+      case 'workspaces list': {
+        for (const w of await services.workspaces.listWorkspaces(arg)) out(`${String(w.id).padStart(6)}  ${w.organizationName}/${w.name}`);
+        return 0;
+      }
+      case 'participants add': {
+        const added = await services.workspaces.addParticipant(null, { fullName: required(arg, '<org>/<ws>') }, required(arg2, '<user>'), required(arg3, '<role>'));
+        out(`${added.userName} takes part in ${arg} as ${added.role}`);
+        return 0;
+      }
+      case 'participants role': {
+        const updated = await services.workspaces.updateParticipantRole(null, { fullName: required(arg, '<org>/<ws>') }, required(arg2, '<user>'), required(arg3, '<role>'));
+        out(`${updated.userName} is now ${updated.role} in ${arg}`);
+        return 0;
+      }
+      case 'participants list': {
+        for (const p of await services.workspaces.listParticipants(null, { fullName: required(arg, '<org>/<ws>') })) {
+          out(`${p.userName.padEnd(24)}  ${p.role.padEnd(8)}  since ${p.createdAt.toISOString()}`);
+        }
+        return 0;
+      }
+      case 'participants remove': {
+        await services.workspaces.removeParticipant(null, { fullName: required(arg, '<org>/<ws>') }, required(arg2, '<user>'));
+        out(`removed ${arg2} from ${arg}`);
+        return 0;
+      }
       case 'audit':
-        return await audit(services, values.credential, values.user, positive(values.limit, 'limit', 50));
+        return await audit(services, values.credential, values.user, values.workspace, positive(values.limit, 'limit', 50));
       default:
         throw new UsageError(`unknown command '${positionals.join(' ')}'\n\n${USAGE}`, 2);
     }
@@ -249,13 +307,20 @@ async function keysRemove(config: Config, services: Services, keyId: string | un
   return 0;
 }
 
-async function audit(services: Services, credentialId: string | undefined, user: string | undefined, limit: number): Promise<number> {
+async function audit(services: Services, credentialId: string | undefined, user: string | undefined, workspace: string | undefined, limit: number): Promise<number> {
   const owner = user ? await userOf(services, user) : undefined;
-  const events = await services.audit.latest({ targetId: credentialId, ownerUserId: owner?.id, limit });
+  const workspaceId = workspace ? (await services.workspaces.workspace(null, { fullName: workspace })).id : undefined;
+  const events = await services.audit.latest({ targetId: credentialId, ownerUserId: owner?.id, workspaceId, limit });
   for (const e of events) {
-    out(`${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  owner ${e.ownerUserId ?? '-'}  by ${e.actor ?? '-'} via ${e.door ?? '-'}`);
+    const context = e.workspaceId !== null ? `workspace ${e.workspaceId}` : `owner ${e.ownerUserId ?? '-'}`;
+    out(`${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  ${context}  by ${e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`);
   }
   return 0;
+}
+
+function required(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`missing ${what}\n\n${USAGE}`, 2);
+  return value;
 }
 
 // Log lines (warnings, failures with their error id) go to stderr; what the command prints, to stdout.

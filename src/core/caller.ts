@@ -11,6 +11,9 @@ export interface Caller {
   workspaceId?: string;
 }
 
+/** Whose credentials: a user's own (the personal context) or a workspace's. */
+export type Owner = { kind: 'user'; id: string } | { kind: 'workspace'; id: number };
+
 /** Who did something, as the audit trail records it: a user id or `operator`, and the door (`start`: the first run). */
 export interface AuditActor {
   actor: string;

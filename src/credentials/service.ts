@@ -4,11 +4,12 @@
  * lives here; GraphQL and REST only translate to and from these calls, and the
  * credential store is the only way to the stored rows.
  */
-import { actorOf, type Caller } from '../core/caller.js';
-import { Forbidden, ValidationError } from '../core/errors.js';
+import { actorOf, type Caller, type Owner } from '../core/caller.js';
+import { ValidationError } from '../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../core/ids.js';
 import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } from '../db/credential-store.js';
 import type { Sealer } from '../secrets/keyring.js';
+import type { WorkspaceAccess } from '../workspaces/access.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from './errors.js';
 import { checkKeys, parseCredentialInput, parseName, type CredentialInput, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
@@ -51,10 +52,12 @@ export class CredentialService {
   constructor(
     private readonly store: CredentialStore,
     private readonly sealer: Sealer,
+    /** Whose credentials a call acts on, and whether it may (the caller's own, or a workspace's by role). */
+    private readonly access: WorkspaceAccess,
   ) {}
 
   async create(caller: Caller, input: CredentialInput, options: CreateOptions = {}): Promise<CredentialView> {
-    const owner = ownerOf(caller);
+    const { owner } = await this.access.context(caller, 'writeCredentials');
     const valid = parseCredentialInput(input);
     const idempotencyKey = options.idempotencyKey;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -71,13 +74,13 @@ export class CredentialService {
     const id = newId();
     const credential = {
       id,
-      userId: owner,
+      owner,
       name: valid.name,
       description: valid.description,
       provider: valid.provider.id,
       baseUrl: valid.baseUrl,
       category: valid.category,
-      ...this.#storedKeys(valid.provider, keys, { id, userId: owner }),
+      ...this.#storedKeys(valid.provider, keys, { id, owner }),
       at: new Date(),
       idempotencyKey: idempotencyKey ?? null,
       requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
@@ -94,7 +97,7 @@ export class CredentialService {
   }
 
   /** The credential an earlier create with this key made, if any; a different request with it is refused. */
-  async #replay(owner: string, idempotencyKey: string, request: string): Promise<CredentialView | undefined> {
+  async #replay(owner: Owner, idempotencyKey: string, request: string): Promise<CredentialView | undefined> {
     const earlier = await this.store.findByIdempotencyKey(owner, idempotencyKey);
     if (!earlier) return undefined;
     if (!earlier.requestFingerprint || !this.sealer.matchesFingerprint(earlier.requestFingerprint, request)) {
@@ -105,14 +108,19 @@ export class CredentialService {
   }
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
-    const owner = ownerOf(caller);
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    return this.#describe(owner, id);
+  }
+
+  async #describe(owner: Owner, id: string): Promise<CredentialView> {
     const record = ID_PATTERN.test(id) ? await this.store.findLive(owner, id) : null;
     if (!record) throw new CredentialNotFound(id);
     return toView(record);
   }
 
   async list(caller: Caller, options: ListOptions = {}): Promise<CredentialPage> {
-    const owner = ownerOf(caller);
+    const context = await this.access.context(caller, 'readCredentials');
+    const owner = context.owner;
     const first = options.first;
     if (first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)) {
       throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
@@ -122,9 +130,10 @@ export class CredentialService {
     }
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
     if (first === undefined) return this.#readPage(owner, options.providers, after, undefined);
-    // A bounded page is served from the cache while the owner's credentials are unchanged.
-    const version = await this.store.findVersion(owner);
-    const key = `${owner}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first}`;
+    // A bounded page is served from the cache while the owner's credentials are unchanged
+    // (a workspace's version was read with the caller's role).
+    const version = context.version ?? (await this.store.findVersion(owner));
+    const key = `${owner.kind}:${owner.id}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first}`;
     const cached = this.#pages.get(key, version);
     if (cached) return cached;
     const page = await this.#readPage(owner, options.providers, after, first);
@@ -132,8 +141,8 @@ export class CredentialService {
     return page;
   }
 
-  async #readPage(owner: string, providerIds: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
-    const records = await this.store.findPage({ userId: owner, providers: providerIds, after, take: first === undefined ? undefined : first + 1 });
+  async #readPage(owner: Owner, providerIds: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
+    const records = await this.store.findPage({ owner, providers: providerIds, after, take: first === undefined ? undefined : first + 1 });
     const hasNextPage = first !== undefined && records.length > first;
     const page = hasNextPage ? records.slice(0, first) : records;
     return { items: page.map((record) => ({ credential: toView(record), cursor: encodeCursor(record) })), hasNextPage };
@@ -144,7 +153,7 @@ export class CredentialService {
    * client does not re-send keep their stored values; secrets sent replace them.
    */
   async update(caller: Caller, id: string, input: CredentialInput, options: WriteOptions = {}): Promise<CredentialView> {
-    const owner = ownerOf(caller);
+    const { owner } = await this.access.context(caller, 'writeCredentials');
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const current = await this.#findForChange(owner, id);
@@ -163,7 +172,7 @@ export class CredentialService {
       };
       const outcome = await this.store.update(owner, id, current.version, changes, actorOf(caller));
       if (outcome === 'duplicate') throw new CredentialNameTaken(valid.name);
-      if (outcome === 'updated') return this.describe(caller, id);
+      if (outcome === 'updated') return this.#describe(owner, id);
       // Changed or deleted since it was read: read again and retry.
     }
     throw new Error(`Credential ${id} kept changing during update`);
@@ -171,7 +180,7 @@ export class CredentialService {
 
   /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. */
   async delete(caller: Caller, id: string): Promise<void> {
-    const owner = ownerOf(caller);
+    const { owner } = await this.access.context(caller, 'writeCredentials');
     if (!ID_PATTERN.test(id) || !(await this.store.softDelete(owner, id, new Date(), actorOf(caller)))) {
       throw new CredentialNotFound(id);
     }
@@ -179,25 +188,25 @@ export class CredentialService {
 
   /** Resolves when `name` is valid and free for this owner; throws otherwise. */
   async validateName(caller: Caller, name: unknown): Promise<void> {
-    const owner = ownerOf(caller);
+    const { owner } = await this.access.context(caller, 'readCredentials');
     const valid = parseName(name);
     if (await this.store.isNameTaken(owner, valid)) throw new CredentialNameTaken(valid);
   }
 
   /** The owner's live credential with its sealed secret, for a change. */
-  async #findForChange(owner: string, id: string): Promise<SealedCredential> {
+  async #findForChange(owner: Owner, id: string): Promise<SealedCredential> {
     const credential = ID_PATTERN.test(id) ? await this.store.findForChange(owner, id) : null;
     if (!credential) throw new CredentialNotFound(id);
     return credential;
   }
 
   /** The keys as stored: returned fields in clear, secret fields sealed together for this credential. */
-  #storedKeys(spec: ProviderSpec, keys: KeyValues, owner: { id: string; userId: string }): { keys: StoredKeys; secret: string | null } {
+  #storedKeys(spec: ProviderSpec, keys: KeyValues, credential: { id: string; owner: Owner }): { keys: StoredKeys; secret: string | null } {
     const returned = pick(keys, returnedFields(spec));
     const secrets = pick(keys, secretFields(spec));
     return {
       keys: returned,
-      secret: Object.keys(secrets).length > 0 ? this.sealer.seal(JSON.stringify(secrets), sealingContext({ ...owner, provider: spec.id })) : null,
+      secret: Object.keys(secrets).length > 0 ? this.sealer.seal(JSON.stringify(secrets), sealingContext({ ...credential, provider: spec.id })) : null,
     };
   }
 
@@ -205,15 +214,6 @@ export class CredentialService {
     if (!credential.secret) return {};
     return JSON.parse(this.sealer.open(credential.secret, sealingContext(credential))) as KeyValues;
   }
-}
-
-/**
- * Whose credentials a call acts on: the caller's own. Workspaces do not exist
- * yet, so a call that names one is forbidden (whatever the workspace).
- */
-function ownerOf(caller: Caller): string {
-  if (caller.workspaceId !== undefined) throw new Forbidden();
-  return caller.userId;
 }
 
 /**

@@ -8,13 +8,16 @@ export interface AuditRecord {
   targetType: string;
   targetId: string;
   ownerUserId: string | null;
+  workspaceId: number | null;
   actor: string | null;
   door: string | null;
+  detail: string | null;
 }
 
 export interface AuditQuery {
   targetId?: string;
   ownerUserId?: string;
+  workspaceId?: number;
   limit: number;
 }
 
@@ -22,9 +25,9 @@ export class AuditStore {
   constructor(private readonly db: Database) {}
 
   /** The latest events, newest first. */
-  latest({ targetId, ownerUserId, limit }: AuditQuery): Promise<AuditRecord[]> {
+  latest({ targetId, ownerUserId, workspaceId, limit }: AuditQuery): Promise<AuditRecord[]> {
     return this.db.auditEvent.findMany({
-      where: { ...(targetId ? { targetId } : {}), ...(ownerUserId ? { ownerUserId } : {}) },
+      where: { ...(targetId ? { targetId } : {}), ...(ownerUserId ? { ownerUserId } : {}), ...(workspaceId !== undefined ? { workspaceId } : {}) },
       orderBy: { id: 'desc' },
       take: limit,
     });

@@ -7,10 +7,10 @@
  *
  * Every write takes the actor that makes it and sets the audit columns itself;
  * a database trigger copies them into AuditEvent in the same statement, so no
- * change is stored without its record. Another trigger bumps the owner's
+ * change is stored without its record. Another trigger bumps its owner's (user or workspace)
  * `credentialsVersion` in that statement too (see findVersion).
  */
-import type { AuditActor } from '../core/caller.js';
+import type { AuditActor, Owner } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { isUniqueViolation, type Database } from './client.js';
@@ -22,7 +22,8 @@ export type StoredKeys = Record<string, string | boolean>;
 /** A credential as the app reads it: every column but the sealed secret and bookkeeping. */
 export interface CredentialRecord {
   id: string;
-  userId: string;
+  /** A user (personal context) or a workspace. */
+  owner: Owner;
   name: string;
   description: string | null;
   provider: string;
@@ -54,7 +55,7 @@ export type NewCredential = Omit<CredentialRecord, 'lastUsed' | 'dateCreated' | 
 export type CredentialChanges = Pick<NewCredential, 'name' | 'description' | 'baseUrl' | 'category' | 'keys' | 'secret' | 'at'>;
 
 export interface PageQuery {
-  userId: string;
+  owner: Owner;
   /** Only these providers (undefined: all). */
   providers?: readonly string[];
   /** Strictly after this position in (dateCreated, id) order. */
@@ -66,7 +67,7 @@ export interface PageQuery {
 /** A secret as key rotation sees it: which credential, sealed how. */
 export interface SealedSecret {
   id: string;
-  userId: string;
+  owner: Owner;
   provider: string;
   secret: string;
 }
@@ -77,37 +78,48 @@ type Change = 'create' | 'update' | 'delete' | 'reseal';
 const auditColumns = (change: Change, by: AuditActor) => ({ lastChange: change, changedBy: by.actor, changedVia: by.door });
 
 /** The record's columns, in the order the record (and the REST wire) lists them. */
-const RECORD_COLUMNS = ['id', 'userId', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'lastUsed', 'dateCreated', 'lastUpdated'] as const;
+const RECORD_COLUMNS = ['id', 'userId', 'workspaceId', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'lastUsed', 'dateCreated', 'lastUpdated'] as const;
 const SELECT_RECORD = `SELECT ${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
 
-type Row = { [K in (typeof RECORD_COLUMNS)[number]]: K extends 'lastUsed' | 'description' | 'baseUrl' | 'category' ? string | Date | null : string | Date };
+/** A row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
+type Row = { [K in (typeof RECORD_COLUMNS)[number]]: unknown };
+
+/** The owner of a row: its user, else its workspace (a check in the database keeps exactly one). */
+const ownerOf = (row: { userId: unknown; workspaceId: unknown }): Owner =>
+  row.userId !== null ? { kind: 'user', id: row.userId as string } : { kind: 'workspace', id: Number(row.workspaceId) };
+
+/** The owner's column and value, for statements. */
+const ownerColumn = (owner: Owner) => (owner.kind === 'user' ? '"userId"' : '"workspaceId"');
+/** The owner as a Prisma filter. */
+const ownerFilter = (owner: Owner) => (owner.kind === 'user' ? { userId: owner.id } : { workspaceId: owner.id });
 
 function toRecord(row: Row): CredentialRecord {
   return {
     id: row.id as string,
-    userId: row.userId as string,
+    owner: ownerOf(row),
     name: row.name as string,
     description: row.description as string | null,
     provider: row.provider as string,
     baseUrl: row.baseUrl as string | null,
     category: row.category as string | null,
     keys: JSON.parse(row.keys as string) as StoredKeys,
-    lastUsed: optionalDateOf(row.lastUsed),
-    dateCreated: dateOf(row.dateCreated),
-    lastUpdated: dateOf(row.lastUpdated),
+    lastUsed: optionalDateOf(row.lastUsed as string | Date | null),
+    dateCreated: dateOf(row.dateCreated as string | Date),
+    lastUpdated: dateOf(row.lastUpdated as string | Date),
   };
 }
 
 /** A record from a Prisma row (dates already Date, keys JSON text). */
-function fromPrisma(row: Omit<Row, 'keys'> & { keys: string }): CredentialRecord {
-  return toRecord(row as Row);
+function fromPrisma(row: { userId: string | null; workspaceId: number | null; keys: string } & Record<string, unknown>): CredentialRecord {
+  return toRecord(row as unknown as Row);
 }
 
 /** The insert's columns and values, audit included. */
 function insertRow(c: NewCredential, by: AuditActor) {
   return {
     id: c.id,
-    userId: c.userId,
+    userId: c.owner.kind === 'user' ? c.owner.id : null,
+    workspaceId: c.owner.kind === 'workspace' ? c.owner.id : null,
     name: c.name,
     activeName: c.name,
     description: c.description,
@@ -123,22 +135,28 @@ function insertRow(c: NewCredential, by: AuditActor) {
     requestFingerprint: c.requestFingerprint,
   };
 }
-const INSERT_COLUMNS = Object.keys(insertRow({ keys: {} } as NewCredential, { actor: '', door: 'cli' })) as (keyof ReturnType<typeof insertRow>)[];
+const INSERT_COLUMNS = Object.keys(insertRow({ keys: {}, owner: { kind: 'user', id: '' } } as NewCredential, { actor: '', door: 'cli' })) as (keyof ReturnType<typeof insertRow>)[];
 const INSERT_COLUMN_LIST = Prisma.raw(INSERT_COLUMNS.map((c) => `"${c}"`).join(', '));
 
-/** The page statement of one shape (provider count, cursor, limit): one prepared statement per shape. */
-function pageStatement(providerCount: number | undefined, after: boolean, limited: boolean) {
-  const where = ['"userId" = ?', '"deleted" IS NULL'];
+/** The page statement of one shape (owner kind, provider count, cursor, limit): one prepared statement per shape. */
+function pageStatement(owner: Owner, providerCount: number | undefined, after: boolean, limited: boolean) {
+  const where = [`${ownerColumn(owner)} = ?`, '"deleted" IS NULL'];
   if (providerCount !== undefined) where.push(providerCount === 0 ? 'FALSE' : `"provider" IN (${Array(providerCount).fill('?').join(', ')})`);
   if (after) where.push('("dateCreated" > ? OR ("dateCreated" = ? AND "id" > ?))');
   return {
-    name: `credential.page:${providerCount ?? '-'}:${after}:${limited}`,
+    name: `credential.page:${owner.kind}:${providerCount ?? '-'}:${after}:${limited}`,
     sql: `${SELECT_RECORD} WHERE ${where.join(' AND ')} ORDER BY "dateCreated", "id"${limited ? ' LIMIT ?' : ''}`,
   };
 }
 
-const LIVE_SQL = `${SELECT_RECORD} WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`;
-const VERSION_SQL = 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?';
+const LIVE_SQL = {
+  user: `${SELECT_RECORD} WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
+  workspace: `${SELECT_RECORD} WHERE "id" = ? AND "workspaceId" = ? AND "deleted" IS NULL`,
+};
+const VERSION_SQL = {
+  user: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
+  workspace: 'SELECT "credentialsVersion" AS "v" FROM "Workspace" WHERE "id" = ?',
+};
 
 /** What a conditional update did. */
 export type UpdateOutcome = 'updated' | 'changed' | 'duplicate';
@@ -152,15 +170,15 @@ export class CredentialStore {
   // ---- The reads of every request (prepared statements) --------------------
 
   /** The owner's credential if it is live (not deleted). */
-  findLive(userId: string, id: string): MaybePromise<CredentialRecord | null> {
-    const row = this.statements.get<Row>('credential.live', LIVE_SQL, [id, userId]);
+  findLive(owner: Owner, id: string): MaybePromise<CredentialRecord | null> {
+    const row = this.statements.get<Row>(`credential.live:${owner.kind}`, LIVE_SQL[owner.kind], [id, owner.id]);
     return row instanceof Promise ? row.then((r) => (r ? toRecord(r) : null)) : row ? toRecord(row) : null;
   }
 
   /** The owner's live credentials in (dateCreated, id) order. */
-  findPage({ userId, providers, after, take }: PageQuery): MaybePromise<CredentialRecord[]> {
-    const { name, sql } = pageStatement(providers?.length, after !== undefined, take !== undefined);
-    const params: unknown[] = [userId, ...(providers ?? [])];
+  findPage({ owner, providers, after, take }: PageQuery): MaybePromise<CredentialRecord[]> {
+    const { name, sql } = pageStatement(owner, providers?.length, after !== undefined, take !== undefined);
+    const params: unknown[] = [owner.id, ...(providers ?? [])];
     if (after) {
       const at = this.statements.date(after.dateCreated);
       params.push(at, at, after.id);
@@ -174,31 +192,31 @@ export class CredentialStore {
    * The counter that every change to the owner's credentials bumps (a trigger
    * does, in the statement of the change): equal values mean nothing changed.
    */
-  findVersion(userId: string): MaybePromise<number> {
-    const row = this.statements.get<{ v: number }>('credential.version', VERSION_SQL, [userId]);
+  findVersion(owner: Owner): MaybePromise<number> {
+    const row = this.statements.get<{ v: number }>(`credential.version:${owner.kind}`, VERSION_SQL[owner.kind], [owner.id]);
     return row instanceof Promise ? row.then((r) => r?.v ?? 0) : (row?.v ?? 0);
   }
 
   // ---- Reads for a change (Prisma) ------------------------------------------
 
   /** The owner's live credential with its sealed secret and row version. */
-  async findForChange(userId: string, id: string): Promise<SealedCredential | null> {
-    const row = await this.db.credential.findFirst({ where: { id, userId, deleted: null } });
+  async findForChange(owner: Owner, id: string): Promise<SealedCredential | null> {
+    const row = await this.db.credential.findFirst({ where: { id, ...ownerFilter(owner), deleted: null } });
     return row ? { ...fromPrisma(row), secret: row.secret, version: row.version } : null;
   }
 
   /** The credential an earlier create with this idempotency key made (deleted or not), with that request's fingerprint. */
   async findByIdempotencyKey(
-    userId: string,
+    owner: Owner,
     idempotencyKey: string,
   ): Promise<{ record: CredentialRecord; deleted: boolean; requestFingerprint: string | null } | null> {
-    const row = await this.db.credential.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } }, omit: { secret: true } });
+    const row = await this.db.credential.findFirst({ where: { ...ownerFilter(owner), idempotencyKey }, omit: { secret: true } });
     return row ? { record: fromPrisma(row), deleted: row.deleted !== null, requestFingerprint: row.requestFingerprint } : null;
   }
 
   /** True when a live credential of the owner has this name. */
-  async isNameTaken(userId: string, name: string): Promise<boolean> {
-    const row = await this.db.credential.findUnique({ where: { userId_activeName: { userId, activeName: name } }, select: { id: true } });
+  async isNameTaken(owner: Owner, name: string): Promise<boolean> {
+    const row = await this.db.credential.findFirst({ where: { ...ownerFilter(owner), activeName: name }, select: { id: true } });
     return row !== null;
   }
 
@@ -227,10 +245,10 @@ export class CredentialStore {
    * 'changed': it changed or was deleted since it was read; 'duplicate': another
    * live credential of the owner has the new name.
    */
-  async update(userId: string, id: string, version: number, changes: CredentialChanges, by: AuditActor): Promise<UpdateOutcome> {
+  async update(owner: Owner, id: string, version: number, changes: CredentialChanges, by: AuditActor): Promise<UpdateOutcome> {
     try {
       const { count } = await this.db.credential.updateMany({
-        where: { id, userId, deleted: null, version },
+        where: { id, ...ownerFilter(owner), deleted: null, version },
         data: {
           name: changes.name,
           activeName: changes.name,
@@ -252,9 +270,9 @@ export class CredentialStore {
   }
 
   /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. False: no such live credential. */
-  async softDelete(userId: string, id: string, at: Date, by: AuditActor): Promise<boolean> {
+  async softDelete(owner: Owner, id: string, at: Date, by: AuditActor): Promise<boolean> {
     const { count } = await this.db.credential.updateMany({
-      where: { id, userId, deleted: null },
+      where: { id, ...ownerFilter(owner), deleted: null },
       data: { deleted: at, lastUpdated: at, activeName: null, secret: null, version: { increment: 1 }, ...auditColumns('delete', by) },
     });
     return count === 1;
@@ -277,11 +295,11 @@ export class CredentialStore {
   async findSecretsNotStartingWith(prefixes: readonly string[], excluded: readonly string[] = [], take?: number): Promise<SealedSecret[]> {
     const rows = await this.db.credential.findMany({
       where: { ...notStartingWith(prefixes), ...(excluded.length ? { id: { notIn: [...excluded] } } : {}) },
-      select: { id: true, userId: true, provider: true, secret: true },
+      select: { id: true, userId: true, workspaceId: true, provider: true, secret: true },
       orderBy: { id: 'asc' },
       ...(take === undefined ? {} : { take }),
     });
-    return rows.map((r) => ({ ...r, secret: r.secret! }));
+    return rows.map((r) => ({ id: r.id, owner: ownerOf(r), provider: r.provider, secret: r.secret! }));
   }
 
   /**

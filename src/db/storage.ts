@@ -11,10 +11,12 @@ import { prismaFiles, providerOf } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
 import { readOnlyGraph, type Graph } from './graph.js';
 import { UserStore } from './user-store.js';
+import { WorkspaceStore } from './workspace-store.js';
 
 export interface Storage {
   credentials: CredentialStore;
   users: UserStore;
+  workspaces: WorkspaceStore;
   audit: AuditStore;
   /** Read-only access for Pothos' Prisma plugin to load the relations GraphQL selects. */
   graph: Graph;
@@ -42,6 +44,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
   return {
     credentials: new CredentialStore(db, statements),
     users: new UserStore(db, statements),
+    workspaces: new WorkspaceStore(db, statements),
     audit: new AuditStore(db),
     graph: readOnlyGraph(db),
     readinessProblem: () => readinessProblem(db, committed),

@@ -18,6 +18,16 @@ import {
 } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
+import {
+  LastOwner,
+  OrganizationNameTaken,
+  OrganizationNotFound,
+  ParticipantExists,
+  ParticipantNotFound,
+  UserNotFound,
+  WorkspaceNameTaken,
+  WorkspaceNotFound,
+} from '../workspaces/errors.js';
 
 export interface ErrorAnswer<E extends DomainError = DomainError> {
   /** HTTP status of the REST answer. */
@@ -56,10 +66,19 @@ answer(CredentialNameTaken, { status: 409, code: 'NAME_TAKEN', graphqlType: 'Cre
 // Unknown, deleted and other users' ids look alike: the seed API's Forbidden.
 answer(CredentialNotFound, { status: 403, restMessage: 'Forbidden', code: 'NOT_FOUND', graphqlType: 'CredentialNotFoundError', exitCode: 1 });
 answer(AccessTokenNotFound, { status: 404, code: 'NOT_FOUND', graphqlType: 'AccessTokenNotFoundError', exitCode: 1 });
+// A workspace the caller cannot use (none, not theirs, a malformed id) is the seed API's Forbidden too.
+answer(WorkspaceNotFound, { status: 403, restMessage: 'Forbidden', code: 'NOT_FOUND', graphqlType: 'WorkspaceNotFoundError', exitCode: 1 });
+answer(OrganizationNotFound, { status: 404, code: 'NOT_FOUND', graphqlType: 'OrganizationNotFoundError', exitCode: 1 });
+answer(UserNotFound, { status: 404, code: 'NOT_FOUND', graphqlType: 'UserNotFoundError', exitCode: 1 });
+answer(ParticipantNotFound, { status: 404, code: 'NOT_FOUND', graphqlType: 'ParticipantNotFoundError', exitCode: 1 });
+answer(OrganizationNameTaken, { status: 409, code: 'NAME_TAKEN', graphqlType: 'OrganizationNameTakenError', exitCode: 1 });
+answer(WorkspaceNameTaken, { status: 409, code: 'NAME_TAKEN', graphqlType: 'WorkspaceNameTakenError', exitCode: 1 });
+answer(ParticipantExists, { status: 409, code: 'PARTICIPANT_EXISTS', graphqlType: 'ParticipantExistsError', exitCode: 1 });
+answer(LastOwner, { status: 409, code: 'LAST_OWNER', graphqlType: 'LastOwnerError', exitCode: 1 });
 answer(NotFound, { status: 404, code: 'NOT_FOUND', exitCode: 1 });
 answer(IdempotencyKeyReused, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED', graphqlType: 'IdempotencyKeyReusedError', exitCode: 1 });
 answer(IdempotentCreateDeleted, { status: 409, code: 'IDEMPOTENT_CREATE_DELETED', graphqlType: 'IdempotentCreateDeletedError', exitCode: 1 });
-answer(Forbidden, { status: 403, restMessage: 'Forbidden', code: 'FORBIDDEN', exitCode: 1 });
+answer(Forbidden, { status: 403, restMessage: 'Forbidden', code: 'FORBIDDEN', graphqlType: 'ForbiddenError', exitCode: 1 });
 answer(NotAuthenticated, {
   status: 401,
   headers: () => ({ 'www-authenticate': 'Bearer' }),

@@ -20,6 +20,12 @@ export interface Context {
 /** The context of a field behind `t.withAuth({ authenticated: true })`: a viewer is guaranteed. */
 export type AuthenticatedContext = Context & { viewer: Viewer };
 
+/** The viewer's user id, for fields reached only below an authenticated one (relational reads). */
+export function viewerId(ctx: Context): string {
+  if (!ctx.viewer) throw new NotAuthenticated();
+  return ctx.viewer.userId;
+}
+
 /** The domain's caller of an authenticated field. */
 export const callerOf = (ctx: AuthenticatedContext): Caller => ({ userId: ctx.viewer.userId, door: 'graphql' });
 

@@ -4,20 +4,22 @@
  * provider's own fields; the seed API's generic pair is the REST adapter's
  * alone), and the limits in descriptions are the numbers that validate.
  */
-import { ValidationError } from '../core/errors.js';
+import { Forbidden, ValidationError } from '../core/errors.js';
+import { WorkspaceNotFound } from '../workspaces/errors.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
 import { LIMITS, maxLengthOf, type CredentialInput } from '../credentials/input.js';
 import { ownFields, providers, type KeyField, type ProviderSpec } from '../credentials/providers.js';
+import type { Caller } from '../core/caller.js';
 import { MAX_PAGE_SIZE } from '../credentials/service.js';
 import type { CredentialView } from '../credentials/view.js';
-import { builder, callerOf } from './builder.js';
+import { builder, callerOf, type AuthenticatedContext, type Context } from './builder.js';
 
 /** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
 const graphqlName = (providerId: string) => providerId.replace(/-/g, '_');
 const typeName = (providerId: string) =>
   providerId.split(/[-_]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 
-const DEFAULT_PAGE_SIZE = 20;
+export const DEFAULT_PAGE_SIZE = 20;
 
 export const CredentialProvider = builder.enumType('CredentialProvider', {
   values: Object.fromEntries([...providers.values()].map((p) => [graphqlName(p.id), { value: p.id, description: p.title }])),
@@ -144,46 +146,69 @@ function toDomainInput(input: typeof CredentialInputType.$inferInput): Credentia
   };
 }
 
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  provider?: string | null;
+}
+
+/** A page of a context's credentials as a Relay connection (forward only). */
+export async function pageOf(caller: Caller, args: PageArgs, ctx: Context) {
+  if (args.last != null || args.before != null) {
+    throw ValidationError.of(args.last != null ? 'last' : 'before', 'credentials pages forward only: use first and after');
+  }
+  const page = await ctx.services.credentials.list(caller, {
+    providers: args.provider ? [args.provider] : undefined,
+    first: args.first ?? DEFAULT_PAGE_SIZE,
+    after: args.after ?? undefined,
+  });
+  return {
+    edges: page.items.map((item) => ({ cursor: item.cursor, node: item.credential })),
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: args.after != null,
+      startCursor: page.items[0]?.cursor ?? null,
+      endCursor: page.items[page.items.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+const WORKSPACE_ARG = 'The workspace whose credentials to use (absent: your own), as your role in it allows';
+
+/** The caller of a credential field, in the workspace it names (if any). */
+const callerIn = (ctx: AuthenticatedContext, workspaceId: string | number | null | undefined): Caller => ({
+  ...callerOf(ctx),
+  ...(workspaceId == null ? {} : { workspaceId: String(workspaceId) }),
+});
+
+// A credential call that names a workspace may fail for it: not found (not yours), or a role that does not allow it.
+const WORKSPACE_ERRORS = [WorkspaceNotFound, Forbidden] as const;
+
 builder.queryFields((t) => {
   const authenticated = t.withAuth({ authenticated: true });
+  const workspaceId = t.arg.id({ required: false, description: WORKSPACE_ARG });
   return {
     credential: authenticated.field({
       type: CredentialRef,
-      description: 'One of your credentials.',
-      args: { id: t.arg.id({ required: true }) },
-      errors: { types: [CredentialNotFound], directResult: true },
-      resolve: (_root, args, ctx) => ctx.services.credentials.describe(callerOf(ctx), String(args.id)),
+      description: 'One of your credentials, or of a workspace you take part in.',
+      args: { id: t.arg.id({ required: true }), workspaceId },
+      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS], directResult: true },
+      resolve: (_root, args, ctx) => ctx.services.credentials.describe(callerIn(ctx, args.workspaceId), String(args.id)),
     }),
     credentials: authenticated.connection({
       type: CredentialRef,
-      description: `Your credentials, oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}); forward pagination only.`,
-      args: { provider: t.arg({ type: CredentialProvider, required: false }) },
-      resolve: async (_root, args, ctx) => {
-        if (args.last != null || args.before != null) {
-          throw ValidationError.of(args.last != null ? 'last' : 'before', 'credentials pages forward only: use first and after');
-        }
-        const page = await ctx.services.credentials.list(callerOf(ctx), {
-          providers: args.provider ? [args.provider] : undefined,
-          first: args.first ?? DEFAULT_PAGE_SIZE,
-          after: args.after ?? undefined,
-        });
-        return {
-          edges: page.items.map((item) => ({ cursor: item.cursor, node: item.credential })),
-          pageInfo: {
-            hasNextPage: page.hasNextPage,
-            hasPreviousPage: args.after != null,
-            startCursor: page.items[0]?.cursor ?? null,
-            endCursor: page.items[page.items.length - 1]?.cursor ?? null,
-          },
-        };
-      },
+      description: `Your credentials (or a workspace's), oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}); forward pagination only.`,
+      args: { provider: t.arg({ type: CredentialProvider, required: false }), workspaceId },
+      resolve: (_root, args, ctx) => pageOf(callerIn(ctx, args.workspaceId), args, ctx),
     }),
     validateCredentialName: authenticated.boolean({
-      description: 'True when the name is valid and free among your credentials.',
-      args: { name: t.arg.string({ required: true }) },
-      errors: { types: [ValidationError, CredentialNameTaken] },
+      description: 'True when the name is valid and free among your credentials (or a workspace’s).',
+      args: { name: t.arg.string({ required: true }), workspaceId },
+      errors: { types: [ValidationError, CredentialNameTaken, ...WORKSPACE_ERRORS] },
       resolve: async (_root, args, ctx) => {
-        await ctx.services.credentials.validateName(callerOf(ctx), args.name);
+        await ctx.services.credentials.validateName(callerIn(ctx, args.workspaceId), args.name);
         return true;
       },
     }),
@@ -192,20 +217,22 @@ builder.queryFields((t) => {
 
 builder.mutationFields((t) => {
   const authenticated = t.withAuth({ authenticated: true });
+  const workspaceId = t.arg.id({ required: false, description: WORKSPACE_ARG });
   return {
     createCredential: authenticated.field({
       type: CredentialRef,
       args: {
         input: t.arg({ type: CredentialInputType, required: true }),
+        workspaceId,
         useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
         idempotencyKey: t.arg.string({
           required: false,
           description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
         }),
       },
-      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted] },
+      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted, ...WORKSPACE_ERRORS] },
       resolve: (_root, args, ctx) =>
-        ctx.services.credentials.create(callerOf(ctx), toDomainInput(args.input), {
+        ctx.services.credentials.create(callerIn(ctx, args.workspaceId), toDomainInput(args.input), {
           useExternalId: args.useExternalId ?? false,
           idempotencyKey: args.idempotencyKey ?? undefined,
         }),
@@ -217,17 +244,20 @@ builder.mutationFields((t) => {
         id: t.arg.id({ required: true }),
         input: t.arg({ type: CredentialInputType, required: true }),
         useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
+        workspaceId,
       },
-      errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound] },
+      errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound, ...WORKSPACE_ERRORS] },
       resolve: (_root, args, ctx) =>
-        ctx.services.credentials.update(callerOf(ctx), String(args.id), toDomainInput(args.input), { useExternalId: args.useExternalId ?? false }),
+        ctx.services.credentials.update(callerIn(ctx, args.workspaceId), String(args.id), toDomainInput(args.input), {
+          useExternalId: args.useExternalId ?? false,
+        }),
     }),
     deleteCredential: authenticated.id({
       description: 'Deletes the credential and wipes its secrets; returns its id.',
-      args: { id: t.arg.id({ required: true }) },
-      errors: { types: [CredentialNotFound] },
+      args: { id: t.arg.id({ required: true }), workspaceId },
+      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS] },
       resolve: async (_root, args, ctx) => {
-        await ctx.services.credentials.delete(callerOf(ctx), String(args.id));
+        await ctx.services.credentials.delete(callerIn(ctx, args.workspaceId), String(args.id));
         return String(args.id);
       },
     }),

@@ -1,8 +1,18 @@
 /** The domain errors that result unions carry, as typed GraphQL errors (their names come from the error table). */
 import { AccessTokenNotFound } from '../auth/errors.js';
-import { ValidationError } from '../core/errors.js';
+import { Forbidden, ValidationError } from '../core/errors.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
 import { graphqlTypeOf } from '../doors/error-table.js';
+import {
+  LastOwner,
+  OrganizationNameTaken,
+  OrganizationNotFound,
+  ParticipantExists,
+  ParticipantNotFound,
+  UserNotFound,
+  WorkspaceNameTaken,
+  WorkspaceNotFound,
+} from '../workspaces/errors.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -57,4 +67,67 @@ builder.objectType(AccessTokenNotFound, {
   description: 'No active access token with this id belongs to the caller.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ id: t.id({ resolve: (e) => e.tokenId }) }),
+});
+
+builder.objectType(Forbidden, {
+  name: graphqlTypeOf(Forbidden),
+  description: 'Your role does not allow this (in the workspace or organization named).',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+
+builder.objectType(WorkspaceNotFound, {
+  name: graphqlTypeOf(WorkspaceNotFound),
+  description: 'No workspace with this id that you take part in (or whose organization you own).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.workspaceId }) }),
+});
+
+builder.objectType(OrganizationNotFound, {
+  name: graphqlTypeOf(OrganizationNotFound),
+  description: 'No organization with this id that you are a member of.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.organizationId }) }),
+});
+
+builder.objectType(UserNotFound, {
+  name: graphqlTypeOf(UserNotFound),
+  description: 'No user with this name.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }),
+});
+
+builder.objectType(ParticipantNotFound, {
+  name: graphqlTypeOf(ParticipantNotFound),
+  description: 'The user does not take part in the workspace.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }),
+});
+
+builder.objectType(ParticipantExists, {
+  name: graphqlTypeOf(ParticipantExists),
+  description: 'The user takes part in the workspace already (change their role instead).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }),
+});
+
+builder.objectType(LastOwner, {
+  name: graphqlTypeOf(LastOwner),
+  description: 'The change would leave the workspace without an OWNER.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }),
+});
+
+builder.objectType(OrganizationNameTaken, {
+  name: graphqlTypeOf(OrganizationNameTaken),
+  description: 'Another organization has this name.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ name: t.string({ resolve: (e) => e.organizationName }) }),
+});
+
+builder.objectType(WorkspaceNameTaken, {
+  name: graphqlTypeOf(WorkspaceNameTaken),
+  description: 'The organization has another workspace of this name.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ name: t.string({ resolve: (e) => e.workspaceName }) }),
 });

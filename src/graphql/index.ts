@@ -2,5 +2,6 @@ import { builder } from './builder.js';
 import './errors.js';
 import './credential.js';
 import './viewer.js';
+import './workspace.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,6 +1,6 @@
 /** The authenticated user and their access tokens. */
 import { AccessTokenNotFound } from '../auth/errors.js';
-import { builder } from './builder.js';
+import { builder, viewerId } from './builder.js';
 
 builder.prismaObject('AccessToken', {
   description: 'An access token (its value is shown only once, when created).',
@@ -23,7 +23,8 @@ builder.prismaObject('User', {
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    tokens: t.relation('tokens', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    // Tokens are shown to their own user only (a colleague's, reached through a workspace, show none).
+    tokens: t.relation('tokens', { query: (_args, ctx) => ({ where: { userId: viewerId(ctx) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }) }),
   }),
 });
 

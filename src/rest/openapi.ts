@@ -39,7 +39,10 @@ const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref
 const errors = {
   '400': { description: 'Invalid input: the message names the problem; or a request that cannot be processed (Oops… Error ID)', ...json('ErrorResponse') },
   '401': { description: 'Missing, malformed, unknown or revoked access token', ...json('ErrorResponse') },
-  '403': { description: 'Unknown, deleted or foreign credentials id, or a workspaceId', ...json('ErrorResponse') },
+  '403': {
+    description: 'Unknown, deleted or foreign credentials id; a workspace that is not yours, or a role in it that does not allow the operation',
+    ...json('ErrorResponse'),
+  },
   '413': { description: 'Request body larger than the configured limit', ...json('ErrorResponse') },
   '429': {
     description: 'Too many failed authentications from this client; retry after the given seconds',

@@ -14,6 +14,7 @@ import type { CredentialView } from '../credentials/view.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler } from '../http/error-replies.js';
 import type { Services } from '../services.js';
+import { WorkspaceNotFound } from '../workspaces/errors.js';
 import {
   deleteQuery,
   idParams,
@@ -137,7 +138,10 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
 function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
   for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
     const name = key.replace(/\[.*$/s, '');
-    if (Array.isArray(value) || name !== key) throw ValidationError.of(quotedName(name), 'must be given once, as name=value');
+    if (!Array.isArray(value) && name === key) continue;
+    // A workspace named more than once is no workspace the caller may use: the seed API's Forbidden.
+    if (name === 'workspaceId') throw new WorkspaceNotFound(key);
+    throw ValidationError.of(quotedName(name), 'must be given once, as name=value');
   }
   return parse(schema, query);
 }

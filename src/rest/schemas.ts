@@ -10,12 +10,14 @@ import { platformProviders, providerIds, providers, returnedFields, secretFields
 
 // ---- Query and path parameters --------------------------------------------
 
+// Any text: the domain decides (a workspace that is not the caller's, or a malformed id, answers 403).
 const workspaceId = z
   .string()
-  .regex(/^[0-9]{1,19}$/, 'must be a workspace id (a positive integer)')
   .optional()
   .meta({
-    description: 'Workspace numeric identifier. Workspaces do not exist yet: absent means your own context, any value answers 403.',
+    description:
+      'Workspace numeric identifier. Absent: your own credentials. A workspace you take part in: its credentials, as your role allows. ' +
+      'Any other workspace, a role that does not allow the operation, or a malformed value answers 403.',
     type: 'integer',
     format: 'int64',
   });

@@ -131,7 +131,7 @@ describe('query parameters', () => {
     expect(unknown.body.message).toMatch(/^platformId: must be one of aws-batch, /);
   });
 
-  it('workspaceId: absent is your own context, any value is Forbidden, a malformed one is a 400', async () => {
+  it('workspaceId: absent is your own context; a workspace that does not exist, or a malformed value, is Forbidden', async () => {
     const id = await create({ name: 'ws', provider: 'github', keys: { token: 't' } });
     for (const [method, path, body] of [
       ['GET', '/api/credentials?workspaceId=42'],
@@ -145,8 +145,11 @@ describe('query parameters', () => {
       expect(result, `${method} ${path}`).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
     }
     expect((await api('GET', `/api/credentials/${id}`)).status).toBe(200);
-    const malformed = await api('GET', '/api/credentials?workspaceId=abc');
-    expect(malformed).toMatchObject({ status: 400, body: { message: 'workspaceId: must be a workspace id (a positive integer)' } });
+    for (const malformed of ['abc', '0', '-1', '1.5', '99999999999999999999', '', 'workspaceId=1&workspaceId=1']) {
+      const query = malformed.includes('=') ? malformed : `workspaceId=${malformed}`;
+      expect(await api('GET', `/api/credentials?${query}`), query).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
+    }
+    expect(await api('GET', '/api/credentials?workspaceId[]=1')).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
   });
 
   it('checked on delete is accepted', async () => {

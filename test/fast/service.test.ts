@@ -8,6 +8,7 @@ import { gql, startServer, type TestServer } from '../helpers/server.js';
 let server: TestServer;
 let storage: Storage;
 let caller: Caller;
+const me = () => ({ kind: 'user' as const, id: caller.userId });
 
 
 beforeAll(async () => {
@@ -40,7 +41,7 @@ describe('defaults of the provider table', () => {
 describe('the credential store', () => {
   const credential = (name: string) => ({
     id: newId(),
-    userId: caller.userId,
+    owner: { kind: 'user' as const, id: caller.userId },
     name,
     description: null,
     provider: 'github',
@@ -57,27 +58,27 @@ describe('the credential store', () => {
     const first = credential('unique');
     expect(await storage.credentials.insert(first, OPERATOR)).toBe('inserted');
     expect(await storage.credentials.insert(credential('unique'), OPERATOR)).toBe('duplicate');
-    expect(await storage.credentials.isNameTaken(caller.userId, 'unique')).toBe(true);
-    expect(await storage.credentials.softDelete(caller.userId, first.id, new Date(), OPERATOR)).toBe(true);
-    expect(await storage.credentials.softDelete(caller.userId, first.id, new Date(), OPERATOR)).toBe(false);
-    expect(await storage.credentials.findLive(caller.userId, first.id)).toBeNull();
+    expect(await storage.credentials.isNameTaken(me(), 'unique')).toBe(true);
+    expect(await storage.credentials.softDelete(me(), first.id, new Date(), OPERATOR)).toBe(true);
+    expect(await storage.credentials.softDelete(me(), first.id, new Date(), OPERATOR)).toBe(false);
+    expect(await storage.credentials.findLive(me(), first.id)).toBeNull();
     expect(await storage.credentials.insert(credential('unique'), OPERATOR)).toBe('inserted');
   });
 
   it('updates only the version it was given: a stale update changes nothing', async () => {
     const row = credential('versioned');
     await storage.credentials.insert(row, OPERATOR);
-    const read = (await storage.credentials.findForChange(caller.userId, row.id))!;
+    const read = (await storage.credentials.findForChange(me(), row.id))!;
     const changes = { name: 'versioned', description: 'first', baseUrl: null, category: null, keys: { username: 'a' }, secret: null, at: new Date() };
-    expect(await storage.credentials.update(caller.userId, row.id, read.version, changes, OPERATOR)).toBe('updated');
-    expect(await storage.credentials.update(caller.userId, row.id, read.version, { ...changes, description: 'stale' }, OPERATOR)).toBe('changed');
-    expect((await storage.credentials.findLive(caller.userId, row.id))!.description).toBe('first');
+    expect(await storage.credentials.update(me(), row.id, read.version, changes, OPERATOR)).toBe('updated');
+    expect(await storage.credentials.update(me(), row.id, read.version, { ...changes, description: 'stale' }, OPERATOR)).toBe('changed');
+    expect((await storage.credentials.findLive(me(), row.id))!.description).toBe('first');
   });
 
   it('records every write in the audit trail with the actor the store was given', async () => {
     const row = credential('audited-store');
     await storage.credentials.insert(row, { actor: 'someone', door: 'rest' });
-    await storage.credentials.softDelete(caller.userId, row.id, new Date(), { actor: 'someone-else', door: 'graphql' });
+    await storage.credentials.softDelete(me(), row.id, new Date(), { actor: 'someone-else', door: 'graphql' });
     const events = await storage.audit.latest({ targetId: row.id, limit: 10 });
     expect(events.map((e) => [e.action, e.actor, e.door])).toEqual([
       ['credential.delete', 'someone-else', 'graphql'],
@@ -87,11 +88,11 @@ describe('the credential store', () => {
 
   it("bumps the owner's credentials version with every change, and only the owner's", async () => {
     const other = await server.newUser('other-owner');
-    const before = await storage.credentials.findVersion(caller.userId);
-    const otherBefore = await storage.credentials.findVersion(other.userId);
+    const before = await storage.credentials.findVersion(me());
+    const otherBefore = await storage.credentials.findVersion({ kind: 'user', id: other.userId });
     await storage.credentials.insert(credential('bumps'), OPERATOR);
-    expect(await storage.credentials.findVersion(caller.userId)).toBe(before + 1);
-    expect(await storage.credentials.findVersion(other.userId)).toBe(otherBefore);
+    expect(await storage.credentials.findVersion(me())).toBe(before + 1);
+    expect(await storage.credentials.findVersion({ kind: 'user', id: other.userId })).toBe(otherBefore);
   });
 });
 

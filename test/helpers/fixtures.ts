@@ -1,5 +1,5 @@
 /** Valid keys for every provider, and helpers to read what the database holds. */
-import { keyRingFromFile } from '../../src/secrets/keyring.js';
+import { keyRingFromFile, type KeyRing } from '../../src/secrets/keyring.js';
 import { sealingContext } from '../../src/credentials/sealing.js';
 import type { TestServer } from './server.js';
 
@@ -35,12 +35,20 @@ export const validKeys: Record<string, Record<string, unknown>> = {
   'tw-agent': { connectionId: 'conn-1', workDir: '/scratch', shared: true },
 };
 
+/** A stored credential row's sealed secret, opened with `ring` (a row as the database holds it). */
+export function openStoredSecret(
+  ring: KeyRing,
+  row: { id: string; userId: string | null; workspaceId?: number | null; provider: string; secret: string },
+): Record<string, unknown> {
+  const owner = row.userId !== null ? { kind: 'user' as const, id: row.userId } : { kind: 'workspace' as const, id: Number(row.workspaceId) };
+  return JSON.parse(ring.open(row.secret, sealingContext({ id: row.id, owner, provider: row.provider }))) as Record<string, unknown>;
+}
+
 /** The secret key fields stored for a credential, opened with the server's key file. */
 export async function storedSecrets(server: TestServer, id: string): Promise<Record<string, unknown> | null> {
   const row = await server.db.credential.findUniqueOrThrow({ where: { id } });
   if (!row.secret) return null;
-  const ring = keyRingFromFile(server.config.masterKeyFile);
-  return JSON.parse(ring.open(row.secret, sealingContext(row))) as Record<string, unknown>;
+  return openStoredSecret(keyRingFromFile(server.config.masterKeyFile), { ...row, secret: row.secret });
 }
 
 export const countCredentials = (server: TestServer) => server.db.credential.count();

@@ -25,7 +25,7 @@ export interface TestServer {
   /** Every SQL statement the server ran, in order. */
   queries: string[];
   /** Creates a user and returns a valid token for it. */
-  newUser(name?: string): Promise<{ userId: string; token: string; tokenId: string }>;
+  newUser(name?: string): Promise<{ userId: string; name: string; token: string; tokenId: string }>;
   close(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     async newUser(name = `user${++users}`) {
       const user = await services.tokens.createUser(`${name}-${Math.random().toString(36).slice(2, 8)}`, 'cli');
       const { token, info } = await services.tokens.createToken(user.id, 'test', { actor: 'operator', door: 'cli' });
-      return { userId: user.id, token, tokenId: info.id };
+      return { userId: user.id, name: user.name, token, tokenId: info.id };
     },
     async close() {
       // Connections the test's HTTP client keeps alive (or left mid-body, as after a 413) are not

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealingContext } from '../../src/credentials/sealing.js';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, sqlOn } from '../helpers/database.js';
 import { cli, startMain, type RunningMain } from '../helpers/process.js';
+import { openStoredSecret } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
 import { gql } from '../helpers/server.js';
 
@@ -121,7 +121,7 @@ describe('two instances on one database', () => {
     const stored = new Map(rows.map((r) => [r.id, r]));
     for (const [id, secret] of expected) {
       const row = stored.get(id)!;
-      expect(JSON.parse(ring.open(row.secret, sealingContext(row)))).toEqual({ token: secret });
+      expect(openStoredSecret(ring, row)).toEqual({ token: secret });
     }
     // And both instances go on serving with the new key alone.
     for (const instance of [a, b]) {

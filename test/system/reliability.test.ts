@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealingContext } from '../../src/credentials/sealing.js';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, holdWriteLock, onPostgres, sqlOn } from '../helpers/database.js';
 import { root, startMain } from '../helpers/process.js';
+import { openStoredSecret } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -143,7 +143,7 @@ describe('crash', () => {
       for (const [id, secret] of acknowledged) {
         const row = stored.get(id);
         expect(row, `acknowledged ${id} is stored`).toBeDefined();
-        expect(JSON.parse(ring.open(row!.secret, sealingContext(row!)))).toEqual({ token: secret });
+        expect(openStoredSecret(ring, row!)).toEqual({ token: secret });
       }
     } finally {
       await dropDatabase(databaseUrl);
