@@ -38,3 +38,17 @@ export function readOnlyGraph(db: Database): Graph {
     },
   });
 }
+
+/**
+ * A query from Pothos' Prisma plugin, fit for Prisma: a selection that picked
+ * no column (a GraphQL selection of `__typename` alone) loads the row instead
+ * (Prisma refuses an empty `select`).
+ */
+export function loadable<Q extends { select?: object }>(query: Q): Q {
+  if (query.select && Object.keys(query.select).length === 0) {
+    const { select: _empty, ...rest } = query;
+    return rest as Q;
+  }
+  return query;
+}
+

@@ -8,6 +8,7 @@ import type { AuditActor } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { isUniqueViolation, type Database } from './client.js';
+import { loadable } from './graph.js';
 import { optionalDateOf, type PreparedStatements } from './prepared.js';
 
 export interface UserRecord {
@@ -80,7 +81,7 @@ export class UserStore {
    * `query`: which relations to load, in one statement per relation).
    */
   findUserForGraph<Q extends { include?: Prisma.UserInclude; select?: Prisma.UserSelect }>(id: string, query: Q) {
-    return this.db.user.findUniqueOrThrow({ ...query, where: { id } });
+    return this.db.user.findUniqueOrThrow({ ...loadable(query), where: { id } });
   }
 
   async createToken(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null }, by: AuditActor): Promise<TokenRecord> {

@@ -9,6 +9,7 @@ import type { AuditActor } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { isUniqueViolation, type Database } from './client.js';
+import { loadable } from './graph.js';
 import type { PreparedStatements } from './prepared.js';
 
 export interface OrganizationRecord {
@@ -149,19 +150,19 @@ export class WorkspaceStore {
     where: Prisma.OrganizationWhereInput,
     query: Q,
   ) {
-    return this.db.organization.findMany({ ...query, where, orderBy: { id: 'asc' } });
+    return this.db.organization.findMany({ ...loadable(query), where, orderBy: { id: 'asc' } });
   }
 
   findWorkspacesForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(where: Prisma.WorkspaceWhereInput, query: Q) {
-    return this.db.workspace.findMany({ ...query, where, orderBy: { id: 'asc' } });
+    return this.db.workspace.findMany({ ...loadable(query), where, orderBy: { id: 'asc' } });
   }
 
   findOrganizationForGraph<Q extends { include?: Prisma.OrganizationInclude; select?: Prisma.OrganizationSelect }>(id: number, query: Q) {
-    return this.db.organization.findUniqueOrThrow({ ...query, where: { id } });
+    return this.db.organization.findUniqueOrThrow({ ...loadable(query), where: { id } });
   }
 
   findWorkspaceForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(id: number, query: Q) {
-    return this.db.workspace.findUniqueOrThrow({ ...query, where: { id } });
+    return this.db.workspace.findUniqueOrThrow({ ...loadable(query), where: { id } });
   }
 
   findParticipantForGraph<Q extends { include?: Prisma.WorkspaceParticipantInclude; select?: Prisma.WorkspaceParticipantSelect }>(
@@ -169,7 +170,7 @@ export class WorkspaceStore {
     userId: string,
     query: Q,
   ) {
-    return this.db.workspaceParticipant.findUniqueOrThrow({ ...query, where: { workspaceId_userId: { workspaceId, userId } } });
+    return this.db.workspaceParticipant.findUniqueOrThrow({ ...loadable(query), where: { workspaceId_userId: { workspaceId, userId } } });
   }
 
   // ---- Participants ---------------------------------------------------------------------

@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/auth/tokens.js';
+import { sealingContext } from '../../src/credentials/sealing.js';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrationSql, readMigrations } from '../../src/db/migrate.js';
+import { prismaFiles } from '../../src/db/paths.js';
+import { generateKey, keyRingFromFile, writeKeyFile } from '../../src/secrets/keyring.js';
 import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, postgresSchema } from '../../src/db/postgres-schema.js';
 import { dropDatabase, freshDatabaseUrl, onPostgres, sqlOn } from '../helpers/database.js';
+import { storedSecrets } from '../helpers/fixtures.js';
+import { rest } from '../helpers/rest.js';
+import { gql, startServer } from '../helpers/server.js';
 
 const dirs: string[] = [];
 const scratch = () => {
@@ -99,7 +106,7 @@ describe('the PostgreSQL schema and migrations', () => {
     try {
       expect(await applyMigrations(postgresUrl)).toEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).migrationDirectories.map((d) => d.path));
       const sqlite = await structureOf(sqliteUrl);
-      expect(Object.keys(sqlite)).toEqual(['AccessToken', 'AuditEvent', 'Credential', 'User']);
+      expect(Object.keys(sqlite)).toEqual(['AccessToken', 'AuditEvent', 'Credential', 'Organization', 'OrganizationMember', 'User', 'Workspace', 'WorkspaceParticipant']);
       expect(await structureOf(postgresUrl)).toEqual(sqlite);
     } finally {
       await dropDatabase(postgresUrl);
@@ -162,6 +169,61 @@ describe('start-up on a migrated database', () => {
     } finally {
       other.exec('COMMIT');
       other.close();
+    }
+  });
+});
+
+describe('upgrading a database of the previous release', () => {
+  it('migrates a database with personal credentials and tokens, and serves them unchanged', async () => {
+    const dir = scratch();
+    const provider = onPostgres ? 'postgresql' : 'sqlite';
+    const { migrationsDir } = prismaFiles(provider);
+    // The previous release: every migration before the one that brought workspaces.
+    const previous = join(dir, 'previous');
+    mkdirSync(previous);
+    for (const name of readdirSync(migrationsDir)) {
+      if (name.endsWith('_workspaces')) break;
+      cpSync(join(migrationsDir, name), join(previous, name), { recursive: true });
+    }
+    const databaseUrl = await freshDatabaseUrl(dir);
+    await applyMigrations(databaseUrl, previous);
+    // What that release stored: a user, a token (its hash), a personal credential with a sealed secret.
+    const keyFile = join(dir, 'keys', 'master-keys.json');
+    const key = generateKey();
+    writeKeyFile(keyFile, { primary: key.id, keys: new Map([[key.id, key.key]]) });
+    const ring = keyRingFromFile(keyFile);
+    const token = `cst_${'u'.repeat(43)}`;
+    const at = onPostgres ? '2026-01-02T03:04:05.678' : '2026-01-02T03:04:05.678+00:00';
+    const secret = ring.seal(JSON.stringify({ token: 'old-release-secret' }), sealingContext({ id: 'C'.repeat(22), owner: { kind: 'user', id: 'olduser' }, provider: 'github' }));
+    await sqlOn(databaseUrl, `INSERT INTO "User" ("id", "name") VALUES ('olduser', 'veteran')`);
+    await sqlOn(databaseUrl, `INSERT INTO "AccessToken" ("id", "userId", "name", "tokenHash") VALUES ('T${'t'.repeat(21)}', 'olduser', 'old', ?)`, [hashToken(token)]);
+    await sqlOn(
+      databaseUrl,
+      `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "description", "provider", "keys", "secret", "dateCreated", "lastUpdated")
+       VALUES (?, 'olduser', 'legacy', 'legacy', 'from before', 'github', '{"username":"octo"}', ?, ?, ?)`,
+      ['C'.repeat(22), secret, at, at],
+    );
+    // This release: migrated at start, and everything served as before.
+    const server = await startServer({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: keyFile });
+    try {
+      const described = await rest(server, token, 'GET', `/api/credentials/${'C'.repeat(22)}`);
+      expect(described.status).toBe(200);
+      expect(described.body.credentials).toMatchObject({
+        id: 'C'.repeat(22),
+        name: 'legacy',
+        description: 'from before',
+        provider: 'github',
+        keys: { username: 'octo', token: null, discriminator: 'github' },
+        dateCreated: '2026-01-02T03:04:05.678Z',
+      });
+      expect((await rest(server, token, 'GET', '/api/credentials')).body.credentials).toHaveLength(1);
+      // The secret still opens, and an update that does not send it keeps it.
+      expect((await rest(server, token, 'PUT', `/api/credentials/${'C'.repeat(22)}`, { credentials: { name: 'legacy', provider: 'github', keys: { username: 'octo2' } } })).status).toBe(204);
+      expect(await storedSecrets(server, 'C'.repeat(22))).toEqual({ token: 'old-release-secret' });
+      expect((await gql(server, token, '{ viewer { name organizations { id } } }')).body.data).toEqual({ viewer: { name: 'veteran', organizations: [] } });
+    } finally {
+      await server.close();
+      await dropDatabase(databaseUrl);
     }
   });
 });

@@ -189,6 +189,14 @@ describe('managing participants: its OWNERs and ADMINs (and the organization’s
       { ws: String(otherWorkspaceId), user: owner.name },
     );
     expect(last.body.data!.updateWorkspaceParticipantRole.__typename).toBe('LastOwnerError');
+    // A change answered with nothing but its type name (no column selected) works too.
+    const promoted = await gql(
+      server,
+      owner.token,
+      `mutation($ws: ID!, $user: String!) { updateWorkspaceParticipantRole(input: {workspaceId: $ws, userName: $user, role: OWNER}) { __typename } }`,
+      { ws: String(otherWorkspaceId), user: owner.name },
+    );
+    expect(promoted.body).toEqual({ data: { updateWorkspaceParticipantRole: { __typename: 'MutationUpdateWorkspaceParticipantRoleSuccess' } } });
   });
 });
 

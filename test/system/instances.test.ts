@@ -145,4 +145,34 @@ describe('two instances on one database', () => {
     // The first token is untouched.
     expect((await rest(b, token, 'GET', '/api/credentials')).status).toBe(200);
   });
+
+  it('a participant removed or demoted through one instance is refused at once by the other, cached pages included', async () => {
+    const user = await cli(env, ['users', 'create', 'colleague']);
+    expect(user.code, user.err).toBe(0);
+    const colleague = /(cst_[0-9A-Za-z]{43})/.exec((await cli(env, ['tokens', 'create', 'colleague'])).out)![1]!;
+    expect((await cli(env, ['orgs', 'create', 'team', '--owner', 'admin'])).code).toBe(0);
+    const made = await cli(env, ['workspaces', 'create', 'team/shared', '--owner', 'admin']);
+    const ws = /\(id (\d+)\)/.exec(made.out)![1]!;
+    expect((await cli(env, ['participants', 'add', 'team/shared', 'colleague', 'MAINTAIN'])).code).toBe(0);
+    const page = `{ credentials(first: 100, workspaceId: "${ws}") { edges { node { name } } } }`;
+    const create = (instance: RunningMain, name: string) => rest(instance, colleague, 'POST', `/api/credentials?workspaceId=${ws}`, body(name, 's'));
+
+    expect((await create(a, 'by-colleague')).status).toBe(200);
+    for (const instance of [a, b, b]) expect((await gql(instance, colleague, page)).body.data!.credentials.edges).toHaveLength(1); // B caches it
+
+    // Demoted through A: B refuses the next write, still serves reads.
+    const demoted = await gql(a, token, `mutation { updateWorkspaceParticipantRole(input: {workspaceId: "${ws}", userName: "colleague", role: VIEW}) { __typename } }`);
+    expect(demoted.body.errors).toBeUndefined();
+    expect(demoted.body.data!.updateWorkspaceParticipantRole.__typename).toBe('MutationUpdateWorkspaceParticipantRoleSuccess');
+    expect((await create(b, 'after-demotion')).status).toBe(403);
+    expect((await gql(b, colleague, page)).body.data!.credentials.edges).toHaveLength(1);
+
+    // Removed through B: A and B refuse the next request, the cached page too.
+    const removed = await gql(b, token, `mutation { removeWorkspaceParticipant(input: {workspaceId: "${ws}", userName: "colleague"}) { __typename } }`);
+    expect(removed.body.data!.removeWorkspaceParticipant.__typename).toBe('MutationRemoveWorkspaceParticipantSuccess');
+    for (const instance of [a, b]) {
+      expect((await gql(instance, colleague, page)).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect((await rest(instance, colleague, 'GET', `/api/credentials?workspaceId=${ws}`)).status).toBe(403);
+    }
+  });
 });
