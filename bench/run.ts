@@ -83,7 +83,7 @@ async function main() {
   const postgresServer = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '') ? process.env.DATABASE_URL : undefined;
   process.stdout.write(`seeding ${postgresServer ? 'a new PostgreSQL database' : dir} (100 + 1,000 + 100,000 credentials)…\n`);
   const seeded: BenchDatabase = await seedBenchDatabase(dir, postgresServer);
-  const { users } = seeded;
+  const { users, workspace } = seeded;
   const ports = { service: 18900, raw: 18901, floor: 18902 };
   const service = await start(['src/main.ts'], `http://127.0.0.1:${ports.service}/healthz`, {
     DATABASE_URL: seeded.databaseUrl,
@@ -123,9 +123,11 @@ async function main() {
     const one = await load(graphql(users.list100, 'query One($id: ID!) { credential(id: $id) { ... on Credential { id name provider keys { ... on GithubKeys { username } } } } }', { id: users.list100.firstId }));
     const page = 'query Page { credentials(first: 100) { edges { node { id name provider dateCreated keys { ... on GithubKeys { username } } } } pageInfo { hasNextPage endCursor } } }';
     const hundred = await load(graphql(users.list100, page));
+    const describeInWorkspace = await load({ url: `${svc}/api/credentials/${workspace.firstId}?workspaceId=${workspace.id}`, headers: auth(users.list100) });
+    const workspacePage = await load(graphql(users.list100, page.replace('credentials(first: 100)', `credentials(first: 100, workspaceId: "${workspace.id}")`)));
     const scale1k = await load(graphql(users.scale1k, page));
     const scale100k = await load(graphql(users.scale100k, page));
-    return { floorLoad, describeRaw, describe, listRaw, list, one, hundred, scale1k, scale100k };
+    return { floorLoad, describeRaw, describe, listRaw, list, one, hundred, describeInWorkspace, workspacePage, scale1k, scale100k };
   };
 
   process.stdout.write(`running each case for ${duration} s with ${connections} connections…\n`);
@@ -135,6 +137,8 @@ async function main() {
   compare('REST list, 100 credentials', '≥ 35% of raw', first.list, 'raw', first.listRaw, 0.35);
   compare('GraphQL credential(id)', '≥ 100% of floor', first.one, 'floor', first.floorLoad, 1.0);
   compare('GraphQL credentials(first: 100)', '≥ 50% of floor', first.hundred, 'floor', first.floorLoad, 0.5);
+  compare('REST describe in a workspace', '≥ 85% of personal', first.describeInWorkspace, 'personal describe', first.describe, 0.85);
+  compare('GraphQL workspace page of 100', '≥ 85% of personal', first.workspacePage, 'personal page', first.hundred, 0.85);
 
   const createBody = JSON.stringify({ credentials: { name: 'bench-{{n}}', provider: 'github', keys: { username: 'u', token: 'ghp_{{n}}' } } });
   const insertRaw = await load({ url: `http://127.0.0.1:${ports.raw}/insert/${users.writer.userId}`, method: 'POST', headers: { 'content-type': 'application/json' }, bodyTemplate: createBody.replace('bench-', 'raw-') });

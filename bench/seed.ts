@@ -41,6 +41,8 @@ export interface BenchDatabase {
   databaseUrl: string;
   keyFile: string;
   users: { list100: BenchUser; scale1k: BenchUser; scale100k: BenchUser; writer: BenchUser };
+  /** A workspace of 100 credentials where list100 takes part (as MAINTAIN): the twin of list100's own 100. */
+  workspace: { id: number; firstId: string };
   /** Removes the database (PostgreSQL; a SQLite file goes with its directory). */
   drop(): Promise<void>;
 }
@@ -73,6 +75,19 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     return { userId: created.id, token, firstId: '' };
   };
   const users = { list100: await user('list100'), scale1k: await user('scale1k'), scale100k: await user('scale100k'), writer: await user('writer') };
+  // The workspace twin: created through the services, as a team would.
+  const admin = await services.tokens.createUser('bench-admin', 'cli');
+  await services.workspaces.createOrganization(null, 'bench', admin.name);
+  const ws = await services.workspaces.createWorkspace(null, { name: 'bench' }, 'team');
+  await services.workspaces.addParticipant(null, { id: String(ws.id) }, 'list100', 'MAINTAIN');
+  const workspace = { id: ws.id, firstId: '' };
+  for (let i = 0; i < 100; i++) {
+    const created = await services.credentials.create(
+      { userId: users.list100.userId, door: 'cli', workspaceId: String(ws.id) },
+      { name: `ws-cred-${i}`, description: 'seeded', provider: 'github', category: 'repositories', keys: { username: `user-${i}`, token: `ghp_ws_${i}` } },
+    );
+    if (i === 0) workspace.firstId = created.id;
+  }
   await services.close();
 
   const ring = keyRingFromFile(config.masterKeyFile);
@@ -122,5 +137,5 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
   }
-  return { databaseUrl, keyFile: config.masterKeyFile, users, drop };
+  return { databaseUrl, keyFile: config.masterKeyFile, users, workspace, drop };
 }

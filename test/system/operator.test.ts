@@ -90,3 +90,27 @@ describe('operator command line', () => {
     expect((await cli('tokens', 'create', 'dana', '--expires-in', 'soon')).err).toMatch(/--expires-in must be a duration such as 90d/);
   });
 });
+
+describe('organizations and workspaces from the command line', () => {
+  it('sets up an organization, a workspace and its participants, and shows their audit trail', async () => {
+    for (const name of ['olga', 'pavel']) expect((await cli('users', 'create', name)).code).toBe(0);
+    expect((await cli('orgs', 'create', 'lab', '--owner', 'olga')).out).toMatch(/created organization lab \(id \d+\), owned by olga/);
+    expect((await cli('orgs', 'create', 'lab', '--owner', 'olga')).err).toMatch(/already exists/);
+    expect((await cli('orgs', 'list')).out).toMatch(/\d+\s+lab/);
+    expect((await cli('workspaces', 'create', 'lab/genomics', '--owner', 'olga')).out).toMatch(/created workspace lab\/genomics \(id \d+\); olga takes part as OWNER/);
+    expect((await cli('workspaces', 'list', 'lab')).out).toMatch(/\d+\s+lab\/genomics/);
+    expect((await cli('participants', 'add', 'lab/genomics', 'pavel', 'VIEW')).out).toBe('pavel takes part in lab/genomics as VIEW\n');
+    expect((await cli('participants', 'add', 'lab/genomics', 'pavel', 'SUPERUSER')).err).toMatch(/role: must be one of OWNER, ADMIN, MAINTAIN, LAUNCH, CONNECT, VIEW/);
+    expect((await cli('participants', 'role', 'lab/genomics', 'pavel', 'MAINTAIN')).out).toBe('pavel is now MAINTAIN in lab/genomics\n');
+    const listed = await cli('participants', 'list', 'lab/genomics');
+    expect(listed.out).toMatch(/olga\s+OWNER/);
+    expect(listed.out).toMatch(/pavel\s+MAINTAIN/);
+    expect((await cli('participants', 'remove', 'lab/genomics', 'olga')).err).toMatch(/last OWNER/);
+    expect((await cli('participants', 'remove', 'lab/genomics', 'pavel')).code).toBe(0);
+    expect((await cli('participants', 'list', 'lab/nope')).err).toMatch(/Workspace 'lab\/nope' not found/);
+    const audit = await cli('audit', '--workspace', 'lab/genomics');
+    expect(audit.code, audit.err).toBe(0);
+    expect(audit.out.trim().split('\n').map((l) => l.split(/\s+/)[1])).toEqual(['participant.remove', 'participant.role', 'participant.add', 'participant.add', 'workspace.create']);
+    expect(audit.out).toMatch(/participant\.role .* by operator via cli\s+VIEW->MAINTAIN/);
+  });
+});

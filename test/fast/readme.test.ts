@@ -1,0 +1,19 @@
+/** The README states what the code does: its permission table is the code's. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PERMISSIONS, WORKSPACE_ROLES } from '../../src/workspaces/permissions.js';
+
+const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+
+describe('README', () => {
+  it("shows the permission table of src/workspaces/permissions.ts", () => {
+    const table = readme.slice(readme.indexOf('| Workspace role |'));
+    const rows = table.split('\n').slice(2, 2 + WORKSPACE_ROLES.length).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    expect(rows.map((r) => r[0])).toEqual(WORKSPACE_ROLES.map((role) => `\`${role}\``));
+    for (const [role, read, write, manage] of rows) {
+      const permissions = PERMISSIONS[role!.replace(/`/g, '') as keyof typeof PERMISSIONS];
+      expect([read, write, manage], role).toEqual([permissions.readCredentials, permissions.writeCredentials, permissions.manageParticipants].map((p) => (p ? 'yes' : 'no')));
+    }
+  });
+});
