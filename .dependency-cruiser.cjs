@@ -5,7 +5,7 @@
  *   core/                         ids, app-wide errors, the caller — imports nothing of the app
  *   logger, metrics               infrastructure — imports nothing of the app
  *   config, db/, secrets/         settings, storage (stores own their tables), sealing
- *   credentials/, auth/, audit/   the domain: rules and use cases, over the stores
+ *   credentials/, auth/, audit/, workspaces/, delivery/, validation/   the domain: rules and use cases, over the stores
  *   services, runtime             wiring the services of one process
  *   doors/, http/, graphql/, rest/, cli/   the doors: translate to and from the services
  *   app, main                     the HTTP app and the entry point
@@ -14,7 +14,7 @@ const layer = (...folders) => `^src/(${folders.join('|')})(/|\\.ts$)`;
 const CORE = layer('core');
 const INFRA = layer('logger', 'metrics');
 const STORAGE = layer('config', 'db', 'secrets');
-const DOMAIN = layer('credentials', 'auth', 'audit');
+const DOMAIN = layer('credentials', 'auth', 'audit', 'workspaces', 'delivery', 'validation');
 const WIRING = layer('services', 'runtime');
 const DOORS = layer('doors', 'http', 'graphql', 'rest', 'cli');
 const TOP = layer('app', 'main');

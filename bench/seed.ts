@@ -28,6 +28,9 @@ export const rowToView = (row: Row): CredentialView =>
     lastUsed: row.lastUsed === null ? null : new Date(row.lastUsed!),
     dateCreated: new Date(row.dateCreated!),
     lastUpdated: new Date(row.lastUpdated!),
+    status: (row.status as string) ?? 'AVAILABLE',
+    message: (row.message as string | null) ?? null,
+    lastValidated: row.lastValidated ? new Date(row.lastValidated) : null,
   });
 
 export interface BenchUser {

@@ -16,6 +16,17 @@ const isAddressOrRange = (entry: string) => {
   return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
 };
 
+/** `host` or `host:port` (an IPv6 address in brackets), as VALIDATION_ALLOWED_HOSTS lists them. */
+const isHostAndPort = (entry: string) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(entry);
+
+const DURATION = /^(off|(\d{1,9})(s|m|h|d))$/;
+const SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+/** A duration (`30m`, `24h`) in milliseconds; undefined for `off`. */
+const durationMs = (text: string) => {
+  const [, , amount, unit] = DURATION.exec(text)!;
+  return amount === undefined ? undefined : Number(amount) * SECONDS[unit as keyof typeof SECONDS] * 1000;
+};
+
 const schema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -53,6 +64,20 @@ const schema = z.object({
   GRAPHQL_MAX_DIRECTIVES: count(20),
   AUTH_FAILURES_PER_MINUTE: count(20),
   SHUTDOWN_GRACE_MS: count(10_000, 0),
+  VALIDATION_ALLOWED_HOSTS: z
+    .string()
+    .refine((v) => list(v).every(isHostAndPort), 'must be host or host:port entries separated by commas (an IPv6 address in brackets: [::1]:8443)')
+    .optional(),
+  VALIDATION_TIMEOUT_MS: count(5_000, 100),
+  AWS_STS_ENDPOINT: z.string().url('must be a URL (https://sts.<region>.amazonaws.com)').optional(),
+  AWS_TRUST_PRINCIPAL_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/[\w+=,.@/-]{1,512})$/, 'must be an IAM principal ARN (arn:aws:iam::<account>:role/<name>, user/<name> or root)')
+    .optional(),
+  VALIDATE_EVERY: z
+    .string()
+    .regex(DURATION, 'must be a duration: a number and s, m, h or d (30m, 24h, 7d), or off')
+    .optional(),
 });
 
 export type Config = {
@@ -80,7 +105,21 @@ export type Config = {
   authFailuresPerMinute: number;
   /** On SIGTERM/SIGINT: how long requests in flight may take before their connections are cut. */
   shutdownGraceMs: number;
+  validation: ValidationSettings;
+  /** The AWS principal that assumes customers' roles (the setup snippet of AWS role mode). */
+  awsTrustPrincipalArn: string | undefined;
 };
+
+export interface ValidationSettings {
+  /** Hosts (`host` or `host:port`) a probe may call besides providers' public endpoints; plain http too. */
+  allowedHosts: string[];
+  /** Each probe's time limit. */
+  timeoutMs: number;
+  /** The AWS STS endpoint the AWS probe calls. */
+  awsStsEndpoint: string | undefined;
+  /** Re-validate every credential this often in the background (undefined: never). */
+  everyMs: number | undefined;
+}
 
 export interface HttpLimits {
   /** A request (headers and body) must have arrived within this time. */
@@ -165,5 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    validation: {
+      allowedHosts: list(e.VALIDATION_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+      timeoutMs: e.VALIDATION_TIMEOUT_MS,
+      awsStsEndpoint: e.AWS_STS_ENDPOINT,
+      everyMs: e.VALIDATE_EVERY === undefined ? undefined : durationMs(e.VALIDATE_EVERY),
+    },
+    awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,
   };
 }

@@ -32,6 +32,8 @@ try {
 
   const app = await buildApp({ services, logger, config });
   await app.listen({ port: config.port, host: config.host });
+  services.startBackground();
+  if (config.validation.everyMs !== undefined) logger.info({ everyMs: config.validation.everyMs }, 're-validating every credential in the background');
   const metricsServer = await listenForMetrics(services.metrics, config.metrics);
   if (metricsServer) logger.info({ port: config.metrics.port, host: config.metrics.host }, 'metrics served on their own port');
   const base = `http://localhost:${config.port}`;

@@ -6,7 +6,7 @@
  * most OPERATION_LABELS distinct names of at most OPERATION_NAME_LENGTH
  * characters (then `other`).
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Distinct GraphQL operation names kept as labels; later names count as `other`. */
 export const OPERATION_LABELS = 100;
@@ -21,6 +21,9 @@ export interface GraphQLOperation {
   /** Only an authenticated caller's operation names become labels. */
   authenticated: boolean;
 }
+
+/** How long a read of the INVALID counts serves scrapes. */
+const INVALID_COUNT_TTL_MS = 5000;
 
 /** Request latency buckets, in seconds. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -65,10 +68,50 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Provider labels are the provider table's ids (or `unknown`): a fixed set. */
+  readonly deliveries = new Counter({
+    name: 'credential_deliveries_total',
+    help: 'Key deliveries to paired services by provider and outcome (delivered, refused, unknown_pairing, failed)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly validations = new Counter({
+    name: 'credential_validations_total',
+    help: 'Credential validations by provider and outcome (available, invalid, transient, forced)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  #countInvalid?: { count: () => Promise<ReadonlyMap<string, number>>; providers: readonly string[]; readAt: number };
+
+  readonly #invalid = new Gauge({
+    name: 'credentials_invalid',
+    help: 'Live credentials whose last validation failed, by provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+    // On every scrape; the database is read at most every INVALID_COUNT_TTL_MS.
+    collect: async () => {
+      const source = this.#countInvalid;
+      if (!source || Date.now() - source.readAt < INVALID_COUNT_TTL_MS) return;
+      source.readAt = Date.now();
+      const counts = await source.count();
+      for (const provider of source.providers) this.#invalid.set({ provider }, counts.get(provider) ?? 0);
+    },
+  });
+
   readonly #operations = new Set<string>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Where the INVALID counts come from (read at most every INVALID_COUNT_TTL_MS,
+   * however often /metrics is scraped).
+   */
+  countInvalidWith(count: () => Promise<ReadonlyMap<string, number>>, providers: readonly string[]): void {
+    this.#countInvalid = { count, providers, readAt: 0 };
   }
 
   /** The label of an operation: its name while the set of names is small, else `other`; `unauthenticated` without a caller. */

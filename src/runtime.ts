@@ -68,5 +68,5 @@ export async function openRuntime(config: Config, logger: Logger, storageOptions
     storageOptions.onQuery?.(event);
   };
   const storage = await openStorage(config.databaseUrl, { onQuery });
-  return createServices(storage, keys, metrics, logger);
+  return createServices(storage, keys, metrics, logger, config);
 }

@@ -9,7 +9,14 @@ import { KeyRotation } from './credentials/key-rotation.js';
 import { CredentialService } from './credentials/service.js';
 import type { Graph } from './db/graph.js';
 import type { Storage } from './db/storage.js';
+import type { Config } from './config.js';
+import { providerIds } from './credentials/providers.js';
+import { KeyDelivery } from './delivery/keys.js';
+import { Pairings } from './delivery/pairings.js';
 import type { Metrics } from './metrics.js';
+import { GuardedHttp } from './validation/guarded-http.js';
+import { ValidationSchedule } from './validation/schedule.js';
+import { CredentialValidation } from './validation/service.js';
 import type { KeyRingSource } from './secrets/keyring.js';
 import { WorkspaceAccess } from './workspaces/access.js';
 import { WorkspaceService } from './workspaces/service.js';
@@ -20,29 +27,73 @@ export interface Services {
   tokens: AccessTokens;
   rotation: KeyRotation;
   audit: AuditTrail;
+  /** The services that may receive secrets. */
+  pairings: Pairings;
+  /** Keys delivered to paired services, encrypted for them. */
+  delivery: KeyDelivery;
+  validation: CredentialValidation;
   keys: KeyRingSource;
   metrics: Metrics;
   /** Read-only relation loading for Pothos' Prisma plugin (GraphQL). */
   graph: Graph;
   /** Why the service cannot serve now, or undefined when it can (GET /readyz). */
   readinessProblem(): Promise<string | undefined>;
-  /** Finishes background writes, then closes the database connections. */
+  /** Starts the background jobs of a server (re-validation, when VALIDATE_EVERY is set); the CLI does not. */
+  startBackground(): void;
+  /** Stops background jobs, finishes background writes, then closes the database connections. */
   close(): Promise<void>;
 }
 
-export function createServices(storage: Storage, keys: KeyRingSource, metrics: Metrics, logger: Logger): Services {
+/** What the services take from the configuration. */
+export type ServiceSettings = Pick<Config, 'validation' | 'awsTrustPrincipalArn'>;
+
+const DEFAULT_SETTINGS: ServiceSettings = {
+  validation: { allowedHosts: [], timeoutMs: 5000, awsStsEndpoint: undefined, everyMs: undefined },
+  awsTrustPrincipalArn: undefined,
+};
+
+export function createServices(
+  storage: Storage,
+  keys: KeyRingSource,
+  metrics: Metrics,
+  logger: Logger,
+  settings: ServiceSettings = DEFAULT_SETTINGS,
+): Services {
   const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'));
+  const access = new WorkspaceAccess(storage.workspaces);
+  const pairings = new Pairings(storage.pairings);
+  const http = new GuardedHttp({ allowedHosts: settings.validation.allowedHosts, timeoutMs: settings.validation.timeoutMs });
+  const validation = new CredentialValidation(storage.credentials, keys, access, http, { awsStsEndpoint: settings.validation.awsStsEndpoint }, (provider, outcome) =>
+    metrics.validations.inc({ provider, outcome }),
+  );
+  metrics.countInvalidWith(() => storage.credentials.countInvalidByProvider(), providerIds);
+  const everyMs = settings.validation.everyMs;
+  const schedule =
+    everyMs === undefined
+      ? undefined
+      : new ValidationSchedule(storage.credentials, storage.leases, validation, {
+          everyMs,
+          probeTimeoutMs: settings.validation.timeoutMs,
+          onError: (error) => logger.error({ err: error }, 'background validation failed'),
+        });
   return {
-    credentials: new CredentialService(storage.credentials, keys, new WorkspaceAccess(storage.workspaces)),
+    credentials: new CredentialService(storage.credentials, keys, access, { awsTrustPrincipalArn: settings.awsTrustPrincipalArn }),
     workspaces: new WorkspaceService(storage.workspaces, storage.users),
     tokens,
     rotation: new KeyRotation(storage.credentials, keys),
     audit: new AuditTrail(storage.audit),
+    pairings,
+    delivery: new KeyDelivery(storage.credentials, keys, access, pairings, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
+    validation,
     keys,
     metrics,
     graph: storage.graph,
     readinessProblem: () => storage.readinessProblem(),
+    startBackground() {
+      schedule?.start();
+    },
     async close() {
+      await schedule?.stop();
       await tokens.settle();
       await storage.close();
     },

@@ -5,9 +5,12 @@
  * by every instance.
  */
 import { createHash } from 'node:crypto';
-import type { AuditActor } from '../core/caller.js';
+import { actorOf, type AuditActor, type Caller } from '../core/caller.js';
+import { checkScope } from '../workspaces/access.js';
+import { AccessTokenNotFound } from './errors.js';
 import { ValidationError } from '../core/errors.js';
 import { nameText } from '../core/text.js';
+import { isTokenScope, TOKEN_SCOPES } from './scopes.js';
 import { newId, randomBase62 } from '../core/ids.js';
 import type { TokenRecord, UserRecord, UserStore } from '../db/user-store.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -30,6 +33,15 @@ const LAST_USE_RESOLUTION_MS = 60_000;
 export interface Viewer {
   userId: string;
   tokenId: string;
+  /** What the token may do (src/auth/scopes.ts). */
+  scope: string;
+}
+
+export interface TokenOptions {
+  /** Refused from this instant on (undefined: never expires). */
+  expiresAt?: Date;
+  /** What it may do (default `all`). */
+  scope?: string;
 }
 
 export type TokenInfo = TokenRecord;
@@ -72,15 +84,16 @@ export class AccessTokens {
   }
 
   /**
-   * Creates a token for the user, valid until `expiresAt` (undefined: no expiry);
-   * the returned `token` is never shown again.
+   * Creates a token for the user, with an expiry and a scope when given; the
+   * returned `token` is never shown again.
    */
-  async createToken(userId: string, name: string, by: AuditActor, expiresAt?: Date): Promise<{ token: string; info: TokenInfo }> {
+  async createToken(userId: string, name: string, by: AuditActor, { expiresAt, scope = 'all' }: TokenOptions = {}): Promise<{ token: string; info: TokenInfo }> {
     const label = tokenName.safeParse(name);
     if (!label.success) throw ValidationError.of('name', label.error.issues[0]!.message);
     if (expiresAt !== undefined && !(expiresAt.getTime() > Date.now())) throw ValidationError.of('expiresAt', 'must be in the future');
+    if (!isTokenScope(scope)) throw ValidationError.of('scope', `must be one of ${TOKEN_SCOPES.join(', ')}`);
     const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
-    const info = await this.store.createToken({ id: newId(), userId, name: label.data, tokenHash: hashToken(token), expiresAt: expiresAt ?? null }, by);
+    const info = await this.store.createToken({ id: newId(), userId, name: label.data, tokenHash: hashToken(token), expiresAt: expiresAt ?? null, scope }, by);
     return { token, info };
   }
 
@@ -96,6 +109,12 @@ export class AccessTokens {
     return this.store.revokeToken(tokenId, new Date(), by, ownerId);
   }
 
+  /** Revokes one of the caller's own tokens (a token whose scope allows changes may). */
+  async revokeOwnToken(caller: Caller, tokenId: string): Promise<void> {
+    checkScope(caller, 'write');
+    if (!(await this.revokeToken(tokenId, actorOf(caller), caller.userId))) throw new AccessTokenNotFound(tokenId);
+  }
+
   /** The viewer a bearer token stands for, or null for a malformed, unknown, revoked or expired token. */
   async authenticate(token: string): Promise<Viewer | null> {
     // The lookup is by hash, so its timing says nothing about stored tokens.
@@ -105,7 +124,7 @@ export class AccessTokens {
     const now = Date.now();
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
     if (row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= LAST_USE_RESOLUTION_MS) this.#recordUse(row.id, now);
-    return { userId: row.userId, tokenId: row.id };
+    return { userId: row.userId, tokenId: row.id, scope: row.scope };
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Operator commands: `npm run cli -- <command>` (see `npm run cli -- help`). */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config } from '../config.js';
@@ -15,9 +15,11 @@ const USAGE = `Usage: npm run cli -- <command>
 Users and tokens
   users create <name>                 create a user
   users list                          list users
-  tokens create <user> [--name <n>] [--expires-in <duration>]
+  tokens create <user> [--name <n>] [--expires-in <duration>] [--scope <scope>]
                                       create an access token for a user (name or id); prints it once.
                                       --expires-in: 90d, 12h, 30m, 45s (refused once past; default: never)
+                                      --scope: all (default), read, write, or keys:read (list, describe and
+                                      fetch keys, nothing else: for a pipeline agent)
   tokens list <user>                  list a user's tokens (never their values)
   tokens revoke <token-id>            revoke a token
 
@@ -45,6 +47,14 @@ Organizations and workspaces (see README, Organizations and workspaces)
   participants remove <org>/<ws> <user>
                                       remove a participant (refused at their next request)
 
+Paired services (see README, Delivering keys to a paired service)
+  pairings add --name <name> --public-key <PEM file>
+                                      register a service that may receive credentials' keys, encrypted
+                                      for its public key (RSA of 2048 bits or more, or EC P-256);
+                                      prints the pairing id
+  pairings list                       the paired services, their algorithms and key fingerprints
+  pairings remove <pairing-id>        stop delivering keys to a service
+
 Audit trail
   audit [--credential <id>] [--user <name or id>] [--workspace <org>/<ws>] [--limit <n>]
                                       the latest changes, newest first
@@ -68,6 +78,7 @@ async function run(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' },
       'expires-in': { type: 'string' },
+      scope: { type: 'string' },
       batch: { type: 'string' },
       pause: { type: 'string' },
       limit: { type: 'string' },
@@ -75,6 +86,7 @@ async function run(argv: string[]): Promise<number> {
       user: { type: 'string' },
       workspace: { type: 'string' },
       owner: { type: 'string' },
+      'public-key': { type: 'string' },
     },
   });
   const [group, command, arg, arg2, arg3] = positionals;
@@ -100,9 +112,9 @@ async function run(argv: string[]): Promise<number> {
         const user = await userOf(services, arg);
         const expiresIn = values['expires-in'] === undefined ? undefined : duration(values['expires-in'], 'expires-in');
         const expiresAt = expiresIn === undefined ? undefined : new Date(Date.now() + expiresIn);
-        const { token, info } = await services.tokens.createToken(user.id, values.name ?? 'cli', OPERATOR, expiresAt);
+        const { token, info } = await services.tokens.createToken(user.id, values.name ?? 'cli', OPERATOR, { expiresAt, scope: values.scope });
         const until = info.expiresAt ? `, valid until ${info.expiresAt.toISOString()}` : '';
-        out(`created token ${info.id} for ${user.name}${until}; it is shown only this once:\n\n  ${token}\n`);
+        out(`created token ${info.id} for ${user.name} (scope ${info.scope})${until}; it is shown only this once:\n\n  ${token}\n`);
         return 0;
       }
       case 'tokens list': {
@@ -113,7 +125,7 @@ async function run(argv: string[]): Promise<number> {
             : t.expiresAt && t.expiresAt.getTime() <= Date.now()
               ? `expired ${t.expiresAt.toISOString()}`
               : `active${t.expiresAt ? ` until ${t.expiresAt.toISOString()}` : ''}`;
-          out(`${t.id}  ${t.name.padEnd(16)}  created ${t.createdAt.toISOString()}  ${state}`);
+          out(`${t.id}  ${t.name.padEnd(16)}  ${t.scope.padEnd(9)}  created ${t.createdAt.toISOString()}  ${state}`);
         }
         return 0;
       }
@@ -173,6 +185,24 @@ async function run(argv: string[]): Promise<number> {
       case 'participants remove': {
         await services.workspaces.removeParticipant(null, { fullName: required(arg, '<org>/<ws>') }, required(arg2, '<user>'));
         out(`removed ${arg2} from ${arg}`);
+        return 0;
+      }
+      case 'pairings add': {
+        const file = required(values['public-key'], '--public-key <PEM file>');
+        if (!existsSync(file)) throw new UsageError(`no file ${file}`);
+        const pairing = await services.pairings.add(required(values.name, '--name <name>'), readFileSync(file, 'utf8'));
+        out(`paired ${pairing.name}: pairing id ${pairing.id} (${pairing.algorithm}, key fingerprint ${pairing.fingerprint})`);
+        return 0;
+      }
+      case 'pairings list': {
+        for (const p of await services.pairings.list()) {
+          out(`${p.id}  ${p.name.padEnd(24)}  ${p.algorithm.padEnd(14)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}`);
+        }
+        return 0;
+      }
+      case 'pairings remove': {
+        await services.pairings.remove(required(arg, '<pairing-id>'));
+        out(`removed pairing ${arg}`);
         return 0;
       }
       case 'audit':

@@ -9,6 +9,8 @@ export interface Caller {
   door: Door;
   /** The workspace whose credentials the call acts on, as the client named it; undefined: the user's own. */
   workspaceId?: string;
+  /** The scope of the token the call came with (src/auth/scopes.ts); undefined: all (the operator, a test). */
+  scope?: string;
 }
 
 /** Whose credentials: a user's own (the personal context) or a workspace's. */
@@ -17,7 +19,7 @@ export type Owner = { kind: 'user'; id: string } | { kind: 'workspace'; id: numb
 /** Who did something, as the audit trail records it: a user id or `operator`, and the door (`start`: the first run). */
 export interface AuditActor {
   actor: string;
-  door: Door | 'start';
+  door: Door | 'start' | 'background';
 }
 
 /** The operator at the command line. */

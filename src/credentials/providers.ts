@@ -4,6 +4,7 @@
  * derived from this table: adding a provider is one entry here.
  */
 import { createPrivateKey } from 'node:crypto';
+import { probes, type Probe } from './probes.js';
 
 /** A field's type; a fixed set of values has a name (its GraphQL enum). */
 export type KeyFieldType = 'string' | 'boolean' | { enum: readonly string[]; name: string };
@@ -48,6 +49,16 @@ export interface ProviderSpec {
    * stored values of these fields are dropped rather than kept.
    */
   forbids?: (keys: KeyValues) => string[];
+  /** How a credential of this provider is validated: offline checks, then its identity endpoint where it has one. */
+  probe: Probe;
+  /** What to set up at the provider for these keys (an AWS role's trust policy), when the installation says enough. */
+  setupSnippet?: (keys: KeyValues, settings: ProviderSettings) => string | null;
+}
+
+/** What the installation tells the providers (configuration). */
+export interface ProviderSettings {
+  /** The AWS principal (ARN) that assumes customers' roles: AWS_TRUST_PRINCIPAL_ARN. */
+  awsTrustPrincipalArn?: string;
 }
 
 const SHORT = 1024;
@@ -83,6 +94,26 @@ const awsFields = {
 /** In role mode (said, or implied by no static keys) AWS keys have no static keys. */
 const awsRoleMode = (keys: KeyValues) => (keys.mode ?? (present(keys.accessKey) || present(keys.secretKey) ? 'keys' : 'role')) === 'role';
 const forbidsAws = (keys: KeyValues) => (keys.mode === 'role' ? ['accessKey', 'secretKey'] : []);
+
+/**
+ * The IAM trust policy a customer attaches to their role so that this
+ * installation's principal may assume it, only with the credential's external id.
+ */
+function awsTrustPolicy(keys: KeyValues, settings: ProviderSettings): string | null {
+  if (!settings.awsTrustPrincipalArn || !awsRoleMode(keys) || !present(keys.externalId)) return null;
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: settings.awsTrustPrincipalArn },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': String(keys.externalId) } },
+      },
+    ],
+  };
+  return JSON.stringify(policy, null, 2);
+}
 
 function checkAws(keys: KeyValues): KeyProblem[] {
   if (awsRoleMode(keys)) {
@@ -138,8 +169,8 @@ export function isParseableSshKey(pem: string, passphrase?: string): boolean {
 }
 
 const providerList: ProviderSpec[] = [
-  { id: 'aws', title: 'Amazon Web Services', fields: awsFields, check: checkAws, forbids: forbidsAws },
-  { id: 'seqeracompute', title: 'Seqera Compute', fields: awsFields, check: checkAws, forbids: forbidsAws },
+  { id: 'aws', title: 'Amazon Web Services', fields: awsFields, check: checkAws, forbids: forbidsAws, probe: probes.aws, setupSnippet: awsTrustPolicy },
+  { id: 'seqeracompute', title: 'Seqera Compute', fields: awsFields, check: checkAws, forbids: forbidsAws, probe: probes.aws, setupSnippet: awsTrustPolicy },
   {
     id: 's3',
     title: 'S3-compatible storage',
@@ -149,6 +180,7 @@ const providerList: ProviderSpec[] = [
       pathStyleAccessEnabled: { secret: false, type: 'boolean', description: 'Use path-style bucket addressing' },
     },
     check: (keys) => requireAll(keys, ['accessKey', 'secretKey']),
+    probe: probes.formOnly,
   },
   {
     id: 'google',
@@ -174,8 +206,9 @@ const providerList: ProviderSpec[] = [
       }
       return [{ message: 'data (a service account key) or serviceAccountEmail with workloadIdentityProvider is required' }];
     },
+    probe: probes.google,
   },
-  { id: 'github', title: 'GitHub', fields: gitFields, check: checkGit },
+  { id: 'github', title: 'GitHub', fields: gitFields, check: checkGit, probe: probes.github },
   {
     id: 'github_app',
     title: 'GitHub App',
@@ -188,12 +221,14 @@ const providerList: ProviderSpec[] = [
       webhookSecret: str(true, 'Webhook secret'),
     },
     check: (keys) => requireAll(keys, ['appId', 'privateKey']),
+    probe: probes.githubApp,
   },
-  { id: 'gitlab', title: 'GitLab', fields: gitFields, check: checkGit },
-  { id: 'bitbucket', title: 'Bitbucket', fields: gitFields, check: checkGit },
-  { id: 'gitea', title: 'Gitea', fields: gitFields, check: checkGit },
-  { id: 'azurerepos', title: 'Azure Repos', fields: gitFields, check: checkGit },
-  { id: 'codecommit', title: 'AWS CodeCommit', fields: gitFields, check: checkGit },
+  { id: 'gitlab', title: 'GitLab', fields: gitFields, check: checkGit, probe: probes.gitlab },
+  { id: 'bitbucket', title: 'Bitbucket', fields: gitFields, check: checkGit, probe: probes.bitbucket },
+  { id: 'gitea', title: 'Gitea', fields: gitFields, check: checkGit, probe: probes.gitea },
+  { id: 'azurerepos', title: 'Azure Repos', fields: gitFields, check: checkGit, probe: probes.azureRepos },
+  // CodeCommit's git credentials have no identity endpoint (only git itself, signed per repository).
+  { id: 'codecommit', title: 'AWS CodeCommit', fields: gitFields, check: checkGit, probe: probes.formOnly },
   {
     id: 'ssh',
     title: 'SSH',
@@ -208,6 +243,7 @@ const providerList: ProviderSpec[] = [
         ? []
         : [{ field: 'privateKey', message: 'Unrecognised SSH private key type' }];
     },
+    probe: probes.sshKey,
   },
   {
     id: 'k8s',
@@ -221,19 +257,22 @@ const providerList: ProviderSpec[] = [
       present(keys.token) ? [] : present(keys.certificate) || present(keys.privateKey)
         ? requireAll(keys, ['certificate', 'privateKey'])
         : [{ message: 'token, or certificate with privateKey, is required' }],
+    probe: probes.kubernetes,
   },
   {
     id: 'azure',
     title: 'Azure Batch',
     fields: azureFields,
     check: (keys) => requireAll(keys, ['batchName', 'batchKey', 'storageName', 'storageKey']),
+    probe: probes.azure,
   },
-  { id: 'azure_entra', title: 'Azure (Microsoft Entra)', fields: entraFields, check: checkEntra },
+  { id: 'azure_entra', title: 'Azure (Microsoft Entra)', fields: entraFields, check: checkEntra, probe: probes.azure },
   {
     id: 'azure-cloud',
     title: 'Azure Cloud',
     fields: { ...entraFields, subscriptionId: str(false, 'Azure subscription id') },
     check: (keys) => [...checkEntra(keys), ...requireAll(keys, ['subscriptionId'])],
+    probe: probes.azure,
   },
   {
     id: 'container-reg',
@@ -244,6 +283,7 @@ const providerList: ProviderSpec[] = [
       password: str(true, 'Registry password or token'),
     },
     check: (keys) => requireAll(keys, ['userName', 'password', 'registry']),
+    probe: probes.registry,
   },
   {
     id: 'tw-agent',
@@ -254,6 +294,7 @@ const providerList: ProviderSpec[] = [
       shared: { secret: false, type: 'boolean', default: false, description: 'Agent shared between users' },
     },
     check: (keys) => requireAll(keys, ['connectionId']),
+    probe: probes.formOnly,
   },
 ];
 

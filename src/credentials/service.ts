@@ -13,8 +13,8 @@ import type { WorkspaceAccess } from '../workspaces/access.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from './errors.js';
 import { checkKeys, parseCredentialInput, parseName, type CredentialInput, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
-import { providers, returnedFields, secretFields, type KeyValues, type ProviderSpec } from './providers.js';
-import { sealingContext } from './sealing.js';
+import { providers, returnedFields, secretFields, type KeyValues, type ProviderSettings, type ProviderSpec } from './providers.js';
+import { openSecrets, sealingContext } from './sealing.js';
 import { toView, type CredentialPage, type CredentialView } from './view.js';
 
 export interface WriteOptions {
@@ -54,7 +54,13 @@ export class CredentialService {
     private readonly sealer: Sealer,
     /** Whose credentials a call acts on, and whether it may (the caller's own, or a workspace's by role). */
     private readonly access: WorkspaceAccess,
+    private readonly settings: ProviderSettings = {},
   ) {}
+
+  /** The view of a record, with its provider's setup snippet. */
+  #view(record: CredentialRecord): CredentialView {
+    return toView(record, providers.get(record.provider)?.setupSnippet?.(record.keys, this.settings) ?? null);
+  }
 
   async create(caller: Caller, input: CredentialInput, options: CreateOptions = {}): Promise<CredentialView> {
     const { owner } = await this.access.context(caller, 'writeCredentials');
@@ -86,7 +92,7 @@ export class CredentialService {
       requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
     };
     if ((await this.store.insert(credential, actorOf(caller))) === 'inserted') {
-      return toView({ ...credential, lastUsed: null, dateCreated: credential.at, lastUpdated: credential.at });
+      return this.#view({ ...credential, lastUsed: null, dateCreated: credential.at, lastUpdated: credential.at, status: 'AVAILABLE', message: null, lastValidated: null });
     }
     // A unique index refused it: a concurrent request with the same key got there first, or the name is taken.
     if (idempotencyKey !== undefined) {
@@ -104,7 +110,7 @@ export class CredentialService {
       throw new IdempotencyKeyReused();
     }
     if (earlier.deleted) throw new IdempotentCreateDeleted(earlier.record.id);
-    return toView(earlier.record);
+    return this.#view(earlier.record);
   }
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
@@ -115,7 +121,7 @@ export class CredentialService {
   async #describe(owner: Owner, id: string): Promise<CredentialView> {
     const record = ID_PATTERN.test(id) ? await this.store.findLive(owner, id) : null;
     if (!record) throw new CredentialNotFound(id);
-    return toView(record);
+    return this.#view(record);
   }
 
   async list(caller: Caller, options: ListOptions = {}): Promise<CredentialPage> {
@@ -145,7 +151,7 @@ export class CredentialService {
     const records = await this.store.findPage({ owner, providers: providerIds, after, take: first === undefined ? undefined : first + 1 });
     const hasNextPage = first !== undefined && records.length > first;
     const page = hasNextPage ? records.slice(0, first) : records;
-    return { items: page.map((record) => ({ credential: toView(record), cursor: encodeCursor(record) })), hasNextPage };
+    return { items: page.map((record) => ({ credential: this.#view(record), cursor: encodeCursor(record) })), hasNextPage };
   }
 
   /**
@@ -160,9 +166,11 @@ export class CredentialService {
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
-      const keys = completeKeys(valid.provider, valid.keys, { ...this.#openSecrets(current), ...current.keys }, options);
+      const stored = { ...openSecrets(this.sealer, current), ...current.keys };
+      const keys = completeKeys(valid.provider, valid.keys, stored, options);
       checkKeys(valid.provider, keys);
       const changes = {
+        probedChanged: valid.baseUrl !== current.baseUrl || !sameKeys(keys, stored),
         name: valid.name,
         description: valid.description,
         baseUrl: valid.baseUrl,
@@ -210,10 +218,6 @@ export class CredentialService {
     };
   }
 
-  #openSecrets(credential: SealedCredential): KeyValues {
-    if (!credential.secret) return {};
-    return JSON.parse(this.sealer.open(credential.secret, sealingContext(credential))) as KeyValues;
-  }
 }
 
 /**
@@ -238,6 +242,12 @@ function completeKeys(spec: ProviderSpec, sent: KeyValues, stored: KeyValues, op
     keys.externalId = randomBase62(32);
   }
   return keys;
+}
+
+/** Equal set values (nulls and absent ones alike). */
+function sameKeys(a: KeyValues, b: KeyValues): boolean {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...names].every((name) => (a[name] ?? null) === (b[name] ?? null));
 }
 
 /** The set values of `names` (nulls and absent ones left out). */

@@ -14,6 +14,12 @@ export interface CredentialView {
   lastUsed: Date | null;
   dateCreated: Date;
   lastUpdated: Date;
+  /** AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
+  status: 'AVAILABLE' | 'INVALID';
+  message: string | null;
+  lastValidated: Date | null;
+  /** The provider-side set-up to paste (an AWS role's trust policy), when there is one. */
+  setupSnippet: string | null;
 }
 
 export interface CredentialPage {
@@ -21,7 +27,7 @@ export interface CredentialPage {
   hasNextPage: boolean;
 }
 
-export function toView(record: CredentialRecord): CredentialView {
+export function toView(record: CredentialRecord, setupSnippet: string | null = null): CredentialView {
   const keys: CredentialView['keys'] = {};
   for (const name of returnedFields(providers.get(record.provider)!)) keys[name] = record.keys[name] ?? null;
   return {
@@ -35,5 +41,9 @@ export function toView(record: CredentialRecord): CredentialView {
     lastUsed: record.lastUsed,
     dateCreated: record.dateCreated,
     lastUpdated: record.lastUpdated,
+    status: record.status === 'INVALID' ? 'INVALID' : 'AVAILABLE',
+    message: record.message,
+    lastValidated: record.lastValidated,
+    setupSnippet,
   };
 }

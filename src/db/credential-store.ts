@@ -34,6 +34,10 @@ export interface CredentialRecord {
   lastUsed: Date | null;
   dateCreated: Date;
   lastUpdated: Date;
+  /** Validation: AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
+  status: string;
+  message: string | null;
+  lastValidated: Date | null;
 }
 
 /** A live credential read for a change: with its sealed secret and its row version. */
@@ -42,7 +46,7 @@ export interface SealedCredential extends CredentialRecord {
   version: number;
 }
 
-export type NewCredential = Omit<CredentialRecord, 'lastUsed' | 'dateCreated' | 'lastUpdated'> & {
+export type NewCredential = Omit<CredentialRecord, 'lastUsed' | 'dateCreated' | 'lastUpdated' | 'status' | 'message' | 'lastValidated'> & {
   secret: string | null;
   /** When it is created. */
   at: Date;
@@ -52,7 +56,10 @@ export type NewCredential = Omit<CredentialRecord, 'lastUsed' | 'dateCreated' | 
 };
 
 /** What an update replaces. */
-export type CredentialChanges = Pick<NewCredential, 'name' | 'description' | 'baseUrl' | 'category' | 'keys' | 'secret' | 'at'>;
+export type CredentialChanges = Pick<NewCredential, 'name' | 'description' | 'baseUrl' | 'category' | 'keys' | 'secret' | 'at'> & {
+  /** The keys or base URL changed: the last validation's verdict no longer holds. */
+  probedChanged: boolean;
+};
 
 export interface PageQuery {
   owner: Owner;
@@ -72,13 +79,21 @@ export interface SealedSecret {
   secret: string;
 }
 
-type Change = 'create' | 'update' | 'delete' | 'reseal';
+type Change = 'create' | 'update' | 'delete' | 'reseal' | 'deliver' | 'validate';
 
-/** The columns the audit trigger copies into AuditEvent with the change. */
-const auditColumns = (change: Change, by: AuditActor) => ({ lastChange: change, changedBy: by.actor, changedVia: by.door });
+/** The columns the audit trigger copies into AuditEvent with the change (`detail`: what it concerned, if more). */
+const auditColumns = (change: Change, by: AuditActor, detail: string | null = null) => ({
+  lastChange: change,
+  changedBy: by.actor,
+  changedVia: by.door,
+  changeDetail: detail,
+});
 
 /** The record's columns, in the order the record (and the REST wire) lists them. */
-const RECORD_COLUMNS = ['id', 'userId', 'workspaceId', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'lastUsed', 'dateCreated', 'lastUpdated'] as const;
+const RECORD_COLUMNS = [
+  'id', 'userId', 'workspaceId', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'lastUsed', 'dateCreated', 'lastUpdated',
+  'status', 'message', 'lastValidated',
+] as const;
 const SELECT_RECORD = `SELECT ${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
 
 /** A row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
@@ -106,6 +121,9 @@ function toRecord(row: Row): CredentialRecord {
     lastUsed: optionalDateOf(row.lastUsed as string | Date | null),
     dateCreated: dateOf(row.dateCreated as string | Date),
     lastUpdated: dateOf(row.lastUpdated as string | Date),
+    status: row.status as string,
+    message: row.message as string | null,
+    lastValidated: optionalDateOf(row.lastValidated as string | Date | null),
   };
 }
 
@@ -157,6 +175,13 @@ const VERSION_SQL = {
   user: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
   workspace: 'SELECT "credentialsVersion" AS "v" FROM "Workspace" WHERE "id" = ?',
 };
+
+/** A validation's verdict: the status, the provider's message (INVALID), and when a probe decided it (not for a forced one). */
+export interface Validation {
+  status: 'AVAILABLE' | 'INVALID';
+  message: string | null;
+  at: Date | null;
+}
 
 /** What a conditional update did. */
 export type UpdateOutcome = 'updated' | 'changed' | 'duplicate';
@@ -258,6 +283,8 @@ export class CredentialStore {
           keys: JSON.stringify(changes.keys),
           secret: changes.secret,
           lastUpdated: changes.at,
+          // New keys have not been probed: the verdict on the old ones no longer holds.
+          ...(changes.probedChanged ? { status: 'AVAILABLE', message: null, lastValidated: null } : {}),
           version: { increment: 1 },
           ...auditColumns('update', by),
         },
@@ -276,6 +303,53 @@ export class CredentialStore {
       data: { deleted: at, lastUpdated: at, activeName: null, secret: null, version: { increment: 1 }, ...auditColumns('delete', by) },
     });
     return count === 1;
+  }
+
+  /**
+   * Records a delivery of the credential's keys: its last use, and (by the
+   * trigger) an audit row naming the pairing they went to. False: no such live credential.
+   */
+  async recordDelivery(owner: Owner, id: string, pairingId: string, at: Date, by: AuditActor): Promise<boolean> {
+    const { count } = await this.db.credential.updateMany({
+      where: { id, ...ownerFilter(owner), deleted: null },
+      data: { lastUsed: at, ...auditColumns('deliver', by, `pairing ${pairingId}`) },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Records a validation's verdict (status, the provider's message, when), only
+   * if the credential is still live and at `version` (the keys that were
+   * probed). False: it changed or was deleted meanwhile, and nothing was recorded.
+   */
+  async recordValidation(owner: Owner, id: string, version: number, verdict: Validation, by: AuditActor): Promise<boolean> {
+    const { count } = await this.db.credential.updateMany({
+      where: { id, ...ownerFilter(owner), deleted: null, version },
+      data: {
+        status: verdict.status,
+        message: verdict.message,
+        ...(verdict.at ? { lastValidated: verdict.at } : {}),
+        ...auditColumns('validate', by, verdict.status),
+      },
+    });
+    return count === 1;
+  }
+
+  /** How many live credentials of each provider are INVALID. */
+  async countInvalidByProvider(): Promise<Map<string, number>> {
+    const rows = await this.db.credential.groupBy({ by: ['provider'], where: { status: 'INVALID', deleted: null }, _count: { _all: true } });
+    return new Map(rows.map((r) => [r.provider, r._count._all]));
+  }
+
+  /** Live credentials after `afterId` in id order (with their sealed secrets), at most `take`: a walk over all of them. */
+  async findLiveAfter(afterId: string, take: number): Promise<SealedCredential[]> {
+    const rows = await this.db.credential.findMany({ where: { deleted: null, id: { gt: afterId } }, orderBy: { id: 'asc' }, take });
+    return rows.map((row) => ({ ...fromPrisma(row), secret: row.secret, version: row.version }));
+  }
+
+  /** How many live credentials there are, in every context. */
+  countLive(): Promise<number> {
+    return this.db.credential.count({ where: { deleted: null } });
   }
 
   // ---- Sealed secrets, for key rotation ----------------------------------------

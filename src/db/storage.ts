@@ -6,8 +6,10 @@
 import { AuditStore } from './audit-store.js';
 import { closeDatabase, openDatabase, type Database, type QueryEvent } from './client.js';
 import { CredentialStore } from './credential-store.js';
+import { LeaseStore } from './lease-store.js';
 import { readMigrations } from './migrate.js';
 import { prismaFiles, providerOf } from './paths.js';
+import { PairingStore } from './pairing-store.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
 import { readOnlyGraph, type Graph } from './graph.js';
 import { UserStore } from './user-store.js';
@@ -18,6 +20,8 @@ export interface Storage {
   users: UserStore;
   workspaces: WorkspaceStore;
   audit: AuditStore;
+  pairings: PairingStore;
+  leases: LeaseStore;
   /** Read-only access for Pothos' Prisma plugin to load the relations GraphQL selects. */
   graph: Graph;
   /** Why the database cannot serve now (unreachable, or lacking a committed migration), or undefined when it can. */
@@ -46,6 +50,8 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     users: new UserStore(db, statements),
     workspaces: new WorkspaceStore(db, statements),
     audit: new AuditStore(db),
+    pairings: new PairingStore(db),
+    leases: new LeaseStore(db),
     graph: readOnlyGraph(db),
     readinessProblem: () => readinessProblem(db, committed),
     async close() {

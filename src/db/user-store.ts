@@ -25,13 +25,21 @@ export interface TokenRecord {
   lastUsedAt: Date | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
+  scope: string;
 }
 
 /** What the check of a request needs of a token. */
-export type TokenCheck = Pick<TokenRecord, 'id' | 'userId' | 'revokedAt' | 'expiresAt' | 'lastUsedAt'>;
+export type TokenCheck = Pick<TokenRecord, 'id' | 'userId' | 'revokedAt' | 'expiresAt' | 'lastUsedAt' | 'scope'>;
 
-const TOKEN_CHECK_SQL = 'SELECT "id", "userId", "revokedAt", "expiresAt", "lastUsedAt" FROM "AccessToken" WHERE "tokenHash" = ?';
-type TokenCheckRow = { id: string; userId: string; revokedAt: string | Date | null; expiresAt: string | Date | null; lastUsedAt: string | Date | null };
+const TOKEN_CHECK_SQL = 'SELECT "id", "userId", "revokedAt", "expiresAt", "lastUsedAt", "scope" FROM "AccessToken" WHERE "tokenHash" = ?';
+type TokenCheckRow = {
+  id: string;
+  userId: string;
+  revokedAt: string | Date | null;
+  expiresAt: string | Date | null;
+  lastUsedAt: string | Date | null;
+  scope: string;
+};
 
 const toTokenCheck = (row: TokenCheckRow | undefined): TokenCheck | null =>
   row
@@ -41,10 +49,11 @@ const toTokenCheck = (row: TokenCheckRow | undefined): TokenCheck | null =>
         revokedAt: optionalDateOf(row.revokedAt),
         expiresAt: optionalDateOf(row.expiresAt),
         lastUsedAt: optionalDateOf(row.lastUsedAt),
+        scope: row.scope,
       }
     : null;
 
-const TOKEN_FIELDS = { id: true, userId: true, name: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
+const TOKEN_FIELDS = { id: true, userId: true, name: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true, scope: true } as const;
 const USER_FIELDS = { id: true, name: true, createdAt: true } as const;
 
 export class UserStore {
@@ -84,7 +93,10 @@ export class UserStore {
     return this.db.user.findUniqueOrThrow({ ...loadable(query), where: { id } });
   }
 
-  async createToken(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null }, by: AuditActor): Promise<TokenRecord> {
+  async createToken(
+    token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null; scope: string },
+    by: AuditActor,
+  ): Promise<TokenRecord> {
     return this.db.accessToken.create({ data: { ...token, createdBy: by.actor, createdVia: by.door }, select: TOKEN_FIELDS });
   }
 

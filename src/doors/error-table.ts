@@ -18,6 +18,8 @@ import {
 } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
+import { PairingExists, PairingNotFound, UnsupportedPairingKey } from '../delivery/errors.js';
+import { NotInvalid, ValidationsBusy } from '../validation/service.js';
 import {
   LastOwner,
   OrganizationNameTaken,
@@ -75,6 +77,12 @@ answer(OrganizationNameTaken, { status: 409, code: 'NAME_TAKEN', graphqlType: 'O
 answer(WorkspaceNameTaken, { status: 409, code: 'NAME_TAKEN', graphqlType: 'WorkspaceNameTakenError', exitCode: 1 });
 answer(ParticipantExists, { status: 409, code: 'PARTICIPANT_EXISTS', graphqlType: 'ParticipantExistsError', exitCode: 1 });
 answer(LastOwner, { status: 409, code: 'LAST_OWNER', graphqlType: 'LastOwnerError', exitCode: 1 });
+// Seqera answers an unknown pairing with 400 and a message.
+answer(PairingNotFound, { status: 400, code: 'PAIRING_NOT_FOUND', graphqlType: 'PairingNotFoundError', exitCode: 1 });
+answer(UnsupportedPairingKey, { status: 400, code: 'UNSUPPORTED_KEY', exitCode: 1 });
+answer(PairingExists, { status: 409, code: 'PAIRING_EXISTS', exitCode: 1 });
+answer(NotInvalid, { status: 409, code: 'NOT_INVALID', graphqlType: 'CredentialNotInvalidError', exitCode: 1 });
+answer(ValidationsBusy, { status: 503, headers: () => ({ 'retry-after': '1' }), code: 'VALIDATIONS_BUSY', graphqlStatus: true, exitCode: 1 });
 answer(NotFound, { status: 404, code: 'NOT_FOUND', exitCode: 1 });
 answer(IdempotencyKeyReused, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED', graphqlType: 'IdempotencyKeyReusedError', exitCode: 1 });
 answer(IdempotentCreateDeleted, { status: 409, code: 'IDEMPOTENT_CREATE_DELETED', graphqlType: 'IdempotentCreateDeletedError', exitCode: 1 });

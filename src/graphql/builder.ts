@@ -27,7 +27,7 @@ export function viewerId(ctx: Context): string {
 }
 
 /** The domain's caller of an authenticated field. */
-export const callerOf = (ctx: AuthenticatedContext): Caller => ({ userId: ctx.viewer.userId, door: 'graphql' });
+export const callerOf = (ctx: AuthenticatedContext): Caller => ({ userId: ctx.viewer.userId, door: 'graphql', scope: ctx.viewer.scope });
 
 export const builder = new SchemaBuilder<{
   Context: Context;

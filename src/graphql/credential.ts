@@ -12,6 +12,8 @@ import { ownFields, providers, type KeyField, type ProviderSpec } from '../crede
 import type { Caller } from '../core/caller.js';
 import { MAX_PAGE_SIZE } from '../credentials/service.js';
 import type { CredentialView } from '../credentials/view.js';
+import { PairingNotFound } from '../delivery/errors.js';
+import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../validation/service.js';
 import { builder, callerOf, type AuthenticatedContext, type Context } from './builder.js';
 
 /** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
@@ -82,6 +84,10 @@ const CredentialKeys = builder.unionType('CredentialKeys', {
   resolveType: (keys) => keyTypes.get(keys.provider)!,
 });
 
+const CredentialStatus = builder.enumType('CredentialStatus', {
+  values: { AVAILABLE: { description: 'The last validation succeeded, or none ran yet' }, INVALID: { description: 'The provider refused the keys' } },
+});
+
 export const CredentialRef = builder.objectRef<CredentialView>('Credential').implement({
   description: 'A stored credential. Secret key fields are write-only and never appear here.',
   fields: (t) => ({
@@ -94,6 +100,36 @@ export const CredentialRef = builder.objectRef<CredentialView>('Credential').imp
     keys: t.field({ type: CredentialKeys, resolve: (c) => ({ provider: c.provider, values: c.keys }) }),
     dateCreated: t.expose('dateCreated', { type: 'DateTime' }),
     lastUpdated: t.expose('lastUpdated', { type: 'DateTime' }),
+    lastUsed: t.expose('lastUsed', { type: 'DateTime', nullable: true, description: 'When the keys were last delivered to a paired service' }),
+    status: t.field({
+      type: CredentialStatus,
+      description: 'AVAILABLE: the last validation succeeded, or none ran yet; INVALID: the provider refused the keys (see message)',
+      resolve: (c) => c.status,
+    }),
+    message: t.exposeString('message', {
+      nullable: true,
+      description: `The provider's words when INVALID (at most ${MAX_MESSAGE} characters; a longer one ends with " (truncated)")`,
+    }),
+    lastValidated: t.expose('lastValidated', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a validation last decided the status (a transient failure does not count)',
+    }),
+    setupSnippet: t.exposeString('setupSnippet', {
+      nullable: true,
+      description: 'What to set up at the provider (AWS role mode: the IAM trust policy), when the installation is configured for it',
+    }),
+  }),
+});
+
+const ValidationOutcome = builder.objectRef<ValidationResult>('CredentialValidation').implement({
+  description: 'The outcome of a validation',
+  fields: (t) => ({
+    status: t.field({ type: CredentialStatus, description: 'The stored status after the validation (unchanged on a transient failure)', resolve: (v) => v.status }),
+    message: t.exposeString('message', { nullable: true, description: "The provider's words (INVALID), or what failed (transient); null when valid" }),
+    transientError: t.exposeBoolean('transientError', {
+      description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored; not a verdict',
+    }),
   }),
 });
 
@@ -203,6 +239,15 @@ builder.queryFields((t) => {
       args: { provider: t.arg({ type: CredentialProvider, required: false }), workspaceId },
       resolve: (_root, args, ctx) => pageOf(callerIn(ctx, args.workspaceId), args, ctx),
     }),
+    credentialKeys: authenticated.string({
+      description:
+        "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
+        '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
+        'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event.',
+      args: { id: t.arg.id({ required: true }), pairingId: t.arg.id({ required: true }), workspaceId },
+      errors: { types: [CredentialNotFound, PairingNotFound, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) => ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId)),
+    }),
     validateCredentialName: authenticated.boolean({
       description: 'True when the name is valid and free among your credentials (or a workspace’s).',
       args: { name: t.arg.string({ required: true }), workspaceId },
@@ -251,6 +296,19 @@ builder.mutationFields((t) => {
         ctx.services.credentials.update(callerIn(ctx, args.workspaceId), String(args.id), toDomainInput(args.input), {
           useExternalId: args.useExternalId ?? false,
         }),
+    }),
+    validateCredential: authenticated.field({
+      type: ValidationOutcome,
+      description:
+        'Checks the credential with its provider (offline checks, then its identity endpoint) and stores the verdict. ' +
+        'force: skip the probe and set an INVALID credential to AVAILABLE. Who may: whoever may update it.',
+      args: {
+        id: t.arg.id({ required: true }),
+        workspaceId,
+        force: t.arg.boolean({ required: false, description: 'Skip the probe and clear an INVALID status (refused for any other status)' }),
+      },
+      errors: { types: [CredentialNotFound, NotInvalid, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) => ctx.services.validation.validate(callerIn(ctx, args.workspaceId), String(args.id), { force: args.force ?? false }),
     }),
     deleteCredential: authenticated.id({
       description: 'Deletes the credential and wipes its secrets; returns its id.',

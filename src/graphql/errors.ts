@@ -2,7 +2,9 @@
 import { AccessTokenNotFound } from '../auth/errors.js';
 import { Forbidden, ValidationError } from '../core/errors.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
+import { PairingNotFound } from '../delivery/errors.js';
 import { graphqlTypeOf } from '../doors/error-table.js';
+import { NotInvalid } from '../validation/service.js';
 import {
   LastOwner,
   OrganizationNameTaken,
@@ -130,4 +132,18 @@ builder.objectType(WorkspaceNameTaken, {
   description: 'The organization has another workspace of this name.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ name: t.string({ resolve: (e) => e.workspaceName }) }),
+});
+
+builder.objectType(PairingNotFound, {
+  name: graphqlTypeOf(PairingNotFound),
+  description: 'No paired service with this id: the keys could be encrypted for no one.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ pairingId: t.id({ resolve: (e) => e.pairingId }) }),
+});
+
+builder.objectType(NotInvalid, {
+  name: graphqlTypeOf(NotInvalid),
+  description: 'force only clears a failed validation, and this credential is not INVALID.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
 });

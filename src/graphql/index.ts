@@ -3,5 +3,6 @@ import './errors.js';
 import './credential.js';
 import './viewer.js';
 import './workspace.js';
+import './pairing.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,6 +1,7 @@
 /** The authenticated user and their access tokens. */
 import { AccessTokenNotFound } from '../auth/errors.js';
-import { builder, viewerId } from './builder.js';
+import { Forbidden } from '../core/errors.js';
+import { builder, callerOf, viewerId } from './builder.js';
 
 builder.prismaObject('AccessToken', {
   description: 'An access token (its value is shown only once, when created).',
@@ -15,6 +16,9 @@ builder.prismaObject('AccessToken', {
     }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'Refused from this instant on (null: never expires)' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    scope: t.exposeString('scope', {
+      description: 'What the token may do: all; read (list and describe); write (read and change); keys:read (read and fetch keys for a paired service)',
+    }),
   }),
 });
 
@@ -40,11 +44,10 @@ builder.mutationField('revokeAccessToken', (t) =>
   t.withAuth({ authenticated: true }).id({
     description: 'Revokes one of your access tokens (this one too, if you name it); returns its id. It is refused from the next request on.',
     args: { id: t.arg.id({ required: true }) },
-    errors: { types: [AccessTokenNotFound] },
+    errors: { types: [AccessTokenNotFound, Forbidden] },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
-      const revoked = await ctx.services.tokens.revokeToken(id, { actor: ctx.viewer.userId, door: 'graphql' }, ctx.viewer.userId);
-      if (!revoked) throw new AccessTokenNotFound(id);
+      await ctx.services.tokens.revokeOwnToken(callerOf(ctx), id);
       return id;
     },
   }),

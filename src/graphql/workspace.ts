@@ -74,7 +74,7 @@ export const WorkspaceRef = builder.prismaObject('Workspace', {
       type: CredentialRef,
       description: `The workspace's credentials, oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}).`,
       args: { provider: t.arg({ type: CredentialProvider, required: false }) },
-      resolve: (workspace, args, ctx) => pageOf({ userId: viewerId(ctx), door: 'graphql', workspaceId: String(workspace.id) }, args, ctx),
+      resolve: (workspace, args, ctx) => pageOf({ ...caller(ctx), workspaceId: String(workspace.id) }, args, ctx),
     }),
   }),
 });
@@ -106,7 +106,7 @@ builder.prismaObjectFields('User', (t) => ({
   }),
 }));
 
-const caller = (ctx: Context): Caller => ({ userId: viewerId(ctx), door: 'graphql' });
+const caller = (ctx: Context): Caller => ({ userId: viewerId(ctx), door: 'graphql', scope: ctx.viewer?.scope });
 
 builder.queryFields((t) => {
   const authenticated = t.withAuth({ authenticated: true });

@@ -6,9 +6,13 @@ import {
   describeResponse,
   errorResponse,
   idParams,
+  keysQuery,
+  keysResponse,
   listQuery,
   listResponse,
+  validateCredentialsQuery,
   validateQuery,
+  validateResponse,
   workspaceOnlyQuery,
   writeQuery,
   writeRequest,
@@ -139,6 +143,41 @@ export function openApiDocument(): JsonSchema {
           responses: { '204': noContent, ...errors },
         },
       },
+      '/api/credentials/{credentialsId}/keys': {
+        get: {
+          operationId: 'GetEncryptedCredentials',
+          summary: 'Get encrypted credentials',
+          description:
+            'The keys of the credentials, secret fields included, as a JWE (RFC 7516, compact serialization) encrypted for the paired ' +
+            'service `pairingId` (RSA-OAEP-256 or ECDH-ES+A256KW by its key, A256GCM, `kid` = the pairing id). Its plaintext is ' +
+            '`{"credentialsId", "provider", "keys", "iat", "exp"}` and it expires after 5 minutes. Personal credentials: their owner; in a ' +
+            'workspace: every role but VIEW; the token\'s scope must allow keys (`all` or `keys:read`). Records the last use.',
+          tags: ['credentials'],
+          parameters: [...parameters(idParams, 'path'), ...parameters(keysQuery, 'query')],
+          responses: {
+            '200': { description: 'OK', ...json('GetCredentialsKeysResponse') },
+            ...errors,
+            '400': { description: 'No paired service with this id (or invalid parameters)', ...json('ErrorResponse') },
+          },
+        },
+      },
+      '/api/credentials/{credentialsId}/validate': {
+        post: {
+          operationId: 'ValidateCredentials',
+          summary: 'Validate credentials against their provider and report the outcome',
+          description:
+            'Runs the provider\'s checks (offline, then its identity endpoint) and stores the verdict. A transient failure (timeout, ' +
+            'DNS, 5xx) answers transientError: true and changes nothing. Who may validate: whoever may update the credentials.',
+          tags: ['credentials'],
+          parameters: [...parameters(idParams, 'path'), ...parameters(validateCredentialsQuery, 'query')],
+          responses: {
+            '200': { description: 'Validation outcome: inspect status and transientError', ...json('ValidateCredentialsResponse') },
+            ...errors,
+            '409': { description: 'force=true for a credential that is not INVALID', ...json('ErrorResponse') },
+            '503': { description: 'Too many validations in progress, or the database is busy; retry', ...json('ErrorResponse') },
+          },
+        },
+      },
     },
     components: {
       securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer' } },
@@ -148,6 +187,8 @@ export function openApiDocument(): JsonSchema {
         CreateCredentialsRequest: toSchema(writeRequest, 'input'),
         UpdateCredentialsRequest: toSchema(writeRequest, 'input'),
         CreateCredentialsResponse: toSchema(createResponse, 'output'),
+        GetCredentialsKeysResponse: toSchema(keysResponse, 'output'),
+        ValidateCredentialsResponse: toSchema(validateResponse, 'output'),
         ErrorResponse: toSchema(errorResponse, 'output'),
       },
     },

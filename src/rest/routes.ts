@@ -18,7 +18,9 @@ import { WorkspaceNotFound } from '../workspaces/errors.js';
 import {
   deleteQuery,
   idParams,
+  keysQuery,
   listQuery,
+  validateCredentialsQuery,
   validateQuery,
   workspaceOnlyQuery,
   writeEnvelope,
@@ -31,6 +33,8 @@ export const REST_ROUTES = {
   '/api/credentials': ['GET', 'POST'],
   '/api/credentials/validate': ['GET'],
   '/api/credentials/:credentialsId': ['GET', 'PUT', 'DELETE'],
+  '/api/credentials/:credentialsId/keys': ['GET'],
+  '/api/credentials/:credentialsId/validate': ['POST'],
 } as const;
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
@@ -49,14 +53,14 @@ export interface RestPluginOptions {
 }
 
 export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { services, authenticator, bodyLimitBytes }) => {
-  const { credentials } = services;
+  const { credentials, delivery, validation } = services;
 
   await app.register(async (api) => {
     // Every REST call needs a token: checked from the headers, before any body is read.
     api.addHook('onRequest', async (request) => {
       const viewer = await authenticator.viewerOf(request);
       if (!viewer) throw new NotAuthenticated();
-      request.caller = { userId: viewer.userId, door: 'rest' };
+      request.caller = { userId: viewer.userId, door: 'rest', scope: viewer.scope };
     });
     api.setErrorHandler(errorHandler('message', bodyLimitBytes));
 
@@ -90,7 +94,20 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
     api.get('/api/credentials/:credentialsId', async (request) => {
       const { credentialsId } = parse(idParams, request.params);
       const query = parseQuery(workspaceOnlyQuery, request.query);
-      return { credentials: toWire(await credentials.describe(callerIn(request, query.workspaceId), credentialsId)) };
+      const view = await credentials.describe(callerIn(request, query.workspaceId), credentialsId);
+      return { credentials: toWire(view), ...(view.setupSnippet === null ? {} : { setupSnippet: view.setupSnippet }) };
+    });
+
+    api.get('/api/credentials/:credentialsId/keys', async (request) => {
+      const { credentialsId } = parse(idParams, request.params);
+      const query = parseQuery(keysQuery, request.query);
+      return { keys: await delivery.deliver(callerIn(request, query.workspaceId), credentialsId, query.pairingId) };
+    });
+
+    api.post('/api/credentials/:credentialsId/validate', async (request) => {
+      const { credentialsId } = parse(idParams, request.params);
+      const query = parseQuery(validateCredentialsQuery, request.query);
+      return validation.validate(callerIn(request, query.workspaceId), credentialsId, { force: query.force });
     });
 
     api.put('/api/credentials/:credentialsId', async (request, reply) => {
@@ -194,5 +211,8 @@ export function toWire(view: CredentialView): CredentialsWire {
     lastUsed: view.lastUsed?.toISOString() ?? null,
     dateCreated: view.dateCreated.toISOString(),
     lastUpdated: view.lastUpdated.toISOString(),
+    status: view.status,
+    message: view.message,
+    lastValidated: view.lastValidated?.toISOString() ?? null,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { credentialFields, keysSchema } from '../credentials/input.js';
+import { MAX_MESSAGE } from '../validation/service.js';
 import { platformProviders, providerIds, providers, returnedFields, secretFields, type ProviderSpec } from '../credentials/providers.js';
 
 // ---- Query and path parameters --------------------------------------------
@@ -59,6 +60,17 @@ export const validateQuery = z.object({
 });
 
 export const workspaceOnlyQuery = z.object({ workspaceId });
+
+export const keysQuery = z.object({
+  workspaceId,
+  pairingId: z.string({ error: 'is required' }).meta({ description: 'The paired service the keys are encrypted for (`pairings list`)' }),
+  keyId: z.string().optional().meta({ description: 'Accepted and ignored (sent by Wave for backward compatibility)' }),
+});
+
+export const validateCredentialsQuery = z.object({
+  workspaceId,
+  force: booleanParam('Skip the probe and set an INVALID credential to AVAILABLE (409 for a credential that is not INVALID)'),
+});
 
 export const idParams = z.object({
   credentialsId: z.string().meta({ description: 'Credentials string identifier' }),
@@ -118,6 +130,7 @@ function keysRead(spec: ProviderSpec) {
 }
 
 const instant = z.iso.datetime({ offset: true });
+const credentialStatus = z.enum(['AVAILABLE', 'INVALID']);
 
 export const credentialsRead = z
   .object({
@@ -132,14 +145,31 @@ export const credentialsRead = z
       [...providers.values()].map(keysRead) as unknown as [ReturnType<typeof keysRead>, ...ReturnType<typeof keysRead>[]],
     ),
     deleted: z.boolean().nullable().meta({ description: 'Always null: deleted credentials are not listed' }),
-    lastUsed: instant.nullable(),
+    lastUsed: instant.nullable().meta({ description: 'When the keys were last delivered to a paired service' }),
     dateCreated: instant,
     lastUpdated: instant,
+    status: credentialStatus.meta({ description: 'AVAILABLE: the last validation succeeded, or none ran yet; INVALID: the provider refused the keys' }),
+    message: z.string().max(MAX_MESSAGE).nullable().meta({ description: `The provider's words when INVALID (at most ${MAX_MESSAGE} characters, a longer one ends with " (truncated)"); null otherwise` }),
+    lastValidated: instant.nullable().meta({ description: 'When a validation last decided the status (not advanced by a transient failure)' }),
   })
   .meta({ title: 'Credentials' });
 
 export const listResponse = z.object({ credentials: z.array(credentialsRead) });
-export const describeResponse = z.object({ credentials: credentialsRead });
+export const describeResponse = z.object({
+  credentials: credentialsRead,
+  setupSnippet: z
+    .string()
+    .optional()
+    .meta({ description: 'What to set up at the provider (AWS role mode: the IAM trust policy); absent unless the installation is configured for it' }),
+});
+export const keysResponse = z.object({
+  keys: z.string().meta({ description: 'A JWE (compact serialization) for the paired service: {credentialsId, provider, keys, iat, exp}, valid for 5 minutes' }),
+});
+export const validateResponse = z.object({
+  status: credentialStatus.meta({ description: 'The stored status after the validation (unchanged on a transient failure)' }),
+  message: z.string().nullable().meta({ description: "The provider's words (INVALID), or what failed (transient); null when valid" }),
+  transientError: z.boolean().meta({ description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored' }),
+});
 export const createResponse = z.object({ credentialsId: z.string().length(22) });
 export const errorResponse = z.object({ message: z.string() });
 

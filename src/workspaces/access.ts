@@ -11,7 +11,8 @@ import { Forbidden } from '../core/errors.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { WorkspaceStore } from '../db/workspace-store.js';
 import { WorkspaceNotFound } from './errors.js';
-import { may, type WorkspaceAction } from './permissions.js';
+import { scopeAllows, type ScopeNeed } from '../auth/scopes.js';
+import { may, SCOPE_NEEDED, type WorkspaceAction } from './permissions.js';
 
 export interface CallContext {
   owner: Owner;
@@ -26,6 +27,13 @@ export function parseId(raw: string): number | undefined {
   return Number.isSafeInteger(id) ? id : undefined;
 }
 
+/** The call's token allows what it asks (a call without a token scope, the operator's, may do all). */
+export function checkScope(caller: Caller, need: ScopeNeed): void {
+  if (caller.scope !== undefined && !scopeAllows(caller.scope, need)) {
+    throw new Forbidden(`This access token's scope (${caller.scope}) does not allow this`);
+  }
+}
+
 export class WorkspaceAccess {
   constructor(private readonly store: WorkspaceStore) {}
 
@@ -35,6 +43,7 @@ export class WorkspaceAccess {
    * a role that does not allow the action: Forbidden.
    */
   context(caller: Caller, action: WorkspaceAction): MaybePromise<CallContext> {
+    checkScope(caller, SCOPE_NEEDED[action]);
     if (caller.workspaceId === undefined) return { owner: { kind: 'user', id: caller.userId } };
     const raw = caller.workspaceId;
     const workspaceId = parseId(raw);

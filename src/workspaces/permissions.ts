@@ -4,6 +4,8 @@
  * expectations independently of it.
  */
 
+import type { ScopeNeed } from '../auth/scopes.js';
+
 /** A participant's role in a workspace (Seqera's role names). */
 export const WORKSPACE_ROLES = ['OWNER', 'ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'VIEW'] as const;
 export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
@@ -19,17 +21,18 @@ export type WorkspaceAction =
   /** create, update and delete credentials */
   | 'writeCredentials'
   /** add participants, change their roles, remove them */
-  | 'manageParticipants';
+  | 'manageParticipants'
+  /** receive a credential's keys, encrypted for a paired service */
+  | 'deliverKeys';
 
 /** Role → allowed actions. */
 export const PERMISSIONS: Readonly<Record<WorkspaceRole, Readonly<Record<WorkspaceAction, boolean>>>> = {
-  //          readCredentials  writeCredentials  manageParticipants
-  OWNER: { readCredentials: true, writeCredentials: true, manageParticipants: true },
-  ADMIN: { readCredentials: true, writeCredentials: true, manageParticipants: true },
-  MAINTAIN: { readCredentials: true, writeCredentials: true, manageParticipants: false },
-  LAUNCH: { readCredentials: true, writeCredentials: false, manageParticipants: false },
-  CONNECT: { readCredentials: true, writeCredentials: false, manageParticipants: false },
-  VIEW: { readCredentials: true, writeCredentials: false, manageParticipants: false },
+  OWNER: { readCredentials: true, writeCredentials: true, manageParticipants: true, deliverKeys: true },
+  ADMIN: { readCredentials: true, writeCredentials: true, manageParticipants: true, deliverKeys: true },
+  MAINTAIN: { readCredentials: true, writeCredentials: true, manageParticipants: false, deliverKeys: true },
+  LAUNCH: { readCredentials: true, writeCredentials: false, manageParticipants: false, deliverKeys: true },
+  CONNECT: { readCredentials: true, writeCredentials: false, manageParticipants: false, deliverKeys: true },
+  VIEW: { readCredentials: true, writeCredentials: false, manageParticipants: false, deliverKeys: false },
 };
 
 /** An organization's OWNERs create its workspaces and manage the participants of every one of them. */
@@ -39,3 +42,11 @@ export const isWorkspaceRole = (role: string): role is WorkspaceRole => (WORKSPA
 
 /** May a participant with `role` do `action`? (Unknown roles may do nothing.) */
 export const may = (role: string, action: WorkspaceAction): boolean => isWorkspaceRole(role) && PERMISSIONS[role][action];
+
+/** What each action needs of the caller's token (src/auth/scopes.ts). */
+export const SCOPE_NEEDED: Readonly<Record<WorkspaceAction, ScopeNeed>> = {
+  readCredentials: 'read',
+  writeCredentials: 'write',
+  manageParticipants: 'write',
+  deliverKeys: 'keys',
+};

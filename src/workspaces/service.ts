@@ -12,7 +12,8 @@ import { Forbidden, ValidationError } from '../core/errors.js';
 import type { UserStore } from '../db/user-store.js';
 import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord, WorkspaceStore } from '../db/workspace-store.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { parseId } from './access.js';
+import type { ScopeNeed } from '../auth/scopes.js';
+import { checkScope, parseId } from './access.js';
 import {
   LastOwner,
   OrganizationNameTaken,
@@ -34,6 +35,8 @@ const NAME_RULE = 'must be 1-40 letters, digits, _ or -';
 export type WorkspaceRef = { id: string } | { fullName: string };
 
 const actor = (caller: Caller | null) => (caller ? actorOf(caller) : OPERATOR);
+/** The caller's token allows `need` (the operator may do all). */
+const scoped = (caller: Caller | null, need: ScopeNeed) => caller && checkScope(caller, need);
 
 function checkName(field: string, name: string): string {
   if (!NAME.test(name)) throw ValidationError.of(field, NAME_RULE);
@@ -53,6 +56,7 @@ export class WorkspaceService {
 
   /** Creates an organization; its owner is the caller (or, for the operator, `ownerName`). */
   async createOrganization(caller: Caller | null, name: string, ownerName?: string): Promise<OrganizationRecord> {
+    scoped(caller, 'write');
     checkName('name', name);
     const ownerId = caller ? caller.userId : (await this.#user(ownerName ?? '')).id;
     const created = await this.store.createOrganization(name, ownerId, actor(caller));
@@ -62,6 +66,7 @@ export class WorkspaceService {
 
   /** Creates a workspace in an organization the caller owns; the caller takes part as its OWNER. */
   async createWorkspace(caller: Caller | null, organization: { id: string } | { name: string }, name: string): Promise<WorkspaceRecord> {
+    scoped(caller, 'write');
     checkName('name', name);
     const org = await this.#organization(organization);
     if (caller) {
@@ -76,6 +81,7 @@ export class WorkspaceService {
 
   /** An organization the caller belongs to. */
   async organization(caller: Caller, id: string): Promise<OrganizationRecord> {
+    scoped(caller, 'read');
     const org = await this.#organization({ id });
     if ((await this.store.findOrganizationRole(org.id, caller.userId)) === null) throw new OrganizationNotFound(id);
     return org;
@@ -83,6 +89,7 @@ export class WorkspaceService {
 
   /** A workspace the caller takes part in, or of an organization the caller owns. */
   async workspace(caller: Caller | null, ref: WorkspaceRef): Promise<WorkspaceRecord> {
+    scoped(caller, 'read');
     const workspace = await this.#workspace(ref);
     if (caller && !(await this.#sees(caller, workspace))) throw new WorkspaceNotFound(refText(ref));
     return workspace;
@@ -162,6 +169,7 @@ export class WorkspaceService {
 
   /** The workspace, when the caller may manage its participants (its OWNER or ADMIN, or an OWNER of its organization). */
   async #managed(caller: Caller | null, ref: WorkspaceRef): Promise<WorkspaceRecord> {
+    scoped(caller, 'write');
     const workspace = await this.#workspace(ref);
     if (!caller) return workspace;
     const access = await this.store.findAccess(workspace.id, caller.userId);

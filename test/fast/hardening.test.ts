@@ -309,14 +309,14 @@ describe('finding 7: key and database files', () => {
 describe('finding 8: tokens', () => {
   it('expire: a token is refused once its expiry is past, and shows when it expires', async () => {
     const expiresAt = new Date(Date.now() + 1500);
-    const { token } = await server.services.tokens.createToken(user.userId, 'short-lived', { actor: 'operator', door: 'cli' }, expiresAt);
+    const { token } = await server.services.tokens.createToken(user.userId, 'short-lived', { actor: 'operator', door: 'cli' }, { expiresAt });
     const before = await gql(server, token, '{ viewer { tokens { name expiresAt } } }');
     expect(before.status).toBe(200);
     expect(before.body.data!.viewer.tokens).toContainEqual({ name: 'short-lived', expiresAt: expiresAt.toISOString() });
     await new Promise((r) => setTimeout(r, 1600));
     expect((await gql(server, token, '{ viewer { name } }')).status).toBe(401);
     expect((await rest(server, token, 'GET', '/api/credentials')).status).toBe(401);
-    await expect(server.services.tokens.createToken(user.userId, 'past', { actor: 'operator', door: 'cli' }, new Date(Date.now() - 1000))).rejects.toThrow(/future/);
+    await expect(server.services.tokens.createToken(user.userId, 'past', { actor: 'operator', door: 'cli' }, { expiresAt: new Date(Date.now() - 1000) })).rejects.toThrow(/future/);
   });
 
   it("record their last use (at most once a minute)", async () => {

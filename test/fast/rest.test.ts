@@ -32,8 +32,9 @@ describe('responses', () => {
       const described = await describeCredential(id);
       expect(Object.keys(described)).toEqual([
         'id', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'deleted', 'lastUsed', 'dateCreated', 'lastUpdated',
+        'status', 'message', 'lastValidated',
       ]);
-      expect(described).toMatchObject({ description: null, baseUrl: null, category: null, deleted: null, lastUsed: null });
+      expect(described).toMatchObject({ description: null, baseUrl: null, category: null, deleted: null, lastUsed: null, status: 'AVAILABLE', message: null, lastValidated: null });
       expect(described.keys.discriminator).toBe(provider);
       const spec = providers.get(provider)!;
       for (const [field, value] of Object.entries(keys)) {
@@ -323,13 +324,16 @@ describe('parity with GraphQL', () => {
 });
 
 describe('the OpenAPI document and the API reference', () => {
-  it('serves an OpenAPI 3.1 document describing the six operations', async () => {
+  it('serves an OpenAPI 3.1 document describing the eight operations', async () => {
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as any;
     expect(document.openapi).toBe('3.1.0');
     const operations = Object.values(document.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
-    expect(operations.sort()).toEqual(['CreateCredentials', 'DeleteCredentials', 'DescribeCredentials', 'ListCredentials', 'UpdateCredentials', 'ValidateCredentialsName']);
+    expect(operations.sort()).toEqual([
+      'CreateCredentials', 'DeleteCredentials', 'DescribeCredentials', 'GetEncryptedCredentials', 'ListCredentials', 'UpdateCredentials', 'ValidateCredentials',
+      'ValidateCredentialsName',
+    ]);
     const keys = document.components.schemas.DescribeCredentialsResponse.properties.credentials.properties.keys.oneOf;
     expect(keys).toHaveLength(18);
   });

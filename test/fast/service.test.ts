@@ -69,7 +69,7 @@ describe('the credential store', () => {
     const row = credential('versioned');
     await storage.credentials.insert(row, OPERATOR);
     const read = (await storage.credentials.findForChange(me(), row.id))!;
-    const changes = { name: 'versioned', description: 'first', baseUrl: null, category: null, keys: { username: 'a' }, secret: null, at: new Date() };
+    const changes = { name: 'versioned', description: 'first', baseUrl: null, category: null, keys: { username: 'a' }, secret: null, at: new Date(), probedChanged: false };
     expect(await storage.credentials.update(me(), row.id, read.version, changes, OPERATOR)).toBe('updated');
     expect(await storage.credentials.update(me(), row.id, read.version, { ...changes, description: 'stale' }, OPERATOR)).toBe('changed');
     expect((await storage.credentials.findLive(me(), row.id))!.description).toBe('first');

@@ -49,6 +49,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const app = await buildApp({ services, logger, config });
   const db = await openDatabase(databaseUrl);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  services.startBackground();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

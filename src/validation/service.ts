@@ -1,0 +1,149 @@
+/**
+ * Validation: does a stored credential still work? Its provider's probe (named
+ * in the provider table) runs offline checks, then calls the provider's
+ * identity endpoint through the guarded client. The verdict is stored:
+ * `AVAILABLE` (the last probe succeeded, or none ran yet) or `INVALID` with the
+ * provider's message. A transient failure (timeout, DNS, 5xx) is answered as
+ * such and changes nothing. `force` skips the probe and clears an INVALID
+ * verdict (and is refused for any other). Who may validate: whoever may update.
+ */
+import { actorOf, type AuditActor, type Caller, type Owner } from '../core/caller.js';
+import { DomainError } from '../core/errors.js';
+import { ID_PATTERN } from '../core/ids.js';
+import { CredentialNotFound } from '../credentials/errors.js';
+import type { ProbeOutcome } from '../credentials/probes.js';
+import { providers } from '../credentials/providers.js';
+import { openSecrets } from '../credentials/sealing.js';
+import type { CredentialStore, SealedCredential } from '../db/credential-store.js';
+import type { Sealer } from '../secrets/keyring.js';
+import type { WorkspaceAccess } from '../workspaces/access.js';
+import type { GuardedHttp } from './guarded-http.js';
+
+export type CredentialStatus = 'AVAILABLE' | 'INVALID';
+
+export interface ValidationResult {
+  status: CredentialStatus;
+  message: string | null;
+  /** The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored. */
+  transientError: boolean;
+}
+
+/** Longest stored message; a longer one is cut and says so. */
+export const MAX_MESSAGE = 4096;
+const TRUNCATED = ' (truncated)';
+/** Validations probing at once, on this instance (each may hold a connection for the timeout). */
+const MAX_PROBES_IN_FLIGHT = 16;
+const RECORD_ATTEMPTS = 3;
+
+/** `force` asks to clear a failed validation, and the credential's last validation did not fail. */
+export class NotInvalid extends DomainError {
+  constructor(readonly credentialId: string) {
+    super(`Credential '${credentialId}' is not INVALID: force only clears a failed validation`);
+  }
+}
+
+/** Too many validations probing at once on this instance: retry shortly. */
+export class ValidationsBusy extends DomainError {
+  constructor() {
+    super('Too many validations are in progress: retry shortly');
+  }
+}
+
+export interface ValidationOptions {
+  /** The AWS STS endpoint (AWS_STS_ENDPOINT). */
+  awsStsEndpoint?: string;
+}
+
+export type ValidationObserver = (provider: string, outcome: 'available' | 'invalid' | 'transient' | 'forced') => void;
+
+/** A message within MAX_MESSAGE characters, with any secret value of the credential it repeats blanked out. */
+export function storedMessage(message: string, secrets: readonly string[]): string {
+  let text = message;
+  for (const secret of secrets) {
+    if (secret.length >= 4) text = text.split(secret).join('[secret]');
+  }
+  return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE - TRUNCATED.length) + TRUNCATED : text;
+}
+
+export class CredentialValidation {
+  #inFlight = 0;
+
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly sealer: Sealer,
+    private readonly access: WorkspaceAccess,
+    private readonly http: GuardedHttp,
+    private readonly options: ValidationOptions = {},
+    private readonly observe: ValidationObserver = () => {},
+  ) {}
+
+  async validate(caller: Caller, id: string, { force = false }: { force?: boolean } = {}): Promise<ValidationResult> {
+    const { owner } = await this.access.context(caller, 'writeCredentials');
+    const by = actorOf(caller);
+    for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
+      const credential = await this.#find(owner, id);
+      if (force) {
+        if (credential.status !== 'INVALID') throw new NotInvalid(id);
+        if (await this.store.recordValidation(owner, id, credential.version, { status: 'AVAILABLE', message: null, at: null }, by)) {
+          this.observe(credential.provider, 'forced');
+          return { status: 'AVAILABLE', message: null, transientError: false };
+        }
+        continue;
+      }
+      const outcome = await this.#probeLimited(credential);
+      const result = await this.#record(credential, outcome, by);
+      if (result) return result;
+      // Changed while it was probed: the verdict is on keys that are gone; probe the new ones.
+    }
+    throw new Error(`Credential ${id} kept changing during validation`);
+  }
+
+  /**
+   * Probes a stored credential and records the verdict (the background
+   * re-validation). Undefined: it changed or was deleted meanwhile.
+   */
+  async revalidate(credential: SealedCredential, by: AuditActor): Promise<ValidationResult | undefined> {
+    return this.#record(credential, await this.#probe(credential), by);
+  }
+
+  async #find(owner: Owner, id: string): Promise<SealedCredential> {
+    const credential = ID_PATTERN.test(id) ? await this.store.findForChange(owner, id) : null;
+    if (!credential) throw new CredentialNotFound(id);
+    return credential;
+  }
+
+  async #probeLimited(credential: SealedCredential): Promise<ProbeOutcome> {
+    if (this.#inFlight >= MAX_PROBES_IN_FLIGHT) throw new ValidationsBusy();
+    this.#inFlight++;
+    try {
+      return await this.#probe(credential);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  #probe(credential: SealedCredential): Promise<ProbeOutcome> {
+    const spec = providers.get(credential.provider);
+    if (!spec) return Promise.resolve({ result: 'invalid', message: `unknown provider '${credential.provider}'` });
+    const keys = { ...credential.keys, ...openSecrets(this.sealer, credential) };
+    // One deadline for the whole probe, however many calls it makes.
+    const http = this.http.withDeadline(Date.now() + this.http.timeoutMs);
+    return spec.probe({ provider: credential.provider, keys, baseUrl: credential.baseUrl }, { http, awsStsEndpoint: this.options.awsStsEndpoint });
+  }
+
+  /** Stores the verdict of a probe (a transient one stores nothing). Undefined: the credential changed meanwhile. */
+  async #record(credential: SealedCredential, outcome: ProbeOutcome, by: AuditActor): Promise<ValidationResult | undefined> {
+    const secrets = Object.values(openSecrets(this.sealer, credential)).filter((v): v is string => typeof v === 'string');
+    if (outcome.result === 'transient') {
+      this.observe(credential.provider, 'transient');
+      return { status: credential.status as CredentialStatus, message: storedMessage(outcome.message, secrets), transientError: true };
+    }
+    const verdict =
+      outcome.result === 'valid'
+        ? { status: 'AVAILABLE' as const, message: null, at: new Date() }
+        : { status: 'INVALID' as const, message: storedMessage(outcome.message, secrets), at: new Date() };
+    if (!(await this.store.recordValidation(credential.owner, credential.id, credential.version, verdict, by))) return undefined;
+    this.observe(credential.provider, outcome.result === 'valid' ? 'available' : 'invalid');
+    return { status: verdict.status, message: verdict.message, transientError: false };
+  }
+}
