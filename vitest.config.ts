@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     testTimeout: 30_000,
+    // No test resolves a name but localhost (a probe pointed at the internet by mistake fails).
+    setupFiles: ['test/helpers/no-internet.ts'],
     hookTimeout: 60_000,
     projects: [
       {

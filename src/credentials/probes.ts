@@ -264,10 +264,17 @@ const registryProbe: Probe = (target, ctx) =>
     } catch {
       return invalid(`registry ${JSON.stringify(registry)} is not a host name`);
     }
-    // An operator-allowed registry may be plain http.
-    if (ctx.http.refusal(base, REGISTRY_HOSTS) && !ctx.http.refusal(new URL(`http://${host}/v2/`), REGISTRY_HOSTS)) base = new URL(`http://${host}/v2/`);
     const auth = basic(text(target.keys.userName), text(target.keys.password));
-    const first = await ctx.http.request(base, { publicHosts: REGISTRY_HOSTS });
+    let first: ProbeResponse;
+    try {
+      first = await ctx.http.request(base, { publicHosts: REGISTRY_HOSTS });
+    } catch (error) {
+      // As Docker does for an insecure registry: https first, then plain http, for a host the operator allowed.
+      const plain = new URL(`http://${host}/v2/`);
+      if (!(error instanceof ProbeUnreachable) || ctx.http.refusal(plain, REGISTRY_HOSTS)) throw error;
+      base = plain;
+      first = await ctx.http.request(base, { publicHosts: REGISTRY_HOSTS });
+    }
     const offered = challenge(first.headers['www-authenticate']);
     if (first.status === 401 && offered?.scheme === 'bearer' && offered.params.realm) {
       const realm = new URL(offered.params.realm);

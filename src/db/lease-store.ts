@@ -12,6 +12,9 @@ export class LeaseStore {
 
   /** Takes or renews the lease `name` for `holder` until `until` (epoch ms); false: another holder has it. */
   async acquire(name: string, holder: string, now: number, until: number): Promise<boolean> {
+    // Whole milliseconds: the column is an integer on both databases.
+    now = Math.floor(now);
+    until = Math.ceil(until);
     const changed = await this.db.$executeRaw`
       INSERT INTO "Lease" ("name", "holder", "until") VALUES (${name}, ${holder}, ${until})
       ON CONFLICT ("name") DO UPDATE SET "holder" = excluded."holder", "until" = excluded."until"

@@ -51,7 +51,12 @@ export class KeyDelivery {
       const pairing = await this.pairings.find(pairingId);
       const spec = providers.get(credential.provider)!;
       const stored = { ...credential.keys, ...openSecrets(this.sealer, credential) };
-      const keys = Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null]));
+      // The provider's own fields (null when unset), and the seed API's generic pair only when it holds a value.
+      const keys = Object.fromEntries(
+        Object.entries(spec.fields)
+          .filter(([field, definition]) => !definition.legacy || (stored[field] ?? null) !== null)
+          .map(([field]) => [field, stored[field] ?? null]),
+      );
       const jwe = await new EncryptJWT({ credentialsId: credential.id, provider: credential.provider, keys })
         .setProtectedHeader({ alg: pairing.algorithm, enc: 'A256GCM', kid: pairing.id })
         .setIssuedAt()

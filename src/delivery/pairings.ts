@@ -15,6 +15,9 @@ import { PairingExists, PairingNotFound, UnsupportedPairingKey } from './errors.
 
 export type PairingAlgorithm = 'RSA-OAEP-256' | 'ECDH-ES+A256KW';
 
+/** A paired service as the doors show it. */
+export type Pairing = PairingRecord;
+
 const MIN_RSA_BITS = 2048;
 const pairingName = nameText(64);
 

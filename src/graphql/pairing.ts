@@ -1,8 +1,8 @@
 /** Paired services, as GraphQL shows them (read-only: an operator registers them with the CLI). */
-import type { PairingRecord } from '../db/pairing-store.js';
+import type { Pairing } from '../delivery/pairings.js';
 import { builder } from './builder.js';
 
-const PairingRef = builder.objectRef<PairingRecord>('Pairing').implement({
+const PairingRef = builder.objectRef<Pairing>('Pairing').implement({
   description: 'A paired service: one that may receive credentials’ keys, encrypted for its public key alone (registered by an operator).',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The pairingId of credentialKeys (and the kid of what it returns)' }),

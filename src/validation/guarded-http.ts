@@ -111,9 +111,11 @@ export class GuardedHttp {
   refusal(url: URL, publicHosts: PublicHosts): string | undefined {
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (this.#isAllowed(url)) return undefined;
-    if (url.protocol !== 'https:') return `${url.protocol}// is refused: only https, unless the operator allows ${host} in VALIDATION_ALLOWED_HOSTS`;
+    if (url.protocol !== 'https:') {
+      return `${url.protocol}//${url.host} is refused: only https to a provider's public endpoints, unless an operator allows ${url.host} with VALIDATION_ALLOWED_HOSTS`;
+    }
     if (isIP(host) || !matches(host, publicHosts)) {
-      return `${host} is not a public endpoint of the provider: an operator may allow it with VALIDATION_ALLOWED_HOSTS`;
+      return `${url.host} is not a public endpoint of the provider: an operator may allow it with VALIDATION_ALLOWED_HOSTS`;
     }
     return undefined;
   }

@@ -106,7 +106,7 @@ describe('the PostgreSQL schema and migrations', () => {
     try {
       expect(await applyMigrations(postgresUrl)).toEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).migrationDirectories.map((d) => d.path));
       const sqlite = await structureOf(sqliteUrl);
-      expect(Object.keys(sqlite)).toEqual(['AccessToken', 'AuditEvent', 'Credential', 'Organization', 'OrganizationMember', 'User', 'Workspace', 'WorkspaceParticipant']);
+      expect(Object.keys(sqlite)).toEqual(['AccessToken', 'AuditEvent', 'Credential', 'Lease', 'Organization', 'OrganizationMember', 'Pairing', 'User', 'Workspace', 'WorkspaceParticipant']);
       expect(await structureOf(postgresUrl)).toEqual(sqlite);
     } finally {
       await dropDatabase(postgresUrl);

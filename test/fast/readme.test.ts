@@ -11,9 +11,11 @@ describe('README', () => {
     const table = readme.slice(readme.indexOf('| Workspace role |'));
     const rows = table.split('\n').slice(2, 2 + WORKSPACE_ROLES.length).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
     expect(rows.map((r) => r[0])).toEqual(WORKSPACE_ROLES.map((role) => `\`${role}\``));
-    for (const [role, read, write, manage] of rows) {
+    for (const [role, read, write, manage, keys] of rows) {
       const permissions = PERMISSIONS[role!.replace(/`/g, '') as keyof typeof PERMISSIONS];
-      expect([read, write, manage], role).toEqual([permissions.readCredentials, permissions.writeCredentials, permissions.manageParticipants].map((p) => (p ? 'yes' : 'no')));
+      expect([read, write, manage, keys], role).toEqual(
+        [permissions.readCredentials, permissions.writeCredentials, permissions.manageParticipants, permissions.deliverKeys].map((p) => (p ? 'yes' : 'no')),
+      );
     }
   });
 });

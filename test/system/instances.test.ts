@@ -13,6 +13,7 @@ import { cli, startMain, type RunningMain } from '../helpers/process.js';
 import { openStoredSecret } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
 import { gql } from '../helpers/server.js';
+import { startFakeProviders } from '../helpers/fake-providers.js';
 
 const body = (name: string, token: string) => ({ credentials: { name, provider: 'gitlab', keys: { token } } });
 const PAGE = `{ credentials(first: 100) { edges { node { id name } } } }`;
@@ -173,6 +174,51 @@ describe('two instances on one database', () => {
     for (const instance of [a, b]) {
       expect((await gql(instance, colleague, page)).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect((await rest(instance, colleague, 'GET', `/api/credentials?workspaceId=${ws}`)).status).toBe(403);
+    }
+  });
+});
+
+describe('background re-validation on two instances', () => {
+  it('one instance at a time: no credential is probed twice within half a period, and every one is probed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'credentials-revalidate-'));
+    const fake = await startFakeProviders();
+    const EVERY_MS = 4000;
+    const env = {
+      DATABASE_URL: await freshDatabaseUrl(dir),
+      MASTER_KEY_FILE: join(dir, 'master-keys.json'),
+      VALIDATE_EVERY: `${EVERY_MS / 1000}s`,
+      VALIDATION_ALLOWED_HOSTS: fake.host,
+    };
+    // The credentials exist before both instances start together: both would sweep at once, were it not for the lease.
+    const first = await startMain({ ...env, VALIDATE_EVERY: 'off' });
+    const token = /(cst_[0-9A-Za-z]{43})/.exec(first.output())![1]!;
+    const secrets = ['good-1', 'good-2', 'bad-3', 'good-4', 'bad-5', 'good-6'];
+    for (const secret of secrets) {
+      const created = await rest(first, token, 'POST', '/api/credentials', { credentials: { name: secret, provider: 'github', baseUrl: fake.url, keys: { token: secret } } });
+      expect(created.status).toBe(200);
+    }
+    await first.stop();
+    const [a, b] = await Promise.all([startMain(env), startMain(env)]);
+    try {
+      // Two periods and a half: every credential probed once or twice, each time by one instance only.
+      await new Promise((resolve) => setTimeout(resolve, EVERY_MS * 2.5));
+      const probes = new Map<string, number[]>();
+      for (const request of fake.requests) {
+        const secret = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+        probes.set(secret, [...(probes.get(secret) ?? []), request.at]);
+      }
+      for (const secret of secrets) {
+        const times = probes.get(secret) ?? [];
+        expect(times.length, secret).toBeGreaterThanOrEqual(1);
+        for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `${secret}: probes ${i - 1} and ${i}`).toBeGreaterThan(EVERY_MS / 2 - 500);
+      }
+      const rows = await sqlOn<{ name: string; status: string }>(env.DATABASE_URL, 'SELECT "name", "status" FROM "Credential" ORDER BY "name"');
+      expect(rows.map((r) => `${r.name}:${r.status}`)).toEqual(['bad-3:INVALID', 'bad-5:INVALID', 'good-1:AVAILABLE', 'good-2:AVAILABLE', 'good-4:AVAILABLE', 'good-6:AVAILABLE']);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await fake.close();
+      await dropDatabase(env.DATABASE_URL);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,6 @@
 /** `npm start` on a new database, and the operator command line, as processes. */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,5 +113,34 @@ describe('organizations and workspaces from the command line', () => {
     expect(audit.code, audit.err).toBe(0);
     expect(audit.out.trim().split('\n').map((l) => l.split(/\s+/)[1])).toEqual(['participant.remove', 'participant.role', 'participant.add', 'participant.add', 'workspace.create']);
     expect(audit.out).toMatch(/participant\.role .* by operator via cli\s+VIEW->MAINTAIN/);
+  });
+});
+
+describe('paired services from the command line', () => {
+  it('adds a service by its public key (printing the pairing id), lists and removes it; refuses other keys, saying why', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const file = join(dir, 'wave.pub.pem');
+    writeFileSync(file, rsa.publicKey.export({ type: 'spki', format: 'pem' }));
+    const added = await cli('pairings', 'add', '--name', 'wave', '--public-key', file);
+    expect(added.code, added.err).toBe(0);
+    const id = /pairing id ([0-9A-Za-z]{22}) \(RSA-OAEP-256, key fingerprint ([\w-]{43})\)/.exec(added.out);
+    expect(id, added.out).not.toBeNull();
+    expect((await cli('pairings', 'list')).out).toMatch(new RegExp(`${id![1]}\\s+wave\\s+RSA-OAEP-256\\s+${id![2]}`));
+
+    const privateFile = join(dir, 'wave.key.pem');
+    writeFileSync(privateFile, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const refused = await cli('pairings', 'add', '--name', 'oops', '--public-key', privateFile);
+    expect(refused).toMatchObject({ code: 1, err: expect.stringContaining('This is a private key') });
+    const small = join(dir, 'small.pub.pem');
+    writeFileSync(small, generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }));
+    expect((await cli('pairings', 'add', '--name', 'small', '--public-key', small)).err).toMatch(/at least 2048 bits/);
+    expect((await cli('pairings', 'add', '--name', 'again', '--public-key', file)).err).toMatch(/exists already/);
+    expect((await cli('pairings', 'add', '--public-key', file)).code).toBe(2);
+
+    expect((await cli('pairings', 'remove', id![1]!)).out).toBe(`removed pairing ${id![1]}\n`);
+    expect((await cli('pairings', 'list')).out).toBe('');
+    expect((await cli('pairings', 'remove', id![1]!)).err).toMatch(/No paired service/);
+    const audit = await cli('audit', '--limit', '2');
+    expect(audit.out.trim().split('\n').map((l) => l.split(/\s+/)[1])).toEqual(['pairing.remove', 'pairing.add']);
   });
 });
