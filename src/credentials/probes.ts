@@ -8,7 +8,7 @@
  * be reached, or failed: timeout, DNS, 5xx), which changes nothing stored.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { importPKCS8, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import ssh2 from 'ssh2';
 import { Readable } from 'node:stream';
 import { ProbeRefused, ProbeUnreachable, type GuardedHttp, type ProbeResponse, type PublicHosts } from '../validation/guarded-http.js';
@@ -385,7 +385,7 @@ const googleProbe: Probe = async (target, ctx) => {
       .setAudience(tokenUri.toString())
       .setIssuedAt(now)
       .setExpirationTime(now + 3600)
-      .sign(await importPKCS8(key.private_key!, 'RS256'));
+      .sign(createPrivateKey(key.private_key!));
     const response = await ctx.http.request(tokenUri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

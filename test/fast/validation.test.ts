@@ -172,18 +172,20 @@ describe('the other network probes', () => {
   });
 
   it('Google: the service-account key signs an assertion exchanged at its token_uri', async () => {
-    const key = (trusted: boolean) => {
+    const key = (trusted: boolean, pkcs1 = false) => {
       const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
       if (trusted) fake.trust(pair.publicKey);
       return JSON.stringify({
         type: 'service_account',
         client_email: 'pipelines@project.iam.gserviceaccount.com',
         private_key_id: 'k1',
-        private_key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        // PKCS#8 as Google issues it; a PKCS#1 key (converted by hand) is accepted too.
+        private_key: pair.privateKey.export({ type: pkcs1 ? 'pkcs1' : 'pkcs8', format: 'pem' }),
         token_uri: `${fake.url}/token`,
       });
     };
     expect(await validate(await create('google', { data: key(true) }))).toMatchObject({ status: 'AVAILABLE' });
+    expect(await validate(await create('google', { data: key(true, true) }))).toMatchObject({ status: 'AVAILABLE' });
     expect(await validate(await create('google', { data: key(false) }))).toMatchObject({ status: 'INVALID', message: 'Google refused the key: Invalid JWT Signature.' });
     expect(await validate(await create('google', { data: JSON.stringify({ type: 'authorized_user' }) }))).toMatchObject({ status: 'INVALID', message: expect.stringContaining('service account key') });
     expect(await validate(await create('google', { data: JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: 'nope' }) }))).toMatchObject({

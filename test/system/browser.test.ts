@@ -38,7 +38,7 @@ describe('GraphiQL and the API reference in a browser', () => {
     const seen = watch(page);
     await page.goto(`${server.url}/api/docs`);
     await page.locator('.opblock').first().waitFor({ timeout: 15_000 });
-    expect(await page.locator('.opblock').count()).toBe(6);
+    expect(await page.locator('.opblock').count()).toBe(8);
     expect(seen.problems).toEqual([]);
     expect(seen.requests.filter((u) => !sameOrigin(u))).toEqual([]);
     await page.close();

@@ -87,8 +87,13 @@ describe('operator command line', () => {
     // A token that expires, shown with its expiry.
     const expiring = await cli('tokens', 'create', 'dana', '--name', 'ci', '--expires-in', '90d');
     expect(expiring.out).toMatch(/valid until \d{4}-/);
-    expect((await cli('tokens', 'list', 'dana')).out).toMatch(/ci\s+created \S+\s+active until \d{4}-/);
+    expect((await cli('tokens', 'list', 'dana')).out).toMatch(/ci\s+all\s+created \S+\s+active until \d{4}-/);
     expect((await cli('tokens', 'create', 'dana', '--expires-in', 'soon')).err).toMatch(/--expires-in must be a duration such as 90d/);
+
+    // A scoped token, for a pipeline agent: shown with its scope.
+    expect((await cli('tokens', 'create', 'dana', '--name', 'agent', '--scope', 'keys:read')).out).toMatch(/\(scope keys:read\)/);
+    expect((await cli('tokens', 'list', 'dana')).out).toMatch(/agent\s+keys:read\s+created/);
+    expect((await cli('tokens', 'create', 'dana', '--scope', 'root')).err).toMatch(/scope: must be one of all, read, write, keys:read/);
   });
 });
 
