@@ -1,4 +1,5 @@
 /** Settings from the environment: the one place that reads process.env. */
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -64,6 +65,7 @@ const schema = z.object({
   GRAPHQL_MAX_DIRECTIVES: count(20),
   AUTH_FAILURES_PER_MINUTE: count(20),
   SHUTDOWN_GRACE_MS: count(10_000, 0),
+  MIGRATE_ON_START: flag,
   VALIDATION_ALLOWED_HOSTS: z
     .string()
     .refine((v) => list(v).every(isHostAndPort), 'must be host or host:port entries separated by commas (an IPv6 address in brackets: [::1]:8443)')
@@ -86,6 +88,8 @@ export type Config = {
   port: number;
   host: string;
   databaseUrl: string;
+  /** Apply pending migrations when the service (or the CLI) opens the database; false: refuse to run on an old schema (migrate as a release step). */
+  migrateOnStart: boolean;
   masterKeyFile: string;
   /** MASTER_KEYS, when the keys come from the environment rather than a file. */
   masterKeys: string | undefined;
@@ -153,6 +157,14 @@ export interface GraphQLLimits {
   maxDirectives: number;
 }
 
+/**
+ * Reads `.env` from the working directory into the environment, when there is
+ * one (Node's own parser). A variable already set in the environment wins.
+ */
+export function loadEnvFile(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -168,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    migrateOnStart: e.MIGRATE_ON_START !== 'false',
     // The master key lives beside the SQLite database by default (see README, Security);
     // with PostgreSQL, in ./data (several instances need the same keys: MASTER_KEYS or a shared file).
     masterKeyFile:

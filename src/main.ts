@@ -1,12 +1,13 @@
 /** `npm start`: read config, open the database (migrating it), listen. */
 import { buildApp } from './app.js';
 import { listenForMetrics } from './http/metrics-endpoint.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, loadEnvFile, type Config } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { openRuntime, StartupError } from './runtime.js';
 
 let config: Config;
 try {
+  loadEnvFile();
   config = loadConfig();
 } catch (error) {
   process.stderr.write(`Cannot start: ${(error as Error).message}\n`);

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { QueryEvent } from './db/client.js';
-import { applyMigrations } from './db/migrate.js';
+import { applyMigrations, pendingMigrations } from './db/migrate.js';
 import { providerOf, sqlitePath } from './db/paths.js';
 import { openStorage, type StorageOptions } from './db/storage.js';
 import { Metrics } from './metrics.js';
@@ -60,8 +60,15 @@ function keyFileApartFromDatabase(config: Config, logger: Logger): void {
 
 export async function openRuntime(config: Config, logger: Logger, storageOptions: StorageOptions = {}): Promise<Services> {
   const keys = openKeyRing(config, logger);
-  const applied = await applyMigrations(config.databaseUrl);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+  if (config.migrateOnStart) {
+    const applied = await applyMigrations(config.databaseUrl);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+  } else {
+    const pending = await pendingMigrations(config.databaseUrl);
+    if (pending.length > 0) {
+      throw new StartupError(`The database lacks migrations (${pending.join(', ')}) and MIGRATE_ON_START=false: run npm run db:migrate first`);
+    }
+  }
   const metrics = new Metrics();
   const onQuery = (event: QueryEvent) => {
     metrics.dbQueries.observe(event.durationMs / 1000);

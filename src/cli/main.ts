@@ -1,65 +1,25 @@
-/** Operator commands: `npm run cli -- <command>` (see `npm run cli -- help`). */
+#!/usr/bin/env node
+/**
+ * The operator's command line: `credentials-service <command>` (the package's
+ * bin), also `npm run cli -- <command>`. `--help` on the tool and on every
+ * command; `--json` on every listing. Exit codes: 0 done; 1 refused or failed
+ * (the message says why; an unexpected failure gives an error id that is in
+ * the log); 2 a usage error (unknown command, missing argument or option);
+ * 130 interrupted (keys rotate, resumable).
+ */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from '../config.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, loadEnvFile, type Config } from '../config.js';
 import { OPERATOR } from '../core/caller.js';
+import { applyMigrations, pendingMigrations } from '../db/migrate.js';
 import { answerFor, logUnexpected } from '../doors/error-table.js';
 import { createLogger } from '../logger.js';
 import { openRuntime, StartupError } from '../runtime.js';
 import { generateKey, writeKeyFile } from '../secrets/keyring.js';
 import type { Services } from '../services.js';
 
-const USAGE = `Usage: npm run cli -- <command>
-
-Users and tokens
-  users create <name>                 create a user
-  users list                          list users
-  tokens create <user> [--name <n>] [--expires-in <duration>] [--scope <scope>]
-                                      create an access token for a user (name or id); prints it once.
-                                      --expires-in: 90d, 12h, 30m, 45s (refused once past; default: never)
-                                      --scope: all (default), read, write, or keys:read (list, describe and
-                                      fetch keys, nothing else: for a pipeline agent)
-  tokens list <user>                  list a user's tokens (never their values)
-  tokens revoke <token-id>            revoke a token
-
-Master keys (see README, Security)
-  keys init                           create the key file if it does not exist (for NODE_ENV=production)
-  keys list                           the keys, which one is primary, and how many secrets each seals
-  keys add                            add a new key and make it the primary key
-  keys rotate [--batch <n>] [--pause <ms>] [--limit <n>]
-                                      re-seal every secret under the primary key; Ctrl-C stops
-                                      after the current batch, and running it again resumes
-  keys remove <key-id>                remove a key no secret uses any more
-
-Organizations and workspaces (see README, Organizations and workspaces)
-  orgs create <name> --owner <user>   create an organization; the user is its OWNER
-  orgs list                           list organizations
-  workspaces create <org>/<name> [--owner <user>]
-                                      create a workspace (the user takes part as its OWNER)
-  workspaces list [<org>]             list workspaces
-  participants add <org>/<ws> <user> <role>
-                                      add a user to a workspace with a role:
-                                      OWNER, ADMIN, MAINTAIN, LAUNCH, CONNECT or VIEW
-  participants role <org>/<ws> <user> <role>
-                                      change a participant's role
-  participants list <org>/<ws>        list a workspace's participants and their roles
-  participants remove <org>/<ws> <user>
-                                      remove a participant (refused at their next request)
-
-Paired services (see README, Delivering keys to a paired service)
-  pairings add --name <name> --public-key <PEM file>
-                                      register a service that may receive credentials' keys, encrypted
-                                      for its public key (RSA of 2048 bits or more, or EC P-256);
-                                      prints the pairing id
-  pairings list                       the paired services, their algorithms and key fingerprints
-  pairings remove <pairing-id>        stop delivering keys to a service
-
-Audit trail
-  audit [--credential <id>] [--user <name or id>] [--workspace <org>/<ws>] [--limit <n>]
-                                      the latest changes, newest first
-`;
-
+/** A mistake of the operator's that the message explains (exit 1, or 2 for a usage error). */
 class UsageError extends Error {
   constructor(
     message: string,
@@ -71,149 +31,296 @@ class UsageError extends Error {
 
 const out = (line: string) => process.stdout.write(line + '\n');
 
-async function run(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      'expires-in': { type: 'string' },
-      scope: { type: 'string' },
-      batch: { type: 'string' },
-      pause: { type: 'string' },
-      limit: { type: 'string' },
-      credential: { type: 'string' },
-      user: { type: 'string' },
-      workspace: { type: 'string' },
-      owner: { type: 'string' },
-      'public-key': { type: 'string' },
-    },
-  });
-  const [group, command, arg, arg2, arg3] = positionals;
-  if (!group || group === 'help') {
-    process.stdout.write(USAGE);
-    return group ? 0 : 2;
-  }
-  const config = loadConfig();
-  if (group === 'keys' && command === 'init') return keysInit(config);
-  const services = await openRuntime(config, logger);
+/** A listing: one JSON document (an array) with --json, else one line per item. */
+function list<T>(json: boolean, items: readonly T[], line: (item: T) => string): number {
+  if (json) out(JSON.stringify(items, null, 2));
+  else for (const item of items) out(line(item));
+  return 0;
+}
+
+// Log lines (warnings, failures with their error id) go to stderr; what the command prints, to stdout.
+const logger = createLogger('warn', process.stderr);
+
+let config: Config | undefined;
+const settings = () => (config ??= loadConfig());
+
+/** Runs `work` with the services (opened on the configured database, closed after); its number is the exit code. */
+async function withServices(work: (services: Services) => Promise<number | void>): Promise<void> {
+  const services = await openRuntime(settings(), logger);
   try {
-    switch (`${group} ${command ?? ''}`.trim()) {
-      case 'users create': {
-        const user = await services.tokens.createUser(arg ?? '', 'cli');
-        out(`created user ${user.name} (id ${user.id})`);
-        return 0;
-      }
-      case 'users list': {
-        for (const user of await services.tokens.listUsers()) out(`${user.id}  ${user.name}`);
-        return 0;
-      }
-      case 'tokens create': {
-        const user = await userOf(services, arg);
-        const expiresIn = values['expires-in'] === undefined ? undefined : duration(values['expires-in'], 'expires-in');
-        const expiresAt = expiresIn === undefined ? undefined : new Date(Date.now() + expiresIn);
-        const { token, info } = await services.tokens.createToken(user.id, values.name ?? 'cli', OPERATOR, { expiresAt, scope: values.scope });
-        const until = info.expiresAt ? `, valid until ${info.expiresAt.toISOString()}` : '';
-        out(`created token ${info.id} for ${user.name} (scope ${info.scope})${until}; it is shown only this once:\n\n  ${token}\n`);
-        return 0;
-      }
-      case 'tokens list': {
-        const user = await userOf(services, arg);
-        for (const t of await services.tokens.listTokens(user.id)) {
-          const state = t.revokedAt
-            ? `revoked ${t.revokedAt.toISOString()}`
-            : t.expiresAt && t.expiresAt.getTime() <= Date.now()
-              ? `expired ${t.expiresAt.toISOString()}`
-              : `active${t.expiresAt ? ` until ${t.expiresAt.toISOString()}` : ''}`;
-          out(`${t.id}  ${t.name.padEnd(16)}  ${t.scope.padEnd(9)}  created ${t.createdAt.toISOString()}  ${state}`);
-        }
-        return 0;
-      }
-      case 'tokens revoke': {
-        if (!(await services.tokens.revokeToken(arg ?? '', OPERATOR))) throw new UsageError(`no active token '${arg ?? ''}'`);
-        out(`revoked token ${arg}`);
-        return 0;
-      }
-      case 'keys list':
-        return await keysList(services);
-      case 'keys add':
-        return await keysAdd(config, services);
-      case 'keys rotate':
-        return await keysRotate(services, {
-          batchSize: positive(values.batch, 'batch', 100),
-          pauseMs: positive(values.pause, 'pause', 0),
-          limit: values.limit === undefined ? undefined : positive(values.limit, 'limit', 0),
-        });
-      case 'keys remove':
-        return await keysRemove(config, services, arg);
-      case 'orgs create': {
-        const org = await services.workspaces.createOrganization(null, arg ?? '', required(values.owner, '--owner <user>'));
-        out(`created organization ${org.name} (id ${org.id}), owned by ${values.owner}`);
-        return 0;
-      }
-      case 'orgs list': {
-        for (const org of await services.workspaces.listOrganizations()) out(`${String(org.id).padStart(6)}  ${org.name}`);
-        return 0;
-      }
-      case 'workspaces create': {
-        const [org, name] = required(arg, '<org>/<name>').split('/');
-        const workspace = await services.workspaces.createWorkspace(null, { name: org ?? '' }, name ?? '');
-        if (values.owner) await services.workspaces.addParticipant(null, { id: String(workspace.id) }, values.owner, 'OWNER');
-        out(`created workspace ${workspace.organizationName}/${workspace.name} (id ${workspace.id})${values.owner ? `; ${values.owner} takes part as OWNER` : ''}`);
-        return 0;
-      }
-      case 'workspaces list': {
-        for (const w of await services.workspaces.listWorkspaces(arg)) out(`${String(w.id).padStart(6)}  ${w.organizationName}/${w.name}`);
-        return 0;
-      }
-      case 'participants add': {
-        const added = await services.workspaces.addParticipant(null, { fullName: required(arg, '<org>/<ws>') }, required(arg2, '<user>'), required(arg3, '<role>'));
-        out(`${added.userName} takes part in ${arg} as ${added.role}`);
-        return 0;
-      }
-      case 'participants role': {
-        const updated = await services.workspaces.updateParticipantRole(null, { fullName: required(arg, '<org>/<ws>') }, required(arg2, '<user>'), required(arg3, '<role>'));
-        out(`${updated.userName} is now ${updated.role} in ${arg}`);
-        return 0;
-      }
-      case 'participants list': {
-        for (const p of await services.workspaces.listParticipants(null, { fullName: required(arg, '<org>/<ws>') })) {
-          out(`${p.userName.padEnd(24)}  ${p.role.padEnd(8)}  since ${p.createdAt.toISOString()}`);
-        }
-        return 0;
-      }
-      case 'participants remove': {
-        await services.workspaces.removeParticipant(null, { fullName: required(arg, '<org>/<ws>') }, required(arg2, '<user>'));
-        out(`removed ${arg2} from ${arg}`);
-        return 0;
-      }
-      case 'pairings add': {
-        const file = required(values['public-key'], '--public-key <PEM file>');
-        if (!existsSync(file)) throw new UsageError(`no file ${file}`);
-        const pairing = await services.pairings.add(required(values.name, '--name <name>'), readFileSync(file, 'utf8'));
-        out(`paired ${pairing.name}: pairing id ${pairing.id} (${pairing.algorithm}, key fingerprint ${pairing.fingerprint})`);
-        return 0;
-      }
-      case 'pairings list': {
-        for (const p of await services.pairings.list()) {
-          out(`${p.id}  ${p.name.padEnd(24)}  ${p.algorithm.padEnd(14)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}`);
-        }
-        return 0;
-      }
-      case 'pairings remove': {
-        await services.pairings.remove(required(arg, '<pairing-id>'));
-        out(`removed pairing ${arg}`);
-        return 0;
-      }
-      case 'audit':
-        return await audit(services, values.credential, values.user, values.workspace, positive(values.limit, 'limit', 50));
-      default:
-        throw new UsageError(`unknown command '${positionals.join(' ')}'\n\n${USAGE}`, 2);
-    }
+    process.exitCode = (await work(services)) ?? 0;
   } finally {
     await services.close();
   }
 }
+
+/** A whole number option (commander's argument parser: its error is a usage error). */
+const wholeNumber = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--${name} must be a whole number`);
+  return n;
+};
+
+const json = () => new Option('--json', 'print JSON (an array) instead of lines, for scripts');
+
+const program = new Command('credentials-service')
+  .description('Operator commands of the credentials service. Settings come from the environment (and .env), as for the server.')
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 done; 1 refused or failed (the message says why); 2 usage error; 130 interrupted (keys rotate: run it again to resume).
+Every command also runs as \`npm run cli -- <command>\`. Details: README, Commands.`,
+  );
+
+// ---- Users and tokens -------------------------------------------------------------------------------
+
+const users = program.command('users').description('users');
+users
+  .command('create <name>')
+  .description('create a user')
+  .action((name: string) =>
+    withServices(async (services) => {
+      const user = await services.tokens.createUser(name, 'cli');
+      out(`created user ${user.name} (id ${user.id})`);
+    }),
+  );
+users
+  .command('list')
+  .description('list users')
+  .addOption(json())
+  .action((options: { json?: boolean }) =>
+    withServices(async (services) => list(!!options.json, await services.tokens.listUsers(), (u) => `${u.id}  ${u.name}`)),
+  );
+
+const tokens = program.command('tokens').description('access tokens');
+tokens
+  .command('create <user>')
+  .description("create an access token for a user (name or id); it is printed once")
+  .option('--name <label>', 'a label for the token', 'cli')
+  .option('--expires-in <duration>', 'refused once past: 90d, 12h, 30m, 45s (default: never)')
+  .option('--scope <scope>', 'all (default), read, write, or keys:read (list, describe and fetch keys, nothing else: for a pipeline agent)', 'all')
+  .addOption(new Option('--json', 'print {id, token, scope, expiresAt} as JSON'))
+  .action((user: string, options: { name: string; expiresIn?: string; scope: string; json?: boolean }) =>
+    withServices(async (services) => {
+      const owner = await userOf(services, user);
+      const expiresAt = options.expiresIn === undefined ? undefined : new Date(Date.now() + duration(options.expiresIn, 'expires-in'));
+      const { token, info } = await services.tokens.createToken(owner.id, options.name, OPERATOR, { expiresAt, scope: options.scope });
+      if (options.json) return void out(JSON.stringify({ id: info.id, user: owner.name, name: info.name, scope: info.scope, expiresAt: info.expiresAt, token }, null, 2));
+      const until = info.expiresAt ? `, valid until ${info.expiresAt.toISOString()}` : '';
+      out(`created token ${info.id} for ${owner.name} (scope ${info.scope})${until}; it is shown only this once:\n\n  ${token}\n`);
+    }),
+  );
+tokens
+  .command('list <user>')
+  .description("list a user's tokens (never their values)")
+  .addOption(json())
+  .action((user: string, options: { json?: boolean }) =>
+    withServices(async (services) => {
+      const owner = await userOf(services, user);
+      return list(!!options.json, await services.tokens.listTokens(owner.id), (t) => {
+        const state = t.revokedAt
+          ? `revoked ${t.revokedAt.toISOString()}`
+          : t.expiresAt && t.expiresAt.getTime() <= Date.now()
+            ? `expired ${t.expiresAt.toISOString()}`
+            : `active${t.expiresAt ? ` until ${t.expiresAt.toISOString()}` : ''}`;
+        return `${t.id}  ${t.name.padEnd(16)}  ${t.scope.padEnd(9)}  created ${t.createdAt.toISOString()}  ${state}`;
+      });
+    }),
+  );
+tokens
+  .command('revoke <token-id>')
+  .description('revoke a token (refused from the next request on, by every instance)')
+  .action((id: string) =>
+    withServices(async (services) => {
+      if (!(await services.tokens.revokeToken(id, OPERATOR))) throw new UsageError(`no active token '${id}'`);
+      out(`revoked token ${id}`);
+    }),
+  );
+
+// ---- Master keys ----------------------------------------------------------------------------------------
+
+const keys = program.command('keys').description('master keys (see README, Security)');
+keys
+  .command('init')
+  .description('create the key file if it does not exist (for NODE_ENV=production)')
+  .action(() => {
+    process.exitCode = keysInit(settings());
+  });
+keys
+  .command('list')
+  .description('the keys, which one is primary, and how many secrets each seals')
+  .addOption(json())
+  .action((options: { json?: boolean }) => withServices((services) => keysList(services, !!options.json)));
+keys
+  .command('add')
+  .description('add a new key and make it the primary key')
+  .action(() => withServices((services) => keysAdd(settings(), services)));
+keys
+  .command('rotate')
+  .description('re-seal every secret under the primary key; Ctrl-C stops after the current batch, and running it again resumes')
+  .option('--batch <n>', 'secrets per batch', wholeNumber('batch'), 100)
+  .option('--pause <ms>', 'pause between batches', wholeNumber('pause'), 0)
+  .option('--limit <n>', 'stop after this many', wholeNumber('limit'))
+  .action((options: { batch: number; pause: number; limit?: number }) =>
+    withServices((services) => keysRotate(services, { batchSize: options.batch, pauseMs: options.pause, limit: options.limit })),
+  );
+keys
+  .command('remove <key-id>')
+  .description('remove a key no secret uses any more')
+  .action((id: string) => withServices((services) => keysRemove(settings(), services, id)));
+
+// ---- Organizations and workspaces ---------------------------------------------------------------------
+
+const orgs = program.command('orgs').description('organizations (see README, Organizations and workspaces)');
+orgs
+  .command('create <name>')
+  .description('create an organization; the user is its OWNER')
+  .requiredOption('--owner <user>', 'its owner (name or id)')
+  .action((name: string, options: { owner: string }) =>
+    withServices(async (services) => {
+      const org = await services.workspaces.createOrganization(null, name, options.owner);
+      out(`created organization ${org.name} (id ${org.id}), owned by ${options.owner}`);
+    }),
+  );
+orgs
+  .command('list')
+  .description('list organizations')
+  .addOption(json())
+  .action((options: { json?: boolean }) =>
+    withServices(async (services) => list(!!options.json, await services.workspaces.listOrganizations(), (o) => `${String(o.id).padStart(6)}  ${o.name}`)),
+  );
+
+const workspaces = program.command('workspaces').description('workspaces of organizations');
+workspaces
+  .command('create <org/name>')
+  .description('create a workspace (with --owner, the user takes part as its OWNER)')
+  .option('--owner <user>', 'a user who takes part as OWNER')
+  .action((fullName: string, options: { owner?: string }) =>
+    withServices(async (services) => {
+      const [org, name] = fullName.split('/');
+      const workspace = await services.workspaces.createWorkspace(null, { name: org ?? '' }, name ?? '');
+      if (options.owner) await services.workspaces.addParticipant(null, { id: String(workspace.id) }, options.owner, 'OWNER');
+      out(`created workspace ${workspace.organizationName}/${workspace.name} (id ${workspace.id})${options.owner ? `; ${options.owner} takes part as OWNER` : ''}`);
+    }),
+  );
+workspaces
+  .command('list [org]')
+  .description("list workspaces (an organization's only, when named)")
+  .addOption(json())
+  .action((org: string | undefined, options: { json?: boolean }) =>
+    withServices(async (services) =>
+      list(!!options.json, await services.workspaces.listWorkspaces(org), (w) => `${String(w.id).padStart(6)}  ${w.organizationName}/${w.name}`),
+    ),
+  );
+
+const participants = program.command('participants').description('who takes part in a workspace, and their roles');
+const ROLES = 'OWNER, ADMIN, MAINTAIN, LAUNCH, CONNECT or VIEW';
+participants
+  .command('add <org/ws> <user> <role>')
+  .description(`add a user to a workspace with a role: ${ROLES}`)
+  .action((ws: string, user: string, role: string) =>
+    withServices(async (services) => {
+      const added = await services.workspaces.addParticipant(null, { fullName: ws }, user, role);
+      out(`${added.userName} takes part in ${ws} as ${added.role}`);
+    }),
+  );
+participants
+  .command('role <org/ws> <user> <role>')
+  .description("change a participant's role")
+  .action((ws: string, user: string, role: string) =>
+    withServices(async (services) => {
+      const updated = await services.workspaces.updateParticipantRole(null, { fullName: ws }, user, role);
+      out(`${updated.userName} is now ${updated.role} in ${ws}`);
+    }),
+  );
+participants
+  .command('list <org/ws>')
+  .description("list a workspace's participants and their roles")
+  .addOption(json())
+  .action((ws: string, options: { json?: boolean }) =>
+    withServices(async (services) =>
+      list(!!options.json, await services.workspaces.listParticipants(null, { fullName: ws }), (p) => `${p.userName.padEnd(24)}  ${p.role.padEnd(8)}  since ${p.createdAt.toISOString()}`),
+    ),
+  );
+participants
+  .command('remove <org/ws> <user>')
+  .description('remove a participant (refused at their next request)')
+  .action((ws: string, user: string) =>
+    withServices(async (services) => {
+      await services.workspaces.removeParticipant(null, { fullName: ws }, user);
+      out(`removed ${user} from ${ws}`);
+    }),
+  );
+
+// ---- Paired services --------------------------------------------------------------------------------------
+
+const pairings = program.command('pairings').description("services that may receive credentials' keys (see README, Delivering keys)");
+pairings
+  .command('add')
+  .description('register a service by its public key (RSA of 2048 bits or more, or EC P-256); prints the pairing id')
+  .requiredOption('--name <name>', 'a name for people')
+  .requiredOption('--public-key <file>', 'its public key, PEM')
+  .action((options: { name: string; publicKey: string }) =>
+    withServices(async (services) => {
+      if (!existsSync(options.publicKey)) throw new UsageError(`no file ${options.publicKey}`);
+      const pairing = await services.pairings.add(options.name, readFileSync(options.publicKey, 'utf8'));
+      out(`paired ${pairing.name}: pairing id ${pairing.id} (${pairing.algorithm}, key fingerprint ${pairing.fingerprint})`);
+    }),
+  );
+pairings
+  .command('list')
+  .description('the paired services, their algorithms and key fingerprints')
+  .addOption(json())
+  .action((options: { json?: boolean }) =>
+    withServices(async (services) =>
+      list(!!options.json, (await services.pairings.list()).map(({ publicKey: _key, ...p }) => p), (p) =>
+        `${p.id}  ${p.name.padEnd(24)}  ${p.algorithm.padEnd(14)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}`,
+      ),
+    ),
+  );
+pairings
+  .command('remove <pairing-id>')
+  .description('stop delivering keys to a service')
+  .action((id: string) =>
+    withServices(async (services) => {
+      await services.pairings.remove(id);
+      out(`removed pairing ${id}`);
+    }),
+  );
+
+// ---- Audit and database ------------------------------------------------------------------------------------
+
+program
+  .command('audit')
+  .description('the latest changes, newest first')
+  .option('--credential <id>', "one credential's events")
+  .option('--user <name or id>', "the events of a user's credentials and tokens")
+  .option('--workspace <org/ws>', "a workspace's events")
+  .option('--limit <n>', 'how many', wholeNumber('limit'), 50)
+  .addOption(json())
+  .action((options: { credential?: string; user?: string; workspace?: string; limit: number; json?: boolean }) =>
+    withServices((services) => audit(services, { ...options, json: !!options.json })),
+  );
+
+const db = program.command('db').description('the database schema (migrations)');
+db.command('migrate')
+  .description('apply the pending migrations (a release step, with MIGRATE_ON_START=false on the servers)')
+  .action(async () => {
+    const applied = await applyMigrations(settings().databaseUrl);
+    out(applied.length > 0 ? `applied ${applied.length} migrations: ${applied.join(', ')}` : 'the database is up to date; nothing to apply');
+  });
+db.command('status')
+  .description('the migrations the database lacks (exit 1 when any)')
+  .addOption(json())
+  .action(async (options: { json?: boolean }) => {
+    const pending = await pendingMigrations(settings().databaseUrl);
+    if (options.json) out(JSON.stringify({ pending }, null, 2));
+    else out(pending.length > 0 ? `pending: ${pending.join(', ')}` : 'the database is up to date');
+    process.exitCode = pending.length > 0 ? 1 : 0;
+  });
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -225,12 +332,6 @@ function duration(value: string, name: string): number {
   return ms;
 }
 
-function positive(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number`);
-  return n;
-}
 
 async function userOf(services: Services, nameOrId: string | undefined) {
   const user = nameOrId ? await services.tokens.findUser(nameOrId) : null;
@@ -260,16 +361,16 @@ function keysInit(config: Config): number {
   return 0;
 }
 
-async function keysList(services: Services): Promise<number> {
+async function keysList(services: Services, json: boolean): Promise<number> {
   const ring = services.keys.ring;
   const usage = await services.rotation.usage();
-  for (const id of ring.keyIds) {
-    out(`${id}  ${id === ring.primaryId ? 'primary' : '       '}  seals ${usage.get(id) ?? 0} secrets`);
-  }
-  for (const [id, count] of usage) {
-    if (!ring.keyIds.includes(id)) out(`${id}  MISSING  seals ${count} secrets that cannot be opened without it`);
-  }
-  return 0;
+  const rows = [
+    ...ring.keyIds.map((id) => ({ id, primary: id === ring.primaryId, missing: false, seals: usage.get(id) ?? 0 })),
+    ...[...usage].filter(([id]) => !ring.keyIds.includes(id)).map(([id, seals]) => ({ id, primary: false, missing: true, seals })),
+  ];
+  return list(json, rows, (k) =>
+    k.missing ? `${k.id}  MISSING  seals ${k.seals} secrets that cannot be opened without it` : `${k.id}  ${k.primary ? 'primary' : '       '}  seals ${k.seals} secrets`,
+  );
 }
 
 async function keysAdd(config: Config, services: Services): Promise<number> {
@@ -337,34 +438,33 @@ async function keysRemove(config: Config, services: Services, keyId: string | un
   return 0;
 }
 
-async function audit(services: Services, credentialId: string | undefined, user: string | undefined, workspace: string | undefined, limit: number): Promise<number> {
-  const owner = user ? await userOf(services, user) : undefined;
-  const workspaceId = workspace ? (await services.workspaces.workspace(null, { fullName: workspace })).id : undefined;
-  const events = await services.audit.latest({ targetId: credentialId, ownerUserId: owner?.id, workspaceId, limit });
-  for (const e of events) {
+async function audit(services: Services, options: { credential?: string; user?: string; workspace?: string; limit: number; json: boolean }): Promise<number> {
+  const owner = options.user ? await userOf(services, options.user) : undefined;
+  const workspaceId = options.workspace ? (await services.workspaces.workspace(null, { fullName: options.workspace })).id : undefined;
+  const events = await services.audit.latest({ targetId: options.credential, ownerUserId: owner?.id, workspaceId, limit: options.limit });
+  return list(options.json, events, (e) => {
     const context = e.workspaceId !== null ? `workspace ${e.workspaceId}` : `owner ${e.ownerUserId ?? '-'}`;
-    out(`${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  ${context}  by ${e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`);
-  }
-  return 0;
+    return `${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  ${context}  by ${e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`;
+  });
 }
 
-function required(value: string | undefined, what: string): string {
-  if (!value) throw new UsageError(`missing ${what}\n\n${USAGE}`, 2);
-  return value;
-}
-
-// Log lines (warnings, failures with their error id) go to stderr; what the command prints, to stdout.
-const logger = createLogger('warn', process.stderr);
 
 try {
-  process.exitCode = await run(process.argv.slice(2));
+  loadEnvFile();
+  await program.parseAsync(process.argv);
 } catch (error) {
   // Usage and start-up problems, and domain errors (as the error table says), are told as they are;
   // anything else is an unexpected failure, logged with an error id.
   const answer = answerFor(error);
-  if (error instanceof UsageError || error instanceof StartupError || answer) {
+  if (error instanceof CommanderError) {
+    // Help and version are answers; anything else commander refused is a usage error (it printed why).
+    process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+  } else if (error instanceof UsageError || error instanceof StartupError || answer) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     process.exitCode = error instanceof UsageError ? error.exitCode : (answer?.exitCode ?? 1);
+  } else if (error instanceof Error && error.message.startsWith('Invalid configuration:')) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`error: unexpected failure (Error ID: ${logUnexpected(logger, error)})\n`);
     process.exitCode = 1;

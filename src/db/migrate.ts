@@ -46,42 +46,47 @@ interface AppliedRow {
   rolledBack: unknown;
 }
 
-/** True when the rows of `_prisma_migrations` lack a committed migration, or hold an unfinished one. */
-function lacksMigrations(rows: AppliedRow[] | undefined, migrations: MigrationList): boolean {
-  if (!rows) return true;
-  if (rows.some((r) => r.finished === null && r.rolledBack === null)) return true;
-  const applied = new Set(rows.filter((r) => r.finished !== null && r.rolledBack === null).map((r) => r.name));
-  return migrations.migrationDirectories.some((d) => !applied.has(d.path));
+/** The committed migrations the rows of `_prisma_migrations` lack, or hold unfinished (in order). */
+function missingMigrations(rows: AppliedRow[] | undefined, migrations: MigrationList): string[] {
+  const applied = new Set((rows ?? []).filter((r) => r.finished !== null && r.rolledBack === null).map((r) => r.name));
+  const unfinished = (rows ?? []).filter((r) => r.finished === null && r.rolledBack === null).map((r) => r.name);
+  return [...new Set([...unfinished, ...migrations.migrationDirectories.map((d) => d.path).filter((name) => !applied.has(name))])];
 }
 
 const APPLIED_SQL = 'SELECT migration_name AS name, finished_at AS finished, rolled_back_at AS "rolledBack" FROM _prisma_migrations';
 
 /**
- * True when the database lacks a committed migration, or holds an unfinished
- * one. Read without the schema engine: on SQLite the engine locks the database
- * file exclusively, which fails while another process (a running server) has it open.
+ * The committed migrations the database lacks (or holds unfinished), in order;
+ * empty when it is current. Read without the schema engine: on SQLite the
+ * engine locks the database file exclusively, which fails while another
+ * process (a running server) has it open.
  */
-export async function needsMigration(databaseUrl: string, migrations: MigrationList): Promise<boolean> {
+export async function pendingMigrations(databaseUrl: string, migrations = readMigrations(prismaFiles(providerOf(databaseUrl)).migrationsDir)): Promise<string[]> {
   if (providerOf(databaseUrl) === 'postgresql') {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
       const exists = await client.query("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present");
       const rows = exists.rows[0].present ? (await client.query<AppliedRow>(APPLIED_SQL)).rows : undefined;
-      return lacksMigrations(rows, migrations);
+      return missingMigrations(rows, migrations);
     } finally {
       await client.end();
     }
   }
   const path = sqlitePath(databaseUrl);
-  if (!existsSync(path)) return true;
+  if (!existsSync(path)) return missingMigrations(undefined, migrations);
   const db = new Sqlite(path, { readonly: true, timeout: BUSY_TIMEOUT_MS });
   try {
     const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-    return lacksMigrations(hasTable ? (db.prepare(APPLIED_SQL).all() as AppliedRow[]) : undefined, migrations);
+    return missingMigrations(hasTable ? (db.prepare(APPLIED_SQL).all() as AppliedRow[]) : undefined, migrations);
   } finally {
     db.close();
   }
+}
+
+/** True when the database lacks a committed migration, or holds an unfinished one. */
+export async function needsMigration(databaseUrl: string, migrations: MigrationList): Promise<boolean> {
+  return (await pendingMigrations(databaseUrl, migrations)).length > 0;
 }
 
 /** Any constant: the key of the PostgreSQL advisory lock that instances starting together take in turn. */

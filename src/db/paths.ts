@@ -1,7 +1,19 @@
 /** Where the Prisma schemas and migrations of each database provider live, and what a DATABASE_URL names. */
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
-export const PRISMA_DIR = resolve(import.meta.dirname, '../../prisma');
+/**
+ * The project's directory (where package.json is): the same from the sources
+ * (src/db) and from the compiled release (dist/db).
+ */
+export function projectRoot(from = import.meta.dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'prisma'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`No project directory (with package.json and prisma/) above ${from}`);
+  }
+}
+
+export const PRISMA_DIR = join(projectRoot(), 'prisma');
 export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');
 export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
 

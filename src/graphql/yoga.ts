@@ -98,7 +98,9 @@ const operationPlugin: Plugin<Context & { fastifyRequest?: FastifyRequest }> = {
   },
 };
 
-const DEFAULT_QUERY = /* GraphQL */ `# Set the header {"Authorization": "Bearer <your token>"} below, then run:
+const DEFAULT_QUERY = /* GraphQL */ `# Your first query. Open "Headers" below and paste
+#   {"Authorization": "Bearer <your token>"}
+# (npm run cli -- tokens create <user> makes one), then press Run (Ctrl-Enter).
 query MyCredentials {
   viewer { name }
   credentials(first: 20) {

@@ -2,20 +2,16 @@
  * The API reference page for people: Swagger UI from the swagger-ui-dist npm
  * package, reading /api/openapi.json. Every asset comes from this server.
  */
-import { createReadStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { VersionedAssets } from './assets.js';
 
 export const API_DOCS_PATH = '/api/docs';
 
 const distDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-const assets: Readonly<Record<string, string>> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-};
+const JS = 'text/javascript; charset=utf-8';
 
 /** Starts Swagger UI: a script of our own, so the page has no inline script (CSP `script-src 'self'`). */
 const INIT_SCRIPT = `'use strict';
@@ -29,27 +25,35 @@ window.ui = SwaggerUIBundle({
 });
 `;
 
-export function openApiDocsAsset(name: string) {
-  if (name === 'init.js') return { stream: Readable.from([INIT_SCRIPT]), type: 'text/javascript; charset=utf-8' };
-  const type = Object.hasOwn(assets, name) ? assets[name] : undefined;
-  return type ? { stream: createReadStream(join(distDir, name)), type } : undefined;
-}
+const version = (JSON.parse(readFileSync(join(distDir, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The page's files: Swagger UI's, and the start-up script. */
+export const apiDocsAssets = new VersionedAssets(
+  `${API_DOCS_PATH}/assets`,
+  {
+    'swagger-ui.css': { file: join(distDir, 'swagger-ui.css'), type: 'text/css; charset=utf-8' },
+    'swagger-ui-bundle.js': { file: join(distDir, 'swagger-ui-bundle.js'), type: JS },
+    'swagger-ui-standalone-preset.js': { file: join(distDir, 'swagger-ui-standalone-preset.js'), type: JS },
+    'init.js': { text: INIT_SCRIPT, type: JS },
+  },
+  [`swagger-ui-dist@${version}`],
+);
 
 export function apiDocsPage(): string {
-  const a = `${API_DOCS_PATH}/assets`;
+  const a = (name: string) => apiDocsAssets.url(name);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>Credentials service — REST API reference</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${a}/swagger-ui.css">
+<link rel="stylesheet" href="${a('swagger-ui.css')}">
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="${a}/swagger-ui-bundle.js"></script>
-<script src="${a}/swagger-ui-standalone-preset.js"></script>
-<script src="${a}/init.js"></script>
+<script src="${a('swagger-ui-bundle.js')}"></script>
+<script src="${a('swagger-ui-standalone-preset.js')}"></script>
+<script src="${a('init.js')}"></script>
 </body>
 </html>`;
 }

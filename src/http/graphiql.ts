@@ -2,40 +2,44 @@
  * GraphiQL served from the @graphql-yoga/graphiql npm package: the page and
  * every asset come from this server, none from a CDN.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { VersionedAssets } from './assets.js';
 
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/assets';
 
 const distDir = dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql'));
 
+const JS = 'text/javascript; charset=utf-8';
+
 /** The files the page loads, by the name used in their URL. */
-export const graphiqlAssets: Readonly<Record<string, { file: string; type: string }>> = {
+const files = {
   'graphiql.css': { file: join(distDir, 'graphiql.css'), type: 'text/css; charset=utf-8' },
-  'yoga-graphiql.umd.js': { file: join(distDir, 'yoga-graphiql.umd.js'), type: 'text/javascript; charset=utf-8' },
-  'editor.worker.js': { file: join(distDir, 'monacoeditorwork/editor.worker.bundle.js'), type: 'text/javascript; charset=utf-8' },
-  'json.worker.js': { file: join(distDir, 'monacoeditorwork/json.worker.bundle.js'), type: 'text/javascript; charset=utf-8' },
-  'graphql.worker.js': { file: join(distDir, 'monacoeditorwork/graphql.worker..bundle.js'), type: 'text/javascript; charset=utf-8' },
+  'yoga-graphiql.umd.js': { file: join(distDir, 'yoga-graphiql.umd.js'), type: JS },
+  'editor.worker.js': { file: join(distDir, 'monacoeditorwork/editor.worker.bundle.js'), type: JS },
+  'json.worker.js': { file: join(distDir, 'monacoeditorwork/json.worker.bundle.js'), type: JS },
+  'graphql.worker.js': { file: join(distDir, 'monacoeditorwork/graphql.worker..bundle.js'), type: JS },
 };
 
-for (const { file } of Object.values(graphiqlAssets)) {
+for (const { file } of Object.values(files)) {
   if (!existsSync(file)) throw new Error(`GraphiQL asset ${file} is missing: reinstall @graphql-yoga/graphiql`);
 }
+
+const packageVersion = (JSON.parse(readFileSync(join(distDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * Starts GraphiQL with the options the page carries as JSON data. A script of
  * our own, served like the others, so the page has no inline script and the
  * Content-Security-Policy can be `script-src 'self'`.
  */
-const INIT_SCRIPT = `'use strict';
+const initScript = (url: (name: string) => string) => `'use strict';
 (function () {
   var workerUrls = {
-    editorWorkerService: '${GRAPHIQL_ASSETS_PATH}/editor.worker.js',
-    json: '${GRAPHIQL_ASSETS_PATH}/json.worker.js',
-    graphql: '${GRAPHIQL_ASSETS_PATH}/graphql.worker.js',
+    editorWorkerService: '${url('editor.worker.js')}',
+    json: '${url('json.worker.js')}',
+    graphql: '${url('graphql.worker.js')}',
   };
   self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: function (_id, label) { return workerUrls[label] || workerUrls.editorWorkerService; } };
   var options = JSON.parse(document.getElementById('graphiql-options').textContent);
@@ -43,32 +47,37 @@ const INIT_SCRIPT = `'use strict';
 })();
 `;
 
-export function openGraphiqlAsset(name: string) {
-  if (name === 'init.js') return { stream: Readable.from([INIT_SCRIPT]), type: 'text/javascript; charset=utf-8' };
-  const asset = Object.hasOwn(graphiqlAssets, name) ? graphiqlAssets[name] : undefined;
-  return asset ? { stream: createReadStream(asset.file), type: asset.type } : undefined;
-}
+/** Every file of the page, the start-up script included (its text is part of the version). */
+export const graphiqlAssets = new VersionedAssets(GRAPHIQL_ASSETS_PATH, { ...files, 'init.js': { text: initScript, type: JS } }, [
+  `@graphql-yoga/graphiql@${packageVersion}`,
+]);
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 // JSON inside <script type="application/json">: keep `</script>` and friends from closing the element.
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 export function renderGraphiQL(options: GraphiQLOptions & { endpoint?: string }): string {
-  const a = GRAPHIQL_ASSETS_PATH;
+  const page = {
+    ...options,
+    // Yoga's page opens with `query` (its welcome text otherwise; `defaultQuery` is not read for it).
+    query: options.defaultQuery,
+    // The headers pane holds a bearer token: kept in the browser only when the user switches that on.
+    shouldPersistHeaders: false,
+  };
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>${escapeHtml(options.title ?? 'GraphiQL')}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${a}/graphiql.css">
+<link rel="stylesheet" href="${graphiqlAssets.url('graphiql.css')}">
 </head>
 <body id="body" class="no-focus-outline">
 <noscript>GraphiQL needs JavaScript.</noscript>
 <div id="root">Loading…</div>
-<script type="application/json" id="graphiql-options">${scriptJson(options)}</script>
-<script src="${a}/yoga-graphiql.umd.js"></script>
-<script src="${a}/init.js"></script>
+<script type="application/json" id="graphiql-options">${scriptJson(page)}</script>
+<script src="${graphiqlAssets.url('yoga-graphiql.umd.js')}"></script>
+<script src="${graphiqlAssets.url('init.js')}"></script>
 </body>
 </html>`;
 }

@@ -33,6 +33,54 @@ describe('GraphiQL and the API reference in a browser', () => {
     await page.close();
   });
 
+  it('GraphiQL: a person pastes a token in the headers pane and runs the first query; the page is light and kept by the browser', async () => {
+    const user = await server.newUser('browser');
+    const created = await fetch(`${server.url}/api/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({ credentials: { name: 'seen-in-graphiql', provider: 'github', keys: { token: 't' } } }),
+    });
+    expect(created.status).toBe(200);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const seen = watch(page);
+    // What crosses the network, compressed, headers included (Chrome's own count).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    let transferred = 0;
+    cdp.on('Network.loadingFinished', (event) => (transferred += event.encodedDataLength));
+
+    await page.goto(`${server.url}/graphql`);
+    await page.locator('.graphiql-container').first().waitFor({ timeout: 15_000 });
+    const queryEditor = page.locator('.graphiql-query-editor');
+    await expect.poll(() => queryEditor.innerText(), { timeout: 15_000 }).toContain('MyCredentials');
+
+    await page.getByRole('button', { name: /^headers$/i }).click();
+    const headersEditor = page.locator('.graphiql-editor-tool .monaco-editor').last();
+    await headersEditor.click();
+    await page.keyboard.type(`{"Authorization": "Bearer ${user.token}"`);
+    await page.locator('.graphiql-execute-button').click();
+    const response = page.locator('.graphiql-response');
+    await expect.poll(() => response.innerText(), { timeout: 15_000 }).toContain('seen-in-graphiql');
+    expect(await response.innerText()).toContain(user.name);
+    expect(seen.requests.filter((u) => !sameOrigin(u))).toEqual([]);
+    expect(seen.problems).toEqual([]);
+    // The token is not kept in the browser.
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    expect(stored).not.toContain(user.token);
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const firstLoad = transferred;
+    expect(firstLoad, `first load: ${firstLoad} bytes`).toBeLessThan(3_000_000);
+    transferred = 0;
+    await page.reload();
+    await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain('MyCredentials');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(transferred, `reload: ${transferred} bytes (first load ${firstLoad})`).toBeLessThan(50_000);
+    await context.close();
+  });
+
   it('the REST API reference renders its operations, and no CSP violation', async () => {
     const page = await browser.newPage();
     const seen = watch(page);

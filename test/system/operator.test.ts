@@ -3,10 +3,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 import { cli as runCli, startMain } from '../helpers/process.js';
 import { gql } from '../helpers/server.js';
+
+// Each command is a process (about 1.5 s from source on a loaded 2-core machine): these tests run many.
+vi.setConfig({ testTimeout: 120_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-'));
 // A new SQLite file in a directory that does not exist yet, or a new PostgreSQL database (its key file in that directory).
