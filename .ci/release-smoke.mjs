@@ -2,7 +2,7 @@
 // token, a credential created through REST and read back through REST and GraphQL, the CLI, a clean stop.
 // Plain JavaScript: the pruned tree has no TypeScript runner.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const work = process.argv[2];
@@ -23,44 +23,81 @@ const fail = (message) => {
 // Production refuses to start without a key: the operator makes one with the release's own CLI.
 execFileSync('node', ['dist/cli/main.js', 'keys', 'init'], { env, stdio: 'inherit' });
 
-const server = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-let err = '';
-server.stdout.on('data', (d) => (out += d));
-server.stderr.on('data', (d) => (err += d));
-const started = Date.now();
-let url;
-let token;
-while (!(url && token)) {
-  if (Date.now() - started > 60_000) fail(`the release did not start within 60 s:\n${out}\n${err}`);
-  if (server.exitCode !== null) fail(`the release exited with ${server.exitCode}:\n${out}\n${err}`);
-  url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-  token = /(cst_[0-9A-Za-z]{43})/.exec(err)?.[1];
-  await new Promise((resolve) => setTimeout(resolve, 100));
+/** Starts `command` (its own process group: npm's children get the signal too) and waits for the first-run token and the URL. */
+async function start(label, command, args, env) {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const started = Date.now();
+  for (;;) {
+    if (Date.now() - started > 60_000) fail(`${label}: did not start within 60 s:\n${out}\n${err}`);
+    if (child.exitCode !== null) fail(`${label}: exited with ${child.exitCode}:\n${out}\n${err}`);
+    const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    if (url) {
+      return {
+        url,
+        token: /(cst_[0-9A-Za-z]{43})/.exec(err)?.[1],
+        ms: Date.now() - started,
+        async stop() {
+          process.kill(-child.pid, 'SIGTERM');
+          const code = await exited;
+          if (code !== 0) fail(`${label}: stopped with ${code}:\n${out}\n${err}`);
+        },
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-try {
+
+/** Creates a credential through REST and reads it back through REST and GraphQL. */
+async function use(label, url, token) {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const name = `release-check-${label.replace(/\W+/g, '-')}`;
   const created = await fetch(`${url}/api/credentials`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ credentials: { name: 'release-check', provider: 'github', keys: { username: 'octo', token: 'ghp_release' } } }),
+    body: JSON.stringify({ credentials: { name, provider: 'github', keys: { username: 'octo', token: 'ghp_release' } } }),
   });
   const { credentialsId } = await created.json();
-  if (created.status !== 200 || !credentialsId) fail(`create answered ${created.status}`);
+  if (created.status !== 200 || !credentialsId) fail(`${label}: create answered ${created.status}`);
   const described = await (await fetch(`${url}/api/credentials/${credentialsId}`, { headers })).json();
-  if (described.credentials?.keys?.username !== 'octo' || described.credentials.keys.token !== null) fail(`describe answered ${JSON.stringify(described)}`);
+  if (described.credentials?.keys?.username !== 'octo' || described.credentials.keys.token !== null) fail(`${label}: describe answered ${JSON.stringify(described)}`);
   const graphql = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers,
     body: JSON.stringify({ query: `{ credential(id: "${credentialsId}") { ... on Credential { name keys { ... on GithubKeys { username } } } } }` }),
   });
   const result = await graphql.json();
-  if (result.data?.credential?.name !== 'release-check' || result.data.credential.keys.username !== 'octo') fail(`GraphQL answered ${JSON.stringify(result)}`);
-  const users = JSON.parse(execFileSync('node', ['dist/cli/main.js', 'users', 'list', '--json'], { env, encoding: 'utf8' }));
-  if (!users.some((u) => u.name === 'admin')) fail(`the CLI listed ${JSON.stringify(users)}`);
-  console.log(`release check: started in ${Date.now() - started} ms; created and read a credential through REST and GraphQL; the CLI answers`);
-} finally {
-  server.kill('SIGTERM');
+  if (result.data?.credential?.name !== name || result.data.credential.keys.username !== 'octo') fail(`${label}: GraphQL answered ${JSON.stringify(result)}`);
 }
-const code = await new Promise((resolve) => server.on('exit', resolve));
-if (code !== 0 && code !== null) fail(`the release stopped with ${code}`);
+
+// 1. `npm start` on the built, pruned tree (the first start creates the first user and prints its token).
+const npmStart = await start('npm start', 'npm', ['start'], env);
+if (!npmStart.token) fail('npm start: no first-run token on stderr');
+await use('npm start', npmStart.url, npmStart.token);
+const users = JSON.parse(execFileSync('node', ['dist/cli/main.js', 'users', 'list', '--json'], { env, encoding: 'utf8' }));
+if (!users.some((u) => u.name === 'admin')) fail(`the CLI listed ${JSON.stringify(users)}`);
+await npmStart.stop();
+console.log(`release check: npm start served in ${npmStart.ms} ms; a credential created and read through REST and GraphQL; the CLI answers; SIGTERM stops it`);
+
+// 2. The container's entry point, as the Dockerfile states it (its ENV, with the volumes as directories here).
+const dockerfile = readFileSync('Dockerfile', 'utf8');
+const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)[1]);
+const imageEnv = Object.fromEntries([...dockerfile.matchAll(/^\s*(?:ENV )?([A-Z_]+)=(\S+?)(?: \\)?$/gm)].map((m) => [m[1], m[2]]));
+if (imageEnv.NODE_ENV !== 'production' || !imageEnv.DATABASE_URL || !imageEnv.MASTER_KEY_FILE) fail(`the Dockerfile's ENV: ${JSON.stringify(imageEnv)}`);
+const volumes = { '/data': join(work, 'volume-data'), '/keys': join(work, 'volume-keys') };
+const inImage = (value) => Object.entries(volumes).reduce((v, [from, to]) => v.replace(from, to), value);
+for (const dir of Object.values(volumes)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+const container = await start('the image entry point', entrypoint[0], entrypoint.slice(1), {
+  ...process.env,
+  ...Object.fromEntries(Object.entries(imageEnv).map(([k, v]) => [k, inImage(v)])),
+  PORT: '0',
+  HOST: '127.0.0.1',
+});
+if (!container.token) fail('the image entry point: no first-run token');
+await use('the image entry point', container.url, container.token);
+await container.stop();
+console.log(`release check: the image's entry point made its key, served in ${container.ms} ms, and stopped on SIGTERM`);
