@@ -23,9 +23,9 @@ const fail = (message) => {
 // Production refuses to start without a key: the operator makes one with the release's own CLI.
 execFileSync('node', ['dist/cli/main.js', 'keys', 'init'], { env, stdio: 'inherit' });
 
-/** Starts `command` (its own process group: npm's children get the signal too) and waits for the first-run token and the URL. */
+/** Starts `command` and waits for the first-run token and the URL. */
 async function start(label, command, args, env) {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   let out = '';
   let err = '';
@@ -36,13 +36,17 @@ async function start(label, command, args, env) {
     if (Date.now() - started > 60_000) fail(`${label}: did not start within 60 s:\n${out}\n${err}`);
     if (child.exitCode !== null) fail(`${label}: exited with ${child.exitCode}:\n${out}\n${err}`);
     const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-    if (url) {
+    // (A first start prints its token on stderr once it listens.)
+    if (url && /cst_[0-9A-Za-z]{43}/.test(err)) {
       return {
         url,
         token: /(cst_[0-9A-Za-z]{43})/.exec(err)?.[1],
         ms: Date.now() - started,
         async stop() {
-          process.kill(-child.pid, 'SIGTERM');
+          // The service itself (its pid is in its log lines), not npm: it finishes, and npm exits with its code.
+          const pid = Number(/"pid":(\d+)/.exec(out)?.[1]);
+          if (!pid) fail(`${label}: no pid in the log`);
+          process.kill(pid, 'SIGTERM');
           const code = await exited;
           if (code !== 0) fail(`${label}: stopped with ${code}:\n${out}\n${err}`);
         },
@@ -64,7 +68,8 @@ async function use(label, url, token) {
   const { credentialsId } = await created.json();
   if (created.status !== 200 || !credentialsId) fail(`${label}: create answered ${created.status}`);
   const described = await (await fetch(`${url}/api/credentials/${credentialsId}`, { headers })).json();
-  if (described.credentials?.keys?.username !== 'octo' || described.credentials.keys.token !== null) fail(`${label}: describe answered ${JSON.stringify(described)}`);
+  if (described.credentials?.keys?.username !== 'octo' || described.credentials.keys.token !== null)
+    fail(`${label}: describe answered ${JSON.stringify(described)}`);
   const graphql = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers,

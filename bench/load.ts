@@ -35,12 +35,12 @@ const result = await autocannon({
   ],
 });
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     total: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-  }) + '\n',
+  })}\n`,
 );

@@ -7,24 +7,28 @@
  */
 import { createServer } from 'node:http';
 import Sqlite from 'better-sqlite3';
-import pg from 'pg';
 import { createSchema, createYoga } from 'graphql-yoga';
+import pg from 'pg';
 import { newId } from '../src/core/ids.js';
 import { sealingContext } from '../src/credentials/sealing.js';
 import { numberedPlaceholders } from '../src/db/client.js';
 import { toWire } from '../src/rest/routes.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
-import { rowToView, type Row } from './seed.js';
+import { type Row, rowToView } from './seed.js';
 
 const [kind, portText, databaseUrl, keyFile] = process.argv.slice(2);
 const port = Number(portText);
 
 if (kind === 'floor') {
-  const yoga = createYoga({ schema: createSchema({ typeDefs: 'type Query { hello: String }', resolvers: { Query: { hello: () => 'world' } } }), logging: false });
+  const yoga = createYoga({
+    schema: createSchema({ typeDefs: 'type Query { hello: String }', resolvers: { Query: { hello: () => 'world' } } }),
+    logging: false,
+  });
   createServer(yoga).listen(port, '127.0.0.1');
 } else {
   const ring = keyRingFromFile(keyFile!);
-  const columns = '"id", "userId", "workspaceId", "name", "description", "provider", "baseUrl", "category", "keys", "deleted", "lastUsed", "dateCreated", "lastUpdated"';
+  const columns =
+    '"id", "userId", "workspaceId", "name", "description", "provider", "baseUrl", "category", "keys", "deleted", "lastUsed", "dateCreated", "lastUpdated"';
   const describeSql = `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`;
   const listSql = `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`;
   const insertSql = `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated")
@@ -41,7 +45,11 @@ if (kind === 'floor') {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     const statements = { describe: db.prepare(describeSql), list: db.prepare(listSql), insert: db.prepare(insertSql) };
-    query = async (name, values) => (name === 'insert' ? (statements.insert.run(...values), []) : (statements[name].all(...values) as Row[]));
+    query = async (name, values) => {
+      if (name !== 'insert') return statements[name].all(...values) as Row[];
+      statements.insert.run(...values);
+      return [];
+    };
   }
   createServer((request, response) => {
     const [, route, userId, id] = (request.url ?? '').split('/');
@@ -70,7 +78,10 @@ if (kind === 'floor') {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as { credentials: { name: string; keys: { token: string } } };
         const credentialId = newId();
         const now = new Date().toISOString().replace('Z', '+00:00');
-        const secret = ring.seal(JSON.stringify({ token: body.credentials.keys.token }), sealingContext({ id: credentialId, owner: { kind: 'user', id: userId! }, provider: 'github' }));
+        const secret = ring.seal(
+          JSON.stringify({ token: body.credentials.keys.token }),
+          sealingContext({ id: credentialId, owner: { kind: 'user', id: userId! }, provider: 'github' }),
+        );
         query('insert', [credentialId, userId, body.credentials.name, body.credentials.name, secret, now, now])
           .then(() => send(200, { credentialsId: credentialId }))
           .catch(fail);

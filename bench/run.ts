@@ -5,11 +5,11 @@
  * JSON under bench/results/. BENCH_DURATION (seconds, default 8) sets the length
  * of each case.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { seedBenchDatabase, type BenchDatabase } from './seed.js';
+import { type BenchDatabase, seedBenchDatabase } from './seed.js';
 
 const root = resolve(import.meta.dirname, '..');
 const duration = Number(process.env.BENCH_DURATION ?? 8);
@@ -110,21 +110,40 @@ async function main() {
       throw new Error(`reference '${referenceName}' for '${name}' failed: ${JSON.stringify(reference)}`);
     }
     const ratio = service.requestsPerSecond / reference.requestsPerSecond;
-    rows.push({ case: name, target, service, reference: { name: referenceName, load: reference }, ratio, met: ratio >= minRatio && service.errors === 0 && service.non2xx === 0 });
+    rows.push({
+      case: name,
+      target,
+      service,
+      reference: { name: referenceName, load: reference },
+      ratio,
+      met: ratio >= minRatio && service.errors === 0 && service.non2xx === 0,
+    });
     process.stdout.write(`  ${name}: ${service.requestsPerSecond.toFixed(0)} req/s (${(ratio * 100).toFixed(0)}% of ${referenceName})\n`);
   };
 
   const readCases = async () => {
-    const floorLoad = await load({ url: `http://127.0.0.1:${ports.floor}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ hello }"}' });
+    const floorLoad = await load({
+      url: `http://127.0.0.1:${ports.floor}/graphql`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ hello }"}',
+    });
     const describeRaw = await load({ url: `http://127.0.0.1:${ports.raw}/describe/${users.list100.userId}/${users.list100.firstId}` });
     const describe = await load({ url: `${svc}/api/credentials/${users.list100.firstId}`, headers: auth(users.list100) });
     const listRaw = await load({ url: `http://127.0.0.1:${ports.raw}/list/${users.list100.userId}` });
     const list = await load({ url: `${svc}/api/credentials`, headers: auth(users.list100) });
-    const one = await load(graphql(users.list100, 'query One($id: ID!) { credential(id: $id) { ... on Credential { id name provider keys { ... on GithubKeys { username } } } } }', { id: users.list100.firstId }));
-    const page = 'query Page { credentials(first: 100) { edges { node { id name provider dateCreated keys { ... on GithubKeys { username } } } } pageInfo { hasNextPage endCursor } } }';
+    const one = await load(
+      graphql(users.list100, 'query One($id: ID!) { credential(id: $id) { ... on Credential { id name provider keys { ... on GithubKeys { username } } } } }', {
+        id: users.list100.firstId,
+      }),
+    );
+    const page =
+      'query Page { credentials(first: 100) { edges { node { id name provider dateCreated keys { ... on GithubKeys { username } } } } pageInfo { hasNextPage endCursor } } }';
     const hundred = await load(graphql(users.list100, page));
     const describeInWorkspace = await load({ url: `${svc}/api/credentials/${workspace.firstId}?workspaceId=${workspace.id}`, headers: auth(users.list100) });
-    const workspacePage = await load(graphql(users.list100, page.replace('credentials(first: 100)', `credentials(first: 100, workspaceId: "${workspace.id}")`)));
+    const workspacePage = await load(
+      graphql(users.list100, page.replace('credentials(first: 100)', `credentials(first: 100, workspaceId: "${workspace.id}")`)),
+    );
     const scale1k = await load(graphql(users.scale1k, page));
     const scale100k = await load(graphql(users.scale100k, page));
     return { floorLoad, describeRaw, describe, listRaw, list, one, hundred, describeInWorkspace, workspacePage, scale1k, scale100k };
@@ -141,7 +160,12 @@ async function main() {
   compare('GraphQL workspace page of 100', '≥ 85% of personal', first.workspacePage, 'personal page', first.hundred, 0.85);
 
   const createBody = JSON.stringify({ credentials: { name: 'bench-{{n}}', provider: 'github', keys: { username: 'u', token: 'ghp_{{n}}' } } });
-  const insertRaw = await load({ url: `http://127.0.0.1:${ports.raw}/insert/${users.writer.userId}`, method: 'POST', headers: { 'content-type': 'application/json' }, bodyTemplate: createBody.replace('bench-', 'raw-') });
+  const insertRaw = await load({
+    url: `http://127.0.0.1:${ports.raw}/insert/${users.writer.userId}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    bodyTemplate: createBody.replace('bench-', 'raw-'),
+  });
   const createRest = await load({ url: `${svc}/api/credentials`, method: 'POST', headers: auth(users.writer), bodyTemplate: createBody });
   const createGraphql = await load({
     url: `${svc}/graphql`,
@@ -195,10 +219,18 @@ async function main() {
   }));
   process.stdout.write(`database: ${postgresServer ? 'PostgreSQL' : 'SQLite'}\n`);
   console.table(table);
-  const results = { date: new Date().toISOString(), database: postgresServer ? 'postgresql' : 'sqlite', machine: { cpus: cpus().length, node: process.version }, durationSeconds: duration, connections, rssMb: { afterRun1: rssAfterFirst, afterRun2: rssAfterSecond }, rows };
+  const results = {
+    date: new Date().toISOString(),
+    database: postgresServer ? 'postgresql' : 'sqlite',
+    machine: { cpus: cpus().length, node: process.version },
+    durationSeconds: duration,
+    connections,
+    rssMb: { afterRun1: rssAfterFirst, afterRun2: rssAfterSecond },
+    rows,
+  };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`written ${file}\n`);
 }
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { OPERATOR } from '../src/core/caller.js';
 import { newId } from '../src/core/ids.js';
 import { sealingContext } from '../src/credentials/sealing.js';
-import { toView, type CredentialView } from '../src/credentials/view.js';
+import { type CredentialView, toView } from '../src/credentials/view.js';
 import { createLogger } from '../src/logger.js';
 import { openRuntime } from '../src/runtime.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
@@ -113,7 +113,10 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     await client.query('ALTER TABLE "Credential" DISABLE TRIGGER "Credential_changed"');
     for (let i = 0; i < all.length; i += 1000) {
       const batch = all.slice(i, i + 1000);
-      const values = batch.map((_, j) => `($${j * 6 + 1}, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 3}, 'seeded', 'github', 'repositories', $${j * 6 + 4}, $${j * 6 + 5}, $${j * 6 + 6}, $${j * 6 + 6}, 'create', 'operator', 'cli')`);
+      const values = batch.map(
+        (_, j) =>
+          `($${j * 6 + 1}, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 3}, 'seeded', 'github', 'repositories', $${j * 6 + 4}, $${j * 6 + 5}, $${j * 6 + 6}, $${j * 6 + 6}, 'create', 'operator', 'cli')`,
+      );
       await client.query(
         `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "description", "provider", "category", "keys", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia")
          VALUES ${values.join(', ')}`,

@@ -5,11 +5,12 @@
  * the metrics of each request, the JSON body parser and the limiter of failed
  * authentications.
  */
-import cors from '@fastify/cors';
+
 import { constants as zlibConstants } from 'node:zlib';
-import helmet from '@fastify/helmet';
 import compress from '@fastify/compress';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { NotAnsweredInTime } from './core/errors.js';
@@ -21,9 +22,9 @@ import { RequestAuthenticator } from './http/authentication.js';
 import { errorHandler, notFoundHandler } from './http/error-replies.js';
 import { graphiqlAssets } from './http/graphiql.js';
 import { registerMetricsRoute } from './http/metrics-endpoint.js';
+import type { GraphQLOperation } from './metrics.js';
 import { openApiDocument } from './rest/openapi.js';
 import { restPlugin } from './rest/routes.js';
-import type { GraphQLOperation } from './metrics.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -71,7 +72,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
 
   // A request not answered in time gets 503. (Fastify's own handlerTimeout is cleared as soon as a
   // request's body has been read, fastify/fastify#6725, so it never applies to POST and PUT.)
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (_request, reply) => {
     const timer = setTimeout(() => {
       if (!reply.sent && !reply.raw.headersSent) reply.send(new NotAnsweredInTime());
     }, http.requestTimeoutMs);
@@ -81,7 +82,12 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   // Answers of more than 1 KB compressed for clients that accept it (Brotli at a fast level, or gzip): a
   // GraphiQL schema load is 120 KB raw, 10 KB compressed. (No answer holds a secret in the clear to guess at:
   // keys leave only as JWE ciphertext.) The pages' files are compressed once, ahead (src/http/assets.ts).
-  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } } });
+  await app.register(compress, {
+    global: true,
+    threshold: 1024,
+    encodings: ['br', 'gzip'],
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+  });
 
   // Security headers on every answer; the pages (GraphiQL, API docs) load only scripts of this server.
   await app.register(helmet, {

@@ -7,7 +7,11 @@ import { providerOf, sqlitePath } from './db/paths.js';
 
 const count = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 const flag = z.enum(['true', 'false']).optional();
-const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** An address or a CIDR range (`10.0.0.0/8`, `::1`), as TRUST_PROXY lists them. */
 const isAddressOrRange = (entry: string) => {
@@ -40,7 +44,11 @@ const schema = z.object({
   MASTER_KEYS: z.string().min(1).optional(),
   ALLOW_KEY_FILE_BESIDE_DATABASE: flag,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
   REQUEST_BODY_TIMEOUT_MS: count(10_000, 100),
   REQUEST_TIMEOUT_MS: count(30_000, 100),
   KEEP_ALIVE_TIMEOUT_MS: count(5_000, 100),
@@ -63,6 +71,8 @@ const schema = z.object({
   GRAPHQL_MAX_TOKENS: count(2000),
   GRAPHQL_MAX_COST: count(100_000),
   GRAPHQL_MAX_DIRECTIVES: count(20),
+  GRAPHQL_TRUSTED_DOCUMENTS: z.enum(['off', 'only'], { error: 'must be off or only' }).default('off'),
+  GRAPHQL_PERSISTED_OPERATIONS: z.string().min(1).optional(),
   AUTH_FAILURES_PER_MINUTE: count(20),
   SHUTDOWN_GRACE_MS: count(10_000, 0),
   MIGRATE_ON_START: flag,
@@ -74,12 +84,12 @@ const schema = z.object({
   AWS_STS_ENDPOINT: z.string().url('must be a URL (https://sts.<region>.amazonaws.com)').optional(),
   AWS_TRUST_PRINCIPAL_ARN: z
     .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/[\w+=,.@/-]{1,512})$/, 'must be an IAM principal ARN (arn:aws:iam::<account>:role/<name>, user/<name> or root)')
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/[\w+=,.@/-]{1,512})$/,
+      'must be an IAM principal ARN (arn:aws:iam::<account>:role/<name>, user/<name> or root)',
+    )
     .optional(),
-  VALIDATE_EVERY: z
-    .string()
-    .regex(DURATION, 'must be a duration: a number and s, m, h or d (30m, 24h, 7d), or off')
-    .optional(),
+  VALIDATE_EVERY: z.string().regex(DURATION, 'must be a duration: a number and s, m, h or d (30m, 24h, 7d), or off').optional(),
 });
 
 export type Config = {
@@ -147,6 +157,12 @@ export interface MetricsAccess {
 }
 
 export interface GraphQLLimits {
+  /**
+   * Persisted operations (`{"<sha256 of the text>": "<document>"}`, e.g. an app's
+   * persisted-operations.json), run by their hash; with `trustedOnly`, nothing else runs.
+   */
+  persistedOperationsFile: string | undefined;
+  trustedOnly: boolean;
   introspection: boolean;
   /** Field suggestions ("did you mean …") reveal the schema: development only. */
   fieldSuggestions: boolean;
@@ -172,6 +188,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.GRAPHQL_TRUSTED_DOCUMENTS === 'only' && !e.GRAPHQL_PERSISTED_OPERATIONS) {
+    throw new Error('Invalid configuration: GRAPHQL_TRUSTED_DOCUMENTS=only needs GRAPHQL_PERSISTED_OPERATIONS=<a persisted operations file>');
+  }
   const production = e.NODE_ENV === 'production';
   // In production the schema is not published and GraphiQL is off unless switched on.
   const onByDefault = (value: 'true' | 'false' | undefined) => (value ?? (production ? 'false' : 'true')) === 'true';
@@ -205,9 +224,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // In production, /metrics on the API's port needs a token; a separate port takes it off the API's port.
       onApiPort: e.METRICS_PORT === undefined && (!production || e.METRICS_TOKEN !== undefined),
     },
-    graphiql: onByDefault(e.GRAPHIQL),
+    // Only trusted documents: GraphiQL (arbitrary documents) has nothing it could run.
+    graphiql: e.GRAPHQL_TRUSTED_DOCUMENTS === 'only' ? false : onByDefault(e.GRAPHIQL),
     graphql: {
-      introspection: onByDefault(e.GRAPHQL_INTROSPECTION),
+      introspection: e.GRAPHQL_TRUSTED_DOCUMENTS === 'only' ? false : onByDefault(e.GRAPHQL_INTROSPECTION),
+      persistedOperationsFile: e.GRAPHQL_PERSISTED_OPERATIONS,
+      trustedOnly: e.GRAPHQL_TRUSTED_DOCUMENTS === 'only',
       fieldSuggestions: e.NODE_ENV === 'development',
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

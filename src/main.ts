@@ -1,7 +1,7 @@
 /** `npm start`: read config, open the database (migrating it), listen. */
 import { buildApp } from './app.js';
+import { type Config, loadConfig, loadEnvFile } from './config.js';
 import { listenForMetrics } from './http/metrics-endpoint.js';
-import { loadConfig, loadEnvFile, type Config } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { openRuntime, StartupError } from './runtime.js';
 
@@ -18,6 +18,11 @@ const logger = createLogger(config.logLevel);
 try {
   const services = await openRuntime(config, logger);
 
+  const app = await buildApp({ services, logger, config });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
   // First run: a database without users gets one, and its token is printed once: on stderr, as a plain
   // block for the person starting the service, never into the structured log (stdout).
   if ((await services.tokens.countUsers()) === 0) {
@@ -26,19 +31,20 @@ try {
     logger.info({ user: 'admin' }, 'first run: created the user admin and an access token (printed once on stderr)');
     process.stderr.write(
       `\nFirst run: created user 'admin' and this access token (shown once, store it now):\n\n  ${token}\n\n` +
-        `Use it like this:\n\n  curl -s http://localhost:${config.port}/graphql -H 'Authorization: Bearer ${token}' \\\n` +
+        `Use it like this:\n\n  curl -s http://localhost:${port}/graphql -H 'Authorization: Bearer ${token}' \\\n` +
         `    -H 'Content-Type: application/json' -d '{"query":"{ viewer { name } }"}'\n\n`,
     );
   }
 
-  const app = await buildApp({ services, logger, config });
-  await app.listen({ port: config.port, host: config.host });
   services.startBackground();
   if (config.validation.everyMs !== undefined) logger.info({ everyMs: config.validation.everyMs }, 're-validating every credential in the background');
   const metricsServer = await listenForMetrics(services.metrics, config.metrics);
   if (metricsServer) logger.info({ port: config.metrics.port, host: config.metrics.host }, 'metrics served on their own port');
-  const base = `http://localhost:${config.port}`;
-  logger.info({ graphql: `${base}/graphql`, graphiql: config.graphiql ? `${base}/graphql` : 'disabled' }, `GraphQL at ${base}/graphql${config.graphiql ? ' (open it in a browser for GraphiQL)' : ''}`);
+  const base = `http://localhost:${port}`;
+  logger.info(
+    { graphql: `${base}/graphql`, graphiql: config.graphiql ? `${base}/graphql` : 'disabled' },
+    `GraphQL at ${base}/graphql${config.graphiql ? ' (open it in a browser for GraphiQL)' : ''}`,
+  );
 
   // Graceful shutdown: stop accepting, let requests in flight finish (cut after the grace period), close the database.
   let stopping = false;

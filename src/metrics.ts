@@ -6,7 +6,7 @@
  * most OPERATION_LABELS distinct names of at most OPERATION_NAME_LENGTH
  * characters (then `other`).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Distinct GraphQL operation names kept as labels; later names count as `other`. */
 export const OPERATION_LABELS = 100;

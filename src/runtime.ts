@@ -8,7 +8,7 @@ import { applyMigrations, pendingMigrations } from './db/migrate.js';
 import { providerOf, sqlitePath } from './db/paths.js';
 import { openStorage, type StorageOptions } from './db/storage.js';
 import { Metrics } from './metrics.js';
-import { generateKey, keyRingFromFile, keyRingFromText, KeyRingSource, writeKeyFile } from './secrets/keyring.js';
+import { generateKey, KeyRingSource, keyRingFromFile, keyRingFromText, writeKeyFile } from './secrets/keyring.js';
 import { createServices, type Services } from './services.js';
 
 /** A start-up problem the operator must fix; its message says how. */

@@ -5,19 +5,19 @@
 import type { Logger } from 'pino';
 import { AuditTrail } from './audit/trail.js';
 import { AccessTokens } from './auth/tokens.js';
+import type { Config } from './config.js';
 import { KeyRotation } from './credentials/key-rotation.js';
+import { providerIds } from './credentials/providers.js';
 import { CredentialService } from './credentials/service.js';
 import type { Graph } from './db/graph.js';
 import type { Storage } from './db/storage.js';
-import type { Config } from './config.js';
-import { providerIds } from './credentials/providers.js';
 import { KeyDelivery } from './delivery/keys.js';
 import { Pairings } from './delivery/pairings.js';
 import type { Metrics } from './metrics.js';
+import type { KeyRingSource } from './secrets/keyring.js';
 import { GuardedHttp } from './validation/guarded-http.js';
 import { ValidationSchedule } from './validation/schedule.js';
 import { CredentialValidation } from './validation/service.js';
-import type { KeyRingSource } from './secrets/keyring.js';
 import { WorkspaceAccess } from './workspaces/access.js';
 import { WorkspaceService } from './workspaces/service.js';
 
@@ -63,8 +63,13 @@ export function createServices(
   const access = new WorkspaceAccess(storage.workspaces);
   const pairings = new Pairings(storage.pairings);
   const http = new GuardedHttp({ allowedHosts: settings.validation.allowedHosts, timeoutMs: settings.validation.timeoutMs });
-  const validation = new CredentialValidation(storage.credentials, keys, access, http, { awsStsEndpoint: settings.validation.awsStsEndpoint }, (provider, outcome) =>
-    metrics.validations.inc({ provider, outcome }),
+  const validation = new CredentialValidation(
+    storage.credentials,
+    keys,
+    access,
+    http,
+    { awsStsEndpoint: settings.validation.awsStsEndpoint },
+    (provider, outcome) => metrics.validations.inc({ provider, outcome }),
   );
   metrics.countInvalidWith(() => storage.credentials.countInvalidByProvider(), providerIds);
   const everyMs = settings.validation.everyMs;

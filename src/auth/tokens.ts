@@ -5,15 +5,15 @@
  * by every instance.
  */
 import { createHash } from 'node:crypto';
-import { actorOf, type AuditActor, type Caller } from '../core/caller.js';
-import { checkScope } from '../workspaces/access.js';
-import { AccessTokenNotFound } from './errors.js';
+import { type AuditActor, actorOf, type Caller } from '../core/caller.js';
 import { ValidationError } from '../core/errors.js';
-import { nameText } from '../core/text.js';
-import { isTokenScope, TOKEN_SCOPES } from './scopes.js';
 import { newId, randomBase62 } from '../core/ids.js';
+import { nameText } from '../core/text.js';
 import type { TokenRecord, UserRecord, UserStore } from '../db/user-store.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { checkScope } from '../workspaces/access.js';
+import { AccessTokenNotFound } from './errors.js';
+import { isTokenScope, TOKEN_SCOPES } from './scopes.js';
 
 const TOKEN_PREFIX = 'cst_';
 /** 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256.03). */
@@ -87,7 +87,12 @@ export class AccessTokens {
    * Creates a token for the user, with an expiry and a scope when given; the
    * returned `token` is never shown again.
    */
-  async createToken(userId: string, name: string, by: AuditActor, { expiresAt, scope = 'all' }: TokenOptions = {}): Promise<{ token: string; info: TokenInfo }> {
+  async createToken(
+    userId: string,
+    name: string,
+    by: AuditActor,
+    { expiresAt, scope = 'all' }: TokenOptions = {},
+  ): Promise<{ token: string; info: TokenInfo }> {
     const label = tokenName.safeParse(name);
     if (!label.success) throw ValidationError.of('name', label.error.issues[0]!.message);
     if (expiresAt !== undefined && !(expiresAt.getTime() > Date.now())) throw ValidationError.of('expiresAt', 'must be in the future');

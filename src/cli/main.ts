@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, loadEnvFile, type Config } from '../config.js';
+import { type Config, loadConfig, loadEnvFile } from '../config.js';
 import { OPERATOR } from '../core/caller.js';
 import { applyMigrations, pendingMigrations } from '../db/migrate.js';
 import { answerFor, logUnexpected } from '../doors/error-table.js';
@@ -29,7 +29,7 @@ class UsageError extends Error {
   }
 }
 
-const out = (line: string) => process.stdout.write(line + '\n');
+const out = (line: string) => process.stdout.write(`${line}\n`);
 
 /** A listing: one JSON document (an array) with --json, else one line per item. */
 function list<T>(json: boolean, items: readonly T[], line: (item: T) => string): number {
@@ -45,21 +45,24 @@ let config: Config | undefined;
 const settings = () => (config ??= loadConfig());
 
 /** Runs `work` with the services (opened on the configured database, closed after); its number is the exit code. */
-async function withServices(work: (services: Services) => Promise<number | void>): Promise<void> {
+async function withServices(work: (services: Services) => Promise<unknown>): Promise<void> {
   const services = await openRuntime(settings(), logger);
   try {
-    process.exitCode = (await work(services)) ?? 0;
+    const code = await work(services);
+    process.exitCode = typeof code === 'number' ? code : 0;
   } finally {
     await services.close();
   }
 }
 
 /** A whole number option (commander's argument parser: its error is a usage error). */
-const wholeNumber = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--${name} must be a whole number`);
-  return n;
-};
+const wholeNumber =
+  (name: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--${name} must be a whole number`);
+    return n;
+  };
 
 const json = () => new Option('--json', 'print JSON (an array) instead of lines, for scripts');
 
@@ -98,7 +101,7 @@ users
 const tokens = program.command('tokens').description('access tokens');
 tokens
   .command('create <user>')
-  .description("create an access token for a user (name or id); it is printed once")
+  .description('create an access token for a user (name or id); it is printed once')
   .option('--name <label>', 'a label for the token', 'cli')
   .option('--expires-in <duration>', 'refused once past: 90d, 12h, 30m, 45s (default: never)')
   .option('--scope <scope>', 'all (default), read, write, or keys:read (list, describe and fetch keys, nothing else: for a pipeline agent)', 'all')
@@ -108,7 +111,8 @@ tokens
       const owner = await userOf(services, user);
       const expiresAt = options.expiresIn === undefined ? undefined : new Date(Date.now() + duration(options.expiresIn, 'expires-in'));
       const { token, info } = await services.tokens.createToken(owner.id, options.name, OPERATOR, { expiresAt, scope: options.scope });
-      if (options.json) return void out(JSON.stringify({ id: info.id, user: owner.name, name: info.name, scope: info.scope, expiresAt: info.expiresAt, token }, null, 2));
+      if (options.json)
+        return void out(JSON.stringify({ id: info.id, user: owner.name, name: info.name, scope: info.scope, expiresAt: info.expiresAt, token }, null, 2));
       const until = info.expiresAt ? `, valid until ${info.expiresAt.toISOString()}` : '';
       out(`created token ${info.id} for ${owner.name} (scope ${info.scope})${until}; it is shown only this once:\n\n  ${token}\n`);
     }),
@@ -203,7 +207,9 @@ workspaces
       const [org, name] = fullName.split('/');
       const workspace = await services.workspaces.createWorkspace(null, { name: org ?? '' }, name ?? '');
       if (options.owner) await services.workspaces.addParticipant(null, { id: String(workspace.id) }, options.owner, 'OWNER');
-      out(`created workspace ${workspace.organizationName}/${workspace.name} (id ${workspace.id})${options.owner ? `; ${options.owner} takes part as OWNER` : ''}`);
+      out(
+        `created workspace ${workspace.organizationName}/${workspace.name} (id ${workspace.id})${options.owner ? `; ${options.owner} takes part as OWNER` : ''}`,
+      );
     }),
   );
 workspaces
@@ -242,7 +248,11 @@ participants
   .addOption(json())
   .action((ws: string, options: { json?: boolean }) =>
     withServices(async (services) =>
-      list(!!options.json, await services.workspaces.listParticipants(null, { fullName: ws }), (p) => `${p.userName.padEnd(24)}  ${p.role.padEnd(8)}  since ${p.createdAt.toISOString()}`),
+      list(
+        !!options.json,
+        await services.workspaces.listParticipants(null, { fullName: ws }),
+        (p) => `${p.userName.padEnd(24)}  ${p.role.padEnd(8)}  since ${p.createdAt.toISOString()}`,
+      ),
     ),
   );
 participants
@@ -276,8 +286,10 @@ pairings
   .addOption(json())
   .action((options: { json?: boolean }) =>
     withServices(async (services) =>
-      list(!!options.json, (await services.pairings.list()).map(({ publicKey: _key, ...p }) => p), (p) =>
-        `${p.id}  ${p.name.padEnd(24)}  ${p.algorithm.padEnd(14)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}`,
+      list(
+        !!options.json,
+        (await services.pairings.list()).map(({ publicKey: _key, ...p }) => p),
+        (p) => `${p.id}  ${p.name.padEnd(24)}  ${p.algorithm.padEnd(14)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}`,
       ),
     ),
   );
@@ -332,7 +344,6 @@ function duration(value: string, name: string): number {
   return ms;
 }
 
-
 async function userOf(services: Services, nameOrId: string | undefined) {
   const user = nameOrId ? await services.tokens.findUser(nameOrId) : null;
   if (!user) throw new UsageError(`no user '${nameOrId ?? ''}'`);
@@ -369,7 +380,9 @@ async function keysList(services: Services, json: boolean): Promise<number> {
     ...[...usage].filter(([id]) => !ring.keyIds.includes(id)).map(([id, seals]) => ({ id, primary: false, missing: true, seals })),
   ];
   return list(json, rows, (k) =>
-    k.missing ? `${k.id}  MISSING  seals ${k.seals} secrets that cannot be opened without it` : `${k.id}  ${k.primary ? 'primary' : '       '}  seals ${k.seals} secrets`,
+    k.missing
+      ? `${k.id}  MISSING  seals ${k.seals} secrets that cannot be opened without it`
+      : `${k.id}  ${k.primary ? 'primary' : '       '}  seals ${k.seals} secrets`,
   );
 }
 
@@ -447,7 +460,6 @@ async function audit(services: Services, options: { credential?: string; user?: 
     return `${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  ${context}  by ${e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`;
   });
 }
-
 
 try {
   loadEnvFile();

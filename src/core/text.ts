@@ -12,7 +12,9 @@
  */
 import { z } from 'zod';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these rules exist to find control characters
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these rules exist to find control characters
 const FREE_TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** Bidi marks, embeddings, overrides and isolates; zero-width and invisible formatting characters; the BOM. */
 const INVISIBLE = /[\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0]/;
@@ -49,6 +51,12 @@ export const freeText = (max: number) =>
 /** A client-chosen value quoted in a message: at most `max` characters, so an error never echoes a whole body. */
 export function quoted(value: unknown, max = 40): string {
   const text = String(value);
-  const shown = text.length <= max ? text : `${Array.from(text.slice(0, max + 1)).slice(0, max).join('')}…`;
+  const shown =
+    text.length <= max
+      ? text
+      : `${Array.from(text.slice(0, max + 1))
+          .slice(0, max)
+          .join('')}…`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are escaped for the message
   return `'${shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
 }

@@ -4,9 +4,9 @@
  * document of the REST adapter.
  */
 import { z } from 'zod';
-import { ValidationError, type FieldProblem } from '../core/errors.js';
+import { type FieldProblem, ValidationError } from '../core/errors.js';
 import { freeText, nameText, quoted } from '../core/text.js';
-import { providerIds, providers, type KeyField, type KeyValues, type ProviderSpec } from './providers.js';
+import { type KeyField, type KeyValues, type ProviderSpec, providerIds, providers } from './providers.js';
 
 /** The longest accepted values: validation, the GraphQL descriptions and the OpenAPI document all read them here. */
 export const LIMITS = { name: 100, description: 1000, baseUrl: 200, category: 20, keyField: 1024 } as const;
@@ -19,10 +19,7 @@ export const credentialFields = z.object({
   name: credentialName,
   description: optionalText(LIMITS.description),
   provider: z.enum(providerIds as [string, ...string[]], {
-    error: (issue) =>
-      typeof issue.input === 'string'
-        ? `unknown provider ${quoted(issue.input)}; expected one of ${providerIds.join(', ')}`
-        : 'is required',
+    error: (issue) => (typeof issue.input === 'string' ? `unknown provider ${quoted(issue.input)}; expected one of ${providerIds.join(', ')}` : 'is required'),
   }),
   baseUrl: optionalText(LIMITS.baseUrl),
   category: optionalText(LIMITS.category),
@@ -45,15 +42,17 @@ export function keysSchema(spec: ProviderSpec) {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, field] of Object.entries(spec.fields)) {
     shape[name] = field.serverSet
-      ? z.unknown().optional().meta({ readOnly: true, description: `${field.description} (set by the server; ignored)` })
+      ? z
+          .unknown()
+          .optional()
+          .meta({ readOnly: true, description: `${field.description} (set by the server; ignored)` })
       : fieldSchema(field).meta({
           description: field.description,
           ...(field.secret ? { writeOnly: true } : {}),
         });
   }
   return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `not a key of provider ${spec.id}` : 'must be an object',
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `not a key of provider ${spec.id}` : 'must be an object'),
   });
 }
 

@@ -90,4 +90,3 @@ export class KeyRotation {
     return KeyRing.sealedPrefix(this.keys.ring.primaryId);
   }
 }
-

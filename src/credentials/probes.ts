@@ -8,10 +8,10 @@
  * be reached, or failed: timeout, DNS, 5xx), which changes nothing stored.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { SignJWT } from 'jose';
 import ssh2 from 'ssh2';
-import { Readable } from 'node:stream';
-import { ProbeRefused, ProbeUnreachable, type GuardedHttp, type ProbeResponse, type PublicHosts } from '../validation/guarded-http.js';
+import { type GuardedHttp, ProbeRefused, type ProbeResponse, ProbeUnreachable, type PublicHosts } from '../validation/guarded-http.js';
 
 export type ProbeOutcome = { result: 'valid' } | { result: 'invalid'; message: string } | { result: 'transient'; message: string };
 
@@ -51,7 +51,12 @@ function providerMessage(response: ProbeResponse): string {
     const body = JSON.parse(response.body) as Record<string, unknown>;
     const errors = body.errors as { message?: string; detail?: string }[] | undefined;
     const found =
-      body.message ?? body.error_description ?? (body.error as { message?: string } | undefined)?.message ?? body.error ?? errors?.[0]?.message ?? errors?.[0]?.detail;
+      body.message ??
+      body.error_description ??
+      (body.error as { message?: string } | undefined)?.message ??
+      body.error ??
+      errors?.[0]?.message ??
+      errors?.[0]?.detail;
     if (found) return String(found);
   } catch {
     /* not JSON */
@@ -239,9 +244,25 @@ const githubApp: Probe = async (target, ctx) => {
 // ---- Container registries: the /v2/ API with the registry's token flow ----------------------------------
 
 const REGISTRY_HOSTS: PublicHosts = [
-  'registry-1.docker.io', 'auth.docker.io', 'ghcr.io', 'quay.io', 'gcr.io', 'registry.gitlab.com', 'gitlab.com', 'public.ecr.aws',
-  'mcr.microsoft.com', 'nvcr.io', 'authn.nvidia.com', 'cr.seqera.io', 'registry.access.redhat.com', 'registry.redhat.io', 'sso.redhat.com',
-  /^[a-z0-9-]+\.gcr\.io$/, /^[a-z0-9-]+-docker\.pkg\.dev$/, /^[a-z0-9-]+\.azurecr\.io$/, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/,
+  'registry-1.docker.io',
+  'auth.docker.io',
+  'ghcr.io',
+  'quay.io',
+  'gcr.io',
+  'registry.gitlab.com',
+  'gitlab.com',
+  'public.ecr.aws',
+  'mcr.microsoft.com',
+  'nvcr.io',
+  'authn.nvidia.com',
+  'cr.seqera.io',
+  'registry.access.redhat.com',
+  'registry.redhat.io',
+  'sso.redhat.com',
+  /^[a-z0-9-]+\.gcr\.io$/,
+  /^[a-z0-9-]+-docker\.pkg\.dev$/,
+  /^[a-z0-9-]+\.azurecr\.io$/,
+  /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/,
 ];
 
 /** `realm="…",service="…"` of a WWW-Authenticate header. */
@@ -279,7 +300,10 @@ const registryProbe: Probe = (target, ctx) =>
     if (first.status === 401 && offered?.scheme === 'bearer' && offered.params.realm) {
       const realm = new URL(offered.params.realm);
       if (offered.params.service) realm.searchParams.set('service', offered.params.service);
-      return verdict(await ctx.http.request(realm, { headers: { authorization: auth }, publicHosts: REGISTRY_HOSTS }), `the registry's token service (${realm.hostname})`);
+      return verdict(
+        await ctx.http.request(realm, { headers: { authorization: auth }, publicHosts: REGISTRY_HOSTS }),
+        `the registry's token service (${realm.hostname})`,
+      );
     }
     if (first.status === 401 || (first.status >= 200 && first.status < 300)) {
       return verdict(await ctx.http.request(base, { headers: { authorization: auth }, publicHosts: REGISTRY_HOSTS }), `registry ${host}`);
@@ -310,7 +334,9 @@ function guardedHandler(http: GuardedHttp) {
   return {
     metadata: { handlerProtocol: 'http/1.1' },
     async handle(request: SdkRequest) {
-      const query = new URLSearchParams(Object.entries(request.query ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : v == null ? [] : [[k, v]]))).toString();
+      const query = new URLSearchParams(
+        Object.entries(request.query ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : v == null ? [] : [[k, v]])),
+      ).toString();
       const url = new URL(`${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}${request.path}${query ? `?${query}` : ''}`);
       const response = await http.request(url, {
         method: request.method,

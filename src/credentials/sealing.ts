@@ -9,7 +9,10 @@ export const sealingContext = (credential: { id: string; owner: Owner; provider:
   `credential:${credential.id}:${credential.owner.kind}:${credential.owner.id}:provider:${credential.provider}`;
 
 /** The secret key fields of a credential, opened (none when it has none). */
-export function openSecrets(sealer: { open(sealed: string, associatedData: string): string }, credential: { id: string; owner: Owner; provider: string; secret: string | null }): Record<string, string | boolean> {
+export function openSecrets(
+  sealer: { open(sealed: string, associatedData: string): string },
+  credential: { id: string; owner: Owner; provider: string; secret: string | null },
+): Record<string, string | boolean> {
   if (!credential.secret) return {};
   return JSON.parse(sealer.open(credential.secret, sealingContext(credential))) as Record<string, string | boolean>;
 }

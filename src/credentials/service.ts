@@ -11,11 +11,11 @@ import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } 
 import type { Sealer } from '../secrets/keyring.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from './errors.js';
-import { checkKeys, parseCredentialInput, parseName, type CredentialInput, type ValidCredentialInput } from './input.js';
+import { type CredentialInput, checkKeys, parseCredentialInput, parseName, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
-import { providers, returnedFields, secretFields, type KeyValues, type ProviderSettings, type ProviderSpec } from './providers.js';
+import { type KeyValues, type ProviderSettings, type ProviderSpec, providers, returnedFields, secretFields } from './providers.js';
 import { openSecrets, sealingContext } from './sealing.js';
-import { toView, type CredentialPage, type CredentialView } from './view.js';
+import { type CredentialPage, type CredentialView, toView } from './view.js';
 
 export interface WriteOptions {
   /** AWS role mode: the server generates an external id (kept on later updates). */
@@ -92,7 +92,15 @@ export class CredentialService {
       requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
     };
     if ((await this.store.insert(credential, actorOf(caller))) === 'inserted') {
-      return this.#view({ ...credential, lastUsed: null, dateCreated: credential.at, lastUpdated: credential.at, status: 'AVAILABLE', message: null, lastValidated: null });
+      return this.#view({
+        ...credential,
+        lastUsed: null,
+        dateCreated: credential.at,
+        lastUpdated: credential.at,
+        status: 'AVAILABLE',
+        message: null,
+        lastValidated: null,
+      });
     }
     // A unique index refused it: a concurrent request with the same key got there first, or the name is taken.
     if (idempotencyKey !== undefined) {
@@ -217,7 +225,6 @@ export class CredentialService {
       secret: Object.keys(secrets).length > 0 ? this.sealer.seal(JSON.stringify(secrets), sealingContext({ ...credential, provider: spec.id })) : null,
     };
   }
-
 }
 
 /**

@@ -13,7 +13,7 @@
 import type { AuditActor, Owner } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { isUniqueViolation, type Database } from './client.js';
+import { type Database, isUniqueViolation } from './client.js';
 import { dateOf, optionalDateOf, type PreparedStatements } from './prepared.js';
 
 /** Stored key values: returned fields as JSON in `keys`, secret ones sealed together in `secret`. */
@@ -91,8 +91,21 @@ const auditColumns = (change: Change, by: AuditActor, detail: string | null = nu
 
 /** The record's columns, in the order the record (and the REST wire) lists them. */
 const RECORD_COLUMNS = [
-  'id', 'userId', 'workspaceId', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'lastUsed', 'dateCreated', 'lastUpdated',
-  'status', 'message', 'lastValidated',
+  'id',
+  'userId',
+  'workspaceId',
+  'name',
+  'description',
+  'provider',
+  'baseUrl',
+  'category',
+  'keys',
+  'lastUsed',
+  'dateCreated',
+  'lastUpdated',
+  'status',
+  'message',
+  'lastValidated',
 ] as const;
 const SELECT_RECORD = `SELECT ${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
 
@@ -153,7 +166,9 @@ function insertRow(c: NewCredential, by: AuditActor) {
     requestFingerprint: c.requestFingerprint,
   };
 }
-const INSERT_COLUMNS = Object.keys(insertRow({ keys: {}, owner: { kind: 'user', id: '' } } as NewCredential, { actor: '', door: 'cli' })) as (keyof ReturnType<typeof insertRow>)[];
+const INSERT_COLUMNS = Object.keys(insertRow({ keys: {}, owner: { kind: 'user', id: '' } } as NewCredential, { actor: '', door: 'cli' })) as (keyof ReturnType<
+  typeof insertRow
+>)[];
 const INSERT_COLUMN_LIST = Prisma.raw(INSERT_COLUMNS.map((c) => `"${c}"`).join(', '));
 
 /** The page statement of one shape (owner kind, provider count, cursor, limit): one prepared statement per shape. */

@@ -51,4 +51,3 @@ export function loadable<Q extends { select?: object }>(query: Q): Q {
   }
   return query;
 }
-

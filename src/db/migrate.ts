@@ -19,7 +19,10 @@ export { MIGRATIONS_DIR, PRISMA_DIR, SCHEMA_PATH } from './paths.js';
 export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
   const lockPath = join(dir, 'migration_lock.toml');
   const names = existsSync(dir)
-    ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
     : [];
   return {
     baseDir: dir,
@@ -31,9 +34,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
         path: name,
         migrationFile: {
           path: 'migration.sql',
-          content: existsSync(file)
-            ? { tag: 'ok' as const, value: readFileSync(file, 'utf8') }
-            : { tag: 'error' as const, value: `${file} is missing` },
+          content: existsSync(file) ? { tag: 'ok' as const, value: readFileSync(file, 'utf8') } : { tag: 'error' as const, value: `${file} is missing` },
         },
       };
     }),
@@ -61,7 +62,10 @@ const APPLIED_SQL = 'SELECT migration_name AS name, finished_at AS finished, rol
  * engine locks the database file exclusively, which fails while another
  * process (a running server) has it open.
  */
-export async function pendingMigrations(databaseUrl: string, migrations = readMigrations(prismaFiles(providerOf(databaseUrl)).migrationsDir)): Promise<string[]> {
+export async function pendingMigrations(
+  databaseUrl: string,
+  migrations = readMigrations(prismaFiles(providerOf(databaseUrl)).migrationsDir),
+): Promise<string[]> {
   if (providerOf(databaseUrl) === 'postgresql') {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();

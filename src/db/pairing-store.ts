@@ -1,6 +1,6 @@
 /** The one owner of pairing storage: the services that may receive secrets, and their public keys. */
 import type { AuditActor } from '../core/caller.js';
-import { isUniqueViolation, type Database } from './client.js';
+import { type Database, isUniqueViolation } from './client.js';
 
 export interface PairingRecord {
   id: string;

@@ -6,13 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
-import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg, { type Pool } from 'pg';
 
 let initialised = false;
@@ -76,11 +72,7 @@ export async function withSchemaEngine<T>(
     return adapter;
   };
   const { SchemaEngine: Engine } = bindings as unknown as { SchemaEngine: typeof SchemaEngine };
-  const engine = await Engine.new(
-    { datamodels: [[schemaPath, readFileSync(schemaPath, 'utf8')]] },
-    () => {},
-    bindMigrationAwareSqlAdapterFactory(tracked),
-  );
+  const engine = await Engine.new({ datamodels: [[schemaPath, readFileSync(schemaPath, 'utf8')]] }, () => {}, bindMigrationAwareSqlAdapterFactory(tracked));
   try {
     return await work(engine);
   } finally {
@@ -92,6 +84,10 @@ export async function withSchemaEngine<T>(
 
 /** True when `sql` holds more than one statement (ignoring a trailing semicolon and comments). */
 function hasSeveralStatements(sql: string): boolean {
-  const code = sql.replace(/--.*$/gm, '').replace(/'(?:[^']|'')*'/g, "''").trim().replace(/;\s*$/, '');
+  const code = sql
+    .replace(/--.*$/gm, '')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .trim()
+    .replace(/;\s*$/, '');
   return code.includes(';');
 }

@@ -4,14 +4,14 @@
  * aggregate. Nothing above this layer sees a database connection.
  */
 import { AuditStore } from './audit-store.js';
-import { closeDatabase, openDatabase, type Database, type QueryEvent } from './client.js';
+import { closeDatabase, type Database, openDatabase, type QueryEvent } from './client.js';
 import { CredentialStore } from './credential-store.js';
+import { type Graph, readOnlyGraph } from './graph.js';
 import { LeaseStore } from './lease-store.js';
 import { readMigrations } from './migrate.js';
-import { prismaFiles, providerOf } from './paths.js';
 import { PairingStore } from './pairing-store.js';
+import { prismaFiles, providerOf } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
-import { readOnlyGraph, type Graph } from './graph.js';
 import { UserStore } from './user-store.js';
 import { WorkspaceStore } from './workspace-store.js';
 

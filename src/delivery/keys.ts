@@ -68,7 +68,10 @@ export class KeyDelivery {
       this.observe(provider, 'delivered');
       return jwe;
     } catch (error) {
-      this.observe(provider, error instanceof PairingNotFound ? 'unknown_pairing' : error instanceof NotFound || error instanceof Forbidden ? 'refused' : 'failed');
+      this.observe(
+        provider,
+        error instanceof PairingNotFound ? 'unknown_pairing' : error instanceof NotFound || error instanceof Forbidden ? 'refused' : 'failed',
+      );
       throw error;
     }
   }

@@ -6,7 +6,7 @@
  * accepted; anything else is refused, saying why.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { OPERATOR, type AuditActor } from '../core/caller.js';
+import { type AuditActor, OPERATOR } from '../core/caller.js';
 import { ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { nameText } from '../core/text.js';
@@ -30,7 +30,8 @@ export function algorithmFor(key: KeyObject): PairingAlgorithm {
     return 'RSA-OAEP-256';
   }
   if (type === 'ec') {
-    if (details?.namedCurve !== 'prime256v1') throw new UnsupportedPairingKey(`EC keys must be on P-256 (this one is on ${details?.namedCurve ?? 'an unknown curve'})`);
+    if (details?.namedCurve !== 'prime256v1')
+      throw new UnsupportedPairingKey(`EC keys must be on P-256 (this one is on ${details?.namedCurve ?? 'an unknown curve'})`);
     return 'ECDH-ES+A256KW';
   }
   throw new UnsupportedPairingKey(`Only RSA (2048 bits or more) and EC P-256 public keys are accepted (this one is ${type ?? 'of an unknown type'})`);

@@ -8,9 +8,9 @@ import { GraphQLError } from 'graphql';
 import type { Viewer } from '../auth/tokens.js';
 import type { Caller } from '../core/caller.js';
 import { NotAuthenticated } from '../core/errors.js';
-import type { Services } from '../services.js';
-import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
+import { getDatamodel } from '../generated/pothos-prisma-types.js';
+import type { Services } from '../services.js';
 
 export interface Context {
   viewer: Viewer | null;

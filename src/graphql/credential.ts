@@ -4,22 +4,26 @@
  * provider's own fields; the seed API's generic pair is the REST adapter's
  * alone), and the limits in descriptions are the numbers that validate.
  */
-import { Forbidden, ValidationError } from '../core/errors.js';
-import { WorkspaceNotFound } from '../workspaces/errors.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
-import { LIMITS, maxLengthOf, type CredentialInput } from '../credentials/input.js';
-import { ownFields, providers, type KeyField, type ProviderSpec } from '../credentials/providers.js';
+
 import type { Caller } from '../core/caller.js';
+import { Forbidden, ValidationError } from '../core/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
+import { type CredentialInput, LIMITS, maxLengthOf } from '../credentials/input.js';
+import { type KeyField, ownFields, type ProviderSpec, providers } from '../credentials/providers.js';
 import { MAX_PAGE_SIZE } from '../credentials/service.js';
 import type { CredentialView } from '../credentials/view.js';
 import { PairingNotFound } from '../delivery/errors.js';
 import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../validation/service.js';
-import { builder, callerOf, type AuthenticatedContext, type Context } from './builder.js';
+import { WorkspaceNotFound } from '../workspaces/errors.js';
+import { type AuthenticatedContext, builder, type Context, callerOf } from './builder.js';
 
 /** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
 const graphqlName = (providerId: string) => providerId.replace(/-/g, '_');
 const typeName = (providerId: string) =>
-  providerId.split(/[-_]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  providerId
+    .split(/[-_]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -125,7 +129,11 @@ export const CredentialRef = builder.objectRef<CredentialView>('Credential').imp
 const ValidationOutcome = builder.objectRef<ValidationResult>('CredentialValidation').implement({
   description: 'The outcome of a validation',
   fields: (t) => ({
-    status: t.field({ type: CredentialStatus, description: 'The stored status after the validation (unchanged on a transient failure)', resolve: (v) => v.status }),
+    status: t.field({
+      type: CredentialStatus,
+      description: 'The stored status after the validation (unchanged on a transient failure)',
+      resolve: (v) => v.status,
+    }),
     message: t.exposeString('message', { nullable: true, description: "The provider's words (INVALID), or what failed (transient); null when valid" }),
     transientError: t.exposeBoolean('transientError', {
       description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored; not a verdict',
@@ -143,10 +151,7 @@ const keyInputs = new Map(
         Object.fromEntries(
           ownFields(spec)
             .filter(([, field]) => !field.serverSet)
-            .map(([name, field]) => [
-              name,
-              t.field({ type: keyFieldType(field), required: false, description: describeInput(field) }),
-            ]),
+            .map(([name, field]) => [name, t.field({ type: keyFieldType(field), required: false, description: describeInput(field) })]),
         ),
     }),
   ]),

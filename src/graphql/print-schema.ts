@@ -5,7 +5,7 @@ import { printSchema } from 'graphql';
 import { schema } from './index.js';
 
 export const SCHEMA_FILE = resolve(import.meta.dirname, '../../schema.graphql');
-export const printedSchema = () => printSchema(schema) + '\n';
+export const printedSchema = () => `${printSchema(schema)}\n`;
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   writeFileSync(SCHEMA_FILE, printedSchema());

@@ -5,15 +5,7 @@
  * the wrong shape would come back in the answer. These messages name the
  * variable, the path and the expected type instead.
  */
-import {
-  coerceInputValue,
-  GraphQLError,
-  isInputType,
-  isNonNullType,
-  typeFromAST,
-  type GraphQLSchema,
-  type VariableDefinitionNode,
-} from 'graphql';
+import { coerceInputValue, GraphQLError, type GraphQLSchema, isInputType, isNonNullType, typeFromAST, type VariableDefinitionNode } from 'graphql';
 
 /** graphql-js messages that print a value, and the same message without it. */
 const VALUE_MESSAGES: [RegExp, string][] = [
@@ -43,7 +35,12 @@ export function withoutValue(error: Error): Error {
  * The errors of coercing an operation's variables, by graphql-js's own rules
  * (every one, @oneOf included), each naming the variable and path, never the value.
  */
-export function variableErrors(schema: GraphQLSchema, definitions: readonly VariableDefinitionNode[], inputs: Record<string, unknown>, maxErrors = 50): GraphQLError[] {
+export function variableErrors(
+  schema: GraphQLSchema,
+  definitions: readonly VariableDefinitionNode[],
+  inputs: Record<string, unknown>,
+  maxErrors = 50,
+): GraphQLError[] {
   const errors: GraphQLError[] = [];
   for (const definition of definitions) {
     if (errors.length >= maxErrors) break;

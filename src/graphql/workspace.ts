@@ -5,9 +5,11 @@
  * with the domain's visibility rules as filters. Mutations call the workspace
  * service and answer its errors as typed results.
  */
+
+import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { Caller } from '../core/caller.js';
 import { Forbidden, ValidationError } from '../core/errors.js';
-import { CredentialProvider, CredentialRef, DEFAULT_PAGE_SIZE, pageOf } from './credential.js';
+import { MAX_PAGE_SIZE } from '../credentials/service.js';
 import {
   LastOwner,
   OrganizationNameTaken,
@@ -20,9 +22,8 @@ import {
 } from '../workspaces/errors.js';
 import { ORGANIZATION_ROLES, WORKSPACE_ROLES } from '../workspaces/permissions.js';
 import { visibleWorkspaces } from '../workspaces/visibility.js';
-import { MAX_PAGE_SIZE } from '../credentials/service.js';
-import { queryFromInfo } from '@pothos/plugin-prisma';
-import { builder, callerOf, viewerId, type AuthenticatedContext, type Context } from './builder.js';
+import { type AuthenticatedContext, builder, type Context, callerOf, viewerId } from './builder.js';
+import { CredentialProvider, CredentialRef, DEFAULT_PAGE_SIZE, pageOf } from './credential.js';
 
 export const WorkspaceRoleEnum = builder.enumType('WorkspaceRole', {
   description: 'A participant’s role in a workspace; what each may do is in the README (Organizations and workspaces)',
@@ -96,13 +97,17 @@ builder.prismaObjectFields('User', (t) => ({
     type: [OrganizationRef],
     description: 'The organizations you are a member of',
     resolve: (user, _args, ctx, info) =>
-      user.id === viewerId(ctx) ? ctx.services.workspaces.organizationsForGraph(callerOf(ctx as AuthenticatedContext), queryFromInfo({ context: ctx, info })) : [],
+      user.id === viewerId(ctx)
+        ? ctx.services.workspaces.organizationsForGraph(callerOf(ctx as AuthenticatedContext), queryFromInfo({ context: ctx, info }))
+        : [],
   }),
   workspaces: t.field({
     type: [WorkspaceRef],
     description: 'The workspaces you take part in',
     resolve: (user, _args, ctx, info) =>
-      user.id === viewerId(ctx) ? ctx.services.workspaces.participatedWorkspacesForGraph(callerOf(ctx as AuthenticatedContext), queryFromInfo({ context: ctx, info })) : [],
+      user.id === viewerId(ctx)
+        ? ctx.services.workspaces.participatedWorkspacesForGraph(callerOf(ctx as AuthenticatedContext), queryFromInfo({ context: ctx, info }))
+        : [],
   }),
 }));
 
@@ -173,7 +178,8 @@ builder.mutationFields((t) => {
     }),
     addWorkspaceParticipant: authenticated.prismaField({
       type: 'WorkspaceParticipant',
-      description: 'Adds a user to a workspace with a role (they become a member of its organization). Its OWNERs and ADMINs, and the organization’s OWNERs, may.',
+      description:
+        'Adds a user to a workspace with a role (they become a member of its organization). Its OWNERs and ADMINs, and the organization’s OWNERs, may.',
       args: { input: t.arg({ type: ParticipantInput, required: true }) },
       errors: { types: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantExists] },
       resolve: async (query, _root, args, ctx) => {

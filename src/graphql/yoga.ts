@@ -1,15 +1,16 @@
 /** Builds the GraphQL Yoga instance that serves /graphql. */
-import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
+
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { FastifyRequest } from 'fastify';
+import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLLimits } from '../config.js';
@@ -18,6 +19,7 @@ import { renderGraphiQL } from '../http/graphiql.js';
 import type { Services } from '../services.js';
 import type { Context } from './builder.js';
 import { schema } from './index.js';
+import { persistedOperationsPlugin, readPersistedOperations } from './persisted.js';
 import { variableErrors, withoutValue } from './values.js';
 
 export interface YogaOptions {
@@ -33,9 +35,12 @@ interface ServerContext {
 }
 
 export function createGraphQL({ services, logger, graphiql, limits }: YogaOptions): YogaServerInstance<ServerContext, Context> {
+  const persisted = limits.persistedOperationsFile ? readPersistedOperations(limits.persistedOperationsFile) : undefined;
   return createYoga<ServerContext, Context>({
     schema,
     plugins: [
+      // First: a request by hash gets its document before anything reads it.
+      ...(persisted ? [persistedOperationsPlugin(persisted, limits.trustedOnly)] : []),
       operationPlugin,
       // Abuse limits, checked before execution.
       maxTokensPlugin({ n: limits.maxTokens }),

@@ -48,7 +48,10 @@ export class VersionedAssets {
     versionOf: readonly string[],
   ) {
     const own = Object.values(files).map((f) => String(f.text ?? ''));
-    this.version = createHash('sha256').update(JSON.stringify([...versionOf, ...own])).digest('base64url').slice(0, 12);
+    this.version = createHash('sha256')
+      .update(JSON.stringify([...versionOf, ...own]))
+      .digest('base64url')
+      .slice(0, 12);
   }
 
   /** The text of one of our own files (its URLs filled in). */

@@ -8,7 +8,7 @@
  * authenticate.
  */
 import type { FastifyRequest } from 'fastify';
-import { bearerToken, type AccessTokens, type Viewer } from '../auth/tokens.js';
+import { type AccessTokens, bearerToken, type Viewer } from '../auth/tokens.js';
 import { NotAuthenticated, TooManyFailedAuthentications } from '../core/errors.js';
 import type { AuthFailureLimiter } from './auth-limiter.js';
 

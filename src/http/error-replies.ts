@@ -41,7 +41,10 @@ export function errorHandler(shape: BodyShape, bodyLimitBytes: number) {
     const answer = answerFor(error);
     if (answer) {
       const message = shape === 'message' ? (answer.restMessage ?? error.message) : error.message;
-      return reply.status(answer.status).headers(answer.headers?.(error as DomainError) ?? {}).send(bodyOf(shape, message, answer.code));
+      return reply
+        .status(answer.status)
+        .headers(answer.headers?.(error as DomainError) ?? {})
+        .send(bodyOf(shape, message, answer.code));
     }
     const status = requestProblem(error);
     if (status === 413) return reply.status(413).send(bodyOf(shape, `Request body is larger than ${bodyLimitBytes} bytes`));
@@ -59,6 +62,5 @@ export function errorHandler(shape: BodyShape, bodyLimitBytes: number) {
 
 /** The not-found handler of a plugin whose clients read `shape`. */
 export function notFoundHandler(shape: BodyShape) {
-  return (request: FastifyRequest, reply: FastifyReply) =>
-    reply.status(404).send(bodyOf(shape, `Not found: ${request.method} ${request.url.split('?')[0]}`));
+  return (request: FastifyRequest, reply: FastifyReply) => reply.status(404).send(bodyOf(shape, `Not found: ${request.method} ${request.url.split('?')[0]}`));
 }

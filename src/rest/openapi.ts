@@ -71,7 +71,7 @@ export function openApiDocument(): JsonSchema {
       title: 'Credentials service — legacy REST API',
       version: '1.0.0',
       description:
-        'The `/api/credentials` paths of the seed API and of today\'s clients. Secret key fields are write-only: ' +
+        "The `/api/credentials` paths of the seed API and of today's clients. Secret key fields are write-only: " +
         'responses carry them as null. Every call needs `Authorization: Bearer <token>`.',
     },
     servers: [{ url: '/' }],
@@ -104,7 +104,10 @@ export function openApiDocument(): JsonSchema {
           responses: {
             '200': { description: 'OK', ...json('CreateCredentialsResponse') },
             ...errors,
-            '409': { description: 'A credential with this name exists, or the credential this Idempotency-Key created was deleted since', ...json('ErrorResponse') },
+            '409': {
+              description: 'A credential with this name exists, or the credential this Idempotency-Key created was deleted since',
+              ...json('ErrorResponse'),
+            },
             '422': { description: 'The Idempotency-Key was used for a different request', ...json('ErrorResponse') },
           },
         },
@@ -151,7 +154,7 @@ export function openApiDocument(): JsonSchema {
             'The keys of the credentials, secret fields included, as a JWE (RFC 7516, compact serialization) encrypted for the paired ' +
             'service `pairingId` (RSA-OAEP-256 or ECDH-ES+A256KW by its key, A256GCM, `kid` = the pairing id). Its plaintext is ' +
             '`{"credentialsId", "provider", "keys", "iat", "exp"}` and it expires after 5 minutes. Personal credentials: their owner; in a ' +
-            'workspace: every role but VIEW; the token\'s scope must allow keys (`all` or `keys:read`). Records the last use.',
+            "workspace: every role but VIEW; the token's scope must allow keys (`all` or `keys:read`). Records the last use.",
           tags: ['credentials'],
           parameters: [...parameters(idParams, 'path'), ...parameters(keysQuery, 'query')],
           responses: {
@@ -166,7 +169,7 @@ export function openApiDocument(): JsonSchema {
           operationId: 'ValidateCredentials',
           summary: 'Validate credentials against their provider and report the outcome',
           description:
-            'Runs the provider\'s checks (offline, then its identity endpoint) and stores the verdict. A transient failure (timeout, ' +
+            "Runs the provider's checks (offline, then its identity endpoint) and stores the verdict. A transient failure (timeout, " +
             'DNS, 5xx) answers transientError: true and changes nothing. Who may validate: whoever may update the credentials.',
           tags: ['credentials'],
           parameters: [...parameters(idParams, 'path'), ...parameters(validateCredentialsQuery, 'query')],

@@ -16,6 +16,7 @@ import { errorHandler } from '../http/error-replies.js';
 import type { Services } from '../services.js';
 import { WorkspaceNotFound } from '../workspaces/errors.js';
 import {
+  type CredentialsWire,
   deleteQuery,
   idParams,
   keysQuery,
@@ -25,7 +26,6 @@ import {
   workspaceOnlyQuery,
   writeEnvelope,
   writeQuery,
-  type CredentialsWire,
 } from './schemas.js';
 
 /** Paths and the methods each answers; any other method answers 405. */
@@ -169,9 +169,7 @@ const quotedName = (name: string) => quoted(name, 40).slice(1, -1);
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  throw new ValidationError(
-    result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-  );
+  throw new ValidationError(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
 }
 
 /** The caller in the context the request asks for (the domain decides what it may do there). */

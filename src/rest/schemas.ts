@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { credentialFields, keysSchema } from '../credentials/input.js';
+import { type ProviderSpec, platformProviders, providerIds, providers, returnedFields, secretFields } from '../credentials/providers.js';
 import { MAX_MESSAGE } from '../validation/service.js';
-import { platformProviders, providerIds, providers, returnedFields, secretFields, type ProviderSpec } from '../credentials/providers.js';
 
 // ---- Query and path parameters --------------------------------------------
 
@@ -40,7 +40,9 @@ export const listQuery = z.object({
     .meta({
       description:
         'Only credentials usable by this compute platform: ' +
-        Object.entries(platformProviders).map(([p, ids]) => `${p} → ${ids.join(', ')}`).join('; '),
+        Object.entries(platformProviders)
+          .map(([p, ids]) => `${p} → ${ids.join(', ')}`)
+          .join('; '),
     }),
 });
 
@@ -78,7 +80,11 @@ export const idParams = z.object({
 
 // ---- Request bodies ---------------------------------------------------------
 
-const readOnly = (description: string) => z.unknown().optional().meta({ readOnly: true, description: `${description} (read-only; ignored)` });
+const readOnly = (description: string) =>
+  z
+    .unknown()
+    .optional()
+    .meta({ readOnly: true, description: `${description} (read-only; ignored)` });
 
 function keysWrite(spec: ProviderSpec) {
   return keysSchema(spec)
@@ -149,7 +155,11 @@ export const credentialsRead = z
     dateCreated: instant,
     lastUpdated: instant,
     status: credentialStatus.meta({ description: 'AVAILABLE: the last validation succeeded, or none ran yet; INVALID: the provider refused the keys' }),
-    message: z.string().max(MAX_MESSAGE).nullable().meta({ description: `The provider's words when INVALID (at most ${MAX_MESSAGE} characters, a longer one ends with " (truncated)"); null otherwise` }),
+    message: z
+      .string()
+      .max(MAX_MESSAGE)
+      .nullable()
+      .meta({ description: `The provider's words when INVALID (at most ${MAX_MESSAGE} characters, a longer one ends with " (truncated)"); null otherwise` }),
     lastValidated: instant.nullable().meta({ description: 'When a validation last decided the status (not advanced by a transient failure)' }),
   })
   .meta({ title: 'Credentials' });
@@ -163,7 +173,9 @@ export const describeResponse = z.object({
     .meta({ description: 'What to set up at the provider (AWS role mode: the IAM trust policy); absent unless the installation is configured for it' }),
 });
 export const keysResponse = z.object({
-  keys: z.string().meta({ description: 'A JWE (compact serialization) for the paired service: {credentialsId, provider, keys, iat, exp}, valid for 5 minutes' }),
+  keys: z
+    .string()
+    .meta({ description: 'A JWE (compact serialization) for the paired service: {credentialsId, provider, keys, iat, exp}, valid for 5 minutes' }),
 });
 export const validateResponse = z.object({
   status: credentialStatus.meta({ description: 'The stored status after the validation (unchanged on a transient failure)' }),

@@ -129,11 +129,15 @@ export function keyRingFromFile(path: string): KeyRing {
 
 /** `MASTER_KEYS`: `<id>:<base64 of 32 bytes>[,<id>:<base64>…]`, the first being the primary key. */
 export function keyRingFromText(text: string): KeyRing {
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const [id, b64, ...rest] = entry.split(':');
-    if (!id || !b64 || rest.length > 0) throw new Error('MASTER_KEYS must be <id>:<base64 key>[,<id>:<base64 key>…]');
-    return [id, Buffer.from(b64, 'base64')] as const;
-  });
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [id, b64, ...rest] = entry.split(':');
+      if (!id || !b64 || rest.length > 0) throw new Error('MASTER_KEYS must be <id>:<base64 key>[,<id>:<base64 key>…]');
+      return [id, Buffer.from(b64, 'base64')] as const;
+    });
   if (entries.length === 0) throw new Error('MASTER_KEYS is empty');
   return new KeyRing(new Map(entries), entries[0]![0]);
 }
@@ -216,7 +220,7 @@ export function writeKeyFile(path: string, ring: { primary: string; keys: Map<st
   const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
   const fd = openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
-    writeFileSync(fd, JSON.stringify(content, null, 2) + '\n');
+    writeFileSync(fd, `${JSON.stringify(content, null, 2)}\n`);
     fchmodSync(fd, 0o600);
     fsyncSync(fd);
   } catch (error) {

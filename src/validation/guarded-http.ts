@@ -50,13 +50,35 @@ const MAX_BODY = 64 * 1024;
 /** Addresses that are not the public internet: loopback, private, link-local (the metadata services among them), and the rest. */
 const NOT_PUBLIC = new BlockList();
 for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['100::', 64], ['2001::', 32], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['100::', 64],
+  ['2001::', 32],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
 
 /** True when `address` is on the public internet (an IPv4 address mapped or translated into IPv6 is judged as IPv4). */
 export function isPublicAddress(address: string): boolean {
@@ -121,10 +143,7 @@ export class GuardedHttp {
   }
 
   /** Calls `url` if the guard lets it; ProbeRefused when it does not, ProbeUnreachable when it cannot be reached. */
-  async request(
-    url: URL,
-    init: { method?: string; headers?: Record<string, string>; body?: string; publicHosts: PublicHosts },
-  ): Promise<ProbeResponse> {
+  async request(url: URL, init: { method?: string; headers?: Record<string, string>; body?: string; publicHosts: PublicHosts }): Promise<ProbeResponse> {
     const refusal = this.refusal(url, init.publicHosts);
     if (refusal) throw new ProbeRefused(refusal);
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -184,7 +203,11 @@ export class GuardedHttp {
         reject(
           error instanceof ProbeRefused || error instanceof ProbeUnreachable
             ? error
-            : new ProbeUnreachable(error.name === 'AbortError' || error.name === 'TimeoutError' ? `no answer from ${host} within ${this.options.timeoutMs} ms` : `${host}: ${(error as NodeJS.ErrnoException).code ?? error.message}`),
+            : new ProbeUnreachable(
+                error.name === 'AbortError' || error.name === 'TimeoutError'
+                  ? `no answer from ${host} within ${this.options.timeoutMs} ms`
+                  : `${host}: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
+              ),
         );
       const req = (tls ? httpsRequest : httpRequest)(options, (response: IncomingMessage) => {
         const chunks: Buffer[] = [];

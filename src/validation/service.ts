@@ -7,7 +7,7 @@
  * such and changes nothing. `force` skips the probe and clears an INVALID
  * verdict (and is refused for any other). Who may validate: whoever may update.
  */
-import { actorOf, type AuditActor, type Caller, type Owner } from '../core/caller.js';
+import { type AuditActor, actorOf, type Caller, type Owner } from '../core/caller.js';
 import { DomainError } from '../core/errors.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { CredentialNotFound } from '../credentials/errors.js';

@@ -6,12 +6,13 @@
  * version): a removed participant or a lowered role is refused by the very
  * next request, on every instance.
  */
+
+import { type ScopeNeed, scopeAllows } from '../auth/scopes.js';
 import type { Caller, Owner } from '../core/caller.js';
 import { Forbidden } from '../core/errors.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { WorkspaceStore } from '../db/workspace-store.js';
 import { WorkspaceNotFound } from './errors.js';
-import { scopeAllows, type ScopeNeed } from '../auth/scopes.js';
 import { may, SCOPE_NEEDED, type WorkspaceAction } from './permissions.js';
 
 export interface CallContext {

@@ -7,12 +7,13 @@
  * see answers as not found. The operator (the command line, `caller` null) may
  * do all of it.
  */
-import { actorOf, OPERATOR, type Caller } from '../core/caller.js';
+
+import type { ScopeNeed } from '../auth/scopes.js';
+import { actorOf, type Caller, OPERATOR } from '../core/caller.js';
 import { Forbidden, ValidationError } from '../core/errors.js';
 import type { UserStore } from '../db/user-store.js';
 import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord, WorkspaceStore } from '../db/workspace-store.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import type { ScopeNeed } from '../auth/scopes.js';
 import { checkScope, parseId } from './access.js';
 import {
   LastOwner,
@@ -103,7 +104,11 @@ export class WorkspaceService {
     return this.store.findOrganizationForGraph((await this.organization(caller, id)).id, query);
   }
 
-  async workspaceForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(caller: Caller | null, ref: WorkspaceRef, query: Q) {
+  async workspaceForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(
+    caller: Caller | null,
+    ref: WorkspaceRef,
+    query: Q,
+  ) {
     return this.store.findWorkspaceForGraph((await this.workspace(caller, ref)).id, query);
   }
 

@@ -6,7 +6,7 @@
  * pairings) is checked. No plaintext secret appears anywhere but in the JWE.
  */
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { compactDecrypt, decodeProtectedHeader, jwtDecrypt, errors as joseErrors } from 'jose';
+import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtDecrypt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
@@ -43,7 +43,10 @@ describe('pairings', () => {
   it('accept RSA of 2048 bits or more and EC P-256 public keys, with the algorithm and the fingerprint of the key', async () => {
     const listed = await gql(server, alice.token, '{ pairings { id name algorithm fingerprint createdAt } }');
     const byName = Object.fromEntries(listed.body.data!.pairings.map((p: any) => [p.name, p]));
-    const fingerprint = (key: KeyObject) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('base64url');
+    const fingerprint = (key: KeyObject) =>
+      createHash('sha256')
+        .update(key.export({ type: 'spki', format: 'der' }))
+        .digest('base64url');
     expect(byName.wave).toMatchObject({ id: rsaPairing, algorithm: 'RSA-OAEP-256', fingerprint: fingerprint(rsa.publicKey) });
     expect(byName.agent).toMatchObject({ id: ecPairing, algorithm: 'ECDH-ES+A256KW', fingerprint: fingerprint(ec.publicKey) });
   });
@@ -117,9 +120,15 @@ describe('key delivery', () => {
 
   it('refuses an unknown pairing (400), a missing one (400), and foreign, deleted or unknown credentials (403)', async () => {
     const id = await createGithub(alice.token, 'refusals');
-    expect(await rest(server, alice.token, 'GET', `/api/credentials/${id}/keys?pairingId=nope`)).toMatchObject({ status: 400, body: { message: "No paired service 'nope'" } });
+    expect(await rest(server, alice.token, 'GET', `/api/credentials/${id}/keys?pairingId=nope`)).toMatchObject({
+      status: 400,
+      body: { message: "No paired service 'nope'" },
+    });
     expect(await rest(server, alice.token, 'GET', `/api/credentials/${id}/keys`)).toMatchObject({ status: 400, body: { message: 'pairingId: is required' } });
-    expect(await rest(server, bob.token, 'GET', `/api/credentials/${id}/keys?pairingId=${rsaPairing}`)).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
+    expect(await rest(server, bob.token, 'GET', `/api/credentials/${id}/keys?pairingId=${rsaPairing}`)).toMatchObject({
+      status: 403,
+      body: { message: 'Forbidden' },
+    });
     expect((await rest(server, alice.token, 'GET', `/api/credentials/${'A'.repeat(22)}/keys?pairingId=${rsaPairing}`)).status).toBe(403);
     expect((await rest(server, alice.token, 'DELETE', `/api/credentials/${id}`)).status).toBe(204);
     expect((await rest(server, alice.token, 'GET', `/api/credentials/${id}/keys?pairingId=${rsaPairing}`)).status).toBe(403);
@@ -192,7 +201,8 @@ describe('who may fetch keys', () => {
 
   it('scoped tokens: keys:read lists, describes and fetches keys but changes nothing; read and write fetch no keys', async () => {
     const id = await createGithub(alice.token, 'scoped');
-    const scoped = async (scope: string) => (await server.services.tokens.createToken(alice.userId, `agent-${scope}`, { actor: 'operator', door: 'cli' }, { scope })).token;
+    const scoped = async (scope: string) =>
+      (await server.services.tokens.createToken(alice.userId, `agent-${scope}`, { actor: 'operator', door: 'cli' }, { scope })).token;
     const keysRead = await scoped('keys:read');
     const readOnly = await scoped('read');
     const write = await scoped('write');
@@ -213,11 +223,14 @@ describe('who may fetch keys', () => {
     for (const token of [readOnly, write]) {
       expect(await rest(server, token, 'GET', keysPath)).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
       const fetched = await gql(server, token, `{ credentialKeys(id: "${id}", pairingId: "${rsaPairing}") { __typename ... on Error { message } } }`);
-      expect(fetched.body.data!.credentialKeys).toEqual({ __typename: 'ForbiddenError', message: expect.stringMatching(/scope \((read|write)\) does not allow this/) });
+      expect(fetched.body.data!.credentialKeys).toEqual({
+        __typename: 'ForbiddenError',
+        message: expect.stringMatching(/scope \((read|write)\) does not allow this/),
+      });
     }
     expect((await rest(server, write, 'PUT', `/api/credentials/${id}`, { credentials: { name: 'scoped', provider: 'github', keys: {} } })).status).toBe(204);
     // Nothing was changed by the refused tokens; the scope is shown with the tokens.
-    expect((await server.db.credential.count({ where: { name: 'scoped-change' } }))).toBe(0);
+    expect(await server.db.credential.count({ where: { name: 'scoped-change' } })).toBe(0);
     const tokens = await gql(server, alice.token, '{ viewer { tokens { name scope } } }');
     expect(tokens.body.data!.viewer.tokens).toEqual(
       expect.arrayContaining([
@@ -227,7 +240,9 @@ describe('who may fetch keys', () => {
         { name: 'test', scope: 'all' },
       ]),
     );
-    await expect(server.services.tokens.createToken(alice.userId, 'bad', { actor: 'operator', door: 'cli' }, { scope: 'admin' })).rejects.toThrow(/scope: must be one of all, read, write, keys:read/);
+    await expect(server.services.tokens.createToken(alice.userId, 'bad', { actor: 'operator', door: 'cli' }, { scope: 'admin' })).rejects.toThrow(
+      /scope: must be one of all, read, write, keys:read/,
+    );
     // A keys:read token may not revoke tokens either.
     const revoke = await gql(server, keysRead, `mutation { revokeAccessToken(id: "${'A'.repeat(22)}") { __typename } }`);
     expect(revoke.body.data!.revokeAccessToken.__typename).toBe('ForbiddenError');
@@ -237,5 +252,9 @@ describe('who may fetch keys', () => {
 // The public key a pairing stores is the one given: a service proves it with its private key.
 it('stores the public key as given (SubjectPublicKeyInfo PEM)', async () => {
   const stored = await server.db.pairing.findUniqueOrThrow({ where: { id: rsaPairing } });
-  expect(createPublicKey(stored.publicKey).export({ type: 'spki', format: 'der' }).equals(rsa.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
+  expect(
+    createPublicKey(stored.publicKey)
+      .export({ type: 'spki', format: 'der' })
+      .equals(rsa.publicKey.export({ type: 'spki', format: 'der' })),
+  ).toBe(true);
 });

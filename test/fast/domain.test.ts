@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { newId, randomBase62 } from '../../src/core/ids.js';
-import { checkKeys, parseCredentialInput, parseName, type CredentialInput } from '../../src/credentials/input.js';
+import { type CredentialInput, checkKeys, parseCredentialInput, parseName } from '../../src/credentials/input.js';
 import { isParseableSshKey, providerIds, providers, returnedFields, secretFields } from '../../src/credentials/providers.js';
 import { generateKey, KeyRing, SecretUnreadable } from '../../src/secrets/keyring.js';
 import { SSH_KEY_OPENSSH, validKeys } from '../helpers/fixtures.js';
@@ -17,15 +17,36 @@ describe('ids', () => {
     for (const c of randomBase62(62_000)) counts.set(c, (counts.get(c) ?? 0) + 1);
     expect(counts.size).toBe(62);
     // Each character is expected 1000 times; a biased mapping (byte % 62 without rejection) skews the first 8 by ~25%.
-    for (const n of counts.values()) expect(n).toBeGreaterThan(850), expect(n).toBeLessThan(1150);
+    for (const n of counts.values()) {
+      expect(n).toBeGreaterThan(850);
+      expect(n).toBeLessThan(1150);
+    }
   });
 });
 
 describe('provider table', () => {
   it('declares the 18 providers of the contract', () => {
     expect([...providerIds].sort()).toEqual(
-      ['aws', 'seqeracompute', 's3', 'google', 'github', 'github_app', 'gitlab', 'bitbucket', 'gitea', 'azurerepos',
-        'codecommit', 'ssh', 'k8s', 'azure', 'azure_entra', 'azure-cloud', 'container-reg', 'tw-agent'].sort(),
+      [
+        'aws',
+        'seqeracompute',
+        's3',
+        'google',
+        'github',
+        'github_app',
+        'gitlab',
+        'bitbucket',
+        'gitea',
+        'azurerepos',
+        'codecommit',
+        'ssh',
+        'k8s',
+        'azure',
+        'azure_entra',
+        'azure-cloud',
+        'container-reg',
+        'tw-agent',
+      ].sort(),
     );
   });
 
@@ -72,13 +93,8 @@ describe('provider table', () => {
     expect(problems({ name: 'n', provider: 'container-reg', keys: { userName: 'u', registry: 'quay.io' } })).toEqual([
       { path: 'keys.password', message: 'is required' },
     ]);
-    expect(problems({ name: 'n', provider: 'azure_entra', keys: { tenantId: 't' } }).map((p) => p.path)).toEqual([
-      'keys.clientId',
-      'keys.clientSecret',
-    ]);
-    expect(problems({ name: 'n', provider: 'k8s', keys: {} })).toEqual([
-      { path: 'keys', message: 'token, or certificate with privateKey, is required' },
-    ]);
+    expect(problems({ name: 'n', provider: 'azure_entra', keys: { tenantId: 't' } }).map((p) => p.path)).toEqual(['keys.clientId', 'keys.clientSecret']);
+    expect(problems({ name: 'n', provider: 'k8s', keys: {} })).toEqual([{ path: 'keys', message: 'token, or certificate with privateKey, is required' }]);
     expect(problems({ name: 'n', provider: 's3', keys: { pathStyleAccessEnabled: 'yes' } })).toContainEqual({
       path: 'keys.pathStyleAccessEnabled',
       message: 'must be true or false',
@@ -111,8 +127,13 @@ describe('SSH private keys', () => {
 
   it('rejects what is not a private key', () => {
     const pub = generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString();
-    for (const bad of ['', 'ssh-ed25519 AAAAC3Nza user@host', pub, '-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----',
-      '-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----']) {
+    for (const bad of [
+      '',
+      'ssh-ed25519 AAAAC3Nza user@host',
+      pub,
+      '-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----',
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----',
+    ]) {
       expect(isParseableSshKey(bad), bad).toBe(false);
     }
   });

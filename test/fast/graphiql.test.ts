@@ -83,7 +83,9 @@ describe('GraphiQL', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
       body: JSON.stringify({ query: options.query }),
     });
-    expect(await result.json()).toEqual({ data: { viewer: { name: user.name }, credentials: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } } } });
+    expect(await result.json()).toEqual({
+      data: { viewer: { name: user.name }, credentials: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } } },
+    });
   });
 
   it('can be switched off', async () => {

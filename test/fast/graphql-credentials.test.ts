@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { providers } from '../../src/credentials/providers.js';
-import { contractKeys, graphqlProvider as gqlName, keysTypeName as typeName, serverSetKeys } from '../helpers/contract.js';
+import { contractKeys, graphqlProvider as gqlName, serverSetKeys, keysTypeName as typeName } from '../helpers/contract.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
@@ -103,7 +103,10 @@ describe('createCredential then credentials round-trips', () => {
   it("keeps secrets out of every output type: each keys type carries exactly the contract's returned fields, each input the fields a client sets", async () => {
     const result = await gql(server, undefined, `{ __schema { types { name fields { name } inputFields { name } } } }`);
     const types = new Map<string, { fields: string[]; inputs: string[] }>(
-      result.body.data!.__schema.types.map((t: any) => [t.name, { fields: (t.fields ?? []).map((f: any) => f.name), inputs: (t.inputFields ?? []).map((f: any) => f.name) }]),
+      result.body.data!.__schema.types.map((t: any) => [
+        t.name,
+        { fields: (t.fields ?? []).map((f: any) => f.name), inputs: (t.inputFields ?? []).map((f: any) => f.name) },
+      ]),
     );
     for (const [id, { R, W }] of Object.entries(contractKeys)) {
       expect(types.get(typeName(id))!.fields.sort(), typeName(id)).toEqual(['provider', ...R].sort());
@@ -314,7 +317,11 @@ describe('invalid input changes nothing and names the problem', () => {
     ['long baseUrl', input('url', 'github', { token: 't' }, { baseUrl: 'u'.repeat(201) }), [{ path: 'baseUrl', message: /at most 200/ }]],
     ['unparseable ssh key', input('ssh-bad', 'ssh', { privateKey: 'not a key' }), [{ path: 'keys.privateKey', message: /Unrecognised SSH private key type/ }]],
     ['google data not JSON', input('g', 'google', { data: '{nope' }), [{ path: 'keys.data', message: /JSON/ }]],
-    ['aws role mode with static keys', input('role', 'aws', { mode: 'role', assumeRoleArn: 'arn', accessKey: 'A' }), [{ path: 'keys.accessKey', message: /role mode/ }]],
+    [
+      'aws role mode with static keys',
+      input('role', 'aws', { mode: 'role', assumeRoleArn: 'arn', accessKey: 'A' }),
+      [{ path: 'keys.accessKey', message: /role mode/ }],
+    ],
   ];
   for (const [title, variables, problems] of cases) {
     it(`rejects ${title}`, async () => {
@@ -348,7 +355,9 @@ describe('invalid input changes nothing and names the problem', () => {
     const legacy = await gql(server, alice.token, CREATE, { input: { name: 'l', keys: { github: { accessKey: 'a', secretKey: 's' } } } });
     expect(legacy.body.errors?.[0]?.message).toMatch(/Field "accessKey" is not defined by type "GithubKeysInput"/);
     const mode = await gql(server, alice.token, CREATE, { input: input('mode', 'aws', { mode: 'sideways', accessKey: 'A', secretKey: 'S' }) });
-    expect(mode.body.errors?.[0]?.message).toBe('Variable "$input" got an invalid value at "input.keys.aws.mode"; The value is not one of the values of enum "AwsMode".');
+    expect(mode.body.errors?.[0]?.message).toBe(
+      'Variable "$input" got an invalid value at "input.keys.aws.mode"; The value is not one of the values of enum "AwsMode".',
+    );
     expect(await countCredentials(server)).toBe(before);
   });
 
@@ -399,7 +408,7 @@ describe('authentication and isolation', () => {
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
     expect(missing.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
-    const unknown = await gql(server, 'cst_' + 'x'.repeat(43), `{ viewer { name } }`);
+    const unknown = await gql(server, `cst_${'x'.repeat(43)}`, `{ viewer { name } }`);
     expect(unknown.status).toBe(401);
     expect(unknown.body.errors?.[0]?.message).toBe('Invalid, expired or revoked access token');
 

@@ -110,7 +110,9 @@ describe('finding 3: X-Forwarded-For is believed only from proxies TRUST_PROXY n
       const behind = [];
       for (let i = 0; i < 4; i++) behind.push(await failWith(proxied, `203.0.113.${i}`));
       expect(behind).toEqual([401, 401, 401, 401]);
-      expect([await failWith(proxied, '198.51.100.7'), await failWith(proxied, '198.51.100.7'), await failWith(proxied, '198.51.100.7')]).toEqual([401, 401, 429]);
+      expect([await failWith(proxied, '198.51.100.7'), await failWith(proxied, '198.51.100.7'), await failWith(proxied, '198.51.100.7')]).toEqual([
+        401, 401, 429,
+      ]);
     } finally {
       await direct.close();
       await proxied.close();
@@ -155,19 +157,33 @@ describe('finding 4: no part of a request body reaches the log, and no submitted
 describe('finding 5: a stored secret can be cleared without deleting the credential', () => {
   it('clears a secret sent as null or "" (both doors), keeps one not sent', async () => {
     const id = await createRest({ name: 'clearable', provider: 'github', keys: { username: 'u', password: 'leaked-pw', token: 'tok' } });
-    expect((await rest(server, user.token, 'PUT', `/api/credentials/${id}`, { credentials: { name: 'clearable', provider: 'github', keys: { username: 'u', password: null } } })).status).toBe(204);
+    expect(
+      (
+        await rest(server, user.token, 'PUT', `/api/credentials/${id}`, {
+          credentials: { name: 'clearable', provider: 'github', keys: { username: 'u', password: null } },
+        })
+      ).status,
+    ).toBe(204);
     expect(await storedSecrets(server, id)).toEqual({ token: 'tok' });
     const viaGraphql = await gql(server, user.token, UPDATE, { id, input: { name: 'clearable', keys: { github: { token: 'tok-2', password: 'pw-2' } } } });
     expect(viaGraphql.body.data!.updateCredential.__typename).toBe('MutationUpdateCredentialSuccess');
     await gql(server, user.token, UPDATE, { id, input: { name: 'clearable', keys: { github: { password: null } } } });
     expect(await storedSecrets(server, id)).toEqual({ token: 'tok-2' });
-    expect((await rest(server, user.token, 'PUT', `/api/credentials/${id}`, { credentials: { name: 'clearable', provider: 'github', keys: { password: 'pw-3', token: '' } } })).status).toBe(204);
+    expect(
+      (
+        await rest(server, user.token, 'PUT', `/api/credentials/${id}`, {
+          credentials: { name: 'clearable', provider: 'github', keys: { password: 'pw-3', token: '' } },
+        })
+      ).status,
+    ).toBe(204);
     expect(await storedSecrets(server, id)).toEqual({ password: 'pw-3' });
   });
 
   it('refuses to clear a secret the provider requires, and changes nothing', async () => {
     const id = await createRest({ name: 'required', provider: 'container-reg', keys: { userName: 'u', password: 'pw' } });
-    const cleared = await rest(server, user.token, 'PUT', `/api/credentials/${id}`, { credentials: { name: 'required', provider: 'container-reg', keys: { userName: 'u', password: null } } });
+    const cleared = await rest(server, user.token, 'PUT', `/api/credentials/${id}`, {
+      credentials: { name: 'required', provider: 'container-reg', keys: { userName: 'u', password: null } },
+    });
     expect(cleared).toMatchObject({ status: 400, body: { message: 'keys.password: is required' } });
     expect(await storedSecrets(server, id)).toEqual({ password: 'pw' });
   });
@@ -181,7 +197,10 @@ describe('finding 5: a stored secret can be cleared without deleting the credent
     expect(await storedSecrets(server, viaRest)).toBeNull();
     const created = await gql(server, user.token, CREATE, { input: { name: 'aws-switch-gql', keys: { aws: { accessKey: 'AKIA', secretKey: 'static-2' } } } });
     const id = created.body.data!.createCredential.data.id;
-    const viaGraphql = await gql(server, user.token, UPDATE, { id, input: { name: 'aws-switch-gql', keys: { aws: { mode: 'role', assumeRoleArn: 'arn:aws:iam::1:role/r' } } } });
+    const viaGraphql = await gql(server, user.token, UPDATE, {
+      id,
+      input: { name: 'aws-switch-gql', keys: { aws: { mode: 'role', assumeRoleArn: 'arn:aws:iam::1:role/r' } } },
+    });
     expect(viaGraphql.body.data!.updateCredential.__typename).toBe('MutationUpdateCredentialSuccess');
     expect(await storedSecrets(server, id)).toBeNull();
     // Static keys sent with role mode are still refused.
@@ -194,10 +213,19 @@ describe('finding 5: a stored secret can be cleared without deleting the credent
 
 describe('finding 6: CORS by allow-list only, security headers, and a narrow production surface', () => {
   it('answers no cross-origin request by default, and never with credentials', async () => {
-    for (const [method, path] of [['POST', '/graphql'], ['OPTIONS', '/graphql'], ['GET', '/api/credentials']] as const) {
+    for (const [method, path] of [
+      ['POST', '/graphql'],
+      ['OPTIONS', '/graphql'],
+      ['GET', '/api/credentials'],
+    ] as const) {
       const response = await fetch(`${server.url}${path}`, {
         method,
-        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+        headers: {
+          origin: 'https://evil.example',
+          'access-control-request-method': 'POST',
+          authorization: `Bearer ${user.token}`,
+          'content-type': 'application/json',
+        },
         body: method === 'POST' ? JSON.stringify({ query: '{ __typename }' }) : undefined,
       });
       expect(response.headers.get('access-control-allow-origin'), `${method} ${path}`).toBeNull();
@@ -215,7 +243,10 @@ describe('finding 6: CORS by allow-list only, security headers, and a narrow pro
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
       expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
-      const other = await fetch(`${open.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      const other = await fetch(`${open.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
     } finally {
       await open.close();
@@ -316,10 +347,12 @@ describe('finding 8: tokens', () => {
     await new Promise((r) => setTimeout(r, 1600));
     expect((await gql(server, token, '{ viewer { name } }')).status).toBe(401);
     expect((await rest(server, token, 'GET', '/api/credentials')).status).toBe(401);
-    await expect(server.services.tokens.createToken(user.userId, 'past', { actor: 'operator', door: 'cli' }, { expiresAt: new Date(Date.now() - 1000) })).rejects.toThrow(/future/);
+    await expect(
+      server.services.tokens.createToken(user.userId, 'past', { actor: 'operator', door: 'cli' }, { expiresAt: new Date(Date.now() - 1000) }),
+    ).rejects.toThrow(/future/);
   });
 
-  it("record their last use (at most once a minute)", async () => {
+  it('record their last use (at most once a minute)', async () => {
     const fresh = await server.newUser('last-use-hardening');
     await rest(server, fresh.token, 'GET', '/api/credentials');
     await server.services.tokens.settle();

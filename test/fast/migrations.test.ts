@@ -8,8 +8,8 @@ import { hashToken } from '../../src/auth/tokens.js';
 import { sealingContext } from '../../src/credentials/sealing.js';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrationSql, readMigrations } from '../../src/db/migrate.js';
 import { prismaFiles } from '../../src/db/paths.js';
-import { generateKey, keyRingFromFile, writeKeyFile } from '../../src/secrets/keyring.js';
 import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, postgresSchema } from '../../src/db/postgres-schema.js';
+import { generateKey, keyRingFromFile, writeKeyFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, onPostgres, sqlOn } from '../helpers/database.js';
 import { storedSecrets } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
@@ -35,7 +35,9 @@ describe('migration runner', () => {
     const db = new Sqlite(file, { readonly: true });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['AccessToken', 'Credential', 'User', '_prisma_migrations']));
-    const rows = db.prepare('SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name').all() as any[];
+    const rows = db
+      .prepare('SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name')
+      .all() as any[];
     expect(rows.map((r) => r.migration_name)).toEqual(committed);
     for (const row of rows) {
       // Prisma's checksum: SHA-256 of the migration.sql file, hex.
@@ -106,7 +108,18 @@ describe('the PostgreSQL schema and migrations', () => {
     try {
       expect(await applyMigrations(postgresUrl)).toEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).migrationDirectories.map((d) => d.path));
       const sqlite = await structureOf(sqliteUrl);
-      expect(Object.keys(sqlite)).toEqual(['AccessToken', 'AuditEvent', 'Credential', 'Lease', 'Organization', 'OrganizationMember', 'Pairing', 'User', 'Workspace', 'WorkspaceParticipant']);
+      expect(Object.keys(sqlite)).toEqual([
+        'AccessToken',
+        'AuditEvent',
+        'Credential',
+        'Lease',
+        'Organization',
+        'OrganizationMember',
+        'Pairing',
+        'User',
+        'Workspace',
+        'WorkspaceParticipant',
+      ]);
       expect(await structureOf(postgresUrl)).toEqual(sqlite);
     } finally {
       await dropDatabase(postgresUrl);
@@ -123,8 +136,14 @@ async function structureOf(databaseUrl: string): Promise<Record<string, { column
   const structure: Record<string, { columns: string[]; indexes: string[] }> = {};
   const postgres = databaseUrl.startsWith('postgres');
   const tables = postgres
-    ? await sqlOn<{ name: string }>(databaseUrl, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename")
-    : await sqlOn<{ name: string }>(databaseUrl, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name <> 'sqlite_sequence' ORDER BY name");
+    ? await sqlOn<{ name: string }>(
+        databaseUrl,
+        "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename",
+      )
+    : await sqlOn<{ name: string }>(
+        databaseUrl,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name <> 'sqlite_sequence' ORDER BY name",
+      );
   for (const { name } of tables) {
     const columns = postgres
       ? await sqlOn<{ name: string; notnull: boolean; dflt: string | null; pk: boolean }>(
@@ -136,11 +155,15 @@ async function structureOf(databaseUrl: string): Promise<Record<string, { column
              FROM information_schema.columns c WHERE c.table_name = ?`,
           [name],
         )
-      : await sqlOn<{ name: string; notnull: number; dflt: string | null; pk: number }>(databaseUrl, 'SELECT name, "notnull" OR pk AS "notnull", dflt_value AS dflt, pk FROM pragma_table_info(?)', [name]);
+      : await sqlOn<{ name: string; notnull: number; dflt: string | null; pk: number }>(
+          databaseUrl,
+          'SELECT name, "notnull" OR pk AS "notnull", dflt_value AS dflt, pk FROM pragma_table_info(?)',
+          [name],
+        );
     const indexes = postgres
-      ? (
-          await sqlOn<{ def: string }>(databaseUrl, "SELECT indexdef AS def FROM pg_indexes WHERE tablename = ? AND indexname NOT LIKE '%\\_pkey'", [name])
-        ).map(({ def }) => `${/UNIQUE/.test(def) ? 'unique ' : ''}${/\((.*)\)/.exec(def)![1]!.replace(/"/g, '')}`)
+      ? (await sqlOn<{ def: string }>(databaseUrl, "SELECT indexdef AS def FROM pg_indexes WHERE tablename = ? AND indexname NOT LIKE '%\\_pkey'", [name])).map(
+          ({ def }) => `${/UNIQUE/.test(def) ? 'unique ' : ''}${/\((.*)\)/.exec(def)![1]!.replace(/"/g, '')}`,
+        )
       : await Promise.all(
           (await sqlOn<{ name: string; unique: number }>(databaseUrl, 'SELECT name, "unique" FROM pragma_index_list(?) WHERE origin <> ?', [name, 'pk'])).map(
             async (index) =>
@@ -194,9 +217,14 @@ describe('upgrading a database of the previous release', () => {
     const ring = keyRingFromFile(keyFile);
     const token = `cst_${'u'.repeat(43)}`;
     const at = onPostgres ? '2026-01-02T03:04:05.678' : '2026-01-02T03:04:05.678+00:00';
-    const secret = ring.seal(JSON.stringify({ token: 'old-release-secret' }), sealingContext({ id: 'C'.repeat(22), owner: { kind: 'user', id: 'olduser' }, provider: 'github' }));
+    const secret = ring.seal(
+      JSON.stringify({ token: 'old-release-secret' }),
+      sealingContext({ id: 'C'.repeat(22), owner: { kind: 'user', id: 'olduser' }, provider: 'github' }),
+    );
     await sqlOn(databaseUrl, `INSERT INTO "User" ("id", "name") VALUES ('olduser', 'veteran')`);
-    await sqlOn(databaseUrl, `INSERT INTO "AccessToken" ("id", "userId", "name", "tokenHash") VALUES ('T${'t'.repeat(21)}', 'olduser', 'old', ?)`, [hashToken(token)]);
+    await sqlOn(databaseUrl, `INSERT INTO "AccessToken" ("id", "userId", "name", "tokenHash") VALUES ('T${'t'.repeat(21)}', 'olduser', 'old', ?)`, [
+      hashToken(token),
+    ]);
     await sqlOn(
       databaseUrl,
       `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "description", "provider", "keys", "secret", "dateCreated", "lastUpdated")
@@ -218,7 +246,13 @@ describe('upgrading a database of the previous release', () => {
       });
       expect((await rest(server, token, 'GET', '/api/credentials')).body.credentials).toHaveLength(1);
       // The secret still opens, and an update that does not send it keeps it.
-      expect((await rest(server, token, 'PUT', `/api/credentials/${'C'.repeat(22)}`, { credentials: { name: 'legacy', provider: 'github', keys: { username: 'octo2' } } })).status).toBe(204);
+      expect(
+        (
+          await rest(server, token, 'PUT', `/api/credentials/${'C'.repeat(22)}`, {
+            credentials: { name: 'legacy', provider: 'github', keys: { username: 'octo2' } },
+          })
+        ).status,
+      ).toBe(204);
       expect(await storedSecrets(server, 'C'.repeat(22))).toEqual({ token: 'old-release-secret' });
       expect((await gql(server, token, '{ viewer { name organizations { id } } }')).body.data).toEqual({ viewer: { name: 'veteran', organizations: [] } });
     } finally {

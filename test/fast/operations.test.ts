@@ -67,7 +67,15 @@ describe('logs', () => {
 
   it('redact tokens and secrets by the configuration of the logger', () => {
     const lines: string[] = [];
-    const logger = createLogger('info', new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write: (chunk, _e, done) => {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     logger.info({ req: { headers: { authorization: 'Bearer cst_SECRETTOKEN' } } }, 'incoming');
     logger.info({ credentials: { name: 'n', keys: { token: 'ghp_SECRET' } }, body: { password: 'hunter2', secretKey: 'AWS_SECRET' } }, 'body');
     const text = lines.join('');
@@ -76,4 +84,3 @@ describe('logs', () => {
     expect(text).toContain('"name":"n"');
   });
 });
-

@@ -7,9 +7,17 @@ import { PERMISSIONS, WORKSPACE_ROLES } from '../../src/workspaces/permissions.j
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
 describe('README', () => {
-  it("shows the permission table of src/workspaces/permissions.ts", () => {
+  it('shows the permission table of src/workspaces/permissions.ts', () => {
     const table = readme.slice(readme.indexOf('| Workspace role |'));
-    const rows = table.split('\n').slice(2, 2 + WORKSPACE_ROLES.length).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    const rows = table
+      .split('\n')
+      .slice(2, 2 + WORKSPACE_ROLES.length)
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
     expect(rows.map((r) => r[0])).toEqual(WORKSPACE_ROLES.map((role) => `\`${role}\``));
     for (const [role, read, write, manage, keys] of rows) {
       const permissions = PERMISSIONS[role!.replace(/`/g, '') as keyof typeof PERMISSIONS];

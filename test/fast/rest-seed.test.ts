@@ -4,9 +4,9 @@
  * payload, and must give the documented status and body shape.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDeclaredResponse } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -27,7 +27,11 @@ function seedOperations(): SeedOperation[] {
     .slice(1)
     .map((section) => {
       const title = section.split('\n')[0]!.trim();
-      const blocks = [...section.matchAll(/### ([^\n]+)\n\{\{< highlight (\w+) >\}\}\n([\s\S]*?)\{\{< \/highlight >\}\}(?:\s*\{\{< highlight json >\}\}\n([\s\S]*?)\{\{< \/highlight >\}\})?/g)];
+      const blocks = [
+        ...section.matchAll(
+          /### ([^\n]+)\n\{\{< highlight (\w+) >\}\}\n([\s\S]*?)\{\{< \/highlight >\}\}(?:\s*\{\{< highlight json >\}\}\n([\s\S]*?)\{\{< \/highlight >\}\})?/g,
+        ),
+      ];
       const block = (heading: string) => blocks.find((b) => b[1]!.trim() === heading);
       const curl = block('Code sample')![3]!.trim();
       const payload = block('Sample payload')?.[4];
@@ -104,10 +108,8 @@ const replace = () => ({
 });
 
 describe('the seed API page', () => {
-  it('documents five operations (the sixth, name validation, comes from today\'s API)', async () => {
-    expect(operations.map((o) => o.title)).toEqual([
-      'List credentials', 'Describe credential', 'Update credential', 'Create credential', 'Delete credential',
-    ]);
+  it("documents five operations (the sixth, name validation, comes from today's API)", async () => {
+    expect(operations.map((o) => o.title)).toEqual(['List credentials', 'Describe credential', 'Update credential', 'Create credential', 'Delete credential']);
   });
 
   it('Create credential: its curl sample with its sample payload answers 200 {"credentialsId"}', async () => {
@@ -174,8 +176,17 @@ describe('the seed API page', () => {
   });
 
   it("answers the page's Bad request shape, an Oops with an Error ID that is in the server log, for a body that is not JSON", async () => {
-    const result = await curl(['-H', 'Content-Type: application/json', '-H', `Authorization: Bearer ${token}`,
-      '-X', 'POST', `${server.url}/api/credentials`, '--data-binary', '{"credentials": {']);
+    const result = await curl([
+      '-H',
+      'Content-Type: application/json',
+      '-H',
+      `Authorization: Bearer ${token}`,
+      '-X',
+      'POST',
+      `${server.url}/api/credentials`,
+      '--data-binary',
+      '{"credentials": {',
+    ]);
     expect(result.status).toBe(400);
     const message = result.body.message as string;
     expect(message).toMatch(/^Oops\.\.\. Unable to process request - Error ID: [0-9A-Za-z]{22}$/);

@@ -1,6 +1,7 @@
 /** The legacy REST API: wire behaviour, query parameters, every error, parity with GraphQL. Every response is checked against the OpenAPI document. */
-import { OPERATOR } from '../../src/core/caller.js';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../src/core/caller.js';
 import { providers, secretFields } from '../../src/credentials/providers.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
@@ -31,10 +32,31 @@ describe('responses', () => {
       const id = await create({ name: `wire-${provider}`, provider, keys });
       const described = await describeCredential(id);
       expect(Object.keys(described)).toEqual([
-        'id', 'name', 'description', 'provider', 'baseUrl', 'category', 'keys', 'deleted', 'lastUsed', 'dateCreated', 'lastUpdated',
-        'status', 'message', 'lastValidated',
+        'id',
+        'name',
+        'description',
+        'provider',
+        'baseUrl',
+        'category',
+        'keys',
+        'deleted',
+        'lastUsed',
+        'dateCreated',
+        'lastUpdated',
+        'status',
+        'message',
+        'lastValidated',
       ]);
-      expect(described).toMatchObject({ description: null, baseUrl: null, category: null, deleted: null, lastUsed: null, status: 'AVAILABLE', message: null, lastValidated: null });
+      expect(described).toMatchObject({
+        description: null,
+        baseUrl: null,
+        category: null,
+        deleted: null,
+        lastUsed: null,
+        status: 'AVAILABLE',
+        message: null,
+        lastValidated: null,
+      });
       expect(described.keys.discriminator).toBe(provider);
       const spec = providers.get(provider)!;
       for (const [field, value] of Object.entries(keys)) {
@@ -66,8 +88,14 @@ describe('requests as clients send them', () => {
   it('ignore read-only fields sent by the client: id on create, dates, deleted, lastUsed, externalId', async () => {
     const forgedId = 'AAAAAAAAAAAAAAAAAAAAAA';
     const id = await create({
-      id: forgedId, name: 'ro', provider: 'aws', dateCreated: '2000-01-01T00:00:00Z', lastUpdated: '2000-01-01T00:00:00Z',
-      lastUsed: '2000-01-01T00:00:00Z', deleted: true, keys: { accessKey: 'A', secretKey: 'S', externalId: 'forged' },
+      id: forgedId,
+      name: 'ro',
+      provider: 'aws',
+      dateCreated: '2000-01-01T00:00:00Z',
+      lastUpdated: '2000-01-01T00:00:00Z',
+      lastUsed: '2000-01-01T00:00:00Z',
+      deleted: true,
+      keys: { accessKey: 'A', secretKey: 'S', externalId: 'forged' },
     });
     expect(id).not.toBe(forgedId);
     const c = await describeCredential(id);
@@ -88,7 +116,9 @@ describe('requests as clients send them', () => {
     expect(await storedSecrets(server, id)).toEqual({ password: 'pw-1' });
     expect((await describeCredential(id)).description).toBe('round trip');
 
-    await api('PUT', `/api/credentials/${id}`, { credentials: { name: 'upd', provider: 'container-reg', keys: { userName: 'u2', password: 'pw-2', registry: 'quay.io' } } });
+    await api('PUT', `/api/credentials/${id}`, {
+      credentials: { name: 'upd', provider: 'container-reg', keys: { userName: 'u2', password: 'pw-2', registry: 'quay.io' } },
+    });
     expect(await storedSecrets(server, id)).toEqual({ password: 'pw-2' });
     expect((await describeCredential(id)).keys).toMatchObject({ userName: 'u2', registry: 'quay.io', password: null });
   });
@@ -167,8 +197,14 @@ describe('name validation', () => {
     expect(taken).toMatchObject({ status: 409, body: { message: "A credential named 'Git Hub Access Credentials' already exists" } });
     expect((await api('GET', '/api/credentials/validate?name=Git%20Hub%20Access%20Credentials', undefined, other.token)).status).toBe(204);
     expect(await api('GET', '/api/credentials/validate')).toMatchObject({ status: 400, body: { message: 'name: is required' } });
-    expect(await api('GET', `/api/credentials/validate?name=${'x'.repeat(101)}`)).toMatchObject({ status: 400, body: { message: 'name: must be at most 100 characters' } });
-    expect(await api('GET', '/api/credentials/validate?name=a%0Ab')).toMatchObject({ status: 400, body: { message: 'name: must not contain control characters' } });
+    expect(await api('GET', `/api/credentials/validate?name=${'x'.repeat(101)}`)).toMatchObject({
+      status: 400,
+      body: { message: 'name: must be at most 100 characters' },
+    });
+    expect(await api('GET', '/api/credentials/validate?name=a%0Ab')).toMatchObject({
+      status: 400,
+      body: { message: 'name: must not contain control characters' },
+    });
   });
 });
 
@@ -207,7 +243,11 @@ describe('errors', () => {
   });
 
   it('a request that cannot be processed gets 400 Oops with an Error ID found in the log line of that request', async () => {
-    for (const [raw, contentType] of [['{"credentials": [', 'application/json'], ['name=x', 'application/x-www-form-urlencoded'], ['hello', 'text/plain']]) {
+    for (const [raw, contentType] of [
+      ['{"credentials": [', 'application/json'],
+      ['name=x', 'application/x-www-form-urlencoded'],
+      ['hello', 'text/plain'],
+    ]) {
       const result = await rest(server, user.token, 'POST', '/api/credentials', undefined, { raw, contentType });
       expect(result.status, contentType).toBe(400);
       const errorId = /^Oops\.\.\. Unable to process request - Error ID: ([0-9A-Za-z]{22})$/.exec(result.body.message)?.[1];
@@ -235,7 +275,12 @@ describe('errors', () => {
     const revoked = await server.newUser('revoked');
     await server.services.tokens.revokeToken(revoked.tokenId, OPERATOR);
     for (const token of [undefined, 'not-a-token', `cst_${'a'.repeat(43)}`, revoked.token]) {
-      for (const [method, path] of [['GET', '/api/credentials'], ['POST', '/api/credentials'], ['GET', '/api/credentials/validate?name=x'], ['DELETE', `/api/credentials/${'A'.repeat(22)}`]] as const) {
+      for (const [method, path] of [
+        ['GET', '/api/credentials'],
+        ['POST', '/api/credentials'],
+        ['GET', '/api/credentials/validate?name=x'],
+        ['DELETE', `/api/credentials/${'A'.repeat(22)}`],
+      ] as const) {
         const result = await rest(server, token, method, path, method === 'POST' ? { credentials: {} } : undefined);
         expect(result.status, `${token} ${method} ${path}`).toBe(401);
         expect(result.body).toEqual({ message: 'Unauthorized' });
@@ -249,7 +294,12 @@ describe('errors', () => {
     const gone = await create({ name: 'gone', provider: 'github', keys: { token: 't' } });
     await api('DELETE', `/api/credentials/${gone}`);
     const body = { credentials: { name: 'stolen', provider: 'github', keys: { token: 'x' } } };
-    for (const [id, token] of [[mine, other.token], [gone, user.token], ['A'.repeat(22), user.token], ['short', user.token]] as const) {
+    for (const [id, token] of [
+      [mine, other.token],
+      [gone, user.token],
+      ['A'.repeat(22), user.token],
+      ['short', user.token],
+    ] as const) {
       for (const [method, payload] of [['GET'], ['PUT', body], ['DELETE']] as const) {
         const result = await rest(server, token, method, `/api/credentials/${id}`, payload);
         expect(result.status, `${method} ${id}`).toBe(403);
@@ -284,7 +334,14 @@ describe('errors', () => {
     const put = await rest(server, user.token, 'PUT', '/api/credentials', {}, { validate: false });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('GET, POST, HEAD');
-    const huge = await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'big', provider: 'github', keys: { token: 'x'.repeat(300_000) } } }, { validate: false });
+    const huge = await rest(
+      server,
+      user.token,
+      'POST',
+      '/api/credentials',
+      { credentials: { name: 'big', provider: 'github', keys: { token: 'x'.repeat(300_000) } } },
+      { validate: false },
+    );
     expect(huge).toMatchObject({ status: 413, body: { message: 'Request body is larger than 262144 bytes' } });
   });
 });
@@ -297,28 +354,56 @@ describe('parity with GraphQL', () => {
     const keys = { username: 'octo', token: 'parity-token' };
 
     const restId = (await rest(server, viaRest.token, 'POST', '/api/credentials', { credentials: { ...fields, provider: 'github', keys } })).body.credentialsId;
-    await rest(server, viaRest.token, 'PUT', `/api/credentials/${restId}`, { credentials: { ...fields, description: 'changed', provider: 'github', keys: { username: 'octo2' } } });
+    await rest(server, viaRest.token, 'PUT', `/api/credentials/${restId}`, {
+      credentials: { ...fields, description: 'changed', provider: 'github', keys: { username: 'octo2' } },
+    });
 
-    const created = await gql(server, viaGraphql.token, `mutation($input: CredentialInput!) { createCredential(input: $input) { ... on MutationCreateCredentialSuccess { data { id } } } }`,
-      { input: { ...fields, keys: { github: keys } } });
+    const created = await gql(
+      server,
+      viaGraphql.token,
+      `mutation($input: CredentialInput!) { createCredential(input: $input) { ... on MutationCreateCredentialSuccess { data { id } } } }`,
+      { input: { ...fields, keys: { github: keys } } },
+    );
     const gqlId = created.body.data!.createCredential.data.id;
-    await gql(server, viaGraphql.token, `mutation($id: ID!, $input: CredentialInput!) { updateCredential(id: $id, input: $input) { __typename } }`,
-      { id: gqlId, input: { ...fields, description: 'changed', keys: { github: { username: 'octo2' } } } });
+    await gql(server, viaGraphql.token, `mutation($id: ID!, $input: CredentialInput!) { updateCredential(id: $id, input: $input) { __typename } }`, {
+      id: gqlId,
+      input: { ...fields, description: 'changed', keys: { github: { username: 'octo2' } } },
+    });
 
     const row = async (id: string) => {
       // Who and which door differ by design (the audit columns); everything else must match.
-      const { id: _i, userId: _u, secret: _s, dateCreated: _c, lastUpdated: _l, changedBy: _b, changedVia: _v, ...rest } = await server.db.credential.findUniqueOrThrow({ where: { id } });
+      const {
+        id: _i,
+        userId: _u,
+        secret: _s,
+        dateCreated: _c,
+        lastUpdated: _l,
+        changedBy: _b,
+        changedVia: _v,
+        ...rest
+      } = await server.db.credential.findUniqueOrThrow({ where: { id } });
       return { ...rest, secrets: await storedSecrets(server, id) };
     };
     expect(await row(gqlId)).toEqual(await row(restId));
     expect((await row(restId)).secrets).toEqual({ token: 'parity-token' });
 
     const restView = (await rest(server, viaRest.token, 'GET', `/api/credentials/${restId}`)).body.credentials;
-    const gqlView = (await gql(server, viaGraphql.token, `query($id: ID!) { credential(id: $id) { ... on Credential {
-      name description provider baseUrl category keys { ... on GithubKeys { username } } } } }`, { id: gqlId })).body.data!.credential;
+    const gqlView = (
+      await gql(
+        server,
+        viaGraphql.token,
+        `query($id: ID!) { credential(id: $id) { ... on Credential {
+      name description provider baseUrl category keys { ... on GithubKeys { username } } } } }`,
+        { id: gqlId },
+      )
+    ).body.data!.credential;
     expect(gqlView).toEqual({
-      name: restView.name, description: restView.description, provider: restView.provider, baseUrl: restView.baseUrl,
-      category: restView.category, keys: { username: restView.keys.username },
+      name: restView.name,
+      description: restView.description,
+      provider: restView.provider,
+      baseUrl: restView.baseUrl,
+      category: restView.category,
+      keys: { username: restView.keys.username },
     });
   });
 });
@@ -331,7 +416,13 @@ describe('the OpenAPI document and the API reference', () => {
     expect(document.openapi).toBe('3.1.0');
     const operations = Object.values(document.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
     expect(operations.sort()).toEqual([
-      'CreateCredentials', 'DeleteCredentials', 'DescribeCredentials', 'GetEncryptedCredentials', 'ListCredentials', 'UpdateCredentials', 'ValidateCredentials',
+      'CreateCredentials',
+      'DeleteCredentials',
+      'DescribeCredentials',
+      'GetEncryptedCredentials',
+      'ListCredentials',
+      'UpdateCredentials',
+      'ValidateCredentials',
       'ValidateCredentialsName',
     ]);
     const keys = document.components.schemas.DescribeCredentialsResponse.properties.credentials.properties.keys.oneOf;

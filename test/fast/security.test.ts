@@ -8,8 +8,8 @@ import { hashToken } from '../../src/auth/tokens.js';
 import { OPERATOR } from '../../src/core/caller.js';
 import { providers, secretFields } from '../../src/credentials/providers.js';
 import { UserStore } from '../../src/db/user-store.js';
-import { storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { storedText } from '../helpers/database.js';
+import { storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
@@ -61,7 +61,13 @@ describe('API8:2023 security misconfiguration: no secret in plaintext anywhere',
       secrets.push(...viaRest.secrets, ...viaGraphql.secrets);
       // An update that re-sends a new secret, and one refused by validation that carries one.
       const replaced = keysWithSecrets(provider, 'upd');
-      record((await rest(server, user.token, 'PUT', `/api/credentials/${created.body.credentialsId}`, { credentials: { name: `r-${provider}`, provider, keys: replaced.keys } })).text);
+      record(
+        (
+          await rest(server, user.token, 'PUT', `/api/credentials/${created.body.credentialsId}`, {
+            credentials: { name: `r-${provider}`, provider, keys: replaced.keys },
+          })
+        ).text,
+      );
       const refused = keysWithSecrets(provider, 'bad');
       record((await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: '', provider, keys: refused.keys } })).text);
       record(JSON.stringify((await gql(server, user.token, CREATE, { input: { name: ' x', keys: { [gqlName(provider)]: refused.keys } } })).body));
@@ -70,7 +76,9 @@ describe('API8:2023 security misconfiguration: no secret in plaintext anywhere',
     record((await rest(server, user.token, 'GET', '/api/credentials')).text);
     record(JSON.stringify((await gql(server, user.token, `{ credentials(first: 100) { edges { node { id keys { __typename } } } } }`)).body));
     // A malformed body carrying a secret.
-    record((await rest(server, user.token, 'POST', '/api/credentials', undefined, { raw: `{"credentials":{"keys":{"token":"${secrets[0]}"`, validate: false })).text);
+    record(
+      (await rest(server, user.token, 'POST', '/api/credentials', undefined, { raw: `{"credentials":{"keys":{"token":"${secrets[0]}"`, validate: false })).text,
+    );
 
     const stored = await storedText(server.config.databaseUrl);
     const logs = server.logs.join('\n');
@@ -98,11 +106,13 @@ describe('API8:2023 tampering with stored secrets makes them fail to open, never
   afterAll(() => server.close());
 
   const make = async (name: string, token: string) =>
-    (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name, provider: 'github', keys: { username: 'u', token } } })).body.credentialsId as string;
+    (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name, provider: 'github', keys: { username: 'u', token } } })).body
+      .credentialsId as string;
   const sealedOf = async (id: string) => (await server.db.credential.findUniqueOrThrow({ where: { id } })).secret!;
   const setSealed = (id: string, secret: string) => server.db.credential.update({ where: { id }, data: { secret } });
   // An update that does not re-send the token must open the stored one.
-  const keepTokenUpdate = (id: string, name: string) => rest(server, user.token, 'PUT', `/api/credentials/${id}`, { credentials: { name, provider: 'github', keys: { username: 'v' } } });
+  const keepTokenUpdate = (id: string, name: string) =>
+    rest(server, user.token, 'PUT', `/api/credentials/${id}`, { credentials: { name, provider: 'github', keys: { username: 'v' } } });
 
   it('a flipped byte, a truncated tag and a ciphertext swapped between rows all fail with an error (500), changing nothing', async () => {
     const a = await make('a', 'token-a');
@@ -145,8 +155,12 @@ describe('audit trail', () => {
 
   it('records who changed which credential, through which door, and when; token events too; never a secret', async () => {
     const user = await server.newUser('audited');
-    const restId = (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'aud-rest', provider: 'github', keys: { token: 'aud-secret-1' } } })).body.credentialsId;
-    await rest(server, user.token, 'PUT', `/api/credentials/${restId}`, { credentials: { name: 'aud-rest', provider: 'github', keys: { token: 'aud-secret-2' } } });
+    const restId = (
+      await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'aud-rest', provider: 'github', keys: { token: 'aud-secret-1' } } })
+    ).body.credentialsId;
+    await rest(server, user.token, 'PUT', `/api/credentials/${restId}`, {
+      credentials: { name: 'aud-rest', provider: 'github', keys: { token: 'aud-secret-2' } },
+    });
     await rest(server, user.token, 'DELETE', `/api/credentials/${restId}`);
     const created = await gql(server, user.token, CREATE, { input: { name: 'aud-gql', keys: { github: { token: 'aud-secret-3' } } } });
     const gqlId = created.body.data!.createCredential.data.id;
@@ -172,7 +186,6 @@ describe('audit trail', () => {
     const other = await server.newUser('audited-2');
     await rest(server, other.token, 'POST', '/api/credentials', { credentials: { name: '', provider: 'github', keys: { token: 'x' } } });
     expect(await server.db.auditEvent.count()).toBe(count + 2); // the user and token creation only
-
   });
 });
 
@@ -194,7 +207,11 @@ describe('API4:2023 unrestricted resource consumption: GraphQL limits', () => {
     expect(aliased.body.errors?.[0]?.message).toMatch(/Aliases limit of 3 exceeded/);
     const long = await gql(server, token, `{ viewer { ${'id '.repeat(250)} } }`);
     expect(long.body.errors?.[0]?.message).toMatch(/Token limit of 200 exceeded/);
-    const costly = await gql(server, token, `{ viewer { id name createdAt tokens { id name createdAt lastUsedAt revokedAt } } credentials(first: 5) { edges { cursor node { id name } } } }`);
+    const costly = await gql(
+      server,
+      token,
+      `{ viewer { id name createdAt tokens { id name createdAt lastUsedAt revokedAt } } credentials(first: 5) { edges { cursor node { id name } } } }`,
+    );
     expect(costly.body.errors?.[0]?.message).toMatch(/Query Cost limit of 60 exceeded/);
   });
 });
@@ -228,7 +245,8 @@ describe('API8:2023 security misconfiguration: GraphQL surface', () => {
 
   it('masks unexpected errors: a message with an error id that is in the log, no stack', async () => {
     const user = await server.newUser('masked');
-    const id = (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'm', provider: 'github', keys: { token: 't' } } })).body.credentialsId;
+    const id = (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'm', provider: 'github', keys: { token: 't' } } })).body
+      .credentialsId;
     await server.db.$executeRawUnsafe(`UPDATE "Credential" SET "keys" = 'not json' WHERE "id" = '${id}'`);
     const result = await gql(server, user.token, `query($id: ID!) { credential(id: $id) { ... on Credential { name } } }`, { id });
     const error = result.body.errors![0]!;
@@ -244,9 +262,15 @@ describe('API8:2023 security misconfiguration: GraphQL surface', () => {
     expect(JSON.stringify(await bare.json())).toMatch(/Required CSRF header/);
     const withToken = await fetch(`${server.url}/graphql?query=${query}`, { headers: { authorization: `Bearer ${token}` } });
     expect(withToken.status).toBe(200);
-    const form = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7Bviewer%7Bid%7D%7D' });
+    const form = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=%7Bviewer%7Bid%7D%7D',
+    });
     expect(form.status).toBe(415);
-    const mutationOverGet = await fetch(`${server.url}/graphql?query=${encodeURIComponent('mutation { deleteCredential(id: "x") { __typename } }')}`, { headers: { authorization: `Bearer ${token}` } });
+    const mutationOverGet = await fetch(`${server.url}/graphql?query=${encodeURIComponent('mutation { deleteCredential(id: "x") { __typename } }')}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(mutationOverGet.status).toBe(405);
   });
 });
@@ -324,7 +348,16 @@ describe('API1:2023 broken object level authorization and API3:2023 mass assignm
     const alice = await server.newUser('bola-a');
     const mallory = await server.newUser('bola-m');
     const created = await rest(server, alice.token, 'POST', '/api/credentials', {
-      credentials: { id: 'C'.repeat(22), userId: mallory.userId, owner: mallory.userId, name: 'owned', provider: 'github', deleted: '2020-01-01T00:00:00Z', dateCreated: '2020-01-01T00:00:00Z', keys: { token: 'alice-token' } },
+      credentials: {
+        id: 'C'.repeat(22),
+        userId: mallory.userId,
+        owner: mallory.userId,
+        name: 'owned',
+        provider: 'github',
+        deleted: '2020-01-01T00:00:00Z',
+        dateCreated: '2020-01-01T00:00:00Z',
+        keys: { token: 'alice-token' },
+      },
     });
     const id = created.body.credentialsId;
     const row = await server.db.credential.findUniqueOrThrow({ where: { id } });

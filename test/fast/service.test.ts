@@ -1,6 +1,6 @@
 /** The credentials service and the stores on a temporary database, without HTTP: rules that no door shows directly. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR, type Caller } from '../../src/core/caller.js';
+import { type Caller, OPERATOR } from '../../src/core/caller.js';
 import { newId } from '../../src/core/ids.js';
 import { openStorage, type Storage } from '../../src/db/storage.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
@@ -10,13 +10,11 @@ let storage: Storage;
 let caller: Caller;
 const me = () => ({ kind: 'user' as const, id: caller.userId });
 
-
 beforeAll(async () => {
   server = await startServer();
   storage = await openStorage(server.config.databaseUrl);
   const user = await server.newUser('service');
   caller = { userId: user.userId, door: 'cli' };
-
 });
 afterAll(async () => {
   await storage.close();
@@ -69,7 +67,16 @@ describe('the credential store', () => {
     const row = credential('versioned');
     await storage.credentials.insert(row, OPERATOR);
     const read = (await storage.credentials.findForChange(me(), row.id))!;
-    const changes = { name: 'versioned', description: 'first', baseUrl: null, category: null, keys: { username: 'a' }, secret: null, at: new Date(), probedChanged: false };
+    const changes = {
+      name: 'versioned',
+      description: 'first',
+      baseUrl: null,
+      category: null,
+      keys: { username: 'a' },
+      secret: null,
+      at: new Date(),
+      probedChanged: false,
+    };
     expect(await storage.credentials.update(me(), row.id, read.version, changes, OPERATOR)).toBe('updated');
     expect(await storage.credentials.update(me(), row.id, read.version, { ...changes, description: 'stale' }, OPERATOR)).toBe('changed');
     expect((await storage.credentials.findLive(me(), row.id))!.description).toBe('first');

@@ -12,9 +12,9 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probes, type Probe, type ProbeTarget } from '../../src/credentials/probes.js';
+import { type Probe, type ProbeTarget, probes } from '../../src/credentials/probes.js';
 import { GuardedHttp, isPublicAddress, type ResolvedAddress } from '../../src/validation/guarded-http.js';
-import { startFakeProviders, type FakeProviders } from '../helpers/fake-providers.js';
+import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -41,7 +41,9 @@ afterAll(async () => {
 
 let n = 0;
 async function validateNew(provider: string, keys: Record<string, unknown>, baseUrl?: string) {
-  const created = await rest(server, token, 'POST', '/api/credentials', { credentials: { name: `ssrf-${++n}`, provider, keys, ...(baseUrl ? { baseUrl } : {}) } });
+  const created = await rest(server, token, 'POST', '/api/credentials', {
+    credentials: { name: `ssrf-${++n}`, provider, keys, ...(baseUrl ? { baseUrl } : {}) },
+  });
   expect(created.status, created.text).toBe(200);
   const result = await rest(server, token, 'POST', `/api/credentials/${created.body.credentialsId}/validate`);
   expect(result.status, result.text).toBe(200);
@@ -63,7 +65,9 @@ describe('through the service: loopback servers not on the allow-list are never 
     for (const baseUrl of targets) {
       const result = await validateNew('github', { token: 'good-token' }, baseUrl);
       expect(result, baseUrl).toMatchObject({ status: 'INVALID', transientError: false });
-      expect(result.message, baseUrl).toMatch(/is not a public endpoint of the provider: an operator may allow it with VALIDATION_ALLOWED_HOSTS$|is refused: only https to a provider's public endpoints, unless an operator allows .* with VALIDATION_ALLOWED_HOSTS$/);
+      expect(result.message, baseUrl).toMatch(
+        /is not a public endpoint of the provider: an operator may allow it with VALIDATION_ALLOWED_HOSTS$|is refused: only https to a provider's public endpoints, unless an operator allows .* with VALIDATION_ALLOWED_HOSTS$/,
+      );
     }
     // The allowed host itself is reached.
     expect(await validateNew('github', { token: 'good-token' }, allowed.url)).toMatchObject({ status: 'AVAILABLE' });
@@ -78,7 +82,9 @@ describe('through the service: loopback servers not on the allow-list are never 
       token_uri: `http://127.0.0.1:${otherPort.port}/token`,
     });
     expect(await validateNew('google', { data: google })).toMatchObject({ status: 'INVALID', message: expect.stringContaining('VALIDATION_ALLOWED_HOSTS') });
-    expect(await validateNew('container-reg', { userName: 'u', password: 'good', registry: `127.0.0.2:${otherAddress.port}` })).toMatchObject({ status: 'INVALID' });
+    expect(await validateNew('container-reg', { userName: 'u', password: 'good', registry: `127.0.0.2:${otherAddress.port}` })).toMatchObject({
+      status: 'INVALID',
+    });
     // An allowed registry that sends clients to a token service elsewhere.
     allowed.registryRealm = `http://127.0.0.1:${otherPort.port}/token`;
     try {
@@ -95,7 +101,10 @@ describe('through the service: loopback servers not on the allow-list are never 
   it('a redirect is not followed', async () => {
     allowed.redirectTo = `http://127.0.0.1:${otherPort.port}/api/v3/user`;
     try {
-      expect(await validateNew('github', { token: 'redirect-me' }, allowed.url)).toMatchObject({ status: 'INVALID', message: expect.stringContaining('(302)') });
+      expect(await validateNew('github', { token: 'redirect-me' }, allowed.url)).toMatchObject({
+        status: 'INVALID',
+        message: expect.stringContaining('(302)'),
+      });
     } finally {
       allowed.redirectTo = undefined;
     }
@@ -128,7 +137,14 @@ describe('private, link-local and metadata addresses, with an injected resolver'
   const run = (probe: Probe, t: ProbeTarget, g: ReturnType<typeof guard>, awsStsEndpoint?: string) => probe(t, { http: g.http, awsStsEndpoint });
 
   it('refuses address literals of the metadata service and private ranges without resolving or connecting', async () => {
-    for (const baseUrl of ['https://169.254.169.254', 'http://169.254.169.254/latest/meta-data', 'https://10.0.0.1', 'https://[::ffff:169.254.169.254]', 'https://[fd00::1]', 'https://192.168.1.1:8443']) {
+    for (const baseUrl of [
+      'https://169.254.169.254',
+      'http://169.254.169.254/latest/meta-data',
+      'https://10.0.0.1',
+      'https://[::ffff:169.254.169.254]',
+      'https://[fd00::1]',
+      'https://192.168.1.1:8443',
+    ]) {
       const g = guard({});
       const outcome = await run(probes.github, target('github', { token: 't' }, baseUrl), g);
       expect(outcome, baseUrl).toMatchObject({ result: 'invalid' });
@@ -149,7 +165,10 @@ describe('private, link-local and metadata addresses, with an injected resolver'
     for (const [what, addresses] of cases) {
       const g = guard({ 'api.github.com': addresses });
       const outcome = await run(probes.github, target('github', { token: 't' }), g);
-      expect(outcome, what).toEqual({ result: 'invalid', message: expect.stringMatching(/^api\.github\.com resolves to a non-public address \(.+\): refused$/) });
+      expect(outcome, what).toEqual({
+        result: 'invalid',
+        message: expect.stringMatching(/^api\.github\.com resolves to a non-public address \(.+\): refused$/),
+      });
       expect(g.connected(), what).toBe(false);
     }
   });
@@ -158,8 +177,13 @@ describe('private, link-local and metadata addresses, with an injected resolver'
     const { generateKeyPairSync } = await import('node:crypto');
     const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const g = guard({ 'ghcr.io': ['10.0.0.2'], 'oauth2.googleapis.com': ['169.254.169.254'], 'sts.amazonaws.com': ['172.16.0.9'] });
-    expect(await run(probes.registry, target('container-reg', { registry: 'ghcr.io', userName: 'u', password: 'p' }), g)).toMatchObject({ result: 'invalid', message: expect.stringContaining('10.0.0.2') });
-    expect(await run(probes.google, target('google', { data: JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: pem }) }), g)).toMatchObject({
+    expect(await run(probes.registry, target('container-reg', { registry: 'ghcr.io', userName: 'u', password: 'p' }), g)).toMatchObject({
+      result: 'invalid',
+      message: expect.stringContaining('10.0.0.2'),
+    });
+    expect(
+      await run(probes.google, target('google', { data: JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: pem }) }), g),
+    ).toMatchObject({
       result: 'invalid',
       message: expect.stringContaining('169.254.169.254'),
     });
@@ -168,8 +192,12 @@ describe('private, link-local and metadata addresses, with an injected resolver'
       message: expect.stringContaining('172.16.0.9'),
     });
     // A name of no provider is refused before it is even resolved.
-    expect(await run(probes.registry, target('container-reg', { registry: 'metadata.google.internal', userName: 'u', password: 'p' }), g)).toMatchObject({ result: 'invalid' });
-    expect(await run(probes.aws, target('aws', { accessKey: 'AKIAGOOD000000000000', secretKey: 'A'.repeat(40) }), g, 'https://169.254.169.254/')).toMatchObject({ result: 'invalid' });
+    expect(await run(probes.registry, target('container-reg', { registry: 'metadata.google.internal', userName: 'u', password: 'p' }), g)).toMatchObject({
+      result: 'invalid',
+    });
+    expect(await run(probes.aws, target('aws', { accessKey: 'AKIAGOOD000000000000', secretKey: 'A'.repeat(40) }), g, 'https://169.254.169.254/')).toMatchObject(
+      { result: 'invalid' },
+    );
     expect(g.resolved).toEqual(['ghcr.io', 'oauth2.googleapis.com', 'sts.amazonaws.com']);
     expect(g.connected()).toBe(false);
   });
@@ -216,7 +244,27 @@ describe('private, link-local and metadata addresses, with an injected resolver'
   });
 
   it('judges addresses: loopback, private, link-local, CGNAT, documentation, multicast and mapped forms are not public', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.31.0.1', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '198.51.100.7', '::1', '::', 'fe80::1', 'fc00::1', 'fd12::1', '::ffff:127.0.0.1', '::ffff:a9fe:a9fe', '64:ff9b::10.0.0.1', 'ff02::1', 'not an address']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.31.0.1',
+      '192.168.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '198.51.100.7',
+      '::1',
+      '::',
+      'fe80::1',
+      'fc00::1',
+      'fd12::1',
+      '::ffff:127.0.0.1',
+      '::ffff:a9fe:a9fe',
+      '64:ff9b::10.0.0.1',
+      'ff02::1',
+      'not an address',
+    ]) {
       expect(isPublicAddress(address), address).toBe(false);
     }
     for (const address of ['140.82.112.5', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8']) expect(isPublicAddress(address), address).toBe(true);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeProviders, type FakeProviders } from '../helpers/fake-providers.js';
+import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
@@ -39,7 +39,9 @@ afterAll(async () => {
 
 let counter = 0;
 async function create(provider: string, keys: Record<string, unknown>, extra: Record<string, unknown> = {}, query = ''): Promise<string> {
-  const result = await rest(server, alice.token, 'POST', `/api/credentials${query}`, { credentials: { name: `v-${provider}-${++counter}`, provider, keys, ...extra } });
+  const result = await rest(server, alice.token, 'POST', `/api/credentials${query}`, {
+    credentials: { name: `v-${provider}-${++counter}`, provider, keys, ...extra },
+  });
   expect(result.status, result.text).toBe(200);
   return result.body.credentialsId;
 }
@@ -66,7 +68,11 @@ describe('git providers: the identity endpoint of the API derived from baseUrl',
       const good = await create(provider, { username: 'octo', token: 'good-token' }, { baseUrl: fake.url });
       expect(await validate(good)).toEqual({ status: 'AVAILABLE', message: null, transientError: false });
       const probe = fake.requests[seen]!;
-      expect(probe.path).toBe({ github: '/api/v3/user', gitlab: '/api/v4/user', bitbucket: '/rest/api/1.0/users/octo', gitea: '/api/v1/user', azurerepos: '/_apis/connectionData' }[provider]);
+      expect(probe.path).toBe(
+        { github: '/api/v3/user', gitlab: '/api/v4/user', bitbucket: '/rest/api/1.0/users/octo', gitea: '/api/v1/user', azurerepos: '/_apis/connectionData' }[
+          provider
+        ],
+      );
       expect(Date.parse((await describeIt(good)).lastValidated)).toBeGreaterThan(Date.now() - 10_000);
 
       const bad = await create(provider, { username: 'octo', token: 'bad-token' }, { baseUrl: fake.url });
@@ -76,7 +82,10 @@ describe('git providers: the identity endpoint of the API derived from baseUrl',
       expect(refused.message).toContain('(401)');
       expect(await describeIt(bad)).toMatchObject({ status: 'INVALID', message: refused.message });
 
-      for (const [secret, reason] of [['flaky-token', /answered 503/], ['slow-token', new RegExp(`no answer from 127\\.0\\.0\\.1 within ${TIMEOUT_MS} ms`)]] as const) {
+      for (const [secret, reason] of [
+        ['flaky-token', /answered 503/],
+        ['slow-token', new RegExp(`no answer from 127\\.0\\.0\\.1 within ${TIMEOUT_MS} ms`)],
+      ] as const) {
         const id = await create(provider, { username: 'octo', token: secret }, { baseUrl: fake.url });
         const transient = await validate(id);
         expect(transient).toMatchObject({ status: 'AVAILABLE', transientError: true });
@@ -132,10 +141,14 @@ describe('force', () => {
   it('an update of the keys forgets the verdict on the old ones; a rename keeps it', async () => {
     const id = await create('github', { token: 'bad-token' }, { baseUrl: fake.url });
     await validate(id);
-    const rename = await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, { credentials: { name: 'renamed-invalid', provider: 'github', baseUrl: fake.url, keys: {} } });
+    const rename = await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, {
+      credentials: { name: 'renamed-invalid', provider: 'github', baseUrl: fake.url, keys: {} },
+    });
     expect(rename.status).toBe(204);
     expect((await describeIt(id)).status).toBe('INVALID');
-    await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, { credentials: { name: 'renamed-invalid', provider: 'github', baseUrl: fake.url, keys: { token: 'good-new' } } });
+    await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, {
+      credentials: { name: 'renamed-invalid', provider: 'github', baseUrl: fake.url, keys: { token: 'good-new' } },
+    });
     expect(await describeIt(id)).toMatchObject({ status: 'AVAILABLE', message: null, lastValidated: null });
   });
 });
@@ -148,7 +161,9 @@ describe('the other network probes', () => {
     expect(tokenRequest.headers.authorization).toBe(`Basic ${Buffer.from('robot:good-pass').toString('base64')}`);
     const bad = await validate(await create('container-reg', { userName: 'robot', password: 'bad-pass', registry: fake.host }));
     expect(bad).toMatchObject({ status: 'INVALID', message: expect.stringContaining('incorrect username or password') });
-    expect(await validate(await create('container-reg', { userName: 'robot', password: 'flaky-pass', registry: fake.host }))).toMatchObject({ transientError: true });
+    expect(await validate(await create('container-reg', { userName: 'robot', password: 'flaky-pass', registry: fake.host }))).toMatchObject({
+      transientError: true,
+    });
   });
 
   it('AWS: STS GetCallerIdentity signed with Signature Version 4 by the AWS SDK', async () => {
@@ -157,7 +172,9 @@ describe('the other network probes', () => {
     expect(good).toMatchObject({ status: 'AVAILABLE' });
     const call = fake.requests.filter((r) => r.path.startsWith('/sts')).at(-1)!;
     expect(call.method).toBe('POST');
-    expect(call.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAGOOD000000000000\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=.*host.*x-amz-date.*, Signature=[0-9a-f]{64}$/);
+    expect(call.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAGOOD000000000000\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=.*host.*x-amz-date.*, Signature=[0-9a-f]{64}$/,
+    );
     const bad = await validate(await create('aws', { accessKey: 'AKIABADX000000000000', secretKey }));
     expect(bad).toMatchObject({ status: 'INVALID', message: expect.stringContaining('The security token included in the request is invalid.') });
     expect(bad.message).toContain('(403)');
@@ -165,8 +182,13 @@ describe('the other network probes', () => {
     expect(await validate(await create('aws', { accessKey: 'AKIASLOW000000000000', secretKey }))).toMatchObject({ transientError: true });
     // Offline: a malformed key id never reaches STS; role mode checks the role ARN.
     const calls = fake.requests.length;
-    expect(await validate(await create('aws', { accessKey: 'not-a-key', secretKey }))).toMatchObject({ status: 'INVALID', message: expect.stringMatching(/^accessKey is not an AWS access key id/) });
-    expect(await validate(await create('aws', { mode: 'role', assumeRoleArn: 'arn:aws:iam::123456789012:role/pipelines' }))).toMatchObject({ status: 'AVAILABLE' });
+    expect(await validate(await create('aws', { accessKey: 'not-a-key', secretKey }))).toMatchObject({
+      status: 'INVALID',
+      message: expect.stringMatching(/^accessKey is not an AWS access key id/),
+    });
+    expect(await validate(await create('aws', { mode: 'role', assumeRoleArn: 'arn:aws:iam::123456789012:role/pipelines' }))).toMatchObject({
+      status: 'AVAILABLE',
+    });
     expect(await validate(await create('aws', { mode: 'role', assumeRoleArn: 'role/pipelines' }))).toMatchObject({ status: 'INVALID' });
     expect(fake.requests.length).toBe(calls);
   });
@@ -186,9 +208,17 @@ describe('the other network probes', () => {
     };
     expect(await validate(await create('google', { data: key(true) }))).toMatchObject({ status: 'AVAILABLE' });
     expect(await validate(await create('google', { data: key(true, true) }))).toMatchObject({ status: 'AVAILABLE' });
-    expect(await validate(await create('google', { data: key(false) }))).toMatchObject({ status: 'INVALID', message: 'Google refused the key: Invalid JWT Signature.' });
-    expect(await validate(await create('google', { data: JSON.stringify({ type: 'authorized_user' }) }))).toMatchObject({ status: 'INVALID', message: expect.stringContaining('service account key') });
-    expect(await validate(await create('google', { data: JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: 'nope' }) }))).toMatchObject({
+    expect(await validate(await create('google', { data: key(false) }))).toMatchObject({
+      status: 'INVALID',
+      message: 'Google refused the key: Invalid JWT Signature.',
+    });
+    expect(await validate(await create('google', { data: JSON.stringify({ type: 'authorized_user' }) }))).toMatchObject({
+      status: 'INVALID',
+      message: expect.stringContaining('service account key'),
+    });
+    expect(
+      await validate(await create('google', { data: JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: 'nope' }) })),
+    ).toMatchObject({
       status: 'INVALID',
       message: expect.stringMatching(/^data\.private_key cannot be read/),
     });
@@ -201,7 +231,10 @@ describe('the other network probes', () => {
       return { appId: '4242', privateKey: pair.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
     };
     expect(await validate(await create('github_app', app(true), { baseUrl: fake.url }))).toMatchObject({ status: 'AVAILABLE' });
-    expect(await validate(await create('github_app', app(false), { baseUrl: fake.url }))).toMatchObject({ status: 'INVALID', message: expect.stringContaining('(401)') });
+    expect(await validate(await create('github_app', app(false), { baseUrl: fake.url }))).toMatchObject({
+      status: 'INVALID',
+      message: expect.stringContaining('(401)'),
+    });
     expect(await validate(await create('github_app', { appId: '1', privateKey: 'not a key' }, { baseUrl: fake.url }))).toMatchObject({
       status: 'INVALID',
       message: expect.stringMatching(/^privateKey cannot be read/),
@@ -221,7 +254,10 @@ describe('offline checks', () => {
       message: 'privateKey is encrypted and the passphrase does not open it',
       transientError: false,
     });
-    expect(await validate(await create('ssh', { privateKey: encrypted }))).toMatchObject({ status: 'INVALID', message: 'privateKey is encrypted and no passphrase was given' });
+    expect(await validate(await create('ssh', { privateKey: encrypted }))).toMatchObject({
+      status: 'INVALID',
+      message: 'privateKey is encrypted and no passphrase was given',
+    });
     expect(fake.requests.length).toBe(calls);
   });
 
@@ -229,14 +265,40 @@ describe('offline checks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'k8s-'));
     try {
       const cert = (name: string, days: number) => {
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`), '-days', String(days), '-subj', `/CN=${name}`], { stdio: 'ignore' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:P-256',
+            '-nodes',
+            '-keyout',
+            join(dir, `${name}.key`),
+            '-out',
+            join(dir, `${name}.crt`),
+            '-days',
+            String(days),
+            '-subj',
+            `/CN=${name}`,
+          ],
+          { stdio: 'ignore' },
+        );
         return { certificate: readFileSync(join(dir, `${name}.crt`), 'utf8'), privateKey: readFileSync(join(dir, `${name}.key`), 'utf8') };
       };
       const a = cert('a', 30);
       const b = cert('b', 30);
       expect(await validate(await create('k8s', a))).toMatchObject({ status: 'AVAILABLE' });
-      expect(await validate(await create('k8s', { certificate: a.certificate, privateKey: b.privateKey }))).toMatchObject({ status: 'INVALID', message: 'privateKey is not the key of certificate' });
-      expect(await validate(await create('k8s', { certificate: 'nope', privateKey: a.privateKey }))).toMatchObject({ status: 'INVALID', message: expect.stringMatching(/^certificate cannot be read/) });
+      expect(await validate(await create('k8s', { certificate: a.certificate, privateKey: b.privateKey }))).toMatchObject({
+        status: 'INVALID',
+        message: 'privateKey is not the key of certificate',
+      });
+      expect(await validate(await create('k8s', { certificate: 'nope', privateKey: a.privateKey }))).toMatchObject({
+        status: 'INVALID',
+        message: expect.stringMatching(/^certificate cannot be read/),
+      });
       expect(await validate(await create('k8s', { token: 'a-service-account-token' }))).toMatchObject({ status: 'AVAILABLE' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -245,12 +307,16 @@ describe('offline checks', () => {
 
   it('Azure: account names, keys and ids have their forms', async () => {
     const key = randomBytes(64).toString('base64');
-    expect(await validate(await create('azure', { batchName: 'batch1', storageName: 'store1', batchKey: key, storageKey: key }))).toMatchObject({ status: 'AVAILABLE' });
+    expect(await validate(await create('azure', { batchName: 'batch1', storageName: 'store1', batchKey: key, storageKey: key }))).toMatchObject({
+      status: 'AVAILABLE',
+    });
     expect(await validate(await create('azure', { batchName: 'batch1', storageName: 'store1', batchKey: 'short', storageKey: key }))).toMatchObject({
       status: 'INVALID',
       message: 'batchKey is not an account key (88 characters of base64)',
     });
-    expect(await validate(await create('azure_entra', { tenantId: 'not-a-guid', clientId: '0f8fad5b-d9cb-469f-a165-70867728950e', clientSecret: 's' }))).toMatchObject({
+    expect(
+      await validate(await create('azure_entra', { tenantId: 'not-a-guid', clientId: '0f8fad5b-d9cb-469f-a165-70867728950e', clientSecret: 's' })),
+    ).toMatchObject({
       status: 'INVALID',
       message: 'tenantId is not a GUID',
     });
@@ -272,7 +338,9 @@ describe('setup snippet', () => {
     // Not in keys mode, nor in a list.
     const keys = await create('aws', { accessKey: 'AKIAGOOD000000000000', secretKey: 'A'.repeat(40) });
     expect('setupSnippet' in (await rest(server, alice.token, 'GET', `/api/credentials/${keys}`)).body).toBe(false);
-    expect((await gql(server, alice.token, `{ credential(id: "${keys}") { ... on Credential { setupSnippet } } }`)).body.data!.credential.setupSnippet).toBeNull();
+    expect(
+      (await gql(server, alice.token, `{ credential(id: "${keys}") { ... on Credential { setupSnippet } } }`)).body.data!.credential.setupSnippet,
+    ).toBeNull();
   });
 
   it('is absent without AWS_TRUST_PRINCIPAL_ARN', async () => {
@@ -315,10 +383,22 @@ describe('as clients use it', () => {
 
   it('GraphQL: status, message and lastValidated on Credential; validateCredential', async () => {
     const id = await create('github', { token: 'bad-token' }, { baseUrl: fake.url });
-    const result = await gql(server, alice.token, `mutation { validateCredential(id: "${id}") { __typename ... on MutationValidateCredentialSuccess { data { status message transientError } } } }`);
-    expect(result.body.data!.validateCredential.data).toEqual({ status: 'INVALID', message: 'GitHub refused the credentials (401): Bad credentials', transientError: false });
+    const result = await gql(
+      server,
+      alice.token,
+      `mutation { validateCredential(id: "${id}") { __typename ... on MutationValidateCredentialSuccess { data { status message transientError } } } }`,
+    );
+    expect(result.body.data!.validateCredential.data).toEqual({
+      status: 'INVALID',
+      message: 'GitHub refused the credentials (401): Bad credentials',
+      transientError: false,
+    });
     const read = await gql(server, alice.token, `{ credential(id: "${id}") { ... on Credential { status message lastValidated } } }`);
-    expect(read.body.data!.credential).toMatchObject({ status: 'INVALID', message: 'GitHub refused the credentials (401): Bad credentials', lastValidated: expect.any(String) });
+    expect(read.body.data!.credential).toMatchObject({
+      status: 'INVALID',
+      message: 'GitHub refused the credentials (401): Bad credentials',
+      lastValidated: expect.any(String),
+    });
   });
 
   it('metrics: validations by outcome, and the INVALID credentials of each provider', async () => {
@@ -338,7 +418,11 @@ describe('VALIDATE_EVERY', () => {
     try {
       const user = await background.newUser();
       const make = async (token: string) =>
-        (await rest(background, user.token, 'POST', '/api/credentials', { credentials: { name: token, provider: 'github', baseUrl: fake.url, keys: { token } } })).body.credentialsId as string;
+        (
+          await rest(background, user.token, 'POST', '/api/credentials', {
+            credentials: { name: token, provider: 'github', baseUrl: fake.url, keys: { token } },
+          })
+        ).body.credentialsId as string;
       const good = await make('good-bg');
       const bad = await make('bad-bg');
       const deadline = Date.now() + 20_000;

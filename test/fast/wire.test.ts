@@ -99,37 +99,145 @@ const VALIDATE = `query Validate($name: String!) { validateCredentialName(name: 
 /** The scenario; `$n` in a path or body is the n-th credential id created so far (1-based). */
 const steps: Step[] = [
   // REST: the seed's create, then every provider shape clients use.
-  { title: 'REST create (seed sample, generic pair)', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'Git Hub Access Credentials', description: 'Git Hub corporate account', provider: 'github', category: 'repositories', keys: { accessKey: 'FKIC2OSY9QYNOGDPTS6R', secretKey: 'LBf5hPpuDy/jH02JCt7lzH7jDtcBHMEiyoHPhzvz' } } } },
-  { title: 'REST create aws keys', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'aws-keys', provider: 'aws', keys: { accessKey: 'AKIA1', secretKey: 'wire-secret-1' } } } },
-  { title: 'REST create aws role with external id', method: 'POST', path: '/api/credentials?useExternalId=true', body: { credentials: { name: 'aws-role', provider: 'aws', keys: { mode: 'role', assumeRoleArn: 'arn:aws:iam::1:role/x' } } } },
-  { title: 'REST create ssh', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'ssh', provider: 'ssh', keys: { privateKey: SSH_KEY_OPENSSH, passphrase: 'wire-secret-2' } } } },
-  { title: 'REST create container registry (default registry)', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'registry', provider: 'container-reg', baseUrl: null, keys: { userName: 'robot', password: 'wire-secret-3', discriminator: 'container-reg', keyType: 'x' } } } },
-  { title: 'REST create tw-agent', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'agent', provider: 'tw-agent', keys: { connectionId: 'c1' } } } },
+  {
+    title: 'REST create (seed sample, generic pair)',
+    method: 'POST',
+    path: '/api/credentials',
+    body: {
+      credentials: {
+        name: 'Git Hub Access Credentials',
+        description: 'Git Hub corporate account',
+        provider: 'github',
+        category: 'repositories',
+        keys: { accessKey: 'FKIC2OSY9QYNOGDPTS6R', secretKey: 'LBf5hPpuDy/jH02JCt7lzH7jDtcBHMEiyoHPhzvz' },
+      },
+    },
+  },
+  {
+    title: 'REST create aws keys',
+    method: 'POST',
+    path: '/api/credentials',
+    body: { credentials: { name: 'aws-keys', provider: 'aws', keys: { accessKey: 'AKIA1', secretKey: 'wire-secret-1' } } },
+  },
+  {
+    title: 'REST create aws role with external id',
+    method: 'POST',
+    path: '/api/credentials?useExternalId=true',
+    body: { credentials: { name: 'aws-role', provider: 'aws', keys: { mode: 'role', assumeRoleArn: 'arn:aws:iam::1:role/x' } } },
+  },
+  {
+    title: 'REST create ssh',
+    method: 'POST',
+    path: '/api/credentials',
+    body: { credentials: { name: 'ssh', provider: 'ssh', keys: { privateKey: SSH_KEY_OPENSSH, passphrase: 'wire-secret-2' } } },
+  },
+  {
+    title: 'REST create container registry (default registry)',
+    method: 'POST',
+    path: '/api/credentials',
+    body: {
+      credentials: {
+        name: 'registry',
+        provider: 'container-reg',
+        baseUrl: null,
+        keys: { userName: 'robot', password: 'wire-secret-3', discriminator: 'container-reg', keyType: 'x' },
+      },
+    },
+  },
+  {
+    title: 'REST create tw-agent',
+    method: 'POST',
+    path: '/api/credentials',
+    body: { credentials: { name: 'agent', provider: 'tw-agent', keys: { connectionId: 'c1' } } },
+  },
   { title: 'REST list', method: 'GET', path: '/api/credentials' },
   { title: 'REST list by platform', method: 'GET', path: '/api/credentials?platformId=aws-batch' },
   { title: 'REST describe seed', method: 'GET', path: '/api/credentials/$1' },
   { title: 'REST describe role', method: 'GET', path: '/api/credentials/$3' },
-  { title: 'REST update', method: 'PUT', path: '/api/credentials/$2', body: { credentials: { id: '$2', name: 'aws-keys-2', provider: 'aws', description: 'renamed', keys: { accessKey: 'AKIA2' } } } },
+  {
+    title: 'REST update',
+    method: 'PUT',
+    path: '/api/credentials/$2',
+    body: { credentials: { id: '$2', name: 'aws-keys-2', provider: 'aws', description: 'renamed', keys: { accessKey: 'AKIA2' } } },
+  },
   { title: 'REST describe updated', method: 'GET', path: '/api/credentials/$2' },
   { title: 'REST validate free name', method: 'GET', path: '/api/credentials/validate?name=free' },
   { title: 'REST validate taken name', method: 'GET', path: '/api/credentials/validate?name=ssh' },
   { title: 'REST validate invalid name', method: 'GET', path: '/api/credentials/validate?name=%20x' },
   { title: 'REST validate without name', method: 'GET', path: '/api/credentials/validate' },
-  { title: 'REST create invalid', method: 'POST', path: '/api/credentials', body: { credentials: { name: '', provider: 'aws', keys: { accessKey: 'a', password: 'p' } } } },
+  {
+    title: 'REST create invalid',
+    method: 'POST',
+    path: '/api/credentials',
+    body: { credentials: { name: '', provider: 'aws', keys: { accessKey: 'a', password: 'p' } } },
+  },
   { title: 'REST create unknown provider', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'x', provider: 'vault', keys: {} } } },
   { title: 'REST create missing envelope', method: 'POST', path: '/api/credentials', body: { name: 'x' } },
-  { title: 'REST create ssh key unreadable', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'bad-ssh', provider: 'ssh', keys: { privateKey: 'nope' } } } },
-  { title: 'REST create aws role with static keys', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'bad-role', provider: 'aws', keys: { mode: 'role', assumeRoleArn: 'arn', accessKey: 'A' } } } },
-  { title: 'REST create duplicate name', method: 'POST', path: '/api/credentials', body: { credentials: { name: 'ssh', provider: 'github', keys: { token: 't' } } } },
+  {
+    title: 'REST create ssh key unreadable',
+    method: 'POST',
+    path: '/api/credentials',
+    body: { credentials: { name: 'bad-ssh', provider: 'ssh', keys: { privateKey: 'nope' } } },
+  },
+  {
+    title: 'REST create aws role with static keys',
+    method: 'POST',
+    path: '/api/credentials',
+    body: { credentials: { name: 'bad-role', provider: 'aws', keys: { mode: 'role', assumeRoleArn: 'arn', accessKey: 'A' } } },
+  },
+  {
+    title: 'REST create duplicate name',
+    method: 'POST',
+    path: '/api/credentials',
+    body: { credentials: { name: 'ssh', provider: 'github', keys: { token: 't' } } },
+  },
   { title: 'REST create not JSON', method: 'POST', path: '/api/credentials', raw: '{"credentials": [' },
   { title: 'REST create text/plain', method: 'POST', path: '/api/credentials', raw: 'hello', contentType: 'text/plain' },
-  { title: 'REST create too large', method: 'POST', path: '/api/credentials', raw: JSON.stringify({ credentials: { name: 'big', provider: 'github', keys: { token: 'x'.repeat(300_000) } } }) },
-  { title: 'REST create with idempotency key', method: 'POST', path: '/api/credentials', headers: { 'idempotency-key': 'wire-1' }, body: { credentials: { name: 'idem', provider: 'github', keys: { token: 't' } } } },
-  { title: 'REST create with idempotency key replayed', method: 'POST', path: '/api/credentials', headers: { 'idempotency-key': 'wire-1' }, body: { credentials: { name: 'idem', provider: 'github', keys: { token: 't' } } } },
-  { title: 'REST create with idempotency key reused', method: 'POST', path: '/api/credentials', headers: { 'idempotency-key': 'wire-1' }, body: { credentials: { name: 'idem-2', provider: 'github', keys: { token: 't' } } } },
-  { title: 'REST update id mismatch', method: 'PUT', path: '/api/credentials/$2', body: { credentials: { id: 'B'.repeat(22), name: 'x', provider: 'aws', keys: {} } } },
-  { title: 'REST update provider change', method: 'PUT', path: '/api/credentials/$2', body: { credentials: { name: 'x', provider: 'github', keys: { token: 't' } } } },
-  { title: 'REST update name taken', method: 'PUT', path: '/api/credentials/$2', body: { credentials: { name: 'ssh', provider: 'aws', keys: { accessKey: 'AKIA2' } } } },
+  {
+    title: 'REST create too large',
+    method: 'POST',
+    path: '/api/credentials',
+    raw: JSON.stringify({ credentials: { name: 'big', provider: 'github', keys: { token: 'x'.repeat(300_000) } } }),
+  },
+  {
+    title: 'REST create with idempotency key',
+    method: 'POST',
+    path: '/api/credentials',
+    headers: { 'idempotency-key': 'wire-1' },
+    body: { credentials: { name: 'idem', provider: 'github', keys: { token: 't' } } },
+  },
+  {
+    title: 'REST create with idempotency key replayed',
+    method: 'POST',
+    path: '/api/credentials',
+    headers: { 'idempotency-key': 'wire-1' },
+    body: { credentials: { name: 'idem', provider: 'github', keys: { token: 't' } } },
+  },
+  {
+    title: 'REST create with idempotency key reused',
+    method: 'POST',
+    path: '/api/credentials',
+    headers: { 'idempotency-key': 'wire-1' },
+    body: { credentials: { name: 'idem-2', provider: 'github', keys: { token: 't' } } },
+  },
+  {
+    title: 'REST update id mismatch',
+    method: 'PUT',
+    path: '/api/credentials/$2',
+    body: { credentials: { id: 'B'.repeat(22), name: 'x', provider: 'aws', keys: {} } },
+  },
+  {
+    title: 'REST update provider change',
+    method: 'PUT',
+    path: '/api/credentials/$2',
+    body: { credentials: { name: 'x', provider: 'github', keys: { token: 't' } } },
+  },
+  {
+    title: 'REST update name taken',
+    method: 'PUT',
+    path: '/api/credentials/$2',
+    body: { credentials: { name: 'ssh', provider: 'aws', keys: { accessKey: 'AKIA2' } } },
+  },
   { title: 'REST describe unknown', method: 'GET', path: `/api/credentials/${'A'.repeat(22)}` },
   { title: 'REST describe short id', method: 'GET', path: '/api/credentials/short' },
   { title: 'REST describe other user', method: 'GET', path: '/api/credentials/$1', token: 'bob' },
@@ -160,7 +268,10 @@ const steps: Step[] = [
   { title: 'readiness', method: 'GET', path: '/readyz', token: 'none' },
   // GraphQL.
   gql('GraphQL create github', CREATE, { input: { name: 'gql-github', description: 'd', keys: { github: { username: 'octo', token: 'wire-secret-4' } } } }),
-  gql('GraphQL create aws role', CREATE, { input: { name: 'gql-role', keys: { aws: { mode: 'role', assumeRoleArn: 'arn:aws:iam::1:role/y' } } }, useExternalId: true }),
+  gql('GraphQL create aws role', CREATE, {
+    input: { name: 'gql-role', keys: { aws: { mode: 'role', assumeRoleArn: 'arn:aws:iam::1:role/y' } } },
+    useExternalId: true,
+  }),
   gql('GraphQL create registry', CREATE, { input: { name: 'gql-registry', keys: { container_reg: { userName: 'u', password: 'wire-secret-5' } } } }),
   gql('GraphQL create invalid', CREATE, { input: { name: ' padded', keys: { aws: { accessKey: 'A' } } } }),
   gql('GraphQL create name taken', CREATE, { input: { name: 'gql-github', keys: { github: { token: 't' } } } }),
@@ -183,7 +294,10 @@ const steps: Step[] = [
   gql('GraphQL validate free', VALIDATE, { name: 'free-name' }),
   gql('GraphQL validate taken', VALIDATE, { name: 'gql-registry' }),
   gql('GraphQL validate invalid', VALIDATE, { name: 'a\nb' }),
-  gql('GraphQL validate credential', `mutation { validateCredential(id: "$4") { __typename ... on MutationValidateCredentialSuccess { data { status message transientError } } ... on Error { message } } }`),
+  gql(
+    'GraphQL validate credential',
+    `mutation { validateCredential(id: "$4") { __typename ... on MutationValidateCredentialSuccess { data { status message transientError } } ... on Error { message } } }`,
+  ),
   gql('GraphQL credential keys unknown pairing', `query { credentialKeys(id: "$4", pairingId: "nope") { __typename ... on Error { message } } }`),
   gql('GraphQL pairings', `query { pairings { id name } }`),
   gql('GraphQL delete', DELETE, { id: '$10' }),
@@ -196,7 +310,13 @@ const steps: Step[] = [
   gql('GraphQL syntax error', `query {`),
   gql('GraphQL revoke unknown token', `mutation { revokeAccessToken(id: "${'A'.repeat(22)}") { __typename ... on Error { message } } }`),
   { title: 'GraphQL not JSON', method: 'POST', path: '/graphql', token: 'alice', raw: '{"query": ' },
-  { title: 'GraphQL too large', method: 'POST', path: '/graphql', token: 'alice', raw: JSON.stringify({ query: `{ viewer { name } }`, variables: { x: 'x'.repeat(300_000) } }) },
+  {
+    title: 'GraphQL too large',
+    method: 'POST',
+    path: '/graphql',
+    token: 'alice',
+    raw: JSON.stringify({ query: `{ viewer { name } }`, variables: { x: 'x'.repeat(300_000) } }),
+  },
   { title: 'GraphQL unknown path', method: 'GET', path: '/graphql/nothing', token: 'alice' },
 ];
 
@@ -204,8 +324,7 @@ async function play(): Promise<string[]> {
   const normalizer = new Normalizer();
   const ids: string[] = [];
   let cursor = '';
-  const substitute = (text: string) =>
-    text.replace(/\$cursor/g, cursor).replace(/\$(\d+)/g, (_m, n: string) => ids[Number(n) - 1] ?? `missing-${n}`);
+  const substitute = (text: string) => text.replace(/\$cursor/g, cursor).replace(/\$(\d+)/g, (_m, n: string) => ids[Number(n) - 1] ?? `missing-${n}`);
   const records: string[] = [];
   for (const step of steps) {
     const token = tokens[step.token ?? 'alice'];
@@ -235,7 +354,7 @@ describe('the wire', () => {
   it('answers the recorded scenario byte for byte, on both doors', async () => {
     const records = await play();
     if (process.env.RECORD_WIRE === '1' || !existsSync(FIXTURE)) {
-      writeFileSync(FIXTURE, JSON.stringify(records, null, 1) + '\n');
+      writeFileSync(FIXTURE, `${JSON.stringify(records, null, 1)}\n`);
     }
     const recorded = JSON.parse(readFileSync(FIXTURE, 'utf8')) as string[];
     // Every step compared at once: the diff shows each one that differs.

@@ -178,7 +178,10 @@ describe('managing participants: its OWNERs and ADMINs (and the organization’s
       const added = await gql(server, members[role].token, ADD, { ws: String(workspaceId), user: newcomer.name, role: 'VIEW' });
       const removed = await gql(server, members[role].token, REMOVE, { ws: String(workspaceId), user: newcomer.name });
       if (expected[role].manage) {
-        expect(added.body.data!.addWorkspaceParticipant).toEqual({ __typename: 'MutationAddWorkspaceParticipantSuccess', data: { role: 'VIEW', user: { name: newcomer.name } } });
+        expect(added.body.data!.addWorkspaceParticipant).toEqual({
+          __typename: 'MutationAddWorkspaceParticipantSuccess',
+          data: { role: 'VIEW', user: { name: newcomer.name } },
+        });
         expect(removed.body.data!.removeWorkspaceParticipant.__typename).toBe('MutationRemoveWorkspaceParticipantSuccess');
       } else {
         expect(added.body.data!.addWorkspaceParticipant.__typename).toBe('ForbiddenError');
@@ -228,11 +231,15 @@ describe('names are unique per context', () => {
     const other = await credentialIn(workspaceId);
     const rename = await rest(server, owner.token, 'PUT', `/api/credentials/${other}?workspaceId=${workspaceId}`, body);
     expect(rename.status).toBe(409);
-    const viaGraphql = await gql(server, owner.token, `mutation { createCredential(workspaceId: "${workspaceId}", input: {name: "shared-name", keys: {github: {token: "t"}}}) { __typename } }`);
+    const viaGraphql = await gql(
+      server,
+      owner.token,
+      `mutation { createCredential(workspaceId: "${workspaceId}", input: {name: "shared-name", keys: {github: {token: "t"}}}) { __typename } }`,
+    );
     expect(viaGraphql.body.data!.createCredential.__typename).toBe('CredentialNameTakenError');
   });
 
-  it("a credential id of another context answers as an unknown id", async () => {
+  it('a credential id of another context answers as an unknown id', async () => {
     const inWorkspace = await credentialIn(workspaceId);
     const personal = await credentialIn(undefined);
     expect((await rest(server, owner.token, 'GET', `/api/credentials/${inWorkspace}`)).status).toBe(403);
@@ -256,7 +263,13 @@ describe('revocation is immediate', () => {
     expect((await page()).body.data!.credentials.edges).toHaveLength(1); // (now from the page cache)
     // Demoted to VIEW: reads still, writes no more.
     await server.services.workspaces.updateParticipantRole(null, { id: String(ws) }, member.name, 'VIEW');
-    expect((await rest(server, member.token, 'POST', `/api/credentials?workspaceId=${ws}`, { credentials: { name: 'late', provider: 'github', keys: { token: 't' } } })).status).toBe(403);
+    expect(
+      (
+        await rest(server, member.token, 'POST', `/api/credentials?workspaceId=${ws}`, {
+          credentials: { name: 'late', provider: 'github', keys: { token: 't' } },
+        })
+      ).status,
+    ).toBe(403);
     expect((await page()).body.data!.credentials.edges).toHaveLength(1);
     // Removed: not even the cached page.
     await server.services.workspaces.removeParticipant(null, { id: String(ws) }, member.name);
@@ -266,14 +279,24 @@ describe('revocation is immediate', () => {
 });
 
 describe('the audit trail of workspaces', () => {
-  it("records each credential event with its context, and membership and role changes with who made them", async () => {
+  it('records each credential event with its context, and membership and role changes with who made them', async () => {
     const id = await credentialIn(workspaceId, members.MAINTAIN);
     const credentialEvents = await server.services.audit.latest({ targetId: id, limit: 5 });
-    expect(credentialEvents.map((e) => [e.action, e.workspaceId, e.ownerUserId, e.actor, e.door])).toEqual([['credential.create', workspaceId, null, members.MAINTAIN.userId, 'rest']]);
+    expect(credentialEvents.map((e) => [e.action, e.workspaceId, e.ownerUserId, e.actor, e.door])).toEqual([
+      ['credential.create', workspaceId, null, members.MAINTAIN.userId, 'rest'],
+    ]);
     const joiner = await server.newUser('joiner');
     const ws = String(workspaceId);
-    await gql(server, owner.token, `mutation { addWorkspaceParticipant(input: {workspaceId: "${ws}", userName: "${joiner.name}", role: LAUNCH}) { __typename } }`);
-    await gql(server, members.ADMIN.token, `mutation { updateWorkspaceParticipantRole(input: {workspaceId: "${ws}", userName: "${joiner.name}", role: CONNECT}) { __typename } }`);
+    await gql(
+      server,
+      owner.token,
+      `mutation { addWorkspaceParticipant(input: {workspaceId: "${ws}", userName: "${joiner.name}", role: LAUNCH}) { __typename } }`,
+    );
+    await gql(
+      server,
+      members.ADMIN.token,
+      `mutation { updateWorkspaceParticipantRole(input: {workspaceId: "${ws}", userName: "${joiner.name}", role: CONNECT}) { __typename } }`,
+    );
     await gql(server, owner.token, `mutation { removeWorkspaceParticipant(input: {workspaceId: "${ws}", userName: "${joiner.name}"}) { __typename } }`);
     const events = await server.services.audit.latest({ ownerUserId: joiner.userId, limit: 10 });
     expect(events.filter((e) => e.action.startsWith('participant.')).map((e) => [e.action, e.workspaceId, e.actor, e.door, e.detail])).toEqual([
@@ -324,15 +347,26 @@ describe('GraphQL reads of organizations and workspaces', () => {
 
   it('shows only what the viewer may see: their organizations, the workspaces they take part in, their own tokens', async () => {
     const view = await gql(server, members.VIEW.token, `{ viewer { organizations { name role workspaces { name role } } workspaces { name role } } }`);
-    expect(view.body.data!.viewer.organizations.find((o: { name: string }) => o.name === 'matrix')).toEqual({ name: 'matrix', role: 'MEMBER', workspaces: [{ name: 'main', role: 'VIEW' }] });
+    expect(view.body.data!.viewer.organizations.find((o: { name: string }) => o.name === 'matrix')).toEqual({
+      name: 'matrix',
+      role: 'MEMBER',
+      workspaces: [{ name: 'main', role: 'VIEW' }],
+    });
     expect(view.body.data!.viewer.workspaces.map((w: { name: string }) => w.name)).toContain('main');
     const asOwner = await gql(server, owner.token, `{ viewer { organizations { name role workspaces { name role } } } }`);
     expect(asOwner.body.data!.viewer.organizations.find((o: { name: string }) => o.name === 'matrix')).toEqual({
       name: 'matrix',
       role: 'OWNER',
-      workspaces: [{ name: 'main', role: 'OWNER' }, { name: 'other', role: 'OWNER' }],
+      workspaces: [
+        { name: 'main', role: 'OWNER' },
+        { name: 'other', role: 'OWNER' },
+      ],
     });
-    const tokens = await gql(server, members.VIEW.token, `{ workspace(id: "${workspaceId}") { ... on Workspace { participants { user { name tokens { id } } } } } }`);
+    const tokens = await gql(
+      server,
+      members.VIEW.token,
+      `{ workspace(id: "${workspaceId}") { ... on Workspace { participants { user { name tokens { id } } } } } }`,
+    );
     for (const p of tokens.body.data!.workspace.participants) expect(p.user.tokens.length, p.user.name).toBe(p.user.name === members.VIEW.name ? 1 : 0);
     const hidden = await gql(server, stranger.token, `{ workspace(id: "${workspaceId}") { __typename } organization(id: "1") { __typename } }`);
     expect(hidden.body.data).toEqual({ workspace: { __typename: 'WorkspaceNotFoundError' }, organization: { __typename: 'OrganizationNotFoundError' } });
@@ -344,8 +378,13 @@ describe('GraphQL reads of organizations and workspaces', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: any = await gql(server, members.CONNECT.token, `query($after: String) { workspace(id: "${workspaceId}") { ... on Workspace { fullName
-        credentials(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`, { after });
+      const page: any = await gql(
+        server,
+        members.CONNECT.token,
+        `query($after: String) { workspace(id: "${workspaceId}") { ... on Workspace { fullName
+        credentials(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`,
+        { after },
+      );
       expect(page.body.data!.workspace.fullName).toBe('matrix/main');
       const { edges, pageInfo } = page.body.data!.workspace.credentials;
       ids.push(...edges.map((e: { node: { id: string } }) => e.node.id));
@@ -367,7 +406,13 @@ describe('real clients in a workspace', () => {
     const id = created.body.credentialsId;
     const described = await rest(server, members.MAINTAIN.token, 'GET', `/api/credentials/${id}?${q}`);
     expect(described.body.credentials).toMatchObject({ id, name: 'tf-aws', keys: { accessKey: 'AKIA', secretKey: null, discriminator: 'aws' } });
-    expect((await rest(server, members.MAINTAIN.token, 'PUT', `/api/credentials/${id}?${q}`, { credentials: { id, name: 'tf-aws', provider: 'aws', keys: { accessKey: 'AKIB' } } })).status).toBe(204);
+    expect(
+      (
+        await rest(server, members.MAINTAIN.token, 'PUT', `/api/credentials/${id}?${q}`, {
+          credentials: { id, name: 'tf-aws', provider: 'aws', keys: { accessKey: 'AKIB' } },
+        })
+      ).status,
+    ).toBe(204);
     expect((await rest(server, members.VIEW.token, 'GET', `/api/credentials/${id}?${q}`)).body.credentials.keys.accessKey).toBe('AKIB');
     expect((await rest(server, members.MAINTAIN.token, 'DELETE', `/api/credentials/${id}?${q}`)).status).toBe(204);
     expect((await rest(server, members.MAINTAIN.token, 'GET', `/api/credentials/${id}?${q}`)).status).toBe(403);

@@ -34,4 +34,8 @@ export const serverSetKeys = ['externalId'];
 
 /** GraphQL's names: `azure-cloud` → enum value `azure_cloud`, types `AzureCloudKeys` / `AzureCloudKeysInput`. */
 export const graphqlProvider = (id: string) => id.replace(/-/g, '_');
-export const keysTypeName = (id: string) => id.split(/[-_]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') + 'Keys';
+export const keysTypeName = (id: string) =>
+  `${id
+    .split(/[-_]/)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('')}Keys`;

@@ -61,7 +61,9 @@ export async function sqlOn<T = Record<string, unknown>>(databaseUrl: string, sq
   const db = new Sqlite(databaseUrl.slice('file:'.length), { readonly: /^\s*select/i.test(sql) });
   try {
     const statement = db.prepare(sql);
-    return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as T[];
+    if (statement.reader) return statement.all(...params) as T[];
+    statement.run(...params);
+    return [];
   } finally {
     db.close();
   }
@@ -113,5 +115,8 @@ export async function storedText(databaseUrl: string): Promise<string> {
   }
   const { existsSync, readFileSync } = await import('node:fs');
   const file = databaseUrl.slice('file:'.length);
-  return [file, `${file}-wal`, `${file}-shm`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('\n');
+  return [file, `${file}-wal`, `${file}-shm`]
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('\n');
 }

@@ -10,9 +10,10 @@
  * (GitHub App, Google) are accepted when their signature verifies with a key
  * the test trusted.
  */
+
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { jwtVerify } from 'jose';
 
 export interface SeenRequest {
@@ -114,33 +115,48 @@ export async function startFakeProviders(listenHost = '127.0.0.1'): Promise<Fake
       return bySecret(res, secret, () => json(res, 401, { errors: [{ message: 'Authentication failed. Please check your credentials and try again.' }] }));
     }
     if (path === '/api/v1/user') return bySecret(res, secret, () => json(res, 401, { message: 'user does not exist [uid: 0, name: ]' }));
-    if (path === '/_apis/connectionData') return bySecret(res, secret, () => json(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' }));
+    if (path === '/_apis/connectionData')
+      return bySecret(res, secret, () => json(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' }));
 
     // A container registry: /v2/ asks for a bearer token from its token service.
     if (path === '/v2/') {
-      return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, {
-        'www-authenticate': `Bearer realm="${state.registryRealm ?? `${url}/token`}",service="fake-registry"`,
-      });
+      return json(
+        res,
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+        {
+          'www-authenticate': `Bearer realm="${state.registryRealm ?? `${url}/token`}",service="fake-registry"`,
+        },
+      );
     }
     if (path === '/token') {
       if (req.method === 'GET') {
-        return bySecret(res, secret, () => json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'incorrect username or password' }] }), () =>
-          json(res, 200, { token: 'registry-token' }),
+        return bySecret(
+          res,
+          secret,
+          () => json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'incorrect username or password' }] }),
+          () => json(res, 200, { token: 'registry-token' }),
         );
       }
       // Google's token endpoint: a signed assertion for an access token.
       const assertion = new URLSearchParams(body).get('assertion') ?? '';
       const ok = await verifiesWithTrusted(assertion, `${url}/token`);
-      return ok ? json(res, 200, { access_token: 'ya29.fake', expires_in: 3599, token_type: 'Bearer' }) : json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+      return ok
+        ? json(res, 200, { access_token: 'ya29.fake', expires_in: 3599, token_type: 'Bearer' })
+        : json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     }
 
     // AWS STS GetCallerIdentity (query protocol): signed with Signature Version 4.
     if (path === '/sts/' || path === '/sts') {
       const authorization = req.headers.authorization ?? '';
-      const signed = /^AWS4-HMAC-SHA256 Credential=(\w+)\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=[\w;-]+, Signature=[0-9a-f]{64}$/.exec(authorization);
+      const signed = /^AWS4-HMAC-SHA256 Credential=(\w+)\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=[\w;-]+, Signature=[0-9a-f]{64}$/.exec(
+        authorization,
+      );
       if (!signed || !req.headers['x-amz-date'] || !body.includes('Action=GetCallerIdentity')) {
         res.writeHead(400, { 'content-type': 'text/xml' });
-        return res.end('<ErrorResponse><Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error></ErrorResponse>');
+        return res.end(
+          '<ErrorResponse><Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error></ErrorResponse>',
+        );
       }
       const keyId = signed[1]!;
       const kind = keyId.startsWith('AKIAGOOD') ? 'good' : keyId.startsWith('AKIAFLAK') ? 'flaky' : keyId.startsWith('AKIASLOW') ? 'slow' : 'bad';

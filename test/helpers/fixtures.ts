@@ -1,6 +1,7 @@
 /** Valid keys for every provider, and helpers to read what the database holds. */
-import { keyRingFromFile, type KeyRing } from '../../src/secrets/keyring.js';
+
 import { sealingContext } from '../../src/credentials/sealing.js';
+import { type KeyRing, keyRingFromFile } from '../../src/secrets/keyring.js';
 import type { TestServer } from './server.js';
 
 export const SSH_KEY_OPENSSH = [
@@ -26,10 +27,17 @@ export const validKeys: Record<string, Record<string, unknown>> = {
   k8s: { token: 'k8s-secret-VALUE-13' },
   azure: { batchName: 'batch', storageName: 'store', batchKey: 'azure-secret-VALUE-14', storageKey: 'azure-secret-VALUE-15' },
   azure_entra: {
-    batchName: 'batch', storageName: 'store', tenantId: 't', clientId: 'c', clientSecret: 'entra-secret-VALUE-16',
+    batchName: 'batch',
+    storageName: 'store',
+    tenantId: 't',
+    clientId: 'c',
+    clientSecret: 'entra-secret-VALUE-16',
   },
   'azure-cloud': {
-    tenantId: 't', clientId: 'c', clientSecret: 'azure-cloud-secret-VALUE-17', subscriptionId: 'sub',
+    tenantId: 't',
+    clientId: 'c',
+    clientSecret: 'azure-cloud-secret-VALUE-17',
+    subscriptionId: 'sub',
   },
   'container-reg': { userName: 'robot', password: 'registry-secret-VALUE-18', registry: 'quay.io' },
   'tw-agent': { connectionId: 'conn-1', workDir: '/scratch', shared: true },

@@ -66,7 +66,10 @@ export async function startMain(env: Record<string, string>): Promise<RunningMai
   });
   let output = '';
   let stdout = '';
-  child.stdout.on('data', (d: Buffer) => ((output += d), (stdout += d)));
+  child.stdout.on('data', (d: Buffer) => {
+    output += d;
+    stdout += d;
+  });
   child.stderr.on('data', (d: Buffer) => (output += d));
   const exited = new Promise<number | null>((r) => child.on('exit', r));
   await new Promise<void>((resolveStart, reject) => {
@@ -85,6 +88,9 @@ export async function startMain(env: Record<string, string>): Promise<RunningMai
     output: () => output,
     stdout: () => stdout,
     exited,
-    stop: () => (child.kill('SIGTERM'), exited),
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
   };
 }

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { closeDatabase, openDatabase, type Database } from '../../src/db/client.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { closeDatabase, type Database, openDatabase } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { openRuntime } from '../../src/runtime.js';
 import type { Services } from '../../src/services.js';
@@ -35,7 +35,13 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const dir = mkdtempSync(join(tmpdir(), 'credentials-test-'));
   // Tests make many failed authentications on purpose; the limiter has its own test.
   const databaseUrl = env.DATABASE_URL ?? (await freshDatabaseUrl(dir));
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', AUTH_FAILURES_PER_MINUTE: '1000', MASTER_KEY_FILE: join(dir, 'master-keys.json'), ...env });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+    AUTH_FAILURES_PER_MINUTE: '1000',
+    MASTER_KEY_FILE: join(dir, 'master-keys.json'),
+    ...env,
+  });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

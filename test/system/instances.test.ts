@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, sqlOn } from '../helpers/database.js';
-import { cli, startMain, type RunningMain } from '../helpers/process.js';
+import { startFakeProviders } from '../helpers/fake-providers.js';
 import { openStoredSecret } from '../helpers/fixtures.js';
+import { cli, type RunningMain, startMain } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { gql } from '../helpers/server.js';
-import { startFakeProviders } from '../helpers/fake-providers.js';
 
 const body = (name: string, token: string) => ({ credentials: { name, provider: 'gitlab', keys: { token } } });
 const PAGE = `{ credentials(first: 100) { edges { node { id name } } } }`;
@@ -138,7 +138,9 @@ describe('two instances on one database', () => {
     const secondId = /created token ([0-9A-Za-z]{22})/.exec(created.out)![1]!;
     for (const instance of [a, b]) expect((await rest(instance, second, 'GET', '/api/credentials')).status).toBe(200);
 
-    const revoked = await gql(a, token, `mutation ($id: ID!) { revokeAccessToken(id: $id) { ... on MutationRevokeAccessTokenSuccess { data } } }`, { id: secondId });
+    const revoked = await gql(a, token, `mutation ($id: ID!) { revokeAccessToken(id: $id) { ... on MutationRevokeAccessTokenSuccess { data } } }`, {
+      id: secondId,
+    });
     expect(revoked.body).toEqual({ data: { revokeAccessToken: { data: secondId } } });
     expect((await rest(b, second, 'GET', '/api/credentials')).status).toBe(401);
     expect((await gql(b, second, '{ viewer { name } }')).status).toBe(401);
@@ -162,7 +164,11 @@ describe('two instances on one database', () => {
     for (const instance of [a, b, b]) expect((await gql(instance, colleague, page)).body.data!.credentials.edges).toHaveLength(1); // B caches it
 
     // Demoted through A: B refuses the next write, still serves reads.
-    const demoted = await gql(a, token, `mutation { updateWorkspaceParticipantRole(input: {workspaceId: "${ws}", userName: "colleague", role: VIEW}) { __typename } }`);
+    const demoted = await gql(
+      a,
+      token,
+      `mutation { updateWorkspaceParticipantRole(input: {workspaceId: "${ws}", userName: "colleague", role: VIEW}) { __typename } }`,
+    );
     expect(demoted.body.errors).toBeUndefined();
     expect(demoted.body.data!.updateWorkspaceParticipantRole.__typename).toBe('MutationUpdateWorkspaceParticipantRoleSuccess');
     expect((await create(b, 'after-demotion')).status).toBe(403);
@@ -194,7 +200,9 @@ describe('background re-validation on two instances', () => {
     const token = /(cst_[0-9A-Za-z]{43})/.exec(first.output())![1]!;
     const secrets = ['good-1', 'good-2', 'bad-3', 'good-4', 'bad-5', 'good-6'];
     for (const secret of secrets) {
-      const created = await rest(first, token, 'POST', '/api/credentials', { credentials: { name: secret, provider: 'github', baseUrl: fake.url, keys: { token: secret } } });
+      const created = await rest(first, token, 'POST', '/api/credentials', {
+        credentials: { name: secret, provider: 'github', baseUrl: fake.url, keys: { token: secret } },
+      });
       expect(created.status).toBe(200);
     }
     await first.stop();
@@ -213,7 +221,14 @@ describe('background re-validation on two instances', () => {
         for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `${secret}: probes ${i - 1} and ${i}`).toBeGreaterThan(EVERY_MS / 2 - 500);
       }
       const rows = await sqlOn<{ name: string; status: string }>(env.DATABASE_URL, 'SELECT "name", "status" FROM "Credential" ORDER BY "name"');
-      expect(rows.map((r) => `${r.name}:${r.status}`)).toEqual(['bad-3:INVALID', 'bad-5:INVALID', 'good-1:AVAILABLE', 'good-2:AVAILABLE', 'good-4:AVAILABLE', 'good-6:AVAILABLE']);
+      expect(rows.map((r) => `${r.name}:${r.status}`)).toEqual([
+        'bad-3:INVALID',
+        'bad-5:INVALID',
+        'good-1:AVAILABLE',
+        'good-2:AVAILABLE',
+        'good-4:AVAILABLE',
+        'good-6:AVAILABLE',
+      ]);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       await fake.close();

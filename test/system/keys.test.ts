@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
-import { storedSecrets } from '../helpers/fixtures.js';
 import { dropDatabase, freshDatabaseUrl } from '../helpers/database.js';
+import { storedSecrets } from '../helpers/fixtures.js';
 import { cli, startMainExpectingExit } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -35,7 +35,9 @@ describe('key rotation while the service serves', () => {
 
     // The running server picks the new primary key up without a restart.
     await new Promise((r) => setTimeout(r, 1100));
-    const fresh = await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: 'after-add', provider: 'gitlab', keys: { token: 'fresh-secret' } } });
+    const fresh = await rest(server, user.token, 'POST', '/api/credentials', {
+      credentials: { name: 'after-add', provider: 'gitlab', keys: { token: 'fresh-secret' } },
+    });
     expected.set(fresh.body.credentialsId, 'fresh-secret');
     expect((await server.db.credential.findUniqueOrThrow({ where: { id: fresh.body.credentialsId } })).secret!.startsWith(`v1:${newKey}:`)).toBe(true);
 

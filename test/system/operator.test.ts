@@ -16,7 +16,12 @@ const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-'));
 let env: Record<string, string>;
 beforeAll(async () => {
   const databaseUrl = onPostgres ? await freshDatabaseUrl(dir) : `file:${join(dir, 'nested', 'credentials.db')}`;
-  env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...(onPostgres ? { MASTER_KEY_FILE: join(dir, 'nested', 'master-keys.json') } : {}) } as Record<string, string>;
+  env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+    ...(onPostgres ? { MASTER_KEY_FILE: join(dir, 'nested', 'master-keys.json') } : {}),
+  } as Record<string, string>;
 });
 afterAll(async () => {
   await dropDatabase(env.DATABASE_URL!);
@@ -106,10 +111,14 @@ describe('organizations and workspaces from the command line', () => {
     expect((await cli('orgs', 'create', 'lab', '--owner', 'olga')).out).toMatch(/created organization lab \(id \d+\), owned by olga/);
     expect((await cli('orgs', 'create', 'lab', '--owner', 'olga')).err).toMatch(/already exists/);
     expect((await cli('orgs', 'list')).out).toMatch(/\d+\s+lab/);
-    expect((await cli('workspaces', 'create', 'lab/genomics', '--owner', 'olga')).out).toMatch(/created workspace lab\/genomics \(id \d+\); olga takes part as OWNER/);
+    expect((await cli('workspaces', 'create', 'lab/genomics', '--owner', 'olga')).out).toMatch(
+      /created workspace lab\/genomics \(id \d+\); olga takes part as OWNER/,
+    );
     expect((await cli('workspaces', 'list', 'lab')).out).toMatch(/\d+\s+lab\/genomics/);
     expect((await cli('participants', 'add', 'lab/genomics', 'pavel', 'VIEW')).out).toBe('pavel takes part in lab/genomics as VIEW\n');
-    expect((await cli('participants', 'add', 'lab/genomics', 'pavel', 'SUPERUSER')).err).toMatch(/role: must be one of OWNER, ADMIN, MAINTAIN, LAUNCH, CONNECT, VIEW/);
+    expect((await cli('participants', 'add', 'lab/genomics', 'pavel', 'SUPERUSER')).err).toMatch(
+      /role: must be one of OWNER, ADMIN, MAINTAIN, LAUNCH, CONNECT, VIEW/,
+    );
     expect((await cli('participants', 'role', 'lab/genomics', 'pavel', 'MAINTAIN')).out).toBe('pavel is now MAINTAIN in lab/genomics\n');
     const listed = await cli('participants', 'list', 'lab/genomics');
     expect(listed.out).toMatch(/olga\s+OWNER/);
@@ -119,7 +128,12 @@ describe('organizations and workspaces from the command line', () => {
     expect((await cli('participants', 'list', 'lab/nope')).err).toMatch(/Workspace 'lab\/nope' not found/);
     const audit = await cli('audit', '--workspace', 'lab/genomics');
     expect(audit.code, audit.err).toBe(0);
-    expect(audit.out.trim().split('\n').map((l) => l.split(/\s+/)[1])).toEqual(['participant.remove', 'participant.role', 'participant.add', 'participant.add', 'workspace.create']);
+    expect(
+      audit.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[1]),
+    ).toEqual(['participant.remove', 'participant.role', 'participant.add', 'participant.add', 'workspace.create']);
     expect(audit.out).toMatch(/participant\.role .* by operator via cli\s+VIEW->MAINTAIN/);
   });
 });
@@ -149,6 +163,11 @@ describe('paired services from the command line', () => {
     expect((await cli('pairings', 'list')).out).toBe('');
     expect((await cli('pairings', 'remove', id![1]!)).err).toMatch(/No paired service/);
     const audit = await cli('audit', '--limit', '2');
-    expect(audit.out.trim().split('\n').map((l) => l.split(/\s+/)[1])).toEqual(['pairing.remove', 'pairing.add']);
+    expect(
+      audit.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[1]),
+    ).toEqual(['pairing.remove', 'pairing.add']);
   });
 });

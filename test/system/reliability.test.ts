@@ -6,8 +6,8 @@ import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, holdWriteLock, onPostgres, sqlOn } from '../helpers/database.js';
-import { root, startMain } from '../helpers/process.js';
 import { openStoredSecret } from '../helpers/fixtures.js';
+import { root, startMain } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -151,4 +151,3 @@ describe('crash', () => {
     }
   }, 90_000);
 });
-

@@ -15,7 +15,14 @@ describe('graceful shutdown', () => {
     const firstToken = /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
     const url = server;
     const requests = Array.from({ length: 60 }, (_, i) =>
-      rest(url, firstToken, 'POST', '/api/credentials', { credentials: { name: `inflight-${i}`, provider: 'github', keys: { token: `t${i}` } } }, { validate: false })
+      rest(
+        url,
+        firstToken,
+        'POST',
+        '/api/credentials',
+        { credentials: { name: `inflight-${i}`, provider: 'github', keys: { token: `t${i}` } } },
+        { validate: false },
+      )
         .then((r) => r.status)
         .catch(() => 'refused' as const),
     );
