@@ -58,6 +58,16 @@ function keyFileApartFromDatabase(config: Config, logger: Logger): void {
   logger.warn({ file: config.masterKeyFile }, `the master key file is in the database's directory: ${advice}`);
 }
 
+/** Applies the pending migrations (the release step `db migrate`); the names applied. */
+export function migrateDatabase(config: Config): Promise<string[]> {
+  return applyMigrations(config.databaseUrl);
+}
+
+/** The migrations the database lacks (`db status`). */
+export function missingMigrations(config: Config): Promise<string[]> {
+  return pendingMigrations(config.databaseUrl);
+}
+
 export async function openRuntime(config: Config, logger: Logger, storageOptions: StorageOptions = {}): Promise<Services> {
   const keys = openKeyRing(config, logger);
   if (config.migrateOnStart) {

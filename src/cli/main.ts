@@ -12,10 +12,9 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Config, loadConfig, loadEnvFile } from '../config.js';
 import { OPERATOR } from '../core/caller.js';
-import { applyMigrations, pendingMigrations } from '../db/migrate.js';
 import { answerFor, logUnexpected } from '../doors/error-table.js';
 import { createLogger } from '../logger.js';
-import { openRuntime, StartupError } from '../runtime.js';
+import { migrateDatabase, missingMigrations, openRuntime, StartupError } from '../runtime.js';
 import { generateKey, writeKeyFile } from '../secrets/keyring.js';
 import type { Services } from '../services.js';
 
@@ -321,14 +320,14 @@ const db = program.command('db').description('the database schema (migrations)')
 db.command('migrate')
   .description('apply the pending migrations (a release step, with MIGRATE_ON_START=false on the servers)')
   .action(async () => {
-    const applied = await applyMigrations(settings().databaseUrl);
+    const applied = await migrateDatabase(settings());
     out(applied.length > 0 ? `applied ${applied.length} migrations: ${applied.join(', ')}` : 'the database is up to date; nothing to apply');
   });
 db.command('status')
   .description('the migrations the database lacks (exit 1 when any)')
   .addOption(json())
   .action(async (options: { json?: boolean }) => {
-    const pending = await pendingMigrations(settings().databaseUrl);
+    const pending = await missingMigrations(settings());
     if (options.json) out(JSON.stringify({ pending }, null, 2));
     else out(pending.length > 0 ? `pending: ${pending.join(', ')}` : 'the database is up to date');
     process.exitCode = pending.length > 0 ? 1 : 0;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
-import { cli as runCli, startMain } from '../helpers/process.js';
+import { cli as runCli, startMain, startMainExpectingExit } from '../helpers/process.js';
 import { gql } from '../helpers/server.js';
 
 // Each command is a process (about 1.5 s from source on a loaded 2-core machine): these tests run many.
@@ -169,5 +169,36 @@ describe('paired services from the command line', () => {
         .split('\n')
         .map((l) => l.split(/\s+/)[1]),
     ).toEqual(['pairing.remove', 'pairing.add']);
+  });
+});
+
+describe('migrations as a release step', () => {
+  it('db status lists what a new database lacks, a server with MIGRATE_ON_START=false refuses it, db migrate applies it', async () => {
+    const releaseDir = mkdtempSync(join(tmpdir(), 'credentials-release-'));
+    const databaseUrl = await freshDatabaseUrl(releaseDir);
+    const release = { ...env, DATABASE_URL: databaseUrl, MIGRATE_ON_START: 'false', MASTER_KEY_FILE: join(releaseDir, 'keys', 'master-keys.json') };
+    try {
+      const before = await runCli(release, ['db', 'status', '--json']);
+      expect(before.code, before.err).toBe(1);
+      const pending = (JSON.parse(before.out) as { pending: string[] }).pending;
+      expect(pending.length).toBeGreaterThan(0);
+
+      const refused = await startMainExpectingExit(release);
+      expect(refused.code).toBe(1);
+      expect(refused.out + refused.err).toContain('MIGRATE_ON_START=false: run npm run db:migrate first');
+
+      const applied = await runCli(release, ['db', 'migrate']);
+      expect(applied.code, applied.err).toBe(0);
+      expect(applied.out).toBe(`applied ${pending.length} migrations: ${pending.join(', ')}\n`);
+      expect(await runCli(release, ['db', 'status'])).toMatchObject({ code: 0, out: 'the database is up to date\n' });
+      expect((await runCli(release, ['db', 'migrate'])).out).toBe('the database is up to date; nothing to apply\n');
+
+      const server = await startMain(release);
+      expect(server.output()).toMatch(/first run: created the user admin/);
+      expect(await server.stop()).toBe(0);
+    } finally {
+      await dropDatabase(databaseUrl);
+      rmSync(releaseDir, { recursive: true, force: true });
+    }
   });
 });
