@@ -1,25 +1,45 @@
 /**
- * The two references of the benchmark, each started as its own process:
- *  raw   — node:http answering the service's JSON from prepared statements (better-sqlite3, or pg),
- *          with the same sealing and commit settings for inserts (the practical limit here);
- *  floor — GraphQL Yoga answering `{ hello }`, no database (what GraphQL costs before any work).
- * Usage: node --import tsx bench/references.ts raw|floor <port> [<DATABASE_URL> <key file>]
+ * The references of the benchmark, each started as its own process:
+ *
+ *  constant — bare node:http answering a constant body: what HTTP alone costs on this machine. The
+ *             bench refuses to print ratios when `raw` is far below it (a slow reference would flatter).
+ *  raw      — the cheapest correct server for the REST reads and the create: node:http, one prepared
+ *             statement (better-sqlite3, or a named pg statement), the row written straight to the
+ *             service's JSON (same bytes: the bench compares them), nothing else. `/list` keeps the
+ *             page's bytes while the owner's credentialsVersion is unchanged and reads that version on
+ *             every request, as the service must. `/insert` seals the secret and commits durably.
+ *  mapped   — the raw describe through the service's own mapping (row → record → view → wire JSON):
+ *             the former reference, kept to show what the mapping costs in a request.
+ *  floor    — GraphQL Yoga answering `{ hello }`, no database: what GraphQL costs before any work.
+ *
+ * Usage: node --import tsx bench/references.ts constant|raw|floor <port> [<DATABASE_URL> <key file>]
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
 import { createSchema, createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import { newId } from '../src/core/ids.js';
+import { providers, returnedFields, secretFields } from '../src/credentials/providers.js';
 import { sealingContext } from '../src/credentials/sealing.js';
 import { numberedPlaceholders } from '../src/db/client.js';
-import { toWire } from '../src/rest/routes.js';
+import { describeJson } from '../src/rest/wire.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { type Row, rowToView } from './seed.js';
 
 const [kind, portText, databaseUrl, keyFile] = process.argv.slice(2);
 const port = Number(portText);
 
-if (kind === 'floor') {
+/** The constant server's body: a describe answer's size (about 500 bytes). */
+const CONSTANT_BODY = JSON.stringify({ credentials: { id: 'x'.repeat(22), name: 'c'.repeat(380) } });
+
+function send(response: ServerResponse, status: number, text: string) {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+if (kind === 'constant') {
+  createServer((_request, response) => send(response, 200, CONSTANT_BODY)).listen(port, '127.0.0.1');
+} else if (kind === 'floor') {
   const yoga = createYoga({
     schema: createSchema({ typeDefs: 'type Query { hello: String }', resolvers: { Query: { hello: () => 'world' } } }),
     logging: false,
@@ -27,48 +47,117 @@ if (kind === 'floor') {
   createServer(yoga).listen(port, '127.0.0.1');
 } else {
   const ring = keyRingFromFile(keyFile!);
+  const onPostgres = databaseUrl!.startsWith('postgres');
   const columns =
-    '"id", "userId", "workspaceId", "name", "description", "provider", "baseUrl", "category", "keys", "deleted", "lastUsed", "dateCreated", "lastUpdated"';
-  const describeSql = `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`;
-  const listSql = `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`;
-  const insertSql = `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated")
-     VALUES (?, ?, ?, ?, 'github', '{"username":"u"}', ?, ?, ?)`;
-  // The same statements, prepared once: better-sqlite3 on the file (WAL, synchronous FULL), or
-  // named (server-prepared) statements on a pg pool (commits are durable by PostgreSQL's default).
-  let query: (name: 'describe' | 'list' | 'insert', params: unknown[]) => Promise<Row[]>;
-  if (databaseUrl!.startsWith('postgres')) {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-    const statements = { describe: numberedPlaceholders(describeSql), list: numberedPlaceholders(listSql), insert: numberedPlaceholders(insertSql) };
-    query = async (name, values) => (await pool.query({ name, text: statements[name], values })).rows as Row[];
+    '"id", "userId", "workspaceId", "name", "description", "provider", "baseUrl", "category", "keys", "lastUsed", "dateCreated", "lastUpdated", "status", "message", "lastValidated"';
+  const sql = {
+    describe: `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
+    list: `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`,
+    version: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
+    insert: `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia")
+     VALUES (?, ?, ?, ?, 'github', '{"username":"u"}', ?, ?, ?, 'create', ?, 'rest')`,
+  };
+  type Name = keyof typeof sql;
+  // The same statements, prepared once: better-sqlite3 on the file (WAL, synchronous FULL, as the service
+  // writes), or named (server-prepared) statements on a pg pool, dates as the server's text.
+  let query: (name: Name, params: unknown[]) => Row[] | Promise<Row[]>;
+  if (onPostgres) {
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 10,
+      types: { getTypeParser: ((oid: number, format: 'text') => (oid === 1114 ? (text: string) => text : pg.types.getTypeParser(oid, format))) as never },
+    });
+    const texts = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, numberedPlaceholders(text)])) as Record<Name, string>;
+    query = async (name, values) => (await pool.query({ name, text: texts[name], values })).rows as Row[];
   } else {
     const db = new Sqlite(databaseUrl!.slice('file:'.length));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    const statements = { describe: db.prepare(describeSql), list: db.prepare(listSql), insert: db.prepare(insertSql) };
-    query = async (name, values) => {
+    const statements = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)])) as Record<Name, Sqlite.Statement>;
+    query = (name, values) => {
       if (name !== 'insert') return statements[name].all(...values) as Row[];
       statements.insert.run(...values);
       return [];
     };
   }
+  const then = (rows: Row[] | Promise<Row[]>, next: (rows: Row[]) => void, fail: (error: Error) => void) => {
+    if (rows instanceof Promise) rows.then(next, fail);
+    else next(rows);
+  };
+
+  // ---- Row → JSON, written by hand: the wire's field order, every returned key field (null when unset),
+  // every secret field as null, the discriminator; dates as ISO-8601 UTC with milliseconds.
+  const quote = JSON.stringify;
+  const keyWriters = new Map(
+    [...providers.values()].map((spec) => {
+      const returned = returnedFields(spec);
+      const secrets = secretFields(spec).filter((f) => !returned.includes(f));
+      const secretPart = secrets.map((f) => `${quote(f)}:null,`).join('');
+      const tail = `${secretPart}"discriminator":${quote(spec.id)}}`;
+      const write = (stored: string) => {
+        const keys = JSON.parse(stored) as Record<string, string | boolean | null>;
+        let text = '{';
+        for (const f of returned) {
+          const v = keys[f];
+          text += `"${f}":${v === undefined || v === null ? 'null' : quote(v)},`;
+        }
+        return text + tail;
+      };
+      return [spec.id, write] as const;
+    }),
+  );
+  // SQLite holds dates as Prisma writes them ('…T…:….mmm+00:00'); PostgreSQL's timestamp text is '… …:…[.f]'.
+  const iso = (value: unknown): string => {
+    const text = value as string;
+    if (text.length === 29 && text.endsWith('+00:00')) return `${text.slice(0, 23)}Z`;
+    return new Date(onPostgres ? `${text.replace(' ', 'T')}Z` : text).toISOString();
+  };
+  const nullable = (value: unknown, write: (v: unknown) => string) => (value === null ? 'null' : write(value));
+  const text = (value: unknown) => quote(value as string);
+  const rowJson = (row: Row) =>
+    `{"id":${text(row.id)},"name":${text(row.name)},"description":${nullable(row.description, text)},"provider":${text(row.provider)},` +
+    `"baseUrl":${nullable(row.baseUrl, text)},"category":${nullable(row.category, text)},"keys":${keyWriters.get(row.provider as string)!(row.keys as string)},` +
+    `"deleted":null,"lastUsed":${nullable(row.lastUsed, (v) => quote(iso(v)))},"dateCreated":"${iso(row.dateCreated)}","lastUpdated":"${iso(row.lastUpdated)}",` +
+    `"status":${text(row.status)},"message":${nullable(row.message, text)},"lastValidated":${nullable(row.lastValidated, (v) => quote(iso(v)))}}`;
+
+  // The list's bytes per owner, with the version they were read at.
+  const lists = new Map<string, { version: number; body: string }>();
+
   createServer((request, response) => {
     const [, route, userId, id] = (request.url ?? '').split('/');
-    const send = (status: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      response.end(text);
-    };
-    const fail = (error: Error) => send(500, { message: error.message });
-    if (route === 'describe') {
-      query('describe', [id, userId])
-        .then(([row]) => (row ? send(200, { credentials: toWire(rowToView(row)) }) : send(403, { message: 'Forbidden' })))
-        .catch(fail);
+    const fail = (error: Error) => send(response, 500, JSON.stringify({ message: error.message }));
+    if (route === 'describe' || route === 'mapped') {
+      then(
+        query('describe', [id, userId]),
+        ([row]) => {
+          if (!row) return send(response, 403, '{"message":"Forbidden"}');
+          send(response, 200, route === 'describe' ? `{"credentials":${rowJson(row)}}` : describeJson(rowToView(row)));
+        },
+        fail,
+      );
       return;
     }
     if (route === 'list') {
-      query('list', [userId])
-        .then((rows) => send(200, { credentials: rows.map((row) => toWire(rowToView(row))) }))
-        .catch(fail);
+      then(
+        query('version', [userId]),
+        ([row]) => {
+          const version = Number(row?.v ?? 0);
+          const cached = lists.get(userId!);
+          if (cached && cached.version === version) return send(response, 200, cached.body);
+          then(
+            query('list', [userId]),
+            (rows) => {
+              let body = '{"credentials":[';
+              for (let i = 0; i < rows.length; i++) body += (i === 0 ? '' : ',') + rowJson(rows[i]!);
+              body += ']}';
+              lists.set(userId!, { version, body });
+              send(response, 200, body);
+            },
+            fail,
+          );
+        },
+        fail,
+      );
       return;
     }
     if (route === 'insert') {
@@ -77,17 +166,20 @@ if (kind === 'floor') {
       request.on('end', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as { credentials: { name: string; keys: { token: string } } };
         const credentialId = newId();
-        const now = new Date().toISOString().replace('Z', '+00:00');
+        const at = new Date().toISOString();
+        const now = onPostgres ? at.replace('Z', '') : at.replace('Z', '+00:00');
         const secret = ring.seal(
           JSON.stringify({ token: body.credentials.keys.token }),
           sealingContext({ id: credentialId, owner: { kind: 'user', id: userId! }, provider: 'github' }),
         );
-        query('insert', [credentialId, userId, body.credentials.name, body.credentials.name, secret, now, now])
-          .then(() => send(200, { credentialsId: credentialId }))
-          .catch(fail);
+        then(
+          query('insert', [credentialId, userId, body.credentials.name, body.credentials.name, secret, now, now, userId]),
+          () => send(response, 200, JSON.stringify({ credentialsId: credentialId })),
+          fail,
+        );
       });
       return;
     }
-    send(404, { message: 'Not found' });
+    send(response, 404, '{"message":"Not found"}');
   }).listen(port, '127.0.0.1');
 }

@@ -7,31 +7,16 @@ import { OPERATOR } from '../src/core/caller.js';
 import { newId } from '../src/core/ids.js';
 import { sealingContext } from '../src/credentials/sealing.js';
 import { type CredentialView, toView } from '../src/credentials/view.js';
+import { type Row as CredentialRow, recordOfRow } from '../src/db/credential-store.js';
 import { createLogger } from '../src/logger.js';
 import { openRuntime } from '../src/runtime.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 
 /** A credential row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
-export type Row = Record<string, string | Date | null>;
+export type Row = Record<string, string | number | Date | null>;
 
-/** A row as the raw reference's driver returns it → the domain's view. */
-export const rowToView = (row: Row): CredentialView =>
-  toView({
-    id: row.id as string,
-    owner: row.userId !== null ? { kind: 'user', id: row.userId as string } : { kind: 'workspace', id: Number(row.workspaceId) },
-    name: row.name as string,
-    description: row.description as string | null,
-    provider: row.provider as string,
-    baseUrl: row.baseUrl as string | null,
-    category: row.category as string | null,
-    keys: JSON.parse(row.keys as string) as Record<string, string>,
-    lastUsed: row.lastUsed === null ? null : new Date(row.lastUsed!),
-    dateCreated: new Date(row.dateCreated!),
-    lastUpdated: new Date(row.lastUpdated!),
-    status: (row.status as string) ?? 'AVAILABLE',
-    message: (row.message as string | null) ?? null,
-    lastValidated: row.lastValidated ? new Date(row.lastValidated) : null,
-  });
+/** A row as the raw reference's driver returns it → the domain's view, through the service's own mapping. */
+export const rowToView = (row: Row): CredentialView => toView(recordOfRow(row as CredentialRow));
 
 export interface BenchUser {
   userId: string;
@@ -70,7 +55,7 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     databaseUrl = url.toString();
     drop = () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
-  const config = loadConfig({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: join(dir, 'master-keys.json'), LOG_LEVEL: 'warn' });
+  const config = loadConfig({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: join(dir, 'keys', 'master-keys.json'), LOG_LEVEL: 'warn' });
   const services = await openRuntime(config, createLogger('warn'));
   const user = async (name: string): Promise<BenchUser> => {
     const created = await services.tokens.createUser(name, 'cli');

@@ -317,12 +317,22 @@ for (const provider of providerList) {
 export const providers: ReadonlyMap<string, ProviderSpec> = new Map(providerList.map((p) => [p.id, p]));
 export const providerIds: readonly string[] = providerList.map((p) => p.id);
 
-export function returnedFields(spec: ProviderSpec): string[] {
-  return Object.keys(spec.fields).filter((f) => !spec.fields[f]!.secret);
+// Each provider's field names split once (the reads of every request ask for them).
+function splitFields(spec: ProviderSpec) {
+  const names = Object.keys(spec.fields);
+  return { returned: names.filter((f) => !spec.fields[f]!.secret), secret: names.filter((f) => spec.fields[f]!.secret) };
+}
+const split = new Map(providerList.map((p) => [p, splitFields(p)]));
+const fieldsOf = (spec: ProviderSpec) => split.get(spec) ?? splitFields(spec);
+
+/** The key fields a credential shows (in the table's order). */
+export function returnedFields(spec: ProviderSpec): readonly string[] {
+  return fieldsOf(spec).returned;
 }
 
-export function secretFields(spec: ProviderSpec): string[] {
-  return Object.keys(spec.fields).filter((f) => spec.fields[f]!.secret);
+/** The key fields no door returns (write-only; sealed at rest). */
+export function secretFields(spec: ProviderSpec): readonly string[] {
+  return fieldsOf(spec).secret;
 }
 
 /** The provider's own fields, without the seed API's generic pair (what GraphQL shows and takes). */

@@ -7,6 +7,7 @@
 import { actorOf, type Caller, type Owner } from '../core/caller.js';
 import { ValidationError } from '../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../core/ids.js';
+import { parseTimestamp, type Timestamp, timestampOf } from '../core/time.js';
 import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } from '../db/credential-store.js';
 import type { Sealer } from '../secrets/keyring.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
@@ -42,12 +43,15 @@ export interface ListOptions {
 }
 
 export const MAX_PAGE_SIZE = 100;
-/** Pages kept built (each at most MAX_PAGE_SIZE credentials; about 5 MB per 100 pages). */
-const CACHED_PAGES = 200;
+/**
+ * Credentials kept in built pages, in all (a view and its wire text: about 1 KB
+ * each, so about 10 MB). A whole list longer than a quarter of this is read each time.
+ */
+const CACHED_ITEMS = 10_000;
 const UPDATE_ATTEMPTS = 5;
 
 export class CredentialService {
-  readonly #pages = new PageCache(CACHED_PAGES);
+  readonly #pages = new PageCache(CACHED_ITEMS);
 
   constructor(
     private readonly store: CredentialStore,
@@ -95,8 +99,8 @@ export class CredentialService {
       return this.#view({
         ...credential,
         lastUsed: null,
-        dateCreated: credential.at,
-        lastUpdated: credential.at,
+        dateCreated: timestampOf(credential.at),
+        lastUpdated: timestampOf(credential.at),
         status: 'AVAILABLE',
         message: null,
         lastValidated: null,
@@ -143,11 +147,10 @@ export class CredentialService {
       if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
     }
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
-    if (first === undefined) return this.#readPage(owner, options.providers, after, undefined);
-    // A bounded page is served from the cache while the owner's credentials are unchanged
+    // A page is served from the cache while the owner's credentials are unchanged
     // (a workspace's version was read with the caller's role).
     const version = context.version ?? (await this.store.findVersion(owner));
-    const key = `${owner.kind}:${owner.id}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first}`;
+    const key = `${owner.kind}:${owner.id}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first ?? 'all'}`;
     const cached = this.#pages.get(key, version);
     if (cached) return cached;
     const page = await this.#readPage(owner, options.providers, after, first);
@@ -267,16 +270,16 @@ function pick(keys: KeyValues, names: readonly string[]): StoredKeys {
   return picked;
 }
 
-type Cursor = { dateCreated: Date; id: string };
+type Cursor = { dateCreated: Timestamp; id: string };
 
 function encodeCursor(record: CredentialRecord): string {
-  return Buffer.from(`${record.dateCreated.toISOString()}|${record.id}`).toString('base64url');
+  return Buffer.from(`${record.dateCreated}|${record.id}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): Cursor {
   const [date, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const dateCreated = new Date(date ?? '');
-  if (!id || !ID_PATTERN.test(id) || Number.isNaN(dateCreated.getTime())) throw ValidationError.of('after', 'is not a valid cursor');
+  const dateCreated = parseTimestamp(date ?? '');
+  if (!id || !ID_PATTERN.test(id) || dateCreated === undefined) throw ValidationError.of('after', 'is not a valid cursor');
   return { dateCreated, id };
 }
 

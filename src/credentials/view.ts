@@ -1,4 +1,5 @@
 /** A credential as every door shows it: the returned key fields only, never a secret. */
+import type { Timestamp } from '../core/time.js';
 import type { CredentialRecord } from '../db/credential-store.js';
 import { providers, returnedFields } from './providers.js';
 
@@ -11,13 +12,13 @@ export interface CredentialView {
   category: string | null;
   /** Every returned key field of the provider, in the table's order, null when unset. */
   keys: Record<string, string | boolean | null>;
-  lastUsed: Date | null;
-  dateCreated: Date;
-  lastUpdated: Date;
+  lastUsed: Timestamp | null;
+  dateCreated: Timestamp;
+  lastUpdated: Timestamp;
   /** AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
   status: 'AVAILABLE' | 'INVALID';
   message: string | null;
-  lastValidated: Date | null;
+  lastValidated: Timestamp | null;
   /** The provider-side set-up to paste (an AWS role's trust policy), when there is one. */
   setupSnippet: string | null;
 }

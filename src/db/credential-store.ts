@@ -12,9 +12,10 @@
  */
 import type { AuditActor, Owner } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
+import type { Timestamp } from '../core/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from './client.js';
-import { dateOf, optionalDateOf, type PreparedStatements } from './prepared.js';
+import { optionalTimestampOfColumn, type PreparedStatements, timestampOfColumn } from './prepared.js';
 
 /** Stored key values: returned fields as JSON in `keys`, secret ones sealed together in `secret`. */
 export type StoredKeys = Record<string, string | boolean>;
@@ -31,13 +32,13 @@ export interface CredentialRecord {
   category: string | null;
   /** The returned (non-secret) key fields. */
   keys: StoredKeys;
-  lastUsed: Date | null;
-  dateCreated: Date;
-  lastUpdated: Date;
+  lastUsed: Timestamp | null;
+  dateCreated: Timestamp;
+  lastUpdated: Timestamp;
   /** Validation: AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
   status: string;
   message: string | null;
-  lastValidated: Date | null;
+  lastValidated: Timestamp | null;
 }
 
 /** A live credential read for a change: with its sealed secret and its row version. */
@@ -66,7 +67,7 @@ export interface PageQuery {
   /** Only these providers (undefined: all). */
   providers?: readonly string[];
   /** Strictly after this position in (dateCreated, id) order. */
-  after?: { dateCreated: Date; id: string };
+  after?: { dateCreated: Timestamp; id: string };
   /** At most this many rows (undefined: all). */
   take?: number;
 }
@@ -110,7 +111,7 @@ const RECORD_COLUMNS = [
 const SELECT_RECORD = `SELECT ${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
 
 /** A row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
-type Row = { [K in (typeof RECORD_COLUMNS)[number]]: unknown };
+export type Row = { [K in (typeof RECORD_COLUMNS)[number]]: unknown };
 
 /** The owner of a row: its user, else its workspace (a check in the database keeps exactly one). */
 const ownerOf = (row: { userId: unknown; workspaceId: unknown }): Owner =>
@@ -121,7 +122,8 @@ const ownerColumn = (owner: Owner) => (owner.kind === 'user' ? '"userId"' : '"wo
 /** The owner as a Prisma filter. */
 const ownerFilter = (owner: Owner) => (owner.kind === 'user' ? { userId: owner.id } : { workspaceId: owner.id });
 
-function toRecord(row: Row): CredentialRecord {
+/** A row as a driver returns it → the record (exported for the benchmark's mapping measurement). */
+export function recordOfRow(row: Row): CredentialRecord {
   return {
     id: row.id as string,
     owner: ownerOf(row),
@@ -131,18 +133,18 @@ function toRecord(row: Row): CredentialRecord {
     baseUrl: row.baseUrl as string | null,
     category: row.category as string | null,
     keys: JSON.parse(row.keys as string) as StoredKeys,
-    lastUsed: optionalDateOf(row.lastUsed as string | Date | null),
-    dateCreated: dateOf(row.dateCreated as string | Date),
-    lastUpdated: dateOf(row.lastUpdated as string | Date),
+    lastUsed: optionalTimestampOfColumn(row.lastUsed as string | Date | null),
+    dateCreated: timestampOfColumn(row.dateCreated as string | Date),
+    lastUpdated: timestampOfColumn(row.lastUpdated as string | Date),
     status: row.status as string,
     message: row.message as string | null,
-    lastValidated: optionalDateOf(row.lastValidated as string | Date | null),
+    lastValidated: optionalTimestampOfColumn(row.lastValidated as string | Date | null),
   };
 }
 
 /** A record from a Prisma row (dates already Date, keys JSON text). */
 function fromPrisma(row: { userId: string | null; workspaceId: number | null; keys: string } & Record<string, unknown>): CredentialRecord {
-  return toRecord(row as unknown as Row);
+  return recordOfRow(row as unknown as Row);
 }
 
 /** The insert's columns and values, audit included. */
@@ -212,7 +214,7 @@ export class CredentialStore {
   /** The owner's credential if it is live (not deleted). */
   findLive(owner: Owner, id: string): MaybePromise<CredentialRecord | null> {
     const row = this.statements.get<Row>(`credential.live:${owner.kind}`, LIVE_SQL[owner.kind], [id, owner.id]);
-    return row instanceof Promise ? row.then((r) => (r ? toRecord(r) : null)) : row ? toRecord(row) : null;
+    return row instanceof Promise ? row.then((r) => (r ? recordOfRow(r) : null)) : row ? recordOfRow(row) : null;
   }
 
   /** The owner's live credentials in (dateCreated, id) order. */
@@ -220,12 +222,12 @@ export class CredentialStore {
     const { name, sql } = pageStatement(owner, providers?.length, after !== undefined, take !== undefined);
     const params: unknown[] = [owner.id, ...(providers ?? [])];
     if (after) {
-      const at = this.statements.date(after.dateCreated);
+      const at = this.statements.date(new Date(after.dateCreated));
       params.push(at, at, after.id);
     }
     if (take !== undefined) params.push(take);
     const rows = this.statements.all<Row>(name, sql, params);
-    return rows instanceof Promise ? rows.then((r) => r.map(toRecord)) : rows.map(toRecord);
+    return rows instanceof Promise ? rows.then((r) => r.map(recordOfRow)) : rows.map(recordOfRow);
   }
 
   /**

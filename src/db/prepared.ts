@@ -14,6 +14,7 @@
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import type { MaybePromise } from '../core/maybe.js';
+import { type Timestamp, timestampOf } from '../core/time.js';
 import { BUSY_TIMEOUT_MS, busyAsStoreBusy, numberedPlaceholders, postgresPool, type QueryEvent } from './client.js';
 import { providerOf, sqlitePath } from './paths.js';
 
@@ -35,6 +36,16 @@ export function openPreparedStatements(databaseUrl: string, onQuery?: (event: Qu
 /** A date column as the drivers return it (ISO text on SQLite, Date on PostgreSQL). */
 export const dateOf = (value: string | Date): Date => (value instanceof Date ? value : new Date(value));
 export const optionalDateOf = (value: string | Date | null): Date | null => (value === null ? null : dateOf(value));
+
+/**
+ * A date column as a Timestamp. SQLite holds what Prisma's adapter writes
+ * (`2026-01-01T00:00:00.000+00:00`): rewritten to UTC's `Z` without parsing.
+ */
+export function timestampOfColumn(value: string | Date): Timestamp {
+  if (typeof value === 'string' && value.length === 29 && value.endsWith('+00:00')) return `${value.slice(0, 23)}Z` as Timestamp;
+  return timestampOf(dateOf(value));
+}
+export const optionalTimestampOfColumn = (value: string | Date | null): Timestamp | null => (value === null ? null : timestampOfColumn(value));
 
 class SqliteStatements implements PreparedStatements {
   readonly #db: Sqlite.Database;

@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { Viewer } from '../auth/tokens.js';
 import type { Caller } from '../core/caller.js';
 import { NotAuthenticated } from '../core/errors.js';
+import type { Timestamp } from '../core/time.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { Services } from '../services.js';
@@ -34,7 +35,7 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   AuthScopes: { authenticated: boolean };
   AuthContexts: { authenticated: AuthenticatedContext };
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  Scalars: { DateTime: { Input: Date; Output: Date | Timestamp } };
   DefaultFieldNullability: false;
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
@@ -60,7 +61,7 @@ export const builder = new SchemaBuilder<{
 
 builder.scalarType('DateTime', {
   description: 'An instant, as an ISO-8601 string in UTC',
-  serialize: (value) => value.toISOString(),
+  serialize: (value) => (typeof value === 'string' ? value : value.toISOString()),
   parseValue: (value) => {
     const date = new Date(String(value));
     if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');

@@ -9,14 +9,12 @@ import type { Caller } from '../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../core/errors.js';
 import { quoted } from '../core/text.js';
 import type { CredentialInput } from '../credentials/input.js';
-import { platformProviders, providers, secretFields } from '../credentials/providers.js';
-import type { CredentialView } from '../credentials/view.js';
+import { platformProviders } from '../credentials/providers.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler } from '../http/error-replies.js';
 import type { Services } from '../services.js';
 import { WorkspaceNotFound } from '../workspaces/errors.js';
 import {
-  type CredentialsWire,
   deleteQuery,
   idParams,
   keysQuery,
@@ -27,6 +25,7 @@ import {
   writeEnvelope,
   writeQuery,
 } from './schemas.js';
+import { describeJson, listJson } from './wire.js';
 
 /** Paths and the methods each answers; any other method answers 405. */
 export const REST_ROUTES = {
@@ -36,6 +35,9 @@ export const REST_ROUTES = {
   '/api/credentials/:credentialsId/keys': ['GET'],
   '/api/credentials/:credentialsId/validate': ['POST'],
 } as const;
+
+/** What Fastify sends with an object: the wire's JSON is written as text (wire.ts) and sent as that. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
@@ -64,13 +66,13 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
     });
     api.setErrorHandler(errorHandler('message', bodyLimitBytes));
 
-    api.get('/api/credentials', async (request) => {
+    api.get('/api/credentials', async (request, reply) => {
       const query = parseQuery(listQuery, request.query);
       const caller = callerIn(request, query.workspaceId);
       const page = await credentials.list(caller, {
         providers: query.platformId ? platformProviders[query.platformId] : undefined,
       });
-      return { credentials: page.items.map((item) => toWire(item.credential)) };
+      return reply.type(JSON_TYPE).send(listJson(page));
     });
 
     api.post('/api/credentials', async (request) => {
@@ -91,11 +93,11 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
       return reply.status(204).send();
     });
 
-    api.get('/api/credentials/:credentialsId', async (request) => {
+    api.get('/api/credentials/:credentialsId', async (request, reply) => {
       const { credentialsId } = parse(idParams, request.params);
       const query = parseQuery(workspaceOnlyQuery, request.query);
       const view = await credentials.describe(callerIn(request, query.workspaceId), credentialsId);
-      return { credentials: toWire(view), ...(view.setupSnippet === null ? {} : { setupSnippet: view.setupSnippet }) };
+      return reply.type(JSON_TYPE).send(describeJson(view));
     });
 
     api.get('/api/credentials/:credentialsId/keys', async (request) => {
@@ -189,28 +191,4 @@ function toDomainInput(wire: Record<string, unknown>): CredentialInput {
     keys = rest;
   }
   return { name, description, provider, baseUrl, category, keys };
-}
-
-/** The domain's view → the wire: every returned key field, write-only ones as null, and the discriminator. */
-export function toWire(view: CredentialView): CredentialsWire {
-  const spec = providers.get(view.provider)!;
-  const keys: Record<string, unknown> = { ...view.keys };
-  for (const name of secretFields(spec)) keys[name] = null;
-  keys.discriminator = view.provider;
-  return {
-    id: view.id,
-    name: view.name,
-    description: view.description,
-    provider: view.provider,
-    baseUrl: view.baseUrl,
-    category: view.category,
-    keys: keys as CredentialsWire['keys'],
-    deleted: null,
-    lastUsed: view.lastUsed?.toISOString() ?? null,
-    dateCreated: view.dateCreated.toISOString(),
-    lastUpdated: view.lastUpdated.toISOString(),
-    status: view.status,
-    message: view.message,
-    lastValidated: view.lastValidated?.toISOString() ?? null,
-  };
 }

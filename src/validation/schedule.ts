@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AuditActor } from '../core/caller.js';
+import { timestampOf } from '../core/time.js';
 import type { CredentialStore } from '../db/credential-store.js';
 import type { LeaseStore } from '../db/lease-store.js';
 import type { CredentialValidation } from './service.js';
@@ -86,7 +87,7 @@ export class ValidationSchedule {
     // The pause between two probes that spreads the sweep over one period.
     const pauseMs = this.options.everyMs / Math.max(total, 1);
     if (!(await this.#hold(pauseMs))) return false;
-    const recent = new Date(started - this.options.everyMs / 2);
+    const recent = timestampOf(new Date(started - this.options.everyMs / 2));
     let after = '';
     let visited = 0;
     for (;;) {

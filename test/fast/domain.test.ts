@@ -1,11 +1,16 @@
-/** Unit tests of the domain's pure parts: ids, names, provider rules, sealing. */
+/** Unit tests of the domain's pure parts: ids, names, provider rules, sealing, and the REST wire writer. */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { newId, randomBase62 } from '../../src/core/ids.js';
+import { timestampOf } from '../../src/core/time.js';
 import { type CredentialInput, checkKeys, parseCredentialInput, parseName } from '../../src/credentials/input.js';
 import { isParseableSshKey, providerIds, providers, returnedFields, secretFields } from '../../src/credentials/providers.js';
+import type { CredentialView } from '../../src/credentials/view.js';
+import { credentialsRead, describeResponse } from '../../src/rest/schemas.js';
+import { describeJson, listJson } from '../../src/rest/wire.js';
 import { generateKey, KeyRing, SecretUnreadable } from '../../src/secrets/keyring.js';
+import { contractKeys } from '../helpers/contract.js';
 import { SSH_KEY_OPENSSH, validKeys } from '../helpers/fixtures.js';
 
 describe('ids', () => {
@@ -54,11 +59,11 @@ describe('provider table', () => {
     const spec = (id: string) => providers.get(id)!;
     expect(secretFields(spec('aws'))).toEqual(['secretKey']);
     expect(returnedFields(spec('aws'))).toEqual(['accessKey', 'assumeRoleArn', 'mode', 'externalId']);
-    expect(secretFields(spec('github')).sort()).toEqual(['password', 'secretKey', 'token']);
-    expect(returnedFields(spec('github')).sort()).toEqual(['accessKey', 'username']);
-    expect(secretFields(spec('ssh')).sort()).toEqual(['passphrase', 'privateKey', 'secretKey']);
+    expect([...secretFields(spec('github'))].sort()).toEqual(['password', 'secretKey', 'token']);
+    expect([...returnedFields(spec('github'))].sort()).toEqual(['accessKey', 'username']);
+    expect([...secretFields(spec('ssh'))].sort()).toEqual(['passphrase', 'privateKey', 'secretKey']);
     expect(returnedFields(spec('container-reg'))).toContain('userName');
-    expect(secretFields(spec('azure-cloud')).sort()).toEqual(['batchKey', 'clientSecret', 'secretKey', 'storageKey']);
+    expect([...secretFields(spec('azure-cloud'))].sort()).toEqual(['batchKey', 'clientSecret', 'secretKey', 'storageKey']);
     expect(secretFields(spec('tw-agent'))).toEqual(['secretKey']);
   });
 
@@ -165,5 +170,59 @@ describe('sealing', () => {
     const truncated = Buffer.from(body, 'base64url').subarray(0, -1).toString('base64url');
     expect(() => ring.open([v, id, nonce, truncated].join(':'), 'credential:A')).toThrow(SecretUnreadable);
     expect(() => ring.open([v, 'other', nonce, body].join(':'), 'credential:A')).toThrow(/not configured/);
+  });
+});
+
+describe('the REST wire writer', () => {
+  // Every value kind a view can hold: text needing escapes, nulls, booleans, a snippet.
+  const view = (provider: string, keys: Record<string, string | boolean | null>): CredentialView => ({
+    id: newId(),
+    name: 'quote " backslash \\ tab \t unicode é ✓',
+    description: provider === 'ssh' ? null : 'line\nbreak',
+    provider,
+    baseUrl: provider === 'github' ? 'https://git.example.com/' : null,
+    category: null,
+    keys,
+    lastUsed: provider === 'aws' ? timestampOf(new Date(1_700_000_000_123)) : null,
+    dateCreated: timestampOf(new Date(1_600_000_000_000)),
+    lastUpdated: timestampOf(new Date(1_650_000_000_999)),
+    status: provider === 'k8s' ? 'INVALID' : 'AVAILABLE',
+    message: provider === 'k8s' ? 'refused: "no"' : null,
+    lastValidated: null,
+    setupSnippet: provider === 'aws' ? '{\n  "Version": "2012-10-17"\n}' : null,
+  });
+
+  it('writes every provider as the contract and the documented schema say: fields in order, secrets null, valid JSON', () => {
+    for (const [provider, contract] of Object.entries(contractKeys)) {
+      const keys = Object.fromEntries(
+        contract.R.map((name, i) => [name, name === 'shared' || name === 'pathStyleAccessEnabled' ? i % 2 === 0 : i === 0 ? null : `v"${name}`]),
+      );
+      const shown = view(provider, keys);
+      const text = describeJson(shown);
+      const parsed = JSON.parse(text) as { credentials: Record<string, unknown> & { keys: Record<string, unknown> }; setupSnippet?: string };
+      // Compact JSON (the bytes JSON.stringify would give for the same object) that the documented schema accepts.
+      expect(JSON.stringify(parsed)).toBe(text);
+      expect(describeResponse.strict().parse(parsed)).toBeTruthy();
+      expect(Object.keys(parsed.credentials)).toEqual(Object.keys(credentialsRead.shape));
+      expect(parsed.credentials).toMatchObject({ id: shown.id, name: shown.name, description: shown.description, deleted: null });
+      expect(parsed.credentials.dateCreated).toBe('2020-09-13T12:26:40.000Z');
+      // Returned fields with their values (the table's order), then every write-only field as null, then the discriminator.
+      const spec = providers.get(provider)!;
+      expect(Object.keys(parsed.credentials.keys)).toEqual([...returnedFields(spec), ...secretFields(spec), 'discriminator']);
+      for (const name of contract.R) expect(parsed.credentials.keys[name]).toEqual(keys[name]);
+      for (const name of contract.W) expect(parsed.credentials.keys[name]).toBeNull();
+      expect(parsed.credentials.keys.discriminator).toBe(provider);
+      expect(parsed.setupSnippet).toBe(shown.setupSnippet ?? undefined);
+    }
+  });
+
+  it('writes a list once per page object, and a new page anew', () => {
+    const page = { items: [{ credential: view('github', { username: 'a' }), cursor: '' }], hasNextPage: false };
+    const text = listJson(page);
+    expect(JSON.parse(text)).toEqual({ credentials: [JSON.parse(describeJson(page.items[0]!.credential)).credentials] });
+    expect(listJson(page)).toBe(text);
+    const changed = { ...page, items: [{ credential: { ...page.items[0]!.credential, name: 'renamed' }, cursor: '' }] };
+    expect(JSON.parse(listJson(changed)).credentials[0].name).toBe('renamed');
+    expect(listJson({ items: [], hasNextPage: false })).toBe('{"credentials":[]}');
   });
 });
