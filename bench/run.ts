@@ -23,6 +23,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 8);
 const connections = 50;
 /** The raw describe must answer at least 1/RAW_FLOOR_FACTOR of the constant server's rate. */
 const RAW_FLOOR_FACTOR = 2;
+const WARM_UP_SECONDS = 2;
 
 interface Load {
   requestsPerSecond: number;
@@ -84,8 +85,10 @@ function spawnLoad(options: LoadOptions, seconds = duration): Promise<Load> {
   });
 }
 
+/** One case: probed, warmed up (2 s, not counted: code optimised, pages cached), then measured. */
 async function load(label: string, options: LoadOptions): Promise<Load> {
   await probe(options);
+  await spawnLoad(options, WARM_UP_SECONDS);
   const result = await spawnLoad(options);
   process.stdout.write(`  ${label.padEnd(44)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${String(result.p99Ms).padStart(4)} ms\n`);
   return result;

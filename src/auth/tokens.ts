@@ -4,7 +4,7 @@
  * against the stored hash (never cached), so a revoked token is refused at once
  * by every instance.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type AuditActor, actorOf, type Caller } from '../core/caller.js';
 import { ValidationError } from '../core/errors.js';
 import { newId, randomBase62 } from '../core/ids.js';
@@ -46,7 +46,8 @@ export interface TokenOptions {
 
 export type TokenInfo = TokenRecord;
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** SHA-256 of the token, hex (crypto.hash: one call, half the cost of createHash().update().digest()). */
+export const hashToken = (token: string): string => hash('sha256', token, 'hex');
 
 export class AccessTokens {
   /** Writes of a token's last use in flight, by token (one at a time per token). */

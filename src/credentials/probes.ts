@@ -9,8 +9,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { SignJWT } from 'jose';
-import ssh2 from 'ssh2';
+import type { MaybePromise } from '../core/maybe.js';
 import { type GuardedHttp, ProbeRefused, type ProbeResponse, ProbeUnreachable, type PublicHosts } from '../validation/guarded-http.js';
 
 export type ProbeOutcome = { result: 'valid' } | { result: 'invalid'; message: string } | { result: 'transient'; message: string };
@@ -85,9 +84,9 @@ function baseOf(target: ProbeTarget, cloud: string): URL {
 // ---- Offline checks -----------------------------------------------------------------------------
 
 const offline =
-  (check: (keys: ProbeTarget['keys']) => string | undefined): Probe =>
+  (check: (keys: ProbeTarget['keys']) => MaybePromise<string | undefined>): Probe =>
   async (target) => {
-    const problem = check(target.keys);
+    const problem = await check(target.keys);
     return problem ? invalid(problem) : VALID;
   };
 
@@ -101,8 +100,10 @@ function privateKeyProblem(pem: unknown, what: string): string | undefined {
 }
 
 /** An SSH private key (OpenSSH or PEM) that parses, and that its passphrase opens. */
-function sshKeyProblem(keys: ProbeTarget['keys']): string | undefined {
+async function sshKeyProblem(keys: ProbeTarget['keys']): Promise<string | undefined> {
   const passphrase = text(keys.passphrase) || undefined;
+  // ssh2 and jose are loaded when a probe first needs them (about 20 MB a service may never use).
+  const { default: ssh2 } = await import('ssh2');
   const parsed = ssh2.utils.parseKey(text(keys.privateKey), passphrase);
   if (parsed instanceof Error) {
     return /passphrase|decrypt|bad decrypt|encrypted/i.test(parsed.message)
@@ -226,6 +227,7 @@ const githubApp: Probe = async (target, ctx) => {
   if (problem) return invalid(problem);
   return guarded(async () => {
     const now = Math.floor(Date.now() / 1000);
+    const { SignJWT } = await import('jose');
     const jwt = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256' })
       .setIssuedAt(now - 60)
@@ -405,6 +407,7 @@ const googleProbe: Probe = async (target, ctx) => {
   }
   return guarded(async () => {
     const now = Math.floor(Date.now() / 1000);
+    const { SignJWT } = await import('jose');
     const assertion = await new SignJWT({ scope: 'https://www.googleapis.com/auth/cloud-platform' })
       .setProtectedHeader({ alg: 'RS256', ...(key.private_key_id ? { kid: key.private_key_id } : {}) })
       .setIssuer(key.client_email!)

@@ -4,10 +4,11 @@
  * the client generated for PostgreSQL on the pg driver adapter.
  */
 import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type { PrismaPg } from '@prisma/adapter-pg';
+import type pg from 'pg';
 import { StoreBusy } from '../core/errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { providerOf, sqlitePath } from './paths.js';
@@ -49,12 +50,20 @@ export function privateDatabaseFile(path: string): void {
   }
 }
 
+const load = createRequire(import.meta.url);
+
+/**
+ * The pg driver, loaded on first use: a service on SQLite never carries it or
+ * Prisma's adapter for it (about 15 MB of memory).
+ */
+export const pgDriver = (): typeof pg => load('pg') as typeof pg;
+
 /**
  * PostgreSQL: a pool per instance; a statement waiting for a lock longer than
  * the busy timeout fails (as on SQLite), and connections are checked before use.
  */
 export function postgresPool(databaseUrl: string, poolSize = 10, types?: pg.CustomTypesConfig): pg.Pool {
-  return new pg.Pool({
+  return new (pgDriver().Pool)({
     connectionString: databaseUrl,
     max: poolSize,
     options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
@@ -66,7 +75,8 @@ export function postgresPool(databaseUrl: string, poolSize = 10, types?: pg.Cust
 export function postgresAdapter(databaseUrl: string, poolSize = 10): { adapter: PrismaPg; pool: pg.Pool } {
   const pool = postgresPool(databaseUrl, poolSize);
   // The pool is ours to end (closeDatabase): Prisma's disconnect leaves an adapter's pool open.
-  return { adapter: new PrismaPg(pool), pool };
+  const { PrismaPg: Adapter } = load('@prisma/adapter-pg') as typeof import('@prisma/adapter-pg');
+  return { adapter: new Adapter(pool), pool };
 }
 
 export interface QueryEvent {

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import Sqlite from 'better-sqlite3';
-import pg from 'pg';
-import { BUSY_TIMEOUT_MS, postgresAdapter, sqliteAdapter } from './client.js';
+import { BUSY_TIMEOUT_MS, pgDriver, postgresAdapter, sqliteAdapter } from './client.js';
 import { MIGRATIONS_DIR, prismaFiles, providerOf, SCHEMA_PATH, sqlitePath } from './paths.js';
 import { withSchemaEngine } from './schema-engine.js';
 
@@ -67,7 +66,7 @@ export async function pendingMigrations(
   migrations = readMigrations(prismaFiles(providerOf(databaseUrl)).migrationsDir),
 ): Promise<string[]> {
   if (providerOf(databaseUrl) === 'postgresql') {
-    const client = new pg.Client({ connectionString: databaseUrl });
+    const client = new (pgDriver().Client)({ connectionString: databaseUrl });
     await client.connect();
     try {
       const exists = await client.query("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present");
@@ -118,7 +117,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir?: strin
   };
   if (provider === 'sqlite') return apply();
   // Several instances may start at once on one PostgreSQL database: one migrates, the others then find nothing to do.
-  const lock = new pg.Client({ connectionString: databaseUrl });
+  const lock = new (pgDriver().Client)({ connectionString: databaseUrl });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

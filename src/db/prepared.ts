@@ -12,10 +12,10 @@
  * written once for both: quoted identifiers and `?` placeholders.
  */
 import Sqlite from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import type { MaybePromise } from '../core/maybe.js';
 import { type Timestamp, timestampOf } from '../core/time.js';
-import { BUSY_TIMEOUT_MS, busyAsStoreBusy, numberedPlaceholders, postgresPool, type QueryEvent } from './client.js';
+import { BUSY_TIMEOUT_MS, busyAsStoreBusy, numberedPlaceholders, pgDriver, postgresPool, type QueryEvent } from './client.js';
 import { providerOf, sqlitePath } from './paths.js';
 
 export interface PreparedStatements {
@@ -107,7 +107,7 @@ class PostgresStatements implements PreparedStatements {
   ) {
     this.#pool = postgresPool(databaseUrl, 10, {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        oid === TIMESTAMP_OID ? utcTimestamp : pgDriver().types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     });
   }
 

@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
-import pg, { type Pool } from 'pg';
+import type pg from 'pg';
+import type { Pool } from 'pg';
+import { pgDriver } from './client.js';
 
 let initialised = false;
 
@@ -60,7 +62,7 @@ export async function withSchemaEngine<T>(
       const pool = (adapter as unknown as { underlyingDriver(): Pool }).underlyingDriver();
       adapter.executeScript = async (script) => {
         // On a connection of its own, closed after: the engine may drop a shadow database right after.
-        const connection = new pg.Client((pool as unknown as { options: pg.ClientConfig }).options);
+        const connection = new (pgDriver().Client)((pool as unknown as { options: pg.ClientConfig }).options);
         await connection.connect();
         try {
           await connection.query(script);

@@ -11,7 +11,6 @@
  * row naming the pairing. The plaintext is never logged, returned or stored.
  */
 import { createPublicKey } from 'node:crypto';
-import { EncryptJWT } from 'jose';
 import { actorOf, type Caller } from '../core/caller.js';
 import { Forbidden, NotFound } from '../core/errors.js';
 import { ID_PATTERN } from '../core/ids.js';
@@ -57,6 +56,8 @@ export class KeyDelivery {
           .filter(([field, definition]) => !definition.legacy || (stored[field] ?? null) !== null)
           .map(([field]) => [field, stored[field] ?? null]),
       );
+      // jose is loaded on the first delivery (a service without paired services never needs it).
+      const { EncryptJWT } = await import('jose');
       const jwe = await new EncryptJWT({ credentialsId: credential.id, provider: credential.provider, keys })
         .setProtectedHeader({ alg: pairing.algorithm, enc: 'A256GCM', kid: pairing.id })
         .setIssuedAt()
