@@ -18,7 +18,7 @@ export function postgresSchema(sqliteSchema = readFileSync(SCHEMA_PATH, 'utf8'))
   const replaced = blocks
     .filter((block) => !block.startsWith('generator pothos'))
     .map((block) => {
-      if (block.startsWith('generator client')) return block.replace(/output\s*=\s*"[^"]*"/, 'output       = "../../src/generated/prisma-postgres"');
+      if (block.startsWith('generator client')) return block.replace(/(output\s*=\s*)"[^"]*"/, '$1"../../src/generated/prisma-postgres"');
       if (block.startsWith('datasource db')) return block.replace(/provider\s*=\s*"sqlite"/, 'provider = "postgresql"');
       if (block.startsWith('//')) {
         return '// GENERATED from prisma/schema.prisma by `npm run db:postgres-schema`: edit that file, not this one.\n// The same models for PostgreSQL; migrations under ./migrations.\n';

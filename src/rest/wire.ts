@@ -4,13 +4,16 @@
  * unset), every secret field as null, the discriminator, then the dates. Written
  * by a writer compiled once per provider rather than built as an object and
  * stringified: about 1 µs a credential instead of 5, which is most of a list's
- * cost. Strings go through JSON.stringify; timestamps are ISO text already.
+ * cost. Strings are escaped as JSON.stringify does; timestamps are ISO text already.
  */
 import type { Timestamp } from '../core/time.js';
 import { type ProviderSpec, providers, returnedFields, secretFields } from '../credentials/providers.js';
 import type { CredentialPage, CredentialView } from '../credentials/view.js';
 
-const quote = JSON.stringify;
+/** What JSON.stringify escapes in a string: quote, backslash, controls, surrogates (escaped when lone). */
+const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
+/** A JSON string: most values need no escaping and are quoted as they are (half the time of JSON.stringify). */
+const quote = (value: string | boolean): string => (typeof value === 'string' && !ESCAPED.test(value) ? `"${value}"` : JSON.stringify(value));
 const text = (value: string | null) => (value === null ? 'null' : quote(value));
 const instant = (value: Timestamp | null) => (value === null ? 'null' : `"${value}"`);
 
@@ -57,10 +60,13 @@ const written = new WeakMap<CredentialPage, string>();
 export function listJson(page: CredentialPage): string {
   let json = written.get(page);
   if (json === undefined) {
-    json = '{"credentials":[';
-    for (let i = 0; i < page.items.length; i++) json += (i === 0 ? '' : ',') + credentialJson(page.items[i]!.credential);
-    json += ']}';
+    json = writeList(page);
     written.set(page, json);
   }
   return json;
+}
+
+/** The list's JSON, written anew. */
+export function writeList(page: CredentialPage): string {
+  return `{"credentials":[${page.items.map((item) => credentialJson(item.credential)).join(',')}]}`;
 }

@@ -187,7 +187,7 @@ describe('the REST wire writer', () => {
     dateCreated: timestampOf(new Date(1_600_000_000_000)),
     lastUpdated: timestampOf(new Date(1_650_000_000_999)),
     status: provider === 'k8s' ? 'INVALID' : 'AVAILABLE',
-    message: provider === 'k8s' ? 'refused: "no"' : null,
+    message: provider === 'k8s' ? 'refused: "no" \u0007 lone \ud800' : null,
     lastValidated: null,
     setupSnippet: provider === 'aws' ? '{\n  "Version": "2012-10-17"\n}' : null,
   });
