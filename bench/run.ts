@@ -132,7 +132,9 @@ async function main() {
     LOG_LEVEL: 'info',
     AUTH_FAILURES_PER_MINUTE: '1000000',
   };
-  const { child: service, startMs } = await start(['dist/main.js'], `${svc}/healthz`, serviceEnv);
+  // `npm start`'s command line (its V8 flags included), without npm in between.
+  const startScript = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const { child: service, startMs } = await start(startScript.split(/\s+/).slice(1), `${svc}/healthz`, serviceEnv);
   await new Promise((r) => setTimeout(r, 2000));
   const idleRss = rssMb(service.pid!);
   const references = await Promise.all([
