@@ -324,7 +324,14 @@ async function main() {
       target: v.target,
       measured: v.measured,
       reference: v.reference ?? '',
-      ratio: v.ratio === undefined || !referenceHolds ? (v.ratio === undefined ? '' : 'refused') : v.target.includes('×') ? `${v.ratio.toFixed(1)}×` : percent(v.ratio),
+      ratio:
+        v.ratio === undefined || !referenceHolds
+          ? v.ratio === undefined
+            ? ''
+            : 'refused'
+          : v.target.includes('×')
+            ? `${v.ratio.toFixed(1)}×`
+            : percent(v.ratio),
       met: v.met ? 'yes' : 'NO',
     })),
   );

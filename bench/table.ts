@@ -34,7 +34,11 @@ const columns = [...sqlite.map((r, i) => ({ title: `SQLite, run ${i + 1}`, run: 
 const shown = (v: Verdict | undefined) => {
   if (!v) return '–';
   const value =
-    v.ratio === undefined ? v.measured.replace(/ \(best of 5 samples\)/, '') : v.target.includes('×') ? `${v.ratio.toFixed(1)}×` : `${Math.round(v.ratio * 100)}%`;
+    v.ratio === undefined
+      ? v.measured.replace(/ \(best of 5 samples\)/, '')
+      : v.target.includes('×')
+        ? `${v.ratio.toFixed(1)}×`
+        : `${Math.round(v.ratio * 100)}%`;
   return `${value} ${v.met ? '✓' : '✗'}`;
 };
 const names = columns[0]!.run.verdicts.map((v) => v.case).filter((name) => !name.startsWith('  '));

@@ -34,8 +34,12 @@ export const SECURITY_POLICY: Readonly<HelmetOptions> = {
 export function securityHeaders(options: Readonly<HelmetOptions> = SECURITY_POLICY): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const response = {
-    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
-    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+    setHeader(name: string, value: unknown) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
   };
   let finished = false;
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {

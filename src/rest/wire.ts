@@ -11,6 +11,7 @@ import { type ProviderSpec, providers, returnedFields, secretFields } from '../c
 import type { CredentialPage, CredentialView } from '../credentials/view.js';
 
 /** What JSON.stringify escapes in a string: quote, backslash, controls, surrogates (escaped when lone). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape.
 const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
 /** A JSON string: most values need no escaping and are quoted as they are (half the time of JSON.stringify). */
 const quote = (value: string | boolean): string => (typeof value === 'string' && !ESCAPED.test(value) ? `"${value}"` : JSON.stringify(value));
