@@ -53,7 +53,12 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     const url = new URL(postgresServer);
     url.pathname = `/${name}`;
     databaseUrl = url.toString();
-    drop = () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    // FORCE may fail on an autovacuum worker without pg_signal_backend (42501); a plain DROP then ends it itself.
+    drop = () =>
+      admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch((error: { code?: string }) => {
+        if (error.code !== '42501') throw error;
+        return admin(`DROP DATABASE IF EXISTS "${name}"`);
+      });
   }
   const config = loadConfig({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: join(dir, 'keys', 'master-keys.json'), LOG_LEVEL: 'warn' });
   const services = await openRuntime(config, createLogger('warn'));
