@@ -6,11 +6,10 @@
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { toView } from '../src/credentials/view.js';
-import { type Row, recordOfRow } from '../src/db/credential-store.js';
+import { RECORD_COLUMNS, type Row, recordOfRow } from '../src/db/credential-store.js';
 import { writeList } from '../src/rest/wire.js';
 
-const COLUMNS =
-  '"id", "userId", "workspaceId", "name", "description", "provider", "baseUrl", "category", "keys", "lastUsed", "dateCreated", "lastUpdated", "status", "message", "lastValidated"';
+const COLUMNS = RECORD_COLUMNS.map((c) => `"${c}"`).join(', ');
 
 export async function measureMapping(databaseUrl: string, userId: string): Promise<{ rows: number; microsPerRow: number }> {
   const sql = `SELECT ${COLUMNS} FROM "Credential" WHERE "userId" = $1 AND "deleted" IS NULL ORDER BY "dateCreated", "id"`;

@@ -22,6 +22,7 @@ import { newId } from '../src/core/ids.js';
 import { providers, returnedFields, secretFields } from '../src/credentials/providers.js';
 import { sealingContext } from '../src/credentials/sealing.js';
 import { numberedPlaceholders } from '../src/db/client.js';
+import { RECORD_COLUMNS } from '../src/db/credential-store.js';
 import { describeJson } from '../src/rest/wire.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { type Row, rowToView } from './seed.js';
@@ -48,8 +49,8 @@ if (kind === 'constant') {
 } else {
   const ring = keyRingFromFile(keyFile!);
   const onPostgres = databaseUrl!.startsWith('postgres');
-  const columns =
-    '"id", "userId", "workspaceId", "name", "description", "provider", "baseUrl", "category", "keys", "lastUsed", "dateCreated", "lastUpdated", "status", "message", "lastValidated"';
+  // The store's own column list: the same row, whoever reads it.
+  const columns = RECORD_COLUMNS.map((c) => `"${c}"`).join(', ');
   const sql = {
     describe: `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
     list: `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`,

@@ -44,11 +44,6 @@ export class PageCache {
       this.#items -= weight(entry.page);
     }
   }
-
-  /** The credentials held, in all. */
-  get items(): number {
-    return this.#items;
-  }
 }
 
 /** At least 1: an empty page still takes an entry. */

@@ -91,7 +91,7 @@ const auditColumns = (change: Change, by: AuditActor, detail: string | null = nu
 });
 
 /** The record's columns, in the order the record (and the REST wire) lists them. */
-const RECORD_COLUMNS = [
+export const RECORD_COLUMNS = [
   'id',
   'userId',
   'workspaceId',

@@ -105,9 +105,10 @@ class PostgresStatements implements PreparedStatements {
     databaseUrl: string,
     private readonly onQuery?: (event: QueryEvent) => void,
   ) {
+    const { types } = pgDriver();
     this.#pool = postgresPool(databaseUrl, 10, {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === TIMESTAMP_OID ? utcTimestamp : pgDriver().types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        oid === TIMESTAMP_OID ? utcTimestamp : types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     });
   }
 

@@ -184,5 +184,3 @@ export const validateResponse = z.object({
 });
 export const createResponse = z.object({ credentialsId: z.string().length(22) });
 export const errorResponse = z.object({ message: z.string() });
-
-export type CredentialsWire = z.output<typeof credentialsRead>;
