@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { QueryEvent } from './db/client.js';
+import type { StoreEvent } from './db/failures.js';
 import { applyMigrations, pendingMigrations } from './db/migrate.js';
 import { providerOf, sqlitePath } from './db/paths.js';
 import { openStorage, type StorageOptions } from './db/storage.js';
@@ -84,6 +85,13 @@ export async function openRuntime(config: Config, logger: Logger, storageOptions
     metrics.dbQueries.observe(event.durationMs / 1000);
     storageOptions.onQuery?.(event);
   };
-  const storage = await openStorage(config.databaseUrl, { onQuery });
+  // Each change of the database's state is one log line, however many requests it fails.
+  const onStoreEvent = (event: StoreEvent) => {
+    if (event.state === 'unreachable') logger.error({ reason: event.reason }, 'the database cannot be reached: answering 503 until it is back');
+    else if (event.state === 'unwritable') logger.error({ reason: event.reason }, 'the database cannot be written: writes answer 507/503 until it can');
+    else logger.info(`the database is ${event.state} again`);
+    storageOptions.onStoreEvent?.(event);
+  };
+  const storage = await openStorage(config.databaseUrl, { onQuery, onStoreEvent });
   return createServices(storage, keys, metrics, logger, config);
 }

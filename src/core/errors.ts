@@ -50,6 +50,31 @@ export class StoreBusy extends DomainError {
   }
 }
 
+/**
+ * The database cannot be reached now (a restart, a failover, a dropped
+ * connection): retry shortly. A change the request asked for was not
+ * acknowledged; it is either done or not done, never half done.
+ */
+export class StoreUnavailable extends DomainError {
+  constructor() {
+    super('The database cannot be reached right now: retry shortly (a change this request asked for was not acknowledged)');
+  }
+}
+
+/** The database has no space left: nothing was changed; it can be read, not written, until space is freed. */
+export class StoreFull extends DomainError {
+  constructor() {
+    super('The database has no space left on its disk: nothing was changed; retry once space is freed');
+  }
+}
+
+/** The database refuses writes (read-only: a standby after a failover, a read-only file or mount): nothing was changed. */
+export class StoreReadOnly extends DomainError {
+  constructor() {
+    super('The database is read-only right now: nothing was changed; retry shortly');
+  }
+}
+
 /** The client failed to authenticate too often: it must wait before trying again. */
 export class TooManyFailedAuthentications extends DomainError {
   constructor(readonly retryAfterSeconds: number) {

@@ -9,8 +9,8 @@ import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
-import { StoreBusy } from '../core/errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { asStoreError, failureReason, StoreHealth } from './failures.js';
 import { providerOf, sqlitePath } from './paths.js';
 
 /**
@@ -58,22 +58,36 @@ const load = createRequire(import.meta.url);
  */
 export const pgDriver = (): typeof pg => load('pg') as typeof pg;
 
+export interface PoolOptions {
+  size?: number;
+  types?: pg.CustomTypesConfig;
+  /** Told when an idle connection of the pool fails (the server restarted, a backend was terminated). */
+  health?: StoreHealth;
+}
+
 /**
  * PostgreSQL: a pool per instance; a statement waiting for a lock longer than
  * the busy timeout fails (as on SQLite), and connections are checked before use.
+ * An idle connection that the server ends (a restart, a failover, a terminated
+ * backend, idle_session_timeout) leaves the pool, which connects anew when next
+ * asked: it is reported (once per outage) and never ends the process, as an
+ * unhandled 'error' event would.
  */
-export function postgresPool(databaseUrl: string, poolSize = 10, types?: pg.CustomTypesConfig): pg.Pool {
-  return new (pgDriver().Pool)({
+export function postgresPool(databaseUrl: string, { size = 10, types, health }: PoolOptions = {}): pg.Pool {
+  const pool = new (pgDriver().Pool)({
     connectionString: databaseUrl,
-    max: poolSize,
+    max: size,
     options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
     connectionTimeoutMillis: BUSY_TIMEOUT_MS,
     ...(types ? { types } : {}),
   });
+  // The error carries the pg client (its user, database and prepared SQL): only its reason goes further.
+  pool.on('error', (error) => health?.failed(Object.assign(new Error(failureReason(error)), { code: (error as { code?: string }).code ?? 'ECONNRESET' })));
+  return pool;
 }
 
-export function postgresAdapter(databaseUrl: string, poolSize = 10): { adapter: PrismaPg; pool: pg.Pool } {
-  const pool = postgresPool(databaseUrl, poolSize);
+export function postgresAdapter(databaseUrl: string, poolOptions: PoolOptions = {}): { adapter: PrismaPg; pool: pg.Pool } {
+  const pool = postgresPool(databaseUrl, poolOptions);
   // The pool is ours to end (closeDatabase): Prisma's disconnect leaves an adapter's pool open.
   const { PrismaPg: Adapter } = load('@prisma/adapter-pg') as typeof import('@prisma/adapter-pg');
   return { adapter: new Adapter(pool), pool };
@@ -87,7 +101,12 @@ export interface QueryEvent {
 export interface DatabaseOptions {
   /** Called after every SQL statement (metrics, tests counting queries). */
   onQuery?: (event: QueryEvent) => void;
+  /** Told of every statement's success or failure (readiness, one log line per outage). */
+  health?: StoreHealth;
 }
+
+/** Prisma's operations that write. */
+const WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany', '$executeRaw', '$executeRawUnsafe']);
 
 const pools = new WeakMap<object, pg.Pool>();
 
@@ -104,7 +123,7 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
   if (provider === 'sqlite') {
     db = new PrismaClient({ adapter: sqliteAdapter(databaseUrl), ...log });
   } else {
-    const { adapter, pool } = postgresAdapter(databaseUrl);
+    const { adapter, pool } = postgresAdapter(databaseUrl, { health: options.health });
     // Loaded only for PostgreSQL: a SQLite service does not carry the second client.
     const { PrismaClient: PostgresPrismaClient } = await import('../generated/prisma-postgres/client.js');
     db = new PostgresPrismaClient({ adapter, ...log }) as unknown as PrismaClient;
@@ -114,17 +133,36 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
     const onQuery = options.onQuery;
     (db as unknown as PrismaClient<'query'>).$on('query', (e) => onQuery({ query: e.query, durationMs: e.duration }));
   }
-  // A statement that waited out the busy timeout (another process holding the
-  // write lock) fails as the domain's StoreBusy: a clean 503, nothing changed.
-  const translated = db.$extends({
+  // A statement that waited out the busy timeout (another process holding the write lock), that could not
+  // reach the database, or found it full or read-only fails as the domain's error of that kind (a retryable
+  // answer; see failures.ts). Batch transactions fail outside the query extension: they are translated too.
+  const health = options.health ?? new StoreHealth();
+  const extended = db.$extends({
     query: {
-      async $allOperations({ args, query }) {
+      async $allOperations({ operation, args, query }) {
         try {
-          return await query(args);
+          const result = await query(args);
+          health.succeeded(WRITES.has(operation));
+          return result;
         } catch (error) {
-          throw busyAsStoreBusy(error);
+          health.failed(error);
+          throw asStoreError(error);
         }
       },
+    },
+  });
+  const transaction = extended.$transaction.bind(extended) as (...args: unknown[]) => Promise<unknown>;
+  const translated = new Proxy(extended, {
+    get(target, property, receiver) {
+      if (property !== '$transaction') return Reflect.get(target, property, receiver);
+      return async (...args: unknown[]) => {
+        try {
+          return await transaction(...args);
+        } catch (error) {
+          health.failed(error);
+          throw asStoreError(error);
+        }
+      };
     },
   }) as unknown as Database;
   if (provider === 'postgresql') {
@@ -138,26 +176,6 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
   await translated.$executeRawUnsafe('PRAGMA synchronous = FULL');
   await translated.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   return translated;
-}
-
-/**
- * A statement that waited out the busy timeout, in any of the forms it takes:
- * Prisma's P1008 (SQLite busy), the adapter's SocketTimeout through a raw
- * statement, better-sqlite3's SQLITE_BUSY, PostgreSQL's lock timeout (55P03,
- * raw or wrapped by Prisma). It becomes the domain's StoreBusy (503); any other
- * error is returned as it is.
- */
-export function busyAsStoreBusy(error: unknown): unknown {
-  const e = error as { code?: string; message?: string; meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } };
-  const cause = e.meta?.driverAdapterError?.cause;
-  const busy =
-    e.code === 'P1008' ||
-    e.code === '55P03' ||
-    e.code?.startsWith('SQLITE_BUSY') ||
-    cause?.kind === 'SocketTimeout' ||
-    cause?.code === '55P03' ||
-    /lock timeout/.test(e.message ?? '');
-  return busy ? new StoreBusy() : error;
 }
 
 /**

@@ -26,4 +26,11 @@ export class LeaseStore {
   async release(name: string, holder: string): Promise<void> {
     await this.db.lease.deleteMany({ where: { name, holder } });
   }
+
+  /** Writes the row of `name` (a write that changes nothing else: readiness asks whether the database takes writes). */
+  async touch(name: string, at: number): Promise<void> {
+    await this.db.$executeRaw`
+      INSERT INTO "Lease" ("name", "holder", "until") VALUES (${name}, '', ${Math.floor(at)})
+      ON CONFLICT ("name") DO UPDATE SET "until" = excluded."until"`;
+  }
 }

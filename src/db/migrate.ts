@@ -102,7 +102,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir?: strin
   const migrationsList = readMigrations(migrationsDir ?? files.migrationsDir);
   if (!(await needsMigration(databaseUrl, migrationsList))) return [];
   const apply = async () => {
-    const postgres = provider === 'postgresql' ? postgresAdapter(databaseUrl, 2) : undefined;
+    const postgres = provider === 'postgresql' ? postgresAdapter(databaseUrl, { size: 2 }) : undefined;
     try {
       return await withSchemaEngine(files.schemaPath, postgres?.adapter ?? sqliteAdapter(databaseUrl), async (engine) => {
         const { appliedMigrationNames } = await engine.applyMigrations({

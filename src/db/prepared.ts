@@ -15,7 +15,8 @@ import Sqlite from 'better-sqlite3';
 import type pg from 'pg';
 import type { MaybePromise } from '../core/maybe.js';
 import { type Timestamp, timestampOf } from '../core/time.js';
-import { BUSY_TIMEOUT_MS, busyAsStoreBusy, numberedPlaceholders, pgDriver, postgresPool, type QueryEvent } from './client.js';
+import { BUSY_TIMEOUT_MS, numberedPlaceholders, pgDriver, postgresPool, type QueryEvent } from './client.js';
+import { asStoreError, StoreHealth } from './failures.js';
 import { providerOf, sqlitePath } from './paths.js';
 
 export interface PreparedStatements {
@@ -28,9 +29,14 @@ export interface PreparedStatements {
   close(): MaybePromise<void>;
 }
 
-/** The prepared statements of this database; each reports to `onQuery` (metrics, tests counting statements). */
-export function openPreparedStatements(databaseUrl: string, onQuery?: (event: QueryEvent) => void): PreparedStatements {
-  return providerOf(databaseUrl) === 'sqlite' ? new SqliteStatements(sqlitePath(databaseUrl), onQuery) : new PostgresStatements(databaseUrl, onQuery);
+/**
+ * The prepared statements of this database; each reports to `onQuery` (metrics, tests counting statements)
+ * and to `health` (readiness, one log line per outage).
+ */
+export function openPreparedStatements(databaseUrl: string, onQuery?: (event: QueryEvent) => void, health = new StoreHealth()): PreparedStatements {
+  return providerOf(databaseUrl) === 'sqlite'
+    ? new SqliteStatements(sqlitePath(databaseUrl), health, onQuery)
+    : new PostgresStatements(databaseUrl, health, onQuery);
 }
 
 /** A date column as the drivers return it (ISO text on SQLite, Date on PostgreSQL). */
@@ -53,6 +59,7 @@ class SqliteStatements implements PreparedStatements {
 
   constructor(
     path: string,
+    private readonly health: StoreHealth,
     private readonly onQuery?: (event: QueryEvent) => void,
   ) {
     this.#db = new Sqlite(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -71,7 +78,7 @@ class SqliteStatements implements PreparedStatements {
     return date.toISOString().replace('Z', '+00:00');
   }
 
-  /** Runs a statement, timed; one that waited out the busy timeout fails as StoreBusy (503), as writes do. */
+  /** Runs a statement, timed; one that waited out the busy timeout fails as StoreBusy (503), as writes do (failures.ts). */
   #run<T>(name: string, sql: string, read: (statement: Sqlite.Statement<unknown[]>) => T): T {
     let statement = this.#statements.get(name);
     if (!statement) {
@@ -82,7 +89,8 @@ class SqliteStatements implements PreparedStatements {
     try {
       return read(statement);
     } catch (error) {
-      throw busyAsStoreBusy(error);
+      this.health.failed(error);
+      throw asStoreError(error);
     } finally {
       this.onQuery?.({ query: sql, durationMs: performance.now() - started });
     }
@@ -103,12 +111,17 @@ class PostgresStatements implements PreparedStatements {
 
   constructor(
     databaseUrl: string,
+    private readonly health: StoreHealth,
     private readonly onQuery?: (event: QueryEvent) => void,
   ) {
     const { types } = pgDriver();
-    this.#pool = postgresPool(databaseUrl, 10, {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === TIMESTAMP_OID ? utcTimestamp : types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    this.#pool = postgresPool(databaseUrl, {
+      size: 10,
+      health,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === TIMESTAMP_OID ? utcTimestamp : types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
     });
   }
 
@@ -120,9 +133,12 @@ class PostgresStatements implements PreparedStatements {
     }
     const started = performance.now();
     try {
-      return (await this.#pool.query({ name, text, values: params as unknown[] })).rows as Row[];
+      const rows = (await this.#pool.query({ name, text, values: params as unknown[] })).rows as Row[];
+      this.health.succeeded(false);
+      return rows;
     } catch (error) {
-      throw busyAsStoreBusy(error);
+      this.health.failed(error);
+      throw asStoreError(error);
     } finally {
       this.onQuery?.({ query: sql, durationMs: performance.now() - started });
     }

@@ -3,14 +3,17 @@
  * prepared statements of the hot reads, and the stores that own each
  * aggregate. Nothing above this layer sees a database connection.
  */
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AuditStore } from './audit-store.js';
 import { closeDatabase, type Database, openDatabase, type QueryEvent } from './client.js';
 import { CredentialStore } from './credential-store.js';
+import { failureReason, type StoreEvent, StoreHealth } from './failures.js';
 import { type Graph, readOnlyGraph } from './graph.js';
 import { LeaseStore } from './lease-store.js';
 import { readMigrations } from './migrate.js';
 import { PairingStore } from './pairing-store.js';
-import { prismaFiles, providerOf } from './paths.js';
+import { prismaFiles, providerOf, sqlitePath } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
 import { UserStore } from './user-store.js';
 import { WorkspaceStore } from './workspace-store.js';
@@ -32,28 +35,38 @@ export interface Storage {
 export interface StorageOptions {
   /** Called after every SQL statement (metrics, tests counting statements). */
   onQuery?: (event: QueryEvent) => void;
+  /** Told once of each change of the database's state (lost, back, full or read-only, writable again): the log. */
+  onStoreEvent?: (event: StoreEvent) => void;
 }
 
+/** Below this much free space on the SQLite database's file system, the database is reported unwritable. */
+const MIN_FREE_BYTES = 1024 * 1024;
+const READINESS_PROBE = 'readiness-probe';
+
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
-  const db = await openDatabase(databaseUrl, options);
+  const health = new StoreHealth(options.onStoreEvent);
+  const db = await openDatabase(databaseUrl, { onQuery: options.onQuery, health });
   let statements: PreparedStatements;
   try {
-    statements = openPreparedStatements(databaseUrl, options.onQuery);
+    statements = openPreparedStatements(databaseUrl, options.onQuery, health);
   } catch (error) {
     await closeDatabase(db);
     throw error;
   }
   // The committed migrations, listed once: readiness compares the database with them.
-  const committed = readMigrations(prismaFiles(providerOf(databaseUrl)).migrationsDir).migrationDirectories.map((d) => d.path);
+  const provider = providerOf(databaseUrl);
+  const committed = readMigrations(prismaFiles(provider).migrationsDir).migrationDirectories.map((d) => d.path);
+  const leases = new LeaseStore(db);
+  const readiness: Readiness = { db, committed, health, leases, sqliteDir: provider === 'sqlite' ? dirname(sqlitePath(databaseUrl)) : undefined };
   return {
     credentials: new CredentialStore(db, statements),
     users: new UserStore(db, statements),
     workspaces: new WorkspaceStore(db, statements),
     audit: new AuditStore(db),
     pairings: new PairingStore(db),
-    leases: new LeaseStore(db),
+    leases,
     graph: readOnlyGraph(db),
-    readinessProblem: () => readinessProblem(db, committed),
+    readinessProblem: () => readinessProblem(readiness),
     async close() {
       // The read connection first: it holds no lock.
       await statements.close();
@@ -62,15 +75,42 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
   };
 }
 
-async function readinessProblem(db: Database, committed: readonly string[]): Promise<string | undefined> {
+interface Readiness {
+  db: Database;
+  committed: readonly string[];
+  health: StoreHealth;
+  leases: LeaseStore;
+  /** The SQLite database's directory (its file system's free space is checked). */
+  sqliteDir: string | undefined;
+}
+
+/**
+ * Why the database cannot serve: unreachable, lacking a committed migration, or
+ * unwritable (no space left, read-only). After a write failed for want of space
+ * or of write access, each check writes a row to learn whether it is over.
+ */
+async function readinessProblem({ db, committed, health, leases, sqliteDir }: Readiness): Promise<string | undefined> {
+  let applied: Set<string>;
   try {
     const rows = await db.$queryRawUnsafe<{ name: string }[]>(
       'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
-    const applied = new Set(rows.map((r) => r.name));
-    const missing = committed.filter((m) => !applied.has(m));
-    return missing.length > 0 ? `database lacks migrations: ${missing.join(', ')}` : undefined;
+    applied = new Set(rows.map((r) => r.name));
   } catch (error) {
-    return `database unreachable: ${(error as Error).message.split('\n')[0]}`;
+    return `database unreachable: ${failureReason(error)}`;
   }
+  const missing = committed.filter((m) => !applied.has(m));
+  if (missing.length > 0) return `database lacks migrations: ${missing.join(', ')}`;
+  if (sqliteDir !== undefined) {
+    const { bavail, bsize } = statfsSync(sqliteDir);
+    if (bavail * bsize < MIN_FREE_BYTES) return `database cannot be written: ${bavail * bsize} bytes free on the file system of ${sqliteDir}`;
+  }
+  if (health.unwritable !== undefined) {
+    try {
+      await leases.touch(READINESS_PROBE, Date.now());
+    } catch {
+      return `database cannot be written: ${health.unwritable ?? 'a write failed'}`;
+    }
+  }
+  return undefined;
 }

@@ -13,6 +13,9 @@ import {
   NotAuthenticated,
   NotFound,
   StoreBusy,
+  StoreFull,
+  StoreReadOnly,
+  StoreUnavailable,
   TooManyFailedAuthentications,
   ValidationError,
 } from '../core/errors.js';
@@ -106,6 +109,10 @@ answer(TooManyFailedAuthentications, {
 });
 answer(NotAnsweredInTime, { status: 503, headers: () => ({ 'retry-after': '1' }), code: 'NOT_ANSWERED_IN_TIME', graphqlStatus: true, exitCode: 1 });
 answer(StoreBusy, { status: 503, headers: () => ({ 'retry-after': '1' }), code: 'STORE_BUSY', graphqlStatus: true, exitCode: 1 });
+answer(StoreUnavailable, { status: 503, headers: () => ({ 'retry-after': '2' }), code: 'STORE_UNAVAILABLE', graphqlStatus: true, exitCode: 1 });
+// 507 Insufficient Storage (RFC 4918): the request was fine, the disk is not.
+answer(StoreFull, { status: 507, headers: () => ({ 'retry-after': '30' }), code: 'STORE_FULL', graphqlStatus: true, exitCode: 1 });
+answer(StoreReadOnly, { status: 503, headers: () => ({ 'retry-after': '5' }), code: 'STORE_READ_ONLY', graphqlStatus: true, exitCode: 1 });
 
 /** How the doors answer `error`: the entry of its class or its nearest listed ancestor; undefined for an unexpected failure. */
 export function answerFor<E extends DomainError>(error: E): ErrorAnswer<E> | undefined;
