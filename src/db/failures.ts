@@ -19,7 +19,17 @@ export type StoreFailure = 'busy' | 'unreachable' | 'full' | 'read-only';
 
 /** PostgreSQL's codes: class 08 (connection exception), 57P01-57P03 (shut down, cannot connect now), 53300 (too many connections). */
 const PG_UNREACHABLE = /^(08...|57P0[123]|53300)$/;
-const ERRNO_UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+const ERRNO_UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
 const KIND_UNREACHABLE = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'TooManyConnections', 'TlsConnectionError']);
 /** Prisma: cannot reach (P1001), timed out (P1002), the server closed the connection (P1017), no connection from the pool in time (P2024). */
 const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
@@ -145,7 +155,8 @@ export class StoreHealth {
     } else if (failure === 'full' || failure === 'read-only') {
       this.#reachable();
       if (this.#unwritable === undefined) {
-        this.#unwritable = failure === 'full' ? `no space left for the database: ${failureReason(error)}` : `the database is read-only: ${failureReason(error)}`;
+        this.#unwritable =
+          failure === 'full' ? `no space left for the database: ${failureReason(error)}` : `the database is read-only: ${failureReason(error)}`;
         this.onEvent({ state: 'unwritable', reason: this.#unwritable });
       }
     }
