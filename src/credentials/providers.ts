@@ -51,6 +51,14 @@ export interface ProviderSpec {
   forbids?: (keys: KeyValues) => string[];
   /** How a credential of this provider is validated: offline checks, then its identity endpoint where it has one. */
   probe: Probe;
+  /**
+   * The fields that decide where the secret is sent (a probe's or a delivery's
+   * destination): `baseUrl` or key fields. An update that changes one of them
+   * and keeps a stored secret must send the secret again, unless its caller may
+   * fetch the keys anyway: otherwise a writer could point the probe at a host
+   * of theirs and receive the secret it carries.
+   */
+  destinations?: readonly string[];
   /** What to set up at the provider for these keys (an AWS role's trust policy), when the installation says enough. */
   setupSnippet?: (keys: KeyValues, settings: ProviderSettings) => string | null;
 }
@@ -210,7 +218,7 @@ const providerList: ProviderSpec[] = [
     },
     probe: probes.google,
   },
-  { id: 'github', title: 'GitHub', fields: gitFields, check: checkGit, probe: probes.github },
+  { id: 'github', title: 'GitHub', fields: gitFields, check: checkGit, probe: probes.github, destinations: ['baseUrl'] },
   {
     id: 'github_app',
     title: 'GitHub App',
@@ -224,13 +232,15 @@ const providerList: ProviderSpec[] = [
     },
     check: (keys) => requireAll(keys, ['appId', 'privateKey']),
     probe: probes.githubApp,
+    destinations: ['baseUrl'],
   },
-  { id: 'gitlab', title: 'GitLab', fields: gitFields, check: checkGit, probe: probes.gitlab },
-  { id: 'bitbucket', title: 'Bitbucket', fields: gitFields, check: checkGit, probe: probes.bitbucket },
-  { id: 'gitea', title: 'Gitea', fields: gitFields, check: checkGit, probe: probes.gitea },
-  { id: 'azurerepos', title: 'Azure Repos', fields: gitFields, check: checkGit, probe: probes.azureRepos },
-  // CodeCommit's git credentials have no identity endpoint (only git itself, signed per repository).
-  { id: 'codecommit', title: 'AWS CodeCommit', fields: gitFields, check: checkGit, probe: probes.formOnly },
+  { id: 'gitlab', title: 'GitLab', fields: gitFields, check: checkGit, probe: probes.gitlab, destinations: ['baseUrl'] },
+  { id: 'bitbucket', title: 'Bitbucket', fields: gitFields, check: checkGit, probe: probes.bitbucket, destinations: ['baseUrl'] },
+  { id: 'gitea', title: 'Gitea', fields: gitFields, check: checkGit, probe: probes.gitea, destinations: ['baseUrl'] },
+  { id: 'azurerepos', title: 'Azure Repos', fields: gitFields, check: checkGit, probe: probes.azureRepos, destinations: ['baseUrl'] },
+  // CodeCommit's git credentials have no identity endpoint (only git itself, signed per repository); its
+  // baseUrl is where the pipelines' git sends them.
+  { id: 'codecommit', title: 'AWS CodeCommit', fields: gitFields, check: checkGit, probe: probes.formOnly, destinations: ['baseUrl'] },
   {
     id: 'ssh',
     title: 'SSH',
@@ -286,6 +296,8 @@ const providerList: ProviderSpec[] = [
     },
     check: (keys) => requireAll(keys, ['userName', 'password', 'registry']),
     probe: probes.registry,
+    // The registry (and the token realm it names) receives the password; so does Wave, delivering it there.
+    destinations: ['registry'],
   },
   {
     id: 'tw-agent',

@@ -170,7 +170,8 @@ export class CredentialService {
    * client does not re-send keep their stored values; secrets sent replace them.
    */
   async update(caller: Caller, id: string, input: CredentialInput, options: WriteOptions = {}): Promise<CredentialView> {
-    const { owner } = await this.access.context(caller, 'writeCredentials');
+    const context = await this.access.context(caller, 'writeCredentials');
+    const { owner } = context;
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const current = await this.#findForChange(owner, id);
@@ -180,6 +181,7 @@ export class CredentialService {
       const stored = { ...openSecrets(this.sealer, current), ...current.keys };
       const keys = completeKeys(valid.provider, valid.keys, stored, options);
       checkKeys(valid.provider, keys);
+      if (!this.access.allows(caller, context, 'deliverKeys')) secretsFollowTheirDestination(valid, keys, current, stored);
       const changes = {
         probedChanged: valid.baseUrl !== current.baseUrl || !sameKeys(keys, stored),
         name: valid.name,
@@ -252,6 +254,29 @@ function completeKeys(spec: ProviderSpec, sent: KeyValues, stored: KeyValues, op
     keys.externalId = randomBase62(32);
   }
   return keys;
+}
+
+/**
+ * A stored secret never goes to a new destination unless it comes with the
+ * change: an update that changes a field deciding where the secret is sent
+ * (`baseUrl`, a registry; the provider table names them) must send every
+ * stored secret it keeps, when its caller may not fetch the keys anyway.
+ * Otherwise a writer could point the probe at a host of theirs and read the
+ * secret it carries.
+ */
+function secretsFollowTheirDestination(valid: ValidCredentialInput, keys: KeyValues, current: SealedCredential, stored: KeyValues): void {
+  const before = (field: string) => (field === 'baseUrl' ? current.baseUrl : (stored[field] ?? null));
+  const after = (field: string) => (field === 'baseUrl' ? valid.baseUrl : (keys[field] ?? null));
+  const moved = (valid.provider.destinations ?? []).filter((field) => before(field) !== after(field));
+  if (moved.length === 0) return;
+  const kept = secretFields(valid.provider).filter((name) => valid.keys[name] === undefined && stored[name] !== undefined && stored[name] !== null);
+  if (kept.length === 0) return;
+  throw new ValidationError(
+    kept.map((name) => ({
+      path: `keys.${name}`,
+      message: `must be sent again: ${moved.join(' and ')} changed, and a stored secret is sent to a new destination only with the change (or by a caller who may fetch the keys)`,
+    })),
+  );
 }
 
 /** Equal set values (nulls and absent ones alike). */

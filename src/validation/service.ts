@@ -18,6 +18,7 @@ import type { CredentialStore, SealedCredential } from '../db/credential-store.j
 import type { Sealer } from '../secrets/keyring.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import type { GuardedHttp } from './guarded-http.js';
+import { redactSecrets } from './redaction.js';
 
 export type CredentialStatus = 'AVAILABLE' | 'INVALID';
 
@@ -56,12 +57,13 @@ export interface ValidationOptions {
 
 export type ValidationObserver = (provider: string, outcome: 'available' | 'invalid' | 'transient' | 'forced') => void;
 
-/** A message within MAX_MESSAGE characters, with any secret value of the credential it repeats blanked out. */
-export function storedMessage(message: string, secrets: readonly string[]): string {
-  let text = message;
-  for (const secret of secrets) {
-    if (secret.length >= 4) text = text.split(secret).join('[secret]');
-  }
+/**
+ * A provider's message as it may be stored and shown: every copy of the
+ * credential's secrets it holds, in any common encoding or in part, blanked
+ * (redaction.ts), then cut to MAX_MESSAGE characters.
+ */
+export function storedMessage(message: string, secrets: readonly string[], users: readonly string[] = []): string {
+  const text = redactSecrets(message, secrets, users);
   return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE - TRUNCATED.length) + TRUNCATED : text;
 }
 
@@ -134,14 +136,16 @@ export class CredentialValidation {
   /** Stores the verdict of a probe (a transient one stores nothing). Undefined: the credential changed meanwhile. */
   async #record(credential: SealedCredential, outcome: ProbeOutcome, by: AuditActor): Promise<ValidationResult | undefined> {
     const secrets = Object.values(openSecrets(this.sealer, credential)).filter((v): v is string => typeof v === 'string');
+    // Returned key values (user names, key ids) pair with a secret as `user:secret` in Basic authentication.
+    const users = Object.values(credential.keys).filter((v): v is string => typeof v === 'string');
     if (outcome.result === 'transient') {
       this.observe(credential.provider, 'transient');
-      return { status: credential.status as CredentialStatus, message: storedMessage(outcome.message, secrets), transientError: true };
+      return { status: credential.status as CredentialStatus, message: storedMessage(outcome.message, secrets, users), transientError: true };
     }
     const verdict =
       outcome.result === 'valid'
         ? { status: 'AVAILABLE' as const, message: null, at: new Date() }
-        : { status: 'INVALID' as const, message: storedMessage(outcome.message, secrets), at: new Date() };
+        : { status: 'INVALID' as const, message: storedMessage(outcome.message, secrets, users), at: new Date() };
     if (!(await this.store.recordValidation(credential.owner, credential.id, credential.version, verdict, by))) return undefined;
     this.observe(credential.provider, outcome.result === 'valid' ? 'available' : 'invalid');
     return { status: verdict.status, message: verdict.message, transientError: false };

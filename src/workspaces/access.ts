@@ -19,6 +19,8 @@ export interface CallContext {
   owner: Owner;
   /** The owner's credentials version, when it was read with the role (a workspace). */
   version?: number;
+  /** The caller's role in the workspace (undefined in the personal context, where the caller may do all). */
+  role?: string;
 }
 
 /** An organization or workspace id as clients send it: a positive integer (an int64 upstream; here within 2^53). */
@@ -52,9 +54,15 @@ export class WorkspaceAccess {
     const decide = (access: { role: string; version: number } | null): CallContext => {
       if (!access) throw new WorkspaceNotFound(raw);
       if (!may(access.role, action)) throw new Forbidden(`Your role in workspace ${workspaceId} (${access.role}) does not allow this`);
-      return { owner: { kind: 'workspace', id: workspaceId }, version: access.version };
+      return { owner: { kind: 'workspace', id: workspaceId }, version: access.version, role: access.role };
     };
     const access = this.store.findAccess(workspaceId, caller.userId);
     return access instanceof Promise ? access.then(decide) : decide(access);
+  }
+
+  /** May the caller also do `action` in a context it was given (its token's scope and its role there)? */
+  allows(caller: Caller, context: CallContext, action: WorkspaceAction): boolean {
+    if (caller.scope !== undefined && !scopeAllows(caller.scope, SCOPE_NEEDED[action])) return false;
+    return context.role === undefined || may(context.role, action);
   }
 }

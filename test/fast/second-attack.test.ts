@@ -5,6 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,5 +161,149 @@ describe.runIf(onPostgres)('finding 7: a PostgreSQL database that refuses writes
     for (let i = 0; i < 5 && after !== 200; i++)
       after = (await rest(server, token, 'POST', '/api/credentials', github(`after-${i}`), { validate: false })).status;
     expect(after).toBe(200);
+  });
+});
+
+/**
+ * A host a writer controls: it answers every probe 401 with a message that
+ * repeats what it was sent, in the encoding the user name (the last segment of
+ * Bitbucket Server's path) asks for.
+ */
+async function startEchoingHost(): Promise<{ host: string; url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const authorization = req.headers.authorization ?? '';
+    const pair = Buffer.from(authorization.replace(/^Basic /, ''), 'base64').toString('utf8');
+    const password = pair.split(':').slice(1).join(':');
+    const mode = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
+    const echoes: Record<string, string> = {
+      header: `Bad credentials: you sent Authorization: ${authorization}`,
+      scheme: `cannot use ${authorization.replace('Basic ', 'basic  ')} here`,
+      raw: `the password ${password} is wrong`,
+      base64: `expected not ${Buffer.from(password).toString('base64')}`,
+      base64url: `got ${Buffer.from(pair).toString('base64url')}`,
+      percent: `rejected ${encodeURIComponent(password)}`,
+      hex: `digest input ${Buffer.from(password).toString('hex')}`,
+      HEX: `digest input ${Buffer.from(password).toString('hex').toUpperCase()}`,
+      half: `starts with ${password.slice(0, 10)}...`,
+      tail: `...ends with ${password.slice(-9)}`,
+      json: JSON.stringify({ seen: req.headers }),
+    };
+    if (mode === 'text') {
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      return res.end(`Unauthorized. Request headers: ${JSON.stringify(req.headers)}`);
+    }
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ errors: [{ message: echoes[mode] ?? 'Authentication failed' }] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('finding 2: a writer cannot read a stored secret through a validation probe', () => {
+  const PASSWORD = 's3cr3t+P@ss/w\u00f6rd=42!x';
+  let echo: Awaited<ReturnType<typeof startEchoingHost>>;
+  let server: TestServer;
+  let owner: Awaited<ReturnType<TestServer['newUser']>>;
+  let writer: string;
+  beforeAll(async () => {
+    echo = await startEchoingHost();
+    server = await startServer({ VALIDATION_ALLOWED_HOSTS: echo.host, VALIDATION_TIMEOUT_MS: '2000' });
+    owner = await server.newUser('victim');
+    // A token of the same user that may write but not fetch keys (a CI job's, say).
+    writer = (await server.services.tokens.createToken(owner.userId, 'ci', { actor: 'operator', door: 'cli' }, { scope: 'write' })).token;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await echo?.close();
+  });
+
+  const bitbucket = (name: string, username: string, baseUrl: string, keys: Record<string, unknown> = {}) => ({
+    credentials: { name, provider: 'bitbucket', baseUrl, keys: { username, ...keys } },
+  });
+
+  it('(a) refuses to change where a kept secret goes unless the secret is sent again or the caller may fetch keys, on both doors', async () => {
+    const created = await rest(
+      server,
+      owner.token,
+      'POST',
+      '/api/credentials',
+      bitbucket('bb', 'raw', 'https://bitbucket.example.com', { password: PASSWORD }),
+    );
+    expect(created.status).toBe(200);
+    const id = created.body.credentialsId as string;
+
+    const moved = await rest(server, writer, 'PUT', `/api/credentials/${id}`, bitbucket('bb', 'raw', echo.url));
+    expect(moved.status).toBe(400);
+    expect(moved.body.message).toMatch(/keys\.password: must be sent again: baseUrl changed/);
+    const graphql = await gql(
+      server,
+      writer,
+      `mutation($id: ID!, $url: String) { updateCredential(id: $id, input: {name: "bb", baseUrl: $url, keys: {bitbucket: {username: "raw"}}}) {
+         __typename ... on ValidationError { fields { path message } } } }`,
+      { id, url: echo.url },
+    );
+    expect(graphql.body.data?.updateCredential.__typename).toBe('ValidationError');
+    expect(graphql.body.data?.updateCredential.fields[0].path).toBe('keys.password');
+    expect((await rest(server, owner.token, 'GET', `/api/credentials/${id}`)).body.credentials.baseUrl).toBe('https://bitbucket.example.com');
+
+    // Other changes keep the secret as before; so does a move that brings the secret along.
+    expect(
+      (
+        await rest(server, writer, 'PUT', `/api/credentials/${id}`, {
+          credentials: { ...bitbucket('bb', 'raw', 'https://bitbucket.example.com').credentials, description: 'renamed' },
+        })
+      ).status,
+    ).toBe(204);
+    expect((await rest(server, writer, 'PUT', `/api/credentials/${id}`, bitbucket('bb', 'raw', echo.url, { password: 'a-new-one' }))).status).toBe(204);
+    // The owner's full token may fetch the keys anyway: it may move them too.
+    expect((await rest(server, owner.token, 'PUT', `/api/credentials/${id}`, bitbucket('bb', 'raw', 'https://bitbucket.example.com'))).status).toBe(204);
+
+    // A container registry's host is such a field too.
+    const registry = await rest(server, owner.token, 'POST', '/api/credentials', {
+      credentials: { name: 'reg', provider: 'container-reg', keys: { userName: 'robot', registry: 'quay.io', password: PASSWORD } },
+    });
+    const moveRegistry = await rest(server, writer, 'PUT', `/api/credentials/${registry.body.credentialsId}`, {
+      credentials: { name: 'reg', provider: 'container-reg', keys: { userName: 'robot', registry: echo.host } },
+    });
+    expect(moveRegistry.status).toBe(400);
+    expect(moveRegistry.body.message).toMatch(/keys\.password: must be sent again: registry changed/);
+  });
+
+  it('(b) never stores or shows the secret a provider repeats, in any encoding or in part', async () => {
+    const forms = (user: string) => {
+      const pair = `${user}:${PASSWORD}`;
+      return [
+        PASSWORD,
+        PASSWORD.slice(0, 10),
+        PASSWORD.slice(-9),
+        Buffer.from(PASSWORD).toString('base64'),
+        Buffer.from(pair).toString('base64'),
+        Buffer.from(pair).toString('base64url'),
+        Buffer.from(pair).toString('base64').slice(4, 20),
+        encodeURIComponent(PASSWORD),
+        Buffer.from(PASSWORD).toString('hex'),
+        Buffer.from(PASSWORD).toString('hex').toUpperCase(),
+      ];
+    };
+    for (const mode of ['header', 'scheme', 'raw', 'base64', 'base64url', 'percent', 'hex', 'HEX', 'half', 'tail', 'json', 'text']) {
+      const created = await rest(server, owner.token, 'POST', '/api/credentials', bitbucket(`echo-${mode}`, mode, echo.url, { password: PASSWORD }));
+      const id = created.body.credentialsId as string;
+      const verdict = await rest(server, owner.token, 'POST', `/api/credentials/${id}/validate`);
+      expect(verdict.body.status, mode).toBe('INVALID');
+      const described = (await rest(server, owner.token, 'GET', `/api/credentials/${id}`)).body.credentials;
+      const shown = `${verdict.body.message} ${described.message}`;
+      expect(shown).toContain('Bitbucket refused the credentials (401)');
+      for (const form of forms(mode)) expect(shown, `${mode}: ${shown}`).not.toContain(form);
+      expect(shown.toLowerCase()).not.toContain(Buffer.from(PASSWORD).toString('hex').slice(0, 16));
+    }
   });
 });
