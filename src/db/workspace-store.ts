@@ -206,36 +206,52 @@ export class WorkspaceStore {
   }
 
   /**
-   * Changes a participant's role, unless that would leave the workspace without
-   * an OWNER. One conditional statement.
+   * Changes a participant's role from `from` (the role the decision was made
+   * on), unless that would leave the workspace without an OWNER. One
+   * conditional statement. 'changed': their role is no longer `from`.
    */
-  async updateRole(workspaceId: number, userId: string, role: string, by: AuditActor): Promise<'updated' | 'not-found' | 'last-owner'> {
+  async updateRole(workspaceId: number, userId: string, from: string, to: string, by: AuditActor): Promise<'updated' | 'changed' | 'not-found' | 'last-owner'> {
     const count = await this.db.$executeRaw`
-      UPDATE "WorkspaceParticipant" SET "role" = ${role}, "changedBy" = ${by.actor}, "changedVia" = ${by.door}
-      WHERE "workspaceId" = ${workspaceId} AND "userId" = ${userId}
-        AND ("role" <> 'OWNER' OR ${role} = 'OWNER'
+      UPDATE "WorkspaceParticipant" SET "role" = ${to}, "changedBy" = ${by.actor}, "changedVia" = ${by.door}
+      WHERE "workspaceId" = ${workspaceId} AND "userId" = ${userId} AND "role" = ${from}
+        AND ("role" <> 'OWNER' OR ${to} = 'OWNER'
              OR (SELECT count(*) FROM "WorkspaceParticipant" o WHERE o."workspaceId" = ${workspaceId} AND o."role" = 'OWNER') > 1)`;
-    if (count === 1) return 'updated';
-    return (await this.#exists(workspaceId, userId)) ? 'last-owner' : 'not-found';
+    return count === 1 ? 'updated' : this.#whyNot(workspaceId, userId, from);
   }
 
   /**
-   * Removes a participant, unless they are the workspace's last OWNER. Who
-   * removes is written into the row first, so the trigger can record it.
+   * Removes a participant whose role is `from`, unless they are the
+   * workspace's last OWNER; and their membership of the organization, when it
+   * came with their participations (MEMBER) and this was the last of them. Who
+   * removes is written into the rows first, so the triggers can record it.
    */
-  async removeParticipant(workspaceId: number, userId: string, by: AuditActor): Promise<'removed' | 'not-found' | 'last-owner'> {
+  async removeParticipant(
+    workspace: WorkspaceRecord,
+    userId: string,
+    from: string,
+    by: AuditActor,
+  ): Promise<'removed' | 'changed' | 'not-found' | 'last-owner'> {
+    const workspaceId = workspace.id;
+    const organizationId = workspace.organizationId;
     const [, count] = await this.db.$transaction([
       this.db.workspaceParticipant.updateMany({ where: { workspaceId, userId }, data: changedBy(by) }),
       this.db.$executeRaw`
         DELETE FROM "WorkspaceParticipant"
-        WHERE "workspaceId" = ${workspaceId} AND "userId" = ${userId}
+        WHERE "workspaceId" = ${workspaceId} AND "userId" = ${userId} AND "role" = ${from}
           AND ("role" <> 'OWNER' OR (SELECT count(*) FROM "WorkspaceParticipant" o WHERE o."workspaceId" = ${workspaceId} AND o."role" = 'OWNER') > 1)`,
+      this.db.organizationMember.updateMany({ where: { organizationId, userId, role: 'MEMBER' }, data: changedBy(by) }),
+      this.db.$executeRaw`
+        DELETE FROM "OrganizationMember"
+        WHERE "organizationId" = ${organizationId} AND "userId" = ${userId} AND "role" = 'MEMBER'
+          AND NOT EXISTS (SELECT 1 FROM "WorkspaceParticipant" p JOIN "Workspace" w ON w."id" = p."workspaceId"
+                          WHERE w."organizationId" = ${organizationId} AND p."userId" = ${userId})`,
     ]);
-    if (count === 1) return 'removed';
-    return (await this.#exists(workspaceId, userId)) ? 'last-owner' : 'not-found';
+    return count === 1 ? 'removed' : this.#whyNot(workspaceId, userId, from);
   }
 
-  async #exists(workspaceId: number, userId: string): Promise<boolean> {
-    return (await this.db.workspaceParticipant.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } })) !== null;
+  /** Why a conditional change of a participant whose role was `from` changed nothing. */
+  async #whyNot(workspaceId: number, userId: string, from: string): Promise<'changed' | 'not-found' | 'last-owner'> {
+    const row = await this.db.workspaceParticipant.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } });
+    return row === null ? 'not-found' : row.role !== from ? 'changed' : 'last-owner';
   }
 }

@@ -35,6 +35,36 @@ export const PERMISSIONS: Readonly<Record<WorkspaceRole, Readonly<Record<Workspa
   VIEW: { readCredentials: true, writeCredentials: false, manageParticipants: false, deliverKeys: false },
 };
 
+/** The roles from the most to the least powerful: WORKSPACE_ROLES' order. */
+const rank = (role: WorkspaceRole) => WORKSPACE_ROLES.length - WORKSPACE_ROLES.indexOf(role);
+
+/** What a change of a participant is: adding them with a role, changing their role, or removing them. */
+export type RoleChange =
+  | { kind: 'add'; to: WorkspaceRole }
+  | { kind: 'change'; from: WorkspaceRole; to: WorkspaceRole; self: boolean }
+  | { kind: 'remove'; from: WorkspaceRole };
+
+/**
+ * Why a manager of role `manager` may not make `change`, or undefined when
+ * they may. Nobody grants a role above their own; only an OWNER grants OWNER
+ * or changes or removes an OWNER; nobody raises their own role. (An
+ * organization's OWNER manages as a workspace OWNER; the operator may do all.)
+ */
+export function roleChangeRefusal(manager: WorkspaceRole, change: RoleChange): string | undefined {
+  if (!PERMISSIONS[manager].manageParticipants) return `${manager} does not manage participants`;
+  const to = change.kind === 'remove' ? undefined : change.to;
+  const from = change.kind === 'add' ? undefined : change.from;
+  if (manager !== 'OWNER' && (to === 'OWNER' || from === 'OWNER')) return 'only an OWNER grants OWNER, or changes or removes an OWNER';
+  if (to !== undefined && rank(to) > rank(manager)) return `nobody grants a role above their own (${manager})`;
+  if (change.kind === 'change' && change.self && rank(change.to) > rank(change.from)) return 'nobody raises their own role';
+  return undefined;
+}
+
+/** What a manager of each role may grant, for people (the README's table): the roles `roleChangeRefusal` lets them give. */
+export function grantableRoles(manager: WorkspaceRole): WorkspaceRole[] {
+  return WORKSPACE_ROLES.filter((to) => roleChangeRefusal(manager, { kind: 'add', to }) === undefined);
+}
+
 /** An organization's OWNERs create its workspaces and manage the participants of every one of them. */
 export const ORGANIZATION_OWNER: OrganizationRole = 'OWNER';
 

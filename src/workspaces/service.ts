@@ -25,7 +25,7 @@ import {
   WorkspaceNameTaken,
   WorkspaceNotFound,
 } from './errors.js';
-import { isWorkspaceRole, may, ORGANIZATION_OWNER, WORKSPACE_ROLES, type WorkspaceRole } from './permissions.js';
+import { isWorkspaceRole, may, ORGANIZATION_OWNER, type RoleChange, roleChangeRefusal, WORKSPACE_ROLES, type WorkspaceRole } from './permissions.js';
 import { visibleOrganizations } from './visibility.js';
 
 /** Organization and workspace names: 1-40 letters, digits, `_` or `-`. */
@@ -148,40 +148,64 @@ export class WorkspaceService {
 
   async addParticipant(caller: Caller | null, ref: WorkspaceRef, userName: string, role: string): Promise<ParticipantRecord> {
     const checked = checkRole(role);
-    const workspace = await this.#managed(caller, ref);
+    const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
+    allowChange(manager, { kind: 'add', to: checked });
     if ((await this.store.addParticipant(workspace, user.id, checked, actor(caller))) === 'exists') throw new ParticipantExists(user.name);
     return this.#participant(workspace, user);
   }
 
   async updateParticipantRole(caller: Caller | null, ref: WorkspaceRef, userName: string, role: string): Promise<ParticipantRecord> {
     const checked = checkRole(role);
-    const workspace = await this.#managed(caller, ref);
+    const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
-    const outcome = await this.store.updateRole(workspace.id, user.id, checked, actor(caller));
-    if (outcome === 'not-found') throw new ParticipantNotFound(user.name);
-    if (outcome === 'last-owner') throw new LastOwner(user.name);
-    return this.#participant(workspace, user);
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const from = await this.#roleOf(workspace, user);
+      allowChange(manager, { kind: 'change', from, to: checked, self: caller?.userId === user.id });
+      const outcome = await this.store.updateRole(workspace.id, user.id, from, checked, actor(caller));
+      if (outcome === 'not-found') throw new ParticipantNotFound(user.name);
+      if (outcome === 'last-owner') throw new LastOwner(user.name);
+      if (outcome === 'updated') return this.#participant(workspace, user);
+      // Their role changed since it was read: decide again on the new one.
+    }
+    throw new Error(`The role of ${user.name} kept changing`);
   }
 
   async removeParticipant(caller: Caller | null, ref: WorkspaceRef, userName: string): Promise<void> {
-    const workspace = await this.#managed(caller, ref);
+    const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
-    const outcome = await this.store.removeParticipant(workspace.id, user.id, actor(caller));
-    if (outcome === 'not-found') throw new ParticipantNotFound(user.name);
-    if (outcome === 'last-owner') throw new LastOwner(user.name);
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const from = await this.#roleOf(workspace, user);
+      allowChange(manager, { kind: 'remove', from });
+      const outcome = await this.store.removeParticipant(workspace, user.id, from, actor(caller));
+      if (outcome === 'not-found') throw new ParticipantNotFound(user.name);
+      if (outcome === 'last-owner') throw new LastOwner(user.name);
+      if (outcome === 'removed') return;
+    }
+    throw new Error(`The role of ${user.name} kept changing`);
   }
 
-  /** The workspace, when the caller may manage its participants (its OWNER or ADMIN, or an OWNER of its organization). */
-  async #managed(caller: Caller | null, ref: WorkspaceRef): Promise<WorkspaceRecord> {
+  /**
+   * The workspace, when the caller may manage its participants (its OWNER or
+   * ADMIN, or an OWNER of its organization), with the role they manage as (an
+   * organization's OWNER and the operator as OWNER).
+   */
+  async #managed(caller: Caller | null, ref: WorkspaceRef): Promise<{ workspace: WorkspaceRecord; manager: WorkspaceRole }> {
     scoped(caller, 'write');
     const workspace = await this.#workspace(ref);
-    if (!caller) return workspace;
+    if (!caller) return { workspace, manager: 'OWNER' };
     const access = await this.store.findAccess(workspace.id, caller.userId);
-    if (access && may(access.role, 'manageParticipants')) return workspace;
-    if ((await this.store.findOrganizationRole(workspace.organizationId, caller.userId)) === ORGANIZATION_OWNER) return workspace;
+    if ((await this.store.findOrganizationRole(workspace.organizationId, caller.userId)) === ORGANIZATION_OWNER) return { workspace, manager: 'OWNER' };
+    if (access && isWorkspaceRole(access.role) && may(access.role, 'manageParticipants')) return { workspace, manager: access.role };
     if (access) throw new Forbidden(`Your role in workspace ${workspace.id} (${access.role}) does not allow managing participants`);
     throw new WorkspaceNotFound(refText(ref));
+  }
+
+  /** The user's role in the workspace. */
+  async #roleOf(workspace: WorkspaceRecord, user: { id: string; name: string }): Promise<WorkspaceRole> {
+    const access = await this.store.findAccess(workspace.id, user.id);
+    if (!access || !isWorkspaceRole(access.role)) throw new ParticipantNotFound(user.name);
+    return access.role;
   }
 
   async #sees(caller: Caller, workspace: WorkspaceRecord): Promise<boolean> {
@@ -228,3 +252,11 @@ export class WorkspaceService {
 }
 
 const refText = (ref: WorkspaceRef) => ('id' in ref ? ref.id : ref.fullName);
+
+const CHANGE_ATTEMPTS = 5;
+
+/** Refuses a change of a participant that the manager's role does not allow (permissions.ts). */
+function allowChange(manager: WorkspaceRole, change: RoleChange): void {
+  const refusal = roleChangeRefusal(manager, change);
+  if (refusal) throw new Forbidden(`Not allowed: ${refusal}`);
+}

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PERMISSIONS, WORKSPACE_ROLES } from '../../src/workspaces/permissions.js';
+import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/workspaces/permissions.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -19,11 +19,14 @@ describe('README', () => {
           .map((cell) => cell.trim()),
       );
     expect(rows.map((r) => r[0])).toEqual(WORKSPACE_ROLES.map((role) => `\`${role}\``));
-    for (const [role, read, write, manage, keys] of rows) {
-      const permissions = PERMISSIONS[role!.replace(/`/g, '') as keyof typeof PERMISSIONS];
+    for (const [role, read, write, manage, keys, grants] of rows) {
+      const name = role!.replace(/`/g, '') as keyof typeof PERMISSIONS;
+      const permissions = PERMISSIONS[name];
       expect([read, write, manage, keys], role).toEqual(
         [permissions.readCredentials, permissions.writeCredentials, permissions.manageParticipants, permissions.deliverKeys].map((p) => (p ? 'yes' : 'no')),
       );
+      const grantable = grantableRoles(name);
+      expect(grants, role).toBe(grantable.length === 0 ? 'no' : grantable.length === WORKSPACE_ROLES.length ? 'every role' : `up to \`${grantable[0]}\``);
     }
   });
 });

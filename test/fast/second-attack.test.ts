@@ -307,3 +307,101 @@ describe('finding 2: a writer cannot read a stored secret through a validation p
     }
   });
 });
+
+describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
+  const ROLES = ['OWNER', 'ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'VIEW'] as const;
+  type Role = (typeof ROLES)[number];
+  let server: TestServer;
+  let alice: Awaited<ReturnType<TestServer['newUser']>>;
+  let eve: Awaited<ReturnType<TestServer['newUser']>>;
+  let workspaceId: string;
+  const managers = {} as Record<Role, Awaited<ReturnType<TestServer['newUser']>>>;
+  beforeAll(async () => {
+    server = await startServer();
+    alice = await server.newUser('alice');
+    eve = await server.newUser('eve');
+    const ws = server.services.workspaces;
+    await ws.createOrganization(null, 'takeover', alice.name);
+    workspaceId = String((await ws.createWorkspace(null, { name: 'takeover' }, 'main')).id);
+    await ws.addParticipant(null, { id: workspaceId }, alice.name, 'OWNER');
+    await ws.addParticipant(null, { id: workspaceId }, eve.name, 'ADMIN');
+    for (const role of ROLES) {
+      managers[role] = await server.newUser(`manager-${role.toLowerCase()}`);
+      await ws.addParticipant(null, { id: workspaceId }, managers[role].name, role);
+    }
+  });
+  afterAll(() => server?.close());
+
+  const UPDATE = `mutation($ws: ID!, $user: String!, $role: WorkspaceRole!) {
+    r: updateWorkspaceParticipantRole(input: {workspaceId: $ws, userName: $user, role: $role}) { __typename ... on Error { message } } }`;
+  const ADD = `mutation($ws: ID!, $user: String!, $role: WorkspaceRole!) {
+    r: addWorkspaceParticipant(input: {workspaceId: $ws, userName: $user, role: $role}) { __typename ... on Error { message } } }`;
+  const REMOVE = `mutation($ws: ID!, $user: String!) { r: removeWorkspaceParticipant(input: {workspaceId: $ws, userName: $user}) { __typename ... on Error { message } } }`;
+  const roleOf = async (userName: string) =>
+    (await server.services.workspaces.listParticipants(null, { id: workspaceId })).find((p) => p.userName === userName)?.role ?? null;
+
+  it('eve (ADMIN) can neither promote herself to OWNER, nor demote or remove the OWNER alice', async () => {
+    const promote = await gql(server, eve.token, UPDATE, { ws: workspaceId, user: eve.name, role: 'OWNER' });
+    expect(promote.body.data!.r).toMatchObject({ __typename: 'ForbiddenError', message: expect.stringMatching(/only an OWNER grants OWNER/) });
+    const demote = await gql(server, eve.token, UPDATE, { ws: workspaceId, user: alice.name, role: 'VIEW' });
+    expect(demote.body.data!.r.__typename).toBe('ForbiddenError');
+    const remove = await gql(server, eve.token, REMOVE, { ws: workspaceId, user: alice.name });
+    expect(remove.body.data!.r.__typename).toBe('ForbiddenError');
+    expect(await roleOf(alice.name)).toBe('OWNER');
+    expect(await roleOf(eve.name)).toBe('ADMIN');
+    // What an ADMIN may do: lower herself.
+    const lower = await gql(server, eve.token, UPDATE, { ws: workspaceId, user: eve.name, role: 'MAINTAIN' });
+    expect(lower.body.data!.r.__typename).toBe('MutationUpdateWorkspaceParticipantRoleSuccess');
+    const back = await gql(server, eve.token, UPDATE, { ws: workspaceId, user: eve.name, role: 'ADMIN' });
+    expect(back.body.data!.r.__typename).toBe('ForbiddenError');
+  });
+
+  // Stated here on its own, not read from the code: an OWNER may make every change; an ADMIN every change
+  // that neither grants OWNER nor touches an OWNER; nobody else any.
+  const allowed = (manager: Role, from: Role | null, to: Role | null) => manager === 'OWNER' || (manager === 'ADMIN' && from !== 'OWNER' && to !== 'OWNER');
+
+  it('the matrix: every manager role × every current role × every new role, for adding, changing and removing', async () => {
+    let n = 0;
+    for (const manager of ROLES) {
+      for (const to of ROLES) {
+        const target = await server.newUser(`t${n++}`);
+        const added = await gql(server, managers[manager].token, ADD, { ws: workspaceId, user: target.name, role: to });
+        expect(added.body.data!.r.__typename, `${manager} adds ${to}`).toBe(
+          allowed(manager, null, to) ? 'MutationAddWorkspaceParticipantSuccess' : 'ForbiddenError',
+        );
+      }
+      for (const from of ROLES) {
+        for (const to of ROLES) {
+          const target = await server.newUser(`t${n++}`);
+          await server.services.workspaces.addParticipant(null, { id: workspaceId }, target.name, from);
+          const changed = await gql(server, managers[manager].token, UPDATE, { ws: workspaceId, user: target.name, role: to });
+          expect(changed.body.data!.r.__typename, `${manager} changes ${from} to ${to}`).toBe(
+            allowed(manager, from, to) ? 'MutationUpdateWorkspaceParticipantRoleSuccess' : 'ForbiddenError',
+          );
+          expect(await roleOf(target.name)).toBe(allowed(manager, from, to) ? to : from);
+        }
+        const target = await server.newUser(`t${n++}`);
+        await server.services.workspaces.addParticipant(null, { id: workspaceId }, target.name, from);
+        const removed = await gql(server, managers[manager].token, REMOVE, { ws: workspaceId, user: target.name });
+        expect(removed.body.data!.r.__typename, `${manager} removes ${from}`).toBe(
+          allowed(manager, from, null) ? 'MutationRemoveWorkspaceParticipantSuccess' : 'ForbiddenError',
+        );
+      }
+    }
+  });
+
+  it('nobody raises their own role, and an organization OWNER manages as an OWNER', async () => {
+    for (const role of ['ADMIN', 'MAINTAIN'] as const) {
+      const me = await server.newUser(`self-${role}`);
+      await server.services.workspaces.addParticipant(null, { id: workspaceId }, me.name, role === 'ADMIN' ? 'ADMIN' : 'MAINTAIN');
+      const up = await gql(server, me.token, UPDATE, { ws: workspaceId, user: me.name, role: 'OWNER' });
+      expect(up.body.data!.r.__typename).toBe('ForbiddenError');
+    }
+    // alice owns the organization: she may change an OWNER even outside the workspace's participants.
+    const other = await server.newUser('co-owner');
+    await server.services.workspaces.addParticipant(null, { id: workspaceId }, other.name, 'OWNER');
+    expect((await gql(server, alice.token, UPDATE, { ws: workspaceId, user: other.name, role: 'VIEW' })).body.data!.r.__typename).toBe(
+      'MutationUpdateWorkspaceParticipantRoleSuccess',
+    );
+  });
+});
