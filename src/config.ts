@@ -1,11 +1,28 @@
 /** Settings from the environment: the one place that reads process.env. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { durationWithin, formatDuration } from './core/time.js';
 import { providerOf, sqlitePath } from './db/paths.js';
 
-const count = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+const count = (fallback: number, min = 1, max = 1_000_000_000) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+    .default(fallback);
+/** A duration in milliseconds, within bounds (a zero or a year-long timeout is a mistake). */
+const milliseconds = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .min(min, { error: `must be from ${min} to ${max} milliseconds (${formatDuration(min)} to ${formatDuration(max)})` })
+    .max(max, { error: `must be from ${min} to ${max} milliseconds (${formatDuration(min)} to ${formatDuration(max)})` })
+    .default(fallback);
+const TEN_MINUTES = 600_000;
 const flag = z.enum(['true', 'false']).optional();
 const list = (text: string | undefined) =>
   (text ?? '')
@@ -24,13 +41,16 @@ const isAddressOrRange = (entry: string) => {
 /** `host` or `host:port` (an IPv6 address in brackets), as VALIDATION_ALLOWED_HOSTS lists them. */
 const isHostAndPort = (entry: string) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(entry);
 
-const DURATION = /^(off|(\d{1,9})(s|m|h|d))$/;
-const SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
-/** A duration (`30m`, `24h`) in milliseconds; undefined for `off`. */
-const durationMs = (text: string) => {
-  const [, , amount, unit] = DURATION.exec(text)!;
-  return amount === undefined ? undefined : Number(amount) * SECONDS[unit as keyof typeof SECONDS] * 1000;
-};
+/** How often background validation may run: at least 10 s apart (each sweep probes every credential), at most a year. */
+const VALIDATE_EVERY_BOUNDS = { min: 10_000, max: 365 * 86_400_000 };
+const validateEvery = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (text === 'off') return;
+    const parsed = durationWithin(text, VALIDATE_EVERY_BOUNDS);
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: `${parsed.problem}, or off` });
+  })
+  .optional();
 
 const schema = z.object({
   NODE_ENV: z.string().optional(),
@@ -49,9 +69,9 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
-  REQUEST_BODY_TIMEOUT_MS: count(10_000, 100),
-  REQUEST_TIMEOUT_MS: count(30_000, 100),
-  KEEP_ALIVE_TIMEOUT_MS: count(5_000, 100),
+  REQUEST_BODY_TIMEOUT_MS: milliseconds(10_000, 100, TEN_MINUTES),
+  REQUEST_TIMEOUT_MS: milliseconds(30_000, 100, TEN_MINUTES),
+  KEEP_ALIVE_TIMEOUT_MS: milliseconds(5_000, 100, TEN_MINUTES),
   MAX_CONNECTIONS: count(1_000),
   TRUST_PROXY: z
     .string()
@@ -74,13 +94,18 @@ const schema = z.object({
   GRAPHQL_TRUSTED_DOCUMENTS: z.enum(['off', 'only'], { error: 'must be off or only' }).default('off'),
   GRAPHQL_PERSISTED_OPERATIONS: z.string().min(1).optional(),
   AUTH_FAILURES_PER_MINUTE: count(20),
-  SHUTDOWN_GRACE_MS: count(10_000, 0),
+  SHUTDOWN_GRACE_MS: milliseconds(10_000, 0, TEN_MINUTES),
   MIGRATE_ON_START: flag,
   VALIDATION_ALLOWED_HOSTS: z
     .string()
     .refine((v) => list(v).every(isHostAndPort), 'must be host or host:port entries separated by commas (an IPv6 address in brackets: [::1]:8443)')
     .optional(),
-  VALIDATION_TIMEOUT_MS: count(5_000, 100),
+  VALIDATION_TIMEOUT_MS: milliseconds(5_000, 100, 60_000),
+  VALIDATION_PROBES_IN_FLIGHT: count(16, 1, 1000),
+  VALIDATION_PROBES_PER_OWNER: count(4, 1, 1000),
+  VALIDATION_SWEEP_CONCURRENCY: count(4, 1, 64),
+  MAX_CREDENTIALS_PER_CONTEXT: count(10_000, 1),
+  MAX_ORGANIZATIONS_PER_USER: count(20, 1),
   AWS_STS_ENDPOINT: z.string().url('must be a URL (https://sts.<region>.amazonaws.com)').optional(),
   AWS_TRUST_PRINCIPAL_ARN: z
     .string()
@@ -89,7 +114,7 @@ const schema = z.object({
       'must be an IAM principal ARN (arn:aws:iam::<account>:role/<name>, user/<name> or root)',
     )
     .optional(),
-  VALIDATE_EVERY: z.string().regex(DURATION, 'must be a duration: a number and s, m, h or d (30m, 24h, 7d), or off').optional(),
+  VALIDATE_EVERY: validateEvery,
 });
 
 export type Config = {
@@ -120,9 +145,17 @@ export type Config = {
   /** On SIGTERM/SIGINT: how long requests in flight may take before their connections are cut. */
   shutdownGraceMs: number;
   validation: ValidationSettings;
+  limits: Limits;
   /** The AWS principal that assumes customers' roles (the setup snippet of AWS role mode). */
   awsTrustPrincipalArn: string | undefined;
 };
+
+export interface Limits {
+  /** Live credentials one context (a user's own, a workspace) may hold. */
+  credentialsPerContext: number;
+  /** Organizations one user may own (create). */
+  organizationsPerUser: number;
+}
 
 export interface ValidationSettings {
   /** Hosts (`host` or `host:port`) a probe may call besides providers' public endpoints; plain http too. */
@@ -133,6 +166,12 @@ export interface ValidationSettings {
   awsStsEndpoint: string | undefined;
   /** Re-validate every credential this often in the background (undefined: never). */
   everyMs: number | undefined;
+  /** Probes in flight at once on this instance (a person's and the background's). */
+  probesInFlight: number;
+  /** Of those, how many one owner's credentials (a user's own, a workspace's) may hold at once. */
+  probesPerOwner: number;
+  /** Probes the background sweep runs at once. */
+  sweepConcurrency: number;
 }
 
 export interface HttpLimits {
@@ -176,9 +215,61 @@ export interface GraphQLLimits {
 /**
  * Reads `.env` from the working directory into the environment, when there is
  * one (Node's own parser). A variable already set in the environment wins.
+ * The names it holds, for `unknownSettings`.
  */
-export function loadEnvFile(path = '.env'): void {
-  if (existsSync(path)) process.loadEnvFile(path);
+export function loadEnvFile(path = '.env'): string[] {
+  if (!existsSync(path)) return [];
+  const entries = parseEnv(readFileSync(path, 'utf8'));
+  for (const [name, value] of Object.entries(entries)) if (process.env[name] === undefined) process.env[name] = value;
+  return Object.keys(entries);
+}
+
+const KNOWN = Object.keys(schema.shape);
+/**
+ * The first words of the service's settings (GRAPHQL_, VALIDATION_, METRICS_…): a variable of the
+ * environment that starts like one of them is meant for the service. (AWS_ and NODE_ belong to others too.)
+ */
+const PREFIXES = [...new Set(KNOWN.filter((name) => name.includes('_')).map((name) => `${name.split('_')[0]}_`))].filter(
+  (prefix) => prefix !== 'AWS_' && prefix !== 'NODE_',
+);
+
+/** Edits (insert, delete, replace, swap of two neighbours) from one name to another. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The setting a misspelled name most likely means, if one is close. */
+function meant(name: string): string | undefined {
+  const close = KNOWN.map((known) => ({ known, d: distance(name.toUpperCase(), known) })).sort((a, b) => a.d - b.d)[0];
+  return close && close.d <= Math.max(1, Math.floor(close.known.length / 4)) ? close.known : undefined;
+}
+
+/**
+ * Warnings about settings the service does not know, so that a misspelled one
+ * is not silently ignored: every name in `.env` (`fileNames`) that is no
+ * setting, and every variable of the environment that starts like the
+ * service's settings but is none. Each says what was probably meant.
+ */
+export function unknownSettings(env: NodeJS.ProcessEnv, fileNames: readonly string[] = []): string[] {
+  const inFile = new Set(fileNames);
+  const unknown = [
+    ...fileNames.filter((name) => !KNOWN.includes(name)).map((name) => ({ name, where: ' in .env' })),
+    ...Object.keys(env)
+      .filter((name) => !inFile.has(name) && !KNOWN.includes(name) && PREFIXES.some((prefix) => name.startsWith(prefix)))
+      .map((name) => ({ name, where: '' })),
+  ];
+  return unknown.map(({ name, where }) => {
+    const guess = meant(name);
+    return `unknown setting ${name}${where} is ignored${guess ? ` (did you mean ${guess}?)` : ''}`;
+  });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -243,8 +334,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: list(e.VALIDATION_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
       timeoutMs: e.VALIDATION_TIMEOUT_MS,
       awsStsEndpoint: e.AWS_STS_ENDPOINT,
-      everyMs: e.VALIDATE_EVERY === undefined ? undefined : durationMs(e.VALIDATE_EVERY),
+      everyMs:
+        e.VALIDATE_EVERY === undefined || e.VALIDATE_EVERY === 'off'
+          ? undefined
+          : (durationWithin(e.VALIDATE_EVERY, VALIDATE_EVERY_BOUNDS) as { ms: number }).ms,
+      probesInFlight: e.VALIDATION_PROBES_IN_FLIGHT,
+      probesPerOwner: Math.min(e.VALIDATION_PROBES_PER_OWNER, e.VALIDATION_PROBES_IN_FLIGHT),
+      sweepConcurrency: e.VALIDATION_SWEEP_CONCURRENCY,
     },
+    limits: { credentialsPerContext: e.MAX_CREDENTIALS_PER_CONTEXT, organizationsPerUser: e.MAX_ORGANIZATIONS_PER_USER },
     awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,
   };
 }

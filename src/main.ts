@@ -1,19 +1,27 @@
 /** `npm start`: read config, open the database (migrating it), listen. */
 import { buildApp } from './app.js';
-import { type Config, loadConfig, loadEnvFile } from './config.js';
+import { type Config, loadConfig, loadEnvFile, unknownSettings } from './config.js';
+import { newId } from './core/ids.js';
 import { listenForMetrics } from './http/metrics-endpoint.js';
 import { createLogger, flushLogs } from './logger.js';
-import { openRuntime, StartupError } from './runtime.js';
+import { openRuntime } from './runtime.js';
+import { explainStartupFailure } from './startup.js';
 
 let config: Config;
+let fileSettings: string[];
 try {
-  loadEnvFile();
+  fileSettings = loadEnvFile();
   config = loadConfig();
 } catch (error) {
   process.stderr.write(`Cannot start: ${(error as Error).message}\n`);
   process.exit(1);
 }
 const logger = createLogger(config.logLevel);
+// A misspelled setting would be silently ignored: say so, on the terminal and in the log.
+for (const warning of unknownSettings(process.env, fileSettings)) {
+  process.stderr.write(`Warning: ${warning}\n`);
+  logger.warn(warning);
+}
 
 try {
   const services = await openRuntime(config, logger);
@@ -67,11 +75,16 @@ try {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (error) {
-  if (error instanceof StartupError) {
-    logger.fatal(error.message);
-    process.stderr.write(`\nCannot start: ${error.message}\n`);
+  // One plain line on stderr saying what to change; the log keeps its line (with the error itself only when
+  // it is not one the service can explain: a bug, whose id the operator can report).
+  const explained = explainStartupFailure(error, config);
+  if (explained) {
+    logger.fatal({ code: (error as { code?: unknown }).code }, `cannot start: ${explained}`);
+    process.stderr.write(`Cannot start: ${explained}\n`);
   } else {
-    logger.fatal({ err: error }, 'failed to start');
+    const errorId = newId();
+    logger.fatal({ errorId, err: error }, 'failed to start');
+    process.stderr.write(`Cannot start: an unexpected error (Error ID: ${errorId}, in the log)\n`);
   }
   await flushLogs(logger);
   process.exit(1);

@@ -1,5 +1,5 @@
 /** Opening what the server and the operator CLI share: key ring, migrated database, storage, services. */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -17,26 +17,59 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
+/** Whether the key file is there: a path that cannot be looked at (a directory that cannot be entered) is not "missing". */
+function keyFileState(path: string): 'present' | 'missing' {
+  try {
+    statSync(path);
+    return 'present';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    throw new StartupError(
+      `The master key file ${path} cannot be looked at (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code}): ` +
+        'give the service access to it, or set MASTER_KEY_FILE. (No new key is made while one may exist there.)',
+    );
+  }
+}
+
 /**
  * The master keys: MASTER_KEYS if set, else the key file. In production a
- * missing key is an error; locally a first start creates the key file.
+ * missing key is an error; locally a first start creates the key file, but
+ * only for a database that holds no sealed secret (a new key opens none of
+ * them) and only where no file is (never replacing one).
  */
-export function openKeyRing(config: Config, logger: Logger): KeyRingSource {
-  if (!config.masterKeys) keyFileApartFromDatabase(config, logger);
-  try {
-    if (config.masterKeys) return new KeyRingSource(keyRingFromText(config.masterKeys));
-    if (existsSync(config.masterKeyFile)) return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
-  } catch (error) {
-    throw new StartupError(`Invalid master key configuration: ${(error as Error).message}`);
+export async function openKeyRing(config: Config, logger: Logger, storedSecrets: () => Promise<number> = async () => 0): Promise<KeyRingSource> {
+  if (config.masterKeys) {
+    try {
+      return new KeyRingSource(keyRingFromText(config.masterKeys));
+    } catch (error) {
+      throw new StartupError(`Invalid MASTER_KEYS: ${(error as Error).message}`);
+    }
   }
-  if (config.production) {
+  const state = keyFileState(config.masterKeyFile);
+  if (state === 'missing' && config.production) {
     throw new StartupError(
       `No master key: NODE_ENV=production needs MASTER_KEYS=<id>:<base64 of 32 random bytes> or MASTER_KEY_FILE=<an existing key file> ` +
         `(${config.masterKeyFile} does not exist). Create a key file with: npm run cli -- keys init`,
     );
   }
+  keyFileApartFromDatabase(config, logger);
+  if (state === 'present') {
+    try {
+      return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
+    } catch (error) {
+      throw new StartupError(`Invalid master key configuration: ${(error as Error).message}`);
+    }
+  }
+  const sealed = await storedSecrets();
+  if (sealed > 0) {
+    throw new StartupError(
+      `No master key file at ${config.masterKeyFile}, and the database holds ${sealed} sealed secrets that only their key opens: ` +
+        'restore the key file there (or set MASTER_KEY_FILE or MASTER_KEYS). A new key is not made: it would open none of them.',
+    );
+  }
   const { id, key } = generateKey();
-  writeKeyFile(config.masterKeyFile, { primary: id, keys: new Map([[id, key]]) });
+  writeKeyFile(config.masterKeyFile, { primary: id, keys: new Map([[id, key]]) }, { create: true });
   logger.warn(
     { file: config.masterKeyFile },
     'created a new master key file (owner-only permissions); back it up: without it, stored secrets cannot be opened',
@@ -70,7 +103,6 @@ export function missingMigrations(config: Config): Promise<string[]> {
 }
 
 export async function openRuntime(config: Config, logger: Logger, storageOptions: StorageOptions = {}): Promise<Services> {
-  const keys = openKeyRing(config, logger);
   if (config.migrateOnStart) {
     const applied = await applyMigrations(config.databaseUrl);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
@@ -93,5 +125,11 @@ export async function openRuntime(config: Config, logger: Logger, storageOptions
     storageOptions.onStoreEvent?.(event);
   };
   const storage = await openStorage(config.databaseUrl, { onQuery, onStoreEvent });
-  return createServices(storage, keys, metrics, logger, config);
+  try {
+    const keys = await openKeyRing(config, logger, () => storage.credentials.countSecretsNotStartingWith([]));
+    return createServices(storage, keys, metrics, logger, config);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
 }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { AuditTrail } from './audit/trail.js';
 import { AccessTokens } from './auth/tokens.js';
-import type { Config } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import { KeyRotation } from './credentials/key-rotation.js';
 import { providerIds } from './credentials/providers.js';
 import { CredentialService } from './credentials/service.js';
@@ -45,12 +45,10 @@ export interface Services {
 }
 
 /** What the services take from the configuration. */
-export type ServiceSettings = Pick<Config, 'validation' | 'awsTrustPrincipalArn'>;
+export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'awsTrustPrincipalArn'>;
 
-const DEFAULT_SETTINGS: ServiceSettings = {
-  validation: { allowedHosts: [], timeoutMs: 5000, awsStsEndpoint: undefined, everyMs: undefined },
-  awsTrustPrincipalArn: undefined,
-};
+/** The settings' defaults (config.ts is their one source). */
+const DEFAULT_SETTINGS: ServiceSettings = loadConfig({});
 
 export function createServices(
   storage: Storage,
@@ -82,8 +80,11 @@ export function createServices(
           onError: (error) => logger.error({ err: error }, 'background validation failed'),
         });
   return {
-    credentials: new CredentialService(storage.credentials, keys, access, { awsTrustPrincipalArn: settings.awsTrustPrincipalArn }),
-    workspaces: new WorkspaceService(storage.workspaces, storage.users),
+    credentials: new CredentialService(storage.credentials, keys, access, {
+      awsTrustPrincipalArn: settings.awsTrustPrincipalArn,
+      credentialsPerContext: settings.limits.credentialsPerContext,
+    }),
+    workspaces: new WorkspaceService(storage.workspaces, storage.users, { organizationsPerUser: settings.limits.organizationsPerUser }),
     tokens,
     rotation: new KeyRotation(storage.credentials, keys),
     audit: new AuditTrail(storage.audit),

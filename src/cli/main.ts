@@ -12,11 +12,13 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Config, loadConfig, loadEnvFile } from '../config.js';
 import { OPERATOR } from '../core/caller.js';
+import { durationWithin } from '../core/time.js';
 import { answerFor, logUnexpected } from '../doors/error-table.js';
 import { createLogger } from '../logger.js';
-import { migrateDatabase, missingMigrations, openRuntime, StartupError } from '../runtime.js';
+import { migrateDatabase, missingMigrations, openRuntime } from '../runtime.js';
 import { generateKey, writeKeyFile } from '../secrets/keyring.js';
 import type { Services } from '../services.js';
+import { explainStartupFailure } from '../startup.js';
 
 /** A mistake of the operator's that the message explains (exit 1, or 2 for a usage error). */
 class UsageError extends Error {
@@ -333,14 +335,11 @@ db.command('status')
     process.exitCode = pending.length > 0 ? 1 : 0;
   });
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration such as `90d`, `12h`, `30m`, `45s`, in milliseconds (at most ten years). */
+/** A duration such as `90d`, `12h`, `30m`, `45s`, in milliseconds (from one second to ten years). */
 function duration(value: string, name: string): number {
-  const match = /^([1-9][0-9]{0,5})([smhd])$/.exec(value);
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2]!]! : NaN;
-  if (!(ms > 0 && ms <= 3650 * UNIT_MS.d!)) throw new UsageError(`--${name} must be a duration such as 90d, 12h, 30m or 45s (at most 3650d)`);
-  return ms;
+  const parsed = durationWithin(value, { min: 1000, max: 3650 * 86_400_000 });
+  if ('problem' in parsed) throw new UsageError(`--${name} ${parsed.problem}`);
+  return parsed.ms;
 }
 
 async function userOf(services: Services, nameOrId: string | undefined) {
@@ -470,9 +469,13 @@ try {
   if (error instanceof CommanderError) {
     // Help and version are answers; anything else commander refused is a usage error (it printed why).
     process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
-  } else if (error instanceof UsageError || error instanceof StartupError || answer) {
+  } else if (error instanceof UsageError || answer) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     process.exitCode = error instanceof UsageError ? error.exitCode : (answer?.exitCode ?? 1);
+  } else if (config && explainStartupFailure(error, config)) {
+    // The database or the key file cannot be used: what to change, in one line.
+    process.stderr.write(`error: ${explainStartupFailure(error, config)}\n`);
+    process.exitCode = 1;
   } else if (error instanceof Error && error.message.startsWith('Invalid configuration:')) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exitCode = 1;

@@ -43,6 +43,17 @@ export class Forbidden extends DomainError {
 /** Something the caller named does not exist, or is not the caller's to see (the two look alike). */
 export abstract class NotFound extends DomainError {}
 
+/** A context holds as many of something as it may (a limit the operator sets); nothing was created. */
+export class LimitReached extends DomainError {
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+    readonly setting: string,
+  ) {
+    super(`Limit reached: at most ${limit} ${what}; delete some first (the operator sets the limit: ${setting})`);
+  }
+}
+
 /** The database stayed locked by another process longer than the busy timeout; nothing was changed. */
 export class StoreBusy extends DomainError {
   constructor() {

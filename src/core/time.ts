@@ -14,3 +14,41 @@ export function parseTimestamp(text: string): Timestamp | undefined {
   const date = new Date(text);
   return Number.isNaN(date.getTime()) ? undefined : timestampOf(date);
 }
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION = /^([0-9]{1,9})(s|m|h|d)$/;
+
+/** How a duration is written, for messages. */
+export const DURATION_FORMAT = 'a whole number and s, m, h or d (45s, 30m, 12h, 90d)';
+
+/** A duration as people write it (`45s`, `30m`, `12h`, `90d`) in milliseconds; undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+}
+
+/** A number of milliseconds in the largest unit that writes it whole (`90d`, `1m`, `1500ms`). */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of Object.entries(UNIT_MS).reverse()) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+export interface DurationBounds {
+  /** The shortest accepted, in milliseconds. */
+  min: number;
+  /** The longest accepted, in milliseconds. */
+  max: number;
+}
+
+/**
+ * A duration within its bounds, in milliseconds, or the problem with it in
+ * words that say what is accepted (the settings and the CLI both use this:
+ * one way to write a duration, everywhere).
+ */
+export function durationWithin(text: string, { min, max }: DurationBounds): { ms: number } | { problem: string } {
+  const ms = parseDuration(text);
+  const range = `from ${formatDuration(min)} to ${formatDuration(max)}`;
+  if (ms === undefined) return { problem: `must be a duration ${range}: ${DURATION_FORMAT}` };
+  if (ms < min || ms > max) return { problem: `must be a duration ${range} (${formatDuration(ms)} is not)` };
+  return { ms };
+}

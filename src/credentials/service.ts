@@ -5,7 +5,7 @@
  * credential store is the only way to the stored rows.
  */
 import { actorOf, type Caller, type Owner } from '../core/caller.js';
-import { ValidationError } from '../core/errors.js';
+import { LimitReached, ValidationError } from '../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../core/ids.js';
 import { parseTimestamp, type Timestamp, timestampOf } from '../core/time.js';
 import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } from '../db/credential-store.js';
@@ -33,6 +33,12 @@ export interface CreateOptions extends WriteOptions {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** What the installation tells the credentials service: the providers' settings and the limits. */
+export interface CredentialSettings extends ProviderSettings {
+  /** Live credentials one context (a user's own, a workspace) may hold (undefined: no limit). */
+  credentialsPerContext?: number;
+}
+
 export interface ListOptions {
   /** Only these providers (undefined: all). */
   providers?: readonly string[];
@@ -58,7 +64,7 @@ export class CredentialService {
     private readonly sealer: Sealer,
     /** Whose credentials a call acts on, and whether it may (the caller's own, or a workspace's by role). */
     private readonly access: WorkspaceAccess,
-    private readonly settings: ProviderSettings = {},
+    private readonly settings: CredentialSettings = {},
   ) {}
 
   /** The view of a record, with its provider's setup snippet. */
@@ -95,7 +101,12 @@ export class CredentialService {
       idempotencyKey: idempotencyKey ?? null,
       requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
     };
-    if ((await this.store.insert(credential, actorOf(caller))) === 'inserted') {
+    const limit = this.settings.credentialsPerContext;
+    const outcome = await this.store.insert(credential, actorOf(caller), limit);
+    if (outcome === 'limit') {
+      throw new LimitReached(`live credentials in ${owner.kind === 'user' ? 'a personal context' : 'a workspace'}`, limit!, 'MAX_CREDENTIALS_PER_CONTEXT');
+    }
+    if (outcome === 'inserted') {
       return this.#view({
         ...credential,
         lastUsed: null,

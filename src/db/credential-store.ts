@@ -268,13 +268,23 @@ export class CredentialStore {
    * Inserts a credential. One parameterised raw statement (0.9 ms here against
    * 1.5 ms for Prisma's `create`, which plans the query and reads the row back;
    * the caller has every value). 'duplicate': a unique index (live name, or
-   * idempotency key) refused it and nothing was stored.
+   * idempotency key) refused it and nothing was stored; 'limit': the owner
+   * holds `limit` live credentials already (nothing stored; no limit when undefined).
    */
-  async insert(credential: NewCredential, by: AuditActor): Promise<'inserted' | 'duplicate'> {
+  async insert(credential: NewCredential, by: AuditActor, limit?: number): Promise<'inserted' | 'duplicate' | 'limit'> {
     const row = insertRow(credential, by);
+    const { owner } = credential;
+    const values = Prisma.join(INSERT_COLUMNS.map((c) => row[c]));
     try {
-      await this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) VALUES (${Prisma.join(INSERT_COLUMNS.map((c) => row[c]))})`;
-      return 'inserted';
+      if (limit === undefined) {
+        await this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) VALUES (${values})`;
+        return 'inserted';
+      }
+      // Only while the owner holds fewer than `limit` live credentials (counted in the same statement).
+      const inserted = await this.db.$executeRaw`
+        INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) SELECT ${values}
+        WHERE (SELECT count(*) FROM "Credential" WHERE ${Prisma.raw(ownerColumn(owner))} = ${owner.id} AND "deleted" IS NULL) < ${limit}`;
+      return inserted === 1 ? 'inserted' : 'limit';
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;

@@ -82,6 +82,11 @@ export class WorkspaceStore {
     }
   }
 
+  /** How many organizations the user is an OWNER of. */
+  countOwnedOrganizations(userId: string): Promise<number> {
+    return this.db.organizationMember.count({ where: { userId, role: 'OWNER' } });
+  }
+
   findOrganization(id: number): Promise<OrganizationRecord | null> {
     return this.db.organization.findUnique({ where: { id }, select: { id: true, name: true, createdAt: true } });
   }

@@ -9,6 +9,7 @@ import { AccessTokenNotFound } from '../auth/errors.js';
 import {
   DomainError,
   Forbidden,
+  LimitReached,
   NotAnsweredInTime,
   NotAuthenticated,
   NotFound,
@@ -89,6 +90,7 @@ answer(ValidationsBusy, { status: 503, headers: () => ({ 'retry-after': '1' }), 
 answer(NotFound, { status: 404, code: 'NOT_FOUND', exitCode: 1 });
 answer(IdempotencyKeyReused, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED', graphqlType: 'IdempotencyKeyReusedError', exitCode: 1 });
 answer(IdempotentCreateDeleted, { status: 409, code: 'IDEMPOTENT_CREATE_DELETED', graphqlType: 'IdempotentCreateDeletedError', exitCode: 1 });
+answer(LimitReached, { status: 409, code: 'LIMIT_REACHED', graphqlType: 'LimitReachedError', exitCode: 1 });
 answer(Forbidden, { status: 403, restMessage: 'Forbidden', code: 'FORBIDDEN', graphqlType: 'ForbiddenError', exitCode: 1 });
 answer(NotAuthenticated, {
   status: 401,

@@ -6,7 +6,7 @@
  * Stored format: `v1:<keyId>:<nonce b64url>:<ciphertext+tag b64url>`.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBase62 } from '../core/ids.js';
 
@@ -117,11 +117,23 @@ export function generateKey(): { id: string; key: Buffer } {
 }
 
 export function keyRingFromFile(path: string): KeyRing {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new Error(`Master key file ${path} cannot be read (${e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : (e.code ?? 'error')})`);
+  }
   let content: KeyFileContent;
   try {
-    content = JSON.parse(readFileSync(path, 'utf8')) as KeyFileContent;
+    content = JSON.parse(text) as KeyFileContent;
   } catch (error) {
-    throw new Error(`Master key file ${path} cannot be read: ${(error as Error).message}`);
+    // The parser's message quotes the text around the fault: a key. Only the position is told.
+    const position = / at position (\d+)/.exec((error as Error).message)?.[1];
+    throw new Error(`Master key file ${path} is not valid JSON${position ? ` (at position ${position})` : ''}`);
+  }
+  if (typeof content !== 'object' || content === null || typeof content.keys !== 'object' || content.keys === null) {
+    throw new Error(`Master key file ${path} must be {"primary": "<id>", "keys": {"<id>": "<base64 of 32 bytes>"}}`);
   }
   const keys = new Map(Object.entries(content.keys ?? {}).map(([id, b64]) => [id, Buffer.from(b64, 'base64')]));
   return new KeyRing(keys, content.primary);
@@ -208,9 +220,10 @@ export class KeyRingSource implements Sealer {
  * renamed: a reader never sees half a key file. The file beside has a random
  * name and is created exclusively without following links (O_EXCL|O_NOFOLLOW),
  * so a file or link planted at a predictable name cannot catch the key; a
- * directory made for it is private (0700).
+ * directory made for it is private (0700). With `create`, an existing file is
+ * never replaced (a new key is made only where none is).
  */
-export function writeKeyFile(path: string, ring: { primary: string; keys: Map<string, Buffer> }): void {
+export function writeKeyFile(path: string, ring: { primary: string; keys: Map<string, Buffer> }, { create = false } = {}): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const content: KeyFileContent = {
     primary: ring.primary,
@@ -229,5 +242,14 @@ export function writeKeyFile(path: string, ring: { primary: string; keys: Map<st
     throw error;
   }
   closeSync(fd);
-  renameSync(temporary, path);
+  if (!create) {
+    renameSync(temporary, path);
+    return;
+  }
+  // A new key file never replaces one: linking fails if a file appeared at `path` meanwhile.
+  try {
+    linkSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }

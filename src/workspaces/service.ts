@@ -10,7 +10,7 @@
 
 import type { ScopeNeed } from '../auth/scopes.js';
 import { actorOf, type Caller, OPERATOR } from '../core/caller.js';
-import { Forbidden, ValidationError } from '../core/errors.js';
+import { Forbidden, LimitReached, ValidationError } from '../core/errors.js';
 import type { UserStore } from '../db/user-store.js';
 import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord, WorkspaceStore } from '../db/workspace-store.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -49,17 +49,30 @@ function checkRole(role: string): WorkspaceRole {
   return role;
 }
 
+export interface WorkspaceSettings {
+  /** Organizations a user may own (create; undefined: no limit); the operator is not limited. */
+  organizationsPerUser?: number;
+}
+
 export class WorkspaceService {
   constructor(
     private readonly store: WorkspaceStore,
     private readonly users: UserStore,
+    private readonly settings: WorkspaceSettings = {},
   ) {}
 
-  /** Creates an organization; its owner is the caller (or, for the operator, `ownerName`). */
+  /**
+   * Creates an organization; its owner is the caller (or, for the operator,
+   * `ownerName`). Names are unique whatever their case (the database says so).
+   */
   async createOrganization(caller: Caller | null, name: string, ownerName?: string): Promise<OrganizationRecord> {
     scoped(caller, 'write');
     checkName('name', name);
     const ownerId = caller ? caller.userId : (await this.#user(ownerName ?? '')).id;
+    const limit = this.settings.organizationsPerUser;
+    if (caller && limit !== undefined && (await this.store.countOwnedOrganizations(caller.userId)) >= limit) {
+      throw new LimitReached('organizations owned by one user', limit, 'MAX_ORGANIZATIONS_PER_USER');
+    }
     const created = await this.store.createOrganization(name, ownerId, actor(caller));
     if (created === 'duplicate') throw new OrganizationNameTaken(name);
     return created;

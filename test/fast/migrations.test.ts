@@ -166,8 +166,7 @@ async function structureOf(databaseUrl: string): Promise<Record<string, { column
         )
       : await Promise.all(
           (await sqlOn<{ name: string; unique: number }>(databaseUrl, 'SELECT name, "unique" FROM pragma_index_list(?) WHERE origin <> ?', [name, 'pk'])).map(
-            async (index) =>
-              `${index.unique ? 'unique ' : ''}${(await sqlOn<{ name: string }>(databaseUrl, 'SELECT name FROM pragma_index_info(?) ORDER BY seqno', [index.name])).map((c) => c.name).join(', ')}`,
+            async (index) => `${index.unique ? 'unique ' : ''}${await sqliteIndexColumns(databaseUrl, index.name)}`,
           ),
         );
     structure[name] = {
@@ -261,3 +260,11 @@ describe('upgrading a database of the previous release', () => {
     }
   });
 });
+
+/** An SQLite index's columns, or its expression as written (`lower(name)`) when it indexes one. */
+async function sqliteIndexColumns(databaseUrl: string, index: string): Promise<string> {
+  const columns = await sqlOn<{ name: string | null }>(databaseUrl, 'SELECT name FROM pragma_index_info(?) ORDER BY seqno', [index]);
+  if (columns.every((c) => c.name !== null)) return columns.map((c) => c.name).join(', ');
+  const [row] = await sqlOn<{ sql: string }>(databaseUrl, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", [index]);
+  return /\((.*)\)\s*$/.exec(row!.sql)![1]!.replace(/"/g, '');
+}

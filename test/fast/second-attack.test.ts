@@ -4,7 +4,7 @@
  * connection, is a system test: test/system/database-outage.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreBusy, StoreFull, StoreReadOnly, StoreUnavailable } from '../../src/core/errors.js';
 import { asStoreError, StoreHealth, storeFailureOf } from '../../src/db/failures.js';
+import { createLogger } from '../../src/logger.js';
+import { openRuntime } from '../../src/runtime.js';
 import { onPostgres, postgresServer, sqlOn } from '../helpers/database.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
@@ -403,5 +405,25 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
     expect((await gql(server, alice.token, UPDATE, { ws: workspaceId, user: other.name, role: 'VIEW' })).body.data!.r.__typename).toBe(
       'MutationUpdateWorkspaceParticipantRoleSuccess',
     );
+  });
+});
+
+describe('finding 9: a lost key file never leads to a new key while sealed secrets exist', () => {
+  it('refuses to start without the key file when the database holds secrets (and makes no key)', async () => {
+    const server = await startServer();
+    const { token } = await server.newUser('keyless');
+    expect((await rest(server, token, 'POST', '/api/credentials', github('sealed'))).status).toBe(200);
+    const config = server.config;
+    await server.services.close();
+    const keyFile = config.masterKeyFile;
+    const kept = readFileSync(keyFile);
+    unlinkSync(keyFile);
+    const logger = createLogger('silent');
+    await expect(openRuntime(config, logger)).rejects.toThrow(/holds 1 sealed secrets that only their key opens: restore the key file/);
+    expect(existsSync(keyFile)).toBe(false);
+    writeFileSync(keyFile, kept, { mode: 0o600 });
+    // (The server's own close then finds its services closed already: reopen them for it.)
+    server.services = await openRuntime(config, logger);
+    await server.close();
   });
 });

@@ -1,8 +1,19 @@
 /** Runs the project's entry points as processes, as an operator would. */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const root = resolve(import.meta.dirname, '../..');
+/** tsx by its path, so that a process may run in another working directory (and read that directory's .env). */
+const TSX = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+export interface SpawnOptions {
+  /** The working directory (default: the project's). */
+  cwd?: string;
+  /** Run as this user and group (the test runs as root and needs an unprivileged process). */
+  uid?: number;
+  gid?: number;
+}
 
 export interface Run {
   code: number | null;
@@ -27,9 +38,13 @@ export function cli(env: Record<string, string>, args: string[], onOutput?: (chu
 }
 
 /** Starts `src/main.ts`; resolves with its exit when it stops by itself within `ms`. */
-export function startMainExpectingExit(env: Record<string, string>, ms = 20_000): Promise<Run> {
+export function startMainExpectingExit(env: Record<string, string>, ms = 20_000, options: SpawnOptions = {}): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'main.ts')], {
+      cwd: options.cwd ?? root,
+      env: { ...process.env, ...env },
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
