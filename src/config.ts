@@ -210,6 +210,12 @@ export interface GraphQLLimits {
   maxTokens: number;
   maxCost: number;
   maxDirectives: number;
+  /**
+   * `validateCredential` fields one request may hold: each probes a provider,
+   * one after the other (mutations run in order), against the owner's share of
+   * probe slots, and all of them within the request's time.
+   */
+  maxValidations: number;
 }
 
 /**
@@ -327,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxCost: e.GRAPHQL_MAX_COST,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxValidations: Math.max(1, Math.min(e.VALIDATION_PROBES_PER_OWNER, Math.floor(e.REQUEST_TIMEOUT_MS / e.VALIDATION_TIMEOUT_MS))),
     },
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

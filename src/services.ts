@@ -18,6 +18,7 @@ import type { KeyRingSource } from './secrets/keyring.js';
 import { GuardedHttp } from './validation/guarded-http.js';
 import { ValidationSchedule } from './validation/schedule.js';
 import { CredentialValidation } from './validation/service.js';
+import { ProbeSlots } from './validation/slots.js';
 import { WorkspaceAccess } from './workspaces/access.js';
 import { WorkspaceService } from './workspaces/service.js';
 
@@ -66,6 +67,7 @@ export function createServices(
     keys,
     access,
     http,
+    new ProbeSlots(settings.validation.probesInFlight, settings.validation.probesPerOwner),
     { awsStsEndpoint: settings.validation.awsStsEndpoint },
     (provider, outcome) => metrics.validations.inc({ provider, outcome }),
   );
@@ -74,9 +76,10 @@ export function createServices(
   const schedule =
     everyMs === undefined
       ? undefined
-      : new ValidationSchedule(storage.credentials, storage.leases, validation, {
+      : new ValidationSchedule(storage.credentials, storage.leases, storage.backoffs, validation, {
           everyMs,
           probeTimeoutMs: settings.validation.timeoutMs,
+          concurrency: settings.validation.sweepConcurrency,
           onError: (error) => logger.error({ err: error }, 'background validation failed'),
         });
   return {

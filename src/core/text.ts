@@ -60,3 +60,27 @@ export function quoted(value: unknown, max = 40): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are escaped for the message
   return `'${shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
 }
+
+/**
+ * A web address a probe may call: absolute http or https, with a host, and no
+ * user or password in it (a secret there would be stored and shown in the
+ * clear). Empty is no address.
+ */
+export const webUrl = (max: number) =>
+  freeText(max).refine((s) => {
+    if (s === '') return true;
+    try {
+      const url = new URL(s);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '' && url.username === '' && url.password === '' && s.trim() === s;
+    } catch {
+      return false;
+    }
+  }, 'must be an http or https URL (https://host[:port][/path]) without a user or password');
+
+/** A host and an optional port (`quay.io`, `registry.local:5000`, `[::1]:5000`): where a registry is. */
+export const hostAndPort = (max: number) =>
+  freeText(max).refine(
+    (s) =>
+      s === '' || /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*)(:\d{1,5})?$/.test(s),
+    'must be a host name, with a port if needed (quay.io, registry.example.com:5000), without a scheme or a path',
+  );

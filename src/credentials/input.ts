@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { type FieldProblem, ValidationError } from '../core/errors.js';
-import { freeText, nameText, quoted } from '../core/text.js';
+import { freeText, hostAndPort, nameText, quoted, webUrl } from '../core/text.js';
 import { type KeyField, type KeyValues, type ProviderSpec, providerIds, providers } from './providers.js';
 
 /** The longest accepted values: validation, the GraphQL descriptions and the OpenAPI document all read them here. */
@@ -21,14 +21,14 @@ export const credentialFields = z.object({
   provider: z.enum(providerIds as [string, ...string[]], {
     error: (issue) => (typeof issue.input === 'string' ? `unknown provider ${quoted(issue.input)}; expected one of ${providerIds.join(', ')}` : 'is required'),
   }),
-  baseUrl: optionalText(LIMITS.baseUrl),
+  baseUrl: webUrl(LIMITS.baseUrl).nullish(),
   category: optionalText(LIMITS.category),
 });
 
 function fieldSchema(field: KeyField): z.ZodType {
   if (field.type === 'boolean') return z.boolean({ error: 'must be true or false' }).nullish();
   if (field.type === 'string') {
-    return freeText(maxLengthOf(field)).nullish();
+    return (field.format === 'host' ? hostAndPort(maxLengthOf(field)) : freeText(maxLengthOf(field))).nullish();
   }
   const values = field.type.enum as [string, ...string[]];
   return z.enum(values, { error: `must be one of ${values.join(', ')}` }).nullish();

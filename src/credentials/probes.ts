@@ -10,6 +10,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { MaybePromise } from '../core/maybe.js';
+import { quoted } from '../core/text.js';
 import { type GuardedHttp, ProbeRefused, type ProbeResponse, ProbeUnreachable, type PublicHosts } from '../validation/guarded-http.js';
 
 export type ProbeOutcome = { result: 'valid' } | { result: 'invalid'; message: string } | { result: 'transient'; message: string };
@@ -72,13 +73,22 @@ function verdict(response: ProbeResponse, what: string): ProbeOutcome {
 
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
 
-/** The base URL of a git provider, defaulting to its cloud. */
+/**
+ * The base URL of a git provider, defaulting to its cloud. A stored value that
+ * is no http(s) URL (accepted before the rule was checked on create) is the
+ * credential's problem: INVALID, never a failure of the service.
+ */
 function baseOf(target: ProbeTarget, cloud: string): URL {
+  let url: URL;
   try {
-    return new URL(target.baseUrl || cloud);
+    url = new URL(target.baseUrl || cloud);
   } catch {
-    throw new ProbeRefused(`baseUrl ${JSON.stringify(target.baseUrl)} is not a URL`);
+    throw new ProbeRefused(`baseUrl ${quoted(target.baseUrl)} is not a URL`);
   }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
+    throw new ProbeRefused(`baseUrl ${quoted(target.baseUrl)} is not an http or https URL`);
+  }
+  return url;
 }
 
 // ---- Offline checks -----------------------------------------------------------------------------
@@ -300,7 +310,12 @@ const registryProbe: Probe = (target, ctx) =>
     }
     const offered = challenge(first.headers['www-authenticate']);
     if (first.status === 401 && offered?.scheme === 'bearer' && offered.params.realm) {
-      const realm = new URL(offered.params.realm);
+      let realm: URL;
+      try {
+        realm = new URL(offered.params.realm);
+      } catch {
+        return invalid(`registry ${host} names a token service that is not a URL`);
+      }
       if (offered.params.service) realm.searchParams.set('service', offered.params.service);
       return verdict(
         await ctx.http.request(realm, { headers: { authorization: auth }, publicHosts: REGISTRY_HOSTS }),

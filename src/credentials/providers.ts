@@ -15,6 +15,8 @@ export interface KeyField {
   type: KeyFieldType;
   /** Longest accepted string value. */
   maxLength?: number;
+  /** What the text must be beyond free text: `host`, a host name with an optional port. */
+  format?: 'host';
   /** Value stored when the client sends none. */
   default?: string | boolean;
   /** Set by the server only (a client-sent value is ignored). */
@@ -291,7 +293,7 @@ const providerList: ProviderSpec[] = [
     title: 'Container registry',
     fields: {
       userName: str(false, 'Registry user name'),
-      registry: { ...str(false, 'Registry host'), default: 'docker.io' },
+      registry: { ...str(false, 'Registry host, with a port if needed (quay.io, registry.example.com:5000)'), format: 'host', default: 'docker.io' },
       password: str(true, 'Registry password or token'),
     },
     check: (keys) => requireAll(keys, ['userName', 'password', 'registry']),

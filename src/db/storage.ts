@@ -6,6 +6,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditStore } from './audit-store.js';
+import { BackoffStore } from './backoff-store.js';
 import { closeDatabase, type Database, openDatabase, type QueryEvent } from './client.js';
 import { CredentialStore } from './credential-store.js';
 import { failureReason, type StoreEvent, StoreHealth } from './failures.js';
@@ -25,6 +26,7 @@ export interface Storage {
   audit: AuditStore;
   pairings: PairingStore;
   leases: LeaseStore;
+  backoffs: BackoffStore;
   /** Read-only access for Pothos' Prisma plugin to load the relations GraphQL selects. */
   graph: Graph;
   /** Why the database cannot serve now (unreachable, or lacking a committed migration), or undefined when it can. */
@@ -65,6 +67,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     audit: new AuditStore(db),
     pairings: new PairingStore(db),
     leases,
+    backoffs: new BackoffStore(db),
     graph: readOnlyGraph(db),
     readinessProblem: () => readinessProblem(readiness),
     async close() {

@@ -6,7 +6,7 @@
  */
 
 import type { Caller } from '../core/caller.js';
-import { Forbidden, ValidationError } from '../core/errors.js';
+import { Forbidden, LimitReached, ValidationError } from '../core/errors.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
 import { type CredentialInput, LIMITS, maxLengthOf } from '../credentials/input.js';
 import { type KeyField, ownFields, type ProviderSpec, providers } from '../credentials/providers.js';
@@ -280,7 +280,7 @@ builder.mutationFields((t) => {
           description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
         }),
       },
-      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted, ...WORKSPACE_ERRORS] },
+      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted, LimitReached, ...WORKSPACE_ERRORS] },
       resolve: (_root, args, ctx) =>
         ctx.services.credentials.create(callerIn(ctx, args.workspaceId), toDomainInput(args.input), {
           useExternalId: args.useExternalId ?? false,

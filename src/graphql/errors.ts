@@ -1,6 +1,6 @@
 /** The domain errors that result unions carry, as typed GraphQL errors (their names come from the error table). */
 import { AccessTokenNotFound } from '../auth/errors.js';
-import { Forbidden, ValidationError } from '../core/errors.js';
+import { Forbidden, LimitReached, ValidationError } from '../core/errors.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
 import { PairingNotFound } from '../delivery/errors.js';
 import { graphqlTypeOf } from '../doors/error-table.js';
@@ -146,4 +146,14 @@ builder.objectType(NotInvalid, {
   description: 'force only clears a failed validation, and this credential is not INVALID.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
+});
+
+builder.objectType(LimitReached, {
+  name: graphqlTypeOf(LimitReached),
+  description: 'The context holds as many as the operator allows (of credentials, of organizations): nothing was created.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    limit: t.int({ resolve: (e) => e.limit }),
+    setting: t.string({ description: 'The setting that decides the limit', resolve: (e) => e.setting }),
+  }),
 });

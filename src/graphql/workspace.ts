@@ -8,7 +8,7 @@
 
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { Caller } from '../core/caller.js';
-import { Forbidden, ValidationError } from '../core/errors.js';
+import { Forbidden, LimitReached, ValidationError } from '../core/errors.js';
 import { MAX_PAGE_SIZE } from '../credentials/service.js';
 import {
   LastOwner,
@@ -160,7 +160,7 @@ builder.mutationFields((t) => {
       type: 'Organization',
       description: 'Creates an organization; you become its OWNER.',
       args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
-      errors: { types: [ValidationError, OrganizationNameTaken] },
+      errors: { types: [ValidationError, OrganizationNameTaken, Forbidden, LimitReached] },
       resolve: async (query, _root, args, ctx) => {
         const org = await ctx.services.workspaces.createOrganization(caller(ctx), args.input.name);
         return ctx.services.workspaces.organizationForGraph(caller(ctx), String(org.id), query);

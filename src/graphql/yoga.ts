@@ -10,7 +10,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { FastifyRequest } from 'fastify';
-import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
+import { type DocumentNode, GraphQLError, getOperationAST, type ValidationRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLLimits } from '../config.js';
@@ -48,6 +48,7 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
       maxAliasesPlugin({ n: limits.maxAliases }),
       maxDirectivesPlugin({ n: limits.maxDirectives }),
       costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true }),
+      maxFieldsPlugin('validateCredential', limits.maxValidations, 'each probes a provider; send the others in further requests'),
       // A browser cannot send a GET query without a header a form cannot set.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
       ...(limits.fieldSuggestions ? [] : [blockFieldSuggestionsPlugin()]),
@@ -68,6 +69,25 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
     context: ({ fastifyRequest }) => ({ viewer: fastifyRequest?.viewer ?? null, services }),
     maskedErrors: { maskError: (error) => maskError(error, logger) },
   });
+}
+
+/**
+ * At most `max` selections of the field `name` in a document, aliases and
+ * fragments counted (a fragment spread twice is merged, so each definition
+ * counts once): for fields whose every run is costly outside GraphQL.
+ */
+function maxFieldsPlugin(name: string, max: number, why: string): Plugin {
+  const rule: ValidationRule = (context) => {
+    let count = 0;
+    return {
+      Field(node) {
+        if (node.name.value === name && ++count === max + 1) {
+          context.reportError(new GraphQLError(`At most ${max} ${name} fields in one request (${why})`, { nodes: [node] }));
+        }
+      },
+    };
+  };
+  return { onValidate: ({ addValidationRule }) => addValidationRule(rule) };
 }
 
 /** Documents are cached parsed by Yoga, so the same text is the same object. */

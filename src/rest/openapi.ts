@@ -54,7 +54,13 @@ const errors = {
     ...json('ErrorResponse'),
   },
   '503': {
-    description: 'The database stayed locked longer than the busy timeout; nothing was changed; retry',
+    description:
+      'The database stayed locked longer than the busy timeout, cannot be reached, or is read-only, or the request was not answered in time; retry after the given seconds',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
+    ...json('ErrorResponse'),
+  },
+  '507': {
+    description: "The database's disk is full: nothing was changed; retry once space is freed",
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
     ...json('ErrorResponse'),
   },
@@ -105,7 +111,8 @@ export function openApiDocument(): JsonSchema {
             '200': { description: 'OK', ...json('CreateCredentialsResponse') },
             ...errors,
             '409': {
-              description: 'A credential with this name exists, or the credential this Idempotency-Key created was deleted since',
+              description:
+                'A credential with this name exists, the credential this Idempotency-Key created was deleted since, or the context holds the most credentials allowed (MAX_CREDENTIALS_PER_CONTEXT)',
               ...json('ErrorResponse'),
             },
             '422': { description: 'The Idempotency-Key was used for a different request', ...json('ErrorResponse') },

@@ -19,6 +19,7 @@ import type { Sealer } from '../secrets/keyring.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import type { GuardedHttp } from './guarded-http.js';
 import { redactSecrets } from './redaction.js';
+import type { ProbeSlots } from './slots.js';
 
 export type CredentialStatus = 'AVAILABLE' | 'INVALID';
 
@@ -32,8 +33,6 @@ export interface ValidationResult {
 /** Longest stored message; a longer one is cut and says so. */
 export const MAX_MESSAGE = 4096;
 const TRUNCATED = ' (truncated)';
-/** Validations probing at once, on this instance (each may hold a connection for the timeout). */
-const MAX_PROBES_IN_FLIGHT = 16;
 const RECORD_ATTEMPTS = 3;
 
 /** `force` asks to clear a failed validation, and the credential's last validation did not fail. */
@@ -43,10 +42,14 @@ export class NotInvalid extends DomainError {
   }
 }
 
-/** Too many validations probing at once on this instance: retry shortly. */
+/** Too many validations probing at once on this instance, or of this owner's credentials: retry shortly. */
 export class ValidationsBusy extends DomainError {
-  constructor() {
-    super('Too many validations are in progress: retry shortly');
+  constructor(readonly ownSlots: boolean) {
+    super(
+      ownSlots
+        ? 'Too many validations of these credentials (yours, or the workspace’s) are in progress: retry shortly'
+        : 'Too many validations are in progress: retry shortly',
+    );
   }
 }
 
@@ -54,6 +57,9 @@ export interface ValidationOptions {
   /** The AWS STS endpoint (AWS_STS_ENDPOINT). */
   awsStsEndpoint?: string;
 }
+
+/** An owner as the slots count it. */
+export const ownerKey = (owner: Owner) => `${owner.kind}:${owner.id}`;
 
 export type ValidationObserver = (provider: string, outcome: 'available' | 'invalid' | 'transient' | 'forced') => void;
 
@@ -68,13 +74,13 @@ export function storedMessage(message: string, secrets: readonly string[], users
 }
 
 export class CredentialValidation {
-  #inFlight = 0;
-
   constructor(
     private readonly store: CredentialStore,
     private readonly sealer: Sealer,
     private readonly access: WorkspaceAccess,
     private readonly http: GuardedHttp,
+    /** People's probes: at most so many in flight, so many of one owner's. */
+    private readonly slots: ProbeSlots,
     private readonly options: ValidationOptions = {},
     private readonly observe: ValidationObserver = () => {},
   ) {}
@@ -115,12 +121,12 @@ export class CredentialValidation {
   }
 
   async #probeLimited(credential: SealedCredential): Promise<ProbeOutcome> {
-    if (this.#inFlight >= MAX_PROBES_IN_FLIGHT) throw new ValidationsBusy();
-    this.#inFlight++;
+    const release = this.slots.tryTake(ownerKey(credential.owner));
+    if (!release) throw new ValidationsBusy(this.slots.inFlight < this.slots.capacity);
     try {
       return await this.#probe(credential);
     } finally {
-      this.#inFlight--;
+      release();
     }
   }
 

@@ -10,11 +10,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { StoreBusy, StoreFull, StoreReadOnly, StoreUnavailable } from '../../src/core/errors.js';
+import { durationWithin } from '../../src/core/time.js';
 import { asStoreError, StoreHealth, storeFailureOf } from '../../src/db/failures.js';
 import { createLogger } from '../../src/logger.js';
 import { openRuntime } from '../../src/runtime.js';
 import { onPostgres, postgresServer, sqlOn } from '../helpers/database.js';
+import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
@@ -425,5 +428,315 @@ describe('finding 9: a lost key file never leads to a new key while sealed secre
     // (The server's own close then finds its services closed already: reopen them for it.)
     server.services = await openRuntime(config, logger);
     await server.close();
+  });
+});
+
+describe('finding 4: durations are bounded, and the background schedule always yields', () => {
+  it('refuses a zero, a too short or a too long duration at start, naming the range, with one parser for settings and the CLI', () => {
+    for (const [name, value] of [
+      ['VALIDATE_EVERY', '0s'],
+      ['VALIDATE_EVERY', '5s'],
+      ['VALIDATE_EVERY', '400d'],
+      ['VALIDATE_EVERY', '10 m'],
+      ['REQUEST_TIMEOUT_MS', '0'],
+      ['REQUEST_TIMEOUT_MS', '3600000'],
+      ['VALIDATION_TIMEOUT_MS', '0'],
+      ['SHUTDOWN_GRACE_MS', '-1'],
+      ['KEEP_ALIVE_TIMEOUT_MS', '99999999'],
+      ['REQUEST_BODY_TIMEOUT_MS', 'soon'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`${name}: must be`));
+    }
+    expect(() => loadConfig({ VALIDATE_EVERY: '0s' })).toThrow(/VALIDATE_EVERY: must be a duration from 10s to 365d \(0ms is not\), or off/);
+    expect(loadConfig({ VALIDATE_EVERY: '10s' }).validation.everyMs).toBe(10_000);
+    expect(loadConfig({ VALIDATE_EVERY: 'off' }).validation.everyMs).toBeUndefined();
+    // The CLI's --expires-in reads durations the same way (its own bounds).
+    expect(durationWithin('0s', { min: 1000, max: 86_400_000 })).toEqual({ problem: 'must be a duration from 1s to 1d (0ms is not)' });
+    expect(durationWithin('90d', { min: 1000, max: 3650 * 86_400_000 })).toEqual({ ms: 90 * 86_400_000 });
+  });
+
+  it('with a period of 1 ms (the domain takes any), requests are answered and the service stops at once', async () => {
+    const server = await startServer({}, (c) => ({ ...c, validation: { ...c.validation, everyMs: 1 } }));
+    try {
+      const { token } = await server.newUser('busy');
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const created = await rest(server, token, 'POST', '/api/credentials', {
+          credentials: { name: `cc-${i}`, provider: 'codecommit', keys: { username: 'u', password: `p-${i}` } },
+        });
+        expect(created.status).toBe(200);
+        ids.push(created.body.credentialsId);
+      }
+      const started = Date.now();
+      for (const id of ids) expect((await rest(server, token, 'GET', `/api/credentials/${id}`)).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // Background sweeps did run meanwhile (their verdicts are recorded).
+      const validated = await server.db.credential.count({ where: { id: { in: ids }, lastValidated: { not: null } } });
+      expect(validated).toBeGreaterThan(0);
+    } finally {
+      const stopping = Date.now();
+      await server.close();
+      expect(Date.now() - stopping).toBeLessThan(15_000);
+    }
+  });
+});
+
+describe('finding 5: one user cannot block everyone’s validation', () => {
+  let fake: FakeProviders;
+  let server: TestServer;
+  let attacker: Awaited<ReturnType<TestServer['newUser']>>;
+  let victim: Awaited<ReturnType<TestServer['newUser']>>;
+  beforeAll(async () => {
+    fake = await startFakeProviders();
+    server = await startServer({ VALIDATION_ALLOWED_HOSTS: fake.host, VALIDATION_TIMEOUT_MS: '1500' });
+    attacker = await server.newUser('hog');
+    victim = await server.newUser('victim');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await fake?.close();
+  });
+  const githubAt = async (user: { token: string }, name: string, token: string) =>
+    (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name, provider: 'github', baseUrl: fake.url, keys: { token } } })).body
+      .credentialsId as string;
+
+  it('20 concurrent validations of one never-answering credential take the owner’s share only: another user is served at once', async () => {
+    const slow = await githubAt(attacker, 'slow', 'slow-forever');
+    const good = await githubAt(victim, 'good', 'good-token');
+    const hogging = Array.from({ length: 20 }, () => rest(server, attacker.token, 'POST', `/api/credentials/${slow}/validate`, undefined, { validate: false }));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const served = await rest(server, victim.token, 'POST', `/api/credentials/${good}/validate`);
+    expect(served.status).toBe(200);
+    expect(served.body.status).toBe('AVAILABLE');
+    expect(Date.now() - started).toBeLessThan(1500);
+    const statuses = (await Promise.all(hogging)).map((r) => r.status);
+    // The owner's share (VALIDATION_PROBES_PER_OWNER, 4) probed and timed out (transient); the rest were refused at once.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(16);
+  });
+
+  it('one GraphQL request may hold only as many validateCredential fields as an owner has slots, aliases counted', async () => {
+    const id = await githubAt(attacker, 'aliased', 'slow-again');
+    const fields = Array.from({ length: 15 }, (_, i) => `v${i}: validateCredential(id: "${id}") { __typename }`).join(' ');
+    const started = Date.now();
+    const result = await gql(server, attacker.token, `mutation { ${fields} }`);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(result.body.errors?.[0]?.message).toBe(
+      'At most 4 validateCredential fields in one request (each probes a provider; send the others in further requests)',
+    );
+    expect(result.body.data ?? null).toBeNull();
+    const viaFragment = await gql(
+      server,
+      attacker.token,
+      `mutation { ...A ...B } fragment A on Mutation { a: validateCredential(id: "${id}") { __typename } b: validateCredential(id: "${id}") { __typename } }
+       fragment B on Mutation { c: validateCredential(id: "${id}") { __typename } d: validateCredential(id: "${id}") { __typename } e: validateCredential(id: "${id}") { __typename } }`,
+    );
+    expect(viaFragment.body.errors?.[0]?.message).toMatch(/^At most 4 validateCredential fields/);
+  });
+});
+
+describe('finding 5: the background sweep is fair and backs off transient failures', () => {
+  it("a user's 8 never-answering credentials neither hold up another's probes nor get probed every period (the back-off is stored)", async () => {
+    const fake = await startFakeProviders();
+    const EVERY_MS = 1000;
+    const server = await startServer({ VALIDATION_ALLOWED_HOSTS: fake.host, VALIDATION_TIMEOUT_MS: '700' }, (c) => ({
+      ...c,
+      validation: { ...c.validation, everyMs: EVERY_MS },
+    }));
+    try {
+      const attacker = await server.newUser('sweep-hog');
+      const victim = await server.newUser('sweep-victim');
+      const make = async (user: { token: string }, name: string, token: string) =>
+        expect(
+          (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name, provider: 'github', baseUrl: fake.url, keys: { token } } }))
+            .status,
+        ).toBe(200);
+      for (let i = 0; i < 8; i++) await make(attacker, `never-${i}`, `slow-${i}`);
+      await make(victim, 'mine', 'good-victim');
+      const windowMs = 9000;
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, windowMs));
+      const probes = (secret: string) => fake.requests.filter((r) => r.at >= from && r.headers.authorization === `Bearer ${secret}`).length;
+      const victimProbes = probes('good-victim');
+      const attackerProbes = Array.from({ length: 8 }, (_, i) => probes(`slow-${i}`));
+      // About one a period for the victim (the sweep skips what was validated in the last half period).
+      expect(victimProbes).toBeGreaterThanOrEqual(4);
+      // Each never-answering credential backs off: 1, 2, 4… periods between probes.
+      expect(Math.max(...attackerProbes)).toBeLessThanOrEqual(4);
+      expect(victimProbes).toBeGreaterThan(Math.max(...attackerProbes));
+      const backoffs = await server.db.probeBackoff.findMany();
+      expect(backoffs).toHaveLength(8);
+      expect(Math.max(...backoffs.map((b) => b.failures))).toBeGreaterThanOrEqual(2);
+      for (const b of backoffs) expect(Number(b.retryAt)).toBeGreaterThan(from);
+    } finally {
+      await server.close();
+      await fake.close();
+    }
+  });
+});
+
+describe('finding 5: a cap on credentials per context', () => {
+  it('answers 409 (REST) and LimitReachedError (GraphQL) at the cap, creating nothing; a delete makes room', async () => {
+    const server = await startServer({ MAX_CREDENTIALS_PER_CONTEXT: '3' });
+    try {
+      const { token } = await server.newUser('capped');
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await rest(server, token, 'POST', '/api/credentials', github(`cap-${i}`))).body.credentialsId);
+      const refused = await rest(server, token, 'POST', '/api/credentials', github('cap-3'));
+      expect(refused.status).toBe(409);
+      expect(refused.body.message).toMatch(/^Limit reached: at most 3 live credentials in a personal context; .*MAX_CREDENTIALS_PER_CONTEXT/);
+      const graphql = await gql(
+        server,
+        token,
+        'mutation { createCredential(input: {name: "cap-g", keys: {github: {token: "t"}}}) { __typename ... on LimitReachedError { limit setting } } }',
+      );
+      expect(graphql.body.data?.createCredential).toEqual({ __typename: 'LimitReachedError', limit: 3, setting: 'MAX_CREDENTIALS_PER_CONTEXT' });
+      expect((await rest(server, token, 'GET', '/api/credentials')).body.credentials).toHaveLength(3);
+      expect((await rest(server, token, 'DELETE', `/api/credentials/${ids[0]}`)).status).toBe(204);
+      expect((await rest(server, token, 'POST', '/api/credentials', github('cap-3'))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('finding 6: a baseUrl that is not http(s) is refused, and validation never answers 500 for a stored one', () => {
+  let server: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    server = await startServer();
+    ({ token } = await server.newUser('urls'));
+  });
+  afterAll(() => server?.close());
+
+  it('refuses such values at create and update, on both doors, naming the field', async () => {
+    for (const baseUrl of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'ftp://example.com',
+      'https://user:password@example.com',
+      'example.com',
+      ' https://x.example',
+    ]) {
+      const created = await rest(server, token, 'POST', '/api/credentials', github('bad-url', { baseUrl }));
+      expect(created.status, baseUrl).toBe(400);
+      expect(created.body.message, baseUrl).toMatch(/^baseUrl: must be an http or https URL/);
+      const graphql = await gql(
+        server,
+        token,
+        'mutation($u: String) { createCredential(input: {name: "g", baseUrl: $u, keys: {github: {token: "t"}}}) { __typename ... on ValidationError { fields { path } } } }',
+        { u: baseUrl },
+      );
+      expect(graphql.body.data?.createCredential, baseUrl).toEqual({ __typename: 'ValidationError', fields: [{ path: 'baseUrl' }] });
+    }
+    const ok = await rest(server, token, 'POST', '/api/credentials', github('good-url', { baseUrl: 'https://git.example.com/' }));
+    expect(ok.status).toBe(200);
+    const update = await rest(server, token, 'PUT', `/api/credentials/${ok.body.credentialsId}`, github('good-url', { baseUrl: 'javascript:alert(1)' }));
+    expect(update.status).toBe(400);
+    const registry = await rest(server, token, 'POST', '/api/credentials', {
+      credentials: { name: 'reg-url', provider: 'container-reg', keys: { userName: 'u', password: 'p', registry: 'https://quay.io/org' } },
+    });
+    expect(registry.status).toBe(400);
+    expect(registry.body.message).toMatch(/^keys\.registry: must be a host name/);
+  });
+
+  it('a value stored before the rule validates as INVALID with a message, not a 500', async () => {
+    const ok = await rest(server, token, 'POST', '/api/credentials', github('stored-bad', { baseUrl: 'https://git.example.com' }));
+    const id = ok.body.credentialsId as string;
+    for (const baseUrl of ['javascript:alert(1)', 'file:///etc/passwd', 'not a url']) {
+      await server.db.credential.update({ where: { id }, data: { baseUrl } });
+      const verdict = await rest(server, token, 'POST', `/api/credentials/${id}/validate`);
+      expect(verdict.status, baseUrl).toBe(200);
+      expect(verdict.body, baseUrl).toMatchObject({
+        status: 'INVALID',
+        transientError: false,
+        message: expect.stringMatching(/^baseUrl '.*' is not (an http or https URL|a URL)$/),
+      });
+    }
+  });
+});
+
+describe('finding 10: organizations', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ MAX_ORGANIZATIONS_PER_USER: '3' });
+  });
+  afterAll(() => server?.close());
+  const CREATE = `mutation($name: String!) { createOrganization(input: {name: $name}) { __typename ... on Error { message } } }`;
+
+  it('membership made by adding a participant ends with the last participation', async () => {
+    const owner = await server.newUser('org-owner');
+    const member = await server.newUser('org-member');
+    const ws = server.services.workspaces;
+    const org = await ws.createOrganization(null, 'leaving', owner.name);
+    const a = await ws.createWorkspace(null, { name: 'leaving' }, 'a');
+    const b = await ws.createWorkspace(null, { name: 'leaving' }, 'b');
+    await ws.addParticipant(null, { id: String(a.id) }, member.name, 'VIEW');
+    await ws.addParticipant(null, { id: String(b.id) }, member.name, 'VIEW');
+    const orgs = async () => (await gql(server, member.token, '{ viewer { organizations { name role } } }')).body.data!.viewer.organizations;
+    expect(await orgs()).toEqual([{ name: 'leaving', role: 'MEMBER' }]);
+    await ws.removeParticipant(null, { id: String(a.id) }, member.name);
+    expect(await orgs()).toEqual([{ name: 'leaving', role: 'MEMBER' }]);
+    await ws.removeParticipant(null, { id: String(b.id) }, member.name);
+    expect(await orgs()).toEqual([]);
+    const audit = await server.db.auditEvent.findMany({ where: { action: 'member.remove', targetId: String(org.id) } });
+    expect(audit).toHaveLength(1);
+    // An OWNER of the organization stays one without taking part anywhere.
+    await ws.removeParticipant(null, { id: String(a.id) }, owner.name).catch(() => {});
+    expect((await gql(server, owner.token, '{ viewer { organizations { name role } } }')).body.data!.viewer.organizations).toEqual([
+      { name: 'leaving', role: 'OWNER' },
+    ]);
+  });
+
+  it('names are unique whatever their case', async () => {
+    const user = await server.newUser('casey');
+    expect((await gql(server, user.token, CREATE, { name: 'acme' })).body.data!.createOrganization.__typename).toBe('MutationCreateOrganizationSuccess');
+    for (const name of ['ACME', 'Acme', 'aCmE']) {
+      expect((await gql(server, user.token, CREATE, { name })).body.data!.createOrganization.__typename, name).toBe('OrganizationNameTakenError');
+    }
+  });
+
+  it('a user owns at most MAX_ORGANIZATIONS_PER_USER organizations (the operator is not limited)', async () => {
+    const user = await server.newUser('collector');
+    for (let i = 0; i < 3; i++)
+      expect((await gql(server, user.token, CREATE, { name: `mine-${i}` })).body.data!.createOrganization.__typename).toBe('MutationCreateOrganizationSuccess');
+    const fourth = await gql(server, user.token, CREATE, { name: 'mine-3' });
+    expect(fourth.body.data!.createOrganization).toMatchObject({
+      __typename: 'LimitReachedError',
+      message: expect.stringMatching(/MAX_ORGANIZATIONS_PER_USER/),
+    });
+    await server.services.workspaces.createOrganization(null, 'by-operator', user.name);
+  });
+});
+
+describe('finding 11: the limiter and typed errors', () => {
+  it('counts failed authentications of IPv6 clients per /64', async () => {
+    const server = await startServer({ TRUST_PROXY: '127.0.0.1', AUTH_FAILURES_PER_MINUTE: '5' });
+    try {
+      const attempt = (address: string) =>
+        fetch(`${server.url}/api/credentials`, { headers: { authorization: 'Bearer cst_wrong', 'x-forwarded-for': address } }).then((r) => r.status);
+      const statuses: number[] = [];
+      for (let i = 1; i <= 8; i++) statuses.push(await attempt(`2001:db8:aa:bb::${i.toString(16)}`));
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+      // Another /64 is another client; so is an IPv4 one.
+      expect(await attempt('2001:db8:aa:bc::1')).toBe(401);
+      expect(await attempt('192.0.2.7')).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('createOrganization answers a scope refusal with the typed ForbiddenError', async () => {
+    const server = await startServer();
+    try {
+      const user = await server.newUser('reader');
+      const { token } = await server.services.tokens.createToken(user.userId, 'ro', { actor: 'operator', door: 'cli' }, { scope: 'read' });
+      const result = await gql(server, token, 'mutation { createOrganization(input: {name: "nope"}) { __typename ... on Error { message } } }');
+      expect(result.body.errors).toBeUndefined();
+      expect(result.body.data!.createOrganization).toMatchObject({ __typename: 'ForbiddenError', message: expect.stringMatching(/scope \(read\)/) });
+    } finally {
+      await server.close();
+    }
   });
 });
