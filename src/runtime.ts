@@ -43,7 +43,7 @@ export async function openKeyRing(config: Config, logger: Logger, storedSecrets:
     try {
       return new KeyRingSource(keyRingFromText(config.masterKeys));
     } catch (error) {
-      throw new StartupError(`Invalid MASTER_KEYS: ${(error as Error).message}`);
+      throw new StartupError(`Invalid master key configuration: ${(error as Error).message}`);
     }
   }
   const state = keyFileState(config.masterKeyFile);
