@@ -82,6 +82,7 @@ export function createServices(
           concurrency: settings.validation.sweepConcurrency,
           onError: (error) => logger.error({ err: error }, 'background validation failed'),
         });
+  let closing: Promise<void> | undefined;
   return {
     credentials: new CredentialService(storage.credentials, keys, access, {
       awsTrustPrincipalArn: settings.awsTrustPrincipalArn,
@@ -101,10 +102,14 @@ export function createServices(
     startBackground() {
       schedule?.start();
     },
-    async close() {
-      await schedule?.stop();
-      await tokens.settle();
-      await storage.close();
+    // Once, however often it is asked (a signal during a shutdown, a test's clean-up).
+    close() {
+      closing ??= (async () => {
+        await schedule?.stop();
+        await tokens.settle();
+        await storage.close();
+      })();
+      return closing;
     },
   };
 }

@@ -116,6 +116,7 @@ describe('the PostgreSQL schema and migrations', () => {
         'Organization',
         'OrganizationMember',
         'Pairing',
+        'ProbeBackoff',
         'User',
         'Workspace',
         'WorkspaceParticipant',

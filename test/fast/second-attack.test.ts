@@ -425,8 +425,8 @@ describe('finding 9: a lost key file never leads to a new key while sealed secre
     await expect(openRuntime(config, logger)).rejects.toThrow(/holds 1 sealed secrets that only their key opens: restore the key file/);
     expect(existsSync(keyFile)).toBe(false);
     writeFileSync(keyFile, kept, { mode: 0o600 });
-    // (The server's own close then finds its services closed already: reopen them for it.)
-    server.services = await openRuntime(config, logger);
+    // With the key file back, it starts.
+    await (await openRuntime(config, logger)).close();
     await server.close();
   });
 });

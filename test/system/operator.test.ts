@@ -96,7 +96,9 @@ describe('operator command line', () => {
     const expiring = await cli('tokens', 'create', 'dana', '--name', 'ci', '--expires-in', '90d');
     expect(expiring.out).toMatch(/valid until \d{4}-/);
     expect((await cli('tokens', 'list', 'dana')).out).toMatch(/ci\s+all\s+created \S+\s+active until \d{4}-/);
-    expect((await cli('tokens', 'create', 'dana', '--expires-in', 'soon')).err).toMatch(/--expires-in must be a duration from 1s to 3650d: a whole number and s, m, h or d/);
+    expect((await cli('tokens', 'create', 'dana', '--expires-in', 'soon')).err).toMatch(
+      /--expires-in must be a duration from 1s to 3650d: a whole number and s, m, h or d/,
+    );
 
     // A scoped token, for a pipeline agent: shown with its scope.
     expect((await cli('tokens', 'create', 'dana', '--name', 'agent', '--scope', 'keys:read')).out).toMatch(/\(scope keys:read\)/);
