@@ -36,4 +36,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # The key file is made on the first start (keys init leaves an existing one alone; none with MASTER_KEYS).
 # `exec`: node becomes PID 1 and receives SIGTERM itself: it finishes the requests in flight and exits.
-ENTRYPOINT ["/bin/sh", "-c", "[ -n \"$MASTER_KEYS\" ] || node dist/cli/main.js keys init >/dev/null && exec node --max-semi-space-size=4 dist/main.js \"$@\"", "--"]
+ENTRYPOINT ["/bin/sh", "-c", "[ -n \"$MASTER_KEYS\" ] || node dist/cli.js keys init >/dev/null && exec node --max-semi-space-size=4 dist/main.js \"$@\"", "--"]

@@ -21,7 +21,7 @@ const fail = (message) => {
 };
 
 // Production refuses to start without a key: the operator makes one with the release's own CLI.
-execFileSync('node', ['dist/cli/main.js', 'keys', 'init'], { env, stdio: 'inherit' });
+execFileSync('node', ['dist/cli.js', 'keys', 'init'], { env, stdio: 'inherit' });
 
 /** Starts `command` and waits for the first-run token and the URL. */
 async function start(label, command, args, env) {
@@ -83,7 +83,7 @@ async function use(label, url, token) {
 const npmStart = await start('npm start', 'npm', ['start'], env);
 if (!npmStart.token) fail('npm start: no first-run token on stderr');
 await use('npm start', npmStart.url, npmStart.token);
-const users = JSON.parse(execFileSync('node', ['dist/cli/main.js', 'users', 'list', '--json'], { env, encoding: 'utf8' }));
+const users = JSON.parse(execFileSync('node', ['dist/cli.js', 'users', 'list', '--json'], { env, encoding: 'utf8' }));
 if (!users.some((u) => u.name === 'admin')) fail(`the CLI listed ${JSON.stringify(users)}`);
 await npmStart.stop();
 console.log(`release check: npm start served in ${npmStart.ms} ms; a credential created and read through REST and GraphQL; the CLI answers; SIGTERM stops it`);

@@ -5,9 +5,9 @@
  */
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { toView } from '../src/credentials/view.js';
 import { RECORD_COLUMNS, type Row, recordOfRow } from '../src/db/credential-store.js';
-import { writeList } from '../src/rest/wire.js';
+import { toView } from '../src/domain/credentials/view.js';
+import { writeList } from '../src/doors/rest/wire.js';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => `"${c}"`).join(', ');
 

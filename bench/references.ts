@@ -19,11 +19,11 @@ import Sqlite from 'better-sqlite3';
 import { createSchema, createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import { newId } from '../src/core/ids.js';
-import { providers, returnedFields, secretFields } from '../src/credentials/providers.js';
-import { sealingContext } from '../src/credentials/sealing.js';
 import { numberedPlaceholders } from '../src/db/client.js';
 import { RECORD_COLUMNS } from '../src/db/credential-store.js';
-import { describeJson } from '../src/rest/wire.js';
+import { providers, returnedFields, secretFields } from '../src/domain/credentials/providers/index.js';
+import { sealingContext } from '../src/domain/credentials/sealing.js';
+import { describeJson } from '../src/doors/rest/wire.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import { type Row, rowToView } from './seed.js';
 

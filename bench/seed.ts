@@ -2,15 +2,15 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { loadConfig } from '../src/config.js';
 import { OPERATOR } from '../src/core/caller.js';
 import { newId } from '../src/core/ids.js';
-import { sealingContext } from '../src/credentials/sealing.js';
-import { type CredentialView, toView } from '../src/credentials/view.js';
 import { type Row as CredentialRow, recordOfRow } from '../src/db/credential-store.js';
-import { createLogger } from '../src/logger.js';
-import { openRuntime } from '../src/runtime.js';
+import { sealingContext } from '../src/domain/credentials/sealing.js';
+import { type CredentialView, toView } from '../src/domain/credentials/view.js';
+import { loadConfig } from '../src/infra/config.js';
+import { createLogger } from '../src/infra/logger.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
+import { openRuntime } from '../src/wiring/runtime.js';
 
 /** A credential row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
 export type Row = Record<string, string | number | Date | null>;

@@ -1,11 +1,11 @@
 /** `npm start`: read config, open the database (migrating it), listen. */
 import { buildApp } from './app.js';
-import { type Config, loadConfig, loadEnvFile, unknownSettings } from './config.js';
 import { newId } from './core/ids.js';
-import { listenForMetrics } from './http/metrics-endpoint.js';
-import { createLogger, flushLogs } from './logger.js';
-import { openRuntime } from './runtime.js';
-import { explainStartupFailure } from './startup.js';
+import { listenForMetrics } from './doors/http/metrics-endpoint.js';
+import { type Config, loadConfig, loadEnvFile, unknownSettings } from './infra/config.js';
+import { createLogger, flushLogs } from './infra/logger.js';
+import { openRuntime } from './wiring/runtime.js';
+import { explainStartupFailure } from './wiring/startup.js';
 
 let config: Config;
 let fileSettings: string[];

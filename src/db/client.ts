@@ -10,8 +10,8 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { asStoreError, failureReason, StoreHealth } from './failures.js';
-import { providerOf, sqlitePath } from './paths.js';
 
 /**
  * The Prisma client. Both generated clients have the same models (one schema is

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import Sqlite from 'better-sqlite3';
+import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { BUSY_TIMEOUT_MS, pgDriver, postgresAdapter, sqliteAdapter } from './client.js';
-import { MIGRATIONS_DIR, prismaFiles, providerOf, SCHEMA_PATH, sqlitePath } from './paths.js';
+import { MIGRATIONS_DIR, prismaFiles, SCHEMA_PATH } from './paths.js';
 import { withSchemaEngine } from './schema-engine.js';
 
 export { MIGRATIONS_DIR, PRISMA_DIR, SCHEMA_PATH } from './paths.js';

@@ -15,9 +15,9 @@ import Sqlite from 'better-sqlite3';
 import type pg from 'pg';
 import type { MaybePromise } from '../core/maybe.js';
 import { type Timestamp, timestampOf } from '../core/time.js';
+import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { BUSY_TIMEOUT_MS, numberedPlaceholders, pgDriver, postgresPool, type QueryEvent } from './client.js';
 import { asStoreError, StoreHealth } from './failures.js';
-import { providerOf, sqlitePath } from './paths.js';
 
 export interface PreparedStatements {
   /** The rows of `sql`, prepared the first time a statement of this `name` runs. */

@@ -5,6 +5,7 @@
  */
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { AuditStore } from './audit-store.js';
 import { BackoffStore } from './backoff-store.js';
 import { closeDatabase, type Database, openDatabase, type QueryEvent } from './client.js';
@@ -14,7 +15,7 @@ import { type Graph, readOnlyGraph } from './graph.js';
 import { LeaseStore } from './lease-store.js';
 import { readMigrations } from './migrate.js';
 import { PairingStore } from './pairing-store.js';
-import { prismaFiles, providerOf, sqlitePath } from './paths.js';
+import { prismaFiles } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
 import { UserStore } from './user-store.js';
 import { WorkspaceStore } from './workspace-store.js';

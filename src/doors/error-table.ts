@@ -5,7 +5,7 @@
  * REST, GraphQL and the CLI all read it. An error not in the table is an
  * unexpected failure: 500 (exit 1) with an error id that is logged, on every door.
  */
-import { AccessTokenNotFound } from '../auth/errors.js';
+
 import {
   DomainError,
   Forbidden,
@@ -21,9 +21,10 @@ import {
   ValidationError,
 } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../credentials/errors.js';
-import { PairingExists, PairingNotFound, UnsupportedPairingKey } from '../delivery/errors.js';
-import { NotInvalid, ValidationsBusy } from '../validation/service.js';
+import { AccessTokenNotFound } from '../domain/auth/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../domain/credentials/errors.js';
+import { PairingExists, PairingNotFound, UnsupportedPairingKey } from '../domain/delivery/errors.js';
+import { NotInvalid, ValidationsBusy } from '../domain/validation/service.js';
 import {
   LastOwner,
   OrganizationNameTaken,
@@ -33,7 +34,7 @@ import {
   UserNotFound,
   WorkspaceNameTaken,
   WorkspaceNotFound,
-} from '../workspaces/errors.js';
+} from '../domain/workspaces/errors.js';
 
 export interface ErrorAnswer<E extends DomainError = DomainError> {
   /** HTTP status of the REST answer. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { providers } from '../../src/credentials/providers.js';
+import { providers } from '../../src/domain/credentials/providers/index.js';
 import { contractKeys, graphqlProvider as gqlName, serverSetKeys, keysTypeName as typeName } from '../helpers/contract.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';

@@ -1,7 +1,7 @@
 /** Operating the service: health, readiness, metrics, request logs, log redaction. (Graceful shutdown: test/system/shutdown.test.ts.) */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/infra/logger.js';
 import { sqlOn } from '../helpers/database.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';

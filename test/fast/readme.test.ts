@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/workspaces/permissions.js';
+import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/domain/workspaces/permissions.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 

@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { providers, secretFields } from '../../src/credentials/providers.js';
+import { providers, secretFields } from '../../src/domain/credentials/providers/index.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';

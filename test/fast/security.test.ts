@@ -4,10 +4,10 @@
  * through both doors.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { hashToken } from '../../src/auth/tokens.js';
 import { OPERATOR } from '../../src/core/caller.js';
-import { providers, secretFields } from '../../src/credentials/providers.js';
 import { UserStore } from '../../src/db/user-store.js';
+import { hashToken } from '../../src/domain/auth/tokens.js';
+import { providers, secretFields } from '../../src/domain/credentials/providers/index.js';
 import { storedText } from '../helpers/database.js';
 import { storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';

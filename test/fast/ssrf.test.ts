@@ -12,8 +12,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Probe, type ProbeTarget, probes } from '../../src/credentials/probes.js';
-import { GuardedHttp, isPublicAddress, type ResolvedAddress } from '../../src/validation/guarded-http.js';
+import { type Probe, type ProbeTarget, probeOf } from '../../src/domain/validation/probes/index.js';
+import { GuardedHttp, isPublicAddress, type ResolvedAddress } from '../../src/infra/guarded-http.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -146,7 +146,7 @@ describe('private, link-local and metadata addresses, with an injected resolver'
       'https://192.168.1.1:8443',
     ]) {
       const g = guard({});
-      const outcome = await run(probes.github, target('github', { token: 't' }, baseUrl), g);
+      const outcome = await run(probeOf('github')!, target('github', { token: 't' }, baseUrl), g);
       expect(outcome, baseUrl).toMatchObject({ result: 'invalid' });
       expect(g.resolved, baseUrl).toEqual([]);
       expect(g.connected(), baseUrl).toBe(false);
@@ -164,7 +164,7 @@ describe('private, link-local and metadata addresses, with an injected resolver'
     ];
     for (const [what, addresses] of cases) {
       const g = guard({ 'api.github.com': addresses });
-      const outcome = await run(probes.github, target('github', { token: 't' }), g);
+      const outcome = await run(probeOf('github')!, target('github', { token: 't' }), g);
       expect(outcome, what).toEqual({
         result: 'invalid',
         message: expect.stringMatching(/^api\.github\.com resolves to a non-public address \(.+\): refused$/),
@@ -177,27 +177,29 @@ describe('private, link-local and metadata addresses, with an injected resolver'
     const { generateKeyPairSync } = await import('node:crypto');
     const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const g = guard({ 'ghcr.io': ['10.0.0.2'], 'oauth2.googleapis.com': ['169.254.169.254'], 'sts.amazonaws.com': ['172.16.0.9'] });
-    expect(await run(probes.registry, target('container-reg', { registry: 'ghcr.io', userName: 'u', password: 'p' }), g)).toMatchObject({
+    expect(await run(probeOf('container-reg')!, target('container-reg', { registry: 'ghcr.io', userName: 'u', password: 'p' }), g)).toMatchObject({
       result: 'invalid',
       message: expect.stringContaining('10.0.0.2'),
     });
     expect(
-      await run(probes.google, target('google', { data: JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: pem }) }), g),
+      await run(probeOf('google')!, target('google', { data: JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: pem }) }), g),
     ).toMatchObject({
       result: 'invalid',
       message: expect.stringContaining('169.254.169.254'),
     });
-    expect(await run(probes.aws, target('aws', { accessKey: 'AKIAGOOD000000000000', secretKey: 'A'.repeat(40) }), g)).toMatchObject({
+    expect(await run(probeOf('aws')!, target('aws', { accessKey: 'AKIAGOOD000000000000', secretKey: 'A'.repeat(40) }), g)).toMatchObject({
       result: 'invalid',
       message: expect.stringContaining('172.16.0.9'),
     });
     // A name of no provider is refused before it is even resolved.
-    expect(await run(probes.registry, target('container-reg', { registry: 'metadata.google.internal', userName: 'u', password: 'p' }), g)).toMatchObject({
+    expect(
+      await run(probeOf('container-reg')!, target('container-reg', { registry: 'metadata.google.internal', userName: 'u', password: 'p' }), g),
+    ).toMatchObject({
       result: 'invalid',
     });
-    expect(await run(probes.aws, target('aws', { accessKey: 'AKIAGOOD000000000000', secretKey: 'A'.repeat(40) }), g, 'https://169.254.169.254/')).toMatchObject(
-      { result: 'invalid' },
-    );
+    expect(
+      await run(probeOf('aws')!, target('aws', { accessKey: 'AKIAGOOD000000000000', secretKey: 'A'.repeat(40) }), g, 'https://169.254.169.254/'),
+    ).toMatchObject({ result: 'invalid' });
     expect(g.resolved).toEqual(['ghcr.io', 'oauth2.googleapis.com', 'sts.amazonaws.com']);
     expect(g.connected()).toBe(false);
   });
@@ -219,7 +221,7 @@ describe('private, link-local and metadata addresses, with an injected resolver'
         return connect(allowed.port, '127.0.0.1');
       },
     });
-    const outcome = await probes.gitea({ provider: 'gitea', keys: { token: 'good-token' }, baseUrl: null }, { http });
+    const outcome = await probeOf('gitea')!({ provider: 'gitea', keys: { token: 'good-token' }, baseUrl: null }, { http });
     expect(outcome).toEqual({ result: 'valid' });
     expect(resolved).toEqual(['gitea.com']);
     expect(connections).toEqual([{ address: '140.82.112.5', port: 443 }]);
@@ -237,7 +239,7 @@ describe('private, link-local and metadata addresses, with an injected resolver'
       },
     });
     // (A second lookup would go to the system resolver, which refuses every name in tests.)
-    const outcome = await probes.gitea({ provider: 'gitea', keys: { token: 'good-token' }, baseUrl: `http://registry.test:${allowed.port}` }, { http });
+    const outcome = await probeOf('gitea')!({ provider: 'gitea', keys: { token: 'good-token' }, baseUrl: `http://registry.test:${allowed.port}` }, { http });
     expect(outcome).toEqual({ result: 'valid' });
     expect(resolved).toEqual(['registry.test']);
     expect(allowed.requests.at(-1)).toMatchObject({ path: '/api/v1/user', headers: expect.objectContaining({ host: `registry.test:${allowed.port}` }) });

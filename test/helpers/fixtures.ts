@@ -1,6 +1,6 @@
 /** Valid keys for every provider, and helpers to read what the database holds. */
 
-import { sealingContext } from '../../src/credentials/sealing.js';
+import { sealingContext } from '../../src/domain/credentials/sealing.js';
 import { type KeyRing, keyRingFromFile } from '../../src/secrets/keyring.js';
 import type { TestServer } from './server.js';
 

@@ -24,7 +24,7 @@ export interface Run {
 /** `npm run cli -- <args>` with the given environment (asynchronous: a test server may run in this process). */
 export function cli(env: Record<string, string>, args: string[], onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {

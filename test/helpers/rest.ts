@@ -2,7 +2,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
-import { openApiDocument } from '../../src/rest/openapi.js';
+import { openApiDocument } from '../../src/doors/rest/openapi.js';
 
 const document = openApiDocument() as any;
 const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });

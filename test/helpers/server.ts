@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/config.js';
 import { closeDatabase, type Database, openDatabase } from '../../src/db/client.js';
-import { createLogger } from '../../src/logger.js';
-import { openRuntime } from '../../src/runtime.js';
-import type { Services } from '../../src/services.js';
+import { type Config, loadConfig } from '../../src/infra/config.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { openRuntime } from '../../src/wiring/runtime.js';
+import type { Services } from '../../src/wiring/services.js';
 import { dropDatabase, freshDatabaseUrl } from './database.js';
 
 export interface TestServer {

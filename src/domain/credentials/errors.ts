@@ -1,0 +1,33 @@
+/** The errors of the credentials domain (the app-wide ones are in src/core/errors.ts). */
+import { DomainError, NotFound } from '../../core/errors.js';
+
+/** Another live credential of the owner already has this name. */
+export class CredentialNameTaken extends DomainError {
+  constructor(readonly credentialName: string) {
+    super(`A credential named '${credentialName}' already exists`);
+  }
+}
+
+/** Unknown, deleted and other owners' credentials all look the same. */
+export class CredentialNotFound extends NotFound {
+  constructor(readonly credentialId: string) {
+    super(`Credential '${credentialId}' not found`);
+  }
+}
+
+/** An Idempotency-Key already used for a different create request. */
+export class IdempotencyKeyReused extends DomainError {
+  constructor() {
+    super('This Idempotency-Key was used for a different request');
+  }
+}
+
+/**
+ * An Idempotency-Key whose credential has been deleted since: the retry is not
+ * answered with a dead id, nor does it silently create a second credential.
+ */
+export class IdempotentCreateDeleted extends DomainError {
+  constructor(readonly credentialId: string) {
+    super(`The credential '${credentialId}' created with this Idempotency-Key was deleted; send a new key to create another`);
+  }
+}

@@ -1,0 +1,32 @@
+/** Microsoft Azure: Batch and Storage account keys, Entra service principals, Azure Cloud. */
+import { type KeyValues, type ProviderSpec, requireAll, str } from './fields.js';
+
+const azureFields = {
+  batchName: str(false, 'Azure Batch account name'),
+  storageName: str(false, 'Azure Storage account name'),
+  batchKey: str(true, 'Azure Batch account key'),
+  storageKey: str(true, 'Azure Storage account key'),
+};
+const entraFields = {
+  ...azureFields,
+  tenantId: str(false, 'Microsoft Entra tenant id'),
+  clientId: str(false, 'Service principal client id'),
+  clientSecret: str(true, 'Service principal client secret'),
+};
+const checkEntra = (keys: KeyValues) => requireAll(keys, ['tenantId', 'clientId', 'clientSecret']);
+
+export const azureProviders: ProviderSpec[] = [
+  {
+    id: 'azure',
+    title: 'Azure Batch',
+    fields: azureFields,
+    check: (keys) => requireAll(keys, ['batchName', 'batchKey', 'storageName', 'storageKey']),
+  },
+  { id: 'azure_entra', title: 'Azure (Microsoft Entra)', fields: entraFields, check: checkEntra },
+  {
+    id: 'azure-cloud',
+    title: 'Azure Cloud',
+    fields: { ...entraFields, subscriptionId: str(false, 'Azure subscription id') },
+    check: (keys) => [...checkEntra(keys), ...requireAll(keys, ['subscriptionId'])],
+  },
+];

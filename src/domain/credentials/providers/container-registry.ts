@@ -1,0 +1,17 @@
+/** Container registries (Docker Hub, Quay, GHCR, ECR, ACR, …): a user and a password or token for one registry host. */
+import { type ProviderSpec, requireAll, str } from './fields.js';
+
+export const registryProviders: ProviderSpec[] = [
+  {
+    id: 'container-reg',
+    title: 'Container registry',
+    fields: {
+      userName: str(false, 'Registry user name'),
+      registry: { ...str(false, 'Registry host, with a port if needed (quay.io, registry.example.com:5000)'), format: 'host', default: 'docker.io' },
+      password: str(true, 'Registry password or token'),
+    },
+    check: (keys) => requireAll(keys, ['userName', 'password', 'registry']),
+    // The registry (and the token realm it names) receives the password; so does Wave, delivering it there.
+    destinations: ['registry'],
+  },
+];

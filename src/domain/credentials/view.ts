@@ -1,0 +1,50 @@
+/** A credential as every door shows it: the returned key fields only, never a secret. */
+import type { Timestamp } from '../../core/time.js';
+import type { CredentialRecord } from '../../db/credential-store.js';
+import { providers, returnedFields } from './providers/index.js';
+
+export interface CredentialView {
+  id: string;
+  name: string;
+  description: string | null;
+  provider: string;
+  baseUrl: string | null;
+  category: string | null;
+  /** Every returned key field of the provider, in the table's order, null when unset. */
+  keys: Record<string, string | boolean | null>;
+  lastUsed: Timestamp | null;
+  dateCreated: Timestamp;
+  lastUpdated: Timestamp;
+  /** AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
+  status: 'AVAILABLE' | 'INVALID';
+  message: string | null;
+  lastValidated: Timestamp | null;
+  /** The provider-side set-up to paste (an AWS role's trust policy), when there is one. */
+  setupSnippet: string | null;
+}
+
+export interface CredentialPage {
+  items: { credential: CredentialView; cursor: string }[];
+  hasNextPage: boolean;
+}
+
+export function toView(record: CredentialRecord, setupSnippet: string | null = null): CredentialView {
+  const keys: CredentialView['keys'] = {};
+  for (const name of returnedFields(providers.get(record.provider)!)) keys[name] = record.keys[name] ?? null;
+  return {
+    id: record.id,
+    name: record.name,
+    description: record.description,
+    provider: record.provider,
+    baseUrl: record.baseUrl,
+    category: record.category,
+    keys,
+    lastUsed: record.lastUsed,
+    dateCreated: record.dateCreated,
+    lastUpdated: record.lastUpdated,
+    status: record.status === 'INVALID' ? 'INVALID' : 'AVAILABLE',
+    message: record.message,
+    lastValidated: record.lastValidated,
+    setupSnippet,
+  };
+}

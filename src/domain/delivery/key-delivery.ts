@@ -1,0 +1,79 @@
+/**
+ * Key delivery: a credential's keys, secret ones included, leave the service
+ * only encrypted for one paired service's public key — a JWE (RFC 7516,
+ * compact serialization: RSA-OAEP-256 or ECDH-ES+A256KW by the key's type,
+ * A256GCM, `kid` = the pairing id) whose plaintext is a JWT of
+ * `{credentialsId, provider, keys, iat, exp}` that expires after five minutes.
+ * Any standard JOSE implementation opens it with the service's private key.
+ * Who may fetch: the owner of a personal credential; in a workspace, the roles
+ * the permission table allows (not VIEW); and only with a token whose scope
+ * allows keys. Every delivery records the credential's last use and an audit
+ * row naming the pairing. The plaintext is never logged, returned or stored.
+ */
+import { createPublicKey } from 'node:crypto';
+import { actorOf, type Caller } from '../../core/caller.js';
+import { Forbidden, NotFound } from '../../core/errors.js';
+import { ID_PATTERN } from '../../core/ids.js';
+import type { CredentialStore } from '../../db/credential-store.js';
+import type { Sealer } from '../../secrets/keyring.js';
+import { CredentialNotFound } from '../credentials/errors.js';
+import { providers } from '../credentials/providers/index.js';
+import { openSecrets } from '../credentials/sealing.js';
+import type { WorkspaceAccess } from '../workspaces/access.js';
+import { PairingNotFound } from './errors.js';
+import type { Pairings } from './pairings.js';
+
+/** How long a delivered JWE may be opened. */
+export const DELIVERY_LIFETIME_SECONDS = 300;
+
+/** What became of a delivery, for the metrics: by provider (`unknown` before the credential was found). */
+export type DeliveryOutcome = 'delivered' | 'refused' | 'unknown_pairing' | 'failed';
+export type DeliveryObserver = (provider: string, outcome: DeliveryOutcome) => void;
+
+export class KeyDelivery {
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly sealer: Sealer,
+    private readonly access: WorkspaceAccess,
+    private readonly pairings: Pairings,
+    private readonly observe: DeliveryObserver = () => {},
+  ) {}
+
+  /** The credential's keys as a JWE for the pairing; throws as not found / forbidden / unknown pairing otherwise. */
+  async deliver(caller: Caller, credentialId: string, pairingId: string): Promise<string> {
+    let provider = 'unknown';
+    try {
+      const { owner } = await this.access.context(caller, 'deliverKeys');
+      const credential = ID_PATTERN.test(credentialId) ? await this.store.findForChange(owner, credentialId) : null;
+      if (!credential) throw new CredentialNotFound(credentialId);
+      provider = credential.provider;
+      const pairing = await this.pairings.find(pairingId);
+      const spec = providers.get(credential.provider)!;
+      const stored = { ...credential.keys, ...openSecrets(this.sealer, credential) };
+      // The provider's own fields (null when unset), and the seed API's generic pair only when it holds a value.
+      const keys = Object.fromEntries(
+        Object.entries(spec.fields)
+          .filter(([field, definition]) => !definition.legacy || (stored[field] ?? null) !== null)
+          .map(([field]) => [field, stored[field] ?? null]),
+      );
+      // jose is loaded on the first delivery (a service without paired services never needs it).
+      const { EncryptJWT } = await import('jose');
+      const jwe = await new EncryptJWT({ credentialsId: credential.id, provider: credential.provider, keys })
+        .setProtectedHeader({ alg: pairing.algorithm, enc: 'A256GCM', kid: pairing.id })
+        .setIssuedAt()
+        .setExpirationTime(`${DELIVERY_LIFETIME_SECONDS}s`)
+        .encrypt(createPublicKey(pairing.publicKey));
+      if (!(await this.store.recordDelivery(owner, credential.id, pairing.id, new Date(), actorOf(caller)))) {
+        throw new CredentialNotFound(credentialId); // deleted meanwhile: nothing was delivered
+      }
+      this.observe(provider, 'delivered');
+      return jwe;
+    } catch (error) {
+      this.observe(
+        provider,
+        error instanceof PairingNotFound ? 'unknown_pairing' : error instanceof NotFound || error instanceof Forbidden ? 'refused' : 'failed',
+      );
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Key rotation: which keys seal how many secrets, and re-sealing every secret
+ * under the primary key in batches. Each batch commits on its own, and a row
+ * is rewritten only if it still holds the value that was read, so rotation
+ * runs while the service serves, and can stop and resume at any point.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OPERATOR } from '../../core/caller.js';
+import type { CredentialStore } from '../../db/credential-store.js';
+import { KeyRing, type KeyRingSource } from '../../secrets/keyring.js';
+import { sealingContext } from '../credentials/sealing.js';
+
+export interface ResealProgress {
+  /** Secrets re-sealed so far by this run. */
+  resealed: number;
+  /** Secrets still sealed by a key other than the primary one. */
+  remaining: number;
+  /** Ids of credentials whose secret could not be opened (left as they are). */
+  unreadable: string[];
+}
+
+export interface ResealOptions {
+  batchSize?: number;
+  /** Pause between batches, to spare a busy service. */
+  pauseMs?: number;
+  /** Stop after this many secrets (the rest stays for a later run). */
+  limit?: number;
+  /** Checked between batches: true stops the run cleanly. */
+  shouldStop?: () => boolean;
+}
+
+export class KeyRotation {
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly keys: KeyRingSource,
+  ) {}
+
+  /**
+   * How many stored secrets each key id seals: the keys of the ring, and any
+   * other key id found in stored secrets (a key missing from the ring).
+   */
+  async usage(): Promise<Map<string, number>> {
+    const usage = new Map<string, number>();
+    const known = this.keys.ring.keyIds;
+    for (const id of known) {
+      const count = await this.store.countSecretsStartingWith(KeyRing.sealedPrefix(id));
+      if (count > 0) usage.set(id, count);
+    }
+    // Secrets sealed by a key the ring lacks (few, if any).
+    for (const { secret } of await this.store.findSecretsNotStartingWith(known.map(KeyRing.sealedPrefix))) {
+      const id = KeyRing.keyIdOf(secret) ?? '?';
+      usage.set(id, (usage.get(id) ?? 0) + 1);
+    }
+    return usage;
+  }
+
+  async countNotUnderPrimary(): Promise<number> {
+    return this.store.countSecretsNotStartingWith([this.#primaryPrefix()]);
+  }
+
+  /** Re-seals secrets under the primary key, batch by batch, reporting progress after each. */
+  async *reseal(options: ResealOptions = {}): AsyncGenerator<ResealProgress> {
+    const batchSize = options.batchSize ?? 100;
+    const unreadable: string[] = [];
+    let resealed = 0;
+    for (;;) {
+      const room = options.limit === undefined ? batchSize : Math.min(batchSize, options.limit - resealed);
+      if (room <= 0 || options.shouldStop?.()) break;
+      const sealed = await this.store.findSecretsNotStartingWith([this.#primaryPrefix()], unreadable, room);
+      if (sealed.length === 0) break;
+      for (const credential of sealed) {
+        const context = sealingContext(credential);
+        let plaintext: string;
+        try {
+          plaintext = this.keys.open(credential.secret, context);
+        } catch {
+          unreadable.push(credential.id);
+          continue;
+        }
+        // False: changed meanwhile by an update, which sealed it under the primary key already (or deleted it).
+        if (await this.store.replaceSecret(credential.id, credential.secret, this.keys.seal(plaintext, context), OPERATOR)) resealed++;
+      }
+      yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable: [...unreadable] };
+      if (options.pauseMs) await sleep(options.pauseMs);
+    }
+    yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable };
+  }
+
+  #primaryPrefix(): string {
+    return KeyRing.sealedPrefix(this.keys.ring.primaryId);
+  }
+}

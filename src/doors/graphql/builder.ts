@@ -1,0 +1,73 @@
+/** The one schema builder: plugins, scalars and the context type. */
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import type { Caller } from '../../core/caller.js';
+import { NotAuthenticated } from '../../core/errors.js';
+import type { Timestamp } from '../../core/time.js';
+import type { Viewer } from '../../domain/auth/tokens.js';
+import type PrismaTypes from '../../generated/pothos-prisma-types.js';
+import { getDatamodel } from '../../generated/pothos-prisma-types.js';
+import type { Services } from '../../wiring/services.js';
+
+export interface Context {
+  viewer: Viewer | null;
+  services: Services;
+}
+
+/** The context of a field behind `t.withAuth({ authenticated: true })`: a viewer is guaranteed. */
+export type AuthenticatedContext = Context & { viewer: Viewer };
+
+/** The viewer's user id, for fields reached only below an authenticated one (relational reads). */
+export function viewerId(ctx: Context): string {
+  if (!ctx.viewer) throw new NotAuthenticated();
+  return ctx.viewer.userId;
+}
+
+/** The domain's caller of an authenticated field. */
+export const callerOf = (ctx: AuthenticatedContext): Caller => ({ userId: ctx.viewer.userId, door: 'graphql', scope: ctx.viewer.scope });
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { authenticated: boolean };
+  AuthContexts: { authenticated: AuthenticatedContext };
+  Scalars: { DateTime: { Input: Date; Output: Date | Timestamp } };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({ authenticated: ctx.viewer !== null }),
+    unauthorizedError: () => new NotAuthenticated(),
+  },
+  errors: { defaultTypes: [] },
+  prisma: {
+    client: (ctx) => ctx.services.graph,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+  },
+  relay: {
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    clientMutationId: 'omit',
+    cursorType: 'String',
+  },
+});
+
+builder.scalarType('DateTime', {
+  description: 'An instant, as an ISO-8601 string in UTC',
+  serialize: (value) => (typeof value === 'string' ? value : value.toISOString()),
+  parseValue: (value) => {
+    const date = new Date(String(value));
+    if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    return date;
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,328 @@
+/**
+ * The Credential type, its keys per provider, its queries and mutations. The
+ * key types, inputs and enums are generated from the provider table (each
+ * provider's own fields; the seed API's generic pair is the REST adapter's
+ * alone), and the limits in descriptions are the numbers that validate.
+ */
+
+import type { Caller } from '../../core/caller.js';
+import { Forbidden, LimitReached, ValidationError } from '../../core/errors.js';
+import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../../domain/credentials/errors.js';
+import { type CredentialInput, LIMITS, maxLengthOf } from '../../domain/credentials/input.js';
+import { type KeyField, ownFields, type ProviderSpec, providers } from '../../domain/credentials/providers/index.js';
+import { MAX_PAGE_SIZE } from '../../domain/credentials/service.js';
+import type { CredentialView } from '../../domain/credentials/view.js';
+import { PairingNotFound } from '../../domain/delivery/errors.js';
+import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../../domain/validation/service.js';
+import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
+import { type AuthenticatedContext, builder, type Context, callerOf } from './builder.js';
+
+/** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
+const graphqlName = (providerId: string) => providerId.replace(/-/g, '_');
+const typeName = (providerId: string) =>
+  providerId
+    .split(/[-_]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export const CredentialProvider = builder.enumType('CredentialProvider', {
+  values: Object.fromEntries([...providers.values()].map((p) => [graphqlName(p.id), { value: p.id, description: p.title }])),
+});
+
+// A key field with a fixed set of values is an enum, one per name the table gives it.
+const keyEnums = new Map<string, ReturnType<typeof builder.enumType>>();
+function keyFieldType(field: KeyField) {
+  if (field.type === 'boolean') return 'Boolean' as const;
+  if (field.type === 'string') return 'String' as const;
+  const { name, enum: values } = field.type;
+  let type = keyEnums.get(name);
+  if (!type) {
+    type = builder.enumType(name, { values: values as readonly string[] });
+    keyEnums.set(name, type);
+  }
+  return type;
+}
+
+/** A key field's input description: what it is, its limit, and whether it is write-only. */
+const describeInput = (field: KeyField) =>
+  [field.description, field.type === 'string' ? `at most ${maxLengthOf(field)} characters` : '', field.secret ? 'secret: write-only, never returned' : '']
+    .filter(Boolean)
+    .join('; ');
+
+// Keys as returned: one object type per provider, with its returned fields only, and the provider
+// (as REST's keys.discriminator; it also gives a type whose provider returns no field, such as SSH, a field).
+interface KeysValue {
+  provider: string;
+  values: CredentialView['keys'];
+}
+
+const keyTypes = new Map(
+  [...providers.values()].map((spec) => [
+    spec.id,
+    builder.objectRef<KeysValue>(`${typeName(spec.id)}Keys`).implement({
+      description: `Returned key fields of a ${spec.title} credential (secret fields are never returned)`,
+      fields: (t) => ({
+        provider: t.field({ type: CredentialProvider, description: 'The provider these keys are for', resolve: (keys) => keys.provider }),
+        ...Object.fromEntries(
+          ownFields(spec)
+            .filter(([, field]) => !field.secret)
+            .map(([name, field]) => [
+              name,
+              t.field({
+                type: keyFieldType(field),
+                nullable: true,
+                description: field.description,
+                resolve: (keys) => (keys.values[name] ?? null) as never,
+              }),
+            ]),
+        ),
+      }),
+    }),
+  ]),
+);
+
+const CredentialKeys = builder.unionType('CredentialKeys', {
+  types: [...keyTypes.values()],
+  resolveType: (keys) => keyTypes.get(keys.provider)!,
+});
+
+const CredentialStatus = builder.enumType('CredentialStatus', {
+  values: { AVAILABLE: { description: 'The last validation succeeded, or none ran yet' }, INVALID: { description: 'The provider refused the keys' } },
+});
+
+export const CredentialRef = builder.objectRef<CredentialView>('Credential').implement({
+  description: 'A stored credential. Secret key fields are write-only and never appear here.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    provider: t.field({ type: CredentialProvider, resolve: (c) => c.provider }),
+    baseUrl: t.exposeString('baseUrl', { nullable: true }),
+    category: t.exposeString('category', { nullable: true }),
+    keys: t.field({ type: CredentialKeys, resolve: (c) => ({ provider: c.provider, values: c.keys }) }),
+    dateCreated: t.expose('dateCreated', { type: 'DateTime' }),
+    lastUpdated: t.expose('lastUpdated', { type: 'DateTime' }),
+    lastUsed: t.expose('lastUsed', { type: 'DateTime', nullable: true, description: 'When the keys were last delivered to a paired service' }),
+    status: t.field({
+      type: CredentialStatus,
+      description: 'AVAILABLE: the last validation succeeded, or none ran yet; INVALID: the provider refused the keys (see message)',
+      resolve: (c) => c.status,
+    }),
+    message: t.exposeString('message', {
+      nullable: true,
+      description: `The provider's words when INVALID (at most ${MAX_MESSAGE} characters; a longer one ends with " (truncated)")`,
+    }),
+    lastValidated: t.expose('lastValidated', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a validation last decided the status (a transient failure does not count)',
+    }),
+    setupSnippet: t.exposeString('setupSnippet', {
+      nullable: true,
+      description: 'What to set up at the provider (AWS role mode: the IAM trust policy), when the installation is configured for it',
+    }),
+  }),
+});
+
+const ValidationOutcome = builder.objectRef<ValidationResult>('CredentialValidation').implement({
+  description: 'The outcome of a validation',
+  fields: (t) => ({
+    status: t.field({
+      type: CredentialStatus,
+      description: 'The stored status after the validation (unchanged on a transient failure)',
+      resolve: (v) => v.status,
+    }),
+    message: t.exposeString('message', { nullable: true, description: "The provider's words (INVALID), or what failed (transient); null when valid" }),
+    transientError: t.exposeBoolean('transientError', {
+      description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored; not a verdict',
+    }),
+  }),
+});
+
+// Keys as written: one input per provider, every field a client sets (secret ones too), all optional.
+const keyInputs = new Map(
+  [...providers.values()].map((spec: ProviderSpec) => [
+    spec.id,
+    builder.inputType(`${typeName(spec.id)}KeysInput`, {
+      description: `Key fields of a ${spec.title} credential. Secret fields not sent on update keep their stored values.`,
+      fields: (t) =>
+        Object.fromEntries(
+          ownFields(spec)
+            .filter(([, field]) => !field.serverSet)
+            .map(([name, field]) => [name, t.field({ type: keyFieldType(field), required: false, description: describeInput(field) })]),
+        ),
+    }),
+  ]),
+);
+
+const CredentialKeysInput = builder.inputType('CredentialKeysInput', {
+  description: 'The keys of exactly one provider; which one is set decides the provider.',
+  isOneOf: true,
+  fields: (t) => Object.fromEntries([...keyInputs].map(([id, ref]) => [graphqlName(id), t.field({ type: ref, required: false })])),
+});
+
+const CredentialInputType = builder.inputType('CredentialInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: `1-${LIMITS.name} characters, unique among your credentials` }),
+    description: t.string({ required: false, description: `At most ${LIMITS.description} characters` }),
+    baseUrl: t.string({ required: false, description: `Repository base URL (git providers), at most ${LIMITS.baseUrl} characters` }),
+    category: t.string({ required: false, description: `At most ${LIMITS.category} characters` }),
+    keys: t.field({ type: CredentialKeysInput, required: true }),
+  }),
+});
+
+/** Translates the GraphQL input to the domain's input. */
+function toDomainInput(input: typeof CredentialInputType.$inferInput): CredentialInput {
+  const keys = input.keys as Record<string, Record<string, unknown> | null | undefined>;
+  const [branch, values] = Object.entries(keys).find(([, v]) => v != null) ?? [];
+  return {
+    name: input.name,
+    description: input.description,
+    baseUrl: input.baseUrl,
+    category: input.category,
+    provider: [...providers.keys()].find((id) => graphqlName(id) === branch),
+    keys: values ?? {},
+  };
+}
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  provider?: string | null;
+}
+
+/** A page of a context's credentials as a Relay connection (forward only). */
+export async function pageOf(caller: Caller, args: PageArgs, ctx: Context) {
+  if (args.last != null || args.before != null) {
+    throw ValidationError.of(args.last != null ? 'last' : 'before', 'credentials pages forward only: use first and after');
+  }
+  const page = await ctx.services.credentials.list(caller, {
+    providers: args.provider ? [args.provider] : undefined,
+    first: args.first ?? DEFAULT_PAGE_SIZE,
+    after: args.after ?? undefined,
+  });
+  return {
+    edges: page.items.map((item) => ({ cursor: item.cursor, node: item.credential })),
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: args.after != null,
+      startCursor: page.items[0]?.cursor ?? null,
+      endCursor: page.items[page.items.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+const WORKSPACE_ARG = 'The workspace whose credentials to use (absent: your own), as your role in it allows';
+
+/** The caller of a credential field, in the workspace it names (if any). */
+const callerIn = (ctx: AuthenticatedContext, workspaceId: string | number | null | undefined): Caller => ({
+  ...callerOf(ctx),
+  ...(workspaceId == null ? {} : { workspaceId: String(workspaceId) }),
+});
+
+// A credential call that names a workspace may fail for it: not found (not yours), or a role that does not allow it.
+const WORKSPACE_ERRORS = [WorkspaceNotFound, Forbidden] as const;
+
+builder.queryFields((t) => {
+  const authenticated = t.withAuth({ authenticated: true });
+  const workspaceId = t.arg.id({ required: false, description: WORKSPACE_ARG });
+  return {
+    credential: authenticated.field({
+      type: CredentialRef,
+      description: 'One of your credentials, or of a workspace you take part in.',
+      args: { id: t.arg.id({ required: true }), workspaceId },
+      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS], directResult: true },
+      resolve: (_root, args, ctx) => ctx.services.credentials.describe(callerIn(ctx, args.workspaceId), String(args.id)),
+    }),
+    credentials: authenticated.connection({
+      type: CredentialRef,
+      description: `Your credentials (or a workspace's), oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}); forward pagination only.`,
+      args: { provider: t.arg({ type: CredentialProvider, required: false }), workspaceId },
+      resolve: (_root, args, ctx) => pageOf(callerIn(ctx, args.workspaceId), args, ctx),
+    }),
+    credentialKeys: authenticated.string({
+      description:
+        "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
+        '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
+        'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event.',
+      args: { id: t.arg.id({ required: true }), pairingId: t.arg.id({ required: true }), workspaceId },
+      errors: { types: [CredentialNotFound, PairingNotFound, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) => ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId)),
+    }),
+    validateCredentialName: authenticated.boolean({
+      description: 'True when the name is valid and free among your credentials (or a workspace’s).',
+      args: { name: t.arg.string({ required: true }), workspaceId },
+      errors: { types: [ValidationError, CredentialNameTaken, ...WORKSPACE_ERRORS] },
+      resolve: async (_root, args, ctx) => {
+        await ctx.services.credentials.validateName(callerIn(ctx, args.workspaceId), args.name);
+        return true;
+      },
+    }),
+  };
+});
+
+builder.mutationFields((t) => {
+  const authenticated = t.withAuth({ authenticated: true });
+  const workspaceId = t.arg.id({ required: false, description: WORKSPACE_ARG });
+  return {
+    createCredential: authenticated.field({
+      type: CredentialRef,
+      args: {
+        input: t.arg({ type: CredentialInputType, required: true }),
+        workspaceId,
+        useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
+        idempotencyKey: t.arg.string({
+          required: false,
+          description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
+        }),
+      },
+      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted, LimitReached, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) =>
+        ctx.services.credentials.create(callerIn(ctx, args.workspaceId), toDomainInput(args.input), {
+          useExternalId: args.useExternalId ?? false,
+          idempotencyKey: args.idempotencyKey ?? undefined,
+        }),
+    }),
+    updateCredential: authenticated.field({
+      type: CredentialRef,
+      description: 'Replaces the credential. Keys are replaced as a whole; secret fields not sent keep their values.',
+      args: {
+        id: t.arg.id({ required: true }),
+        input: t.arg({ type: CredentialInputType, required: true }),
+        useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
+        workspaceId,
+      },
+      errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) =>
+        ctx.services.credentials.update(callerIn(ctx, args.workspaceId), String(args.id), toDomainInput(args.input), {
+          useExternalId: args.useExternalId ?? false,
+        }),
+    }),
+    validateCredential: authenticated.field({
+      type: ValidationOutcome,
+      description:
+        'Checks the credential with its provider (offline checks, then its identity endpoint) and stores the verdict. ' +
+        'force: skip the probe and set an INVALID credential to AVAILABLE. Who may: whoever may update it.',
+      args: {
+        id: t.arg.id({ required: true }),
+        workspaceId,
+        force: t.arg.boolean({ required: false, description: 'Skip the probe and clear an INVALID status (refused for any other status)' }),
+      },
+      errors: { types: [CredentialNotFound, NotInvalid, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) => ctx.services.validation.validate(callerIn(ctx, args.workspaceId), String(args.id), { force: args.force ?? false }),
+    }),
+    deleteCredential: authenticated.id({
+      description: 'Deletes the credential and wipes its secrets; returns its id.',
+      args: { id: t.arg.id({ required: true }), workspaceId },
+      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS] },
+      resolve: async (_root, args, ctx) => {
+        await ctx.services.credentials.delete(callerIn(ctx, args.workspaceId), String(args.id));
+        return String(args.id);
+      },
+    }),
+  };
+});

@@ -1,0 +1,22 @@
+/** Paired services, as GraphQL shows them (read-only: an operator registers them with the CLI). */
+import type { Pairing } from '../../domain/delivery/pairings.js';
+import { builder } from './builder.js';
+
+const PairingRef = builder.objectRef<Pairing>('Pairing').implement({
+  description: 'A paired service: one that may receive credentials’ keys, encrypted for its public key alone (registered by an operator).',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The pairingId of credentialKeys (and the kid of what it returns)' }),
+    name: t.exposeString('name'),
+    algorithm: t.exposeString('algorithm', { description: 'How keys are encrypted for it: RSA-OAEP-256 or ECDH-ES+A256KW' }),
+    fingerprint: t.exposeString('fingerprint', { description: 'SHA-256 of its public key (DER, SubjectPublicKeyInfo), base64url' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('pairings', (t) =>
+  t.withAuth({ authenticated: true }).field({
+    type: [PairingRef],
+    description: 'The services keys may be delivered to, oldest first.',
+    resolve: (_root, _args, ctx) => ctx.services.pairings.list(),
+  }),
+);

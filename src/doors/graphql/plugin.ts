@@ -1,0 +1,50 @@
+/**
+ * GraphQL as a Fastify plugin of its own, mounted at /graphql: the Yoga
+ * instance serves it, and failures outside Yoga (a body that is not JSON or is
+ * too large, throttling, an unknown path below /graphql) answer in GraphQL's
+ * shape through this plugin's own error and not-found handlers.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Viewer } from '../../domain/auth/tokens.js';
+import type { Config } from '../../infra/config.js';
+import type { Services } from '../../wiring/services.js';
+import type { RequestAuthenticator } from '../http/authentication.js';
+import { errorHandler, notFoundHandler } from '../http/error-replies.js';
+import { createGraphQL } from './yoga.js';
+
+export interface GraphQLPluginOptions {
+  services: Services;
+  authenticator: RequestAuthenticator;
+  logger: Logger;
+  config: Config;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller of a GraphQL request, from its headers (null: none; introspection needs no token). */
+    viewer?: Viewer | null;
+  }
+}
+
+export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services, authenticator, logger, config }) => {
+  const yoga = createGraphQL({ services, logger, graphiql: config.graphiql, limits: config.graphql });
+  app.setErrorHandler(errorHandler('graphql', config.bodyLimitBytes));
+  app.setNotFoundHandler(notFoundHandler('graphql'));
+  // A token is checked from the headers, before any body is read: a bad one is answered at once.
+  app.addHook('onRequest', async (request) => {
+    request.viewer = await authenticator.viewerOf(request);
+  });
+  app.route({
+    url: '',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: async (request, reply) => {
+      const response = await yoga.handleNodeRequestAndResponse(request, reply, { fastifyRequest: request });
+      response.headers.forEach((value, key) => void reply.header(key, value));
+      reply.status(response.status);
+      // A single JSON (or HTML) answer is sent whole; only event streams are piped.
+      const streaming = /^(text\/event-stream|multipart\/)/.test(response.headers.get('content-type') ?? '');
+      return reply.send(streaming ? response.body : await response.text());
+    },
+  });
+};

@@ -1,0 +1,180 @@
+/** Builds the GraphQL Yoga instance that serves /graphql. */
+
+import { useGraphQlJit } from '@envelop/graphql-jit';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import type { FastifyRequest } from 'fastify';
+import { type DocumentNode, GraphQLError, getOperationAST, type ValidationRule } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { GraphQLLimits } from '../../infra/config.js';
+import type { Services } from '../../wiring/services.js';
+import { answerFor, logUnexpected } from '../error-table.js';
+import { renderGraphiQL } from '../http/graphiql.js';
+import type { Context } from './builder.js';
+import { schema } from './index.js';
+import { persistedOperationsPlugin, readPersistedOperations } from './persisted.js';
+import { variableErrors, withoutValue } from './values.js';
+
+export interface YogaOptions {
+  services: Services;
+  logger: Logger;
+  graphiql: boolean;
+  limits: GraphQLLimits;
+}
+
+/** What the Fastify route hands Yoga with each request. */
+interface ServerContext {
+  fastifyRequest?: FastifyRequest;
+}
+
+export function createGraphQL({ services, logger, graphiql, limits }: YogaOptions): YogaServerInstance<ServerContext, Context> {
+  const persisted = limits.persistedOperationsFile ? readPersistedOperations(limits.persistedOperationsFile) : undefined;
+  return createYoga<ServerContext, Context>({
+    schema,
+    plugins: [
+      // First: a request by hash gets its document before anything reads it.
+      ...(persisted ? [persistedOperationsPlugin(persisted, limits.trustedOnly)] : []),
+      operationPlugin,
+      // Abuse limits, checked before execution.
+      maxTokensPlugin({ n: limits.maxTokens }),
+      maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
+      maxAliasesPlugin({ n: limits.maxAliases }),
+      maxDirectivesPlugin({ n: limits.maxDirectives }),
+      costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true }),
+      maxFieldsPlugin('validateCredential', limits.maxValidations, 'each probes a provider; send the others in further requests'),
+      // A browser cannot send a GET query without a header a form cannot set.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
+      ...(limits.fieldSuggestions ? [] : [blockFieldSuggestionsPlugin()]),
+      ...(limits.introspection ? [] : [useDisableIntrospection()]),
+      // An operation sent again is compiled to JavaScript once and the compiled
+      // form reused; a one-off (values inlined in the text) is interpreted, as
+      // compiling costs more than running it once.
+      useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) }),
+    ],
+    graphqlEndpoint: '/graphql',
+    // Cross-origin access is decided for the whole app (CORS_ORIGINS, @fastify/cors), never echoed by Yoga.
+    cors: false,
+    graphiql: graphiql && { title: 'Credentials service', defaultQuery: DEFAULT_QUERY },
+    renderGraphiQL,
+    landingPage: false,
+    logging: false,
+    // The caller was authenticated from the headers by the plugin, before the body was read.
+    context: ({ fastifyRequest }) => ({ viewer: fastifyRequest?.viewer ?? null, services }),
+    maskedErrors: { maskError: (error) => maskError(error, logger) },
+  });
+}
+
+/**
+ * At most `max` selections of the field `name` in a document, aliases and
+ * fragments counted (a fragment spread twice is merged, so each definition
+ * counts once): for fields whose every run is costly outside GraphQL.
+ */
+function maxFieldsPlugin(name: string, max: number, why: string): Plugin {
+  const rule: ValidationRule = (context) => {
+    let count = 0;
+    return {
+      Field(node) {
+        if (node.name.value === name && ++count === max + 1) {
+          context.reportError(new GraphQLError(`At most ${max} ${name} fields in one request (${why})`, { nodes: [node] }));
+        }
+      },
+    };
+  };
+  return { onValidate: ({ addValidationRule }) => addValidationRule(rule) };
+}
+
+/** Documents are cached parsed by Yoga, so the same text is the same object. */
+const executions = new WeakMap<DocumentNode, number>();
+function seenBefore(document: DocumentNode): boolean {
+  const count = (executions.get(document) ?? 0) + 1;
+  if (count <= 2) executions.set(document, count);
+  return count > 1;
+}
+
+const operationPlugin: Plugin<Context & { fastifyRequest?: FastifyRequest }> = {
+  // The operation's name and type, for the request's log line and metrics.
+  onExecute({ args, setResultAndStopExecution }) {
+    const request = args.contextValue.fastifyRequest;
+    const operation = getOperationAST(args.document, args.operationName);
+    if (request && operation) {
+      request.graphqlOperation = { name: operation.name?.value ?? 'anonymous', type: operation.operation, authenticated: args.contextValue.viewer !== null };
+    }
+    // Variables are coerced by graphql-js itself, with all its rules (@oneOf
+    // included), before the compiled operation (which has its own, laxer
+    // coercion) runs: invalid variables answer errors (that never echo the
+    // values sent) and run nothing.
+    if (operation) {
+      const errors = variableErrors(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
+    }
+  },
+  // Validation errors of values written in the document do not echo them either.
+  onValidate() {
+    return ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map(withoutValue));
+    };
+  },
+};
+
+const DEFAULT_QUERY = /* GraphQL */ `# Your first query. Open "Headers" below and paste
+#   {"Authorization": "Bearer <your token>"}
+# (npm run cli -- tokens create <user> makes one), then press Run (Ctrl-Enter).
+query MyCredentials {
+  viewer { name }
+  credentials(first: 20) {
+    edges { node { id name provider keys { __typename } dateCreated } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
+
+interface ErrorLike {
+  message: string;
+  name?: string;
+  originalError?: unknown;
+  extensions?: Record<string, unknown>;
+  nodes?: GraphQLError['nodes'];
+  path?: GraphQLError['path'];
+}
+
+/**
+ * Domain errors are answered as the error table says (message, code, HTTP
+ * status where GraphQL carries one); GraphQL's own errors (syntax, validation)
+ * pass; anything else is an unexpected failure: masked, with an error id that
+ * is also in the log line of the failure.
+ */
+function maskError(error: unknown, logger: Logger): Error {
+  const outer = error as ErrorLike;
+  let cause: unknown = outer.originalError ?? error;
+  while ((cause as ErrorLike | undefined)?.originalError) cause = (cause as ErrorLike).originalError;
+  const answer = answerFor(cause);
+  if (answer) {
+    const domain = cause as Error;
+    return new GraphQLError(domain.message, {
+      ...(answer.aboutRequest ? {} : { nodes: outer.nodes, path: outer.path }),
+      extensions: {
+        code: answer.code,
+        ...answer.extensions?.(domain as never),
+        ...(answer.graphqlStatus ? { http: { status: answer.status, headers: answer.headers?.(domain as never) ?? {} } } : {}),
+      },
+    });
+  }
+  // GraphQL's own errors pass (a GraphQLError raised inside another keeps its code if it has one).
+  // (GraphQLError is checked by name: graphql ships both CJS and ESM builds.)
+  const isGraphQLError = (e: unknown) => (e as ErrorLike | undefined)?.name === 'GraphQLError';
+  if (cause === error && isGraphQLError(outer)) return error as Error;
+  if (isGraphQLError(cause)) return (typeof (cause as ErrorLike).extensions?.code === 'string' ? cause : error) as Error;
+  const errorId = logUnexpected(logger, cause, 'unexpected GraphQL error');
+  return new GraphQLError(`Unexpected error. Error ID: ${errorId}`, {
+    nodes: outer.nodes,
+    path: outer.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * Authenticating a request from its headers alone, before its body is read
+ * (a request with a bad token is answered at once, whatever body is on its
+ * way). Failed attempts are counted per client address to slow down token
+ * guessing, but only failures are ever refused: a valid token is served
+ * whatever others behind the same address did. Requests without an
+ * Authorization header are not attempts; health, readiness and metrics never
+ * authenticate.
+ */
+import type { FastifyRequest } from 'fastify';
+import { NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
+import { type AccessTokens, bearerToken, type Viewer } from '../../domain/auth/tokens.js';
+import type { AuthFailureLimiter } from './auth-limiter.js';
+
+export class RequestAuthenticator {
+  constructor(
+    private readonly tokens: AccessTokens,
+    private readonly limiter: AuthFailureLimiter,
+  ) {}
+
+  /**
+   * The viewer of the request's bearer token; null when the request carries no
+   * Authorization header. A malformed header or an unknown, revoked or expired
+   * token is a failed attempt: NotAuthenticated, or TooManyFailedAuthentications
+   * once this client has failed too often.
+   */
+  async viewerOf(request: FastifyRequest): Promise<Viewer | null> {
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') return null;
+    const token = bearerToken(header);
+    const viewer = token === undefined ? null : await this.tokens.authenticate(token);
+    if (viewer) return viewer;
+    const wait = this.limiter.retryAfterSeconds(request.ip);
+    if (wait > 0) throw new TooManyFailedAuthentications(wait);
+    this.limiter.recordFailure(request.ip);
+    throw new NotAuthenticated(token === undefined ? 'Malformed Authorization header: expected Bearer <token>' : 'Invalid, expired or revoked access token');
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The wire shapes of the legacy REST API. The routes parse with these schemas,
+ * the domain validates credential contents with its own (credentialFields,
+ * keysSchema), and the OpenAPI document is generated from both: nothing about
+ * the wire is written twice.
+ */
+import { z } from 'zod';
+import { credentialFields, keysSchema } from '../../domain/credentials/input.js';
+import { type ProviderSpec, platformProviders, providerIds, providers, returnedFields, secretFields } from '../../domain/credentials/providers/index.js';
+import { MAX_MESSAGE } from '../../domain/validation/service.js';
+
+// ---- Query and path parameters --------------------------------------------
+
+// Any text: the domain decides (a workspace that is not the caller's, or a malformed id, answers 403).
+const workspaceId = z
+  .string()
+  .optional()
+  .meta({
+    description:
+      'Workspace numeric identifier. Absent: your own credentials. A workspace you take part in: its credentials, as your role allows. ' +
+      'Any other workspace, a role that does not allow the operation, or a malformed value answers 403.',
+    type: 'integer',
+    format: 'int64',
+  });
+
+const booleanParam = (description: string) =>
+  z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({ description, type: 'boolean' });
+
+const platforms = Object.keys(platformProviders) as [string, ...string[]];
+
+export const listQuery = z.object({
+  workspaceId,
+  platformId: z
+    .enum(platforms, { error: `must be one of ${platforms.join(', ')}` })
+    .optional()
+    .meta({
+      description:
+        'Only credentials usable by this compute platform: ' +
+        Object.entries(platformProviders)
+          .map(([p, ids]) => `${p} → ${ids.join(', ')}`)
+          .join('; '),
+    }),
+});
+
+export const writeQuery = z.object({
+  workspaceId,
+  useExternalId: booleanParam('AWS role mode: the server generates an external id, returned as keys.externalId'),
+});
+
+export const deleteQuery = z.object({
+  workspaceId,
+  checked: booleanParam('Accepted for compatibility; no running jobs depend on credentials in this service'),
+});
+
+export const validateQuery = z.object({
+  workspaceId,
+  name: z.string({ error: 'is required' }).meta({ description: 'The credential name to check' }),
+});
+
+export const workspaceOnlyQuery = z.object({ workspaceId });
+
+export const keysQuery = z.object({
+  workspaceId,
+  pairingId: z.string({ error: 'is required' }).meta({ description: 'The paired service the keys are encrypted for (`pairings list`)' }),
+  keyId: z.string().optional().meta({ description: 'Accepted and ignored (sent by Wave for backward compatibility)' }),
+});
+
+export const validateCredentialsQuery = z.object({
+  workspaceId,
+  force: booleanParam('Skip the probe and set an INVALID credential to AVAILABLE (409 for a credential that is not INVALID)'),
+});
+
+export const idParams = z.object({
+  credentialsId: z.string().meta({ description: 'Credentials string identifier' }),
+});
+
+// ---- Request bodies ---------------------------------------------------------
+
+const readOnly = (description: string) =>
+  z
+    .unknown()
+    .optional()
+    .meta({ readOnly: true, description: `${description} (read-only; ignored)` });
+
+function keysWrite(spec: ProviderSpec) {
+  return keysSchema(spec)
+    .extend({
+      discriminator: z.literal(spec.id).optional().meta({ description: 'Optional; when sent, must equal the provider' }),
+      keyType: z.unknown().optional().meta({ description: 'Ignored' }),
+    })
+    .meta({ title: `${spec.title} keys (write)` });
+}
+
+/** A credential as clients send it: the domain's fields and keys, plus read-only fields that are ignored. */
+export const credentialsWrite = credentialFields
+  .extend({
+    id: z.string().optional().meta({ description: 'Ignored on create; on update, must equal the path id when sent' }),
+    keys: z
+      .union([...providers.values()].map(keysWrite))
+      .optional()
+      .meta({ description: 'The keys of the provider; secret fields not re-sent on update keep their stored values' }),
+    deleted: readOnly('Deletion state'),
+    lastUsed: readOnly('Last use'),
+    dateCreated: readOnly('Creation date'),
+    lastUpdated: readOnly('Last update'),
+  })
+  .meta({ title: 'Credentials (write)' });
+
+/** What the routes check of a request body before the domain checks the credential. */
+export const writeEnvelope = z.object(
+  {
+    credentials: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
+  },
+  { error: 'request body must be a JSON object with a credentials object' },
+);
+
+export const writeRequest = z.object({ credentials: credentialsWrite });
+
+// ---- Responses ----------------------------------------------------------------
+
+function keysRead(spec: ProviderSpec) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const name of returnedFields(spec)) {
+    const field = spec.fields[name]!;
+    shape[name] = (field.type === 'boolean' ? z.boolean() : z.string()).nullable().meta({ description: field.description });
+  }
+  for (const name of secretFields(spec)) {
+    shape[name] = z.null().meta({ description: `${spec.fields[name]!.description} (write-only: always null)` });
+  }
+  shape.discriminator = z.literal(spec.id);
+  return z.object(shape).meta({ title: `${spec.title} keys` });
+}
+
+const instant = z.iso.datetime({ offset: true });
+const credentialStatus = z.enum(['AVAILABLE', 'INVALID']);
+
+export const credentialsRead = z
+  .object({
+    id: z.string().length(22),
+    name: z.string(),
+    description: z.string().nullable(),
+    provider: z.enum(providerIds as [string, ...string[]]),
+    baseUrl: z.string().nullable(),
+    category: z.string().nullable(),
+    keys: z.discriminatedUnion(
+      'discriminator',
+      [...providers.values()].map(keysRead) as unknown as [ReturnType<typeof keysRead>, ...ReturnType<typeof keysRead>[]],
+    ),
+    deleted: z.boolean().nullable().meta({ description: 'Always null: deleted credentials are not listed' }),
+    lastUsed: instant.nullable().meta({ description: 'When the keys were last delivered to a paired service' }),
+    dateCreated: instant,
+    lastUpdated: instant,
+    status: credentialStatus.meta({ description: 'AVAILABLE: the last validation succeeded, or none ran yet; INVALID: the provider refused the keys' }),
+    message: z
+      .string()
+      .max(MAX_MESSAGE)
+      .nullable()
+      .meta({ description: `The provider's words when INVALID (at most ${MAX_MESSAGE} characters, a longer one ends with " (truncated)"); null otherwise` }),
+    lastValidated: instant.nullable().meta({ description: 'When a validation last decided the status (not advanced by a transient failure)' }),
+  })
+  .meta({ title: 'Credentials' });
+
+export const listResponse = z.object({ credentials: z.array(credentialsRead) });
+export const describeResponse = z.object({
+  credentials: credentialsRead,
+  setupSnippet: z
+    .string()
+    .optional()
+    .meta({ description: 'What to set up at the provider (AWS role mode: the IAM trust policy); absent unless the installation is configured for it' }),
+});
+export const keysResponse = z.object({
+  keys: z
+    .string()
+    .meta({ description: 'A JWE (compact serialization) for the paired service: {credentialsId, provider, keys, iat, exp}, valid for 5 minutes' }),
+});
+export const validateResponse = z.object({
+  status: credentialStatus.meta({ description: 'The stored status after the validation (unchanged on a transient failure)' }),
+  message: z.string().nullable().meta({ description: "The provider's words (INVALID), or what failed (transient); null when valid" }),
+  transientError: z.boolean().meta({ description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored' }),
+});
+export const createResponse = z.object({ credentialsId: z.string().length(22) });
+export const errorResponse = z.object({ message: z.string() });
