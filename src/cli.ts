@@ -11,8 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { OPERATOR } from './core/caller.js';
+import { DomainError, logUnexpected } from './core/errors.js';
 import { durationWithin } from './core/time.js';
-import { answerFor, logUnexpected } from './doors/error-table.js';
 import { type Config, loadConfig, loadEnvFile } from './infra/config.js';
 import { createLogger } from './infra/logger.js';
 import { generateKey, writeKeyFile } from './secrets/keyring.js';
@@ -465,13 +465,13 @@ try {
 } catch (error) {
   // Usage and start-up problems, and domain errors (as the error table says), are told as they are;
   // anything else is an unexpected failure, logged with an error id.
-  const answer = answerFor(error);
   if (error instanceof CommanderError) {
     // Help and version are answers; anything else commander refused is a usage error (it printed why).
     process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
-  } else if (error instanceof UsageError || answer) {
+  } else if (error instanceof UsageError || error instanceof DomainError) {
+    // A refusal, whatever its kind, is exit code 1 (usage errors 2): the message says which.
     process.stderr.write(`error: ${(error as Error).message}\n`);
-    process.exitCode = error instanceof UsageError ? error.exitCode : (answer?.exitCode ?? 1);
+    process.exitCode = error instanceof UsageError ? error.exitCode : 1;
   } else if (config && explainStartupFailure(error, config)) {
     // The database or the key file cannot be used: what to change, in one line.
     process.stderr.write(`error: ${explainStartupFailure(error, config)}\n`);

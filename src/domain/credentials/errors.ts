@@ -1,8 +1,9 @@
 /** The errors of the credentials domain (the app-wide ones are in src/core/errors.ts). */
-import { DomainError, NotFound } from '../../core/errors.js';
+import { Conflict, DomainError, NotFound } from '../../core/errors.js';
 
 /** Another live credential of the owner already has this name. */
-export class CredentialNameTaken extends DomainError {
+export class CredentialNameTaken extends Conflict {
+  readonly code = 'NAME_TAKEN';
   constructor(readonly credentialName: string) {
     super(`A credential named '${credentialName}' already exists`);
   }
@@ -17,6 +18,8 @@ export class CredentialNotFound extends NotFound {
 
 /** An Idempotency-Key already used for a different create request. */
 export class IdempotencyKeyReused extends DomainError {
+  readonly kind = 'rejected';
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
   constructor() {
     super('This Idempotency-Key was used for a different request');
   }
@@ -26,7 +29,8 @@ export class IdempotencyKeyReused extends DomainError {
  * An Idempotency-Key whose credential has been deleted since: the retry is not
  * answered with a dead id, nor does it silently create a second credential.
  */
-export class IdempotentCreateDeleted extends DomainError {
+export class IdempotentCreateDeleted extends Conflict {
+  readonly code = 'IDEMPOTENT_CREATE_DELETED';
   constructor(readonly credentialId: string) {
     super(`The credential '${credentialId}' created with this Idempotency-Key was deleted; send a new key to create another`);
   }

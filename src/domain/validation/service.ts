@@ -8,7 +8,7 @@
  * verdict (and is refused for any other). Who may validate: whoever may update.
  */
 import { type AuditActor, actorOf, type Caller, type Owner } from '../../core/caller.js';
-import { DomainError } from '../../core/errors.js';
+import { Conflict, Unavailable } from '../../core/errors.js';
 import { ID_PATTERN } from '../../core/ids.js';
 import type { CredentialStore, SealedCredential } from '../../db/credential-store.js';
 import type { GuardedHttp } from '../../infra/guarded-http.js';
@@ -35,14 +35,17 @@ const TRUNCATED = ' (truncated)';
 const RECORD_ATTEMPTS = 3;
 
 /** `force` asks to clear a failed validation, and the credential's last validation did not fail. */
-export class NotInvalid extends DomainError {
+export class NotInvalid extends Conflict {
+  readonly code = 'NOT_INVALID';
   constructor(readonly credentialId: string) {
     super(`Credential '${credentialId}' is not INVALID: force only clears a failed validation`);
   }
 }
 
 /** Too many validations probing at once on this instance, or of this owner's credentials: retry shortly. */
-export class ValidationsBusy extends DomainError {
+export class ValidationsBusy extends Unavailable {
+  readonly code = 'VALIDATIONS_BUSY';
+  readonly retryAfterSeconds = 1;
   constructor(readonly ownSlots: boolean) {
     super(
       ownSlots

@@ -1,5 +1,5 @@
 /** The errors of organizations and workspaces (the app-wide ones are in src/core/errors.ts). */
-import { DomainError, NotFound } from '../../core/errors.js';
+import { Conflict, NotFound } from '../../core/errors.js';
 
 /** No such organization, or not one the caller belongs to (the two look alike). */
 export class OrganizationNotFound extends NotFound {
@@ -21,20 +21,23 @@ export class UserNotFound extends NotFound {
   }
 }
 
-export class OrganizationNameTaken extends DomainError {
+export class OrganizationNameTaken extends Conflict {
+  readonly code = 'NAME_TAKEN';
   constructor(readonly organizationName: string) {
     super(`An organization named '${organizationName}' already exists`);
   }
 }
 
-export class WorkspaceNameTaken extends DomainError {
+export class WorkspaceNameTaken extends Conflict {
+  readonly code = 'NAME_TAKEN';
   constructor(readonly workspaceName: string) {
     super(`The organization has a workspace named '${workspaceName}' already`);
   }
 }
 
 /** The user takes part in the workspace already (change their role instead). */
-export class ParticipantExists extends DomainError {
+export class ParticipantExists extends Conflict {
+  readonly code = 'PARTICIPANT_EXISTS';
   constructor(readonly userName: string) {
     super(`'${userName}' takes part in the workspace already; change their role instead`);
   }
@@ -47,7 +50,8 @@ export class ParticipantNotFound extends NotFound {
 }
 
 /** A workspace keeps at least one OWNER. */
-export class LastOwner extends DomainError {
+export class LastOwner extends Conflict {
+  readonly code = 'LAST_OWNER';
   constructor(readonly userName: string) {
     super(`'${userName}' is the workspace's last OWNER: make another participant OWNER first`);
   }

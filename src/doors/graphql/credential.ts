@@ -16,6 +16,26 @@ import { PairingNotFound } from '../../domain/delivery/errors.js';
 import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../../domain/validation/service.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import { type AuthenticatedContext, builder, type Context, callerOf } from './builder.js';
+import { errorType } from './errors.js';
+
+errorType(CredentialNameTaken, {
+  description: 'Another credential of this owner already has this name.',
+  fields: (t) => ({ name: t.string({ resolve: (e) => e.credentialName }) }),
+});
+errorType(CredentialNotFound, {
+  description: 'No credential with this id is visible to the caller.',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
+});
+errorType(IdempotencyKeyReused, { description: 'The idempotency key was used for a different createCredential request.' });
+errorType(IdempotentCreateDeleted, {
+  description: 'The credential an earlier createCredential with this idempotency key made was deleted since; use a new key.',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
+});
+errorType(NotInvalid, {
+  name: 'CredentialNotInvalidError',
+  description: 'force only clears a failed validation, and this credential is not INVALID.',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
+});
 
 /** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
 const graphqlName = (providerId: string) => providerId.replace(/-/g, '_');

@@ -1,6 +1,13 @@
 /** Paired services, as GraphQL shows them (read-only: an operator registers them with the CLI). */
+import { PairingNotFound } from '../../domain/delivery/errors.js';
 import type { Pairing } from '../../domain/delivery/pairings.js';
 import { builder } from './builder.js';
+import { errorType } from './errors.js';
+
+errorType(PairingNotFound, {
+  description: 'No paired service with this id: the keys could be encrypted for no one.',
+  fields: (t) => ({ pairingId: t.id({ resolve: (e) => e.pairingId }) }),
+});
 
 const PairingRef = builder.objectRef<Pairing>('Pairing').implement({
   description: 'A paired service: one that may receive credentials’ keys, encrypted for its public key alone (registered by an operator).',

@@ -3,6 +3,12 @@
 import { Forbidden } from '../../core/errors.js';
 import { AccessTokenNotFound } from '../../domain/auth/errors.js';
 import { builder, callerOf, viewerId } from './builder.js';
+import { errorType } from './errors.js';
+
+errorType(AccessTokenNotFound, {
+  description: 'No active access token with this id belongs to the caller.',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.tokenId }) }),
+});
 
 builder.prismaObject('AccessToken', {
   description: 'An access token (its value is shown only once, when created).',

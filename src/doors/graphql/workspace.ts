@@ -24,6 +24,37 @@ import { ORGANIZATION_ROLES, WORKSPACE_ROLES } from '../../domain/workspaces/per
 import { visibleWorkspaces } from '../../domain/workspaces/visibility.js';
 import { type AuthenticatedContext, builder, type Context, callerOf, viewerId } from './builder.js';
 import { CredentialProvider, CredentialRef, DEFAULT_PAGE_SIZE, pageOf } from './credential.js';
+import { errorType } from './errors.js';
+
+errorType(WorkspaceNotFound, {
+  description: 'No workspace with this id that you take part in (or whose organization you own).',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.workspaceId }) }),
+});
+errorType(OrganizationNotFound, {
+  description: 'No organization with this id that you are a member of.',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.organizationId }) }),
+});
+errorType(UserNotFound, { description: 'No user with this name.', fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }) });
+errorType(ParticipantNotFound, {
+  description: 'The user does not take part in the workspace.',
+  fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }),
+});
+errorType(ParticipantExists, {
+  description: 'The user takes part in the workspace already (change their role instead).',
+  fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }),
+});
+errorType(LastOwner, {
+  description: 'The change would leave the workspace without an OWNER.',
+  fields: (t) => ({ userName: t.string({ resolve: (e) => e.userName }) }),
+});
+errorType(OrganizationNameTaken, {
+  description: 'Another organization has this name.',
+  fields: (t) => ({ name: t.string({ resolve: (e) => e.organizationName }) }),
+});
+errorType(WorkspaceNameTaken, {
+  description: 'The organization has another workspace of this name.',
+  fields: (t) => ({ name: t.string({ resolve: (e) => e.workspaceName }) }),
+});
 
 export const WorkspaceRoleEnum = builder.enumType('WorkspaceRole', {
   description: 'A participant’s role in a workspace; what each may do is in the README (Organizations and workspaces)',

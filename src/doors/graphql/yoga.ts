@@ -15,9 +15,9 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLLimits } from '../../infra/config.js';
 import type { Services } from '../../wiring/services.js';
-import { answerFor, logUnexpected } from '../error-table.js';
 import { renderGraphiQL } from '../http/graphiql.js';
 import type { Context } from './builder.js';
+import { maskError } from './errors.js';
 import { schema } from './index.js';
 import { persistedOperationsPlugin, readPersistedOperations } from './persisted.js';
 import { variableErrors, withoutValue } from './values.js';
@@ -134,47 +134,3 @@ query MyCredentials {
   }
 }
 `;
-
-interface ErrorLike {
-  message: string;
-  name?: string;
-  originalError?: unknown;
-  extensions?: Record<string, unknown>;
-  nodes?: GraphQLError['nodes'];
-  path?: GraphQLError['path'];
-}
-
-/**
- * Domain errors are answered as the error table says (message, code, HTTP
- * status where GraphQL carries one); GraphQL's own errors (syntax, validation)
- * pass; anything else is an unexpected failure: masked, with an error id that
- * is also in the log line of the failure.
- */
-function maskError(error: unknown, logger: Logger): Error {
-  const outer = error as ErrorLike;
-  let cause: unknown = outer.originalError ?? error;
-  while ((cause as ErrorLike | undefined)?.originalError) cause = (cause as ErrorLike).originalError;
-  const answer = answerFor(cause);
-  if (answer) {
-    const domain = cause as Error;
-    return new GraphQLError(domain.message, {
-      ...(answer.aboutRequest ? {} : { nodes: outer.nodes, path: outer.path }),
-      extensions: {
-        code: answer.code,
-        ...answer.extensions?.(domain as never),
-        ...(answer.graphqlStatus ? { http: { status: answer.status, headers: answer.headers?.(domain as never) ?? {} } } : {}),
-      },
-    });
-  }
-  // GraphQL's own errors pass (a GraphQLError raised inside another keeps its code if it has one).
-  // (GraphQLError is checked by name: graphql ships both CJS and ESM builds.)
-  const isGraphQLError = (e: unknown) => (e as ErrorLike | undefined)?.name === 'GraphQLError';
-  if (cause === error && isGraphQLError(outer)) return error as Error;
-  if (isGraphQLError(cause)) return (typeof (cause as ErrorLike).extensions?.code === 'string' ? cause : error) as Error;
-  const errorId = logUnexpected(logger, cause, 'unexpected GraphQL error');
-  return new GraphQLError(`Unexpected error. Error ID: ${errorId}`, {
-    nodes: outer.nodes,
-    path: outer.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
-  });
-}

@@ -1,14 +1,15 @@
 /**
  * How the HTTP app answers a failure, in the two body shapes clients expect:
  * `{"message"}` (the REST API and everything outside GraphQL) and
- * `{"errors":[{"message"}]}` (GraphQL). What to answer comes from the error
- * table; each Fastify plugin installs the handler of its shape, so no code asks
+ * `{"errors":[{"message"}]}` (GraphQL). How a domain error is answered is the
+ * door's (REST's seed-compatible answers, GraphQL's codes): each Fastify plugin
+ * installs the handler of its shape with its door's answer, so no code asks
  * which kind of URL a request had.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../core/errors.js';
+import { DomainError, logUnexpected } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { answerFor, logUnexpected } from '../error-table.js';
+import { httpHeadersOf, httpStatusOf } from './statuses.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,6 +22,16 @@ declare module 'fastify' {
 export const oops = (errorId: string) => `Oops... Unable to process request - Error ID: ${errorId}`;
 
 export type BodyShape = 'message' | 'graphql';
+
+/** How a door answers a domain error over HTTP. */
+export interface DomainAnswer {
+  status: number;
+  headers: Record<string, string>;
+  message: string;
+}
+
+/** HTTP's plain answer: the status and headers of the error's kind, and its own message. */
+export const httpAnswer = (error: DomainError): DomainAnswer => ({ status: httpStatusOf(error), headers: httpHeadersOf(error), message: error.message });
 
 const bodyOf = (shape: BodyShape, message: string, code?: string) =>
   shape === 'graphql' ? { errors: [{ message, ...(code ? { extensions: { code } } : {}) }] } : { message };
@@ -35,16 +46,15 @@ function requestProblem(error: FastifyError | Error): number | undefined {
   return !(error instanceof DomainError) && status !== undefined && status >= 400 && status < 500 ? status : undefined;
 }
 
-/** The error handler of a plugin whose clients read `shape`. */
-export function errorHandler(shape: BodyShape, bodyLimitBytes: number) {
+/** The error handler of a plugin whose clients read `shape`, answering domain errors as `answer` says. */
+export function errorHandler(shape: BodyShape, bodyLimitBytes: number, answer: (error: DomainError) => DomainAnswer = httpAnswer) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const answer = answerFor(error);
-    if (answer) {
-      const message = shape === 'message' ? (answer.restMessage ?? error.message) : error.message;
+    if (error instanceof DomainError) {
+      const { status, headers, message } = answer(error);
       return reply
-        .status(answer.status)
-        .headers(answer.headers?.(error as DomainError) ?? {})
-        .send(bodyOf(shape, message, answer.code));
+        .status(status)
+        .headers(headers)
+        .send(bodyOf(shape, message, error.code));
     }
     const status = requestProblem(error);
     if (status === 413) return reply.status(413).send(bodyOf(shape, `Request body is larger than ${bodyLimitBytes} bytes`));

@@ -14,6 +14,7 @@ import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler } from '../http/error-replies.js';
+import { restAnswer } from './errors.js';
 import {
   deleteQuery,
   idParams,
@@ -64,7 +65,7 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
       if (!viewer) throw new NotAuthenticated();
       request.caller = { userId: viewer.userId, door: 'rest', scope: viewer.scope };
     });
-    api.setErrorHandler(errorHandler('message', bodyLimitBytes));
+    api.setErrorHandler(errorHandler('message', bodyLimitBytes, restAnswer));
 
     api.get('/api/credentials', async (request, reply) => {
       const query = parseQuery(listQuery, request.query);
