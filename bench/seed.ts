@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { OPERATOR } from '../src/core/caller.js';
+import { actorOf, OPERATOR } from '../src/core/caller.js';
 import { newId } from '../src/core/ids.js';
 import { type Row as CredentialRow, recordOfRow } from '../src/db/credential-store.js';
 import { sealingContext } from '../src/domain/credentials/sealing.js';
@@ -64,19 +64,19 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
   const services = await openRuntime(config, createLogger('warn'));
   const user = async (name: string): Promise<BenchUser> => {
     const created = await services.tokens.createUser(name, 'cli');
-    const { token } = await services.tokens.createToken(created.id, 'bench', OPERATOR);
+    const { token } = await services.tokens.createToken(created.id, 'bench', actorOf(OPERATOR));
     return { userId: created.id, token, firstId: '' };
   };
   const users = { list100: await user('list100'), scale1k: await user('scale1k'), scale100k: await user('scale100k'), writer: await user('writer') };
   // The workspace twin: created through the services, as a team would.
   const admin = await services.tokens.createUser('bench-admin', 'cli');
-  await services.workspaces.createOrganization(null, 'bench', admin.name);
-  const ws = await services.workspaces.createWorkspace(null, { name: 'bench' }, 'team');
-  await services.workspaces.addParticipant(null, { id: String(ws.id) }, 'list100', 'MAINTAIN');
+  await services.workspaces.createOrganization(OPERATOR, 'bench', admin.name);
+  const ws = await services.workspaces.createWorkspace(OPERATOR, { name: 'bench' }, 'team');
+  await services.workspaces.addParticipant(OPERATOR, { id: String(ws.id) }, 'list100', 'MAINTAIN');
   const workspace = { id: ws.id, firstId: '' };
   for (let i = 0; i < 100; i++) {
     const created = await services.credentials.create(
-      { userId: users.list100.userId, door: 'cli', workspaceId: String(ws.id) },
+      { userId: users.list100.userId, door: 'cli', workspaceId: String(ws.id), scope: 'all' },
       { name: `ws-cred-${i}`, description: 'seeded', provider: 'github', category: 'repositories', keys: { username: `user-${i}`, token: `ghp_ws_${i}` } },
     );
     if (i === 0) workspace.firstId = created.id;

@@ -9,9 +9,18 @@ export interface Caller {
   door: Door;
   /** The workspace whose credentials the call acts on, as the client named it; undefined: the user's own. */
   workspaceId?: string;
-  /** The scope of the token the call came with (src/auth/scopes.ts); undefined: all (the operator, a test). */
-  scope?: string;
+  /** The scope of the token the call came with (src/domain/auth/scopes.ts): `all`, `read`, `write`, `keys:read`. */
+  scope: string;
 }
+
+/** The operator at the command line: may do all that the commands offer. Its one form. */
+export const OPERATOR = Object.freeze({ operator: true, door: 'cli' } as const);
+export type Operator = typeof OPERATOR;
+
+/** Who makes a call that the operator may make too (workspaces, tokens, pairings): a user, or the operator. */
+export type Principal = Caller | Operator;
+
+export const isOperator = (principal: Principal): principal is Operator => principal === OPERATOR;
 
 /** Whose credentials: a user's own (the personal context) or a workspace's. */
 export type Owner = { kind: 'user'; id: string } | { kind: 'workspace'; id: number };
@@ -22,7 +31,6 @@ export interface AuditActor {
   door: Door | 'start' | 'background';
 }
 
-/** The operator at the command line. */
-export const OPERATOR: AuditActor = { actor: 'operator', door: 'cli' };
-
-export const actorOf = (caller: Caller): AuditActor => ({ actor: caller.userId, door: caller.door });
+/** How the audit trail records who made a call. */
+export const actorOf = (principal: Principal): AuditActor =>
+  isOperator(principal) ? { actor: 'operator', door: principal.door } : { actor: principal.userId, door: principal.door };

@@ -278,15 +278,20 @@ export function unknownSettings(env: NodeJS.ProcessEnv, fileNames: readonly stri
   });
 }
 
+/** A setting has a value the service cannot take: the message names it and what is accepted. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
+    throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
   if (e.GRAPHQL_TRUSTED_DOCUMENTS === 'only' && !e.GRAPHQL_PERSISTED_OPERATIONS) {
-    throw new Error('Invalid configuration: GRAPHQL_TRUSTED_DOCUMENTS=only needs GRAPHQL_PERSISTED_OPERATIONS=<a persisted operations file>');
+    throw new ConfigError('Invalid configuration: GRAPHQL_TRUSTED_DOCUMENTS=only needs GRAPHQL_PERSISTED_OPERATIONS=<a persisted operations file>');
   }
   const production = e.NODE_ENV === 'production';
   // In production the schema is not published and GraphiQL is off unless switched on.

@@ -11,6 +11,7 @@ import { providerIds } from '../domain/credentials/providers/index.js';
 import { CredentialService } from '../domain/credentials/service.js';
 import { KeyDelivery } from '../domain/delivery/key-delivery.js';
 import { Pairings } from '../domain/delivery/pairings.js';
+import { MasterKeys } from '../domain/keys/master-keys.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { ValidationSchedule } from '../domain/validation/schedule.js';
 import { CredentialValidation } from '../domain/validation/service.js';
@@ -27,6 +28,8 @@ export interface Services {
   workspaces: WorkspaceService;
   tokens: AccessTokens;
   rotation: KeyRotation;
+  /** The master keys as an operator manages them (list, add, remove). */
+  masterKeys: MasterKeys;
   audit: AuditTrail;
   /** The services that may receive secrets. */
   pairings: Pairings;
@@ -46,7 +49,7 @@ export interface Services {
 }
 
 /** What the services take from the configuration. */
-export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'awsTrustPrincipalArn'>;
+export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys'>;
 
 /** The settings' defaults (config.ts is their one source). */
 const DEFAULT_SETTINGS: ServiceSettings = loadConfig({});
@@ -82,6 +85,7 @@ export function createServices(
           concurrency: settings.validation.sweepConcurrency,
           onError: (error) => logger.error({ err: error }, 'background validation failed'),
         });
+  const rotation = new KeyRotation(storage.credentials, keys);
   let closing: Promise<void> | undefined;
   return {
     credentials: new CredentialService(storage.credentials, keys, access, {
@@ -90,7 +94,8 @@ export function createServices(
     }),
     workspaces: new WorkspaceService(storage.workspaces, storage.users, { organizationsPerUser: settings.limits.organizationsPerUser }),
     tokens,
-    rotation: new KeyRotation(storage.credentials, keys),
+    rotation,
+    masterKeys: new MasterKeys({ file: settings.masterKeyFile, fromEnvironment: settings.masterKeys !== undefined }, keys, rotation),
     audit: new AuditTrail(storage.audit),
     pairings,
     delivery: new KeyDelivery(storage.credentials, keys, access, pairings, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),

@@ -5,9 +5,11 @@
  * and every refusal (VIEW role, `read` scope, foreign or unknown ids, unknown
  * pairings) is checked. No plaintext secret appears anywhere but in the JWE.
  */
+
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtDecrypt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../src/core/caller.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
@@ -174,13 +176,13 @@ describe('key delivery', () => {
 describe('who may fetch keys', () => {
   it('in a workspace: OWNER, ADMIN, MAINTAIN, LAUNCH and CONNECT, not VIEW (both doors)', async () => {
     const { workspaces } = server.services;
-    await workspaces.createOrganization(null, 'delivery', alice.name);
-    const ws = (await workspaces.createWorkspace(null, { name: 'delivery' }, 'pipelines')).id;
-    await workspaces.addParticipant(null, { id: String(ws) }, alice.name, 'OWNER');
+    await workspaces.createOrganization(OPERATOR, 'delivery', alice.name);
+    const ws = (await workspaces.createWorkspace(OPERATOR, { name: 'delivery' }, 'pipelines')).id;
+    await workspaces.addParticipant(OPERATOR, { id: String(ws) }, alice.name, 'OWNER');
     const id = await createGithub(alice.token, 'shared', `?workspaceId=${ws}`);
     for (const role of ['ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'VIEW'] as const) {
       const member = await server.newUser(`member-${role.toLowerCase()}`);
-      await workspaces.addParticipant(null, { id: String(ws) }, member.name, role);
+      await workspaces.addParticipant(OPERATOR, { id: String(ws) }, member.name, role);
       const viaRest = await rest(server, member.token, 'GET', `/api/credentials/${id}/keys?pairingId=${rsaPairing}&workspaceId=${ws}`);
       const viaGraphql = await gql(server, member.token, `{ credentialKeys(id: "${id}", pairingId: "${rsaPairing}", workspaceId: "${ws}") { __typename } }`);
       if (role === 'VIEW') {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR } from '../../src/core/caller.js';
+import { actorOf, OPERATOR } from '../../src/core/caller.js';
 import { providers } from '../../src/domain/credentials/providers/index.js';
 import { contractKeys, graphqlProvider as gqlName, serverSetKeys, keysTypeName as typeName } from '../helpers/contract.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
@@ -428,7 +428,7 @@ describe('authentication and isolation', () => {
   it('refuses a revoked token at once', async () => {
     const carol = await server.newUser('carol');
     expect((await gql(server, carol.token, `{ viewer { name } }`)).status).toBe(200);
-    expect(await server.services.tokens.revokeToken(carol.tokenId, OPERATOR)).toBe(true);
+    expect(await server.services.tokens.revokeToken(carol.tokenId, actorOf(OPERATOR))).toBe(true);
     const after = await gql(server, carol.token, `{ viewer { name } }`);
     expect(after.status).toBe(401);
     expect(after.body.errors?.[0]?.message).toBe('Invalid, expired or revoked access token');

@@ -1,7 +1,7 @@
 /** The legacy REST API: wire behaviour, query parameters, every error, parity with GraphQL. Every response is checked against the OpenAPI document. */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR } from '../../src/core/caller.js';
+import { actorOf, OPERATOR } from '../../src/core/caller.js';
 import { providers, secretFields } from '../../src/domain/credentials/providers/index.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
@@ -273,7 +273,7 @@ describe('errors', () => {
 
   it('401 Unauthorized with WWW-Authenticate: Bearer for a missing, malformed, unknown or revoked token', async () => {
     const revoked = await server.newUser('revoked');
-    await server.services.tokens.revokeToken(revoked.tokenId, OPERATOR);
+    await server.services.tokens.revokeToken(revoked.tokenId, actorOf(OPERATOR));
     for (const token of [undefined, 'not-a-token', `cst_${'a'.repeat(43)}`, revoked.token]) {
       for (const [method, path] of [
         ['GET', '/api/credentials'],

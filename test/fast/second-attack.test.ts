@@ -3,6 +3,7 @@
  * finding, numbered as the findings are. (Finding 1, a dropped PostgreSQL
  * connection, is a system test: test/system/database-outage.test.ts.)
  */
+
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../src/core/caller.js';
 import { StoreBusy, StoreFull, StoreReadOnly, StoreUnavailable } from '../../src/core/errors.js';
 import { durationWithin } from '../../src/core/time.js';
 import { asStoreError, StoreHealth, storeFailureOf } from '../../src/db/failures.js';
@@ -326,13 +328,13 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
     alice = await server.newUser('alice');
     eve = await server.newUser('eve');
     const ws = server.services.workspaces;
-    await ws.createOrganization(null, 'takeover', alice.name);
-    workspaceId = String((await ws.createWorkspace(null, { name: 'takeover' }, 'main')).id);
-    await ws.addParticipant(null, { id: workspaceId }, alice.name, 'OWNER');
-    await ws.addParticipant(null, { id: workspaceId }, eve.name, 'ADMIN');
+    await ws.createOrganization(OPERATOR, 'takeover', alice.name);
+    workspaceId = String((await ws.createWorkspace(OPERATOR, { name: 'takeover' }, 'main')).id);
+    await ws.addParticipant(OPERATOR, { id: workspaceId }, alice.name, 'OWNER');
+    await ws.addParticipant(OPERATOR, { id: workspaceId }, eve.name, 'ADMIN');
     for (const role of ROLES) {
       managers[role] = await server.newUser(`manager-${role.toLowerCase()}`);
-      await ws.addParticipant(null, { id: workspaceId }, managers[role].name, role);
+      await ws.addParticipant(OPERATOR, { id: workspaceId }, managers[role].name, role);
     }
   });
   afterAll(() => server?.close());
@@ -343,7 +345,7 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
     r: addWorkspaceParticipant(input: {workspaceId: $ws, userName: $user, role: $role}) { __typename ... on Error { message } } }`;
   const REMOVE = `mutation($ws: ID!, $user: String!) { r: removeWorkspaceParticipant(input: {workspaceId: $ws, userName: $user}) { __typename ... on Error { message } } }`;
   const roleOf = async (userName: string) =>
-    (await server.services.workspaces.listParticipants(null, { id: workspaceId })).find((p) => p.userName === userName)?.role ?? null;
+    (await server.services.workspaces.listParticipants(OPERATOR, { id: workspaceId })).find((p) => p.userName === userName)?.role ?? null;
 
   it('eve (ADMIN) can neither promote herself to OWNER, nor demote or remove the OWNER alice', async () => {
     const promote = await gql(server, eve.token, UPDATE, { ws: workspaceId, user: eve.name, role: 'OWNER' });
@@ -378,7 +380,7 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
       for (const from of ROLES) {
         for (const to of ROLES) {
           const target = await server.newUser(`t${n++}`);
-          await server.services.workspaces.addParticipant(null, { id: workspaceId }, target.name, from);
+          await server.services.workspaces.addParticipant(OPERATOR, { id: workspaceId }, target.name, from);
           const changed = await gql(server, managers[manager].token, UPDATE, { ws: workspaceId, user: target.name, role: to });
           expect(changed.body.data!.r.__typename, `${manager} changes ${from} to ${to}`).toBe(
             allowed(manager, from, to) ? 'MutationUpdateWorkspaceParticipantRoleSuccess' : 'ForbiddenError',
@@ -386,7 +388,7 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
           expect(await roleOf(target.name)).toBe(allowed(manager, from, to) ? to : from);
         }
         const target = await server.newUser(`t${n++}`);
-        await server.services.workspaces.addParticipant(null, { id: workspaceId }, target.name, from);
+        await server.services.workspaces.addParticipant(OPERATOR, { id: workspaceId }, target.name, from);
         const removed = await gql(server, managers[manager].token, REMOVE, { ws: workspaceId, user: target.name });
         expect(removed.body.data!.r.__typename, `${manager} removes ${from}`).toBe(
           allowed(manager, from, null) ? 'MutationRemoveWorkspaceParticipantSuccess' : 'ForbiddenError',
@@ -398,13 +400,13 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
   it('nobody raises their own role, and an organization OWNER manages as an OWNER', async () => {
     for (const role of ['ADMIN', 'MAINTAIN'] as const) {
       const me = await server.newUser(`self-${role}`);
-      await server.services.workspaces.addParticipant(null, { id: workspaceId }, me.name, role === 'ADMIN' ? 'ADMIN' : 'MAINTAIN');
+      await server.services.workspaces.addParticipant(OPERATOR, { id: workspaceId }, me.name, role === 'ADMIN' ? 'ADMIN' : 'MAINTAIN');
       const up = await gql(server, me.token, UPDATE, { ws: workspaceId, user: me.name, role: 'OWNER' });
       expect(up.body.data!.r.__typename).toBe('ForbiddenError');
     }
     // alice owns the organization: she may change an OWNER even outside the workspace's participants.
     const other = await server.newUser('co-owner');
-    await server.services.workspaces.addParticipant(null, { id: workspaceId }, other.name, 'OWNER');
+    await server.services.workspaces.addParticipant(OPERATOR, { id: workspaceId }, other.name, 'OWNER');
     expect((await gql(server, alice.token, UPDATE, { ws: workspaceId, user: other.name, role: 'VIEW' })).body.data!.r.__typename).toBe(
       'MutationUpdateWorkspaceParticipantRoleSuccess',
     );
@@ -672,21 +674,21 @@ describe('finding 10: organizations', () => {
     const owner = await server.newUser('org-owner');
     const member = await server.newUser('org-member');
     const ws = server.services.workspaces;
-    const org = await ws.createOrganization(null, 'leaving', owner.name);
-    const a = await ws.createWorkspace(null, { name: 'leaving' }, 'a');
-    const b = await ws.createWorkspace(null, { name: 'leaving' }, 'b');
-    await ws.addParticipant(null, { id: String(a.id) }, member.name, 'VIEW');
-    await ws.addParticipant(null, { id: String(b.id) }, member.name, 'VIEW');
+    const org = await ws.createOrganization(OPERATOR, 'leaving', owner.name);
+    const a = await ws.createWorkspace(OPERATOR, { name: 'leaving' }, 'a');
+    const b = await ws.createWorkspace(OPERATOR, { name: 'leaving' }, 'b');
+    await ws.addParticipant(OPERATOR, { id: String(a.id) }, member.name, 'VIEW');
+    await ws.addParticipant(OPERATOR, { id: String(b.id) }, member.name, 'VIEW');
     const orgs = async () => (await gql(server, member.token, '{ viewer { organizations { name role } } }')).body.data!.viewer.organizations;
     expect(await orgs()).toEqual([{ name: 'leaving', role: 'MEMBER' }]);
-    await ws.removeParticipant(null, { id: String(a.id) }, member.name);
+    await ws.removeParticipant(OPERATOR, { id: String(a.id) }, member.name);
     expect(await orgs()).toEqual([{ name: 'leaving', role: 'MEMBER' }]);
-    await ws.removeParticipant(null, { id: String(b.id) }, member.name);
+    await ws.removeParticipant(OPERATOR, { id: String(b.id) }, member.name);
     expect(await orgs()).toEqual([]);
     const audit = await server.db.auditEvent.findMany({ where: { action: 'member.remove', targetId: String(org.id) } });
     expect(audit).toHaveLength(1);
     // An OWNER of the organization stays one without taking part anywhere.
-    await ws.removeParticipant(null, { id: String(a.id) }, owner.name).catch(() => {});
+    await ws.removeParticipant(OPERATOR, { id: String(a.id) }, owner.name).catch(() => {});
     expect((await gql(server, owner.token, '{ viewer { organizations { name role } } }')).body.data!.viewer.organizations).toEqual([
       { name: 'leaving', role: 'OWNER' },
     ]);
@@ -709,7 +711,7 @@ describe('finding 10: organizations', () => {
       __typename: 'LimitReachedError',
       message: expect.stringMatching(/MAX_ORGANIZATIONS_PER_USER/),
     });
-    await server.services.workspaces.createOrganization(null, 'by-operator', user.name);
+    await server.services.workspaces.createOrganization(OPERATOR, 'by-operator', user.name);
   });
 });
 

@@ -4,7 +4,7 @@
  * through both doors.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OPERATOR } from '../../src/core/caller.js';
+import { actorOf, OPERATOR } from '../../src/core/caller.js';
 import { UserStore } from '../../src/db/user-store.js';
 import { hashToken } from '../../src/domain/auth/tokens.js';
 import { providers, secretFields } from '../../src/domain/credentials/providers/index.js';
@@ -165,7 +165,7 @@ describe('audit trail', () => {
     const created = await gql(server, user.token, CREATE, { input: { name: 'aud-gql', keys: { github: { token: 'aud-secret-3' } } } });
     const gqlId = created.body.data!.createCredential.data.id;
     await gql(server, user.token, UPDATE, { id: gqlId, input: { name: 'aud-gql-2', keys: { github: {} } } });
-    await server.services.tokens.revokeToken(user.tokenId, OPERATOR);
+    await server.services.tokens.revokeToken(user.tokenId, actorOf(OPERATOR));
 
     const events = await server.db.auditEvent.findMany({ where: { ownerUserId: user.userId }, orderBy: { id: 'asc' } });
     expect(events.map((e) => [e.action, e.targetId, e.actor, e.door])).toEqual([

@@ -1,6 +1,6 @@
 /** The credentials service and the stores on a temporary database, without HTTP: rules that no door shows directly. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, OPERATOR } from '../../src/core/caller.js';
+import { actorOf, type Caller, OPERATOR } from '../../src/core/caller.js';
 import { newId } from '../../src/core/ids.js';
 import { openStorage, type Storage } from '../../src/db/storage.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
@@ -14,7 +14,7 @@ beforeAll(async () => {
   server = await startServer();
   storage = await openStorage(server.config.databaseUrl);
   const user = await server.newUser('service');
-  caller = { userId: user.userId, door: 'cli' };
+  caller = { userId: user.userId, door: 'cli', scope: 'all' };
 });
 afterAll(async () => {
   await storage.close();
@@ -54,18 +54,18 @@ describe('the credential store', () => {
 
   it('refuses a second live credential of one name, and frees the name once it is deleted', async () => {
     const first = credential('unique');
-    expect(await storage.credentials.insert(first, OPERATOR)).toBe('inserted');
-    expect(await storage.credentials.insert(credential('unique'), OPERATOR)).toBe('duplicate');
+    expect(await storage.credentials.insert(first, actorOf(OPERATOR))).toBe('inserted');
+    expect(await storage.credentials.insert(credential('unique'), actorOf(OPERATOR))).toBe('duplicate');
     expect(await storage.credentials.isNameTaken(me(), 'unique')).toBe(true);
-    expect(await storage.credentials.softDelete(me(), first.id, new Date(), OPERATOR)).toBe(true);
-    expect(await storage.credentials.softDelete(me(), first.id, new Date(), OPERATOR)).toBe(false);
+    expect(await storage.credentials.softDelete(me(), first.id, new Date(), actorOf(OPERATOR))).toBe(true);
+    expect(await storage.credentials.softDelete(me(), first.id, new Date(), actorOf(OPERATOR))).toBe(false);
     expect(await storage.credentials.findLive(me(), first.id)).toBeNull();
-    expect(await storage.credentials.insert(credential('unique'), OPERATOR)).toBe('inserted');
+    expect(await storage.credentials.insert(credential('unique'), actorOf(OPERATOR))).toBe('inserted');
   });
 
   it('updates only the version it was given: a stale update changes nothing', async () => {
     const row = credential('versioned');
-    await storage.credentials.insert(row, OPERATOR);
+    await storage.credentials.insert(row, actorOf(OPERATOR));
     const read = (await storage.credentials.findForChange(me(), row.id))!;
     const changes = {
       name: 'versioned',
@@ -77,8 +77,8 @@ describe('the credential store', () => {
       at: new Date(),
       probedChanged: false,
     };
-    expect(await storage.credentials.update(me(), row.id, read.version, changes, OPERATOR)).toBe('updated');
-    expect(await storage.credentials.update(me(), row.id, read.version, { ...changes, description: 'stale' }, OPERATOR)).toBe('changed');
+    expect(await storage.credentials.update(me(), row.id, read.version, changes, actorOf(OPERATOR))).toBe('updated');
+    expect(await storage.credentials.update(me(), row.id, read.version, { ...changes, description: 'stale' }, actorOf(OPERATOR))).toBe('changed');
     expect((await storage.credentials.findLive(me(), row.id))!.description).toBe('first');
   });
 
@@ -97,7 +97,7 @@ describe('the credential store', () => {
     const other = await server.newUser('other-owner');
     const before = await storage.credentials.findVersion(me());
     const otherBefore = await storage.credentials.findVersion({ kind: 'user', id: other.userId });
-    await storage.credentials.insert(credential('bumps'), OPERATOR);
+    await storage.credentials.insert(credential('bumps'), actorOf(OPERATOR));
     expect(await storage.credentials.findVersion(me())).toBe(before + 1);
     expect(await storage.credentials.findVersion({ kind: 'user', id: other.userId })).toBe(otherBefore);
   });

@@ -5,6 +5,7 @@
  * offline checks, force, the setup snippet, the tw CLI's validate flow checked
  * against the OpenAPI document, metrics, and the background re-validation.
  */
+
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../src/core/caller.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
@@ -362,9 +364,9 @@ describe('setup snippet', () => {
 describe('as clients use it', () => {
   it('replays `tw credentials validate` in a workspace: describe, then POST validate (responses as the OpenAPI document declares)', async () => {
     const { workspaces } = server.services;
-    await workspaces.createOrganization(null, 'tw', alice.name);
-    const ws = (await workspaces.createWorkspace(null, { name: 'tw' }, 'ci')).id;
-    await workspaces.addParticipant(null, { id: String(ws) }, alice.name, 'OWNER');
+    await workspaces.createOrganization(OPERATOR, 'tw', alice.name);
+    const ws = (await workspaces.createWorkspace(OPERATOR, { name: 'tw' }, 'ci')).id;
+    await workspaces.addParticipant(OPERATOR, { id: String(ws) }, alice.name, 'OWNER');
     const id = await create('github', { token: 'bad-token' }, { baseUrl: fake.url }, `?workspaceId=${ws}`);
     // `rest` checks each answer against the served OpenAPI document.
     const described = await rest(server, alice.token, 'GET', `/api/credentials/${id}?workspaceId=${ws}`);
@@ -375,7 +377,7 @@ describe('as clients use it', () => {
     expect(again.body.credentials).toMatchObject({ status: 'INVALID', message: validated.body.message });
     // Who may validate: whoever may update (LAUNCH may not).
     const launcher = await server.newUser('tw-launch');
-    await workspaces.addParticipant(null, { id: String(ws) }, launcher.name, 'LAUNCH');
+    await workspaces.addParticipant(OPERATOR, { id: String(ws) }, launcher.name, 'LAUNCH');
     expect((await rest(server, launcher.token, 'POST', `/api/credentials/${id}/validate?workspaceId=${ws}`)).status).toBe(403);
     const audit = await server.db.auditEvent.findMany({ where: { targetId: id, action: 'credential.validate' } });
     expect(audit).toEqual([expect.objectContaining({ workspaceId: ws, actor: alice.userId, door: 'rest', detail: 'INVALID' })]);

@@ -4,8 +4,10 @@
  * workspace, the personal context), names per context, revocation at once,
  * the audit of contexts and memberships, and the cost of nested reads.
  */
+
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../src/core/caller.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
@@ -30,14 +32,14 @@ beforeAll(async () => {
   owner = await server.newUser('ws-owner');
   stranger = await server.newUser('ws-stranger');
   const { workspaces } = server.services;
-  await workspaces.createOrganization(null, 'matrix', owner.name);
-  workspaceId = (await workspaces.createWorkspace(null, { name: 'matrix' }, 'main')).id;
-  otherWorkspaceId = (await workspaces.createWorkspace(null, { name: 'matrix' }, 'other')).id;
-  await workspaces.addParticipant(null, { id: String(workspaceId) }, owner.name, 'OWNER');
-  await workspaces.addParticipant(null, { id: String(otherWorkspaceId) }, owner.name, 'OWNER');
+  await workspaces.createOrganization(OPERATOR, 'matrix', owner.name);
+  workspaceId = (await workspaces.createWorkspace(OPERATOR, { name: 'matrix' }, 'main')).id;
+  otherWorkspaceId = (await workspaces.createWorkspace(OPERATOR, { name: 'matrix' }, 'other')).id;
+  await workspaces.addParticipant(OPERATOR, { id: String(workspaceId) }, owner.name, 'OWNER');
+  await workspaces.addParticipant(OPERATOR, { id: String(otherWorkspaceId) }, owner.name, 'OWNER');
   for (const role of roles) {
     members[role] = await server.newUser(`ws-${role.toLowerCase()}`);
-    await workspaces.addParticipant(null, { id: String(workspaceId) }, members[role].name, role);
+    await workspaces.addParticipant(OPERATOR, { id: String(workspaceId) }, members[role].name, role);
   }
 });
 afterAll(() => server.close());
@@ -253,16 +255,16 @@ describe('names are unique per context', () => {
 
 describe('revocation is immediate', () => {
   it('a participant removed, or demoted, while holding a cached page is refused by the very next request', async () => {
-    const org = await server.services.workspaces.createOrganization(null, 'revocation', owner.name);
-    const ws = (await server.services.workspaces.createWorkspace(null, { name: org.name }, 'ws')).id;
+    const org = await server.services.workspaces.createOrganization(OPERATOR, 'revocation', owner.name);
+    const ws = (await server.services.workspaces.createWorkspace(OPERATOR, { name: org.name }, 'ws')).id;
     const member = await server.newUser('revocable');
-    await server.services.workspaces.addParticipant(null, { id: String(ws) }, member.name, 'MAINTAIN');
+    await server.services.workspaces.addParticipant(OPERATOR, { id: String(ws) }, member.name, 'MAINTAIN');
     await credentialIn(ws, member);
     const page = () => gql(server, member.token, `{ credentials(first: 10, workspaceId: "${ws}") { edges { node { name } } } }`);
     expect((await page()).body.data!.credentials.edges).toHaveLength(1);
     expect((await page()).body.data!.credentials.edges).toHaveLength(1); // (now from the page cache)
     // Demoted to VIEW: reads still, writes no more.
-    await server.services.workspaces.updateParticipantRole(null, { id: String(ws) }, member.name, 'VIEW');
+    await server.services.workspaces.updateParticipantRole(OPERATOR, { id: String(ws) }, member.name, 'VIEW');
     expect(
       (
         await rest(server, member.token, 'POST', `/api/credentials?workspaceId=${ws}`, {
@@ -272,7 +274,7 @@ describe('revocation is immediate', () => {
     ).toBe(403);
     expect((await page()).body.data!.credentials.edges).toHaveLength(1);
     // Removed: not even the cached page.
-    await server.services.workspaces.removeParticipant(null, { id: String(ws) }, member.name);
+    await server.services.workspaces.removeParticipant(OPERATOR, { id: String(ws) }, member.name);
     expect((await page()).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await rest(server, member.token, 'GET', `/api/credentials?workspaceId=${ws}`)).status).toBe(403);
   });
@@ -327,11 +329,11 @@ describe('GraphQL reads of organizations and workspaces', () => {
     const viewerOf = async (prefix: string, orgs: number, perOrg: number, others: readonly Role[]) => {
       const viewer = await server.newUser(prefix);
       for (let o = 0; o < orgs; o++) {
-        await workspaces.createOrganization(null, `${prefix}${o}`, viewer.name);
+        await workspaces.createOrganization(OPERATOR, `${prefix}${o}`, viewer.name);
         for (let w = 0; w < perOrg; w++) {
-          await workspaces.createWorkspace(null, { name: `${prefix}${o}` }, `ws${w}`);
-          await workspaces.addParticipant(null, { fullName: `${prefix}${o}/ws${w}` }, viewer.name, 'OWNER');
-          for (const role of others) await workspaces.addParticipant(null, { fullName: `${prefix}${o}/ws${w}` }, members[role].name, role);
+          await workspaces.createWorkspace(OPERATOR, { name: `${prefix}${o}` }, `ws${w}`);
+          await workspaces.addParticipant(OPERATOR, { fullName: `${prefix}${o}/ws${w}` }, viewer.name, 'OWNER');
+          for (const role of others) await workspaces.addParticipant(OPERATOR, { fullName: `${prefix}${o}/ws${w}` }, members[role].name, role);
         }
       }
       return viewer;

@@ -4,7 +4,7 @@
  * delete credentials. A token's scope narrows what its user's roles allow; it
  * never widens it.
  */
-import type { Caller } from '../../core/caller.js';
+import { isOperator, type Principal } from '../../core/caller.js';
 import { Forbidden } from '../../core/errors.js';
 
 /** `all` (the default), `read`, `write`, or `keys:read`. */
@@ -27,9 +27,9 @@ export const isTokenScope = (scope: string): scope is TokenScope => (TOKEN_SCOPE
 /** May a token of `scope` do what `need` asks? (An unknown scope may do nothing.) */
 export const scopeAllows = (scope: string, need: ScopeNeed): boolean => isTokenScope(scope) && ALLOWS[scope].includes(need);
 
-/** The call's token allows what it asks (a call without a token scope, the operator's, may do all). */
-export function checkScope(caller: Caller, need: ScopeNeed): void {
-  if (caller.scope !== undefined && !scopeAllows(caller.scope, need)) {
+/** The call's token allows what it asks (the operator's calls have no token: they may do all). */
+export function checkScope(caller: Principal, need: ScopeNeed): void {
+  if (!isOperator(caller) && !scopeAllows(caller.scope, need)) {
     throw new Forbidden(`This access token's scope (${caller.scope}) does not allow this`);
   }
 }

@@ -15,7 +15,7 @@ import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, Idempote
 import { type CredentialInput, checkKeys, parseCredentialInput, parseName, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
 import { type KeyValues, type ProviderSettings, type ProviderSpec, providers, returnedFields, secretFields } from './providers/index.js';
-import { openSecrets, sealingContext } from './sealing.js';
+import { findSealed, openKeys, sealingContext } from './sealing.js';
 import { type CredentialPage, type CredentialView, toView } from './view.js';
 
 export interface WriteOptions {
@@ -185,11 +185,11 @@ export class CredentialService {
     const { owner } = context;
     const valid = parseCredentialInput(input);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.#findForChange(owner, id);
+      const current = await findSealed(this.store, owner, id);
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
-      const stored = { ...openSecrets(this.sealer, current), ...current.keys };
+      const stored = openKeys(this.sealer, current);
       const keys = completeKeys(valid.provider, valid.keys, stored, options);
       checkKeys(valid.provider, keys);
       if (!this.access.allows(caller, context, 'deliverKeys')) secretsFollowTheirDestination(valid, keys, current, stored);
@@ -223,13 +223,6 @@ export class CredentialService {
     const { owner } = await this.access.context(caller, 'readCredentials');
     const valid = parseName(name);
     if (await this.store.isNameTaken(owner, valid)) throw new CredentialNameTaken(valid);
-  }
-
-  /** The owner's live credential with its sealed secret, for a change. */
-  async #findForChange(owner: Owner, id: string): Promise<SealedCredential> {
-    const credential = ID_PATTERN.test(id) ? await this.store.findForChange(owner, id) : null;
-    if (!credential) throw new CredentialNotFound(id);
-    return credential;
   }
 
   /** The keys as stored: returned fields in clear, secret fields sealed together for this credential. */

@@ -13,12 +13,11 @@
 import { createPublicKey } from 'node:crypto';
 import { actorOf, type Caller } from '../../core/caller.js';
 import { Forbidden, NotFound } from '../../core/errors.js';
-import { ID_PATTERN } from '../../core/ids.js';
 import type { CredentialStore } from '../../db/credential-store.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import { CredentialNotFound } from '../credentials/errors.js';
 import { providers } from '../credentials/providers/index.js';
-import { openSecrets } from '../credentials/sealing.js';
+import { findSealed, openKeys } from '../credentials/sealing.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import { PairingNotFound } from './errors.js';
 import type { Pairings } from './pairings.js';
@@ -44,12 +43,11 @@ export class KeyDelivery {
     let provider = 'unknown';
     try {
       const { owner } = await this.access.context(caller, 'deliverKeys');
-      const credential = ID_PATTERN.test(credentialId) ? await this.store.findForChange(owner, credentialId) : null;
-      if (!credential) throw new CredentialNotFound(credentialId);
+      const credential = await findSealed(this.store, owner, credentialId);
       provider = credential.provider;
       const pairing = await this.pairings.find(pairingId);
       const spec = providers.get(credential.provider)!;
-      const stored = { ...credential.keys, ...openSecrets(this.sealer, credential) };
+      const stored = openKeys(this.sealer, credential);
       // The provider's own fields (null when unset), and the seed API's generic pair only when it holds a value.
       const keys = Object.fromEntries(
         Object.entries(spec.fields)

@@ -6,7 +6,7 @@
  * accepted; anything else is refused, saying why.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { type AuditActor, OPERATOR } from '../../core/caller.js';
+import { type AuditActor, actorOf, OPERATOR } from '../../core/caller.js';
 import { ValidationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { nameText } from '../../core/text.js';
@@ -41,7 +41,7 @@ export class Pairings {
   constructor(private readonly store: PairingStore) {}
 
   /** Registers a service that may receive secrets, by its public key (PEM). */
-  async add(name: string, publicKeyPem: string, by: AuditActor = OPERATOR): Promise<PairingRecord> {
+  async add(name: string, publicKeyPem: string, by: AuditActor = actorOf(OPERATOR)): Promise<PairingRecord> {
     const checkedName = pairingName.safeParse(name);
     if (!checkedName.success) throw ValidationError.of('name', checkedName.error.issues[0]!.message);
     // Node would derive the public key from a private one: refuse it instead, the private key must stay with the service.

@@ -5,7 +5,7 @@
  * runs while the service serves, and can stop and resume at any point.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OPERATOR } from '../../core/caller.js';
+import { actorOf, type Principal } from '../../core/caller.js';
 import type { CredentialStore } from '../../db/credential-store.js';
 import { KeyRing, type KeyRingSource } from '../../secrets/keyring.js';
 import { sealingContext } from '../credentials/sealing.js';
@@ -58,8 +58,8 @@ export class KeyRotation {
     return this.store.countSecretsNotStartingWith([this.#primaryPrefix()]);
   }
 
-  /** Re-seals secrets under the primary key, batch by batch, reporting progress after each. */
-  async *reseal(options: ResealOptions = {}): AsyncGenerator<ResealProgress> {
+  /** Re-seals secrets under the primary key, batch by batch, reporting progress after each; each re-seal audited as `by`'s. */
+  async *reseal(by: Principal, options: ResealOptions = {}): AsyncGenerator<ResealProgress> {
     const batchSize = options.batchSize ?? 100;
     const unreadable: string[] = [];
     let resealed = 0;
@@ -78,7 +78,7 @@ export class KeyRotation {
           continue;
         }
         // False: changed meanwhile by an update, which sealed it under the primary key already (or deleted it).
-        if (await this.store.replaceSecret(credential.id, credential.secret, this.keys.seal(plaintext, context), OPERATOR)) resealed++;
+        if (await this.store.replaceSecret(credential.id, credential.secret, this.keys.seal(plaintext, context), actorOf(by))) resealed++;
       }
       yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable: [...unreadable] };
       if (options.pauseMs) await sleep(options.pauseMs);

@@ -9,12 +9,10 @@
  */
 import { type AuditActor, actorOf, type Caller, type Owner } from '../../core/caller.js';
 import { Conflict, Unavailable } from '../../core/errors.js';
-import { ID_PATTERN } from '../../core/ids.js';
 import type { CredentialStore, SealedCredential } from '../../db/credential-store.js';
 import type { GuardedHttp } from '../../infra/guarded-http.js';
 import type { Sealer } from '../../secrets/keyring.js';
-import { CredentialNotFound } from '../credentials/errors.js';
-import { openSecrets } from '../credentials/sealing.js';
+import { findSealed, openKeys, openSecrets } from '../credentials/sealing.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import { type ProbeOutcome, probeOf } from './probes/index.js';
 import { redactSecrets } from './redaction.js';
@@ -91,7 +89,7 @@ export class CredentialValidation {
     const { owner } = await this.access.context(caller, 'writeCredentials');
     const by = actorOf(caller);
     for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
-      const credential = await this.#find(owner, id);
+      const credential = await findSealed(this.store, owner, id);
       if (force) {
         if (credential.status !== 'INVALID') throw new NotInvalid(id);
         if (await this.store.recordValidation(owner, id, credential.version, { status: 'AVAILABLE', message: null, at: null }, by)) {
@@ -116,12 +114,6 @@ export class CredentialValidation {
     return this.#record(credential, await this.#probe(credential), by);
   }
 
-  async #find(owner: Owner, id: string): Promise<SealedCredential> {
-    const credential = ID_PATTERN.test(id) ? await this.store.findForChange(owner, id) : null;
-    if (!credential) throw new CredentialNotFound(id);
-    return credential;
-  }
-
   async #probeLimited(credential: SealedCredential): Promise<ProbeOutcome> {
     const release = this.slots.tryTake(ownerKey(credential.owner));
     if (!release) throw new ValidationsBusy(this.slots.inFlight < this.slots.capacity);
@@ -135,7 +127,7 @@ export class CredentialValidation {
   #probe(credential: SealedCredential): Promise<ProbeOutcome> {
     const probe = probeOf(credential.provider);
     if (!probe) return Promise.resolve({ result: 'invalid', message: `unknown provider '${credential.provider}'` });
-    const keys = { ...credential.keys, ...openSecrets(this.sealer, credential) };
+    const keys = openKeys(this.sealer, credential);
     // One deadline for the whole probe, however many calls it makes.
     const http = this.http.withDeadline(Date.now() + this.http.timeoutMs);
     return probe({ provider: credential.provider, keys, baseUrl: credential.baseUrl }, { http, awsStsEndpoint: this.options.awsStsEndpoint });

@@ -55,7 +55,7 @@ export class WorkspaceAccess {
 
   /** May the caller also do `action` in a context it was given (its token's scope and its role there)? */
   allows(caller: Caller, context: CallContext, action: WorkspaceAction): boolean {
-    if (caller.scope !== undefined && !scopeAllows(caller.scope, SCOPE_NEEDED[action])) return false;
+    if (!scopeAllows(caller.scope, SCOPE_NEEDED[action])) return false;
     return context.role === undefined || may(context.role, action);
   }
 }

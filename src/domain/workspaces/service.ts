@@ -4,11 +4,11 @@
  * OWNERs create its workspaces (the creator takes part as OWNER) and manage the
  * participants of all of them; a workspace's OWNERs and ADMINs manage its
  * participants; a workspace keeps at least one OWNER. What the caller cannot
- * see answers as not found. The operator (the command line, `caller` null) may
- * do all of it.
+ * see answers as not found. The operator (the command line, OPERATOR) may do
+ * all of it.
  */
 
-import { actorOf, type Caller, OPERATOR } from '../../core/caller.js';
+import { actorOf, type Caller, isOperator, type Principal } from '../../core/caller.js';
 import { Forbidden, LimitReached, ValidationError } from '../../core/errors.js';
 import type { UserStore } from '../../db/user-store.js';
 import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord, WorkspaceStore } from '../../db/workspace-store.js';
@@ -36,9 +36,8 @@ const NAME_RULE = 'must be 1-40 letters, digits, _ or -';
 /** A workspace as a caller names it: by id (the API), or by its full name `org/workspace` (the command line). */
 export type WorkspaceRef = { id: string } | { fullName: string };
 
-const actor = (caller: Caller | null) => (caller ? actorOf(caller) : OPERATOR);
 /** The caller's token allows `need` (the operator may do all). */
-const scoped = (caller: Caller | null, need: ScopeNeed) => caller && checkScope(caller, need);
+const scoped = (caller: Principal, need: ScopeNeed) => checkScope(caller, need);
 
 function checkName(field: string, name: string): string {
   if (!NAME.test(name)) throw ValidationError.of(field, NAME_RULE);
@@ -66,30 +65,30 @@ export class WorkspaceService {
    * Creates an organization; its owner is the caller (or, for the operator,
    * `ownerName`). Names are unique whatever their case (the database says so).
    */
-  async createOrganization(caller: Caller | null, name: string, ownerName?: string): Promise<OrganizationRecord> {
+  async createOrganization(caller: Principal, name: string, ownerName?: string): Promise<OrganizationRecord> {
     scoped(caller, 'write');
     checkName('name', name);
-    const ownerId = caller ? caller.userId : (await this.#user(ownerName ?? '')).id;
+    const ownerId = isOperator(caller) ? (await this.#user(ownerName ?? '')).id : caller.userId;
     const limit = this.settings.organizationsPerUser;
-    if (caller && limit !== undefined && (await this.store.countOwnedOrganizations(caller.userId)) >= limit) {
+    if (!isOperator(caller) && limit !== undefined && (await this.store.countOwnedOrganizations(caller.userId)) >= limit) {
       throw new LimitReached('organizations owned by one user', limit, 'MAX_ORGANIZATIONS_PER_USER');
     }
-    const created = await this.store.createOrganization(name, ownerId, actor(caller));
+    const created = await this.store.createOrganization(name, ownerId, actorOf(caller));
     if (created === 'duplicate') throw new OrganizationNameTaken(name);
     return created;
   }
 
   /** Creates a workspace in an organization the caller owns; the caller takes part as its OWNER. */
-  async createWorkspace(caller: Caller | null, organization: { id: string } | { name: string }, name: string): Promise<WorkspaceRecord> {
+  async createWorkspace(caller: Principal, organization: { id: string } | { name: string }, name: string): Promise<WorkspaceRecord> {
     scoped(caller, 'write');
     checkName('name', name);
     const org = await this.#organization(organization);
-    if (caller) {
+    if (!isOperator(caller)) {
       const role = await this.store.findOrganizationRole(org.id, caller.userId);
       if (role === null) throw new OrganizationNotFound('id' in organization ? organization.id : organization.name);
       if (role !== ORGANIZATION_OWNER) throw new Forbidden(`Only an OWNER of organization ${org.name} creates its workspaces`);
     }
-    const created = await this.store.createWorkspace(org.id, name, caller?.userId ?? null, actor(caller));
+    const created = await this.store.createWorkspace(org.id, name, isOperator(caller) ? null : caller.userId, actorOf(caller));
     if (created === 'duplicate') throw new WorkspaceNameTaken(name);
     return created;
   }
@@ -103,10 +102,10 @@ export class WorkspaceService {
   }
 
   /** A workspace the caller takes part in, or of an organization the caller owns. */
-  async workspace(caller: Caller | null, ref: WorkspaceRef): Promise<WorkspaceRecord> {
+  async workspace(caller: Principal, ref: WorkspaceRef): Promise<WorkspaceRecord> {
     scoped(caller, 'read');
     const workspace = await this.#workspace(ref);
-    if (caller && !(await this.#sees(caller, workspace))) throw new WorkspaceNotFound(refText(ref));
+    if (!isOperator(caller) && !(await this.#sees(caller, workspace))) throw new WorkspaceNotFound(refText(ref));
     return workspace;
   }
 
@@ -118,11 +117,7 @@ export class WorkspaceService {
     return this.store.findOrganizationForGraph((await this.organization(caller, id)).id, query);
   }
 
-  async workspaceForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(
-    caller: Caller | null,
-    ref: WorkspaceRef,
-    query: Q,
-  ) {
+  async workspaceForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(caller: Principal, ref: WorkspaceRef, query: Q) {
     return this.store.findWorkspaceForGraph((await this.workspace(caller, ref)).id, query);
   }
 
@@ -155,28 +150,28 @@ export class WorkspaceService {
     return this.store.listWorkspaces(org?.id);
   }
 
-  async listParticipants(caller: Caller | null, ref: WorkspaceRef): Promise<ParticipantRecord[]> {
+  async listParticipants(caller: Principal, ref: WorkspaceRef): Promise<ParticipantRecord[]> {
     const workspace = await this.workspace(caller, ref);
     return this.store.listParticipants(workspace.id);
   }
 
-  async addParticipant(caller: Caller | null, ref: WorkspaceRef, userName: string, role: string): Promise<ParticipantRecord> {
+  async addParticipant(caller: Principal, ref: WorkspaceRef, userName: string, role: string): Promise<ParticipantRecord> {
     const checked = checkRole(role);
     const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
     allowChange(manager, { kind: 'add', to: checked });
-    if ((await this.store.addParticipant(workspace, user.id, checked, actor(caller))) === 'exists') throw new ParticipantExists(user.name);
+    if ((await this.store.addParticipant(workspace, user.id, checked, actorOf(caller))) === 'exists') throw new ParticipantExists(user.name);
     return this.#participant(workspace, user);
   }
 
-  async updateParticipantRole(caller: Caller | null, ref: WorkspaceRef, userName: string, role: string): Promise<ParticipantRecord> {
+  async updateParticipantRole(caller: Principal, ref: WorkspaceRef, userName: string, role: string): Promise<ParticipantRecord> {
     const checked = checkRole(role);
     const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
     for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
       const from = await this.#roleOf(workspace, user);
-      allowChange(manager, { kind: 'change', from, to: checked, self: caller?.userId === user.id });
-      const outcome = await this.store.updateRole(workspace.id, user.id, from, checked, actor(caller));
+      allowChange(manager, { kind: 'change', from, to: checked, self: !isOperator(caller) && caller.userId === user.id });
+      const outcome = await this.store.updateRole(workspace.id, user.id, from, checked, actorOf(caller));
       if (outcome === 'not-found') throw new ParticipantNotFound(user.name);
       if (outcome === 'last-owner') throw new LastOwner(user.name);
       if (outcome === 'updated') return this.#participant(workspace, user);
@@ -185,13 +180,13 @@ export class WorkspaceService {
     throw new Error(`The role of ${user.name} kept changing`);
   }
 
-  async removeParticipant(caller: Caller | null, ref: WorkspaceRef, userName: string): Promise<void> {
+  async removeParticipant(caller: Principal, ref: WorkspaceRef, userName: string): Promise<void> {
     const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
     for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
       const from = await this.#roleOf(workspace, user);
       allowChange(manager, { kind: 'remove', from });
-      const outcome = await this.store.removeParticipant(workspace, user.id, from, actor(caller));
+      const outcome = await this.store.removeParticipant(workspace, user.id, from, actorOf(caller));
       if (outcome === 'not-found') throw new ParticipantNotFound(user.name);
       if (outcome === 'last-owner') throw new LastOwner(user.name);
       if (outcome === 'removed') return;
@@ -204,10 +199,10 @@ export class WorkspaceService {
    * ADMIN, or an OWNER of its organization), with the role they manage as (an
    * organization's OWNER and the operator as OWNER).
    */
-  async #managed(caller: Caller | null, ref: WorkspaceRef): Promise<{ workspace: WorkspaceRecord; manager: WorkspaceRole }> {
+  async #managed(caller: Principal, ref: WorkspaceRef): Promise<{ workspace: WorkspaceRecord; manager: WorkspaceRole }> {
     scoped(caller, 'write');
     const workspace = await this.#workspace(ref);
-    if (!caller) return { workspace, manager: 'OWNER' };
+    if (isOperator(caller)) return { workspace, manager: 'OWNER' };
     const access = await this.store.findAccess(workspace.id, caller.userId);
     if ((await this.store.findOrganizationRole(workspace.organizationId, caller.userId)) === ORGANIZATION_OWNER) return { workspace, manager: 'OWNER' };
     if (access && isWorkspaceRole(access.role) && may(access.role, 'manageParticipants')) return { workspace, manager: access.role };

@@ -142,7 +142,11 @@ builder.prismaObjectFields('User', (t) => ({
   }),
 }));
 
-const caller = (ctx: Context): Caller => ({ userId: viewerId(ctx), door: 'graphql', scope: ctx.viewer?.scope });
+/** The caller of a field (a relation's fields too, whose context is not narrowed): NotAuthenticated without a viewer. */
+const caller = (ctx: Context): Caller => {
+  viewerId(ctx);
+  return callerOf(ctx as AuthenticatedContext);
+};
 
 builder.queryFields((t) => {
   const authenticated = t.withAuth({ authenticated: true });

@@ -1,0 +1,43 @@
+/** `pairings`: the services that may receive credentials' keys (see docs/api-rest.md, Delivering keys). */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { actorOf } from '../../../core/caller.js';
+import { type CliContext, json, list, out, UsageError } from '../context.js';
+
+export function pairingsCommands(program: Command, { withServices, operator }: CliContext): void {
+  const pairings = program.command('pairings').description("services that may receive credentials' keys");
+  pairings
+    .command('add')
+    .description('register a service by its public key (RSA of 2048 bits or more, or EC P-256); prints the pairing id')
+    .requiredOption('--name <name>', 'a name for people')
+    .requiredOption('--public-key <file>', 'its public key, PEM')
+    .action((options: { name: string; publicKey: string }) =>
+      withServices(async (services) => {
+        if (!existsSync(options.publicKey)) throw new UsageError(`no file ${options.publicKey}`);
+        const pairing = await services.pairings.add(options.name, readFileSync(options.publicKey, 'utf8'), actorOf(operator));
+        out(`paired ${pairing.name}: pairing id ${pairing.id} (${pairing.algorithm}, key fingerprint ${pairing.fingerprint})`);
+      }),
+    );
+  pairings
+    .command('list')
+    .description('the paired services, their algorithms and key fingerprints')
+    .addOption(json())
+    .action((options: { json?: boolean }) =>
+      withServices(async (services) =>
+        list(
+          !!options.json,
+          (await services.pairings.list()).map(({ publicKey: _key, ...p }) => p),
+          (p) => `${p.id}  ${p.name.padEnd(24)}  ${p.algorithm.padEnd(14)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}`,
+        ),
+      ),
+    );
+  pairings
+    .command('remove <pairing-id>')
+    .description('stop delivering keys to a service')
+    .action((id: string) =>
+      withServices(async (services) => {
+        await services.pairings.remove(id);
+        out(`removed pairing ${id}`);
+      }),
+    );
+}
