@@ -7,6 +7,7 @@ import { timestampOf } from '../../src/core/time.js';
 import { type CredentialInput, checkKeys, parseCredentialInput, parseName } from '../../src/domain/credentials/input.js';
 import { isParseableSshKey, providerIds, providers, returnedFields, secretFields } from '../../src/domain/credentials/providers/index.js';
 import type { CredentialView } from '../../src/domain/credentials/view.js';
+import { restSpec, SEED_KEY_PAIR } from '../../src/doors/rest/legacy.js';
 import { credentialsRead, describeResponse } from '../../src/doors/rest/schemas.js';
 import { describeJson, listJson } from '../../src/doors/rest/wire.js';
 import { generateKey, KeyRing, SecretUnreadable } from '../../src/secrets/keyring.js';
@@ -55,8 +56,8 @@ describe('provider table', () => {
     );
   });
 
-  it('splits returned and write-only fields as the contract says', () => {
-    const spec = (id: string) => providers.get(id)!;
+  it("splits returned and write-only fields as the contract says (on REST, with the seed API's generic pair)", () => {
+    const spec = (id: string) => restSpec(providers.get(id)!);
     expect(secretFields(spec('aws'))).toEqual(['secretKey']);
     expect(returnedFields(spec('aws'))).toEqual(['accessKey', 'assumeRoleArn', 'mode', 'externalId']);
     expect([...secretFields(spec('github'))].sort()).toEqual(['password', 'secretKey', 'token']);
@@ -74,9 +75,11 @@ describe('provider table', () => {
     }
   });
 
-  it('accepts the seed-era generic accessKey/secretKey pair for git providers', () => {
-    const valid = parseCredentialInput({ name: 'n', provider: 'github', keys: { accessKey: 'A', secretKey: 'S' } });
+  it('accepts the seed-era generic accessKey/secretKey pair for git providers where a door accepts it (REST), not otherwise', () => {
+    const valid = parseCredentialInput({ name: 'n', provider: 'github', keys: { accessKey: 'A', secretKey: 'S' } }, SEED_KEY_PAIR);
     expect(() => checkKeys(valid.provider, valid.keys)).not.toThrow();
+    expect(secretFields(valid.provider)).toContain('secretKey');
+    expect(() => parseCredentialInput({ name: 'n', provider: 'github', keys: { accessKey: 'A', secretKey: 'S' } })).toThrow(/not a key of provider github/);
   });
 
   it('names every field of another provider, every missing requirement, and an unknown provider', () => {
@@ -207,7 +210,7 @@ describe('the REST wire writer', () => {
       expect(parsed.credentials).toMatchObject({ id: shown.id, name: shown.name, description: shown.description, deleted: null });
       expect(parsed.credentials.dateCreated).toBe('2020-09-13T12:26:40.000Z');
       // Returned fields with their values (the table's order), then every write-only field as null, then the discriminator.
-      const spec = providers.get(provider)!;
+      const spec = restSpec(providers.get(provider)!);
       expect(Object.keys(parsed.credentials.keys)).toEqual([...returnedFields(spec), ...secretFields(spec), 'discriminator']);
       for (const name of contract.R) expect(parsed.credentials.keys[name]).toEqual(keys[name]);
       for (const name of contract.W) expect(parsed.credentials.keys[name]).toBeNull();

@@ -140,6 +140,15 @@ describe('requests as clients send them', () => {
     const id = await create({ name: 'legacy-gitlab', provider: 'gitlab', keys: { accessKey: 'AK', secretKey: 'legacy-secret' } });
     expect((await describeCredential(id)).keys).toMatchObject({ accessKey: 'AK', secretKey: null, discriminator: 'gitlab' });
     expect(await storedSecrets(server, id)).toEqual({ secretKey: 'legacy-secret' });
+    // GraphQL does not know the pair, yet an update through it keeps the stored secret (secrets not sent are kept).
+    const renamed = await gql(
+      server,
+      user.token,
+      `mutation($id: ID!) { updateCredential(id: $id, input: {name: "legacy-gitlab-2", keys: {gitlab: {username: "u"}}}) { __typename } }`,
+      { id },
+    );
+    expect(renamed.body.data?.updateCredential.__typename).toBe('MutationUpdateCredentialSuccess');
+    expect(await storedSecrets(server, id)).toEqual({ secretKey: 'legacy-secret' });
   });
 });
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { type FieldProblem, ValidationError } from '../../core/errors.js';
 import { freeText, hostAndPort, nameText, quoted, webUrl } from '../../core/text.js';
-import { type KeyField, type KeyValues, type ProviderSpec, providerIds, providers } from './providers/index.js';
+import { type KeyField, type KeyValues, type ProviderSpec, providerIds, providers, withFields } from './providers/index.js';
 
 /** The longest accepted values: validation, the GraphQL descriptions and the OpenAPI document all read them here. */
 export const LIMITS = { name: 100, description: 1000, baseUrl: 200, category: 20, keyField: 1024 } as const;
@@ -56,7 +56,15 @@ export function keysSchema(spec: ProviderSpec) {
   });
 }
 
-const keysSchemas = new Map([...providers.values()].map((spec) => [spec.id, keysSchema(spec)]));
+const keysSchemas = new WeakMap<ProviderSpec, ReturnType<typeof keysSchema>>();
+function keysSchemaOf(spec: ProviderSpec) {
+  let schema = keysSchemas.get(spec);
+  if (!schema) {
+    schema = keysSchema(spec);
+    keysSchemas.set(spec, schema);
+  }
+  return schema;
+}
 
 /**
  * What a door hands the domain to create or update a credential: the fields
@@ -91,19 +99,24 @@ function problemsOf(error: z.ZodError, prefix = ''): FieldProblem[] {
   return problems;
 }
 
-/** Checks the shape of every field; throws one ValidationError naming each invalid field. */
-export function parseCredentialInput(input: CredentialInput): ValidCredentialInput {
+/**
+ * Checks the shape of every field; throws one ValidationError naming each
+ * invalid field. `extraFields`: key fields a door accepts beyond the
+ * provider's own (withFields); the result's provider carries them.
+ */
+export function parseCredentialInput(input: CredentialInput, extraFields?: Readonly<Record<string, KeyField>>): ValidCredentialInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw ValidationError.of('credentials', 'must be an object');
   }
   const raw = input as Record<string, unknown>;
   const base = credentialFields.safeParse(raw);
   const problems = base.success ? [] : problemsOf(base.error);
-  const spec = typeof raw.provider === 'string' ? providers.get(raw.provider) : undefined;
+  const own = typeof raw.provider === 'string' ? providers.get(raw.provider) : undefined;
+  const spec = own && extraFields ? withFields(own, extraFields) : own;
   let keys: KeyValues = {};
   if (raw.keys !== undefined && raw.keys !== null) {
     if (spec) {
-      const parsed = keysSchemas.get(spec.id)!.safeParse(raw.keys);
+      const parsed = keysSchemaOf(spec).safeParse(raw.keys);
       if (parsed.success) keys = clientValues(spec, parsed.data as KeyValues);
       else problems.push(...problemsOf(parsed.error, 'keys'));
     } else if (typeof raw.keys !== 'object' || Array.isArray(raw.keys)) {

@@ -14,13 +14,24 @@ import type { WorkspaceAccess } from '../workspaces/access.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from './errors.js';
 import { type CredentialInput, checkKeys, parseCredentialInput, parseName, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
-import { type KeyValues, type ProviderSettings, type ProviderSpec, providers, returnedFields, secretFields } from './providers/index.js';
-import { findSealed, openKeys, sealingContext } from './sealing.js';
+import {
+  type KeyField,
+  type KeyValues,
+  type ProviderSettings,
+  type ProviderSpec,
+  providers,
+  returnedFields,
+  secretFields,
+  withFields,
+} from './providers/index.js';
+import { findSealed, openSecrets, sealingContext } from './sealing.js';
 import { type CredentialPage, type CredentialView, toView } from './view.js';
 
 export interface WriteOptions {
   /** AWS role mode: the server generates an external id (kept on later updates). */
   useExternalId?: boolean;
+  /** Key fields the door accepts beyond the provider's own (the seed API's generic pair, on REST): see withFields. */
+  extraFields?: Readonly<Record<string, KeyField>>;
 }
 
 export interface CreateOptions extends WriteOptions {
@@ -74,7 +85,7 @@ export class CredentialService {
 
   async create(caller: Caller, input: CredentialInput, options: CreateOptions = {}): Promise<CredentialView> {
     const { owner } = await this.access.context(caller, 'writeCredentials');
-    const valid = parseCredentialInput(input);
+    const valid = parseCredentialInput(input, options.extraFields);
     const idempotencyKey = options.idempotencyKey;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw ValidationError.of('idempotencyKey', 'must be 1-255 printable ASCII characters without spaces');
@@ -183,15 +194,18 @@ export class CredentialService {
   async update(caller: Caller, id: string, input: CredentialInput, options: WriteOptions = {}): Promise<CredentialView> {
     const context = await this.access.context(caller, 'writeCredentials');
     const { owner } = context;
-    const valid = parseCredentialInput(input);
+    const valid = parseCredentialInput(input, options.extraFields);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const current = await findSealed(this.store, owner, id);
       if (current.provider !== valid.provider.id) {
         throw ValidationError.of('provider', `cannot be changed (the credential is a ${current.provider} credential)`);
       }
-      const stored = openKeys(this.sealer, current);
-      const keys = completeKeys(valid.provider, valid.keys, stored, options);
-      checkKeys(valid.provider, keys);
+      const secrets = openSecrets(this.sealer, current);
+      const stored = { ...current.keys, ...secrets };
+      // A secret stored by another door's extra field (the seed pair, through REST) is kept like the provider's own.
+      const spec = withStoredSecrets(valid.provider, Object.keys(secrets));
+      const keys = completeKeys(spec, valid.keys, stored, options);
+      checkKeys(spec, keys);
       if (!this.access.allows(caller, context, 'deliverKeys')) secretsFollowTheirDestination(valid, keys, current, stored);
       const changes = {
         probedChanged: valid.baseUrl !== current.baseUrl || !sameKeys(keys, stored),
@@ -199,7 +213,7 @@ export class CredentialService {
         description: valid.description,
         baseUrl: valid.baseUrl,
         category: valid.category,
-        ...this.#storedKeys(valid.provider, keys, current),
+        ...this.#storedKeys(spec, keys, current),
         at: new Date(),
       };
       const outcome = await this.store.update(owner, id, current.version, changes, actorOf(caller));
@@ -234,6 +248,13 @@ export class CredentialService {
       secret: Object.keys(secrets).length > 0 ? this.sealer.seal(JSON.stringify(secrets), sealingContext({ ...credential, provider: spec.id })) : null,
     };
   }
+}
+
+/** The provider with the secret fields a credential holds beyond its own (kept when not sent again). */
+function withStoredSecrets(spec: ProviderSpec, secretNames: readonly string[]): ProviderSpec {
+  const extra = secretNames.filter((name) => !(name in spec.fields));
+  if (extra.length === 0) return spec;
+  return withFields(spec, Object.fromEntries(extra.map((name) => [name, { secret: true, type: 'string', description: name } satisfies KeyField])));
 }
 
 /**

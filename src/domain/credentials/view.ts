@@ -10,7 +10,11 @@ export interface CredentialView {
   provider: string;
   baseUrl: string | null;
   category: string | null;
-  /** Every returned key field of the provider, in the table's order, null when unset. */
+  /**
+   * Every returned key field of the provider, in the table's order, null when
+   * unset; then any other returned field stored (a door's extra field: the
+   * seed API's generic pair). Each door shows the fields it knows.
+   */
   keys: Record<string, string | boolean | null>;
   lastUsed: Timestamp | null;
   dateCreated: Timestamp;
@@ -31,6 +35,7 @@ export interface CredentialPage {
 export function toView(record: CredentialRecord, setupSnippet: string | null = null): CredentialView {
   const keys: CredentialView['keys'] = {};
   for (const name of returnedFields(providers.get(record.provider)!)) keys[name] = record.keys[name] ?? null;
+  for (const [name, value] of Object.entries(record.keys)) if (!(name in keys)) keys[name] = value;
   return {
     id: record.id,
     name: record.name,

@@ -48,12 +48,12 @@ export class KeyDelivery {
       const pairing = await this.pairings.find(pairingId);
       const spec = providers.get(credential.provider)!;
       const stored = openKeys(this.sealer, credential);
-      // The provider's own fields (null when unset), and the seed API's generic pair only when it holds a value.
-      const keys = Object.fromEntries(
-        Object.entries(spec.fields)
-          .filter(([field, definition]) => !definition.legacy || (stored[field] ?? null) !== null)
-          .map(([field]) => [field, stored[field] ?? null]),
-      );
+      // The provider's own fields (null when unset), and any other field stored with a value (a door's own:
+      // the seed API's generic pair).
+      const keys = {
+        ...Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null])),
+        ...Object.fromEntries(Object.entries(stored).filter(([field, value]) => !(field in spec.fields) && (value ?? null) !== null)),
+      };
       // jose is loaded on the first delivery (a service without paired services never needs it).
       const { EncryptJWT } = await import('jose');
       const jwe = await new EncryptJWT({ credentialsId: credential.id, provider: credential.provider, keys })

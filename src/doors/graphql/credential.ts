@@ -9,7 +9,7 @@ import type { Caller } from '../../core/caller.js';
 import { Forbidden, LimitReached, ValidationError } from '../../core/errors.js';
 import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../../domain/credentials/errors.js';
 import { type CredentialInput, LIMITS, maxLengthOf } from '../../domain/credentials/input.js';
-import { type KeyField, ownFields, type ProviderSpec, providers } from '../../domain/credentials/providers/index.js';
+import { type KeyField, type ProviderSpec, providers } from '../../domain/credentials/providers/index.js';
 import { MAX_PAGE_SIZE } from '../../domain/credentials/service.js';
 import type { CredentialView } from '../../domain/credentials/view.js';
 import { PairingNotFound } from '../../domain/delivery/errors.js';
@@ -86,7 +86,7 @@ const keyTypes = new Map(
       fields: (t) => ({
         provider: t.field({ type: CredentialProvider, description: 'The provider these keys are for', resolve: (keys) => keys.provider }),
         ...Object.fromEntries(
-          ownFields(spec)
+          Object.entries(spec.fields)
             .filter(([, field]) => !field.secret)
             .map(([name, field]) => [
               name,
@@ -169,7 +169,7 @@ const keyInputs = new Map(
       description: `Key fields of a ${spec.title} credential. Secret fields not sent on update keep their stored values.`,
       fields: (t) =>
         Object.fromEntries(
-          ownFields(spec)
+          Object.entries(spec.fields)
             .filter(([, field]) => !field.serverSet)
             .map(([name, field]) => [name, t.field({ type: keyFieldType(field), required: false, description: describeInput(field) })]),
         ),

@@ -9,12 +9,13 @@ import type { Caller } from '../../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../../core/errors.js';
 import { quoted } from '../../core/text.js';
 import type { CredentialInput } from '../../domain/credentials/input.js';
-import { platformProviders } from '../../domain/credentials/providers/index.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler } from '../http/error-replies.js';
 import { restAnswer } from './errors.js';
+import { SEED_KEY_PAIR } from './legacy.js';
+import { platformProviders } from './platforms.js';
 import {
   deleteQuery,
   idParams,
@@ -83,6 +84,7 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
       const idempotencyKey = request.headers['idempotency-key'];
       const created = await credentials.create(caller, toDomainInput(body.credentials), {
         useExternalId: query.useExternalId,
+        extraFields: SEED_KEY_PAIR,
         idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey.join(',') : idempotencyKey,
       });
       return { credentialsId: created.id };
@@ -122,7 +124,7 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
       if (sentId !== undefined && sentId !== null && sentId !== credentialsId) {
         throw ValidationError.of('credentials.id', `${quoted(sentId)} does not match the id of the path ${quoted(credentialsId)}`);
       }
-      await credentials.update(caller, credentialsId, toDomainInput(body.credentials), { useExternalId: query.useExternalId });
+      await credentials.update(caller, credentialsId, toDomainInput(body.credentials), { useExternalId: query.useExternalId, extraFields: SEED_KEY_PAIR });
       return reply.status(204).send();
     });
 

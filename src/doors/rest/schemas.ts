@@ -6,8 +6,10 @@
  */
 import { z } from 'zod';
 import { credentialFields, keysSchema } from '../../domain/credentials/input.js';
-import { type ProviderSpec, platformProviders, providerIds, providers, returnedFields, secretFields } from '../../domain/credentials/providers/index.js';
+import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../domain/credentials/providers/index.js';
 import { MAX_MESSAGE } from '../../domain/validation/service.js';
+import { restSpec } from './legacy.js';
+import { platformProviders } from './platforms.js';
 
 // ---- Query and path parameters --------------------------------------------
 
@@ -86,7 +88,8 @@ const readOnly = (description: string) =>
     .optional()
     .meta({ readOnly: true, description: `${description} (read-only; ignored)` });
 
-function keysWrite(spec: ProviderSpec) {
+function keysWrite(own: ProviderSpec) {
+  const spec = restSpec(own);
   return keysSchema(spec)
     .extend({
       discriminator: z.literal(spec.id).optional().meta({ description: 'Optional; when sent, must equal the provider' }),
@@ -122,7 +125,8 @@ export const writeRequest = z.object({ credentials: credentialsWrite });
 
 // ---- Responses ----------------------------------------------------------------
 
-function keysRead(spec: ProviderSpec) {
+function keysRead(own: ProviderSpec) {
+  const spec = restSpec(own);
   const shape: Record<string, z.ZodType> = {};
   for (const name of returnedFields(spec)) {
     const field = spec.fields[name]!;

@@ -9,6 +9,7 @@
 import type { Timestamp } from '../../core/time.js';
 import { type ProviderSpec, providers, returnedFields, secretFields } from '../../domain/credentials/providers/index.js';
 import type { CredentialPage, CredentialView } from '../../domain/credentials/view.js';
+import { restSpec } from './legacy.js';
 
 /** What JSON.stringify escapes in a string: quote, backslash, controls, surrogates (escaped when lone). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape.
@@ -35,7 +36,7 @@ function compileKeys(spec: ProviderSpec): KeysWriter {
   };
 }
 
-const keysWriters = new Map([...providers.values()].map((spec) => [spec.id, compileKeys(spec)]));
+const keysWriters = new Map([...providers.values()].map((spec) => [spec.id, compileKeys(restSpec(spec))]));
 
 /** One credential as the wire's JSON object. */
 export function credentialJson(view: CredentialView): string {

@@ -18,11 +18,6 @@ export interface KeyField {
   default?: string | boolean;
   /** Set by the server only (a client-sent value is ignored). */
   serverSet?: boolean;
-  /**
-   * The seed API's generic pair, kept for the legacy REST clients only: the
-   * REST adapter accepts and shows it, GraphQL does not know it.
-   */
-  legacy?: boolean;
   description: string;
 }
 

@@ -8,7 +8,7 @@
 import { awsProviders } from './aws.js';
 import { azureProviders } from './azure.js';
 import { registryProviders } from './container-registry.js';
-import { type KeyField, type ProviderSpec, str } from './fields.js';
+import type { KeyField, ProviderSpec } from './fields.js';
 import { gitProviders } from './git.js';
 import { googleProviders } from './google.js';
 import { kubernetesProviders } from './kubernetes.js';
@@ -32,20 +32,6 @@ const providerList: ProviderSpec[] = [
   ...agentProviders,
 ];
 
-/**
- * The seed API's generic pair (`accessKey` returned, `secretKey` write-only)
- * stays accepted for every provider whose current keys lack those names.
- */
-const legacyPair: Record<string, KeyField> = {
-  accessKey: { ...str(false, 'Generic access key (seed API)'), legacy: true },
-  secretKey: { ...str(true, 'Generic secret key (seed API)'), legacy: true },
-};
-for (const provider of providerList) {
-  for (const [name, field] of Object.entries(legacyPair)) {
-    if (!(name in provider.fields)) provider.fields = { ...provider.fields, [name]: field };
-  }
-}
-
 export const providers: ReadonlyMap<string, ProviderSpec> = new Map(providerList.map((p) => [p.id, p]));
 export const providerIds: readonly string[] = providerList.map((p) => p.id);
 
@@ -54,8 +40,37 @@ function splitFields(spec: ProviderSpec) {
   const names = Object.keys(spec.fields);
   return { returned: names.filter((f) => !spec.fields[f]!.secret), secret: names.filter((f) => spec.fields[f]!.secret) };
 }
-const split = new Map(providerList.map((p) => [p, splitFields(p)]));
-const fieldsOf = (spec: ProviderSpec) => split.get(spec) ?? splitFields(spec);
+const split = new WeakMap<ProviderSpec, ReturnType<typeof splitFields>>();
+function fieldsOf(spec: ProviderSpec) {
+  let fields = split.get(spec);
+  if (!fields) {
+    fields = splitFields(spec);
+    split.set(spec, fields);
+  }
+  return fields;
+}
+
+const extended = new WeakMap<Readonly<Record<string, KeyField>>, Map<string, ProviderSpec>>();
+/**
+ * The provider with more key fields: those of `extra` its own fields lack
+ * (after its own, in their order). A door that must accept fields of its own
+ * (the seed API's generic pair, on REST) hands them to the use cases this way;
+ * they are validated, stored, sealed and shown like the provider's.
+ */
+export function withFields(spec: ProviderSpec, extra: Readonly<Record<string, KeyField>>): ProviderSpec {
+  let specs = extended.get(extra);
+  if (!specs) {
+    specs = new Map();
+    extended.set(extra, specs);
+  }
+  let result = specs.get(spec.id);
+  if (!result) {
+    const added = Object.fromEntries(Object.entries(extra).filter(([name]) => !(name in spec.fields)));
+    result = { ...spec, fields: { ...spec.fields, ...added } };
+    specs.set(spec.id, result);
+  }
+  return result;
+}
 
 /** The key fields a credential shows (in the table's order). */
 export function returnedFields(spec: ProviderSpec): readonly string[] {
@@ -66,29 +81,3 @@ export function returnedFields(spec: ProviderSpec): readonly string[] {
 export function secretFields(spec: ProviderSpec): readonly string[] {
   return fieldsOf(spec).secret;
 }
-
-/** The provider's own fields, without the seed API's generic pair (what GraphQL shows and takes). */
-export function ownFields(spec: ProviderSpec): [string, KeyField][] {
-  return Object.entries(spec.fields).filter(([, field]) => !field.legacy);
-}
-
-/** Compute platforms and the providers whose credentials they can use (REST `platformId`). */
-export const platformProviders: Readonly<Record<string, readonly string[]>> = {
-  'aws-batch': ['aws'],
-  'aws-cloud': ['aws'],
-  'seqeracompute-platform': ['seqeracompute'],
-  'google-batch': ['google'],
-  'google-lifesciences': ['google'],
-  'google-cloud': ['google'],
-  'azure-batch': ['azure', 'azure_entra'],
-  'azure-cloud': ['azure-cloud'],
-  'k8s-platform': ['k8s'],
-  'eks-platform': ['aws'],
-  'gke-platform': ['google'],
-  'local-platform': ['ssh', 'tw-agent'],
-  'slurm-platform': ['ssh', 'tw-agent'],
-  'lsf-platform': ['ssh', 'tw-agent'],
-  'uge-platform': ['ssh', 'tw-agent'],
-  'altair-platform': ['ssh', 'tw-agent'],
-  'moab-platform': ['ssh', 'tw-agent'],
-};

@@ -1,0 +1,20 @@
+/** The seed API's `platformId` of a list: which providers' credentials a compute platform can use. */
+export const platformProviders: Readonly<Record<string, readonly string[]>> = {
+  'aws-batch': ['aws'],
+  'aws-cloud': ['aws'],
+  'seqeracompute-platform': ['seqeracompute'],
+  'google-batch': ['google'],
+  'google-lifesciences': ['google'],
+  'google-cloud': ['google'],
+  'azure-batch': ['azure', 'azure_entra'],
+  'azure-cloud': ['azure-cloud'],
+  'k8s-platform': ['k8s'],
+  'eks-platform': ['aws'],
+  'gke-platform': ['google'],
+  'local-platform': ['ssh', 'tw-agent'],
+  'slurm-platform': ['ssh', 'tw-agent'],
+  'lsf-platform': ['ssh', 'tw-agent'],
+  'uge-platform': ['ssh', 'tw-agent'],
+  'altair-platform': ['ssh', 'tw-agent'],
+  'moab-platform': ['ssh', 'tw-agent'],
+};
