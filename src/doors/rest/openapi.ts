@@ -1,22 +1,11 @@
-/** The OpenAPI 3.1 document of the REST API, generated from the zod schemas the API uses. */
+/**
+ * The OpenAPI 3.1 document of the REST API, generated from the routes'
+ * declarations (routes.ts: paths, methods, parameters, bodies, answers) and the
+ * zod schemas they parse with: no second list of paths or statuses.
+ */
 import { z } from 'zod';
-import {
-  createResponse,
-  deleteQuery,
-  describeResponse,
-  errorResponse,
-  idParams,
-  keysQuery,
-  keysResponse,
-  listQuery,
-  listResponse,
-  validateCredentialsQuery,
-  validateQuery,
-  validateResponse,
-  workspaceOnlyQuery,
-  writeQuery,
-  writeRequest,
-} from './schemas.js';
+import { type Component, REST_ROUTES } from './routes.js';
+import { createResponse, describeResponse, errorResponse, keysResponse, listResponse, validateResponse, writeRequest } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -39,7 +28,7 @@ function parameters(schema: z.ZodObject, where: 'query' | 'path') {
   });
 }
 
-const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const json = (ref: Component) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const errors = {
   '400': { description: 'Invalid input: the message names the problem; or a request that cannot be processed (Oops… Error ID)', ...json('ErrorResponse') },
   '401': { description: 'Missing, malformed, unknown or revoked access token', ...json('ErrorResponse') },
@@ -66,7 +55,31 @@ const errors = {
   },
   '500': { description: 'Unexpected failure: Oops… Error ID, also in the server log', ...json('ErrorResponse') },
 };
-const noContent = { description: 'OK - No content' };
+
+/** Each route's operation, by path (in OpenAPI's `{param}` form) and method, in the routes' order. */
+function paths(): Record<string, Record<string, JsonSchema>> {
+  const document: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of REST_ROUTES) {
+    const path = route.url.replace(/:(\w+)/g, '{$1}');
+    const [success, ...own] = Object.entries(route.responses);
+    const answer = ({ description, body }: { description: string; body?: Component }) => ({ description, ...(body ? json(body) : {}) });
+    document[path] ??= {};
+    document[path]![route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: ['credentials'],
+      parameters: [
+        ...(route.params ? parameters(route.params, 'path') : []),
+        ...parameters(route.query, 'query'),
+        ...(route.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema })),
+      ],
+      ...(route.body ? { requestBody: { required: true, ...json(route.body) } } : {}),
+      responses: { [success![0]]: answer(success![1]), ...errors, ...Object.fromEntries(own.map(([status, r]) => [status, answer(r)])) },
+    };
+  }
+  return document;
+}
 
 let cached: JsonSchema | undefined;
 
@@ -83,112 +96,7 @@ export function openApiDocument(): JsonSchema {
     servers: [{ url: '/' }],
     security: [{ BearerAuth: [] }],
     tags: [{ name: 'credentials' }],
-    paths: {
-      '/api/credentials': {
-        get: {
-          operationId: 'ListCredentials',
-          summary: 'List credentials',
-          tags: ['credentials'],
-          parameters: parameters(listQuery, 'query'),
-          responses: { '200': { description: 'OK', ...json('ListCredentialsResponse') }, ...errors },
-        },
-        post: {
-          operationId: 'CreateCredentials',
-          summary: 'Create credentials',
-          tags: ['credentials'],
-          parameters: [
-            ...parameters(writeQuery, 'query'),
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              description: 'Retry safely: the same key with the same request returns the credentials created first, never a second one',
-              schema: { type: 'string', minLength: 1, maxLength: 255 },
-            },
-          ],
-          requestBody: { required: true, ...json('CreateCredentialsRequest') },
-          responses: {
-            '200': { description: 'OK', ...json('CreateCredentialsResponse') },
-            ...errors,
-            '409': {
-              description:
-                'A credential with this name exists, the credential this Idempotency-Key created was deleted since, or the context holds the most credentials allowed (MAX_CREDENTIALS_PER_CONTEXT)',
-              ...json('ErrorResponse'),
-            },
-            '422': { description: 'The Idempotency-Key was used for a different request', ...json('ErrorResponse') },
-          },
-        },
-      },
-      '/api/credentials/validate': {
-        get: {
-          operationId: 'ValidateCredentialsName',
-          summary: 'Validate credential name',
-          tags: ['credentials'],
-          parameters: parameters(validateQuery, 'query'),
-          responses: { '204': noContent, ...errors, '409': { description: 'Name taken', ...json('ErrorResponse') } },
-        },
-      },
-      '/api/credentials/{credentialsId}': {
-        get: {
-          operationId: 'DescribeCredentials',
-          summary: 'Describe credentials',
-          tags: ['credentials'],
-          parameters: [...parameters(idParams, 'path'), ...parameters(workspaceOnlyQuery, 'query')],
-          responses: { '200': { description: 'OK', ...json('DescribeCredentialsResponse') }, ...errors },
-        },
-        put: {
-          operationId: 'UpdateCredentials',
-          summary: 'Update credentials',
-          description: 'Replaces the credentials. Keys are replaced as a whole; secret fields not sent keep their stored values.',
-          tags: ['credentials'],
-          parameters: [...parameters(idParams, 'path'), ...parameters(writeQuery, 'query')],
-          requestBody: { required: true, ...json('UpdateCredentialsRequest') },
-          responses: { '204': noContent, ...errors, '409': { description: 'A credential with this name exists', ...json('ErrorResponse') } },
-        },
-        delete: {
-          operationId: 'DeleteCredentials',
-          summary: 'Delete credentials',
-          tags: ['credentials'],
-          parameters: [...parameters(idParams, 'path'), ...parameters(deleteQuery, 'query')],
-          responses: { '204': noContent, ...errors },
-        },
-      },
-      '/api/credentials/{credentialsId}/keys': {
-        get: {
-          operationId: 'GetEncryptedCredentials',
-          summary: 'Get encrypted credentials',
-          description:
-            'The keys of the credentials, secret fields included, as a JWE (RFC 7516, compact serialization) encrypted for the paired ' +
-            'service `pairingId` (RSA-OAEP-256 or ECDH-ES+A256KW by its key, A256GCM, `kid` = the pairing id). Its plaintext is ' +
-            '`{"credentialsId", "provider", "keys", "iat", "exp"}` and it expires after 5 minutes. Personal credentials: their owner; in a ' +
-            "workspace: every role but VIEW; the token's scope must allow keys (`all` or `keys:read`). Records the last use.",
-          tags: ['credentials'],
-          parameters: [...parameters(idParams, 'path'), ...parameters(keysQuery, 'query')],
-          responses: {
-            '200': { description: 'OK', ...json('GetCredentialsKeysResponse') },
-            ...errors,
-            '400': { description: 'No paired service with this id (or invalid parameters)', ...json('ErrorResponse') },
-          },
-        },
-      },
-      '/api/credentials/{credentialsId}/validate': {
-        post: {
-          operationId: 'ValidateCredentials',
-          summary: 'Validate credentials against their provider and report the outcome',
-          description:
-            "Runs the provider's checks (offline, then its identity endpoint) and stores the verdict. A transient failure (timeout, " +
-            'DNS, 5xx) answers transientError: true and changes nothing. Who may validate: whoever may update the credentials.',
-          tags: ['credentials'],
-          parameters: [...parameters(idParams, 'path'), ...parameters(validateCredentialsQuery, 'query')],
-          responses: {
-            '200': { description: 'Validation outcome: inspect status and transientError', ...json('ValidateCredentialsResponse') },
-            ...errors,
-            '409': { description: 'force=true for a credential that is not INVALID', ...json('ErrorResponse') },
-            '503': { description: 'Too many validations in progress, or the database is busy; retry', ...json('ErrorResponse') },
-          },
-        },
-      },
-    },
+    paths: paths(),
     components: {
       securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer' } },
       schemas: {

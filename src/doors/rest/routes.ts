@@ -1,9 +1,14 @@
 /**
  * The legacy REST adapter: `/api/credentials` exactly as the seed API and
- * today's clients expect. Each route parses HTTP, calls the same domain use
- * case as GraphQL, and writes the wire shape; no credential rule lives here.
+ * today's clients expect. Each route is declared once, in REST_ROUTES: its
+ * method and path, its parameters, body and answers (the schemas that parse
+ * and document them), and its handler, which parses HTTP, calls the same
+ * domain use case as GraphQL and writes the wire shape. The plugin registers
+ * them, answers 405 for the other methods of each path, and the OpenAPI
+ * document (openapi.ts) is generated from the same declarations. No
+ * credential rule lives here.
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Caller } from '../../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../../core/errors.js';
@@ -29,19 +34,199 @@ import {
 } from './schemas.js';
 import { describeJson, listJson } from './wire.js';
 
-/** Paths and the methods each answers; any other method answers 405. */
-export const REST_ROUTES = {
-  '/api/credentials': ['GET', 'POST'],
-  '/api/credentials/validate': ['GET'],
-  '/api/credentials/:credentialsId': ['GET', 'PUT', 'DELETE'],
-  '/api/credentials/:credentialsId/keys': ['GET'],
-  '/api/credentials/:credentialsId/validate': ['POST'],
-} as const;
+/** The components of the OpenAPI document a route's body and answers name (openapi.ts defines each from schemas.ts). */
+export type Component =
+  | 'ListCredentialsResponse'
+  | 'DescribeCredentialsResponse'
+  | 'CreateCredentialsRequest'
+  | 'UpdateCredentialsRequest'
+  | 'CreateCredentialsResponse'
+  | 'GetCredentialsKeysResponse'
+  | 'ValidateCredentialsResponse'
+  | 'ErrorResponse';
+
+/** What a route's handler is given: the services, the parsed request, the caller in the context it names. */
+interface Call<Q, P> {
+  services: Services;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  query: Q;
+  params: P;
+  caller: Caller;
+}
+
+export interface RestRoute<Q extends z.ZodObject = z.ZodObject, P extends z.ZodObject = z.ZodObject> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Fastify's form (`:credentialsId`); the OpenAPI document writes `{credentialsId}`. */
+  url: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  query: Q;
+  params?: P;
+  /** Header parameters, as the OpenAPI document states them. */
+  headers?: { name: string; description: string; schema: Record<string, unknown> }[];
+  /** The request body's component, when the route takes one (parsed by the handler with writeEnvelope). */
+  body?: Component;
+  /** This route's own answers; the errors every route may answer are added by the document. */
+  responses: Record<string, { description: string; body?: Component }>;
+  handle(call: Call<z.output<Q>, z.output<P>>): Promise<unknown>;
+}
 
 /** What Fastify sends with an object: the wire's JSON is written as text (wire.ts) and sent as that. */
 const JSON_TYPE = 'application/json; charset=utf-8';
-
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+const route = <Q extends z.ZodObject, P extends z.ZodObject = typeof idParams>(r: RestRoute<Q, P>): RestRoute => r as unknown as RestRoute;
+
+/** Every route of the REST API, in the order the OpenAPI document lists them. */
+export const REST_ROUTES: readonly RestRoute[] = [
+  route({
+    method: 'GET',
+    url: '/api/credentials',
+    operationId: 'ListCredentials',
+    summary: 'List credentials',
+    query: listQuery,
+    responses: { '200': { description: 'OK', body: 'ListCredentialsResponse' } },
+    async handle({ services, reply, query, caller }) {
+      const page = await services.credentials.list(caller, { providers: query.platformId ? platformProviders[query.platformId] : undefined });
+      return reply.type(JSON_TYPE).send(listJson(page));
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/credentials',
+    operationId: 'CreateCredentials',
+    summary: 'Create credentials',
+    query: writeQuery,
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description: 'Retry safely: the same key with the same request returns the credentials created first, never a second one',
+        schema: { type: 'string', minLength: 1, maxLength: 255 },
+      },
+    ],
+    body: 'CreateCredentialsRequest',
+    responses: {
+      '200': { description: 'OK', body: 'CreateCredentialsResponse' },
+      '409': {
+        description:
+          'A credential with this name exists, the credential this Idempotency-Key created was deleted since, or the context holds the most credentials allowed (MAX_CREDENTIALS_PER_CONTEXT)',
+        body: 'ErrorResponse',
+      },
+      '422': { description: 'The Idempotency-Key was used for a different request', body: 'ErrorResponse' },
+    },
+    async handle({ services, request, query, caller }) {
+      const body = parse(writeEnvelope, request.body);
+      const idempotencyKey = request.headers['idempotency-key'];
+      const created = await services.credentials.create(caller, toDomainInput(body.credentials), {
+        useExternalId: query.useExternalId,
+        extraFields: SEED_KEY_PAIR,
+        idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey.join(',') : idempotencyKey,
+      });
+      return { credentialsId: created.id };
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/credentials/validate',
+    operationId: 'ValidateCredentialsName',
+    summary: 'Validate credential name',
+    query: validateQuery,
+    responses: { '204': { description: 'OK - No content' }, '409': { description: 'Name taken', body: 'ErrorResponse' } },
+    async handle({ services, reply, query, caller }) {
+      await services.credentials.validateName(caller, query.name);
+      return reply.status(204).send();
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/credentials/:credentialsId',
+    operationId: 'DescribeCredentials',
+    summary: 'Describe credentials',
+    params: idParams,
+    query: workspaceOnlyQuery,
+    responses: { '200': { description: 'OK', body: 'DescribeCredentialsResponse' } },
+    async handle({ services, reply, params, caller }) {
+      return reply.type(JSON_TYPE).send(describeJson(await services.credentials.describe(caller, params.credentialsId)));
+    },
+  }),
+  route({
+    method: 'PUT',
+    url: '/api/credentials/:credentialsId',
+    operationId: 'UpdateCredentials',
+    summary: 'Update credentials',
+    description: 'Replaces the credentials. Keys are replaced as a whole; secret fields not sent keep their stored values.',
+    params: idParams,
+    query: writeQuery,
+    body: 'UpdateCredentialsRequest',
+    responses: { '204': { description: 'OK - No content' }, '409': { description: 'A credential with this name exists', body: 'ErrorResponse' } },
+    async handle({ services, request, reply, params, query, caller }) {
+      const body = parse(writeEnvelope, request.body);
+      const sentId = body.credentials.id;
+      if (sentId !== undefined && sentId !== null && sentId !== params.credentialsId) {
+        throw ValidationError.of('credentials.id', `${quoted(sentId)} does not match the id of the path ${quoted(params.credentialsId)}`);
+      }
+      await services.credentials.update(caller, params.credentialsId, toDomainInput(body.credentials), {
+        useExternalId: query.useExternalId,
+        extraFields: SEED_KEY_PAIR,
+      });
+      return reply.status(204).send();
+    },
+  }),
+  route({
+    method: 'DELETE',
+    url: '/api/credentials/:credentialsId',
+    operationId: 'DeleteCredentials',
+    summary: 'Delete credentials',
+    params: idParams,
+    query: deleteQuery,
+    responses: { '204': { description: 'OK - No content' } },
+    async handle({ services, reply, params, caller }) {
+      await services.credentials.delete(caller, params.credentialsId);
+      return reply.status(204).send();
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/credentials/:credentialsId/keys',
+    operationId: 'GetEncryptedCredentials',
+    summary: 'Get encrypted credentials',
+    description:
+      'The keys of the credentials, secret fields included, as a JWE (RFC 7516, compact serialization) encrypted for the paired ' +
+      'service `pairingId` (RSA-OAEP-256 or ECDH-ES+A256KW by its key, A256GCM, `kid` = the pairing id). Its plaintext is ' +
+      '`{"credentialsId", "provider", "keys", "iat", "exp"}` and it expires after 5 minutes. Personal credentials: their owner; in a ' +
+      "workspace: every role but VIEW; the token's scope must allow keys (`all` or `keys:read`). Records the last use.",
+    params: idParams,
+    query: keysQuery,
+    responses: {
+      '200': { description: 'OK', body: 'GetCredentialsKeysResponse' },
+      '400': { description: 'No paired service with this id (or invalid parameters)', body: 'ErrorResponse' },
+    },
+    async handle({ services, params, query, caller }) {
+      return { keys: await services.delivery.deliver(caller, params.credentialsId, query.pairingId) };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/credentials/:credentialsId/validate',
+    operationId: 'ValidateCredentials',
+    summary: 'Validate credentials against their provider and report the outcome',
+    description:
+      "Runs the provider's checks (offline, then its identity endpoint) and stores the verdict. A transient failure (timeout, " +
+      'DNS, 5xx) answers transientError: true and changes nothing. Who may validate: whoever may update the credentials.',
+    params: idParams,
+    query: validateCredentialsQuery,
+    responses: {
+      '200': { description: 'Validation outcome: inspect status and transientError', body: 'ValidateCredentialsResponse' },
+      '409': { description: 'force=true for a credential that is not INVALID', body: 'ErrorResponse' },
+      '503': { description: 'Too many validations in progress, or the database is busy; retry', body: 'ErrorResponse' },
+    },
+    async handle({ services, params, query, caller }) {
+      return services.validation.validate(caller, params.credentialsId, { force: query.force });
+    },
+  }),
+];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,8 +242,6 @@ export interface RestPluginOptions {
 }
 
 export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { services, authenticator, bodyLimitBytes }) => {
-  const { credentials, delivery, validation } = services;
-
   await app.register(async (api) => {
     // Every REST call needs a token: checked from the headers, before any body is read.
     api.addHook('onRequest', async (request) => {
@@ -67,77 +250,23 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
       request.caller = { userId: viewer.userId, door: 'rest', scope: viewer.scope };
     });
     api.setErrorHandler(errorHandler('message', bodyLimitBytes, restAnswer));
-
-    api.get('/api/credentials', async (request, reply) => {
-      const query = parseQuery(listQuery, request.query);
-      const caller = callerIn(request, query.workspaceId);
-      const page = await credentials.list(caller, {
-        providers: query.platformId ? platformProviders[query.platformId] : undefined,
+    for (const r of REST_ROUTES) {
+      api.route({
+        method: r.method,
+        url: r.url,
+        handler: async (request, reply) => {
+          const params = r.params ? parse(r.params, request.params) : {};
+          const query = parseQuery(r.query, request.query) as { workspaceId?: string };
+          return r.handle({ services, request, reply, params, query, caller: { ...request.caller!, workspaceId: query.workspaceId } });
+        },
       });
-      return reply.type(JSON_TYPE).send(listJson(page));
-    });
-
-    api.post('/api/credentials', async (request) => {
-      const query = parseQuery(writeQuery, request.query);
-      const caller = callerIn(request, query.workspaceId);
-      const body = parse(writeEnvelope, request.body);
-      const idempotencyKey = request.headers['idempotency-key'];
-      const created = await credentials.create(caller, toDomainInput(body.credentials), {
-        useExternalId: query.useExternalId,
-        extraFields: SEED_KEY_PAIR,
-        idempotencyKey: Array.isArray(idempotencyKey) ? idempotencyKey.join(',') : idempotencyKey,
-      });
-      return { credentialsId: created.id };
-    });
-
-    api.get('/api/credentials/validate', async (request, reply) => {
-      const query = parseQuery(validateQuery, request.query);
-      await credentials.validateName(callerIn(request, query.workspaceId), query.name);
-      return reply.status(204).send();
-    });
-
-    api.get('/api/credentials/:credentialsId', async (request, reply) => {
-      const { credentialsId } = parse(idParams, request.params);
-      const query = parseQuery(workspaceOnlyQuery, request.query);
-      const view = await credentials.describe(callerIn(request, query.workspaceId), credentialsId);
-      return reply.type(JSON_TYPE).send(describeJson(view));
-    });
-
-    api.get('/api/credentials/:credentialsId/keys', async (request) => {
-      const { credentialsId } = parse(idParams, request.params);
-      const query = parseQuery(keysQuery, request.query);
-      return { keys: await delivery.deliver(callerIn(request, query.workspaceId), credentialsId, query.pairingId) };
-    });
-
-    api.post('/api/credentials/:credentialsId/validate', async (request) => {
-      const { credentialsId } = parse(idParams, request.params);
-      const query = parseQuery(validateCredentialsQuery, request.query);
-      return validation.validate(callerIn(request, query.workspaceId), credentialsId, { force: query.force });
-    });
-
-    api.put('/api/credentials/:credentialsId', async (request, reply) => {
-      const { credentialsId } = parse(idParams, request.params);
-      const query = parseQuery(writeQuery, request.query);
-      const caller = callerIn(request, query.workspaceId);
-      const body = parse(writeEnvelope, request.body);
-      const sentId = body.credentials.id;
-      if (sentId !== undefined && sentId !== null && sentId !== credentialsId) {
-        throw ValidationError.of('credentials.id', `${quoted(sentId)} does not match the id of the path ${quoted(credentialsId)}`);
-      }
-      await credentials.update(caller, credentialsId, toDomainInput(body.credentials), { useExternalId: query.useExternalId, extraFields: SEED_KEY_PAIR });
-      return reply.status(204).send();
-    });
-
-    api.delete('/api/credentials/:credentialsId', async (request, reply) => {
-      const { credentialsId } = parse(idParams, request.params);
-      const query = parseQuery(deleteQuery, request.query);
-      await credentials.delete(callerIn(request, query.workspaceId), credentialsId);
-      return reply.status(204).send();
-    });
+    }
   });
 
   // Known paths with a method they do not answer: 405, saying which they do.
-  for (const [url, allowed] of Object.entries(REST_ROUTES)) {
+  const methods = new Map<string, Set<string>>();
+  for (const r of REST_ROUTES) methods.set(r.url, (methods.get(r.url) ?? new Set()).add(r.method));
+  for (const [url, allowed] of methods) {
     const answered = new Set<string>(allowed);
     if (answered.has('GET')) answered.add('HEAD');
     const others = ALL_METHODS.filter((m) => !answered.has(m));
@@ -175,11 +304,6 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
-}
-
-/** The caller in the context the request asks for (the domain decides what it may do there). */
-function callerIn(request: FastifyRequest, workspaceId: string | undefined): Caller {
-  return { ...request.caller!, workspaceId };
 }
 
 /** The wire credential → the domain's input: read-only fields dropped, keys' wire-only fields checked and dropped. */
