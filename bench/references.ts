@@ -8,8 +8,6 @@
  *             service's JSON (same bytes: the bench compares them), nothing else. `/list` keeps the
  *             page's bytes while the owner's credentialsVersion is unchanged and reads that version on
  *             every request, as the service must. `/insert` seals the secret and commits durably.
- *  mapped   — the raw describe through the service's own mapping (row → record → view → wire JSON):
- *             the former reference, kept to show what the mapping costs in a request.
  *  floor    — GraphQL Yoga answering `{ hello }`, no database: what GraphQL costs before any work.
  *
  * Usage: node --import tsx bench/references.ts constant|raw|floor <port> [<DATABASE_URL> <key file>]
@@ -23,9 +21,8 @@ import { numberedPlaceholders } from '../src/db/client.js';
 import { RECORD_COLUMNS } from '../src/db/credential-store.js';
 import { providers, returnedFields, secretFields } from '../src/domain/credentials/providers/index.js';
 import { sealingContext } from '../src/domain/credentials/sealing.js';
-import { describeJson } from '../src/doors/rest/wire.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
-import { type Row, rowToView } from './seed.js';
+import type { Row } from './seed.js';
 
 const [kind, portText, databaseUrl, keyFile] = process.argv.slice(2);
 const port = Number(portText);
@@ -127,12 +124,12 @@ if (kind === 'constant') {
   createServer((request, response) => {
     const [, route, userId, id] = (request.url ?? '').split('/');
     const fail = (error: Error) => send(response, 500, JSON.stringify({ message: error.message }));
-    if (route === 'describe' || route === 'mapped') {
+    if (route === 'describe') {
       then(
         query('describe', [id, userId]),
         ([row]) => {
           if (!row) return send(response, 403, '{"message":"Forbidden"}');
-          send(response, 200, route === 'describe' ? `{"credentials":${rowJson(row)}}` : describeJson(rowToView(row)));
+          send(response, 200, `{"credentials":${rowJson(row)}}`);
         },
         fail,
       );

@@ -153,7 +153,6 @@ async function main() {
   const cases = {
     constant: { url: `http://127.0.0.1:${ports.constant}/` },
     describeRaw: { url: `${raw}/describe/${users.list100.userId}/${users.list100.firstId}` },
-    describeMapped: { url: `${raw}/mapped/${users.list100.userId}/${users.list100.firstId}` },
     describe: { url: `${svc}/api/credentials/${users.list100.firstId}`, headers: auth(users.list100) },
     listRaw: { url: `${raw}/list/${users.list100.userId}` },
     list: { url: `${svc}/api/credentials`, headers: auth(users.list100) },
@@ -175,7 +174,6 @@ async function main() {
   // The references answer the service's own bytes, or no ratio means anything.
   for (const [rawCase, serviceCase] of [
     [cases.describeRaw, cases.describe],
-    [cases.describeMapped, cases.describe],
     [cases.listRaw, cases.list],
   ] as const) {
     const [expected, actual] = await Promise.all([probe(rawCase), probe(serviceCase)]);
@@ -275,7 +273,6 @@ async function main() {
   const referenceHolds = rawVsConstant >= 1 / floorFactor;
 
   compare('REST describe GET /api/credentials/{id}', '≥ 40% of raw, p99 ≤ 20 ms', best.describe, 'raw', best.describeRaw, 0.4, 20);
-  compare('  (the former reference: raw through the mapping)', 'shown only', best.describe, 'mapped raw', best.describeMapped, 0);
   compare('REST list, 100 credentials', '≥ 25% of raw (same bytes)', best.list, 'raw', best.listRaw, 0.25);
   compare('GraphQL credential(id)', '≥ 100% of floor', best.one, 'floor', best.floor, 1.0);
   compare('GraphQL credentials(first: 100)', '≥ 60% of floor', best.page, 'floor', best.floor, 0.6);

@@ -4,9 +4,7 @@ import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { actorOf, OPERATOR } from '../src/core/caller.js';
 import { newId } from '../src/core/ids.js';
-import { type Row as CredentialRow, recordOfRow } from '../src/db/credential-store.js';
 import { sealingContext } from '../src/domain/credentials/sealing.js';
-import { type CredentialView, toView } from '../src/domain/credentials/view.js';
 import { loadConfig } from '../src/infra/config.js';
 import { createLogger } from '../src/infra/logger.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
@@ -14,9 +12,6 @@ import { openRuntime } from '../src/wiring/runtime.js';
 
 /** A credential row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
 export type Row = Record<string, string | number | Date | null>;
-
-/** A row as the raw reference's driver returns it → the domain's view, through the service's own mapping. */
-export const rowToView = (row: Row): CredentialView => toView(recordOfRow(row as CredentialRow));
 
 export interface BenchUser {
   userId: string;

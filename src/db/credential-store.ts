@@ -111,7 +111,7 @@ export const RECORD_COLUMNS = [
 const SELECT_RECORD = `SELECT ${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
 
 /** A row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
-export type Row = { [K in (typeof RECORD_COLUMNS)[number]]: unknown };
+type Row = { [K in (typeof RECORD_COLUMNS)[number]]: unknown };
 
 /** The owner of a row: its user, else its workspace (a check in the database keeps exactly one). */
 const ownerOf = (row: { userId: unknown; workspaceId: unknown }): Owner =>
@@ -122,8 +122,8 @@ const ownerColumn = (owner: Owner) => (owner.kind === 'user' ? '"userId"' : '"wo
 /** The owner as a Prisma filter. */
 const ownerFilter = (owner: Owner) => (owner.kind === 'user' ? { userId: owner.id } : { workspaceId: owner.id });
 
-/** A row as a driver returns it → the record (exported for the benchmark's mapping measurement). */
-export function recordOfRow(row: Row): CredentialRecord {
+/** A row as a driver returns it → the record. */
+function recordOfRow(row: Row): CredentialRecord {
   return {
     id: row.id as string,
     owner: ownerOf(row),

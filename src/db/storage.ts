@@ -11,12 +11,12 @@ import { BackoffStore } from './backoff-store.js';
 import { closeDatabase, type Database, openDatabase, type QueryEvent } from './client.js';
 import { CredentialStore } from './credential-store.js';
 import { failureReason, type StoreEvent, StoreHealth } from './failures.js';
-import { type Graph, readOnlyGraph } from './graph.js';
 import { LeaseStore } from './lease-store.js';
 import { readMigrations } from './migrate.js';
 import { PairingStore } from './pairing-store.js';
 import { prismaFiles } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
+import { type RelationReads, relationReads } from './relation-reads.js';
 import { UserStore } from './user-store.js';
 import { WorkspaceStore } from './workspace-store.js';
 
@@ -29,7 +29,7 @@ export interface Storage {
   leases: LeaseStore;
   backoffs: BackoffStore;
   /** Read-only access for Pothos' Prisma plugin to load the relations GraphQL selects. */
-  graph: Graph;
+  relationReads: RelationReads;
   /** Why the database cannot serve now (unreachable, or lacking a committed migration), or undefined when it can. */
   readinessProblem(): Promise<string | undefined>;
   close(): Promise<void>;
@@ -69,7 +69,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     pairings: new PairingStore(db),
     leases,
     backoffs: new BackoffStore(db),
-    graph: readOnlyGraph(db),
+    relationReads: relationReads(db),
     readinessProblem: () => readinessProblem(readiness),
     async close() {
       // The read connection first: it holds no lock.

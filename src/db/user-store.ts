@@ -8,8 +8,8 @@ import type { AuditActor } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from './client.js';
-import { loadable } from './graph.js';
 import { optionalDateOf, type PreparedStatements } from './prepared.js';
+import { loadable } from './relation-reads.js';
 
 export interface UserRecord {
   id: string;

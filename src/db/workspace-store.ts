@@ -9,8 +9,8 @@ import type { AuditActor } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from './client.js';
-import { loadable } from './graph.js';
 import type { PreparedStatements } from './prepared.js';
+import { loadable } from './relation-reads.js';
 
 export interface OrganizationRecord {
   id: number;

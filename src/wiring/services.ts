@@ -3,7 +3,7 @@
  * door (GraphQL, REST, the CLI). Doors get these, never a database connection.
  */
 import type { Logger } from 'pino';
-import type { Graph } from '../db/graph.js';
+import type { RelationReads } from '../db/relation-reads.js';
 import type { Storage } from '../db/storage.js';
 import { AuditTrail } from '../domain/audit/trail.js';
 import { AccessTokens } from '../domain/auth/tokens.js';
@@ -39,7 +39,7 @@ export interface Services {
   keys: KeyRingSource;
   metrics: Metrics;
   /** Read-only relation loading for Pothos' Prisma plugin (GraphQL). */
-  graph: Graph;
+  relationReads: RelationReads;
   /** Why the service cannot serve now, or undefined when it can (GET /readyz). */
   readinessProblem(): Promise<string | undefined>;
   /** Starts the background jobs of a server (re-validation, when VALIDATE_EVERY is set); the CLI does not. */
@@ -102,7 +102,7 @@ export function createServices(
     validation,
     keys,
     metrics,
-    graph: storage.graph,
+    relationReads: storage.relationReads,
     readinessProblem: () => storage.readinessProblem(),
     startBackground() {
       schedule?.start();

@@ -46,7 +46,7 @@ export const builder = new SchemaBuilder<{
   },
   errors: { defaultTypes: [] },
   prisma: {
-    client: (ctx) => ctx.services.graph,
+    client: (ctx) => ctx.services.relationReads,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,

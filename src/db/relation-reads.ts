@@ -8,11 +8,11 @@
 import type { Database } from './client.js';
 
 /** The Prisma client, reads only (typed as the client: that is what the plugin expects). */
-export type Graph = Database;
+export type RelationReads = Database;
 
 const READS = new Set(['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy']);
 
-export function readOnlyGraph(db: Database): Graph {
+export function relationReads(db: Database): RelationReads {
   const delegates = new Map<string, object>();
   return new Proxy(db, {
     get(target, property) {
