@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+const scale = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE ?? 1) || 1);
 
 export default defineConfig({
   resolve: {
@@ -7,10 +10,18 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    testTimeout: 30_000,
+    // Two files at a time at least (vitest's default leaves one core free: one worker on two cores); most of
+    // a test's time is waiting on a server, a socket or a timer.
+    maxWorkers: Math.max(2, availableParallelism()),
+    // Generous, and scaled on a loaded machine (TEST_TIMEOUT_SCALE; CI sets it from the load).
+    testTimeout: 30_000 * scale,
     // No test resolves a name but localhost (a probe pointed at the internet by mistake fails).
     setupFiles: ['test/helpers/no-internet.ts'],
-    hookTimeout: 60_000,
+    // The usual report, and a hint when tests failed on a time limit (the load, TEST_TIMEOUT_SCALE).
+    reporters: ['default', './test/helpers/timeout-reporter.ts'],
+    // A migrated database, copied by each test server instead of migrating its own.
+    globalSetup: ['test/helpers/global-setup.ts'],
+    hookTimeout: 60_000 * scale,
     projects: [
       {
         extends: true,

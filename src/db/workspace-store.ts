@@ -180,6 +180,15 @@ export class WorkspaceStore {
 
   // ---- Participants ---------------------------------------------------------------------
 
+  /** One participant of the workspace, or null. */
+  async findParticipant(workspaceId: number, userId: string): Promise<ParticipantRecord | null> {
+    const r = await this.db.workspaceParticipant.findUnique({
+      where: { workspaceId_userId: { workspaceId, userId } },
+      select: { workspaceId: true, userId: true, role: true, createdAt: true, user: { select: { name: true } } },
+    });
+    return r ? { workspaceId: r.workspaceId, userId: r.userId, userName: r.user.name, role: r.role, createdAt: r.createdAt } : null;
+  }
+
   async listParticipants(workspaceId: number): Promise<ParticipantRecord[]> {
     const rows = await this.db.workspaceParticipant.findMany({
       where: { workspaceId },

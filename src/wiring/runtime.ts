@@ -102,7 +102,12 @@ export function missingMigrations(config: Config): Promise<string[]> {
   return pendingMigrations(config.databaseUrl);
 }
 
-export async function openRuntime(config: Config, logger: Logger, storageOptions: StorageOptions = {}): Promise<Services> {
+export interface RuntimeOptions extends StorageOptions {
+  /** The time the services go by (epoch milliseconds): a test's clock. */
+  clock?: () => number;
+}
+
+export async function openRuntime(config: Config, logger: Logger, storageOptions: RuntimeOptions = {}): Promise<Services> {
   if (config.migrateOnStart) {
     const applied = await applyMigrations(config.databaseUrl);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
@@ -127,7 +132,7 @@ export async function openRuntime(config: Config, logger: Logger, storageOptions
   const storage = await openStorage(config.databaseUrl, { onQuery, onStoreEvent });
   try {
     const keys = await openKeyRing(config, logger, () => storage.credentials.countSecretsNotStartingWith([]));
-    return createServices(storage, keys, metrics, logger, config);
+    return createServices(storage, keys, metrics, logger, config, storageOptions.clock);
   } catch (error) {
     await storage.close();
     throw error;

@@ -60,8 +60,9 @@ export function createServices(
   metrics: Metrics,
   logger: Logger,
   settings: ServiceSettings = DEFAULT_SETTINGS,
+  clock: () => number = Date.now,
 ): Services {
-  const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'));
+  const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'), clock);
   const access = new WorkspaceAccess(storage.workspaces);
   const pairings = new Pairings(storage.pairings);
   const http = new GuardedHttp({ allowedHosts: settings.validation.allowedHosts, timeoutMs: settings.validation.timeoutMs });

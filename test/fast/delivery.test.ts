@@ -8,14 +8,15 @@
 
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtDecrypt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { rest } from '../helpers/rest.js';
-import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { gql, withServer } from '../helpers/server.js';
 
-let server: TestServer;
-let alice: Awaited<ReturnType<TestServer['newUser']>>;
-let bob: Awaited<ReturnType<TestServer['newUser']>>;
+const {
+  server,
+  users: { alice, bob },
+} = withServer({ users: ['alice', 'bob'] });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 let rsaPairing: string;
@@ -33,13 +34,9 @@ async function createGithub(token: string, name: string, query = ''): Promise<st
 }
 
 beforeAll(async () => {
-  server = await startServer();
-  alice = await server.newUser('alice');
-  bob = await server.newUser('bob');
   rsaPairing = (await server.services.pairings.add('wave', pem(rsa.publicKey))).id;
   ecPairing = (await server.services.pairings.add('agent', pem(ec.publicKey))).id;
 });
-afterAll(() => server.close());
 
 describe('pairings', () => {
   it('accept RSA of 2048 bits or more and EC P-256 public keys, with the algorithm and the fingerprint of the key', async () => {

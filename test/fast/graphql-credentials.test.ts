@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actorOf, OPERATOR } from '../../src/core/caller.js';
 import { providers } from '../../src/domain/credentials/providers/index.js';
 import { contractKeys, graphqlProvider as gqlName, serverSetKeys, keysTypeName as typeName } from '../helpers/contract.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
-import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { gql, withServer } from '../helpers/server.js';
 
 const KEYS_SELECTION = Object.entries(contractKeys)
   .map(([id, { R }]) => `... on ${typeName(id)} { provider ${R.join(' ')} }`)
@@ -54,16 +54,10 @@ const input = (name: string, provider: string, keys: Record<string, unknown>, ex
   keys: { [gqlName(provider)]: keys },
 });
 
-let server: TestServer;
-let alice: { token: string; userId: string };
-let bob: { token: string; userId: string };
-
-beforeAll(async () => {
-  server = await startServer();
-  alice = await server.newUser('alice');
-  bob = await server.newUser('bob');
-});
-afterAll(() => server.close());
+const {
+  server,
+  users: { alice, bob },
+} = withServer({ users: ['alice', 'bob'] });
 
 async function create(token: string, variables: Record<string, unknown>) {
   const result = await gql(server, token, CREATE, variables);

@@ -1,22 +1,16 @@
 /** The legacy REST API: wire behaviour, query parameters, every error, parity with GraphQL. Every response is checked against the OpenAPI document. */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actorOf, OPERATOR } from '../../src/core/caller.js';
 import { providers, secretFields } from '../../src/domain/credentials/providers/index.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
-import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { gql, withServer } from '../helpers/server.js';
 
-let server: TestServer;
-let user: { token: string; userId: string };
-let other: { token: string; userId: string };
-
-beforeAll(async () => {
-  server = await startServer();
-  user = await server.newUser('rest');
-  other = await server.newUser('rest-other');
-});
-afterAll(() => server.close());
+const {
+  server,
+  users: { rest: user, 'rest-other': other },
+} = withServer({ users: ['rest', 'rest-other'] });
 
 const api = (method: string, path: string, body?: unknown, token = user.token) => rest(server, token, method, path, body);
 const create = async (credentials: Record<string, unknown>, query = '') => {

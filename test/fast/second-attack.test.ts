@@ -22,6 +22,7 @@ import { onPostgres, postgresServer, sqlOn } from '../helpers/database.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { scaled } from '../helpers/time.js';
 
 const github = (name: string, extra: Record<string, unknown> = {}) => ({
   credentials: { name, provider: 'github', keys: { username: 'u', token: `ghp_${name}` }, ...extra },
@@ -345,7 +346,8 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
     r: addWorkspaceParticipant(input: {workspaceId: $ws, userName: $user, role: $role}) { __typename ... on Error { message } } }`;
   const REMOVE = `mutation($ws: ID!, $user: String!) { r: removeWorkspaceParticipant(input: {workspaceId: $ws, userName: $user}) { __typename ... on Error { message } } }`;
   const roleOf = async (userName: string) =>
-    (await server.services.workspaces.listParticipants(OPERATOR, { id: workspaceId })).find((p) => p.userName === userName)?.role ?? null;
+    (await server.db.workspaceParticipant.findFirst({ where: { workspaceId: Number(workspaceId), user: { name: userName } }, select: { role: true } }))?.role ??
+    null;
 
   it('eve (ADMIN) can neither promote herself to OWNER, nor demote or remove the OWNER alice', async () => {
     const promote = await gql(server, eve.token, UPDATE, { ws: workspaceId, user: eve.name, role: 'OWNER' });
@@ -369,9 +371,12 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
 
   it('the matrix: every manager role × every current role × every new role, for adding, changing and removing', async () => {
     let n = 0;
-    for (const manager of ROLES) {
+    // Targets need no token: a user is enough.
+    const someone = async () => ({ name: (await server.services.tokens.createUser(`t${n++}-${Math.random().toString(36).slice(2, 8)}`, 'cli')).name });
+    // The managing roles, and one that manages nothing (the others that manage nothing are refused alike).
+    for (const manager of ['OWNER', 'ADMIN', 'MAINTAIN', 'VIEW'] as const) {
       for (const to of ROLES) {
-        const target = await server.newUser(`t${n++}`);
+        const target = await someone();
         const added = await gql(server, managers[manager].token, ADD, { ws: workspaceId, user: target.name, role: to });
         expect(added.body.data!.r.__typename, `${manager} adds ${to}`).toBe(
           allowed(manager, null, to) ? 'MutationAddWorkspaceParticipantSuccess' : 'ForbiddenError',
@@ -379,7 +384,7 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
       }
       for (const from of ROLES) {
         for (const to of ROLES) {
-          const target = await server.newUser(`t${n++}`);
+          const target = await someone();
           await server.services.workspaces.addParticipant(OPERATOR, { id: workspaceId }, target.name, from);
           const changed = await gql(server, managers[manager].token, UPDATE, { ws: workspaceId, user: target.name, role: to });
           expect(changed.body.data!.r.__typename, `${manager} changes ${from} to ${to}`).toBe(
@@ -387,7 +392,7 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
           );
           expect(await roleOf(target.name)).toBe(allowed(manager, from, to) ? to : from);
         }
-        const target = await server.newUser(`t${n++}`);
+        const target = await someone();
         await server.services.workspaces.addParticipant(OPERATOR, { id: workspaceId }, target.name, from);
         const removed = await gql(server, managers[manager].token, REMOVE, { ws: workspaceId, user: target.name });
         expect(removed.body.data!.r.__typename, `${manager} removes ${from}`).toBe(
@@ -458,7 +463,7 @@ describe('finding 4: durations are bounded, and the background schedule always y
   });
 
   it('with a period of 1 ms (the domain takes any), requests are answered and the service stops at once', async () => {
-    const server = await startServer({}, (c) => ({ ...c, validation: { ...c.validation, everyMs: 1 } }));
+    const server = await startServer({}, { adjust: (c) => ({ ...c, validation: { ...c.validation, everyMs: 1 } }) });
     try {
       const { token } = await server.newUser('busy');
       const ids: string[] = [];
@@ -511,7 +516,7 @@ describe('finding 5: one user cannot block everyone’s validation', () => {
     const served = await rest(server, victim.token, 'POST', `/api/credentials/${good}/validate`);
     expect(served.status).toBe(200);
     expect(served.body.status).toBe('AVAILABLE');
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(scaled(1500));
     const statuses = (await Promise.all(hogging)).map((r) => r.status);
     // The owner's share (VALIDATION_PROBES_PER_OWNER, 4) probed and timed out (transient); the rest were refused at once.
     expect(statuses.filter((s) => s === 200)).toHaveLength(4);
@@ -523,7 +528,7 @@ describe('finding 5: one user cannot block everyone’s validation', () => {
     const fields = Array.from({ length: 15 }, (_, i) => `v${i}: validateCredential(id: "${id}") { __typename }`).join(' ');
     const started = Date.now();
     const result = await gql(server, attacker.token, `mutation { ${fields} }`);
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(scaled(1500));
     expect(result.body.errors?.[0]?.message).toBe(
       'At most 4 validateCredential fields in one request (each probes a provider; send the others in further requests)',
     );
@@ -535,49 +540,6 @@ describe('finding 5: one user cannot block everyone’s validation', () => {
        fragment B on Mutation { c: validateCredential(id: "${id}") { __typename } d: validateCredential(id: "${id}") { __typename } e: validateCredential(id: "${id}") { __typename } }`,
     );
     expect(viaFragment.body.errors?.[0]?.message).toMatch(/^At most 4 validateCredential fields/);
-  });
-});
-
-describe('finding 5: the background sweep is fair and backs off transient failures', () => {
-  it("a user's 8 never-answering credentials neither hold up another's probes nor get probed every period (the back-off is stored)", async () => {
-    const fake = await startFakeProviders();
-    const EVERY_MS = 1000;
-    const server = await startServer({ VALIDATION_ALLOWED_HOSTS: fake.host, VALIDATION_TIMEOUT_MS: '400' }, (c) => ({
-      ...c,
-      validation: { ...c.validation, everyMs: EVERY_MS },
-    }));
-    try {
-      const attacker = await server.newUser('sweep-hog');
-      const victim = await server.newUser('sweep-victim');
-      const make = async (user: { token: string }, name: string, token: string) =>
-        expect(
-          (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name, provider: 'github', baseUrl: fake.url, keys: { token } } }))
-            .status,
-        ).toBe(200);
-      const from = Date.now();
-      for (let i = 0; i < 8; i++) await make(attacker, `never-${i}`, `slow-${i}`);
-      await make(victim, 'mine', 'good-victim');
-      // Counted in sweeps, not seconds (a loaded machine sweeps slower): until the victim's credential was probed
-      // six times, about once a sweep.
-      const probes = (secret: string) => fake.requests.filter((r) => r.headers.authorization === `Bearer ${secret}`).length;
-      const deadline = Date.now() + 90_000;
-      while (probes('good-victim') < 6) {
-        expect(Date.now(), 'six sweeps within 90 s').toBeLessThan(deadline);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const attackerProbes = Array.from({ length: 8 }, (_, i) => probes(`slow-${i}`));
-      // Each never-answering credential backs off (probed again after 1, 2, 4… periods): a few probes by then, fewer
-      // than the victim's by a margin, whatever the sweeps' pace.
-      expect(Math.min(...attackerProbes)).toBeGreaterThanOrEqual(1);
-      expect(Math.max(...attackerProbes)).toBeLessThanOrEqual(4);
-      const backoffs = await server.db.probeBackoff.findMany();
-      expect(backoffs).toHaveLength(8);
-      expect(Math.max(...backoffs.map((b) => b.failures))).toBeGreaterThanOrEqual(2);
-      for (const b of backoffs) expect(Number(b.retryAt)).toBeGreaterThan(from + EVERY_MS);
-    } finally {
-      await server.close();
-      await fake.close();
-    }
   });
 });
 

@@ -17,12 +17,14 @@ import { OPERATOR } from '../../src/core/caller.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { scaled } from '../helpers/time.js';
 
 let fake: FakeProviders;
 let server: TestServer;
 let alice: Awaited<ReturnType<TestServer['newUser']>>;
 const TRUST_ARN = 'arn:aws:iam::123456789012:role/credentials-service';
-const TIMEOUT_MS = 500;
+/** A probe's time limit here: short (a never-answering fake is waited for), scaled on a loaded machine. */
+const TIMEOUT_MS = scaled(250);
 
 beforeAll(async () => {
   fake = await startFakeProviders();
@@ -411,39 +413,5 @@ describe('as clients use it', () => {
     expect(invalid).toBeGreaterThan(0);
     expect(metrics).toContain(`credentials_invalid{provider="github"} ${invalid}`);
     expect(metrics).toContain('credentials_invalid{provider="tw-agent"} 0');
-  });
-});
-
-describe('VALIDATE_EVERY', () => {
-  it('re-validates every credential in the background, recorded as the background door', async () => {
-    // A period of 2 s, below what an operator may set (10 s), to see sweeps within the test.
-    const background = await startServer({ VALIDATION_ALLOWED_HOSTS: fake.host, VALIDATION_TIMEOUT_MS: '500' }, (c) => ({
-      ...c,
-      validation: { ...c.validation, everyMs: 2000 },
-    }));
-    try {
-      const user = await background.newUser();
-      const make = async (token: string) =>
-        (
-          await rest(background, user.token, 'POST', '/api/credentials', {
-            credentials: { name: token, provider: 'github', baseUrl: fake.url, keys: { token } },
-          })
-        ).body.credentialsId as string;
-      const good = await make('good-bg');
-      const bad = await make('bad-bg');
-      const deadline = Date.now() + 20_000;
-      let rows = await background.db.credential.findMany({ where: { id: { in: [good, bad] } } });
-      while (rows.some((r) => r.lastValidated === null) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        rows = await background.db.credential.findMany({ where: { id: { in: [good, bad] } } });
-      }
-      expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [good]: 'AVAILABLE', [bad]: 'INVALID' });
-      const audit = await background.db.auditEvent.findMany({ where: { targetId: bad, action: 'credential.validate' } });
-      expect(audit[0]).toMatchObject({ actor: 'background', door: 'background', detail: 'INVALID' });
-      const metrics = await (await fetch(`${background.url}/metrics`)).text();
-      expect(metrics).toContain('credentials_invalid{provider="github"} 1');
-    } finally {
-      await background.close();
-    }
   });
 });

@@ -1,15 +1,44 @@
 /**
- * Debian's Chromium (/usr/bin/chromium, `.ci/chromium` installs it) driven by
- * playwright-core: no browser is downloaded. The flags keep Chromium from
- * reaching out on its own (background networking, updates, sync).
+ * A Chromium of the machine's (CHROMIUM_PATH, else Debian's /usr/bin/chromium)
+ * driven by playwright-core: no browser is downloaded. Where none is installed
+ * and the machine can install Debian's package (as root, with apt), it is
+ * installed as `.ci/chromium` does; otherwise the browser tier stops at once
+ * with one line saying how to get one. The flags keep Chromium from reaching
+ * out on its own (background networking, updates, sync).
  */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { root } from './process.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const executable = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The browser to drive: found, or installed when this machine can, or a clear refusal. */
+export function chromiumPath(): string {
+  if (executable(CHROMIUM)) return CHROMIUM;
+  if (!process.env.CHROMIUM_PATH && userInfo().uid === 0 && existsSync('/usr/bin/apt-get')) {
+    execFileSync(join(root, '.ci', 'chromium'), { stdio: 'inherit' });
+    if (executable(CHROMIUM)) return CHROMIUM;
+  }
+  throw new Error(
+    `No Chromium at ${CHROMIUM}: install Debian's chromium (sudo .ci/chromium, or apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable`,
+  );
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -7,8 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { numberedPlaceholders } from '../../src/db/client.js';
 
 export const postgresServer = process.env.TEST_POSTGRES_URL;
@@ -34,6 +36,28 @@ export async function freshDatabaseUrl(dir: string, file = 'credentials.db'): Pr
   if (!onPostgres) return `file:${join(dir, file)}`;
   const name = `credentials_test_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(postgresServer!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * A DATABASE_URL for a new database with every committed migration applied:
+ * a copy of the run's template (test/helpers/global-setup.ts) — the SQLite file
+ * copied into `dir`, or a PostgreSQL database created from the template.
+ */
+export async function migratedDatabaseUrl(dir: string, file = 'credentials.db'): Promise<string> {
+  if (!onPostgres) {
+    const path = join(dir, file);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    copyFileSync(inject('sqliteTemplate'), path);
+    chmodSync(path, 0o600);
+    return `file:${path}`;
+  }
+  const template = inject('postgresTemplate');
+  if (!template) return freshDatabaseUrl(dir, file);
+  const name = `credentials_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = new URL(postgresServer!);
   url.pathname = `/${name}`;
   return url.toString();

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { scaled } from './time.js';
 
 export const root = resolve(import.meta.dirname, '../..');
 /** tsx by its path, so that a process may run in another working directory (and read that directory's .env). */
@@ -39,6 +40,7 @@ export function cli(env: Record<string, string>, args: string[], onOutput?: (chu
 
 /** Starts `src/main.ts`; resolves with its exit when it stops by itself within `ms`. */
 export function startMainExpectingExit(env: Record<string, string>, ms = 20_000, options: SpawnOptions = {}): Promise<Run> {
+  ms = scaled(ms);
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'main.ts')], {
       cwd: options.cwd ?? root,
@@ -72,12 +74,11 @@ export interface RunningMain {
   stop(): Promise<number | null>;
 }
 
-/** Starts `src/main.ts` on a random port; resolves once it says where GraphQL is. */
+/** Starts `src/main.ts` on a port the OS chooses (PORT=0); resolves once it says where GraphQL is (the bound port). */
 export async function startMain(env: Record<string, string>): Promise<RunningMain> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
   });
   let output = '';
   let stdout = '';
@@ -87,12 +88,13 @@ export async function startMain(env: Record<string, string>): Promise<RunningMai
   });
   child.stderr.on('data', (d: Buffer) => (output += d));
   const exited = new Promise<number | null>((r) => child.on('exit', r));
-  await new Promise<void>((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+  const port = await new Promise<number>((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${scaled(20_000)} ms:\n${output}`)), scaled(20_000));
     child.stdout.on('data', () => {
-      if (output.includes('GraphQL at')) {
+      const bound = /GraphQL at http:\/\/localhost:(\d+)\/graphql/.exec(output);
+      if (bound) {
         clearTimeout(timer);
-        resolveStart();
+        resolveStart(Number(bound[1]));
       }
     });
     void exited.then((code) => reject(new Error(`server exited ${code}:\n${output}`)));

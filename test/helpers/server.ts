@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { closeDatabase, type Database, openDatabase } from '../../src/db/client.js';
 import { type Config, loadConfig } from '../../src/infra/config.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { openRuntime } from '../../src/wiring/runtime.js';
 import type { Services } from '../../src/wiring/services.js';
-import { dropDatabase, freshDatabaseUrl } from './database.js';
+import { dropDatabase, migratedDatabaseUrl } from './database.js';
 
 export interface TestServer {
   url: string;
@@ -31,14 +32,17 @@ export interface TestServer {
 
 let users = 0;
 
-/**
- * `adjust` changes the loaded settings before the services see them: for what
- * a test needs beyond an operator's bounds (a background period of seconds).
- */
-export async function startServer(env: Record<string, string> = {}, adjust: (config: Config) => Config = (c) => c): Promise<TestServer> {
+export interface ServerOptions {
+  /** Changes the loaded settings before the services see them: for what a test needs beyond an operator's bounds (a background period of seconds). */
+  adjust?: (config: Config) => Config;
+  /** The services' time (token expiry): a test clock moves on when the test says, never by waiting. */
+  clock?: () => number;
+}
+
+export async function startServer(env: Record<string, string> = {}, { adjust = (c) => c, clock }: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-test-'));
   // Tests make many failed authentications on purpose; the limiter has its own test.
-  const databaseUrl = env.DATABASE_URL ?? (await freshDatabaseUrl(dir));
+  const databaseUrl = env.DATABASE_URL ?? (await migratedDatabaseUrl(dir));
   const config = adjust(
     loadConfig({
       DATABASE_URL: databaseUrl,
@@ -57,7 +61,7 @@ export async function startServer(env: Record<string, string> = {}, adjust: (con
   });
   const logger = createLogger(config.logLevel, sink);
   const queries: string[] = [];
-  const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query) });
+  const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query), clock });
   const app = await buildApp({ services, logger, config });
   const db = await openDatabase(databaseUrl);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -114,4 +118,42 @@ export async function gql<T = Record<string, any>>(
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult<T>['body'] };
+}
+
+export type TestUser = Awaited<ReturnType<TestServer['newUser']>>;
+
+/** An object that stands for one made later (in beforeAll): every property is read from it once it exists. */
+function later<T extends object>(what: string, get: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_target, property) {
+      const value = get();
+      if (!value) throw new Error(`${what} is used before its beforeAll ran (use it inside a test or a hook)`);
+      const member = Reflect.get(value, property);
+      return typeof member === 'function' ? member.bind(value) : member;
+    },
+  });
+}
+
+/**
+ * The one fixture of the fast tier: a test server for the file or describe it
+ * is called in, started before its tests (with `users` made, each with a
+ * token) and closed after them. What it returns may be used in tests and hooks.
+ *
+ *   const { server, users } = withServer({ users: ['alice', 'bob'] });
+ *   it('…', async () => { await rest(server, users.alice.token, 'GET', '/api/credentials'); });
+ */
+export function withServer<U extends string = never>(
+  options: ServerOptions & { env?: Record<string, string>; users?: readonly U[] } = {},
+): { server: TestServer; users: Record<U, TestUser> } {
+  let started: TestServer | undefined;
+  const made = new Map<string, TestUser>();
+  beforeAll(async () => {
+    started = await startServer(options.env, options);
+    for (const name of options.users ?? []) made.set(name, await started.newUser(name));
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const users = Object.fromEntries((options.users ?? []).map((name) => [name, later(`user ${name}`, () => made.get(name))])) as Record<U, TestUser>;
+  return { server: later('the test server', () => started), users };
 }

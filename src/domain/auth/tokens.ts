@@ -56,6 +56,8 @@ export class AccessTokens {
     private readonly store: UserStore,
     /** Told of a failed background write (the request it followed was answered already). */
     private readonly onBackgroundError: (error: unknown) => void = () => {},
+    /** The time, in epoch milliseconds (a test's clock may move on by itself). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async createUser(name: string, via: AuditActor['door']): Promise<{ id: string; name: string }> {
@@ -95,7 +97,7 @@ export class AccessTokens {
   ): Promise<{ token: string; info: TokenInfo }> {
     const label = tokenName.safeParse(name);
     if (!label.success) throw ValidationError.of('name', label.error.issues[0]!.message);
-    if (expiresAt !== undefined && !(expiresAt.getTime() > Date.now())) throw ValidationError.of('expiresAt', 'must be in the future');
+    if (expiresAt !== undefined && !(expiresAt.getTime() > this.now())) throw ValidationError.of('expiresAt', 'must be in the future');
     if (!isTokenScope(scope)) throw ValidationError.of('scope', `must be one of ${TOKEN_SCOPES.join(', ')}`);
     const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
     const info = await this.store.createToken({ id: newId(), userId, name: label.data, tokenHash: hashToken(token), expiresAt: expiresAt ?? null, scope }, by);
@@ -126,7 +128,7 @@ export class AccessTokens {
     const hash = hashToken(token);
     if (!TOKEN_PATTERN.test(token)) return null;
     const row = await this.store.findTokenByHash(hash);
-    const now = Date.now();
+    const now = this.now();
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
     if (row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= LAST_USE_RESOLUTION_MS) this.#recordUse(row.id, now);
     return { userId: row.userId, tokenId: row.id, scope: row.scope };

@@ -225,7 +225,7 @@ export class WorkspaceService {
   }
 
   async #participant(workspace: WorkspaceRecord, user: { id: string }): Promise<ParticipantRecord> {
-    return (await this.store.listParticipants(workspace.id)).find((p) => p.userId === user.id)!;
+    return (await this.store.findParticipant(workspace.id, user.id))!;
   }
 
   async #organization(ref: { id: string } | { name: string }): Promise<OrganizationRecord> {
