@@ -57,7 +57,7 @@ function rawRequest(bytes: string, waitMs: number): Promise<{ answer: string; af
   });
 }
 
-describe('finding 1: client-chosen GraphQL operation names never become unbounded metric labels', () => {
+describe('client-chosen GraphQL operation names never become unbounded metric labels', () => {
   it('counts unauthenticated operations as one label, authenticated ones by name up to a bound, then as other', async () => {
     const send = (token: string | undefined, name: string) => gql(server, token, `query ${name} { __typename }`);
     for (let i = 0; i < 150; i++) {
@@ -79,7 +79,7 @@ describe('finding 1: client-chosen GraphQL operation names never become unbounde
   });
 });
 
-describe('finding 2: a request with a bad token is answered from its headers, before its body', () => {
+describe('a request with a bad token is answered from its headers, before its body', () => {
   it('answers 401 at once on both doors while the announced body never comes', async () => {
     for (const path of ['/graphql', '/api/credentials']) {
       const { answer, afterMs } = await rawRequest(
@@ -92,7 +92,7 @@ describe('finding 2: a request with a bad token is answered from its headers, be
   });
 });
 
-describe('finding 3: X-Forwarded-For is believed only from proxies TRUST_PROXY names', () => {
+describe('X-Forwarded-For is believed only from proxies TRUST_PROXY names', () => {
   it('does not let a client escape the failure limit by inventing addresses, unless a trusted proxy vouches for them', async () => {
     const bad = `cst_${'w'.repeat(43)}`;
     const failWith = (target: TestServer, address: string) =>
@@ -118,7 +118,7 @@ describe('finding 3: X-Forwarded-For is believed only from proxies TRUST_PROXY n
   });
 });
 
-describe('finding 4: no part of a request body reaches the log, and no submitted value comes back in an error', () => {
+describe('no part of a request body reaches the log, and no submitted value comes back in an error', () => {
   it('logs and answers a body that is not JSON without quoting it', async () => {
     const secret = 'hunter2-not-json';
     const restAnswer = await rest(server, user.token, 'POST', '/api/credentials', undefined, {
@@ -152,7 +152,7 @@ describe('finding 4: no part of a request body reaches the log, and no submitted
   });
 });
 
-describe('finding 5: a stored secret can be cleared without deleting the credential', () => {
+describe('a stored secret can be cleared without deleting the credential', () => {
   it('clears a secret sent as null or "" (both doors), keeps one not sent', async () => {
     const id = await createRest({ name: 'clearable', provider: 'github', keys: { username: 'u', password: 'leaked-pw', token: 'tok' } });
     expect(
@@ -209,7 +209,7 @@ describe('finding 5: a stored secret can be cleared without deleting the credent
   });
 });
 
-describe('finding 6: CORS by allow-list only, security headers, and a narrow production surface', () => {
+describe('CORS by allow-list only, security headers, and a narrow production surface', () => {
   it('answers no cross-origin request by default, and never with credentials', async () => {
     for (const [method, path] of [
       ['POST', '/graphql'],
@@ -292,7 +292,7 @@ describe('finding 6: CORS by allow-list only, security headers, and a narrow pro
   });
 });
 
-describe('finding 7: key and database files', () => {
+describe('key and database files', () => {
   it('writes the key file through a temporary file a planted link cannot catch, readable by its owner only', () => {
     const dir = mkdtempSync(join(tmpdir(), 'credentials-keyfile-'));
     const path = join(dir, 'master-keys.json');
@@ -337,7 +337,7 @@ describe('finding 7: key and database files', () => {
   });
 });
 
-describe('finding 8: tokens', () => {
+describe('tokens', () => {
   it('expire: a token is refused once its expiry is past, and shows when it expires', async () => {
     const clock = testClock();
     const timed = await startServer({}, { clock: clock.now });
@@ -370,7 +370,7 @@ describe('finding 8: tokens', () => {
   });
 });
 
-describe('finding 9: names that imitate other names, and text that is not text', () => {
+describe('names that imitate other names, and text that is not text', () => {
   const invalidNames = ['admin\u202Egnp.exe', 'zero\u200Bwidth', 'bom\uFEFF', 'lone\uD800surrogate'];
 
   it('refuses invisible, direction-changing and unpaired characters in names on both doors', async () => {
@@ -406,7 +406,7 @@ describe('finding 9: names that imitate other names, and text that is not text',
   });
 });
 
-describe('finding 10: repeated parameters and replays of deleted creates', () => {
+describe('repeated parameters and replays of deleted creates', () => {
   it('refuses a query parameter given twice or in array form', async () => {
     for (const query of ['platformId=aws-batch&platformId=azure-batch', 'platformId[x]=aws-batch', 'checked=true&checked=false']) {
       const result = await rest(server, user.token, 'GET', `/api/credentials?${query}`);

@@ -1,7 +1,12 @@
 /**
- * Regression tests of the second attack (issue 18), one `describe` per
- * finding, numbered as the findings are. (Finding 1, a dropped PostgreSQL
- * connection, is a system test: test/system/database-outage.test.ts.)
+ * What the second attack found (issue 18), as the features that now hold:
+ * database failures answered by kind (findings 1 and 7; a dropped PostgreSQL
+ * connection under load is a system test: test/system/database-outage.test.ts),
+ * no secret through a probe (2), no role above one's own (3), bounded durations
+ * and a schedule that yields (4), fair validation and caps (5; the sweep:
+ * test/system/background-validation.test.ts), web addresses (6), start-up and
+ * key files (8 and 9: also test/system/startup.test.ts), organizations (10),
+ * the limiter and typed errors (11).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -28,7 +33,7 @@ const github = (name: string, extra: Record<string, unknown> = {}) => ({
   credentials: { name, provider: 'github', keys: { username: 'u', token: `ghp_${name}` }, ...extra },
 });
 
-describe('finding 1 and 7: every form of a database failure is one of four kinds, each answered as retryable', () => {
+describe('every form of a database failure is one of four kinds, each answered as retryable', () => {
   it('recognises busy, unreachable, full and read-only in the forms the drivers and Prisma give them', () => {
     const adapter = (cause: object) => ({ code: 'P2010', meta: { driverAdapterError: { cause } } });
     const cases: [unknown, string | undefined][] = [
@@ -75,7 +80,7 @@ describe('finding 1 and 7: every form of a database failure is one of four kinds
 // Filling a real file system needs one of our own: a tmpfs, which only root may mount.
 const canMount = userInfo().uid === 0 && !onPostgres;
 
-describe.runIf(canMount)('finding 7: a full disk (SQLite on a full file system)', () => {
+describe.runIf(canMount)('a full disk (SQLite on a full file system)', () => {
   const mountPoint = mkdtempSync(join(tmpdir(), 'credentials-full-'));
   let server: TestServer;
   let token: string;
@@ -133,7 +138,7 @@ describe.runIf(canMount)('finding 7: a full disk (SQLite on a full file system)'
   });
 });
 
-describe.runIf(onPostgres)('finding 7: a PostgreSQL database that refuses writes (read-only)', () => {
+describe.runIf(onPostgres)('a PostgreSQL database that refuses writes (read-only)', () => {
   let server: TestServer;
   let token: string;
   beforeAll(async () => {
@@ -216,7 +221,7 @@ async function startEchoingHost(): Promise<{ host: string; url: string; close():
   };
 }
 
-describe('finding 2: a writer cannot read a stored secret through a validation probe', () => {
+describe('a writer cannot read a stored secret through a validation probe', () => {
   const PASSWORD = 's3cr3t+P@ss/w\u00f6rd=42!x';
   let echo: Awaited<ReturnType<typeof startEchoingHost>>;
   let server: TestServer;
@@ -316,7 +321,7 @@ describe('finding 2: a writer cannot read a stored secret through a validation p
   });
 });
 
-describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
+describe('a workspace ADMIN cannot take the workspace over', () => {
   const ROLES = ['OWNER', 'ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'VIEW'] as const;
   type Role = (typeof ROLES)[number];
   let server: TestServer;
@@ -418,7 +423,7 @@ describe('finding 3: a workspace ADMIN cannot take the workspace over', () => {
   });
 });
 
-describe('finding 9: a lost key file never leads to a new key while sealed secrets exist', () => {
+describe('a lost key file never leads to a new key while sealed secrets exist', () => {
   it('refuses to start without the key file when the database holds secrets (and makes no key)', async () => {
     const server = await startServer();
     const { token } = await server.newUser('keyless');
@@ -438,7 +443,7 @@ describe('finding 9: a lost key file never leads to a new key while sealed secre
   });
 });
 
-describe('finding 4: durations are bounded, and the background schedule always yields', () => {
+describe('durations are bounded, and the background schedule always yields', () => {
   it('refuses a zero, a too short or a too long duration at start, naming the range, with one parser for settings and the CLI', () => {
     for (const [name, value] of [
       ['VALIDATE_EVERY', '0s'],
@@ -488,7 +493,7 @@ describe('finding 4: durations are bounded, and the background schedule always y
   });
 });
 
-describe('finding 5: one user cannot block everyone’s validation', () => {
+describe('one user cannot block everyone’s validation', () => {
   let fake: FakeProviders;
   let server: TestServer;
   let attacker: Awaited<ReturnType<TestServer['newUser']>>;
@@ -543,7 +548,7 @@ describe('finding 5: one user cannot block everyone’s validation', () => {
   });
 });
 
-describe('finding 5: a cap on credentials per context', () => {
+describe('a cap on credentials per context', () => {
   it('answers 409 (REST) and LimitReachedError (GraphQL) at the cap, creating nothing; a delete makes room', async () => {
     const server = await startServer({ MAX_CREDENTIALS_PER_CONTEXT: '3' });
     try {
@@ -568,7 +573,7 @@ describe('finding 5: a cap on credentials per context', () => {
   });
 });
 
-describe('finding 6: a baseUrl that is not http(s) is refused, and validation never answers 500 for a stored one', () => {
+describe('a baseUrl that is not http(s) is refused, and validation never answers 500 for a stored one', () => {
   let server: TestServer;
   let token: string;
   beforeAll(async () => {
@@ -624,7 +629,7 @@ describe('finding 6: a baseUrl that is not http(s) is refused, and validation ne
   });
 });
 
-describe('finding 10: organizations', () => {
+describe('organizations', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({ MAX_ORGANIZATIONS_PER_USER: '3' });
@@ -677,7 +682,7 @@ describe('finding 10: organizations', () => {
   });
 });
 
-describe('finding 11: the limiter and typed errors', () => {
+describe('the limiter and typed errors', () => {
   it('counts failed authentications of IPv6 clients per /64', async () => {
     const server = await startServer({ TRUST_PROXY: '127.0.0.1', AUTH_FAILURES_PER_MINUTE: '5' });
     try {
