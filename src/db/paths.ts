@@ -1,18 +1,9 @@
 /** Where the Prisma schemas and migrations of each database provider live. */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Provider } from '../infra/database-url.js';
+import { projectRoot } from '../infra/project.js';
 
-/**
- * The project's directory (where package.json is): the same from the sources
- * (src/db) and from the compiled release (dist/db).
- */
-export function projectRoot(from = import.meta.dirname): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'prisma'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`No project directory (with package.json and prisma/) above ${from}`);
-  }
-}
+export { projectRoot };
 
 export const PRISMA_DIR = join(projectRoot(), 'prisma');
 export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');

@@ -1,15 +1,14 @@
 /**
- * The API reference page for people: Swagger UI from the swagger-ui-dist npm
- * package, reading /api/openapi.json. Every asset comes from this server.
+ * The API reference page for people: Swagger UI from the files of the
+ * swagger-ui-dist npm package (in a release, the build's copy of them:
+ * page-files.ts), reading /api/openapi.json. Every asset comes from this server.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { VersionedAssets } from './assets.js';
+import { pageFiles } from './page-files.js';
 
 export const API_DOCS_PATH = '/api/docs';
 
-const distDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const source = pageFiles('api-docs');
 
 const JS = 'text/javascript; charset=utf-8';
 
@@ -25,18 +24,16 @@ window.ui = SwaggerUIBundle({
 });
 `;
 
-const version = (JSON.parse(readFileSync(join(distDir, 'package.json'), 'utf8')) as { version: string }).version;
-
 /** The page's files: Swagger UI's, and the start-up script. */
 export const apiDocsAssets = new VersionedAssets(
   `${API_DOCS_PATH}/assets`,
   {
-    'swagger-ui.css': { file: join(distDir, 'swagger-ui.css'), type: 'text/css; charset=utf-8' },
-    'swagger-ui-bundle.js': { file: join(distDir, 'swagger-ui-bundle.js'), type: JS },
-    'swagger-ui-standalone-preset.js': { file: join(distDir, 'swagger-ui-standalone-preset.js'), type: JS },
+    'swagger-ui.css': { file: source.paths['swagger-ui.css']!, type: 'text/css; charset=utf-8' },
+    'swagger-ui-bundle.js': { file: source.paths['swagger-ui-bundle.js']!, type: JS },
+    'swagger-ui-standalone-preset.js': { file: source.paths['swagger-ui-standalone-preset.js']!, type: JS },
     'init.js': { text: INIT_SCRIPT, type: JS },
   },
-  [`swagger-ui-dist@${version}`],
+  [source.version],
 );
 
 export function apiDocsPage(): string {

@@ -1,33 +1,30 @@
 /**
- * GraphiQL served from the @graphql-yoga/graphiql npm package: the page and
- * every asset come from this server, none from a CDN.
+ * GraphiQL from the files of the @graphql-yoga/graphiql npm package (in a
+ * release, the build's copy of them: page-files.ts): the page and every asset
+ * come from this server, none from a CDN.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import { VersionedAssets } from './assets.js';
+import { pageFiles } from './page-files.js';
 
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/assets';
 
-const distDir = dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql'));
-
 const JS = 'text/javascript; charset=utf-8';
+const source = pageFiles('graphiql');
 
 /** The files the page loads, by the name used in their URL. */
 const files = {
-  'graphiql.css': { file: join(distDir, 'graphiql.css'), type: 'text/css; charset=utf-8' },
-  'yoga-graphiql.umd.js': { file: join(distDir, 'yoga-graphiql.umd.js'), type: JS },
-  'editor.worker.js': { file: join(distDir, 'monacoeditorwork/editor.worker.bundle.js'), type: JS },
-  'json.worker.js': { file: join(distDir, 'monacoeditorwork/json.worker.bundle.js'), type: JS },
-  'graphql.worker.js': { file: join(distDir, 'monacoeditorwork/graphql.worker..bundle.js'), type: JS },
+  'graphiql.css': { file: source.paths['graphiql.css']!, type: 'text/css; charset=utf-8' },
+  'yoga-graphiql.umd.js': { file: source.paths['yoga-graphiql.umd.js']!, type: JS },
+  'editor.worker.js': { file: source.paths['editor.worker.js']!, type: JS },
+  'json.worker.js': { file: source.paths['json.worker.js']!, type: JS },
+  'graphql.worker.js': { file: source.paths['graphql.worker.js']!, type: JS },
 };
 
 for (const { file } of Object.values(files)) {
-  if (!existsSync(file)) throw new Error(`GraphiQL asset ${file} is missing: reinstall @graphql-yoga/graphiql`);
+  if (!existsSync(file)) throw new Error(`GraphiQL asset ${file} is missing: reinstall @graphql-yoga/graphiql (or npm run build)`);
 }
-
-const packageVersion = (JSON.parse(readFileSync(join(distDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * Starts GraphiQL with the options the page carries as JSON data. A script of
@@ -48,9 +45,7 @@ const initScript = (url: (name: string) => string) => `'use strict';
 `;
 
 /** Every file of the page, the start-up script included (its text is part of the version). */
-export const graphiqlAssets = new VersionedAssets(GRAPHIQL_ASSETS_PATH, { ...files, 'init.js': { text: initScript, type: JS } }, [
-  `@graphql-yoga/graphiql@${packageVersion}`,
-]);
+export const graphiqlAssets = new VersionedAssets(GRAPHIQL_ASSETS_PATH, { ...files, 'init.js': { text: initScript, type: JS } }, [source.version]);
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 // JSON inside <script type="application/json">: keep `</script>` and friends from closing the element.
