@@ -16,6 +16,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { negotiate } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface AssetFile {
@@ -27,6 +28,8 @@ export interface AssetFile {
 }
 
 export type Encoding = 'br' | 'gzip';
+/** In the order of preference. */
+const ENCODINGS: Encoding[] = ['br', 'gzip'];
 export const compress: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
   // Quality 9 of 11: within a few percent of the best, in a fraction of its time (done once per file).
   br: (body) => promisify(brotliCompress)(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
@@ -98,16 +101,7 @@ export class VersionedAssets {
   }
 }
 
-/** Brotli when the client accepts it, else gzip, else none (q=0 refuses an encoding). */
+/** Brotli when the client accepts it, else gzip, else none (q=0 refuses an encoding): @fastify/accept-negotiator. */
 export function preferredEncoding(header: string | undefined): Encoding | undefined {
-  const accepted = new Map<string, number>();
-  for (const part of (header ?? '').toLowerCase().split(',')) {
-    const [token, ...params] = part.trim().split(';');
-    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    if (token) accepted.set(token, q === undefined ? 1 : Number(q));
-  }
-  const weight = (e: string) => accepted.get(e) ?? (accepted.has('*') ? accepted.get('*')! : 0);
-  if (weight('br') > 0) return 'br';
-  if (weight('gzip') > 0) return 'gzip';
-  return undefined;
+  return (negotiate(header ?? '', ENCODINGS) as Encoding | null) ?? undefined;
 }
