@@ -302,7 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     migrateOnStart: e.MIGRATE_ON_START !== 'false',
-    // The master key lives beside the SQLite database by default (see README, Security);
+    // The master key lives beside the SQLite database by default (see docs/security.md, Keys);
     // with PostgreSQL, in ./data (several instances need the same keys: MASTER_KEYS or a shared file).
     masterKeyFile:
       e.MASTER_KEY_FILE ??

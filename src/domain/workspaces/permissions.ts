@@ -1,6 +1,6 @@
 /**
  * What each role may do, declared once. The domain checks every workspace
- * request against this table; the README shows it; the tests state the same
+ * request against this table; docs/api-graphql.md shows it; the tests state the same
  * expectations independently of it.
  */
 
@@ -60,7 +60,7 @@ export function roleChangeRefusal(manager: WorkspaceRole, change: RoleChange): s
   return undefined;
 }
 
-/** What a manager of each role may grant, for people (the README's table): the roles `roleChangeRefusal` lets them give. */
+/** What a manager of each role may grant, for people (the table of docs/api-graphql.md): the roles `roleChangeRefusal` lets them give. */
 export function grantableRoles(manager: WorkspaceRole): WorkspaceRole[] {
   return WORKSPACE_ROLES.filter((to) => roleChangeRefusal(manager, { kind: 'add', to }) === undefined);
 }

@@ -57,7 +57,7 @@ errorType(WorkspaceNameTaken, {
 });
 
 export const WorkspaceRoleEnum = builder.enumType('WorkspaceRole', {
-  description: 'A participant’s role in a workspace; what each may do is in the README (Organizations and workspaces)',
+  description: 'A participant’s role in a workspace; what each may do is in docs/api-graphql.md (Organizations and workspaces)',
   values: WORKSPACE_ROLES,
 });
 export const OrganizationRoleEnum = builder.enumType('OrganizationRole', { values: ORGANIZATION_ROLES });

@@ -1,12 +1,12 @@
-/** The README states what the code does: its permission table is the code's. */
+/** The docs state what the code does: the permission table of docs/api-graphql.md is the code's. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/domain/workspaces/permissions.js';
 
-const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'api-graphql.md'), 'utf8');
 
-describe('README', () => {
+describe('docs/api-graphql.md', () => {
   it('shows the permission table of src/workspaces/permissions.ts', () => {
     const table = readme.slice(readme.indexOf('| Workspace role |'));
     const rows = table
