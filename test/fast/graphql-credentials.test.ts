@@ -66,7 +66,7 @@ async function create(token: string, variables: Record<string, unknown>) {
 }
 
 describe('createCredential then credentials round-trips', () => {
-  it('creates a credential for each of the 18 providers and shows returned fields only', async () => {
+  it('creates a credential for each provider and shows returned fields only', async () => {
     for (const [provider, keys] of Object.entries(validKeys)) {
       const created = await create(alice.token, { input: input(`all-${provider}`, provider, keys, { description: 'd', category: 'cat' }) });
       expect(created.__typename, provider).toBe('MutationCreateCredentialSuccess');
