@@ -66,7 +66,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   app.server.maxConnections = http.maxConnections;
 
   // Every answer carries the request's id (x-request-id, also in its log line), the security headers
-  // (computed once: src/http/security-headers.ts) and `cache-control: no-store` (API answers are never
+  // (computed once: src/doors/http/security-headers.ts) and `cache-control: no-store` (API answers are never
   // cached; the assets set their own). A request not answered in time gets 503. (Fastify's own
   // handlerTimeout is cleared as soon as a request's body has been read, fastify/fastify#6725, so it
   // never applies to POST and PUT.) One synchronous hook: each hook costs every request.
@@ -82,7 +82,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
 
   // Answers of more than 1 KB compressed for clients that accept it (Brotli at a fast level, or gzip): a
   // GraphiQL schema load is 120 KB raw, 10 KB compressed. (No answer holds a secret in the clear to guess at:
-  // keys leave only as JWE ciphertext.) The pages' files are compressed once, ahead (src/http/assets.ts).
+  // keys leave only as JWE ciphertext.) The pages' files are compressed once, ahead (src/doors/http/assets.ts; in a release, by the build).
   await app.register(compress, {
     global: true,
     threshold: 1024,

@@ -7,7 +7,7 @@ import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/domain/w
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'api-graphql.md'), 'utf8');
 
 describe('docs/api-graphql.md', () => {
-  it('shows the permission table of src/workspaces/permissions.ts', () => {
+  it('shows the permission table of src/domain/workspaces/permissions.ts', () => {
     const table = readme.slice(readme.indexOf('| Workspace role |'));
     const rows = table
       .split('\n')

@@ -32,7 +32,7 @@ const LAST_USE_RESOLUTION_MS = 60_000;
 export interface Viewer {
   userId: string;
   tokenId: string;
-  /** What the token may do (src/auth/scopes.ts). */
+  /** What the token may do (src/domain/auth/scopes.ts). */
   scope: string;
 }
 
