@@ -21,6 +21,7 @@ import { numberedPlaceholders } from '../src/db/client.js';
 import { RECORD_COLUMNS } from '../src/db/credential-store.js';
 import { providers, returnedFields, secretFields } from '../src/domain/credentials/providers/index.js';
 import { sealingContext } from '../src/domain/credentials/sealing.js';
+import { restSpec } from '../src/doors/rest/legacy.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import type { Row } from './seed.js';
 
@@ -87,7 +88,9 @@ if (kind === 'constant') {
   // every secret field as null, the discriminator; dates as ISO-8601 UTC with milliseconds.
   const quote = JSON.stringify;
   const keyWriters = new Map(
-    [...providers.values()].map((spec) => {
+    [...providers.values()].map((own) => {
+      // The REST wire's fields: the provider's own, then the seed API's generic pair where it lacks them.
+      const spec = restSpec(own);
       const returned = returnedFields(spec);
       const secrets = secretFields(spec).filter((f) => !returned.includes(f));
       const secretPart = secrets.map((f) => `${quote(f)}:null,`).join('');

@@ -18,6 +18,9 @@ import { join, resolve } from 'node:path';
 import { measureMapping } from './mapping.js';
 import { type BenchDatabase, seedBenchDatabase } from './seed.js';
 
+/** Every server the bench starts (the service, the references). */
+const servers: ChildProcess[] = [];
+
 const root = resolve(import.meta.dirname, '..');
 const duration = Number(process.env.BENCH_DURATION ?? 8);
 const connections = 50;
@@ -54,6 +57,7 @@ interface LoadOptions {
 async function start(command: string[], readyUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; startMs: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, command, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  servers.push(child);
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
   for (;;) {
@@ -366,4 +370,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
+// A run that fails midway leaves no server behind (they hold the bench's ports).
+process.on('exit', () => {
+  for (const child of servers) child.kill('SIGTERM');
+});
 await main();
