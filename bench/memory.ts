@@ -31,6 +31,7 @@ const service = spawn(process.execPath, ['--max-semi-space-size=4', '--heapsnaps
     MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     METRICS_TOKEN: 'memory-bench-metrics-token-0123456789',
     LOG_LEVEL: 'warn',
+    MAX_CREDENTIALS_PER_CONTEXT: '100000000',
   },
   stdio: ['ignore', 'ignore', 'pipe'],
 });

@@ -135,6 +135,8 @@ async function main() {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     AUTH_FAILURES_PER_MINUTE: '1000000',
+    // The write cases create tens of thousands of credentials in one personal context.
+    MAX_CREDENTIALS_PER_CONTEXT: '100000000',
   };
   // `npm start`'s command line (its V8 flags included), without npm in between.
   const startScript = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
