@@ -182,11 +182,14 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
     return translated;
   }
   // WAL: readers never block the writer; FULL: a commit is on disk before it is
-  // acknowledged; foreign keys enforced. (journal_mode persists in the file, the
+  // acknowledged; foreign keys enforced; secure delete. (journal_mode persists in the file, the
   // others are per connection: the adapter keeps one connection.)
   await translated.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await translated.$executeRawUnsafe('PRAGMA synchronous = FULL');
   await translated.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  // Deleted content is overwritten with zeros, not left in free space: a destroyed version or a purged
+  // secret is gone from the file (the upkeep's checkpoint takes it out of the write-ahead log).
+  await translated.$queryRawUnsafe('PRAGMA secure_delete = ON');
   return translated;
 }
 

@@ -39,16 +39,76 @@ export interface CredentialRecord {
   status: string;
   message: string | null;
   lastValidated: Timestamp | null;
+  /** When it expires (the earlier of the user's date and its material's), and which one that is. */
+  expiresAt: Timestamp | null;
+  expiresAtSource: string | null;
+  /** The number of its latest version of key material (0: created before versions were kept, none yet). */
+  keyVersion: number;
+}
+
+/** Where a credential's expiry comes from: the user's date, and the one its material says. */
+export interface ExpiryColumns {
+  userExpiresAt: Date | null;
+  derivedExpiresAt: Date | null;
+  derivedExpirySource: string | null;
+  /** The earlier of the two, and its source (`user` or the derived source). */
+  expiresAt: Date | null;
+  expiresAtSource: string | null;
+}
+
+/** A version of key material to record: its number, what the keys and sealed secret (sealed for this version) were. */
+export interface NewVersion {
+  number: number;
+  keys: StoredKeys;
+  baseUrl: string | null;
+  secret: string | null;
+  /** The names of the fields that changed from the version before. */
+  changed: readonly string[];
+  at: Date;
+  restoredFrom: number | null;
+  /** Who made it; null for the state a credential had before versions were kept (recorded at its next change). */
+  by: AuditActor | null;
+}
+
+/** A recorded version, as history shows it (never its secret). */
+export interface VersionRecord {
+  number: number;
+  changed: string[];
+  createdAt: Timestamp;
+  actor: string | null;
+  door: string | null;
+  restoredFrom: number | null;
+}
+
+/** A version with its sealed material: for a restore or a delivery of that version. */
+export interface SealedVersion extends VersionRecord {
+  keys: StoredKeys;
+  baseUrl: string | null;
+  secret: string | null;
+}
+
+/** A deleted credential still in its recovery window. */
+export interface DeletedRecord extends CredentialRecord {
+  deleted: Timestamp;
 }
 
 /** A live credential read for a change: with its sealed secret and its row version. */
 export interface SealedCredential extends CredentialRecord {
   secret: string | null;
   version: number;
+  userExpiresAt: Date | null;
+  derivedExpiresAt: Date | null;
+  derivedExpirySource: string | null;
 }
 
-export type NewCredential = Omit<CredentialRecord, 'lastUsed' | 'dateCreated' | 'lastUpdated' | 'status' | 'message' | 'lastValidated'> & {
+export type NewCredential = Omit<
+  CredentialRecord,
+  'lastUsed' | 'dateCreated' | 'lastUpdated' | 'status' | 'message' | 'lastValidated' | 'expiresAt' | 'expiresAtSource' | 'keyVersion'
+> & {
   secret: string | null;
+  expiry: ExpiryColumns;
+  /** Its first version (number 1). */
+  firstVersion: NewVersion;
   /** When it is created. */
   at: Date;
   /** The client's key for retrying the create, and a keyed fingerprint of its request. */
@@ -56,10 +116,16 @@ export type NewCredential = Omit<CredentialRecord, 'lastUsed' | 'dateCreated' | 
   requestFingerprint: string | null;
 };
 
-/** What an update replaces. */
-export type CredentialChanges = Pick<NewCredential, 'name' | 'description' | 'baseUrl' | 'category' | 'keys' | 'secret' | 'at'> & {
+/** What an update (or a restore) replaces. */
+export type CredentialChanges = Pick<NewCredential, 'name' | 'description' | 'baseUrl' | 'category' | 'keys' | 'secret' | 'at' | 'expiry'> & {
   /** The keys or base URL changed: the last validation's verdict no longer holds. */
   probedChanged: boolean;
+  /** The versions the change records, oldest first (none for a change of metadata only); the last is the new current one. */
+  versions: readonly NewVersion[];
+  /** What the audit row calls it: an update, or a restore. */
+  change?: 'update' | 'restore';
+  /** What the audit row says beyond the change (the version it made). */
+  detail?: string;
 };
 
 export interface PageQuery {
@@ -72,15 +138,17 @@ export interface PageQuery {
   take?: number;
 }
 
-/** A secret as key rotation sees it: which credential, sealed how. */
+/** A secret as key rotation sees it: which credential, which slot (the live row, or a version), sealed how. */
 export interface SealedSecret {
   id: string;
   owner: Owner;
   provider: string;
+  /** null: the live row's secret; a number: that version's. */
+  version: number | null;
   secret: string;
 }
 
-type Change = 'create' | 'update' | 'delete' | 'reseal' | 'deliver' | 'validate';
+type Change = 'create' | 'update' | 'restore' | 'delete' | 'undelete' | 'purge' | 'expire' | 'reseal' | 'deliver' | 'validate';
 
 /** The columns the audit trigger copies into AuditEvent with the change (`detail`: what it concerned, if more). */
 const auditColumns = (change: Change, by: AuditActor, detail: string | null = null) => ({
@@ -107,6 +175,9 @@ export const RECORD_COLUMNS = [
   'status',
   'message',
   'lastValidated',
+  'expiresAt',
+  'expiresAtSource',
+  'keyVersion',
 ] as const;
 const SELECT_RECORD = `SELECT ${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
 
@@ -139,8 +210,53 @@ function recordOfRow(row: Row): CredentialRecord {
     status: row.status as string,
     message: row.message as string | null,
     lastValidated: optionalTimestampOfColumn(row.lastValidated as string | Date | null),
+    expiresAt: optionalTimestampOfColumn(row.expiresAt as string | Date | null),
+    expiresAtSource: row.expiresAtSource as string | null,
+    keyVersion: Number(row.keyVersion),
   };
 }
+
+/** A sealed credential from a Prisma row. */
+function sealedOf(row: Parameters<typeof fromPrisma>[0] & { secret: string | null; version: number } & ExpiryColumns): SealedCredential {
+  return {
+    ...fromPrisma(row),
+    secret: row.secret,
+    version: row.version,
+    userExpiresAt: row.userExpiresAt,
+    derivedExpiresAt: row.derivedExpiresAt,
+    derivedExpirySource: row.derivedExpirySource,
+  };
+}
+
+/** A version's row: its columns from what to record. */
+const versionRow = (credentialId: string, v: NewVersion) => ({
+  credentialId,
+  number: v.number,
+  keys: JSON.stringify(v.keys),
+  baseUrl: v.baseUrl,
+  secret: v.secret,
+  changed: JSON.stringify(v.changed),
+  createdAt: v.at,
+  actor: v.by?.actor ?? null,
+  door: v.by?.door ?? null,
+  restoredFrom: v.restoredFrom,
+});
+
+const versionRecordOf = (row: {
+  number: number;
+  changed: string;
+  createdAt: Date;
+  actor: string | null;
+  door: string | null;
+  restoredFrom: number | null;
+}): VersionRecord => ({
+  number: row.number,
+  changed: JSON.parse(row.changed) as string[],
+  createdAt: timestampOfColumn(row.createdAt),
+  actor: row.actor,
+  door: row.door,
+  restoredFrom: row.restoredFrom,
+});
 
 /** A record from a Prisma row (dates already Date, keys JSON text). */
 function fromPrisma(row: { userId: string | null; workspaceId: number | null; keys: string } & Record<string, unknown>): CredentialRecord {
@@ -163,15 +279,20 @@ function insertRow(c: NewCredential, by: AuditActor) {
     secret: c.secret,
     dateCreated: c.at,
     lastUpdated: c.at,
-    ...auditColumns('create', by),
+    ...auditColumns('create', by, 'version 1'),
     idempotencyKey: c.idempotencyKey,
     requestFingerprint: c.requestFingerprint,
+    keyVersion: 1,
+    ...c.expiry,
   };
 }
-const INSERT_COLUMNS = Object.keys(insertRow({ keys: {}, owner: { kind: 'user', id: '' } } as NewCredential, { actor: '', door: 'cli' })) as (keyof ReturnType<
-  typeof insertRow
->)[];
+const NO_EXPIRY: ExpiryColumns = { userExpiresAt: null, derivedExpiresAt: null, derivedExpirySource: null, expiresAt: null, expiresAtSource: null };
+const INSERT_COLUMNS = Object.keys(
+  insertRow({ keys: {}, owner: { kind: 'user', id: '' }, expiry: NO_EXPIRY } as NewCredential, { actor: '', door: 'cli' }),
+) as (keyof ReturnType<typeof insertRow>)[];
 const INSERT_COLUMN_LIST = Prisma.raw(INSERT_COLUMNS.map((c) => `"${c}"`).join(', '));
+const VERSION_COLUMNS = Object.keys(versionRow('', { keys: {}, changed: [] } as unknown as NewVersion)) as (keyof ReturnType<typeof versionRow>)[];
+const VERSION_COLUMN_LIST = Prisma.raw(VERSION_COLUMNS.map((c) => `"${c}"`).join(', '));
 
 /** The page statement of one shape (owner kind, provider count, cursor, limit): one prepared statement per shape. */
 function pageStatement(owner: Owner, providerCount: number | undefined, after: boolean, limited: boolean) {
@@ -207,7 +328,19 @@ export class CredentialStore {
   constructor(
     private readonly db: Database,
     private readonly statements: PreparedStatements,
+    private readonly provider: 'sqlite' | 'postgresql' = 'sqlite',
   ) {}
+
+  /**
+   * Makes destroyed material leave the files: on SQLite, secure_delete has
+   * zeroed it in the database pages; a checkpoint that truncates the
+   * write-ahead log drops the older page images holding it (a reader in the
+   * middle of a read can make it wait for the next run). On PostgreSQL deleted
+   * rows are reclaimed by VACUUM (autovacuum): see docs/operating.md.
+   */
+  async forgetDestroyed(): Promise<void> {
+    if (this.provider === 'sqlite') await this.db.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
 
   // ---- The reads of every request (prepared statements) --------------------
 
@@ -244,7 +377,7 @@ export class CredentialStore {
   /** The owner's live credential with its sealed secret and row version. */
   async findForChange(owner: Owner, id: string): Promise<SealedCredential | null> {
     const row = await this.db.credential.findFirst({ where: { id, ...ownerFilter(owner), deleted: null } });
-    return row ? { ...fromPrisma(row), secret: row.secret, version: row.version } : null;
+    return row ? sealedOf(row) : null;
   }
 
   /** The credential an earlier create with this idempotency key made (deleted or not), with that request's fingerprint. */
@@ -275,15 +408,21 @@ export class CredentialStore {
     const row = insertRow(credential, by);
     const { owner } = credential;
     const values = Prisma.join(INSERT_COLUMNS.map((c) => row[c]));
+    const version = versionRow(credential.id, credential.firstVersion);
+    const versionValues = Prisma.join(VERSION_COLUMNS.map((c) => version[c]));
     try {
-      if (limit === undefined) {
-        await this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) VALUES (${values})`;
-        return 'inserted';
-      }
-      // Only while the owner holds fewer than `limit` live credentials (counted in the same statement).
-      const inserted = await this.db.$executeRaw`
-        INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) SELECT ${values}
-        WHERE (SELECT count(*) FROM "Credential" WHERE ${Prisma.raw(ownerColumn(owner))} = ${owner.id} AND "deleted" IS NULL) < ${limit}`;
+      // The credential, and its first version only if the credential was inserted: one transaction.
+      const [inserted] = await this.db.$transaction([
+        limit === undefined
+          ? this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) VALUES (${values})`
+          : // Only while the owner holds fewer than `limit` live credentials (counted in the same statement).
+            this.db.$executeRaw`
+              INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) SELECT ${values}
+              WHERE (SELECT count(*) FROM "Credential" WHERE ${Prisma.raw(ownerColumn(owner))} = ${owner.id} AND "deleted" IS NULL) < ${limit}`,
+        this.db.$executeRaw`
+          INSERT INTO "CredentialVersion" (${VERSION_COLUMN_LIST}) SELECT ${versionValues}
+          WHERE EXISTS (SELECT 1 FROM "Credential" WHERE "id" = ${credential.id} AND "keyVersion" = 1 AND "version" = 0)`,
+      ]);
       return inserted === 1 ? 'inserted' : 'limit';
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
@@ -297,24 +436,111 @@ export class CredentialStore {
    * 'changed': it changed or was deleted since it was read; 'duplicate': another
    * live credential of the owner has the new name.
    */
-  async update(owner: Owner, id: string, version: number, changes: CredentialChanges, by: AuditActor): Promise<UpdateOutcome> {
+  async update(owner: Owner, id: string, version: number, changes: CredentialChanges, by: AuditActor, keep: number): Promise<UpdateOutcome> {
+    const latest = changes.versions.at(-1);
+    const data = {
+      name: changes.name,
+      activeName: changes.name,
+      description: changes.description,
+      baseUrl: changes.baseUrl,
+      category: changes.category,
+      keys: JSON.stringify(changes.keys),
+      secret: changes.secret,
+      lastUpdated: changes.at,
+      ...changes.expiry,
+      // New keys have not been probed: the verdict on the old ones no longer holds.
+      ...(changes.probedChanged ? { status: 'AVAILABLE', message: null, lastValidated: null } : {}),
+      ...(latest ? { keyVersion: latest.number } : {}),
+      version: { increment: 1 },
+      ...auditColumns(changes.change ?? 'update', by, changes.detail ?? (latest ? `version ${latest.number}` : null)),
+    };
+    const where = { id, ...ownerFilter(owner), deleted: null, version };
+    try {
+      if (!latest) {
+        const { count } = await this.db.credential.updateMany({ where, data });
+        return count === 1 ? 'updated' : 'changed';
+      }
+      // The row and its new versions in one transaction; versions beyond the last `keep` destroyed in it.
+      return await this.db.$transaction(async (tx) => {
+        const { count } = await tx.credential.updateMany({ where, data });
+        if (count !== 1) return 'changed' as const;
+        await tx.credentialVersion.createMany({ data: changes.versions.map((v) => versionRow(id, v)) });
+        await tx.credentialVersion.deleteMany({ where: { credentialId: id, number: { lte: latest.number - keep } } });
+        return 'updated' as const;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  /**
+   * Soft delete: the row stays, marked deleted, its name freed; its sealed
+   * material is kept for the recovery window (see purge). False: no such live credential.
+   */
+  async softDelete(owner: Owner, id: string, at: Date, by: AuditActor): Promise<boolean> {
+    const { count } = await this.db.credential.updateMany({
+      where: { id, ...ownerFilter(owner), deleted: null },
+      data: { deleted: at, lastUpdated: at, activeName: null, version: { increment: 1 }, ...auditColumns('delete', by) },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Destroys a deleted credential's sealed material: its secret and every
+   * version (their rows deleted; on SQLite, secure_delete overwrites the freed
+   * bytes). The row stays as a tombstone (name, non-secret keys, dates), marked purged.
+   * False: no such deleted, unpurged credential of the owner (undefined owner: of any).
+   */
+  async purge(owner: Owner | undefined, id: string, at: Date, by: AuditActor, detail: string | null = null): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.credential.updateMany({
+        where: { id, ...(owner ? ownerFilter(owner) : {}), deleted: { not: null }, purged: null },
+        data: { secret: null, purged: at, version: { increment: 1 }, ...auditColumns('purge', by, detail) },
+      });
+      if (count !== 1) return false;
+      await tx.credentialVersion.deleteMany({ where: { credentialId: id } });
+      return true;
+    });
+  }
+
+  /** Ids of credentials deleted before `before` and not yet purged, at most `take`: the purge's work. */
+  async findPurgeable(before: Date, take: number): Promise<string[]> {
+    const rows = await this.db.credential.findMany({
+      where: { deleted: { lt: before }, purged: null },
+      select: { id: true },
+      orderBy: { deleted: 'asc' },
+      take,
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** The owner's deleted credentials still in their recovery window, the most recently deleted first (at most `take`). */
+  async findDeleted(owner: Owner, take: number): Promise<DeletedRecord[]> {
+    const rows = await this.db.credential.findMany({
+      where: { ...ownerFilter(owner), deleted: { not: null }, purged: null },
+      omit: { secret: true },
+      orderBy: [{ deleted: 'desc' }, { id: 'asc' }],
+      take,
+    });
+    return rows.map((row) => ({ ...fromPrisma(row), deleted: timestampOfColumn(row.deleted!) }));
+  }
+
+  /** The owner's deleted, unpurged credential with its sealed secret (for an undelete). */
+  async findDeletedForChange(owner: Owner, id: string): Promise<SealedCredential | null> {
+    const row = await this.db.credential.findFirst({ where: { id, ...ownerFilter(owner), deleted: { not: null }, purged: null } });
+    return row ? sealedOf(row) : null;
+  }
+
+  /**
+   * Brings a deleted credential back under `name`, only if it is still deleted
+   * and unpurged at `version`. 'duplicate': a live credential of the owner has that name.
+   */
+  async undelete(owner: Owner, id: string, version: number, name: string, at: Date, by: AuditActor): Promise<UpdateOutcome> {
     try {
       const { count } = await this.db.credential.updateMany({
-        where: { id, ...ownerFilter(owner), deleted: null, version },
-        data: {
-          name: changes.name,
-          activeName: changes.name,
-          description: changes.description,
-          baseUrl: changes.baseUrl,
-          category: changes.category,
-          keys: JSON.stringify(changes.keys),
-          secret: changes.secret,
-          lastUpdated: changes.at,
-          // New keys have not been probed: the verdict on the old ones no longer holds.
-          ...(changes.probedChanged ? { status: 'AVAILABLE', message: null, lastValidated: null } : {}),
-          version: { increment: 1 },
-          ...auditColumns('update', by),
-        },
+        where: { id, ...ownerFilter(owner), deleted: { not: null }, purged: null, version },
+        data: { deleted: null, name, activeName: name, lastUpdated: at, version: { increment: 1 }, ...auditColumns('undelete', by) },
       });
       return count === 1 ? 'updated' : 'changed';
     } catch (error) {
@@ -323,23 +549,85 @@ export class CredentialStore {
     }
   }
 
-  /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. False: no such live credential. */
-  async softDelete(owner: Owner, id: string, at: Date, by: AuditActor): Promise<boolean> {
-    const { count } = await this.db.credential.updateMany({
-      where: { id, ...ownerFilter(owner), deleted: null },
-      data: { deleted: at, lastUpdated: at, activeName: null, secret: null, version: { increment: 1 }, ...auditColumns('delete', by) },
+  // ---- Versions ------------------------------------------------------------------
+
+  /** The credential's versions, newest first, those numbered below `before` (undefined: from the newest), at most `take`. */
+  async findVersions(credentialId: string, before: number | undefined, take: number): Promise<VersionRecord[]> {
+    const rows = await this.db.credentialVersion.findMany({
+      where: { credentialId, ...(before === undefined ? {} : { number: { lt: before } }) },
+      omit: { secret: true, keys: true, baseUrl: true },
+      orderBy: { number: 'desc' },
+      take,
     });
-    return count === 1;
+    return rows.map(versionRecordOf);
+  }
+
+  /** One version with its sealed material, or null when it was never recorded or is destroyed. */
+  async findKeyVersion(credentialId: string, number: number): Promise<SealedVersion | null> {
+    const row = await this.db.credentialVersion.findUnique({ where: { credentialId_number: { credentialId, number } } });
+    return row ? { ...versionRecordOf(row), keys: JSON.parse(row.keys) as StoredKeys, baseUrl: row.baseUrl, secret: row.secret } : null;
+  }
+
+  // ---- Expiry -----------------------------------------------------------------------
+
+  /**
+   * Marks INVALID every live credential whose expiry has passed by `now` and
+   * that no probe has found valid since it expired (the rule of docs/api-graphql.md).
+   * How many it marked.
+   */
+  async markExpired(now: Date, by: AuditActor): Promise<number> {
+    const { count } = await this.db.credential.updateMany({
+      where: {
+        expiresAt: { lte: now },
+        deleted: null,
+        status: 'AVAILABLE',
+        OR: [{ lastValidated: null }, { lastValidated: { lt: this.db.credential.fields.expiresAt } }],
+      },
+      data: { status: 'INVALID', message: EXPIRED_MESSAGE, version: { increment: 1 }, ...auditColumns('expire', by) },
+    });
+    return count;
+  }
+
+  /** How many live credentials expire before `before` (expired ones included). */
+  countExpiringBefore(before: Date): Promise<number> {
+    return this.db.credential.count({ where: { deleted: null, expiresAt: { lt: before } } });
+  }
+
+  /**
+   * Live credentials expiring before `before` (expired ones included), the
+   * soonest first, after the position `after` in (expiresAt, id) order: of the
+   * owner, or of every context (undefined).
+   */
+  async findExpiring(
+    owner: Owner | undefined,
+    before: Date,
+    take: number,
+    options: { providers?: readonly string[]; after?: { expiresAt: Date; id: string } } = {},
+  ): Promise<CredentialRecord[]> {
+    const { providers, after } = options;
+    const rows = await this.db.credential.findMany({
+      where: {
+        ...(owner ? ownerFilter(owner) : {}),
+        deleted: null,
+        expiresAt: { lt: before },
+        ...(providers ? { provider: { in: [...providers] } } : {}),
+        ...(after ? { OR: [{ expiresAt: { gt: after.expiresAt } }, { expiresAt: after.expiresAt, id: { gt: after.id } }] } : {}),
+      },
+      omit: { secret: true },
+      orderBy: [{ expiresAt: 'asc' }, { id: 'asc' }],
+      take,
+    });
+    return rows.map(fromPrisma);
   }
 
   /**
    * Records a delivery of the credential's keys: its last use, and (by the
    * trigger) an audit row naming the pairing they went to. False: no such live credential.
    */
-  async recordDelivery(owner: Owner, id: string, pairingId: string, at: Date, by: AuditActor): Promise<boolean> {
+  async recordDelivery(owner: Owner, id: string, pairingId: string, at: Date, by: AuditActor, version?: number): Promise<boolean> {
     const { count } = await this.db.credential.updateMany({
       where: { id, ...ownerFilter(owner), deleted: null },
-      data: { lastUsed: at, ...auditColumns('deliver', by, `pairing ${pairingId}`) },
+      data: { lastUsed: at, ...auditColumns('deliver', by, `pairing ${pairingId}${version === undefined ? '' : ` version ${version}`}`) },
     });
     return count === 1;
   }
@@ -347,12 +635,14 @@ export class CredentialStore {
   /**
    * Records a validation's verdict (status, the provider's message, when), only
    * if the credential is still live and at `version` (the keys that were
-   * probed). False: it changed or was deleted meanwhile, and nothing was recorded.
+   * probed), and the expiry the provider's answer told (`expiry`). False: it
+   * changed or was deleted meanwhile, and nothing was recorded.
    */
-  async recordValidation(owner: Owner, id: string, version: number, verdict: Validation, by: AuditActor): Promise<boolean> {
+  async recordValidation(owner: Owner, id: string, version: number, verdict: Validation, by: AuditActor, expiry?: ExpiryColumns): Promise<boolean> {
     const { count } = await this.db.credential.updateMany({
       where: { id, ...ownerFilter(owner), deleted: null, version },
       data: {
+        ...expiry,
         status: verdict.status,
         message: verdict.message,
         ...(verdict.at ? { lastValidated: verdict.at } : {}),
@@ -371,7 +661,7 @@ export class CredentialStore {
   /** Live credentials after `afterId` in id order (with their sealed secrets), at most `take`: a walk over all of them. */
   async findLiveAfter(afterId: string, take: number): Promise<SealedCredential[]> {
     const rows = await this.db.credential.findMany({ where: { deleted: null, id: { gt: afterId } }, orderBy: { id: 'asc' }, take });
-    return rows.map((row) => ({ ...fromPrisma(row), secret: row.secret, version: row.version }));
+    return rows.map(sealedOf);
   }
 
   /** How many live credentials there are, in every context. */
@@ -382,36 +672,74 @@ export class CredentialStore {
   // ---- Sealed secrets, for key rotation ----------------------------------------
   // (A sealed value starts with the id of the key that sealed it: the key ring says how.)
 
+  // Every sealed value counts: the live rows' and the versions' (of deleted credentials too, until purged).
+
   /** How many stored secrets start with `prefix`. */
-  countSecretsStartingWith(prefix: string): Promise<number> {
-    return this.db.credential.count({ where: { secret: { startsWith: prefix } } });
+  async countSecretsStartingWith(prefix: string): Promise<number> {
+    const where = { secret: { startsWith: prefix } };
+    return (await this.db.credential.count({ where })) + (await this.db.credentialVersion.count({ where }));
   }
 
   /** How many stored secrets start with none of `prefixes`. */
-  countSecretsNotStartingWith(prefixes: readonly string[]): Promise<number> {
-    return this.db.credential.count({ where: notStartingWith(prefixes) });
+  async countSecretsNotStartingWith(prefixes: readonly string[]): Promise<number> {
+    const where = notStartingWith(prefixes);
+    return (await this.db.credential.count({ where })) + (await this.db.credentialVersion.count({ where }));
   }
 
-  /** Stored secrets that start with none of `prefixes`, in id order, skipping `excluded`; at most `take` (undefined: all). */
+  /**
+   * Stored secrets that start with none of `prefixes`: live rows in id order,
+   * then versions in (id, number) order, skipping the slots `excluded` (see
+   * slotOf); at most `take` (undefined: all).
+   */
   async findSecretsNotStartingWith(prefixes: readonly string[], excluded: readonly string[] = [], take?: number): Promise<SealedSecret[]> {
+    const skip = new Set(excluded);
+    const live = excluded.filter((slot) => !slot.includes('#'));
     const rows = await this.db.credential.findMany({
-      where: { ...notStartingWith(prefixes), ...(excluded.length ? { id: { notIn: [...excluded] } } : {}) },
+      where: { ...notStartingWith(prefixes), ...(live.length ? { id: { notIn: live } } : {}) },
       select: { id: true, userId: true, workspaceId: true, provider: true, secret: true },
       orderBy: { id: 'asc' },
       ...(take === undefined ? {} : { take }),
     });
-    return rows.map((r) => ({ id: r.id, owner: ownerOf(r), provider: r.provider, secret: r.secret! }));
+    const found: SealedSecret[] = rows.map((r) => ({ id: r.id, owner: ownerOf(r), provider: r.provider, version: null, secret: r.secret! }));
+    if (take !== undefined && found.length >= take) return found;
+    // Versions: read past the skipped ones (few: those that could not be opened).
+    const versions = await this.db.credentialVersion.findMany({
+      where: notStartingWith(prefixes),
+      select: { credentialId: true, number: true, secret: true, credential: { select: { userId: true, workspaceId: true, provider: true } } },
+      orderBy: [{ credentialId: 'asc' }, { number: 'asc' }],
+      ...(take === undefined ? {} : { take: take - found.length + skip.size }),
+    });
+    for (const v of versions) {
+      if (skip.has(`${v.credentialId}#${v.number}`)) continue;
+      if (take !== undefined && found.length >= take) break;
+      found.push({ id: v.credentialId, owner: ownerOf(v.credential), provider: v.credential.provider, version: v.number, secret: v.secret! });
+    }
+    return found;
   }
 
   /**
-   * Replaces a sealed secret, only if the row still holds `expected`. False: an
-   * update re-sealed it meanwhile (under the primary key already), or it was deleted.
+   * Replaces a sealed secret (the live row's, or a version's), only if it still
+   * holds `expected`. False: an update re-sealed it meanwhile (under the primary
+   * key already), or it was deleted or destroyed.
    */
-  async replaceSecret(id: string, expected: string, secret: string, by: AuditActor): Promise<boolean> {
-    const { count } = await this.db.credential.updateMany({ where: { id, secret: expected }, data: { secret, ...auditColumns('reseal', by) } });
+  async replaceSecret(slot: Pick<SealedSecret, 'id' | 'version'>, expected: string, secret: string, by: AuditActor): Promise<boolean> {
+    if (slot.version === null) {
+      const { count } = await this.db.credential.updateMany({ where: { id: slot.id, secret: expected }, data: { secret, ...auditColumns('reseal', by) } });
+      return count === 1;
+    }
+    const { count } = await this.db.credentialVersion.updateMany({
+      where: { credentialId: slot.id, number: slot.version, secret: expected },
+      data: { secret },
+    });
     return count === 1;
   }
 }
+
+/** A sealed value's place, as the rotation's list of unreadable ones names it: `<id>` (live) or `<id>#<version>`. */
+export const slotOf = (secret: Pick<SealedSecret, 'id' | 'version'>): string => (secret.version === null ? secret.id : `${secret.id}#${secret.version}`);
+
+/** The status message of a credential whose expiry has passed (see markExpired). */
+export const EXPIRED_MESSAGE = 'Expired: its expiresAt has passed, and no validation since has found it valid';
 
 const notStartingWith = (prefixes: readonly string[]) => ({
   secret: { not: null },

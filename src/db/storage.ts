@@ -62,7 +62,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
   const leases = new LeaseStore(db);
   const readiness: Readiness = { db, committed, health, leases, sqliteDir: provider === 'sqlite' ? dirname(sqlitePath(databaseUrl)) : undefined };
   return {
-    credentials: new CredentialStore(db, statements),
+    credentials: new CredentialStore(db, statements, provider),
     users: new UserStore(db, statements),
     workspaces: new WorkspaceStore(db, statements),
     audit: new AuditStore(db),

@@ -52,6 +52,17 @@ const validateEvery = z
   })
   .optional();
 
+/** A deleted credential's recovery window: 0 (purged at once) to a year. */
+const RECOVERY_WINDOW_BOUNDS = { min: 0, max: 365 * 86_400_000 };
+const recoveryWindow = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (text === '0') return;
+    const parsed = durationWithin(text, { min: 60_000, max: RECOVERY_WINDOW_BOUNDS.max });
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: `${parsed.problem}, or 0 (purge at once)` });
+  })
+  .default('7d');
+
 const schema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -115,6 +126,8 @@ const schema = z.object({
     )
     .optional(),
   VALIDATE_EVERY: validateEvery,
+  CREDENTIAL_VERSIONS_KEPT: count(10, 1, 100),
+  CREDENTIAL_RECOVERY_WINDOW: recoveryWindow,
 });
 
 export type Config = {
@@ -146,9 +159,20 @@ export type Config = {
   shutdownGraceMs: number;
   validation: ValidationSettings;
   limits: Limits;
+  retention: Retention;
   /** The AWS principal that assumes customers' roles (the setup snippet of AWS role mode). */
   awsTrustPrincipalArn: string | undefined;
 };
+
+/** What is kept of credentials' history, and for how long. */
+export interface Retention {
+  /** Versions of key material kept per credential (older ones destroyed). */
+  versionsKept: number;
+  /** How long a deleted credential can be undeleted before its material is destroyed (0: at once). */
+  recoveryWindowMs: number;
+  /** How often the upkeep runs (purges past the window, marks expired credentials). */
+  upkeepEveryMs: number;
+}
 
 export interface Limits {
   /** Live credentials one context (a user's own, a workspace) may hold. */
@@ -355,6 +379,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sweepConcurrency: e.VALIDATION_SWEEP_CONCURRENCY,
     },
     limits: { credentialsPerContext: e.MAX_CREDENTIALS_PER_CONTEXT, organizationsPerUser: e.MAX_ORGANIZATIONS_PER_USER },
+    retention: {
+      versionsKept: e.CREDENTIAL_VERSIONS_KEPT,
+      recoveryWindowMs:
+        e.CREDENTIAL_RECOVERY_WINDOW === '0'
+          ? 0
+          : (durationWithin(e.CREDENTIAL_RECOVERY_WINDOW, { min: 60_000, max: RECOVERY_WINDOW_BOUNDS.max }) as { ms: number }).ms,
+      upkeepEveryMs: 60_000,
+    },
     awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,
   };
 }

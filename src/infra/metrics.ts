@@ -25,6 +25,12 @@ export interface GraphQLOperation {
 /** How long a read of the INVALID counts serves scrapes. */
 const INVALID_COUNT_TTL_MS = 5000;
 
+/** The windows of credentials_expiring: its only label values. */
+const EXPIRY_WINDOWS = [
+  ['7d', 7 * 86_400_000],
+  ['30d', 30 * 86_400_000],
+] as const;
+
 /** Request latency buckets, in seconds. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -100,6 +106,21 @@ export class Metrics {
     },
   });
 
+  #countExpiring?: { count: (withinMs: number) => Promise<number>; readAt: number };
+
+  readonly #expiring = new Gauge({
+    name: 'credentials_expiring',
+    help: 'Live credentials whose expiresAt falls within 7d or 30d from now (expired ones included): counts only',
+    labelNames: ['within'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const source = this.#countExpiring;
+      if (!source || Date.now() - source.readAt < INVALID_COUNT_TTL_MS) return;
+      source.readAt = Date.now();
+      for (const [within, ms] of EXPIRY_WINDOWS) this.#expiring.set({ within }, await source.count(ms));
+    },
+  });
+
   readonly #operations = new Set<string>();
 
   constructor() {
@@ -112,6 +133,11 @@ export class Metrics {
    */
   countInvalidWith(count: () => Promise<ReadonlyMap<string, number>>, providers: readonly string[]): void {
     this.#countInvalid = { count, providers, readAt: 0 };
+  }
+
+  /** Where the expiring counts come from: live credentials expiring within `withinMs` of now (read at most every 5 s). */
+  countExpiringWith(count: (withinMs: number) => Promise<number>): void {
+    this.#countExpiring = { count, readAt: 0 };
   }
 
   /** The label of an operation: its name while the set of names is small, else `other`; `unauthenticated` without a caller. */

@@ -64,7 +64,7 @@ export async function openKeyRing(config: Config, logger: Logger, storedSecrets:
   const sealed = await storedSecrets();
   if (sealed > 0) {
     throw new StartupError(
-      `No master key file at ${config.masterKeyFile}, and the database holds ${sealed} sealed secrets that only their key opens: ` +
+      `No master key file at ${config.masterKeyFile}, and the database holds ${sealed} sealed secrets (of credentials and their versions) that only their key opens: ` +
         'restore the key file there (or set MASTER_KEY_FILE or MASTER_KEYS). A new key is not made: it would open none of them.',
     );
   }

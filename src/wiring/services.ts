@@ -9,6 +9,7 @@ import { AuditTrail } from '../domain/audit/trail.js';
 import { AccessTokens } from '../domain/auth/tokens.js';
 import { providerIds } from '../domain/credentials/providers/index.js';
 import { CredentialService } from '../domain/credentials/service.js';
+import { CredentialUpkeep } from '../domain/credentials/upkeep.js';
 import { KeyDelivery } from '../domain/delivery/key-delivery.js';
 import { Pairings } from '../domain/delivery/pairings.js';
 import { MasterKeys } from '../domain/keys/master-keys.js';
@@ -42,14 +43,16 @@ export interface Services {
   relationReads: RelationReads;
   /** Why the service cannot serve now, or undefined when it can (GET /readyz). */
   readinessProblem(): Promise<string | undefined>;
-  /** Starts the background jobs of a server (re-validation, when VALIDATE_EVERY is set); the CLI does not. */
+  /** The credentials' upkeep (purge after the recovery window, expiry): started with the background jobs. */
+  upkeep: CredentialUpkeep;
+  /** Starts the background jobs of a server (upkeep; re-validation, when VALIDATE_EVERY is set); the CLI does not. */
   startBackground(): void;
   /** Stops background jobs, finishes background writes, then closes the database connections. */
   close(): Promise<void>;
 }
 
 /** What the services take from the configuration. */
-export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys'>;
+export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'retention' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys'>;
 
 /** The settings' defaults (config.ts is their one source). */
 const DEFAULT_SETTINGS: ServiceSettings = loadConfig({});
@@ -76,6 +79,13 @@ export function createServices(
     (provider, outcome) => metrics.validations.inc({ provider, outcome }),
   );
   metrics.countInvalidWith(() => storage.credentials.countInvalidByProvider(), providerIds);
+  metrics.countExpiringWith((withinMs) => storage.credentials.countExpiringBefore(new Date(clock() + withinMs)));
+  const upkeep = new CredentialUpkeep(storage.credentials, storage.leases, {
+    everyMs: settings.retention.upkeepEveryMs,
+    recoveryWindowMs: settings.retention.recoveryWindowMs,
+    clock,
+    onError: (error) => logger.error({ err: error }, 'credential upkeep failed'),
+  });
   const everyMs = settings.validation.everyMs;
   const schedule =
     everyMs === undefined
@@ -89,10 +99,19 @@ export function createServices(
   const rotation = new KeyRotation(storage.credentials, keys);
   let closing: Promise<void> | undefined;
   return {
-    credentials: new CredentialService(storage.credentials, keys, access, {
-      awsTrustPrincipalArn: settings.awsTrustPrincipalArn,
-      credentialsPerContext: settings.limits.credentialsPerContext,
-    }),
+    credentials: new CredentialService(
+      storage.credentials,
+      keys,
+      access,
+      {
+        awsTrustPrincipalArn: settings.awsTrustPrincipalArn,
+        credentialsPerContext: settings.limits.credentialsPerContext,
+        versionsKept: settings.retention.versionsKept,
+        recoveryWindowMs: settings.retention.recoveryWindowMs,
+      },
+      clock,
+    ),
+    upkeep,
     workspaces: new WorkspaceService(storage.workspaces, storage.users, { organizationsPerUser: settings.limits.organizationsPerUser }),
     tokens,
     rotation,
@@ -106,12 +125,14 @@ export function createServices(
     relationReads: storage.relationReads,
     readinessProblem: () => storage.readinessProblem(),
     startBackground() {
+      upkeep.start();
       schedule?.start();
     },
     // Once, however often it is asked (a signal during a shutdown, a test's clean-up).
     close() {
       closing ??= (async () => {
         await schedule?.stop();
+        await upkeep.stop();
         await tokens.settle();
         await storage.close();
       })();

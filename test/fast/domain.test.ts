@@ -171,6 +171,10 @@ describe('the REST wire writer', () => {
     status: provider === 'k8s' ? 'INVALID' : 'AVAILABLE',
     message: provider === 'k8s' ? 'refused: "no" \u0007 lone \ud800' : null,
     lastValidated: null,
+    expiresAt: provider === 'k8s' ? timestampOf(new Date(1_900_000_000_000)) : null,
+    expiresAtSource: provider === 'k8s' ? 'certificate' : null,
+    owner: { kind: 'user', id: 'someone' },
+    currentVersion: 3,
     setupSnippet: provider === 'aws' ? '{\n  "Version": "2012-10-17"\n}' : null,
   });
 

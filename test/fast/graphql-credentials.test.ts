@@ -255,7 +255,7 @@ describe('updateCredential', () => {
 });
 
 describe('deleteCredential', () => {
-  it('soft-deletes: the row stays marked deleted with its secret wiped, it disappears, and its name is free', async () => {
+  it('soft-deletes: the row stays marked deleted with its secret sealed for the recovery window, it disappears, and its name is free', async () => {
     const created = await create(alice.token, { input: input('to-delete', 'gitlab', { username: 'u', token: 'del-secret' }) });
     const id = created.data.id;
     const deleted = await gql(server, alice.token, DELETE, { id });
@@ -263,7 +263,8 @@ describe('deleteCredential', () => {
 
     const row = await server.db.credential.findUniqueOrThrow({ where: { id } });
     expect(row.deleted).toBeInstanceOf(Date);
-    expect(row.secret).toBeNull();
+    expect(row.secret).toMatch(/^v1:/);
+    expect(row.purged).toBeNull();
     expect(row.name).toBe('to-delete');
 
     const described = await gql(server, alice.token, DESCRIBE, { id });

@@ -434,7 +434,9 @@ describe('a lost key file never leads to a new key while sealed secrets exist', 
     const kept = readFileSync(keyFile);
     unlinkSync(keyFile);
     const logger = createLogger('silent');
-    await expect(openRuntime(config, logger)).rejects.toThrow(/holds 1 sealed secrets that only their key opens: restore the key file/);
+    await expect(openRuntime(config, logger)).rejects.toThrow(
+      /holds 2 sealed secrets \(of credentials and their versions\) that only their key opens: restore the key file/,
+    );
     expect(existsSync(keyFile)).toBe(false);
     writeFileSync(keyFile, kept, { mode: 0o600 });
     // With the key file back, it starts.

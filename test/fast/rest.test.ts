@@ -41,6 +41,8 @@ describe('responses', () => {
         'status',
         'message',
         'lastValidated',
+        'expiresAt',
+        'expiresAtSource',
       ]);
       expect(described).toMatchObject({
         description: null,
@@ -413,7 +415,7 @@ describe('parity with GraphQL', () => {
 });
 
 describe('the OpenAPI document and the API reference', () => {
-  it('serves an OpenAPI 3.1 document describing the eight operations', async () => {
+  it('serves an OpenAPI 3.1 document describing the ten operations, this service’s own marked as extensions', async () => {
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as any;
@@ -424,10 +426,21 @@ describe('the OpenAPI document and the API reference', () => {
       'DeleteCredentials',
       'DescribeCredentials',
       'GetEncryptedCredentials',
+      'ListCredentialVersions',
       'ListCredentials',
+      'RestoreCredentialVersion',
       'UpdateCredentials',
       'ValidateCredentials',
       'ValidateCredentialsName',
+    ]);
+    const extensions = Object.values(document.paths).flatMap((p: any) =>
+      Object.values(p)
+        .filter((o: any) => o['x-credentials-service-extension'] === true)
+        .map((o: any) => [o.operationId, o.tags]),
+    );
+    expect(extensions.sort()).toEqual([
+      ['ListCredentialVersions', ['extensions']],
+      ['RestoreCredentialVersion', ['extensions']],
     ]);
     const keys = document.components.schemas.DescribeCredentialsResponse.properties.credentials.properties.keys.oneOf;
     expect(keys).toHaveLength(Object.keys(contractKeys).length);

@@ -367,7 +367,7 @@ describe('API1:2023 broken object level authorization and API3:2023 mass assignm
 
     // GraphQL's input cannot even express them.
     const input = await gql(server, undefined, `{ __type(name: "CredentialInput") { inputFields { name } } }`);
-    expect(input.body.data!.__type.inputFields.map((f: any) => f.name).sort()).toEqual(['baseUrl', 'category', 'description', 'keys', 'name']);
+    expect(input.body.data!.__type.inputFields.map((f: any) => f.name).sort()).toEqual(['baseUrl', 'category', 'description', 'expiresAt', 'keys', 'name']);
 
     // Mallory, through either door, sees exactly what an unknown id gives.
     const unknown = 'D'.repeat(22);

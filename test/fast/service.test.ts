@@ -50,6 +50,8 @@ describe('the credential store', () => {
     at: new Date(),
     idempotencyKey: null,
     requestFingerprint: null,
+    expiry: { userExpiresAt: null, derivedExpiresAt: null, derivedExpirySource: null, expiresAt: null, expiresAtSource: null },
+    firstVersion: { number: 1, keys: { username: 'u' }, baseUrl: null, secret: null, changed: ['username'], at: new Date(), restoredFrom: null, by: null },
   });
 
   it('refuses a second live credential of one name, and frees the name once it is deleted', async () => {
@@ -76,9 +78,11 @@ describe('the credential store', () => {
       secret: null,
       at: new Date(),
       probedChanged: false,
+      expiry: row.expiry,
+      versions: [],
     };
-    expect(await storage.credentials.update(me(), row.id, read.version, changes, actorOf(OPERATOR))).toBe('updated');
-    expect(await storage.credentials.update(me(), row.id, read.version, { ...changes, description: 'stale' }, actorOf(OPERATOR))).toBe('changed');
+    expect(await storage.credentials.update(me(), row.id, read.version, changes, actorOf(OPERATOR), 10)).toBe('updated');
+    expect(await storage.credentials.update(me(), row.id, read.version, { ...changes, description: 'stale' }, actorOf(OPERATOR), 10)).toBe('changed');
     expect((await storage.credentials.findLive(me(), row.id))!.description).toBe('first');
   });
 

@@ -35,3 +35,25 @@ export class IdempotentCreateDeleted extends Conflict {
     super(`The credential '${credentialId}' created with this Idempotency-Key was deleted; send a new key to create another`);
   }
 }
+
+/** The credential has no such version: never recorded, or destroyed (only the last CREDENTIAL_VERSIONS_KEPT are kept). */
+export class CredentialVersionNotFound extends NotFound {
+  override readonly code = 'VERSION_NOT_FOUND';
+  constructor(
+    readonly credentialId: string,
+    readonly versionNumber: number,
+  ) {
+    super(`Credential '${credentialId}' has no version ${versionNumber} (never recorded, or no longer kept)`);
+  }
+}
+
+/** An undelete under a name a live credential took meanwhile: it offers a free one. */
+export class UndeleteNameTaken extends Conflict {
+  readonly code = 'NAME_TAKEN';
+  constructor(
+    readonly credentialName: string,
+    readonly suggestedName: string,
+  ) {
+    super(`A credential named '${credentialName}' exists now; undelete it under another name, such as '${suggestedName}'`);
+  }
+}

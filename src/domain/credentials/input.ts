@@ -15,6 +15,15 @@ export const credentialName = nameText(LIMITS.name);
 
 const optionalText = (max: number) => freeText(max).nullish();
 
+/** A user's expiry date: ISO 8601 with a zone (`2027-01-31T00:00:00Z`), from 1970 to 9999. */
+export const expiryDate = z
+  .string({ error: 'must be an ISO 8601 date-time with a zone, such as 2027-01-31T00:00:00Z' })
+  .max(40, 'must be an ISO 8601 date-time with a zone, such as 2027-01-31T00:00:00Z')
+  .pipe(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, such as 2027-01-31T00:00:00Z' }))
+  .transform((text) => new Date(text))
+  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999, 'must be from 1970 to 9999')
+  .meta({ description: 'When the credential expires (ISO 8601). Not sent on update: kept; null: cleared.' });
+
 export const credentialFields = z.object({
   name: credentialName,
   description: optionalText(LIMITS.description),
@@ -23,6 +32,7 @@ export const credentialFields = z.object({
   }),
   baseUrl: webUrl(LIMITS.baseUrl).nullish(),
   category: optionalText(LIMITS.category),
+  expiresAt: expiryDate.nullish(),
 });
 
 function fieldSchema(field: KeyField): z.ZodType {
@@ -79,6 +89,8 @@ export interface ValidCredentialInput {
   provider: ProviderSpec;
   baseUrl: string | null;
   category: string | null;
+  /** The user's expiry date; undefined when not sent (an update keeps the stored one), null to clear it. */
+  expiresAt: Date | null | undefined;
   /**
    * Key values the client sent. A field sent empty (null or "") is null: on an
    * update it clears the stored value. A field not sent is absent: on an update,
@@ -130,6 +142,7 @@ export function parseCredentialInput(input: CredentialInput, extraFields?: Reado
     provider: spec,
     baseUrl: base.data.baseUrl ?? null,
     category: base.data.category ?? null,
+    expiresAt: base.data.expiresAt,
     keys,
   };
 }

@@ -13,6 +13,24 @@ import type { KeyValues } from './providers/index.js';
 export const sealingContext = (credential: { id: string; owner: Owner; provider: string }): string =>
   `credential:${credential.id}:${credential.owner.kind}:${credential.owner.id}:provider:${credential.provider}`;
 
+/**
+ * Associated data of a version's sealed secret: the credential's, and the
+ * version number, so a version copied to another credential or another
+ * version's slot (or to the live row) does not open.
+ */
+export const versionSealingContext = (credential: { id: string; owner: Owner; provider: string }, version: number): string =>
+  `${sealingContext(credential)}:version:${version}`;
+
+/** A version's secret key fields, opened (none when it has none). */
+export function openVersionSecrets(
+  sealer: { open(sealed: string, associatedData: string): string },
+  credential: { id: string; owner: Owner; provider: string },
+  version: { number: number; secret: string | null },
+): Record<string, string | boolean> {
+  if (!version.secret) return {};
+  return JSON.parse(sealer.open(version.secret, versionSealingContext(credential, version.number))) as Record<string, string | boolean>;
+}
+
 /** The secret key fields of a credential, opened (none when it has none). */
 export function openSecrets(
   sealer: { open(sealed: string, associatedData: string): string },

@@ -8,10 +8,18 @@ import { actorOf, type Caller, type Owner } from '../../core/caller.js';
 import { LimitReached, ValidationError } from '../../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../../core/ids.js';
 import { parseTimestamp, type Timestamp, timestampOf } from '../../core/time.js';
-import type { CredentialRecord, CredentialStore, SealedCredential, StoredKeys } from '../../db/credential-store.js';
+import type { CredentialRecord, CredentialStore, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../../db/credential-store.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from './errors.js';
+import {
+  CredentialNameTaken,
+  CredentialNotFound,
+  CredentialVersionNotFound,
+  IdempotencyKeyReused,
+  IdempotentCreateDeleted,
+  UndeleteNameTaken,
+} from './errors.js';
+import { expiryColumns, expiryOfMaterial, storedDerived } from './expiry.js';
 import { type CredentialInput, checkKeys, parseCredentialInput, parseName, type ValidCredentialInput } from './input.js';
 import { PageCache } from './page-cache.js';
 import {
@@ -24,8 +32,23 @@ import {
   secretFields,
   withFields,
 } from './providers/index.js';
-import { findSealed, openSecrets, sealingContext } from './sealing.js';
+import { findSealed, openSecrets, openVersionSecrets, sealingContext, versionSealingContext } from './sealing.js';
 import { type CredentialPage, type CredentialView, toView } from './view.js';
+
+/** A page of a credential's versions, newest first. */
+export interface VersionPage {
+  items: VersionRecord[];
+  hasNextPage: boolean;
+}
+
+/** A deleted credential in its recovery window: when it was deleted, and when it will be destroyed. */
+export interface DeletedCredentialView extends CredentialView {
+  deleted: Timestamp;
+  purgeAfter: Timestamp;
+}
+
+/** The longest `within` of an expiry query: ten years. */
+export const MAX_EXPIRY_HORIZON_MS = 3650 * 86_400_000;
 
 export interface WriteOptions {
   /** AWS role mode: the server generates an external id (kept on later updates). */
@@ -48,7 +71,14 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export interface CredentialSettings extends ProviderSettings {
   /** Live credentials one context (a user's own, a workspace) may hold (undefined: no limit). */
   credentialsPerContext?: number;
+  /** Versions of key material kept per credential (CREDENTIAL_VERSIONS_KEPT); older ones are destroyed. */
+  versionsKept?: number;
+  /** How long a deleted credential stays restorable, in ms (CREDENTIAL_RECOVERY_WINDOW; 0: purged at once). */
+  recoveryWindowMs?: number;
 }
+
+export const DEFAULT_VERSIONS_KEPT = 10;
+export const DEFAULT_RECOVERY_WINDOW_MS = 7 * 86_400_000;
 
 export interface ListOptions {
   /** Only these providers (undefined: all). */
@@ -76,7 +106,17 @@ export class CredentialService {
     /** Whose credentials a call acts on, and whether it may (the caller's own, or a workspace's by role). */
     private readonly access: WorkspaceAccess,
     private readonly settings: CredentialSettings = {},
+    /** The time, in epoch milliseconds (a test's clock). */
+    private readonly clock: () => number = Date.now,
   ) {}
+
+  get versionsKept(): number {
+    return this.settings.versionsKept ?? DEFAULT_VERSIONS_KEPT;
+  }
+
+  get recoveryWindowMs(): number {
+    return this.settings.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS;
+  }
 
   /** The view of a record, with its provider's setup snippet. */
   #view(record: CredentialRecord): CredentialView {
@@ -99,6 +139,9 @@ export class CredentialService {
     const keys = completeKeys(valid.provider, valid.keys, {}, options);
     checkKeys(valid.provider, keys);
     const id = newId();
+    const at = new Date(this.clock());
+    const stored = this.#storedKeys(valid.provider, keys, { id, owner });
+    const expiry = expiryColumns(valid.expiresAt ?? null, expiryOfMaterial(keys));
     const credential = {
       id,
       owner,
@@ -107,8 +150,15 @@ export class CredentialService {
       provider: valid.provider.id,
       baseUrl: valid.baseUrl,
       category: valid.category,
-      ...this.#storedKeys(valid.provider, keys, { id, owner }),
-      at: new Date(),
+      ...stored,
+      expiry,
+      firstVersion: this.#version({ id, owner, provider: valid.provider.id }, 1, stored.keys, valid.baseUrl, keys, valid.provider, {
+        changed: changedFields({}, null, keys, valid.baseUrl),
+        at,
+        restoredFrom: null,
+        by: actorOf(caller),
+      }),
+      at,
       idempotencyKey: idempotencyKey ?? null,
       requestFingerprint: idempotencyKey === undefined ? null : this.sealer.fingerprint(request),
     };
@@ -126,6 +176,9 @@ export class CredentialService {
         status: 'AVAILABLE',
         message: null,
         lastValidated: null,
+        expiresAt: expiry.expiresAt ? timestampOf(expiry.expiresAt) : null,
+        expiresAtSource: expiry.expiresAtSource,
+        keyVersion: 1,
       });
     }
     // A unique index refused it: a concurrent request with the same key got there first, or the name is taken.
@@ -207,16 +260,26 @@ export class CredentialService {
       const keys = completeKeys(spec, valid.keys, stored, options);
       checkKeys(spec, keys);
       if (!this.access.allows(caller, context, 'deliverKeys')) secretsFollowTheirDestination(valid, keys, current, stored);
+      const materialChanged = valid.baseUrl !== current.baseUrl || !sameKeys(keys, stored);
+      const at = new Date(this.clock());
+      const by = actorOf(caller);
+      const storedKeys = this.#storedKeys(spec, keys, current);
       const changes = {
-        probedChanged: valid.baseUrl !== current.baseUrl || !sameKeys(keys, stored),
+        probedChanged: materialChanged,
         name: valid.name,
         description: valid.description,
         baseUrl: valid.baseUrl,
         category: valid.category,
-        ...this.#storedKeys(spec, keys, current),
-        at: new Date(),
+        ...storedKeys,
+        // The user's date as sent (kept when not sent); the material's, read again when it changed.
+        expiry: expiryColumns(
+          valid.expiresAt === undefined ? current.userExpiresAt : valid.expiresAt,
+          materialChanged ? expiryOfMaterial(keys) : storedDerived(current),
+        ),
+        versions: materialChanged ? this.#versionsOfChange(current, stored, spec, storedKeys.keys, valid.baseUrl, keys, { at, restoredFrom: null, by }) : [],
+        at,
       };
-      const outcome = await this.store.update(owner, id, current.version, changes, actorOf(caller));
+      const outcome = await this.store.update(owner, id, current.version, changes, by, this.versionsKept);
       if (outcome === 'duplicate') throw new CredentialNameTaken(valid.name);
       if (outcome === 'updated') return this.#describe(owner, id);
       // Changed or deleted since it was read: read again and retry.
@@ -224,12 +287,212 @@ export class CredentialService {
     throw new Error(`Credential ${id} kept changing during update`);
   }
 
-  /** Soft delete: the row stays, marked deleted, its secret wiped and its name freed. */
-  async delete(caller: Caller, id: string): Promise<void> {
-    const { owner } = await this.access.context(caller, 'writeCredentials');
-    if (!ID_PATTERN.test(id) || !(await this.store.softDelete(owner, id, new Date(), actorOf(caller)))) {
-      throw new CredentialNotFound(id);
+  /**
+   * Deletes the credential: at once it is gone for every door (describe, list,
+   * keys, validation) and its name is free; its sealed material is kept for the
+   * recovery window (undelete), then destroyed. `purge` (managers only)
+   * destroys it at once, and purges a credential deleted earlier and still in its window.
+   */
+  async delete(caller: Caller, id: string, options: { purge?: boolean } = {}): Promise<void> {
+    const context = await this.access.context(caller, options.purge ? 'manageCredentials' : 'writeCredentials');
+    const { owner } = context;
+    const by = actorOf(caller);
+    const at = new Date(this.clock());
+    if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
+    const deleted = await this.store.softDelete(owner, id, at, by);
+    if (options.purge || this.recoveryWindowMs === 0) {
+      const purged = await this.store.purge(owner, id, at, by, options.purge ? 'at once' : 'no recovery window');
+      if (purged || deleted) return;
+    } else if (deleted) {
+      return;
     }
+    throw new CredentialNotFound(id);
+  }
+
+  /**
+   * The versions to record for a change of key material: the new one, after
+   * the state before it when the credential has none recorded yet (one created
+   * before versions were kept: its material as it was, by nobody known).
+   */
+  #versionsOfChange(
+    current: SealedCredential,
+    stored: KeyValues,
+    spec: ProviderSpec,
+    newKeys: StoredKeys,
+    newBaseUrl: string | null,
+    allKeys: KeyValues,
+    made: Pick<NewVersion, 'at' | 'restoredFrom' | 'by'>,
+  ): NewVersion[] {
+    const versions: NewVersion[] = [];
+    let number = current.keyVersion + 1;
+    if (current.keyVersion === 0) {
+      versions.push(
+        this.#version(current, 1, current.keys, current.baseUrl, stored, spec, {
+          changed: [],
+          at: new Date(current.lastUpdated),
+          restoredFrom: null,
+          by: null,
+        }),
+      );
+      number = 2;
+    }
+    versions.push(
+      this.#version(current, number, newKeys, newBaseUrl, allKeys, spec, { ...made, changed: changedFields(stored, current.baseUrl, allKeys, newBaseUrl) }),
+    );
+    return versions;
+  }
+
+  /** A version of material: its returned keys, base URL, and its secret fields sealed for this version alone. */
+  #version(
+    credential: { id: string; owner: Owner; provider: string },
+    number: number,
+    keys: StoredKeys,
+    baseUrl: string | null,
+    allKeys: KeyValues,
+    spec: ProviderSpec,
+    rest: Pick<NewVersion, 'changed' | 'at' | 'restoredFrom' | 'by'>,
+  ): NewVersion {
+    const secrets = pick(allKeys, secretFields(spec));
+    const secret = Object.keys(secrets).length > 0 ? this.sealer.seal(JSON.stringify(secrets), versionSealingContext(credential, number)) : null;
+    return { number, keys, baseUrl, secret, ...rest };
+  }
+
+  // ---- History: versions, restore ---------------------------------------------
+
+  /** The credential's versions of key material, newest first (names of changed fields, never values). */
+  async versions(caller: Caller, id: string, options: { first?: number; after?: number } = {}): Promise<VersionPage> {
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    const first = options.first ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+    if (options.after !== undefined && (!Number.isSafeInteger(options.after) || options.after < 1)) {
+      throw ValidationError.of('after', 'must be a version number (a positive integer)');
+    }
+    const credential = await findSealed(this.store, owner, id);
+    const items = await this.store.findVersions(credential.id, options.after, first + 1);
+    return { items: items.slice(0, first), hasNextPage: items.length > first };
+  }
+
+  /**
+   * Makes a new version equal to version `number` (history is never
+   * rewritten): its keys, base URL and secret become the credential's again.
+   * Its validation starts afresh (not validated). Whoever may update it may restore it.
+   */
+  async restore(caller: Caller, id: string, number: number): Promise<CredentialView> {
+    const { owner } = await this.access.context(caller, 'writeCredentials');
+    if (!Number.isSafeInteger(number) || number < 1) throw ValidationError.of('version', 'must be a version number (a positive integer)');
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const current = await findSealed(this.store, owner, id);
+      const version = await this.store.findKeyVersion(current.id, number);
+      if (!version) throw new CredentialVersionNotFound(id, number);
+      const spec = providers.get(current.provider)!;
+      const restored: KeyValues = { ...version.keys, ...openVersionSecrets(this.sealer, current, version) };
+      // Fields a door added (the seed pair, through REST) come back as they were: returned or secret.
+      const extra = Object.keys(restored).filter((name) => !(name in spec.fields));
+      const withSecrets = extra.length
+        ? withFields(
+            spec,
+            Object.fromEntries(extra.map((name) => [name, { secret: !(name in version.keys), type: 'string', description: name } satisfies KeyField])),
+          )
+        : spec;
+      const stored = { ...current.keys, ...openSecrets(this.sealer, current) };
+      const at = new Date(this.clock());
+      const by = actorOf(caller);
+      const storedKeys = this.#storedKeys(withSecrets, restored, current);
+      const next = current.keyVersion + 1;
+      const changes = {
+        probedChanged: true,
+        name: current.name,
+        description: current.description,
+        baseUrl: version.baseUrl,
+        category: current.category,
+        ...storedKeys,
+        expiry: expiryColumns(current.userExpiresAt, expiryOfMaterial(restored)),
+        versions: [
+          this.#version(current, next, storedKeys.keys, version.baseUrl, restored, withSecrets, {
+            changed: changedFields(stored, current.baseUrl, restored, version.baseUrl),
+            at,
+            restoredFrom: number,
+            by,
+          }),
+        ],
+        change: 'restore' as const,
+        detail: `version ${number} as version ${next}`,
+        at,
+      };
+      const outcome = await this.store.update(owner, id, current.version, changes, by, this.versionsKept);
+      if (outcome === 'updated') return this.#describe(owner, id);
+      // Changed or deleted since it was read: read again and retry.
+    }
+    throw new Error(`Credential ${id} kept changing during restore`);
+  }
+
+  // ---- Recovery: deleted credentials, undelete ------------------------------------
+
+  /** The context's deleted credentials still in their recovery window, the most recently deleted first. Managers only. */
+  async deleted(caller: Caller, options: { first?: number } = {}): Promise<DeletedCredentialView[]> {
+    const { owner } = await this.access.context(caller, 'manageCredentials');
+    const first = options.first ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+    const records = await this.store.findDeleted(owner, first);
+    return records.map((record) => ({
+      ...this.#view(record),
+      deleted: record.deleted,
+      purgeAfter: timestampOf(new Date(Date.parse(record.deleted) + this.recoveryWindowMs)),
+    }));
+  }
+
+  /**
+   * Brings a deleted credential in its recovery window back, keys intact,
+   * under its name or `name`. A name a live credential took meanwhile is
+   * refused with a free one offered. Managers only.
+   */
+  async undelete(caller: Caller, id: string, options: { name?: unknown } = {}): Promise<CredentialView> {
+    const { owner } = await this.access.context(caller, 'manageCredentials');
+    const wanted = options.name === undefined || options.name === null ? undefined : parseName(options.name);
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const deleted = ID_PATTERN.test(id) ? await this.store.findDeletedForChange(owner, id) : null;
+      if (!deleted) throw new CredentialNotFound(id);
+      const name = wanted ?? deleted.name;
+      const outcome = await this.store.undelete(owner, id, deleted.version, name, new Date(this.clock()), actorOf(caller));
+      if (outcome === 'duplicate') throw new UndeleteNameTaken(name, await this.#freeName(owner, name));
+      if (outcome === 'updated') return this.#describe(owner, id);
+    }
+    throw new Error(`Credential ${id} kept changing during undelete`);
+  }
+
+  /** A name like `name` that no live credential of the owner has: `<name>-restored`, then `-restored-2`, … */
+  async #freeName(owner: Owner, name: string): Promise<string> {
+    for (let n = 1; n <= 20; n++) {
+      const suffix = n === 1 ? '-restored' : `-restored-${n}`;
+      const candidate = name.slice(0, 100 - suffix.length) + suffix;
+      if (!(await this.store.isNameTaken(owner, candidate))) return candidate;
+    }
+    return `${name.slice(0, 77)}-${randomBase62(22)}`;
+  }
+
+  // ---- Expiry -------------------------------------------------------------------------
+
+  /**
+   * The context's live credentials expiring before `before` (expired ones
+   * included), the soonest first, a page at a time (the cursor orders by expiry).
+   */
+  async expiring(caller: Caller, before: Date, options: ListOptions = {}): Promise<CredentialPage> {
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    const first = options.first ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+    if (Number.isNaN(before.getTime()) || before.getTime() > this.clock() + MAX_EXPIRY_HORIZON_MS) {
+      throw ValidationError.of('expiringBefore', 'must be a date-time at most ten years ahead');
+    }
+    for (const p of options.providers ?? []) {
+      if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
+    }
+    const after = options.after === undefined ? undefined : decodeExpiryCursor(options.after);
+    const records = await this.store.findExpiring(owner, before, first + 1, { providers: options.providers, after });
+    const page = records.slice(0, first);
+    return {
+      items: page.map((record) => ({ credential: this.#view(record), cursor: Buffer.from(`e|${record.expiresAt}|${record.id}`).toString('base64url') })),
+      hasNextPage: records.length > first,
+    };
   }
 
   /** Resolves when `name` is valid and free for this owner; throws otherwise. */
@@ -304,6 +567,12 @@ function secretsFollowTheirDestination(valid: ValidCredentialInput, keys: KeyVal
   );
 }
 
+/** The names of the fields whose values differ (key fields, and `baseUrl`): names only, never values. */
+export function changedFields(before: KeyValues, baseUrlBefore: string | null, after: KeyValues, baseUrlAfter: string | null): string[] {
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((name) => (before[name] ?? null) !== (after[name] ?? null)).sort();
+  return baseUrlBefore !== baseUrlAfter ? ['baseUrl', ...names] : names;
+}
+
 /** Equal set values (nulls and absent ones alike). */
 function sameKeys(a: KeyValues, b: KeyValues): boolean {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -324,6 +593,14 @@ type Cursor = { dateCreated: Timestamp; id: string };
 
 function encodeCursor(record: CredentialRecord): string {
   return Buffer.from(`${record.dateCreated}|${record.id}`).toString('base64url');
+}
+
+/** The cursor of an expiry-ordered page: `e|<expiresAt>|<id>`. */
+function decodeExpiryCursor(cursor: string): { expiresAt: Date; id: string } {
+  const [tag, date, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const at = parseTimestamp(date ?? '');
+  if (tag !== 'e' || !id || !ID_PATTERN.test(id) || at === undefined) throw ValidationError.of('after', 'is not a valid cursor of this list');
+  return { expiresAt: new Date(at), id };
 }
 
 function decodeCursor(cursor: string): Cursor {

@@ -1,10 +1,13 @@
 /** A credential as every door shows it: the returned key fields only, never a secret. */
+import type { Owner } from '../../core/caller.js';
 import type { Timestamp } from '../../core/time.js';
 import type { CredentialRecord } from '../../db/credential-store.js';
 import { providers, returnedFields } from './providers/index.js';
 
 export interface CredentialView {
   id: string;
+  /** Whose it is (doors use it to ask for more of it in the same context, such as its versions). */
+  owner: Owner;
   name: string;
   description: string | null;
   provider: string;
@@ -23,6 +26,11 @@ export interface CredentialView {
   status: 'AVAILABLE' | 'INVALID';
   message: string | null;
   lastValidated: Timestamp | null;
+  /** When it expires, and where that date comes from (`user`, `certificate`, `ssh-certificate`, `provider`). */
+  expiresAt: Timestamp | null;
+  expiresAtSource: string | null;
+  /** The number of its current version of key material (0: none recorded yet). */
+  currentVersion: number;
   /** The provider-side set-up to paste (an AWS role's trust policy), when there is one. */
   setupSnippet: string | null;
 }
@@ -38,6 +46,7 @@ export function toView(record: CredentialRecord, setupSnippet: string | null = n
   for (const [name, value] of Object.entries(record.keys)) if (!(name in keys)) keys[name] = value;
   return {
     id: record.id,
+    owner: record.owner,
     name: record.name,
     description: record.description,
     provider: record.provider,
@@ -50,6 +59,9 @@ export function toView(record: CredentialRecord, setupSnippet: string | null = n
     status: record.status === 'INVALID' ? 'INVALID' : 'AVAILABLE',
     message: record.message,
     lastValidated: record.lastValidated,
+    expiresAt: record.expiresAt,
+    expiresAtSource: record.expiresAtSource,
+    currentVersion: record.keyVersion,
     setupSnippet,
   };
 }

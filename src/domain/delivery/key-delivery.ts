@@ -12,12 +12,12 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { actorOf, type Caller } from '../../core/caller.js';
-import { Forbidden, NotFound } from '../../core/errors.js';
+import { Forbidden, NotFound, ValidationError } from '../../core/errors.js';
 import type { CredentialStore } from '../../db/credential-store.js';
 import type { Sealer } from '../../secrets/keyring.js';
-import { CredentialNotFound } from '../credentials/errors.js';
-import { providers } from '../credentials/providers/index.js';
-import { findSealed, openKeys } from '../credentials/sealing.js';
+import { CredentialNotFound, CredentialVersionNotFound } from '../credentials/errors.js';
+import { type KeyValues, providers } from '../credentials/providers/index.js';
+import { findSealed, openKeys, openVersionSecrets } from '../credentials/sealing.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import { PairingNotFound } from './errors.js';
 import type { Pairings } from './pairings.js';
@@ -38,8 +38,12 @@ export class KeyDelivery {
     private readonly observe: DeliveryObserver = () => {},
   ) {}
 
-  /** The credential's keys as a JWE for the pairing; throws as not found / forbidden / unknown pairing otherwise. */
-  async deliver(caller: Caller, credentialId: string, pairingId: string): Promise<string> {
+  /**
+   * The credential's keys as a JWE for the pairing (`version`: those of that
+   * version of its key material; the audit row names it); throws as not found
+   * / forbidden / unknown pairing otherwise.
+   */
+  async deliver(caller: Caller, credentialId: string, pairingId: string, options: { version?: number } = {}): Promise<string> {
     let provider = 'unknown';
     try {
       const { owner } = await this.access.context(caller, 'deliverKeys');
@@ -47,7 +51,16 @@ export class KeyDelivery {
       provider = credential.provider;
       const pairing = await this.pairings.find(pairingId);
       const spec = providers.get(credential.provider)!;
-      const stored = openKeys(this.sealer, credential);
+      const number = options.version;
+      let stored: KeyValues;
+      if (number === undefined) {
+        stored = openKeys(this.sealer, credential);
+      } else {
+        if (!Number.isSafeInteger(number) || number < 1) throw ValidationError.of('version', 'must be a version number (a positive integer)');
+        const version = await this.store.findKeyVersion(credential.id, number);
+        if (!version) throw new CredentialVersionNotFound(credentialId, number);
+        stored = { ...version.keys, ...openVersionSecrets(this.sealer, credential, version) };
+      }
       // The provider's own fields (null when unset), and any other field stored with a value (a door's own:
       // the seed API's generic pair).
       const keys = {
@@ -56,12 +69,17 @@ export class KeyDelivery {
       };
       // jose is loaded on the first delivery (a service without paired services never needs it).
       const { EncryptJWT } = await import('jose');
-      const jwe = await new EncryptJWT({ credentialsId: credential.id, provider: credential.provider, keys })
+      const jwe = await new EncryptJWT({
+        credentialsId: credential.id,
+        provider: credential.provider,
+        keys,
+        ...(number === undefined ? {} : { version: number }),
+      })
         .setProtectedHeader({ alg: pairing.algorithm, enc: 'A256GCM', kid: pairing.id })
         .setIssuedAt()
         .setExpirationTime(`${DELIVERY_LIFETIME_SECONDS}s`)
         .encrypt(createPublicKey(pairing.publicKey));
-      if (!(await this.store.recordDelivery(owner, credential.id, pairing.id, new Date(), actorOf(caller)))) {
+      if (!(await this.store.recordDelivery(owner, credential.id, pairing.id, new Date(), actorOf(caller), number))) {
         throw new CredentialNotFound(credentialId); // deleted meanwhile: nothing was delivered
       }
       this.observe(provider, 'delivered');

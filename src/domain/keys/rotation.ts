@@ -6,16 +6,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { actorOf, type Principal } from '../../core/caller.js';
-import type { CredentialStore } from '../../db/credential-store.js';
+import { type CredentialStore, type SealedSecret, slotOf } from '../../db/credential-store.js';
 import { KeyRing, type KeyRingSource } from '../../secrets/keyring.js';
-import { sealingContext } from '../credentials/sealing.js';
+import { sealingContext, versionSealingContext } from '../credentials/sealing.js';
 
 export interface ResealProgress {
   /** Secrets re-sealed so far by this run. */
   resealed: number;
   /** Secrets still sealed by a key other than the primary one. */
   remaining: number;
-  /** Ids of credentials whose secret could not be opened (left as they are). */
+  /** Where a secret could not be opened (left as it is): a credential id, or `<id>#<version>` for one of its versions. */
   unreadable: string[];
 }
 
@@ -28,6 +28,9 @@ export interface ResealOptions {
   /** Checked between batches: true stops the run cleanly. */
   shouldStop?: () => boolean;
 }
+
+/** The associated data a sealed value was sealed with: the live row's, or its version's. */
+const contextOf = (secret: SealedSecret): string => (secret.version === null ? sealingContext(secret) : versionSealingContext(secret, secret.version));
 
 export class KeyRotation {
   constructor(
@@ -69,16 +72,16 @@ export class KeyRotation {
       const sealed = await this.store.findSecretsNotStartingWith([this.#primaryPrefix()], unreadable, room);
       if (sealed.length === 0) break;
       for (const credential of sealed) {
-        const context = sealingContext(credential);
+        const context = contextOf(credential);
         let plaintext: string;
         try {
           plaintext = this.keys.open(credential.secret, context);
         } catch {
-          unreadable.push(credential.id);
+          unreadable.push(slotOf(credential));
           continue;
         }
         // False: changed meanwhile by an update, which sealed it under the primary key already (or deleted it).
-        if (await this.store.replaceSecret(credential.id, credential.secret, this.keys.seal(plaintext, context), actorOf(by))) resealed++;
+        if (await this.store.replaceSecret(credential, credential.secret, this.keys.seal(plaintext, context), actorOf(by))) resealed++;
       }
       yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable: [...unreadable] };
       if (options.pauseMs) await sleep(options.pauseMs);

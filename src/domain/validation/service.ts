@@ -12,6 +12,7 @@ import { Conflict, Unavailable } from '../../core/errors.js';
 import type { CredentialStore, SealedCredential } from '../../db/credential-store.js';
 import type { GuardedHttp } from '../../infra/guarded-http.js';
 import type { Sealer } from '../../secrets/keyring.js';
+import { expiryColumns } from '../credentials/expiry.js';
 import { findSealed, openKeys, openSecrets } from '../credentials/sealing.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import { type ProbeOutcome, probeOf } from './probes/index.js';
@@ -146,7 +147,10 @@ export class CredentialValidation {
       outcome.result === 'valid'
         ? { status: 'AVAILABLE' as const, message: null, at: new Date() }
         : { status: 'INVALID' as const, message: storedMessage(outcome.message, secrets, users), at: new Date() };
-    if (!(await this.store.recordValidation(credential.owner, credential.id, credential.version, verdict, by))) return undefined;
+    // The provider said when the credential expires: the derived expiry (the user's date still wins if earlier).
+    const expiry =
+      outcome.result === 'valid' && outcome.expiresAt ? expiryColumns(credential.userExpiresAt, { at: outcome.expiresAt, source: 'provider' }) : undefined;
+    if (!(await this.store.recordValidation(credential.owner, credential.id, credential.version, verdict, by, expiry))) return undefined;
     this.observe(credential.provider, outcome.result === 'valid' ? 'available' : 'invalid');
     return { status: verdict.status, message: verdict.message, transientError: false };
   }

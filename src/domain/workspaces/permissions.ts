@@ -18,8 +18,10 @@ export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
 export type WorkspaceAction =
   /** list and describe credentials, check a name */
   | 'readCredentials'
-  /** create, update and delete credentials */
+  /** create, update and delete credentials, restore a version */
   | 'writeCredentials'
+  /** see deleted credentials, undelete them, purge them at once */
+  | 'manageCredentials'
   /** add participants, change their roles, remove them */
   | 'manageParticipants'
   /** receive a credential's keys, encrypted for a paired service */
@@ -27,12 +29,12 @@ export type WorkspaceAction =
 
 /** Role → allowed actions. */
 export const PERMISSIONS: Readonly<Record<WorkspaceRole, Readonly<Record<WorkspaceAction, boolean>>>> = {
-  OWNER: { readCredentials: true, writeCredentials: true, manageParticipants: true, deliverKeys: true },
-  ADMIN: { readCredentials: true, writeCredentials: true, manageParticipants: true, deliverKeys: true },
-  MAINTAIN: { readCredentials: true, writeCredentials: true, manageParticipants: false, deliverKeys: true },
-  LAUNCH: { readCredentials: true, writeCredentials: false, manageParticipants: false, deliverKeys: true },
-  CONNECT: { readCredentials: true, writeCredentials: false, manageParticipants: false, deliverKeys: true },
-  VIEW: { readCredentials: true, writeCredentials: false, manageParticipants: false, deliverKeys: false },
+  OWNER: { readCredentials: true, writeCredentials: true, manageCredentials: true, manageParticipants: true, deliverKeys: true },
+  ADMIN: { readCredentials: true, writeCredentials: true, manageCredentials: true, manageParticipants: true, deliverKeys: true },
+  MAINTAIN: { readCredentials: true, writeCredentials: true, manageCredentials: false, manageParticipants: false, deliverKeys: true },
+  LAUNCH: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: true },
+  CONNECT: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: true },
+  VIEW: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: false },
 };
 
 /** The roles from the most to the least powerful: WORKSPACE_ROLES' order. */
@@ -77,6 +79,7 @@ export const may = (role: string, action: WorkspaceAction): boolean => isWorkspa
 export const SCOPE_NEEDED: Readonly<Record<WorkspaceAction, ScopeNeed>> = {
   readCredentials: 'read',
   writeCredentials: 'write',
+  manageCredentials: 'write',
   manageParticipants: 'write',
   deliverKeys: 'keys',
 };

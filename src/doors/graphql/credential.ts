@@ -7,10 +7,18 @@
 
 import type { Caller } from '../../core/caller.js';
 import { Forbidden, LimitReached, ValidationError } from '../../core/errors.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../../domain/credentials/errors.js';
+import type { VersionRecord } from '../../db/credential-store.js';
+import {
+  CredentialNameTaken,
+  CredentialNotFound,
+  CredentialVersionNotFound,
+  IdempotencyKeyReused,
+  IdempotentCreateDeleted,
+  UndeleteNameTaken,
+} from '../../domain/credentials/errors.js';
 import { type CredentialInput, LIMITS, maxLengthOf } from '../../domain/credentials/input.js';
 import { type KeyField, type ProviderSpec, providers } from '../../domain/credentials/providers/index.js';
-import { MAX_PAGE_SIZE } from '../../domain/credentials/service.js';
+import { type DeletedCredentialView, MAX_PAGE_SIZE } from '../../domain/credentials/service.js';
 import type { CredentialView } from '../../domain/credentials/view.js';
 import { PairingNotFound } from '../../domain/delivery/errors.js';
 import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../../domain/validation/service.js';
@@ -30,6 +38,15 @@ errorType(IdempotencyKeyReused, { description: 'The idempotency key was used for
 errorType(IdempotentCreateDeleted, {
   description: 'The credential an earlier createCredential with this idempotency key made was deleted since; use a new key.',
   fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
+});
+errorType(CredentialVersionNotFound, {
+  description: 'The credential has no such version: never recorded, or no longer kept (CREDENTIAL_VERSIONS_KEPT).',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }), version: t.int({ resolve: (e) => e.versionNumber }) }),
+});
+errorType(UndeleteNameTaken, {
+  name: 'UndeleteNameTakenError',
+  description: 'A live credential took the name meanwhile: undelete under another name (suggestedName is free).',
+  fields: (t) => ({ name: t.string({ resolve: (e) => e.credentialName }), suggestedName: t.string({ resolve: (e) => e.suggestedName }) }),
 });
 errorType(NotInvalid, {
   name: 'CredentialNotInvalidError',
@@ -108,6 +125,30 @@ const CredentialKeys = builder.unionType('CredentialKeys', {
   resolveType: (keys) => keyTypes.get(keys.provider)!,
 });
 
+const ExpirySource = builder.enumType('CredentialExpirySource', {
+  values: {
+    user: { value: 'user', description: 'Set by a user (expiresAt of the input)' },
+    certificate: { value: 'certificate', description: "An X.509 certificate's notAfter, in one of the key fields" },
+    ssh_certificate: { value: 'ssh-certificate', description: "An OpenSSH certificate's valid-before" },
+    provider: { value: 'provider', description: "The provider's answer to a validation (GitHub's token expiration)" },
+  },
+});
+
+export const CredentialVersionRef = builder.objectRef<VersionRecord>('CredentialVersion').implement({
+  description: "A version of a credential's key material (its keys, base URL and secret as they were). Its secret is never returned.",
+  fields: (t) => ({
+    number: t.exposeInt('number', { description: '1, 2, … in the order they were made' }),
+    dateCreated: t.expose('createdAt', { type: 'DateTime' }),
+    actor: t.exposeString('actor', {
+      nullable: true,
+      description: 'Who made it (a user id, operator); null for the state recorded from before versions were kept',
+    }),
+    door: t.exposeString('door', { nullable: true, description: 'Through which door: graphql, rest, cli' }),
+    changedFields: t.exposeStringList('changed', { description: 'The names of the fields that changed from the version before (names only)' }),
+    restoredFrom: t.exposeInt('restoredFrom', { nullable: true, description: 'The version this one restored, when a restore made it' }),
+  }),
+});
+
 const CredentialStatus = builder.enumType('CredentialStatus', {
   values: { AVAILABLE: { description: 'The last validation succeeded, or none ran yet' }, INVALID: { description: 'The provider refused the keys' } },
 });
@@ -143,6 +184,48 @@ export const CredentialRef = builder.objectRef<CredentialView>('Credential').imp
       nullable: true,
       description: 'What to set up at the provider (AWS role mode: the IAM trust policy), when the installation is configured for it',
     }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        "When it expires: the earlier of the user's date and the one its material states. Once passed, status is INVALID unless a validation since found it valid.",
+    }),
+    expiresAtSource: t.field({ type: ExpirySource, nullable: true, description: 'Where expiresAt comes from', resolve: (c) => c.expiresAtSource as never }),
+    currentVersion: t.exposeInt('currentVersion', { description: 'The number of its current version of key material (0: none recorded yet)' }),
+    versions: t.connection({
+      type: CredentialVersionRef,
+      description: `Its versions of key material, newest first (at most ${MAX_PAGE_SIZE} a page; the last CREDENTIAL_VERSIONS_KEPT are kept)`,
+      resolve: async (credential, args, ctx) => {
+        if (args.last != null || args.before != null)
+          throw ValidationError.of(args.last != null ? 'last' : 'before', 'versions page forward only: use first and after');
+        const after = args.after == null ? undefined : Number(args.after);
+        const page = await ctx.services.credentials.versions(callerIn(ctx as AuthenticatedContext, workspaceOf(credential)), credential.id, {
+          first: args.first ?? DEFAULT_PAGE_SIZE,
+          after: after === undefined || Number.isNaN(after) ? (args.after == null ? undefined : -1) : after,
+        });
+        return {
+          edges: page.items.map((v) => ({ cursor: String(v.number), node: v })),
+          pageInfo: {
+            hasNextPage: page.hasNextPage,
+            hasPreviousPage: args.after != null,
+            startCursor: page.items[0] ? String(page.items[0].number) : null,
+            endCursor: page.items.length ? String(page.items[page.items.length - 1]!.number) : null,
+          },
+        };
+      },
+    }),
+  }),
+});
+
+/** The workspace a credential belongs to, as a caller names it (undefined: personal). */
+const workspaceOf = (c: CredentialView) => (c.owner.kind === 'workspace' ? String(c.owner.id) : undefined);
+
+const DeletedCredentialRef = builder.objectRef<DeletedCredentialView>('DeletedCredential').implement({
+  description: 'A deleted credential in its recovery window: restorable with undeleteCredential until purgeAfter.',
+  fields: (t) => ({
+    credential: t.field({ type: CredentialRef, resolve: (c) => c }),
+    deleted: t.expose('deleted', { type: 'DateTime' }),
+    purgeAfter: t.expose('purgeAfter', { type: 'DateTime', description: 'When its sealed material will be destroyed' }),
   }),
 });
 
@@ -189,6 +272,11 @@ const CredentialInputType = builder.inputType('CredentialInput', {
     description: t.string({ required: false, description: `At most ${LIMITS.description} characters` }),
     baseUrl: t.string({ required: false, description: `Repository base URL (git providers), at most ${LIMITS.baseUrl} characters` }),
     category: t.string({ required: false, description: `At most ${LIMITS.category} characters` }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'When it expires, if you know (the material may say an earlier date). On update: absent keeps it, null clears it.',
+    }),
     keys: t.field({ type: CredentialKeysInput, required: true }),
   }),
 });
@@ -202,6 +290,7 @@ function toDomainInput(input: typeof CredentialInputType.$inferInput): Credentia
     description: input.description,
     baseUrl: input.baseUrl,
     category: input.category,
+    ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt === null ? null : input.expiresAt.toISOString() }),
     provider: [...providers.keys()].find((id) => graphqlName(id) === branch),
     keys: values ?? {},
   };
@@ -213,6 +302,7 @@ interface PageArgs {
   last?: number | null;
   before?: string | null;
   provider?: string | null;
+  expiringBefore?: Date | null;
 }
 
 /** A page of a context's credentials as a Relay connection (forward only). */
@@ -220,11 +310,11 @@ export async function pageOf(caller: Caller, args: PageArgs, ctx: Context) {
   if (args.last != null || args.before != null) {
     throw ValidationError.of(args.last != null ? 'last' : 'before', 'credentials pages forward only: use first and after');
   }
-  const page = await ctx.services.credentials.list(caller, {
-    providers: args.provider ? [args.provider] : undefined,
-    first: args.first ?? DEFAULT_PAGE_SIZE,
-    after: args.after ?? undefined,
-  });
+  const options = { providers: args.provider ? [args.provider] : undefined, first: args.first ?? DEFAULT_PAGE_SIZE, after: args.after ?? undefined };
+  const page =
+    args.expiringBefore == null
+      ? await ctx.services.credentials.list(caller, options)
+      : await ctx.services.credentials.expiring(caller, args.expiringBefore, options);
   return {
     edges: page.items.map((item) => ({ cursor: item.cursor, node: item.credential })),
     pageInfo: {
@@ -261,17 +351,37 @@ builder.queryFields((t) => {
     credentials: authenticated.connection({
       type: CredentialRef,
       description: `Your credentials (or a workspace's), oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}); forward pagination only.`,
-      args: { provider: t.arg({ type: CredentialProvider, required: false }), workspaceId },
+      args: {
+        provider: t.arg({ type: CredentialProvider, required: false }),
+        workspaceId,
+        expiringBefore: t.arg({
+          type: 'DateTime',
+          required: false,
+          description: 'Only those whose expiresAt is before this instant (expired ones included), soonest first',
+        }),
+      },
       resolve: (_root, args, ctx) => pageOf(callerIn(ctx, args.workspaceId), args, ctx),
+    }),
+    deletedCredentials: authenticated.field({
+      type: [DeletedCredentialRef],
+      description: `Deleted credentials still in their recovery window, the most recently deleted first (at most first, ${MAX_PAGE_SIZE}). Yours; in a workspace, OWNER and ADMIN.`,
+      args: { workspaceId, first: t.arg.int({ required: false }) },
+      resolve: (_root, args, ctx) => ctx.services.credentials.deleted(callerIn(ctx, args.workspaceId), { first: args.first ?? undefined }),
     }),
     credentialKeys: authenticated.string({
       description:
         "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
         '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
         'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event.',
-      args: { id: t.arg.id({ required: true }), pairingId: t.arg.id({ required: true }), workspaceId },
-      errors: { types: [CredentialNotFound, PairingNotFound, ...WORKSPACE_ERRORS] },
-      resolve: (_root, args, ctx) => ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId)),
+      args: {
+        id: t.arg.id({ required: true }),
+        pairingId: t.arg.id({ required: true }),
+        workspaceId,
+        version: t.arg.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
+      },
+      errors: { types: [CredentialNotFound, CredentialVersionNotFound, PairingNotFound, ValidationError, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) =>
+        ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined }),
     }),
     validateCredentialName: authenticated.boolean({
       description: 'True when the name is valid and free among your credentials (or a workspace’s).',
@@ -283,6 +393,22 @@ builder.queryFields((t) => {
       },
     }),
   };
+});
+
+const RestoreInput = builder.inputType('RestoreCredentialVersionInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: 'The version to restore (see Credential.versions)' }),
+    workspaceId: t.id({ required: false, description: WORKSPACE_ARG }),
+  }),
+});
+
+const UndeleteInput = builder.inputType('UndeleteCredentialInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string({ required: false, description: 'A new name (when a live credential took its name meanwhile)' }),
+    workspaceId: t.id({ required: false, description: WORKSPACE_ARG }),
+  }),
 });
 
 builder.mutationFields((t) => {
@@ -336,13 +462,31 @@ builder.mutationFields((t) => {
       resolve: (_root, args, ctx) => ctx.services.validation.validate(callerIn(ctx, args.workspaceId), String(args.id), { force: args.force ?? false }),
     }),
     deleteCredential: authenticated.id({
-      description: 'Deletes the credential and wipes its secrets; returns its id.',
-      args: { id: t.arg.id({ required: true }), workspaceId },
+      description:
+        'Deletes the credential: gone for every door at once, its name free; restorable with undeleteCredential for the recovery ' +
+        'window (CREDENTIAL_RECOVERY_WINDOW), then its secrets are destroyed. purge (yours; in a workspace OWNER and ADMIN) destroys them ' +
+        'at once, also of one deleted earlier. Returns its id.',
+      args: { id: t.arg.id({ required: true }), workspaceId, purge: t.arg.boolean({ required: false }) },
       errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS] },
       resolve: async (_root, args, ctx) => {
-        await ctx.services.credentials.delete(callerIn(ctx, args.workspaceId), String(args.id));
+        await ctx.services.credentials.delete(callerIn(ctx, args.workspaceId), String(args.id), { purge: args.purge ?? false });
         return String(args.id);
       },
+    }),
+    restoreCredentialVersion: authenticated.field({
+      type: CredentialRef,
+      description: 'Makes a new version equal to version `version` (history is never rewritten); its validation starts afresh. Whoever may update it.',
+      args: { input: t.arg({ type: RestoreInput, required: true }) },
+      errors: { types: [ValidationError, CredentialNotFound, CredentialVersionNotFound, ...WORKSPACE_ERRORS] },
+      resolve: (_root, { input }, ctx) => ctx.services.credentials.restore(callerIn(ctx, input.workspaceId), String(input.id), input.version),
+    }),
+    undeleteCredential: authenticated.field({
+      type: CredentialRef,
+      description: 'Brings a deleted credential in its recovery window back, keys intact, under its name or `name`. Yours; in a workspace, OWNER and ADMIN.',
+      args: { input: t.arg({ type: UndeleteInput, required: true }) },
+      errors: { types: [ValidationError, CredentialNotFound, UndeleteNameTaken, ...WORKSPACE_ERRORS] },
+      resolve: (_root, { input }, ctx) =>
+        ctx.services.credentials.undelete(callerIn(ctx, input.workspaceId), String(input.id), { name: input.name ?? undefined }),
     }),
   };
 });

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { type Component, REST_ROUTES } from './routes.js';
-import { createResponse, describeResponse, errorResponse, keysResponse, listResponse, validateResponse, writeRequest } from './schemas.js';
+import { createResponse, describeResponse, errorResponse, keysResponse, listResponse, validateResponse, versionsResponse, writeRequest } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -68,7 +68,8 @@ function paths(): Record<string, Record<string, JsonSchema>> {
       operationId: route.operationId,
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      tags: ['credentials'],
+      tags: [route.extension ? 'extensions' : 'credentials'],
+      ...(route.extension ? { 'x-credentials-service-extension': true } : {}),
       parameters: [
         ...(route.params ? parameters(route.params, 'path') : []),
         ...parameters(route.query, 'query'),
@@ -95,7 +96,10 @@ export function openApiDocument(): JsonSchema {
     },
     servers: [{ url: '/' }],
     security: [{ BearerAuth: [] }],
-    tags: [{ name: 'credentials' }],
+    tags: [
+      { name: 'credentials' },
+      { name: 'extensions', description: "This service's own paths, beyond the seed API (clients of the seed API never call them)" },
+    ],
     paths: paths(),
     components: {
       securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer' } },
@@ -107,6 +111,7 @@ export function openApiDocument(): JsonSchema {
         CreateCredentialsResponse: toSchema(createResponse, 'output'),
         GetCredentialsKeysResponse: toSchema(keysResponse, 'output'),
         ValidateCredentialsResponse: toSchema(validateResponse, 'output'),
+        ListCredentialVersionsResponse: toSchema(versionsResponse, 'output'),
         ErrorResponse: toSchema(errorResponse, 'output'),
       },
     },

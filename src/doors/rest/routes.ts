@@ -28,6 +28,8 @@ import {
   listQuery,
   validateCredentialsQuery,
   validateQuery,
+  versionParams,
+  versionsQuery,
   workspaceOnlyQuery,
   writeEnvelope,
   writeQuery,
@@ -43,6 +45,7 @@ export type Component =
   | 'CreateCredentialsResponse'
   | 'GetCredentialsKeysResponse'
   | 'ValidateCredentialsResponse'
+  | 'ListCredentialVersionsResponse'
   | 'ErrorResponse';
 
 /** What a route's handler is given: the services, the parsed request, the caller in the context it names. */
@@ -68,6 +71,8 @@ export interface RestRoute<Q extends z.ZodObject = z.ZodObject, P extends z.ZodO
   headers?: { name: string; description: string; schema: Record<string, unknown> }[];
   /** The request body's component, when the route takes one (parsed by the handler with writeEnvelope). */
   body?: Component;
+  /** A path of this service's own, beyond the seed API's (marked so in the OpenAPI document). */
+  extension?: true;
   /** This route's own answers; the errors every route may answer are added by the document. */
   responses: Record<string, { description: string; body?: Component }>;
   handle(call: Call<z.output<Q>, z.output<P>>): Promise<unknown>;
@@ -182,8 +187,55 @@ export const REST_ROUTES: readonly RestRoute[] = [
     params: idParams,
     query: deleteQuery,
     responses: { '204': { description: 'OK - No content' } },
+    async handle({ services, reply, params, query, caller }) {
+      await services.credentials.delete(caller, params.credentialsId, { purge: query.purge });
+      return reply.status(204).send();
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/credentials/:credentialsId/versions',
+    operationId: 'ListCredentialVersions',
+    summary: 'List the versions of the key material of credentials',
+    description:
+      "This service's extension. Every create, update that changes key fields or the base URL, and restore records a version " +
+      '(the last CREDENTIAL_VERSIONS_KEPT are kept), newest first. Names of changed fields only: no version value is ever returned.',
+    extension: true,
+    params: idParams,
+    query: versionsQuery,
+    responses: { '200': { description: 'OK', body: 'ListCredentialVersionsResponse' } },
+    async handle({ services, params, query, caller }) {
+      const page = await services.credentials.versions(caller, params.credentialsId, { first: query.max, after: query.before });
+      return {
+        versions: page.items.map((v) => ({
+          number: v.number,
+          dateCreated: v.createdAt,
+          actor: v.actor,
+          door: v.door,
+          changedFields: v.changed,
+          restoredFrom: v.restoredFrom,
+        })),
+        hasMore: page.hasNextPage,
+      };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/credentials/:credentialsId/versions/:version/restore',
+    operationId: 'RestoreCredentialVersion',
+    summary: 'Restore a version of the key material of credentials',
+    description:
+      "This service's extension. Makes a new version equal to the given one (history is never rewritten); the validation status " +
+      'starts afresh. Who may: whoever may update the credentials.',
+    extension: true,
+    params: versionParams,
+    query: workspaceOnlyQuery,
+    responses: {
+      '204': { description: 'OK - No content' },
+      '404': { description: 'The credentials have no such version (never recorded, or no longer kept)', body: 'ErrorResponse' },
+    },
     async handle({ services, reply, params, caller }) {
-      await services.credentials.delete(caller, params.credentialsId);
+      await services.credentials.restore(caller, params.credentialsId, params.version);
       return reply.status(204).send();
     },
   }),
@@ -204,7 +256,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
       '400': { description: 'No paired service with this id (or invalid parameters)', body: 'ErrorResponse' },
     },
     async handle({ services, params, query, caller }) {
-      return { keys: await services.delivery.deliver(caller, params.credentialsId, query.pairingId) };
+      return { keys: await services.delivery.deliver(caller, params.credentialsId, query.pairingId, { version: query.version }) };
     },
   }),
   route({

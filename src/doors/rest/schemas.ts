@@ -56,6 +56,33 @@ export const writeQuery = z.object({
 export const deleteQuery = z.object({
   workspaceId,
   checked: booleanParam('Accepted for compatibility; no running jobs depend on credentials in this service'),
+  purge: booleanParam(
+    "This service's extension: destroy the secrets at once instead of after the recovery window (yours; in a workspace OWNER and ADMIN); also purges credentials deleted earlier",
+  ),
+});
+
+/** A version number as a query or path parameter: a positive integer. */
+const versionNumber = z
+  .string({ error: 'is required' })
+  .regex(/^[1-9][0-9]{0,8}$/, 'must be a version number (a positive integer)')
+  .transform(Number)
+  .meta({ type: 'integer', description: 'A version number (see GET /api/credentials/{credentialsId}/versions)' });
+
+export const versionsQuery = z.object({
+  workspaceId,
+  max: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,2})$/, 'must be an integer from 0 to 100')
+    .transform(Number)
+    .refine((n) => n <= 100, 'must be an integer from 0 to 100')
+    .optional()
+    .meta({ type: 'integer', description: 'At most this many versions (default and most: 100)' }),
+  before: versionNumber.optional().meta({ type: 'integer', description: 'Only versions numbered below this one (the next page)' }),
+});
+
+export const versionParams = z.object({
+  credentialsId: z.string().meta({ description: 'Credentials string identifier' }),
+  version: versionNumber,
 });
 
 export const validateQuery = z.object({
@@ -69,6 +96,10 @@ export const keysQuery = z.object({
   workspaceId,
   pairingId: z.string({ error: 'is required' }).meta({ description: 'The paired service the keys are encrypted for (`pairings list`)' }),
   keyId: z.string().optional().meta({ description: 'Accepted and ignored (sent by Wave for backward compatibility)' }),
+  version: versionNumber.optional().meta({
+    type: 'integer',
+    description: "This service's extension: the keys of this version of the key material (absent: the current ones); audited as a delivery",
+  }),
 });
 
 export const validateCredentialsQuery = z.object({
@@ -165,6 +196,14 @@ export const credentialsRead = z
       .nullable()
       .meta({ description: `The provider's words when INVALID (at most ${MAX_MESSAGE} characters, a longer one ends with " (truncated)"); null otherwise` }),
     lastValidated: instant.nullable().meta({ description: 'When a validation last decided the status (not advanced by a transient failure)' }),
+    expiresAt: instant.nullable().meta({
+      description:
+        "This service's extension: when it expires (the earlier of the user's date and its material's); once passed, status is INVALID unless a validation since found it valid",
+    }),
+    expiresAtSource: z
+      .enum(['user', 'certificate', 'ssh-certificate', 'provider'])
+      .nullable()
+      .meta({ description: 'Where expiresAt comes from: user, certificate (X.509 notAfter), ssh-certificate, provider (a validation answer)' }),
   })
   .meta({ title: 'Credentials' });
 
@@ -187,4 +226,17 @@ export const validateResponse = z.object({
   transientError: z.boolean().meta({ description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored' }),
 });
 export const createResponse = z.object({ credentialsId: z.string().length(22) });
+export const versionsResponse = z.object({
+  versions: z.array(
+    z.object({
+      number: z.number().int().min(1),
+      dateCreated: instant,
+      actor: z.string().nullable().meta({ description: 'Who made it (a user id, operator); null for the state recorded from before versions were kept' }),
+      door: z.string().nullable().meta({ description: 'graphql, rest or cli' }),
+      changedFields: z.array(z.string()).meta({ description: 'Names of the fields that changed from the version before (never values)' }),
+      restoredFrom: z.number().int().nullable().meta({ description: 'The version it restored, when a restore made it' }),
+    }),
+  ),
+  hasMore: z.boolean().meta({ description: 'Older versions remain: ask again with before = the last number' }),
+});
 export const errorResponse = z.object({ message: z.string() });

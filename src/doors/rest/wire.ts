@@ -44,7 +44,8 @@ export function credentialJson(view: CredentialView): string {
     `{"id":"${view.id}","name":${quote(view.name)},"description":${text(view.description)},"provider":"${view.provider}",` +
     `"baseUrl":${text(view.baseUrl)},"category":${text(view.category)},"keys":${keysWriters.get(view.provider)!(view.keys)},"deleted":null,` +
     `"lastUsed":${instant(view.lastUsed)},"dateCreated":"${view.dateCreated}","lastUpdated":"${view.lastUpdated}",` +
-    `"status":"${view.status}","message":${text(view.message)},"lastValidated":${instant(view.lastValidated)}}`
+    `"status":"${view.status}","message":${text(view.message)},"lastValidated":${instant(view.lastValidated)},` +
+    `"expiresAt":${instant(view.expiresAt)},"expiresAtSource":${view.expiresAtSource === null ? 'null' : `"${view.expiresAtSource}"`}}`
   );
 }
 

@@ -7,7 +7,8 @@
 import { quoted } from '../../../core/text.js';
 import { type GuardedHttp, ProbeRefused, type ProbeResponse, ProbeUnreachable } from '../../../infra/guarded-http.js';
 
-export type ProbeOutcome = { result: 'valid' } | { result: 'invalid'; message: string } | { result: 'transient'; message: string };
+/** A valid outcome may say when the credential expires, as the provider told (GitHub's token expiration header). */
+export type ProbeOutcome = { result: 'valid'; expiresAt?: Date } | { result: 'invalid'; message: string } | { result: 'transient'; message: string };
 
 /** What a probe sees of a credential: its provider, every key field (secret ones opened), its base URL. */
 export interface ProbeTarget {

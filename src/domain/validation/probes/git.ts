@@ -1,6 +1,7 @@
 /** Git providers: one call to the identity endpoint of each one's API, derived from the credential's baseUrl. */
 import { createPrivateKey } from 'node:crypto';
-import type { PublicHosts } from '../../../infra/guarded-http.js';
+import type { ProbeResponse, PublicHosts } from '../../../infra/guarded-http.js';
+import { githubTokenExpiration } from '../../credentials/expiry.js';
 import { baseOf, basic, guarded, invalid, type Probe, type ProbeTarget, text, verdict } from './common.js';
 import { privateKeyProblem } from './offline.js';
 
@@ -11,6 +12,8 @@ interface GitApi {
   cloud: string;
   publicHosts: PublicHosts;
   name: string;
+  /** When the provider's answer says the credential expires. */
+  expiry?: (response: ProbeResponse) => Date | null;
 }
 
 const secretOf = (keys: ProbeTarget['keys']) => text(keys.token) || text(keys.password) || text(keys.secretKey);
@@ -25,7 +28,9 @@ const gitProbe =
         headers: { accept: 'application/json', 'user-agent': 'credentials-service', ...api.auth(target.keys) },
         publicHosts: api.publicHosts,
       });
-      return verdict(response, api.name);
+      const outcome = verdict(response, api.name);
+      const expiresAt = outcome.result === 'valid' ? api.expiry?.(response) : null;
+      return expiresAt ? { result: 'valid', expiresAt } : outcome;
     });
 
 /** github.com's API is api.github.com; GitHub Enterprise Server's is `<host>/api/v3`. */
@@ -36,6 +41,11 @@ const github: GitApi = {
   cloud: 'https://github.com',
   publicHosts: ['api.github.com'],
   url: (base) => new URL('user', githubApiBase(base)),
+  // Fine-grained and expiring classic tokens: `github-authentication-token-expiration: 2026-12-31 00:00:00 UTC`.
+  expiry: (response) => {
+    const header = response.headers['github-authentication-token-expiration'];
+    return githubTokenExpiration(Array.isArray(header) ? header[0] : header);
+  },
   auth: (keys) => (text(keys.token) ? { authorization: `Bearer ${text(keys.token)}` } : { authorization: basic(userOf(keys), secretOf(keys)) }),
 };
 

@@ -1,0 +1,99 @@
+/**
+ * The credentials' upkeep, in the background of every server: once a minute
+ * (CREDENTIAL_RECOVERY_WINDOW's purge and the expiry rule),
+ *
+ * - deleted credentials whose recovery window has passed are purged: their
+ *   sealed secret and every version destroyed, audited (`credential.purge`,
+ *   by `background`);
+ * - on SQLite, the write-ahead log is checkpointed and truncated, so bytes
+ *   destroyed since (purges, versions beyond CREDENTIAL_VERSIONS_KEPT) leave
+ *   the WAL file too (secure_delete has overwritten them in the database file);
+ * - live credentials whose expiry has passed, and that no validation since
+ *   has found valid, are marked INVALID (`credential.expire`).
+ *
+ * Several instances on one database: one runs it at a time, under a lease
+ * (another takes over when the holder dies). Every step is a conditional
+ * statement, so a step run twice does nothing the second time.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AuditActor } from '../../core/caller.js';
+import type { CredentialStore } from '../../db/credential-store.js';
+import type { LeaseStore } from '../../db/lease-store.js';
+
+const LEASE = 'credential-upkeep';
+const BACKGROUND: AuditActor = { actor: 'background', door: 'background' };
+/** Credentials purged per statement batch (each purge is its own transaction). */
+const PURGE_BATCH = 100;
+
+export interface UpkeepOptions {
+  everyMs: number;
+  recoveryWindowMs: number;
+  /** The time, in epoch milliseconds (a test's clock). */
+  clock: () => number;
+  onError: (error: unknown) => void;
+}
+
+export interface UpkeepRun {
+  /** False: another instance holds the lease, and this one did nothing. */
+  ran: boolean;
+  purged: number;
+  expired: number;
+}
+
+export class CredentialUpkeep {
+  readonly #holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<UpkeepRun> | undefined;
+
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly leases: LeaseStore,
+    private readonly options: UpkeepOptions,
+  ) {}
+
+  start(): void {
+    if (this.#timer) return;
+    const tick = () => {
+      this.run().catch(this.options.onError);
+    };
+    this.#timer = setInterval(tick, this.options.everyMs);
+    this.#timer.unref();
+    tick();
+  }
+
+  /** Stops the timer, waits for a run in progress, and gives the lease up. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => {});
+    await this.leases.release(LEASE, this.#holder).catch(() => {});
+  }
+
+  /** One run now (one at a time: a call during a run waits for it). */
+  run(): Promise<UpkeepRun> {
+    this.#running ??= this.#run().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #run(): Promise<UpkeepRun> {
+    const now = this.options.clock();
+    // The lease outlasts a run by far; the next run (an interval later) renews it.
+    if (!(await this.leases.acquire(LEASE, this.#holder, Date.now(), Date.now() + 3 * this.options.everyMs))) {
+      return { ran: false, purged: 0, expired: 0 };
+    }
+    let purged = 0;
+    const before = new Date(now - this.options.recoveryWindowMs);
+    for (;;) {
+      const ids = await this.store.findPurgeable(before, PURGE_BATCH);
+      for (const id of ids) if (await this.store.purge(undefined, id, new Date(now), BACKGROUND, 'recovery window over')) purged++;
+      if (ids.length < PURGE_BATCH) break;
+    }
+    // Versions beyond the kept number are destroyed by updates too: the log is truncated after every run.
+    await this.store.forgetDestroyed();
+    const expired = await this.store.markExpired(new Date(now), BACKGROUND);
+    return { ran: true, purged, expired };
+  }
+}
