@@ -112,6 +112,7 @@ describe('the PostgreSQL schema and migrations', () => {
         'AccessToken',
         'AuditEvent',
         'Credential',
+        'CredentialVersion',
         'Lease',
         'Organization',
         'OrganizationMember',
@@ -255,6 +256,69 @@ describe('upgrading a database of the previous release', () => {
       ).toBe(204);
       expect(await storedSecrets(server, 'C'.repeat(22))).toEqual({ token: 'old-release-secret' });
       expect((await gql(server, token, '{ viewer { name organizations { id } } }')).body.data).toEqual({ viewer: { name: 'veteran', organizations: [] } });
+    } finally {
+      await server.close();
+      await dropDatabase(databaseUrl);
+    }
+  });
+});
+
+describe('upgrading a database of the release before versions (0.8.0)', () => {
+  it('serves its credentials unchanged, and their first change of key material records the state they had as version 1', async () => {
+    const dir = scratch();
+    const provider = onPostgres ? 'postgresql' : 'sqlite';
+    const { migrationsDir } = prismaFiles(provider);
+    const previous = join(dir, 'previous');
+    mkdirSync(previous);
+    for (const name of readdirSync(migrationsDir)) {
+      if (name.endsWith('_history')) break;
+      cpSync(join(migrationsDir, name), join(previous, name), { recursive: true });
+    }
+    const databaseUrl = await freshDatabaseUrl(dir);
+    await applyMigrations(databaseUrl, previous);
+    const keyFile = join(dir, 'keys', 'master-keys.json');
+    const key = generateKey();
+    writeKeyFile(keyFile, { primary: key.id, keys: new Map([[key.id, key.key]]) });
+    const ring = keyRingFromFile(keyFile);
+    const token = `cst_${'v'.repeat(43)}`;
+    const id = 'D'.repeat(22);
+    const at = onPostgres ? '2026-11-02T03:04:05.678' : '2026-11-02T03:04:05.678+00:00';
+    const secret = ring.seal(JSON.stringify({ token: 'ghp_from-0.8.0' }), sealingContext({ id, owner: { kind: 'user', id: 'u080' }, provider: 'github' }));
+    await sqlOn(databaseUrl, `INSERT INTO "User" ("id", "name") VALUES ('u080', 'eighty')`);
+    await sqlOn(databaseUrl, `INSERT INTO "AccessToken" ("id", "userId", "name", "tokenHash") VALUES ('T${'v'.repeat(21)}', 'u080', 't', ?)`, [
+      hashToken(token),
+    ]);
+    await sqlOn(
+      databaseUrl,
+      `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated", "status")
+       VALUES (?, 'u080', 'kept', 'kept', 'github', '{"username":"octo"}', ?, ?, ?, 'INVALID')`,
+      [id, secret, at, at],
+    );
+    const server = await startServer({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: keyFile });
+    try {
+      expect((await rest(server, token, 'GET', `/api/credentials/${id}`)).body.credentials).toMatchObject({
+        name: 'kept',
+        keys: { username: 'octo', token: null },
+        status: 'INVALID',
+        dateCreated: '2026-11-02T03:04:05.678Z',
+        expiresAt: null,
+        expiresAtSource: null,
+      });
+      expect((await rest(server, token, 'GET', `/api/credentials/${id}/versions`)).body.versions).toEqual([]);
+      expect(
+        (
+          await rest(server, token, 'PUT', `/api/credentials/${id}`, {
+            credentials: { name: 'kept', provider: 'github', keys: { username: 'octo', token: 'ghp_new' } },
+          })
+        ).status,
+      ).toBe(204);
+      const versions = (await rest(server, token, 'GET', `/api/credentials/${id}/versions`)).body.versions;
+      expect(versions).toEqual([
+        expect.objectContaining({ number: 2, actor: 'u080', changedFields: ['token'] }),
+        { number: 1, dateCreated: '2026-11-02T03:04:05.678Z', actor: null, door: null, changedFields: [], restoredFrom: null },
+      ]);
+      expect((await rest(server, token, 'POST', `/api/credentials/${id}/versions/1/restore`)).status).toBe(204);
+      expect(await storedSecrets(server, id)).toEqual({ token: 'ghp_from-0.8.0' });
     } finally {
       await server.close();
       await dropDatabase(databaseUrl);

@@ -254,6 +254,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     responses: {
       '200': { description: 'OK', body: 'GetCredentialsKeysResponse' },
       '400': { description: 'No paired service with this id (or invalid parameters)', body: 'ErrorResponse' },
+      '404': { description: 'version: the credentials have no such version (never recorded, or no longer kept)', body: 'ErrorResponse' },
     },
     async handle({ services, params, query, caller }) {
       return { keys: await services.delivery.deliver(caller, params.credentialsId, query.pairingId, { version: query.version }) };
@@ -360,7 +361,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 
 /** The wire credential → the domain's input: read-only fields dropped, keys' wire-only fields checked and dropped. */
 function toDomainInput(wire: Record<string, unknown>): CredentialInput {
-  const { name, description, provider, baseUrl, category } = wire;
+  const { name, description, provider, baseUrl, category, expiresAt } = wire;
   let keys = wire.keys;
   if (keys && typeof keys === 'object' && !Array.isArray(keys)) {
     const { discriminator, keyType: _ignored, ...rest } = keys as Record<string, unknown>;
@@ -369,5 +370,5 @@ function toDomainInput(wire: Record<string, unknown>): CredentialInput {
     }
     keys = rest;
   }
-  return { name, description, provider, baseUrl, category, keys };
+  return { name, description, provider, baseUrl, category, keys, ...('expiresAt' in wire ? { expiresAt } : {}) };
 }
