@@ -515,10 +515,10 @@ export class CredentialStore {
     return rows.map((r) => r.id);
   }
 
-  /** The owner's deleted credentials still in their recovery window, the most recently deleted first (at most `take`). */
-  async findDeleted(owner: Owner, take: number): Promise<DeletedRecord[]> {
+  /** The owner's (undefined: every context's) deleted credentials still in their recovery window, the most recently deleted first (at most `take`). */
+  async findDeleted(owner: Owner | undefined, take: number): Promise<DeletedRecord[]> {
     const rows = await this.db.credential.findMany({
-      where: { ...ownerFilter(owner), deleted: { not: null }, purged: null },
+      where: { ...(owner ? ownerFilter(owner) : {}), deleted: { not: null }, purged: null },
       omit: { secret: true },
       orderBy: [{ deleted: 'desc' }, { id: 'asc' }],
       take,
@@ -526,9 +526,9 @@ export class CredentialStore {
     return rows.map((row) => ({ ...fromPrisma(row), deleted: timestampOfColumn(row.deleted!) }));
   }
 
-  /** The owner's deleted, unpurged credential with its sealed secret (for an undelete). */
-  async findDeletedForChange(owner: Owner, id: string): Promise<SealedCredential | null> {
-    const row = await this.db.credential.findFirst({ where: { id, ...ownerFilter(owner), deleted: { not: null }, purged: null } });
+  /** The owner's (undefined: any context's) deleted, unpurged credential with its sealed secret (for an undelete). */
+  async findDeletedForChange(owner: Owner | undefined, id: string): Promise<SealedCredential | null> {
+    const row = await this.db.credential.findFirst({ where: { id, ...(owner ? ownerFilter(owner) : {}), deleted: { not: null }, purged: null } });
     return row ? sealedOf(row) : null;
   }
 

@@ -4,13 +4,14 @@
  * lives here; GraphQL and REST only translate to and from these calls, and the
  * credential store is the only way to the stored rows.
  */
-import { actorOf, type Caller, type Owner } from '../../core/caller.js';
+import { actorOf, type Caller, isOperator, type Owner, type Principal } from '../../core/caller.js';
 import { LimitReached, ValidationError } from '../../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../../core/ids.js';
 import { parseTimestamp, type Timestamp, timestampOf } from '../../core/time.js';
 import type { CredentialRecord, CredentialStore, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../../db/credential-store.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
+import type { WorkspaceAction } from '../workspaces/permissions.js';
 import {
   CredentialNameTaken,
   CredentialNotFound,
@@ -34,6 +35,8 @@ import {
 } from './providers/index.js';
 import { findSealed, openSecrets, openVersionSecrets, sealingContext, versionSealingContext } from './sealing.js';
 import { type CredentialPage, type CredentialView, toView } from './view.js';
+
+export type { VersionRecord };
 
 /** A page of a credential's versions, newest first. */
 export interface VersionPage {
@@ -428,9 +431,9 @@ export class CredentialService {
 
   // ---- Recovery: deleted credentials, undelete ------------------------------------
 
-  /** The context's deleted credentials still in their recovery window, the most recently deleted first. Managers only. */
-  async deleted(caller: Caller, options: { first?: number } = {}): Promise<DeletedCredentialView[]> {
-    const { owner } = await this.access.context(caller, 'manageCredentials');
+  /** The context's deleted credentials still in their recovery window, the most recently deleted first. Managers only; the operator sees every context's. */
+  async deleted(caller: Principal, options: { first?: number } = {}): Promise<DeletedCredentialView[]> {
+    const owner = await this.#ownerFor(caller, 'manageCredentials');
     const first = options.first ?? MAX_PAGE_SIZE;
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
     const records = await this.store.findDeleted(owner, first);
@@ -446,18 +449,25 @@ export class CredentialService {
    * under its name or `name`. A name a live credential took meanwhile is
    * refused with a free one offered. Managers only.
    */
-  async undelete(caller: Caller, id: string, options: { name?: unknown } = {}): Promise<CredentialView> {
-    const { owner } = await this.access.context(caller, 'manageCredentials');
+  async undelete(caller: Principal, id: string, options: { name?: unknown } = {}): Promise<CredentialView> {
+    const requested = await this.#ownerFor(caller, 'manageCredentials');
     const wanted = options.name === undefined || options.name === null ? undefined : parseName(options.name);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const deleted = ID_PATTERN.test(id) ? await this.store.findDeletedForChange(owner, id) : null;
+      const deleted = ID_PATTERN.test(id) ? await this.store.findDeletedForChange(requested, id) : null;
       if (!deleted) throw new CredentialNotFound(id);
+      const owner = deleted.owner;
       const name = wanted ?? deleted.name;
       const outcome = await this.store.undelete(owner, id, deleted.version, name, new Date(this.clock()), actorOf(caller));
       if (outcome === 'duplicate') throw new UndeleteNameTaken(name, await this.#freeName(owner, name));
       if (outcome === 'updated') return this.#describe(owner, id);
     }
     throw new Error(`Credential ${id} kept changing during undelete`);
+  }
+
+  /** The context a call acts on, checked for `action`; undefined for the operator (every context). */
+  async #ownerFor(principal: Principal, action: WorkspaceAction): Promise<Owner | undefined> {
+    if (isOperator(principal)) return undefined;
+    return (await this.access.context(principal, action)).owner;
   }
 
   /** A name like `name` that no live credential of the owner has: `<name>-restored`, then `-restored-2`, … */
@@ -476,8 +486,8 @@ export class CredentialService {
    * The context's live credentials expiring before `before` (expired ones
    * included), the soonest first, a page at a time (the cursor orders by expiry).
    */
-  async expiring(caller: Caller, before: Date, options: ListOptions = {}): Promise<CredentialPage> {
-    const { owner } = await this.access.context(caller, 'readCredentials');
+  async expiring(caller: Principal, before: Date, options: ListOptions = {}): Promise<CredentialPage> {
+    const owner = await this.#ownerFor(caller, 'readCredentials');
     const first = options.first ?? MAX_PAGE_SIZE;
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
     if (Number.isNaN(before.getTime()) || before.getTime() > this.clock() + MAX_EXPIRY_HORIZON_MS) {

@@ -21,7 +21,8 @@ import type { AuditActor } from '../../core/caller.js';
 import type { CredentialStore } from '../../db/credential-store.js';
 import type { LeaseStore } from '../../db/lease-store.js';
 
-const LEASE = 'credential-upkeep';
+/** The lease of the upkeep: held by a running server (restore refuses while it is). */
+export const UPKEEP_LEASE = 'credential-upkeep';
 const BACKGROUND: AuditActor = { actor: 'background', door: 'background' };
 /** Credentials purged per statement batch (each purge is its own transaction). */
 const PURGE_BATCH = 100;
@@ -67,7 +68,7 @@ export class CredentialUpkeep {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running?.catch(() => {});
-    await this.leases.release(LEASE, this.#holder).catch(() => {});
+    await this.leases.release(UPKEEP_LEASE, this.#holder).catch(() => {});
   }
 
   /** One run now (one at a time: a call during a run waits for it). */
@@ -81,7 +82,7 @@ export class CredentialUpkeep {
   async #run(): Promise<UpkeepRun> {
     const now = this.options.clock();
     // The lease outlasts a run by far; the next run (an interval later) renews it.
-    if (!(await this.leases.acquire(LEASE, this.#holder, Date.now(), Date.now() + 3 * this.options.everyMs))) {
+    if (!(await this.leases.acquire(UPKEEP_LEASE, this.#holder, Date.now(), Date.now() + 3 * this.options.everyMs))) {
       return { ran: false, purged: 0, expired: 0 };
     }
     let purged = 0;

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { auditCommands } from './commands/audit.js';
+import { backupCommands } from './commands/backup.js';
+import { credentialsCommands } from './commands/credentials.js';
 import { dbCommands } from './commands/db.js';
 import { keysCommands } from './commands/keys.js';
 import { pairingsCommands } from './commands/pairings.js';
@@ -24,7 +26,9 @@ export function cliProgram(context: CliContext, version: string): Command {
 Exit codes: 0 done; 1 refused or failed (the message says why); 2 usage error; 130 interrupted (keys rotate: run it again to resume).
 Every command also runs as \`npm run cli -- <command>\`. Details: docs/operating.md, Commands.`,
     );
-  for (const group of [usersCommands, keysCommands, workspacesCommands, pairingsCommands, auditCommands, dbCommands]) group(program, context);
+  for (const group of [usersCommands, keysCommands, workspacesCommands, credentialsCommands, pairingsCommands, auditCommands, backupCommands, dbCommands]) {
+    group(program, context);
+  }
   return program;
 }
 

@@ -7,7 +7,6 @@
 
 import type { Caller } from '../../core/caller.js';
 import { Forbidden, LimitReached, ValidationError } from '../../core/errors.js';
-import type { VersionRecord } from '../../db/credential-store.js';
 import {
   CredentialNameTaken,
   CredentialNotFound,
@@ -18,7 +17,7 @@ import {
 } from '../../domain/credentials/errors.js';
 import { type CredentialInput, LIMITS, maxLengthOf } from '../../domain/credentials/input.js';
 import { type KeyField, type ProviderSpec, providers } from '../../domain/credentials/providers/index.js';
-import { type DeletedCredentialView, MAX_PAGE_SIZE } from '../../domain/credentials/service.js';
+import { type DeletedCredentialView, MAX_PAGE_SIZE, type VersionRecord } from '../../domain/credentials/service.js';
 import type { CredentialView } from '../../domain/credentials/view.js';
 import { PairingNotFound } from '../../domain/delivery/errors.js';
 import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../../domain/validation/service.js';

@@ -1,0 +1,143 @@
+/**
+ * The operator's backup and restore (CLI `backup`, `backup verify`, `restore`):
+ * a consistent snapshot of the running service's database, never its master
+ * keys; a proof that a snapshot opens with given keys; and putting a snapshot
+ * in place, only after that proof, and not over a live database unless told.
+ * Each is audited (`database.backup` in the backed-up database,
+ * `database.restore` in the restored one).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { OPERATOR } from '../core/caller.js';
+import {
+  backupSqlite,
+  dumpPostgres,
+  leaseHeldUntil,
+  readPostgresDump,
+  readSqliteSnapshot,
+  replaceSqliteDatabase,
+  type SnapshotContents,
+  snapshotKind,
+} from '../db/backup.js';
+import { applyMigrations } from '../db/migrate.js';
+import { openStorage } from '../db/storage.js';
+import { UPKEEP_LEASE } from '../domain/credentials/upkeep.js';
+import { checkSealedValues, type SealCheck } from '../domain/keys/backup-check.js';
+import type { Config } from '../infra/config.js';
+import { providerOf, sqlitePath } from '../infra/database-url.js';
+import { keyRingFromFile, keyRingFromText } from '../secrets/keyring.js';
+
+/** A refusal of a backup command: the message says what to do. */
+export class BackupRefused extends Error {
+  override name = 'BackupRefused';
+}
+
+export interface BackupReport {
+  file: string;
+  kind: 'sqlite' | 'pg_dump';
+  bytes: number;
+  contents: SnapshotContents;
+}
+
+export interface VerifyReport extends SealCheck {
+  file: string;
+  kind: 'sqlite' | 'pg_dump';
+  /** SQLite's quick_check ("ok"), or "pg_restore read it" for a dump. */
+  integrity: string;
+  contents: SnapshotContents;
+}
+
+export type Progress = (phase: string, done: number, total: number) => void;
+
+/** Writes a snapshot of the configured database to `file` (which must not exist), while the service runs. */
+export async function backupDatabase(config: Config, file: string, progress: Progress = () => {}): Promise<BackupReport> {
+  const target = resolve(file);
+  if (existsSync(target)) throw new BackupRefused(`${file} exists already: choose a new file (a backup never overwrites one)`);
+  let report: BackupReport;
+  if (providerOf(config.databaseUrl) === 'sqlite') {
+    const source = sqlitePath(config.databaseUrl);
+    if (!existsSync(source)) throw new BackupRefused(`no database at ${source} (DATABASE_URL)`);
+    if (resolve(source) === target) throw new BackupRefused('the backup file cannot be the database itself');
+    await backupSqlite(source, target, (done, total) => progress('copying pages', done, total));
+    report = { file: target, kind: 'sqlite', bytes: statSync(target).size, contents: readSqliteSnapshot(target).contents };
+  } else {
+    await dumpPostgres(config.databaseUrl, target);
+    report = { file: target, kind: 'pg_dump', bytes: statSync(target).size, contents: (await readPostgresDump(target)).contents };
+  }
+  await recordEvent(config.databaseUrl, 'database.backup', target, describeContents(report.contents));
+  return report;
+}
+
+/** Opens `file` read-only and checks that every sealed value in it opens with the keys (a key file, or the configured keys). */
+export async function verifyBackup(config: Config, file: string, keyFile: string | undefined, progress: Progress = () => {}): Promise<VerifyReport> {
+  if (!existsSync(file)) throw new BackupRefused(`no file ${file}`);
+  const keys = keyFile
+    ? keyRingFromFile(keyFile)
+    : config.masterKeys !== undefined
+      ? keyRingFromText(config.masterKeys)
+      : keyRingFromFile(config.masterKeyFile);
+  const kind = snapshotKind(file);
+  if (kind === 'unknown') throw new BackupRefused(`${file} is neither a SQLite snapshot nor a pg_dump file (custom format)`);
+  const read = kind === 'sqlite' ? readSqliteSnapshot(file) : { ...(await readPostgresDump(file)), integrity: 'ok (pg_restore read every table)' };
+  const check = checkSealedValues(read.values, keys, (done, total) => progress('opening sealed values', done, total));
+  return { file: resolve(file), kind, integrity: read.integrity, contents: read.contents, ...check };
+}
+
+export interface RestoreOptions {
+  /** Replace a database that has data, or that a running server holds. */
+  force?: boolean;
+  keyFile?: string;
+  now?: Date;
+}
+
+export interface RestoreReport extends VerifyReport {
+  /** Where the database that was replaced is kept, if there was one. */
+  previous: string | undefined;
+  migrations: string[];
+}
+
+/**
+ * Puts the SQLite snapshot `file` in place of the configured database, after
+ * proving every sealed value in it opens with the keys. Refused without
+ * `force` when the database exists, and always while a server's upkeep lease
+ * on it is held (stop the servers first). PostgreSQL: pg_restore (docs/operating.md).
+ */
+export async function restoreDatabase(config: Config, file: string, options: RestoreOptions = {}, progress: Progress = () => {}): Promise<RestoreReport> {
+  if (providerOf(config.databaseUrl) !== 'sqlite') {
+    throw new BackupRefused('restore puts a SQLite snapshot in place; for PostgreSQL use pg_restore (see docs/operating.md, Backups)');
+  }
+  const verified = await verifyBackup(config, file, options.keyFile, progress);
+  if (verified.kind !== 'sqlite') throw new BackupRefused(`${file} is a pg_dump file: restore it with pg_restore (see docs/operating.md, Backups)`);
+  if (verified.integrity !== 'ok') throw new BackupRefused(`${file} fails SQLite's integrity check (${verified.integrity}): nothing was changed`);
+  if (verified.unreadableCount > 0) {
+    throw new BackupRefused(
+      `${verified.unreadableCount} of ${verified.sealed} sealed values in ${file} do not open with these keys (${verified.unreadable.join(', ')}): nothing was changed`,
+    );
+  }
+  const target = sqlitePath(config.databaseUrl);
+  const now = options.now ?? new Date();
+  const held = leaseHeldUntil(target, UPKEEP_LEASE, now.getTime());
+  if (held !== undefined) {
+    throw new BackupRefused(`a server is running on ${target} (it holds the upkeep lease until ${new Date(held).toISOString()}): stop every server first`);
+  }
+  if (existsSync(target) && statSync(target).size > 0 && !options.force) {
+    throw new BackupRefused(`${target} exists: restore replaces it only with --force (the old file is kept beside it)`);
+  }
+  const previous = replaceSqliteDatabase(file, target, now);
+  // A snapshot of an older release is brought up to this one's schema.
+  const migrations = await applyMigrations(config.databaseUrl);
+  await recordEvent(config.databaseUrl, 'database.restore', resolve(file), describeContents(verified.contents));
+  return { ...verified, previous, migrations };
+}
+
+const describeContents = (c: SnapshotContents) =>
+  `${c.credentials} credentials (${c.deletedCredentials} deleted, restorable), ${c.versions} versions, ${c.users} users, schema ${c.migration ?? 'none'}`;
+
+async function recordEvent(databaseUrl: string, action: 'database.backup' | 'database.restore', file: string, detail: string): Promise<void> {
+  const storage = await openStorage(databaseUrl);
+  try {
+    await storage.audit.record({ action, targetId: basename(file), actor: 'operator', door: OPERATOR.door, detail });
+  } finally {
+    await storage.close();
+  }
+}
