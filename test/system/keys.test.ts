@@ -1,6 +1,7 @@
 /** Master keys as an operator handles them, through the command line and real processes: rotation under load, production start. */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { versionSealingContext } from '../../src/domain/credentials/sealing.js';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl } from '../helpers/database.js';
 import { storedSecrets } from '../helpers/fixtures.js';
@@ -44,13 +45,13 @@ describe('key rotation while the service serves', () => {
     // The old key cannot be removed while secrets use it.
     const early = await cli(env, ['keys', 'remove', oldKey]);
     expect(early.code).toBe(1);
-    expect(early.err).toMatch(/still seals 60 secrets/);
+    expect(early.err).toMatch(/still seals 120 secrets/); // 60 live secrets and their first versions
 
     // A first run stops after 20 (as an operator would with --limit).
     const partial = await cli(env, ['keys', 'rotate', '--batch', '5', '--limit', '20']);
     expect(partial.code, partial.err).toBe(0);
-    expect(partial.out).toContain('done: re-sealed 20; 40 still sealed by older keys');
-    expect(partial.out).toMatch(/re-sealed 5; 55 still sealed by older keys/); // plain progress lines off a terminal
+    expect(partial.out).toContain('done: re-sealed 20; 100 still sealed by older keys');
+    expect(partial.out).toMatch(/re-sealed 5; 115 still sealed by older keys/); // plain progress lines off a terminal
 
     // A second run is interrupted (SIGINT) after its first batch, while clients keep updating credentials.
     const ids = [...expected.keys()];
@@ -77,22 +78,43 @@ describe('key rotation while the service serves', () => {
     expect(interrupted.code).toBe(130);
     const left = Number(/(\d+) still sealed by older keys\. Run the command again to resume/.exec(interrupted.out)?.[1]);
     expect(left).toBeGreaterThan(0);
-    expect(left).toBeLessThan(40);
+    expect(left).toBeLessThan(100);
+
+    // A run killed outright (kill -9) mid-way loses nothing: each re-seal is its own conditional write.
+    let killed = false;
+    const dead = await cli(env, ['keys', 'rotate', '--batch', '3', '--pause', '200'], (chunk, child) => {
+      if (!killed && chunk.includes('re-sealed ')) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    expect(dead.code).toBeNull();
+    for (const [id, token] of expected) expect(await storedSecrets(server, id)).toEqual({ token });
 
     // Resumed: nothing left under the old key.
     const resumed = await cli(env, ['keys', 'rotate']);
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.out).toContain('; 0 still sealed by older keys.');
     const listed = await cli(env, ['keys', 'list']);
-    expect(listed.out).toMatch(new RegExp(`${newKey}\\s+primary\\s+seals 61 secrets`));
+    // 61 live secrets, their first versions, and the 30 versions the updates made.
+    expect(listed.out).toMatch(new RegExp(`${newKey}\\s+primary\\s+seals 152 secrets`));
     expect(listed.out).toMatch(new RegExp(`${oldKey}\\s+seals 0 secrets`));
 
     const removed = await cli(env, ['keys', 'remove', oldKey]);
     expect(removed.code, removed.err).toBe(0);
     expect(keyRingFromFile(server.config.masterKeyFile).keyIds).toEqual([newKey]);
 
-    // Every secret opens with the new key alone, with its latest value.
+    // Every secret opens with the new key alone, with its latest value; so does every version, with its own.
     for (const [id, token] of expected) expect(await storedSecrets(server, id)).toEqual({ token });
+    const ring = keyRingFromFile(server.config.masterKeyFile);
+    const versions = await server.db.credentialVersion.findMany({ include: { credential: true } });
+    expect(versions).toHaveLength(91);
+    for (const v of versions) {
+      const owner = { kind: 'user' as const, id: v.credential.userId! };
+      const opened = JSON.parse(ring.open(v.secret!, versionSealingContext({ id: v.credentialId, owner, provider: 'gitlab' }, v.number)));
+      const index = Number(v.credential.name.replace('rot-', ''));
+      expect(opened).toEqual({ token: v.number === 1 ? (v.credential.name === 'after-add' ? 'fresh-secret' : `rot-secret-${index}`) : `updated-${index}` });
+    }
     const events = await server.db.auditEvent.count({ where: { action: 'credential.reseal', actor: 'operator', door: 'cli' } });
     expect(events).toBeGreaterThanOrEqual(30);
   });
