@@ -19,11 +19,13 @@ describe('docs/api-graphql.md', () => {
           .map((cell) => cell.trim()),
       );
     expect(rows.map((r) => r[0])).toEqual(WORKSPACE_ROLES.map((role) => `\`${role}\``));
-    for (const [role, read, write, manage, keys, grants] of rows) {
+    for (const [role, read, write, recover, manage, keys, grants] of rows) {
       const name = role!.replace(/`/g, '') as keyof typeof PERMISSIONS;
       const permissions = PERMISSIONS[name];
-      expect([read, write, manage, keys], role).toEqual(
-        [permissions.readCredentials, permissions.writeCredentials, permissions.manageParticipants, permissions.deliverKeys].map((p) => (p ? 'yes' : 'no')),
+      expect([read, write, recover, manage, keys], role).toEqual(
+        [permissions.readCredentials, permissions.writeCredentials, permissions.manageCredentials, permissions.manageParticipants, permissions.deliverKeys].map(
+          (p) => (p ? 'yes' : 'no'),
+        ),
       );
       const grantable = grantableRoles(name);
       expect(grants, role).toBe(grantable.length === 0 ? 'no' : grantable.length === WORKSPACE_ROLES.length ? 'every role' : `up to \`${grantable[0]}\``);
