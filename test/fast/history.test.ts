@@ -5,9 +5,8 @@
  * user and from the material). Through both doors on a real database; the
  * delivered keys are opened with the paired service's private key.
  */
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtDecrypt } from 'jose';
@@ -16,8 +15,9 @@ import { expiryOfMaterial, githubTokenExpiration } from '../../src/domain/creden
 import { versionSealingContext } from '../../src/domain/credentials/sealing.js';
 import { SecretUnreadable } from '../../src/secrets/keyring.js';
 import { onPostgres, storedText } from '../helpers/database.js';
+import { selfSignedCertificate, sshCertificate } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
-import { gql, withServer } from '../helpers/server.js';
+import { gql, startServer, withServer } from '../helpers/server.js';
 import { testClock } from '../helpers/time.js';
 
 const DAY = 86_400_000;
@@ -178,6 +178,23 @@ const UNDELETE = `mutation($id: ID!, $name: String) { undeleteCredential(input: 
   ... on MutationUndeleteCredentialSuccess { data { id name } } ... on UndeleteNameTakenError { name suggestedName message } } }`;
 const DELETED = '{ deletedCredentials { credential { id name } deleted purgeAfter } }';
 
+describe('the upkeep across instances', () => {
+  it('runs on one instance at a time: a second one on the same database does nothing while the first holds the lease', async () => {
+    const other = await startServer({ DATABASE_URL: server.config.databaseUrl, MASTER_KEY_FILE: server.config.masterKeyFile }, { clock: clock.now });
+    try {
+      const first = await server.services.upkeep.run();
+      expect(first.ran).toBe(true);
+      expect(await other.services.upkeep.run()).toEqual({ ran: false, purged: 0, expired: 0 });
+      // Once the holder stops (and gives the lease up), the other takes over.
+      await server.services.upkeep.stop();
+      expect((await other.services.upkeep.run()).ran).toBe(true);
+      await other.services.upkeep.stop();
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('deletion with a recovery window', () => {
   it('delete → 403 → the name taken anew → undelete offers a name → undelete under it, keys intact → purged after the window, audited', async () => {
     const id = await create(alice.token, github('deploy-key', 'ghp_kept-through-delete'));
@@ -259,45 +276,9 @@ describe('deletion with a recovery window', () => {
   });
 });
 
-/** A self-signed certificate valid for `days` days (openssl), PEM. */
-function certificate(days: number): string {
-  const dir = mkdtempSync(join(scratch, 'cert-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      '/CN=client',
-      '-days',
-      String(days),
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  return readFileSync(join(dir, 'cert.pem'), 'utf8');
-}
-
-/** An OpenSSH user certificate valid for `days` days from now (ssh-keygen), its public-key line. */
-function sshCertificate(days: number): string {
-  const dir = mkdtempSync(join(scratch, 'ssh-'));
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')]);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'user')]);
-  execFileSync('ssh-keygen', ['-q', '-s', join(dir, 'ca'), '-I', 'user', '-n', 'deploy', '-V', `+${days}d`, join(dir, 'user.pub')]);
-  return readFileSync(join(dir, 'user-cert.pub'), 'utf8').trim();
-}
-
 describe('expiry dates', () => {
   it('takes expiresAt from a certificate in the keys, counts it in the metric, and lists it by expiringBefore', async () => {
-    const cert = certificate(3);
+    const cert = selfSignedCertificate(3, scratch);
     const id = await create(alice.token, {
       credentials: { name: 'cluster', provider: 'k8s', keys: { certificate: cert, privateKey: 'k8s-private-key-secret' } },
     });
@@ -328,7 +309,7 @@ describe('expiry dates', () => {
   });
 
   it('reads an OpenSSH certificate in a key field; a user date wins when earlier; past it the credential turns INVALID unless a validation since found it valid', async () => {
-    const line = sshCertificate(10);
+    const line = sshCertificate(10, scratch);
     const derived = expiryOfMaterial({ accessKey: line, secretKey: 'x' });
     expect(derived?.source).toBe('ssh-certificate');
     expect(Math.abs(derived!.at.getTime() - (Date.now() + 10 * DAY))).toBeLessThan(2 * 60_000 * 60);

@@ -65,6 +65,21 @@ const REFUSAL: Record<(typeof GIT)[number], string> = {
   azurerepos: 'TF400813: The user is not authorized to access this resource.',
 };
 
+describe('expiry the provider tells', () => {
+  it("GitHub's token expiration header sets expiresAt (source provider); the user's earlier date still wins", async () => {
+    const id = await create('github', { username: 'octo', token: 'good-expiring-token' }, { baseUrl: fake.url });
+    expect(await validate(id)).toEqual({ status: 'AVAILABLE', message: null, transientError: false });
+    expect(await describeIt(id)).toMatchObject({ expiresAt: '2030-06-30T12:00:00.000Z', expiresAtSource: 'provider' });
+    const dated = await create('github', { username: 'octo', token: 'good-expiring-token' }, { baseUrl: fake.url, expiresAt: '2029-01-01T00:00:00Z' });
+    await validate(dated);
+    expect(await describeIt(dated)).toMatchObject({ expiresAt: '2029-01-01T00:00:00.000Z', expiresAtSource: 'user' });
+    // A token without the header states nothing.
+    const plain = await create('github', { username: 'octo', token: 'good-token' }, { baseUrl: fake.url });
+    await validate(plain);
+    expect(await describeIt(plain)).toMatchObject({ expiresAt: null, expiresAtSource: null });
+  });
+});
+
 describe('git providers: the identity endpoint of the API derived from baseUrl', () => {
   for (const provider of GIT) {
     it(`${provider}: valid → AVAILABLE, refused → INVALID with its message, 5xx and timeout → transient`, async () => {

@@ -16,6 +16,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 
+/** What the fake GitHub says of a `good-expiring…` token: `github-authentication-token-expiration`. */
+export const GITHUB_TOKEN_EXPIRATION = '2030-06-30 12:00:00 UTC';
+
 export interface SeenRequest {
   method: string;
   path: string;
@@ -104,6 +107,11 @@ export async function startFakeProviders(listenHost = '127.0.0.1'): Promise<Fake
       // A long refusal, and one that repeats the secret it was sent.
       if (secret.startsWith('bad-long')) return json(res, 401, { message: `Bad credentials: ${'L'.repeat(5000)}` });
       if (secret.startsWith('bad-echo')) return json(res, 401, { message: `Bad credentials: the token ${secret} is not valid` });
+      // A fine-grained token that expires: GitHub says when in a header of its answer.
+      if (secret.startsWith('good-expiring')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'github-authentication-token-expiration': GITHUB_TOKEN_EXPIRATION });
+        return res.end(JSON.stringify({ login: 'someone' }));
+      }
       return bySecret(res, secret, () => json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }));
     }
     if (path === '/api/v3/app') {

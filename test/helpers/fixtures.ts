@@ -1,5 +1,8 @@
 /** Valid keys for every provider, and helpers to read what the database holds. */
 
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sealingContext } from '../../src/domain/credentials/sealing.js';
 import { type KeyRing, keyRingFromFile } from '../../src/secrets/keyring.js';
 import type { TestServer } from './server.js';
@@ -60,3 +63,39 @@ export async function storedSecrets(server: TestServer, id: string): Promise<Rec
 }
 
 export const countCredentials = (server: TestServer) => server.db.credential.count();
+
+/** A self-signed certificate valid for `days` days (openssl), PEM. */
+export function selfSignedCertificate(days: number, scratch: string): string {
+  const dir = mkdtempSync(join(scratch, 'cert-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=client',
+      '-days',
+      String(days),
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  return readFileSync(join(dir, 'cert.pem'), 'utf8');
+}
+
+/** An OpenSSH user certificate valid for `days` days from now (ssh-keygen), its public-key line. */
+export function sshCertificate(days: number, scratch: string): string {
+  const dir = mkdtempSync(join(scratch, 'ssh-'));
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'user')]);
+  execFileSync('ssh-keygen', ['-q', '-s', join(dir, 'ca'), '-I', 'user', '-n', 'deploy', '-V', `+${days}d`, join(dir, 'user.pub')]);
+  return readFileSync(join(dir, 'user-cert.pub'), 'utf8').trim();
+}

@@ -13,12 +13,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { generateKey, writeKeyFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
-import { storedSecrets } from '../helpers/fixtures.js';
+import { selfSignedCertificate, storedSecrets } from '../helpers/fixtures.js';
 import { cli } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { TIMEOUT_SCALE } from '../helpers/time.js';
 
-vi.setConfig({ testTimeout: 180_000 });
+vi.setConfig({ testTimeout: 180_000 * TIMEOUT_SCALE });
 
 const dir = mkdtempSync(join(tmpdir(), 'credentials-backup-'));
 const servers: TestServer[] = [];
@@ -141,11 +142,12 @@ describe('credentials commands', () => {
     servers.push(server);
     const { token } = await server.newUser('expiring-owner');
     const env = { DATABASE_URL: server.config.databaseUrl, MASTER_KEY_FILE: server.config.masterKeyFile, LOG_LEVEL: 'warn' };
-    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    // A Kubernetes credential whose client certificate expires in 3 days, and one a user dated 60 days ahead.
     const created = await rest(server, token, 'POST', '/api/credentials', {
-      ...github('soon'),
-      credentials: { ...github('soon').credentials, expiresAt: soon },
+      credentials: { name: 'soon', provider: 'k8s', keys: { certificate: selfSignedCertificate(3, dir), privateKey: 'k8s-private-secret' } },
     });
+    expect(created.status, created.text).toBe(200);
+    const soon = (await rest(server, token, 'GET', `/api/credentials/${created.body.credentialsId}`)).body.credentials.expiresAt;
     await rest(server, token, 'POST', '/api/credentials', {
       ...github('later'),
       credentials: { ...github('later').credentials, expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString() },
@@ -153,11 +155,11 @@ describe('credentials commands', () => {
     const expiring = await cli(env, ['credentials', 'expiring', '--within', '7d']);
     expect(expiring.code, expiring.err).toBe(0);
     expect(expiring.out.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^${soon.replace(/\./g, '\\.')}  user  ${created.body.credentialsId}  soon  github  user `)),
+      expect.stringMatching(new RegExp(`^${soon.replace(/\./g, '\\.')}  certificate  ${created.body.credentialsId}  soon  k8s  user `)),
     ]);
     const json = JSON.parse((await cli(env, ['credentials', 'expiring', '--within', '90d', '--json'])).out);
     expect(json.map((c: any) => c.name)).toEqual(['soon', 'later']);
-    expect(JSON.stringify(json)).not.toContain('ghp_');
+    expect(JSON.stringify(json)).not.toMatch(/ghp_|BEGIN CERTIFICATE|k8s-private/);
     expect((await cli(env, ['credentials', 'expiring', '--within', 'soon'])).code).toBe(1);
 
     await rest(server, token, 'DELETE', `/api/credentials/${created.body.credentialsId}`);

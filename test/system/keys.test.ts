@@ -1,6 +1,6 @@
 /** Master keys as an operator handles them, through the command line and real processes: rotation under load, production start. */
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { versionSealingContext } from '../../src/domain/credentials/sealing.js';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl } from '../helpers/database.js';
@@ -8,6 +8,10 @@ import { storedSecrets } from '../helpers/fixtures.js';
 import { cli, startMainExpectingExit } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { TIMEOUT_SCALE } from '../helpers/time.js';
+
+// Each command is a process (about 1.5 s from source on a loaded 2-core machine), and rotation runs five of them.
+vi.setConfig({ testTimeout: 120_000 * TIMEOUT_SCALE });
 
 describe('key rotation while the service serves', () => {
   let server: TestServer;
