@@ -534,15 +534,22 @@ export class CredentialStore {
 
   /**
    * Brings a deleted credential back under `name`, only if it is still deleted
-   * and unpurged at `version`. 'duplicate': a live credential of the owner has that name.
+   * and unpurged at `version`, and the owner holds fewer than `limit` live
+   * credentials (counted in the same statement; no limit when undefined).
+   * 'duplicate': a live credential of the owner has that name.
    */
-  async undelete(owner: Owner, id: string, version: number, name: string, at: Date, by: AuditActor): Promise<UpdateOutcome> {
+  async undelete(owner: Owner, id: string, version: number, name: string, at: Date, by: AuditActor, limit?: number): Promise<UpdateOutcome | 'limit'> {
+    const column = Prisma.raw(ownerColumn(owner));
+    const room =
+      limit === undefined ? Prisma.empty : Prisma.sql`AND (SELECT count(*) FROM "Credential" WHERE ${column} = ${owner.id} AND "deleted" IS NULL) < ${limit}`;
     try {
-      const { count } = await this.db.credential.updateMany({
-        where: { id, ...ownerFilter(owner), deleted: { not: null }, purged: null, version },
-        data: { deleted: null, name, activeName: name, lastUpdated: at, version: { increment: 1 }, ...auditColumns('undelete', by) },
-      });
-      return count === 1 ? 'updated' : 'changed';
+      const count = await this.db.$executeRaw`
+        UPDATE "Credential" SET "deleted" = NULL, "name" = ${name}, "activeName" = ${name}, "lastUpdated" = ${at}, "version" = "version" + 1,
+          "lastChange" = 'undelete', "changedBy" = ${by.actor}, "changedVia" = ${by.door}, "changeDetail" = NULL
+        WHERE "id" = ${id} AND ${column} = ${owner.id} AND "deleted" IS NOT NULL AND "purged" IS NULL AND "version" = ${version} ${room}`;
+      if (count === 1) return 'updated';
+      if (limit !== undefined && (await this.db.credential.count({ where: { ...ownerFilter(owner), deleted: null } })) >= limit) return 'limit';
+      return 'changed';
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;

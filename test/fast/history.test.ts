@@ -250,6 +250,27 @@ describe('deletion with a recovery window', () => {
     expect(JSON.stringify(audit)).not.toContain('ghp_');
   });
 
+  it('an undelete counts against MAX_CREDENTIALS_PER_CONTEXT like a create', async () => {
+    const small = await startServer({ MAX_CREDENTIALS_PER_CONTEXT: '2' });
+    try {
+      const { token } = await small.newUser('small');
+      const post = async (name: string) => (await rest(small, token, 'POST', '/api/credentials', github(name, `ghp_${name}`))).body.credentialsId as string;
+      const a = await post('a');
+      await post('b');
+      await rest(small, token, 'DELETE', `/api/credentials/${a}`);
+      const c = await post('c');
+      const refused = await gql(small, token, UNDELETE, { id: a });
+      expect(refused.body.data!.undeleteCredential.__typename).toBe('LimitReachedError');
+      await rest(small, token, 'DELETE', `/api/credentials/${c}`);
+      expect((await gql(small, token, UNDELETE, { id: a })).body.data!.undeleteCredential).toEqual({
+        __typename: 'MutationUndeleteCredentialSuccess',
+        data: { id: a, name: 'a' },
+      });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('?purge=true destroys at once, also a credential deleted earlier; in a workspace only OWNER and ADMIN may', async () => {
     const id = await create(alice.token, github('purge-now', 'ghp_purge-now'));
     expect((await rest(server, alice.token, 'DELETE', `/api/credentials/${id}?purge=true`)).status).toBe(204);

@@ -457,8 +457,12 @@ export class CredentialService {
       if (!deleted) throw new CredentialNotFound(id);
       const owner = deleted.owner;
       const name = wanted ?? deleted.name;
-      const outcome = await this.store.undelete(owner, id, deleted.version, name, new Date(this.clock()), actorOf(caller));
+      const limit = this.settings.credentialsPerContext;
+      const outcome = await this.store.undelete(owner, id, deleted.version, name, new Date(this.clock()), actorOf(caller), limit);
       if (outcome === 'duplicate') throw new UndeleteNameTaken(name, await this.#freeName(owner, name));
+      if (outcome === 'limit') {
+        throw new LimitReached(`live credentials in ${owner.kind === 'user' ? 'a personal context' : 'a workspace'}`, limit!, 'MAX_CREDENTIALS_PER_CONTEXT');
+      }
       if (outcome === 'updated') return this.#describe(owner, id);
     }
     throw new Error(`Credential ${id} kept changing during undelete`);

@@ -483,7 +483,7 @@ builder.mutationFields((t) => {
       type: CredentialRef,
       description: 'Brings a deleted credential in its recovery window back, keys intact, under its name or `name`. Yours; in a workspace, OWNER and ADMIN.',
       args: { input: t.arg({ type: UndeleteInput, required: true }) },
-      errors: { types: [ValidationError, CredentialNotFound, UndeleteNameTaken, ...WORKSPACE_ERRORS] },
+      errors: { types: [ValidationError, CredentialNotFound, UndeleteNameTaken, LimitReached, ...WORKSPACE_ERRORS] },
       resolve: (_root, { input }, ctx) =>
         ctx.services.credentials.undelete(callerIn(ctx, input.workspaceId), String(input.id), { name: input.name ?? undefined }),
     }),
