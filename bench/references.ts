@@ -20,7 +20,7 @@ import { newId } from '../src/core/ids.js';
 import { numberedPlaceholders } from '../src/db/client.js';
 import { RECORD_COLUMNS } from '../src/db/credential-store.js';
 import { providers, returnedFields, secretFields } from '../src/domain/credentials/providers/index.js';
-import { sealingContext } from '../src/domain/credentials/sealing.js';
+import { sealingContext, versionSealingContext } from '../src/domain/credentials/sealing.js';
 import { restSpec } from '../src/doors/rest/legacy.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import type { Row } from './seed.js';
@@ -53,9 +53,14 @@ if (kind === 'constant') {
     describe: `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
     list: `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`,
     version: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
-    insert: `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia")
-     VALUES (?, ?, ?, ?, 'github', '{"username":"u"}', ?, ?, ?, 'create', ?, 'rest')`,
+    // The credential and its first version (the service's create writes both, in one transaction).
+    insert: `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia", "changeDetail", "keyVersion")
+     VALUES (?, ?, ?, ?, 'github', '{"username":"u"}', ?, ?, ?, 'create', ?, 'rest', 'version 1', 1)`,
+    insertVersion: `INSERT INTO "CredentialVersion" ("credentialId", "number", "keys", "secret", "changed", "createdAt", "actor", "door")
+     VALUES (?, 1, '{"username":"u"}', ?, '["token","username"]', ?, ?, 'rest')`,
   };
+  // PostgreSQL: both rows in one statement (one round trip, one implicit transaction).
+  const insertBoth = `WITH "c" AS (${sql.insert} RETURNING "id") ${sql.insertVersion.replace('VALUES (?, 1,', 'SELECT "id", 1,').replace("'rest')", '\'rest\' FROM "c"')}`;
   type Name = keyof typeof sql;
   // The same statements, prepared once: better-sqlite3 on the file (WAL, synchronous FULL, as the service
   // writes), or named (server-prepared) statements on a pg pool, dates as the server's text.
@@ -67,15 +72,24 @@ if (kind === 'constant') {
       types: { getTypeParser: ((oid: number, format: 'text') => (oid === 1114 ? (text: string) => text : pg.types.getTypeParser(oid, format))) as never },
     });
     const texts = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, numberedPlaceholders(text)])) as Record<Name, string>;
-    query = async (name, values) => (await pool.query({ name, text: texts[name], values })).rows as Row[];
+    const insertText = numberedPlaceholders(insertBoth);
+    query = async (name, values) =>
+      name === 'insert'
+        ? // The version's credentialId comes from the inserted row ("c"), not from a parameter.
+          ((await pool.query({ name: 'insertBoth', text: insertText, values: [...values.slice(0, 8), ...values.slice(9)] })).rows as Row[])
+        : ((await pool.query({ name, text: texts[name], values })).rows as Row[]);
   } else {
     const db = new Sqlite(databaseUrl!.slice('file:'.length));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     const statements = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)])) as Record<Name, Sqlite.Statement>;
+    const insertBothRows = db.transaction((values: unknown[]) => {
+      statements.insert.run(...values.slice(0, 8));
+      statements.insertVersion.run(...values.slice(8));
+    });
     query = (name, values) => {
       if (name !== 'insert') return statements[name].all(...values) as Row[];
-      statements.insert.run(...values);
+      insertBothRows(values);
       return [];
     };
   }
@@ -119,7 +133,8 @@ if (kind === 'constant') {
     `{"id":${text(row.id)},"name":${text(row.name)},"description":${nullable(row.description, text)},"provider":${text(row.provider)},` +
     `"baseUrl":${nullable(row.baseUrl, text)},"category":${nullable(row.category, text)},"keys":${keyWriters.get(row.provider as string)!(row.keys as string)},` +
     `"deleted":null,"lastUsed":${nullable(row.lastUsed, (v) => quote(iso(v)))},"dateCreated":"${iso(row.dateCreated)}","lastUpdated":"${iso(row.lastUpdated)}",` +
-    `"status":${text(row.status)},"message":${nullable(row.message, text)},"lastValidated":${nullable(row.lastValidated, (v) => quote(iso(v)))}}`;
+    `"status":${text(row.status)},"message":${nullable(row.message, text)},"lastValidated":${nullable(row.lastValidated, (v) => quote(iso(v)))},` +
+    `"expiresAt":${nullable(row.expiresAt, (v) => quote(iso(v)))},"expiresAtSource":${nullable(row.expiresAtSource, text)}}`;
 
   // The list's bytes per owner, with the version they were read at.
   const lists = new Map<string, { version: number; body: string }>();
@@ -169,12 +184,26 @@ if (kind === 'constant') {
         const credentialId = newId();
         const at = new Date().toISOString();
         const now = onPostgres ? at.replace('Z', '') : at.replace('Z', '+00:00');
-        const secret = ring.seal(
-          JSON.stringify({ token: body.credentials.keys.token }),
-          sealingContext({ id: credentialId, owner: { kind: 'user', id: userId! }, provider: 'github' }),
-        );
+        const credential = { id: credentialId, owner: { kind: 'user' as const, id: userId! }, provider: 'github' };
+        const plaintext = JSON.stringify({ token: body.credentials.keys.token });
+        // Sealed twice, as the service does: for the live row and for version 1's slot.
+        const secret = ring.seal(plaintext, sealingContext(credential));
+        const versionSecret = ring.seal(plaintext, versionSealingContext(credential, 1));
         then(
-          query('insert', [credentialId, userId, body.credentials.name, body.credentials.name, secret, now, now, userId]),
+          query('insert', [
+            credentialId,
+            userId,
+            body.credentials.name,
+            body.credentials.name,
+            secret,
+            now,
+            now,
+            userId,
+            credentialId,
+            versionSecret,
+            now,
+            userId,
+          ]),
           () => send(response, 200, JSON.stringify({ credentialsId: credentialId })),
           fail,
         );

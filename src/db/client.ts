@@ -3,6 +3,7 @@
  * with SQLite settings chosen for a secret store; or, for a postgresql:// URL,
  * the client generated for PostgreSQL on the pg driver adapter.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -105,6 +106,12 @@ export interface DatabaseOptions {
   health?: StoreHealth;
 }
 
+/** Set while a transaction runs (its statements' successes are not the database's until it commits). */
+const inTransaction = new AsyncLocalStorage<true>();
+
+/** How long a transaction may wait for a connection, and run: past the busy timeout of the statements in it. */
+const TRANSACTION_LIMITS = { maxWait: BUSY_TIMEOUT_MS, timeout: 3 * BUSY_TIMEOUT_MS };
+
 /** Prisma's operations that write. */
 const WRITES = new Set([
   'create',
@@ -154,7 +161,9 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
       async $allOperations({ operation, args, query }) {
         try {
           const result = await query(args);
-          health.succeeded(WRITES.has(operation));
+          // Inside a transaction a statement's success means nothing until the commit (a batch's statements
+          // even report before they run): the transaction reports its own, below.
+          if (!inTransaction.getStore()) health.succeeded(WRITES.has(operation));
           return result;
         } catch (error) {
           health.failed(error);
@@ -169,7 +178,11 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
       if (property !== '$transaction') return Reflect.get(target, property, receiver);
       return async (...args: unknown[]) => {
         try {
-          return await transaction(...args);
+          // A statement in a transaction may wait out the busy/lock timeout and then fail as busy (503): the
+          // transaction's own time limit (Prisma's default: 5 s, the same as the lock timeout) must outlast it.
+          const result = await inTransaction.run(true, () => transaction(args[0], { ...TRANSACTION_LIMITS, ...(args[1] as object | undefined) }));
+          health.succeeded(true);
+          return result;
         } catch (error) {
           health.failed(error);
           throw asStoreError(error);

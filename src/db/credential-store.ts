@@ -411,7 +411,8 @@ export class CredentialStore {
     const version = versionRow(credential.id, credential.firstVersion);
     const versionValues = Prisma.join(VERSION_COLUMNS.map((c) => version[c]));
     try {
-      // The credential, and its first version only if the credential was inserted: one transaction.
+      // The credential, and its first version only if the credential was inserted: one transaction (a batch:
+      // one round trip of statements, no connection held between them).
       const [inserted] = await this.db.$transaction([
         limit === undefined
           ? this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) VALUES (${values})`

@@ -82,8 +82,13 @@ export function storeFailureOf(error: unknown): StoreFailure | undefined {
       continue;
     }
     // A statement that waited out the busy timeout: Prisma's P1008, better-sqlite3's SQLITE_BUSY (as the
-    // adapter's SocketTimeout), PostgreSQL's lock timeout (55P03).
-    if (codes.some((c) => c === 'P1008' || c === '55P03' || c.startsWith('SQLITE_BUSY')) || e.kind === 'SocketTimeout' || /lock timeout/.test(message)) {
+    // adapter's SocketTimeout), PostgreSQL's lock timeout (55P03); a transaction that ran out of its time or
+    // found no connection in time (P2028) waited on others too.
+    if (
+      codes.some((c) => c === 'P1008' || c === 'P2028' || c === '55P03' || c.startsWith('SQLITE_BUSY')) ||
+      e.kind === 'SocketTimeout' ||
+      /lock timeout/.test(message)
+    ) {
       verdict ??= 'busy';
     }
   }
