@@ -411,19 +411,26 @@ export class CredentialStore {
     const version = versionRow(credential.id, credential.firstVersion);
     const versionValues = Prisma.join(VERSION_COLUMNS.map((c) => version[c]));
     try {
-      // The credential, and its first version only if the credential was inserted: one transaction (a batch:
-      // one round trip of statements, no connection held between them).
-      const [inserted] = await this.db.$transaction([
+      // Only while the owner holds fewer than `limit` live credentials (counted in the same statement).
+      const room =
         limit === undefined
-          ? this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) VALUES (${values})`
-          : // Only while the owner holds fewer than `limit` live credentials (counted in the same statement).
-            this.db.$executeRaw`
-              INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) SELECT ${values}
-              WHERE (SELECT count(*) FROM "Credential" WHERE ${Prisma.raw(ownerColumn(owner))} = ${owner.id} AND "deleted" IS NULL) < ${limit}`,
-        this.db.$executeRaw`
-          INSERT INTO "CredentialVersion" (${VERSION_COLUMN_LIST}) SELECT ${versionValues}
-          WHERE EXISTS (SELECT 1 FROM "Credential" WHERE "id" = ${credential.id} AND "keyVersion" = 1 AND "version" = 0)`,
-      ]);
+          ? Prisma.empty
+          : Prisma.sql`WHERE (SELECT count(*) FROM "Credential" WHERE ${Prisma.raw(ownerColumn(owner))} = ${owner.id} AND "deleted" IS NULL) < ${limit}`;
+      let inserted: number;
+      if (this.provider === 'postgresql') {
+        // One statement, one round trip: the version is inserted from the credential's row, so only with it.
+        inserted = await this.db.$executeRaw`
+          WITH "c" AS (INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) SELECT ${values} ${room} RETURNING "id")
+          INSERT INTO "CredentialVersion" (${VERSION_COLUMN_LIST}) SELECT ${versionValues} FROM "c"`;
+      } else {
+        // SQLite (in-process, no round trips): a two-statement transaction, the version only if the credential went in.
+        [inserted] = await this.db.$transaction([
+          this.db.$executeRaw`INSERT INTO "Credential" (${INSERT_COLUMN_LIST}) SELECT ${values} ${room}`,
+          this.db.$executeRaw`
+            INSERT INTO "CredentialVersion" (${VERSION_COLUMN_LIST}) SELECT ${versionValues}
+            WHERE EXISTS (SELECT 1 FROM "Credential" WHERE "id" = ${credential.id} AND "keyVersion" = 1 AND "version" = 0)`,
+        ]);
+      }
       return inserted === 1 ? 'inserted' : 'limit';
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
