@@ -35,8 +35,52 @@ export interface DatabaseEvent {
   detail: string;
 }
 
+/** A page of the trail, filtered: by context, time, actor and action, after an event id, in id order. */
+export interface AuditPageQuery {
+  ownerUserId?: string;
+  workspaceId?: number;
+  since?: Date;
+  until?: Date;
+  actor?: string;
+  actions?: readonly string[];
+  /** Strictly after (ascending) or before (descending) this event id. */
+  cursor?: number;
+  order: 'asc' | 'desc';
+  take: number;
+}
+
 export class AuditStore {
   constructor(private readonly db: Database) {}
+
+  /** A page of events matching the query (an index on (ownerUserId, id) and (workspaceId, id) serves the contexts). */
+  page(q: AuditPageQuery): Promise<AuditRecord[]> {
+    return this.db.auditEvent.findMany({
+      where: {
+        ...(q.ownerUserId !== undefined ? { ownerUserId: q.ownerUserId } : {}),
+        ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}),
+        ...(q.since || q.until ? { at: { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } : {}),
+        ...(q.actor !== undefined ? { actor: q.actor } : {}),
+        ...(q.actions ? { action: { in: [...q.actions] } } : {}),
+        ...(q.cursor !== undefined ? { id: q.order === 'asc' ? { gt: q.cursor } : { lt: q.cursor } } : {}),
+      },
+      orderBy: { id: q.order },
+      take: q.take,
+    });
+  }
+
+  /** The names of these users (by id), for showing who acted. */
+  async userNames(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** The names of these credentials (by id; deleted ones too), for showing what an event concerned. */
+  async credentialNames(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.credential.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
 
   /** Records a database command's event (backup, restore). */
   async record(event: DatabaseEvent): Promise<void> {

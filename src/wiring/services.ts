@@ -116,7 +116,7 @@ export function createServices(
     tokens,
     rotation,
     masterKeys: new MasterKeys({ file: settings.masterKeyFile, fromEnvironment: settings.masterKeys !== undefined }, keys, rotation),
-    audit: new AuditTrail(storage.audit),
+    audit: new AuditTrail(storage.audit, access),
     pairings,
     delivery: new KeyDelivery(storage.credentials, keys, access, pairings, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
     validation,

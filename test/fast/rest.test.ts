@@ -415,7 +415,7 @@ describe('parity with GraphQL', () => {
 });
 
 describe('the OpenAPI document and the API reference', () => {
-  it('serves an OpenAPI 3.1 document describing the ten operations, this service’s own marked as extensions', async () => {
+  it('serves an OpenAPI 3.1 document describing the eleven operations, this service’s own marked as extensions', async () => {
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as any;
@@ -425,6 +425,7 @@ describe('the OpenAPI document and the API reference', () => {
       'CreateCredentials',
       'DeleteCredentials',
       'DescribeCredentials',
+      'ExportAuditEvents',
       'GetEncryptedCredentials',
       'ListCredentialVersions',
       'ListCredentials',
@@ -439,6 +440,7 @@ describe('the OpenAPI document and the API reference', () => {
         .map((o: any) => [o.operationId, o.tags]),
     );
     expect(extensions.sort()).toEqual([
+      ['ExportAuditEvents', ['extensions']],
       ['ListCredentialVersions', ['extensions']],
       ['RestoreCredentialVersion', ['extensions']],
     ]);

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { AUDIT_COLUMNS } from '../../src/domain/audit/formats.js';
 import { generateKey, writeKeyFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
 import { selfSignedCertificate, storedSecrets } from '../helpers/fixtures.js';
@@ -140,7 +141,7 @@ describe('credentials commands', () => {
   it('list deleted credentials and undelete them, and list what expires within a time, never a key value', async () => {
     const server = await startServer();
     servers.push(server);
-    const { token } = await server.newUser('expiring-owner');
+    const { token, name: owner } = await server.newUser('expiring-owner');
     const env = { DATABASE_URL: server.config.databaseUrl, MASTER_KEY_FILE: server.config.masterKeyFile, LOG_LEVEL: 'warn' };
     // A Kubernetes credential whose client certificate expires in 3 days, and one a user dated 60 days ahead.
     const created = await rest(server, token, 'POST', '/api/credentials', {
@@ -174,5 +175,16 @@ describe('credentials commands', () => {
     const back = await cli(env, ['credentials', 'undelete', created.body.credentialsId, '--name', 'soon-restored']);
     expect(back.code, back.err).toBe(0);
     expect(back.out).toMatch(/^undeleted \w{22} as 'soon-restored' \(user /);
+
+    // The trail, as the operator exports it: CSV with names.
+    const csv = await cli(env, ['audit', '--format', 'csv', '--user', owner, '--kinds', 'credential.undelete,credential.delete']);
+    expect(csv.code, csv.err).toBe(0);
+    const [header, ...rows] = csv.out.trim().split('\r\n');
+    expect(header).toBe(AUDIT_COLUMNS.join(','));
+    expect(rows.map((r) => r.split(',')[2])).toEqual(['credential.delete', 'credential.undelete']);
+    expect(rows[1]).toContain(',soon-restored,');
+    expect(rows[1]).toContain(',operator,');
+    const lines = await cli(env, ['audit', '--user', owner, '--limit', '3']);
+    expect(lines.out.split('\n')[0]).toMatch(/credential\.undelete\s+credential 'soon-restored' \(\w{22}\)\s+owner \w+\s+by operator via cli/);
   });
 });

@@ -4,5 +4,6 @@ import './credential.js';
 import './viewer.js';
 import './workspace.js';
 import './pairing.js';
+import './audit.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -8,11 +8,13 @@
  * document (openapi.ts) is generated from the same declarations. No
  * credential rule lives here.
  */
+import { negotiate } from '@fastify/accept-negotiator';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Caller } from '../../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../../core/errors.js';
 import { quoted } from '../../core/text.js';
+import { AUDIT_COLUMNS, type AuditFormat, auditStream } from '../../domain/audit/formats.js';
 import type { CredentialInput } from '../../domain/credentials/input.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import type { Services } from '../../wiring/services.js';
@@ -22,6 +24,7 @@ import { restAnswer } from './errors.js';
 import { SEED_KEY_PAIR } from './legacy.js';
 import { platformProviders } from './platforms.js';
 import {
+  auditQuery,
   deleteQuery,
   idParams,
   keysQuery,
@@ -81,6 +84,8 @@ export interface RestRoute<Q extends z.ZodObject = z.ZodObject, P extends z.ZodO
 /** What Fastify sends with an object: the wire's JSON is written as text (wire.ts) and sent as that. */
 const JSON_TYPE = 'application/json; charset=utf-8';
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+const AUDIT_TYPES: Record<AuditFormat, string> = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' };
 
 const route = <Q extends z.ZodObject, P extends z.ZodObject = typeof idParams>(r: RestRoute<Q, P>): RestRoute => r as unknown as RestRoute;
 
@@ -277,6 +282,51 @@ export const REST_ROUTES: readonly RestRoute[] = [
     },
     async handle({ services, params, query, caller }) {
       return services.validation.validate(caller, params.credentialsId, { force: query.force });
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/audit-events',
+    operationId: 'ExportAuditEvents',
+    summary: 'Export the audit trail',
+    description:
+      "This service's extension. The events of your own credentials and tokens, or of a workspace you manage (OWNER, ADMIN), " +
+      'oldest first, streamed: JSON lines (Accept: application/x-ndjson, the default) or CSV (Accept: text/csv; columns ' +
+      `${AUDIT_COLUMNS.join(', ')}). Never a secret.`,
+    extension: true,
+    query: auditQuery,
+    responses: {
+      '200': { description: 'The events, one per line (application/x-ndjson) or one per CSV row after a header (text/csv)' },
+      '406': { description: 'Accept names neither application/x-ndjson nor text/csv', body: 'ErrorResponse' },
+    },
+    async handle({ services, request, reply, query, caller }) {
+      const accepted = negotiate(String(request.headers.accept ?? 'application/x-ndjson'), ['application/x-ndjson', 'text/csv', 'application/json', '*/*']);
+      if (accepted === null) return reply.status(406).send({ message: 'Accept application/x-ndjson or text/csv' });
+      const format = accepted === 'text/csv' ? 'csv' : 'ndjson';
+      const filter = {
+        since: query.since === undefined ? undefined : new Date(query.since),
+        until: query.until === undefined ? undefined : new Date(query.until),
+        actor: query.actor,
+        kinds:
+          query.kinds === undefined
+            ? undefined
+            : query.kinds
+                .split(',')
+                .map((k) => k.trim())
+                .filter(Boolean),
+      };
+      // The first page is read before the answer starts, so that a refusal (a role, a filter) is an error answer.
+      const events = services.audit.export(caller, filter);
+      const first = await events.next();
+      async function* all() {
+        if (first.done) return;
+        yield first.value;
+        yield* events;
+      }
+      return reply
+        .type(AUDIT_TYPES[format])
+        .header('content-disposition', `attachment; filename="audit-events.${format === 'csv' ? 'csv' : 'jsonl'}"`)
+        .send(auditStream(all(), format));
     },
   }),
 ];

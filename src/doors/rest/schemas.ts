@@ -107,6 +107,21 @@ export const validateCredentialsQuery = z.object({
   force: booleanParam('Skip the probe and set an INVALID credential to AVAILABLE (409 for a credential that is not INVALID)'),
 });
 
+export const auditQuery = z.object({
+  workspaceId,
+  since: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone' })
+    .optional()
+    .meta({ description: 'From this instant on (included)' }),
+  until: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone' }).optional().meta({ description: 'Before this instant' }),
+  actor: z.string().max(64).optional().meta({ description: 'Only what this user id (or operator, background) did' }),
+  kinds: z
+    .string()
+    .max(2000)
+    .optional()
+    .meta({ description: 'Only these kinds, separated by commas (credential.create, credential.update, …; see the GraphQL AuditEventKind)' }),
+});
+
 export const idParams = z.object({
   credentialsId: z.string().meta({ description: 'Credentials string identifier' }),
 });

@@ -1,26 +1,89 @@
-/** `audit`: the latest changes, newest first, with each event's context. */
+/**
+ * `audit`: the trail with names beside ids — the latest events, newest first,
+ * or (`--format jsonl|csv`) every event matching the filters, oldest first,
+ * streamed for export.
+ */
 import type { Command } from 'commander';
 import { OPERATOR } from '../../../core/caller.js';
-import { type CliContext, json, list, userOf, wholeNumber } from '../context.js';
+import { auditStream } from '../../../domain/audit/formats.js';
+import type { AuditEventView } from '../../../domain/audit/trail.js';
+import { type CliContext, json, list, UsageError, userOf, wholeNumber } from '../context.js';
+
+const line = (e: AuditEventView) => {
+  const context = e.workspaceId !== null ? `workspace ${e.workspaceId}` : `owner ${e.ownerUserId ?? '-'}`;
+  const target = e.targetName ? `${e.targetType} '${e.targetName}' (${e.targetId})` : `${e.targetType} ${e.targetId}`;
+  return `${e.at.toISOString()}  ${e.action.padEnd(19)}  ${target}  ${context}  by ${e.actorName ?? e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`;
+};
+
+const instant = (name: string, value: string | undefined): Date | undefined => {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--${name} must be a date or date-time (2026-11-24, 2026-11-24T09:00:00Z)`, 2);
+  return date;
+};
+
+interface AuditOptions {
+  credential?: string;
+  user?: string;
+  workspace?: string;
+  actor?: string;
+  since?: string;
+  until?: string;
+  kinds?: string;
+  limit: number;
+  format?: string;
+  json?: boolean;
+}
 
 export function auditCommands(program: Command, { withServices }: CliContext): void {
   program
     .command('audit')
-    .description('the latest changes, newest first')
+    .description('the audit trail with names: the latest events, newest first; or every match, oldest first, as --format jsonl|csv')
     .option('--credential <id>', "one credential's events")
     .option('--user <name or id>', "the events of a user's credentials and tokens")
     .option('--workspace <org/ws>', "a workspace's events")
-    .option('--limit <n>', 'how many', wholeNumber('limit'), 50)
+    .option('--actor <name or id>', 'only what this user (or operator, background) did')
+    .option('--since <date>', 'from this date or instant on')
+    .option('--until <date>', 'before this date or instant')
+    .option('--kinds <list>', 'only these kinds, separated by commas (credential.create, token.revoke, …)')
+    .option('--limit <n>', 'how many (without --format)', wholeNumber('limit'), 50)
+    .option('--format <format>', 'jsonl or csv: every matching event, streamed')
     .addOption(json())
-    .action((options: { credential?: string; user?: string; workspace?: string; limit: number; json?: boolean }) =>
+    .action((options: AuditOptions) =>
       withServices(async (services) => {
+        if (options.format !== undefined && options.format !== 'jsonl' && options.format !== 'csv') throw new UsageError('--format must be jsonl or csv', 2);
         const owner = options.user ? await userOf(services, options.user) : undefined;
         const workspaceId = options.workspace ? (await services.workspaces.workspace(OPERATOR, { fullName: options.workspace })).id : undefined;
-        const events = await services.audit.latest({ targetId: options.credential, ownerUserId: owner?.id, workspaceId, limit: options.limit });
-        return list(!!options.json, events, (e) => {
-          const context = e.workspaceId !== null ? `workspace ${e.workspaceId}` : `owner ${e.ownerUserId ?? '-'}`;
-          return `${e.at.toISOString()}  ${e.action.padEnd(18)}  ${e.targetType} ${e.targetId}  ${context}  by ${e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`;
-        });
+        const actor =
+          options.actor === undefined || options.actor === 'operator' || options.actor === 'background'
+            ? options.actor
+            : (await userOf(services, options.actor)).id;
+        if (options.credential !== undefined) {
+          // One credential's events: the latest, by its id (the trail's own index).
+          const events = await services.audit.latest({ targetId: options.credential, limit: options.limit });
+          return list(
+            !!options.json,
+            events,
+            (e) => `${e.at.toISOString()}  ${e.action.padEnd(19)}  by ${e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`,
+          );
+        }
+        const filter = {
+          since: instant('since', options.since),
+          until: instant('until', options.until),
+          actor,
+          kinds: options.kinds
+            ?.split(',')
+            .map((k) => k.trim())
+            .filter(Boolean),
+          context: { ...(owner ? { ownerUserId: owner.id } : {}), ...(workspaceId !== undefined ? { workspaceId } : {}) },
+        };
+        if (options.format) {
+          const stream = auditStream(services.audit.export(OPERATOR, filter), options.format === 'csv' ? 'csv' : 'ndjson');
+          for await (const chunk of stream) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+          return 0;
+        }
+        const page = await services.audit.events(OPERATOR, filter, { first: Math.min(options.limit, 100) });
+        return list(!!options.json, page.items, line);
       }),
     );
 }
