@@ -102,6 +102,9 @@ export function missingMigrations(config: Config): Promise<string[]> {
   return pendingMigrations(config.databaseUrl);
 }
 
+/** How long after the database came back a loss of it still counts as the same outage (one error line per outage). */
+const STEADY_MS = 10_000;
+
 export interface RuntimeOptions extends StorageOptions {
   /** The time the services go by (epoch milliseconds): a test's clock. */
   clock?: () => number;
@@ -123,8 +126,14 @@ export async function openRuntime(config: Config, logger: Logger, storageOptions
     storageOptions.onQuery?.(event);
   };
   // Each change of the database's state is one log line, however many requests it fails.
+  // A database coming back often answers some connections and refuses others for a moment (a restart's "starting
+  // up"): lost again within STEADY_MS of coming back is the same outage, told as such, not a new one.
+  let backAt = Number.NEGATIVE_INFINITY;
   const onStoreEvent = (event: StoreEvent) => {
-    if (event.state === 'unreachable') logger.error({ reason: event.reason }, 'the database cannot be reached: answering 503 until it is back');
+    if (event.state === 'reachable') backAt = Date.now();
+    if (event.state === 'unreachable' && Date.now() - backAt < STEADY_MS)
+      logger.warn({ reason: event.reason }, 'the database is not steady yet: lost again while coming back');
+    else if (event.state === 'unreachable') logger.error({ reason: event.reason }, 'the database cannot be reached: answering 503 until it is back');
     else if (event.state === 'unwritable') logger.error({ reason: event.reason }, 'the database cannot be written: writes answer 507/503 until it can');
     else logger.info(`the database is ${event.state} again`);
     storageOptions.onStoreEvent?.(event);
