@@ -1,8 +1,8 @@
 /** The audit trail of a context, for the people who manage it: `auditEvents`, newest first. */
 
-import { ValidationError } from '../../core/errors.js';
 import { AUDIT_ACTIONS, type AuditEventView, MAX_AUDIT_PAGE } from '../../domain/audit/trail.js';
 import { builder, callerOf } from './builder.js';
+import { connectionOf, forwardOnly } from './connection.js';
 
 const AuditKind = builder.enumType('AuditEventKind', {
   description: 'What an audit event records',
@@ -41,23 +41,20 @@ builder.queryField('auditEvents', (t) =>
       kinds: t.arg({ type: [AuditKind], required: false, description: 'Only these kinds' }),
     },
     resolve: async (_root, args, ctx) => {
-      if (args.last != null || args.before != null) throw ValidationError.of(args.last != null ? 'last' : 'before', 'pages forward only: use first and after');
-      const after = args.after == null ? undefined : Number(Buffer.from(args.after, 'base64url').toString('utf8'));
+      forwardOnly(args, 'pages');
       const page = await ctx.services.audit.events(
         { ...callerOf(ctx), ...(args.workspaceId == null ? {} : { workspaceId: String(args.workspaceId) }) },
         { since: args.since ?? undefined, until: args.until ?? undefined, actor: args.actor ?? undefined, kinds: (args.kinds as string[] | null) ?? undefined },
-        { first: args.first ?? 20, after: after !== undefined && Number.isNaN(after) ? -1 : after },
+        // A cursor that is no event id: the domain refuses it.
+        { first: args.first ?? 20, after: args.after == null ? undefined : Number(Buffer.from(args.after, 'base64url').toString('utf8')) },
       );
-      const cursor = (e: AuditEventView) => Buffer.from(String(e.id)).toString('base64url');
-      return {
-        edges: page.items.map((e) => ({ cursor: cursor(e), node: e })),
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: args.after != null,
-          startCursor: page.items[0] ? cursor(page.items[0]) : null,
-          endCursor: page.items.length ? cursor(page.items[page.items.length - 1]!) : null,
-        },
-      };
+      return connectionOf(
+        page.items,
+        page.hasNextPage,
+        args,
+        (e) => Buffer.from(String(e.id)).toString('base64url'),
+        (e) => e,
+      );
     },
   }),
 );

@@ -23,6 +23,7 @@ import { PairingNotFound } from '../../domain/delivery/errors.js';
 import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../../domain/validation/service.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import { type AuthenticatedContext, builder, type Context, callerOf } from './builder.js';
+import { connectionOf, forwardOnly } from './connection.js';
 import { errorType } from './errors.js';
 
 errorType(CredentialNameTaken, {
@@ -195,22 +196,19 @@ export const CredentialRef = builder.objectRef<CredentialView>('Credential').imp
       type: CredentialVersionRef,
       description: `Its versions of key material, newest first (at most ${MAX_PAGE_SIZE} a page; the last CREDENTIAL_VERSIONS_KEPT are kept)`,
       resolve: async (credential, args, ctx) => {
-        if (args.last != null || args.before != null)
-          throw ValidationError.of(args.last != null ? 'last' : 'before', 'versions page forward only: use first and after');
-        const after = args.after == null ? undefined : Number(args.after);
+        forwardOnly(args, 'versions page');
         const page = await ctx.services.credentials.versions(callerIn(ctx as AuthenticatedContext, workspaceOf(credential)), credential.id, {
           first: args.first ?? DEFAULT_PAGE_SIZE,
-          after: after === undefined || Number.isNaN(after) ? (args.after == null ? undefined : -1) : after,
+          // Not a number: the domain refuses it as no cursor.
+          after: args.after == null ? undefined : Number(args.after),
         });
-        return {
-          edges: page.items.map((v) => ({ cursor: String(v.number), node: v })),
-          pageInfo: {
-            hasNextPage: page.hasNextPage,
-            hasPreviousPage: args.after != null,
-            startCursor: page.items[0] ? String(page.items[0].number) : null,
-            endCursor: page.items.length ? String(page.items[page.items.length - 1]!.number) : null,
-          },
-        };
+        return connectionOf(
+          page.items,
+          page.hasNextPage,
+          args,
+          (v) => String(v.number),
+          (v) => v,
+        );
       },
     }),
   }),
@@ -306,23 +304,19 @@ interface PageArgs {
 
 /** A page of a context's credentials as a Relay connection (forward only). */
 export async function pageOf(caller: Caller, args: PageArgs, ctx: Context) {
-  if (args.last != null || args.before != null) {
-    throw ValidationError.of(args.last != null ? 'last' : 'before', 'credentials pages forward only: use first and after');
-  }
+  forwardOnly(args, 'credentials pages');
   const options = { providers: args.provider ? [args.provider] : undefined, first: args.first ?? DEFAULT_PAGE_SIZE, after: args.after ?? undefined };
   const page =
     args.expiringBefore == null
       ? await ctx.services.credentials.list(caller, options)
       : await ctx.services.credentials.expiring(caller, args.expiringBefore, options);
-  return {
-    edges: page.items.map((item) => ({ cursor: item.cursor, node: item.credential })),
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: args.after != null,
-      startCursor: page.items[0]?.cursor ?? null,
-      endCursor: page.items[page.items.length - 1]?.cursor ?? null,
-    },
-  };
+  return connectionOf(
+    page.items,
+    page.hasNextPage,
+    args,
+    (item) => item.cursor,
+    (item) => item.credential,
+  );
 }
 
 const WORKSPACE_ARG = 'The workspace whose credentials to use (absent: your own), as your role in it allows';
