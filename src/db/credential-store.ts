@@ -339,8 +339,13 @@ export class CredentialStore {
    * rows are reclaimed by VACUUM (autovacuum): see docs/operating.md.
    */
   async forgetDestroyed(): Promise<void> {
-    if (this.provider === 'sqlite') await this.db.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+    if (this.provider !== 'sqlite' || !this.#destroyed) return;
+    this.#destroyed = false;
+    await this.db.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
   }
+
+  /** Sealed material was destroyed by this process since the last forgetDestroyed (a purge, versions beyond the kept ones). */
+  #destroyed = false;
 
   // ---- The reads of every request (prepared statements) --------------------
 
@@ -473,7 +478,8 @@ export class CredentialStore {
         const { count } = await tx.credential.updateMany({ where, data });
         if (count !== 1) return 'changed' as const;
         await tx.credentialVersion.createMany({ data: changes.versions.map((v) => versionRow(id, v)) });
-        await tx.credentialVersion.deleteMany({ where: { credentialId: id, number: { lte: latest.number - keep } } });
+        const { count: destroyed } = await tx.credentialVersion.deleteMany({ where: { credentialId: id, number: { lte: latest.number - keep } } });
+        if (destroyed > 0) this.#destroyed = true;
         return 'updated' as const;
       });
     } catch (error) {
@@ -508,6 +514,7 @@ export class CredentialStore {
       });
       if (count !== 1) return false;
       await tx.credentialVersion.deleteMany({ where: { credentialId: id } });
+      this.#destroyed = true;
       return true;
     });
   }
@@ -590,7 +597,7 @@ export class CredentialStore {
    * that no probe has found valid since it expired (the rule of docs/api-graphql.md).
    * How many it marked.
    */
-  async markExpired(now: Date, by: AuditActor): Promise<number> {
+  async markExpired(now: Date, message: string, by: AuditActor): Promise<number> {
     const { count } = await this.db.credential.updateMany({
       where: {
         expiresAt: { lte: now },
@@ -598,7 +605,7 @@ export class CredentialStore {
         status: 'AVAILABLE',
         OR: [{ lastValidated: null }, { lastValidated: { lt: this.db.credential.fields.expiresAt } }],
       },
-      data: { status: 'INVALID', message: EXPIRED_MESSAGE, version: { increment: 1 }, ...auditColumns('expire', by) },
+      data: { status: 'INVALID', message, version: { increment: 1 }, ...auditColumns('expire', by) },
     });
     return count;
   }
@@ -752,9 +759,6 @@ export class CredentialStore {
 
 /** A sealed value's place, as the rotation's list of unreadable ones names it: `<id>` (live) or `<id>#<version>`. */
 export const slotOf = (secret: Pick<SealedSecret, 'id' | 'version'>): string => (secret.version === null ? secret.id : `${secret.id}#${secret.version}`);
-
-/** The status message of a credential whose expiry has passed (see markExpired). */
-export const EXPIRED_MESSAGE = 'Expired: its expiresAt has passed, and no validation since has found it valid';
 
 const notStartingWith = (prefixes: readonly string[]) => ({
   secret: { not: null },

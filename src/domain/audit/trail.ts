@@ -91,7 +91,7 @@ const MAX_KINDS = AUDIT_ACTIONS.length;
 export class AuditTrail {
   constructor(
     private readonly store: AuditStore,
-    private readonly access?: WorkspaceAccess,
+    private readonly access: WorkspaceAccess,
   ) {}
 
   /** The latest events, newest first (the operator's `audit`). */
@@ -127,7 +127,6 @@ export class AuditTrail {
     if (isOperator(principal)) return filter.context ?? {};
     const caller: Caller = principal;
     if (caller.workspaceId === undefined) return { ownerUserId: caller.userId };
-    if (!this.access) throw new Error('AuditTrail needs the workspace access to read a workspace');
     const { owner } = await this.access.context(caller, 'manageCredentials');
     return owner.kind === 'workspace' ? { workspaceId: owner.id } : { ownerUserId: owner.id };
   }

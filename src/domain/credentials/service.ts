@@ -168,7 +168,7 @@ export class CredentialService {
     const limit = this.settings.credentialsPerContext;
     const outcome = await this.store.insert(credential, actorOf(caller), limit);
     if (outcome === 'limit') {
-      throw new LimitReached(`live credentials in ${owner.kind === 'user' ? 'a personal context' : 'a workspace'}`, limit!, 'MAX_CREDENTIALS_PER_CONTEXT');
+      throw contextFull(owner, limit!);
     }
     if (outcome === 'inserted') {
       return this.#view({
@@ -218,12 +218,8 @@ export class CredentialService {
     const context = await this.access.context(caller, 'readCredentials');
     const owner = context.owner;
     const first = options.first;
-    if (first !== undefined && (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)) {
-      throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
-    }
-    for (const p of options.providers ?? []) {
-      if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
-    }
+    if (first !== undefined) checkPageSize(first);
+    checkProviders(options.providers);
     const after = options.after === undefined ? undefined : decodeCursor(options.after);
     // A page is served from the cache while the owner's credentials are unchanged
     // (a workspace's version was read with the caller's role).
@@ -297,18 +293,14 @@ export class CredentialService {
    * destroys it at once, and purges a credential deleted earlier and still in its window.
    */
   async delete(caller: Caller, id: string, options: { purge?: boolean } = {}): Promise<void> {
-    const context = await this.access.context(caller, options.purge ? 'manageCredentials' : 'writeCredentials');
-    const { owner } = context;
+    const { owner } = await this.access.context(caller, options.purge ? 'manageCredentials' : 'writeCredentials');
     const by = actorOf(caller);
     const at = new Date(this.clock());
     if (!ID_PATTERN.test(id)) throw new CredentialNotFound(id);
     const deleted = await this.store.softDelete(owner, id, at, by);
-    if (options.purge || this.recoveryWindowMs === 0) {
-      const purged = await this.store.purge(owner, id, at, by, options.purge ? 'at once' : 'no recovery window');
-      if (purged || deleted) return;
-    } else if (deleted) {
-      return;
-    }
+    const purged =
+      (options.purge || this.recoveryWindowMs === 0) && (await this.store.purge(owner, id, at, by, options.purge ? 'at once' : 'no recovery window'));
+    if (deleted || purged) return;
     throw new CredentialNotFound(id);
   }
 
@@ -366,7 +358,7 @@ export class CredentialService {
   async versions(caller: Caller, id: string, options: { first?: number; after?: number } = {}): Promise<VersionPage> {
     const { owner } = await this.access.context(caller, 'readCredentials');
     const first = options.first ?? MAX_PAGE_SIZE;
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+    checkPageSize(first);
     if (options.after !== undefined && (!Number.isSafeInteger(options.after) || options.after < 1)) {
       throw ValidationError.of('after', 'must be a version number (a positive integer)');
     }
@@ -435,7 +427,7 @@ export class CredentialService {
   async deleted(caller: Principal, options: { first?: number } = {}): Promise<DeletedCredentialView[]> {
     const owner = await this.#ownerFor(caller, 'manageCredentials');
     const first = options.first ?? MAX_PAGE_SIZE;
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+    checkPageSize(first);
     const records = await this.store.findDeleted(owner, first);
     return records.map((record) => ({
       ...this.#view(record),
@@ -461,7 +453,7 @@ export class CredentialService {
       const outcome = await this.store.undelete(owner, id, deleted.version, name, new Date(this.clock()), actorOf(caller), limit);
       if (outcome === 'duplicate') throw new UndeleteNameTaken(name, await this.#freeName(owner, name));
       if (outcome === 'limit') {
-        throw new LimitReached(`live credentials in ${owner.kind === 'user' ? 'a personal context' : 'a workspace'}`, limit!, 'MAX_CREDENTIALS_PER_CONTEXT');
+        throw contextFull(owner, limit!);
       }
       if (outcome === 'updated') return this.#describe(owner, id);
     }
@@ -493,13 +485,11 @@ export class CredentialService {
   async expiring(caller: Principal, before: Date, options: ListOptions = {}): Promise<CredentialPage> {
     const owner = await this.#ownerFor(caller, 'readCredentials');
     const first = options.first ?? MAX_PAGE_SIZE;
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+    checkPageSize(first);
     if (Number.isNaN(before.getTime()) || before.getTime() > this.clock() + MAX_EXPIRY_HORIZON_MS) {
       throw ValidationError.of('expiringBefore', 'must be a date-time at most ten years ahead');
     }
-    for (const p of options.providers ?? []) {
-      if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
-    }
+    checkProviders(options.providers);
     const after = options.after === undefined ? undefined : decodeExpiryCursor(options.after);
     const records = await this.store.findExpiring(owner, before, first + 1, { providers: options.providers, after });
     const page = records.slice(0, first);
@@ -602,6 +592,22 @@ function pick(keys: KeyValues, names: readonly string[]): StoredKeys {
   }
   return picked;
 }
+
+/** A page size a client chose: an integer from 0 to MAX_PAGE_SIZE. */
+function checkPageSize(first: number): void {
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+}
+
+/** Provider filters a client chose: known providers only. */
+function checkProviders(ids: readonly string[] | undefined): void {
+  for (const p of ids ?? []) {
+    if (!providers.has(p)) throw ValidationError.of('provider', `unknown provider '${p}'`);
+  }
+}
+
+/** The owner holds the most live credentials allowed (a create or an undelete beyond it). */
+const contextFull = (owner: Owner, limit: number) =>
+  new LimitReached(`live credentials in ${owner.kind === 'user' ? 'a personal context' : 'a workspace'}`, limit, 'MAX_CREDENTIALS_PER_CONTEXT');
 
 type Cursor = { dateCreated: Timestamp; id: string };
 

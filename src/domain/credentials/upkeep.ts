@@ -23,6 +23,8 @@ import type { LeaseStore } from '../../db/lease-store.js';
 
 /** The lease of the upkeep: held by a running server (restore refuses while it is). */
 export const UPKEEP_LEASE = 'credential-upkeep';
+/** The status message of a credential past its expiry (the rule of docs/api-graphql.md). */
+export const EXPIRED_MESSAGE = 'Expired: its expiresAt has passed, and no validation since has found it valid';
 const BACKGROUND: AuditActor = { actor: 'background', door: 'background' };
 /** Credentials purged per statement batch (each purge is its own transaction). */
 const PURGE_BATCH = 100;
@@ -92,9 +94,9 @@ export class CredentialUpkeep {
       for (const id of ids) if (await this.store.purge(undefined, id, new Date(now), BACKGROUND, 'recovery window over')) purged++;
       if (ids.length < PURGE_BATCH) break;
     }
-    // Versions beyond the kept number are destroyed by updates too: the log is truncated after every run.
+    // Versions beyond the kept number are destroyed by updates too: the log is truncated after anything was destroyed.
     await this.store.forgetDestroyed();
-    const expired = await this.store.markExpired(new Date(now), BACKGROUND);
+    const expired = await this.store.markExpired(new Date(now), EXPIRED_MESSAGE, BACKGROUND);
     return { ran: true, purged, expired };
   }
 }
