@@ -119,6 +119,8 @@ describe('the PostgreSQL schema and migrations', () => {
         'Pairing',
         'ProbeBackoff',
         'User',
+        'Webhook',
+        'WebhookDelivery',
         'Workspace',
         'WorkspaceParticipant',
       ]);
