@@ -35,6 +35,17 @@ export interface DatabaseEvent {
   detail: string;
 }
 
+/** A read of credentials, for AUDIT_READS: who read which credential (a list: the context, by its target `list`). */
+export interface ReadEvent {
+  action: 'credential.read' | 'credential.list';
+  targetId: string;
+  ownerUserId: string | null;
+  workspaceId: number | null;
+  actor: string;
+  door: string;
+  detail: string | null;
+}
+
 /** A page of the trail, filtered: by context, time, actor and action, after an event id, in id order. */
 export interface AuditPageQuery {
   ownerUserId?: string;
@@ -75,11 +86,34 @@ export class AuditStore {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
-  /** The names of these credentials (by id; deleted ones too), for showing what an event concerned. */
-  async credentialNames(ids: readonly string[]): Promise<Map<string, string>> {
+  /** The names and providers of these credentials (by id; deleted ones too), for showing what an event concerned. */
+  async credentialNames(ids: readonly string[]): Promise<Map<string, { name: string; provider: string }>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.credential.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
-    return new Map(rows.map((r) => [r.id, r.name]));
+    const rows = await this.db.credential.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true, provider: true } });
+    return new Map(rows.map((r) => [r.id, { name: r.name, provider: r.provider }]));
+  }
+
+  /** Events after the id `after`, in id order (at most `take`). */
+  after(after: number, take: number): Promise<AuditRecord[]> {
+    return this.db.auditEvent.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take });
+  }
+
+  /** These events, in id order. */
+  byIds(ids: readonly number[]): Promise<AuditRecord[]> {
+    return this.db.auditEvent.findMany({ where: { id: { in: [...ids] } }, orderBy: { id: 'asc' } });
+  }
+
+  /** The id of the latest event (0: none): every event ever written, on every instance. */
+  async lastId(): Promise<number> {
+    const row = await this.db.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    return row?.id ?? 0;
+  }
+
+  /** Records reads of credentials (AUDIT_READS): describe (`credential.read`) or list (`credential.list`). */
+  async recordReads(events: readonly ReadEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const at = new Date();
+    await this.db.auditEvent.createMany({ data: events.map((e) => ({ at, targetType: 'credential', ...e })) });
   }
 
   /** Records a database command's event (backup, restore). */

@@ -104,6 +104,8 @@ export interface DatabaseOptions {
   onQuery?: (event: QueryEvent) => void;
   /** Told of every statement's success or failure (readiness, one log line per outage). */
   health?: StoreHealth;
+  /** Called after a write (a statement outside a transaction, or a transaction) committed. */
+  onWrite?: () => void;
 }
 
 /** Set while a transaction runs (its statements' successes are not the database's until it commits). */
@@ -163,7 +165,11 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
           const result = await query(args);
           // Inside a transaction a statement's success means nothing until the commit (a batch's statements
           // even report before they run): the transaction reports its own, below.
-          if (!inTransaction.getStore()) health.succeeded(WRITES.has(operation));
+          if (!inTransaction.getStore()) {
+            const write = WRITES.has(operation);
+            health.succeeded(write);
+            if (write) options.onWrite?.();
+          }
           return result;
         } catch (error) {
           health.failed(error);
@@ -182,6 +188,7 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
           // transaction's own time limit (Prisma's default: 5 s, the same as the lock timeout) must outlast it.
           const result = await inTransaction.run(true, () => transaction(args[0], { ...TRANSACTION_LIMITS, ...(args[1] as object | undefined) }));
           health.succeeded(true);
+          options.onWrite?.();
           return result;
         } catch (error) {
           health.failed(error);

@@ -148,7 +148,7 @@ export interface SealedSecret {
   secret: string;
 }
 
-type Change = 'create' | 'update' | 'restore' | 'delete' | 'undelete' | 'purge' | 'expire' | 'reseal' | 'deliver' | 'validate';
+type Change = 'create' | 'update' | 'restore' | 'delete' | 'undelete' | 'purge' | 'expiring' | 'expire' | 'reseal' | 'deliver' | 'validate';
 
 /** The columns the audit trigger copies into AuditEvent with the change (`detail`: what it concerned, if more). */
 const auditColumns = (change: Change, by: AuditActor, detail: string | null = null) => ({
@@ -608,6 +608,44 @@ export class CredentialStore {
       data: { status: 'INVALID', message, version: { increment: 1 }, ...auditColumns('expire', by) },
     });
     return count;
+  }
+
+  /**
+   * Writes the expiry notices due by `now` (audited `credential.expiring`,
+   * detail `7d` or `1d`): one of each per expiry date, for live credentials
+   * expiring within `withinMs` (7 days) or `lastMs` (1 day). A notice once
+   * written for an expiry is not written again; a new expiry date gets its own.
+   * How many it wrote.
+   */
+  async markExpiring(now: Date, notices: readonly { notice: string; withinMs: number }[], by: AuditActor): Promise<number> {
+    let written = 0;
+    // The nearest notice first: a credential a day from expiry gets `1d`, not `7d` and then `1d`.
+    const sorted = [...notices].sort((a, b) => a.withinMs - b.withinMs);
+    for (const [index, { notice, withinMs }] of sorted.entries()) {
+      const nearer = sorted.slice(0, index).map((n) => n.notice);
+      const where = {
+        deleted: null,
+        expiresAt: { gt: now, lte: new Date(now.getTime() + withinMs) },
+        OR: [
+          { expiryNoticeFor: null },
+          { expiryNoticeFor: { lt: this.db.credential.fields.expiresAt } },
+          { expiryNoticeFor: { gt: this.db.credential.fields.expiresAt } },
+          { expiryNotice: { notIn: [notice, ...nearer] } },
+        ],
+      };
+      const due = await this.db.credential.findMany({ where, select: { id: true, expiresAt: true }, orderBy: { expiresAt: 'asc' }, take: 500 });
+      let count = 0;
+      // One statement each, conditional on the expiry read: a credential changed meanwhile is left for the next run.
+      for (const { id, expiresAt } of due) {
+        const changed = await this.db.credential.updateMany({
+          where: { ...where, id, expiresAt },
+          data: { expiryNotice: notice, expiryNoticeFor: expiresAt, ...auditColumns('expiring', by, notice) },
+        });
+        count += changed.count;
+      }
+      written += count;
+    }
+    return written;
   }
 
   /** How many live credentials expire before `before` (expired ones included). */

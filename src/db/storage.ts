@@ -13,11 +13,13 @@ import { CredentialStore } from './credential-store.js';
 import { failureReason, type StoreEvent, StoreHealth } from './failures.js';
 import { LeaseStore } from './lease-store.js';
 import { readMigrations } from './migrate.js';
+import { type ListenOptions, listenForEvents, type NotificationListener } from './notifications.js';
 import { PairingStore } from './pairing-store.js';
 import { prismaFiles } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
 import { type RelationReads, relationReads } from './relation-reads.js';
 import { UserStore } from './user-store.js';
+import { WebhookStore } from './webhook-store.js';
 import { WorkspaceStore } from './workspace-store.js';
 
 export interface Storage {
@@ -28,6 +30,15 @@ export interface Storage {
   pairings: PairingStore;
   leases: LeaseStore;
   backoffs: BackoffStore;
+  webhooks: WebhookStore;
+  /** Calls `listener` after each committed write of this process (returns: stop calling it). */
+  onWrite(listener: () => void): () => void;
+  /**
+   * Listens for the audit events every instance commits (PostgreSQL's
+   * notifications); undefined on SQLite, where one process writes and
+   * `onWrite` tells of every change.
+   */
+  listen: ((options: ListenOptions) => NotificationListener) | undefined;
   /** Read-only access for Pothos' Prisma plugin to load the relations GraphQL selects. */
   relationReads: RelationReads;
   /** Why the database cannot serve now (unreachable, or lacking a committed migration), or undefined when it can. */
@@ -48,7 +59,14 @@ const READINESS_PROBE = 'readiness-probe';
 
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
   const health = new StoreHealth(options.onStoreEvent);
-  const db = await openDatabase(databaseUrl, { onQuery: options.onQuery, health });
+  const writeListeners = new Set<() => void>();
+  const db = await openDatabase(databaseUrl, {
+    onQuery: options.onQuery,
+    health,
+    onWrite: () => {
+      for (const listener of writeListeners) listener();
+    },
+  });
   let statements: PreparedStatements;
   try {
     statements = openPreparedStatements(databaseUrl, options.onQuery, health);
@@ -69,6 +87,12 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     pairings: new PairingStore(db),
     leases,
     backoffs: new BackoffStore(db),
+    webhooks: new WebhookStore(db),
+    onWrite(listener) {
+      writeListeners.add(listener);
+      return () => writeListeners.delete(listener);
+    },
+    listen: provider === 'postgresql' ? (listenOptions) => listenForEvents(databaseUrl, listenOptions) : undefined,
     relationReads: relationReads(db),
     readinessProblem: () => readinessProblem(readiness),
     async close() {

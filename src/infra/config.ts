@@ -63,6 +63,20 @@ const recoveryWindow = z
   })
   .default('7d');
 
+/** How long a webhook's deliveries may fail before it is disabled: a minute to a week. */
+const RETRY_FOR_BOUNDS = { min: 60_000, max: 7 * 86_400_000 };
+const retryFor = z
+  .string()
+  .superRefine((text, ctx) => {
+    const parsed = durationWithin(text, RETRY_FOR_BOUNDS);
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  })
+  .default('24h');
+const hostList = z
+  .string()
+  .refine((v) => list(v).every(isHostAndPort), 'must be host or host:port entries separated by commas (an IPv6 address in brackets: [::1]:8443)')
+  .optional();
+
 const schema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -107,10 +121,7 @@ const schema = z.object({
   AUTH_FAILURES_PER_MINUTE: count(20),
   SHUTDOWN_GRACE_MS: milliseconds(10_000, 0, TEN_MINUTES),
   MIGRATE_ON_START: flag,
-  VALIDATION_ALLOWED_HOSTS: z
-    .string()
-    .refine((v) => list(v).every(isHostAndPort), 'must be host or host:port entries separated by commas (an IPv6 address in brackets: [::1]:8443)')
-    .optional(),
+  VALIDATION_ALLOWED_HOSTS: hostList,
   VALIDATION_TIMEOUT_MS: milliseconds(5_000, 100, 60_000),
   VALIDATION_PROBES_IN_FLIGHT: count(16, 1, 1000),
   VALIDATION_PROBES_PER_OWNER: count(4, 1, 1000),
@@ -128,6 +139,11 @@ const schema = z.object({
   VALIDATE_EVERY: validateEvery,
   CREDENTIAL_VERSIONS_KEPT: count(10, 1, 100),
   CREDENTIAL_RECOVERY_WINDOW: recoveryWindow,
+  WEBHOOK_ALLOWED_HOSTS: hostList,
+  WEBHOOK_TIMEOUT_MS: milliseconds(10_000, 100, 60_000),
+  WEBHOOK_RETRY_FOR: retryFor,
+  SUBSCRIPTIONS_PER_TOKEN: count(5, 1, 100),
+  AUDIT_READS: flag,
 });
 
 export type Config = {
@@ -160,6 +176,7 @@ export type Config = {
   validation: ValidationSettings;
   limits: Limits;
   retention: Retention;
+  events: EventSettings;
   /** The AWS principal that assumes customers' roles (the setup snippet of AWS role mode). */
   awsTrustPrincipalArn: string | undefined;
 };
@@ -172,6 +189,22 @@ export interface Retention {
   recoveryWindowMs: number;
   /** How often the upkeep runs (purges past the window, marks expired credentials). */
   upkeepEveryMs: number;
+}
+
+/** Webhooks, live subscriptions and the audit of reads. */
+export interface EventSettings {
+  /** Hosts (`host` or `host:port`) a webhook may call besides public https ones; plain http and any address too. */
+  webhookAllowedHosts: string[];
+  /** Each delivery's time limit. */
+  webhookTimeoutMs: number;
+  /** How long a webhook's deliveries may fail (retried with backoff) before it is disabled. */
+  webhookRetryForMs: number;
+  /** How often the dispatcher looks for due deliveries (besides being woken by a change). */
+  webhookPollMs: number;
+  /** Live subscriptions one access token may hold open at once (on each instance). */
+  subscriptionsPerToken: number;
+  /** Audit describe and list reads of credentials too (`credential.read`, `credential.list`). */
+  auditReads: boolean;
 }
 
 export interface Limits {
@@ -386,6 +419,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? 0
           : (durationWithin(e.CREDENTIAL_RECOVERY_WINDOW, { min: 60_000, max: RECOVERY_WINDOW_BOUNDS.max }) as { ms: number }).ms,
       upkeepEveryMs: 60_000,
+    },
+    events: {
+      webhookAllowedHosts: list(e.WEBHOOK_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      webhookRetryForMs: (durationWithin(e.WEBHOOK_RETRY_FOR, RETRY_FOR_BOUNDS) as { ms: number }).ms,
+      webhookPollMs: 1_000,
+      subscriptionsPerToken: e.SUBSCRIPTIONS_PER_TOKEN,
+      auditReads: e.AUDIT_READS === 'true',
     },
     awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,
   };

@@ -38,6 +38,8 @@ export interface ResolvedAddress {
 export interface GuardOptions {
   /** `host` or `host:port` entries an operator allowed (plain http too, any address). */
   allowedHosts: readonly string[];
+  /** The setting that lists them, for messages (default VALIDATION_ALLOWED_HOSTS). */
+  allowedHostsSetting?: string;
   timeoutMs: number;
   /** The resolver (tests inject one); by default the system's. */
   resolve?: (host: string) => Promise<ResolvedAddress[]>;
@@ -100,6 +102,9 @@ function allowedEntry(entry: string): string {
   return match[3] ? `${host} ${Number(match[3])}` : host;
 }
 
+/** Any host name on the public internet (a webhook's receiver): never an address literal, never a non-public address. */
+export const ANY_PUBLIC_HOST: PublicHosts = [/^/];
+
 const matches = (host: string, hosts: PublicHosts) => hosts.some((h) => (typeof h === 'string' ? h === host : h.test(host)));
 
 export class GuardedHttp {
@@ -132,19 +137,40 @@ export class GuardedHttp {
   /** Why `url` may not be called (the probe's INVALID message), or undefined when it may, as far as its name tells. */
   refusal(url: URL, publicHosts: PublicHosts): string | undefined {
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const setting = this.options.allowedHostsSetting ?? 'VALIDATION_ALLOWED_HOSTS';
     if (this.#isAllowed(url)) return undefined;
     if (url.protocol !== 'https:') {
-      return `${url.protocol}//${url.host} is refused: only https to a provider's public endpoints, unless an operator allows ${url.host} with VALIDATION_ALLOWED_HOSTS`;
+      const to = publicHosts === ANY_PUBLIC_HOST ? 'public hosts' : "a provider's public endpoints";
+      return `${url.protocol}//${url.host} is refused: only https to ${to}, unless an operator allows ${url.host} with ${setting}`;
     }
     if (isIP(host) || !matches(host, publicHosts)) {
-      return `${url.host} is not a public endpoint of the provider: an operator may allow it with VALIDATION_ALLOWED_HOSTS`;
+      return `${url.host} is not a public endpoint${publicHosts === ANY_PUBLIC_HOST ? '' : ' of the provider'}: an operator may allow it with ${setting}`;
     }
     return undefined;
   }
 
+  /**
+   * Why `url` may not be called, judged as a request would judge it (its name
+   * resolved, and every address checked), without connecting; undefined: it may.
+   */
+  async check(url: URL, publicHosts: PublicHosts): Promise<string | undefined> {
+    try {
+      await this.#target(url, publicHosts);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ProbeRefused || error instanceof ProbeUnreachable) return error.message;
+      throw error;
+    }
+  }
+
   /** Calls `url` if the guard lets it; ProbeRefused when it does not, ProbeUnreachable when it cannot be reached. */
   async request(url: URL, init: { method?: string; headers?: Record<string, string>; body?: string; publicHosts: PublicHosts }): Promise<ProbeResponse> {
-    const refusal = this.refusal(url, init.publicHosts);
+    return this.#send(url, init, await this.#target(url, init.publicHosts));
+  }
+
+  /** The checked address to connect to for `url`; ProbeRefused or ProbeUnreachable when there is none. */
+  async #target(url: URL, publicHosts: PublicHosts): Promise<ResolvedAddress> {
+    const refusal = this.refusal(url, publicHosts);
     if (refusal) throw new ProbeRefused(refusal);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const allowed = this.#isAllowed(url);
@@ -160,7 +186,7 @@ export class GuardedHttp {
       const inside = addresses.find((a) => !isPublicAddress(a.address));
       if (inside) throw new ProbeRefused(`${host} resolves to a non-public address (${inside.address}): refused`);
     }
-    return this.#send(url, init, addresses[0]!);
+    return addresses[0]!;
   }
 
   #isAllowed(url: URL): boolean {

@@ -89,6 +89,39 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook delivery attempts of this instance by result (delivered, failed, refused)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhooksDisabled = new Counter({
+    name: 'webhooks_disabled_total',
+    help: 'Webhooks this instance disabled after their deliveries failed for WEBHOOK_RETRY_FOR',
+    registers: [this.registry],
+  });
+
+  readonly subscriptions = new Gauge({
+    name: 'graphql_subscriptions',
+    help: 'Live GraphQL subscriptions open on this instance',
+    registers: [this.registry],
+  });
+
+  #lastEventId?: { read: () => Promise<number>; readAt: number };
+
+  readonly #eventsWritten = new Gauge({
+    name: 'audit_events_written',
+    help: 'Events ever written to the audit trail, by every instance (the latest event id)',
+    registers: [this.registry],
+    collect: async () => {
+      const source = this.#lastEventId;
+      if (!source || Date.now() - source.readAt < INVALID_COUNT_TTL_MS) return;
+      source.readAt = Date.now();
+      this.#eventsWritten.set(await source.read());
+    },
+  });
+
   #countInvalid?: { count: () => Promise<ReadonlyMap<string, number>>; providers: readonly string[]; readAt: number };
 
   readonly #invalid = new Gauge({
@@ -133,6 +166,11 @@ export class Metrics {
    */
   countInvalidWith(count: () => Promise<ReadonlyMap<string, number>>, providers: readonly string[]): void {
     this.#countInvalid = { count, providers, readAt: 0 };
+  }
+
+  /** Where the number of events written comes from (read at most every 5 s). */
+  countEventsWith(read: () => Promise<number>): void {
+    this.#lastEventId = { read, readAt: 0 };
   }
 
   /** Where the expiring counts come from: live credentials expiring within `withinMs` of now (read at most every 5 s). */

@@ -12,6 +12,10 @@ import { CredentialService } from '../domain/credentials/service.js';
 import { CredentialUpkeep } from '../domain/credentials/upkeep.js';
 import { KeyDelivery } from '../domain/delivery/key-delivery.js';
 import { Pairings } from '../domain/delivery/pairings.js';
+import { WebhookDispatcher } from '../domain/events/dispatcher.js';
+import { EventFeed } from '../domain/events/feed.js';
+import { LiveEvents } from '../domain/events/live.js';
+import { Webhooks } from '../domain/events/webhooks.js';
 import { MasterKeys } from '../domain/keys/master-keys.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { ValidationSchedule } from '../domain/validation/schedule.js';
@@ -32,6 +36,10 @@ export interface Services {
   /** The master keys as an operator manages them (list, add, remove). */
   masterKeys: MasterKeys;
   audit: AuditTrail;
+  /** Webhooks of a context, for its managers. */
+  webhooks: Webhooks;
+  /** Live credential events (GraphQL subscriptions). */
+  live: LiveEvents;
   /** The services that may receive secrets. */
   pairings: Pairings;
   /** Keys delivered to paired services, encrypted for them. */
@@ -45,14 +53,16 @@ export interface Services {
   readinessProblem(): Promise<string | undefined>;
   /** The credentials' upkeep (purge after the recovery window, expiry): started with the background jobs. */
   upkeep: CredentialUpkeep;
-  /** Starts the background jobs of a server (upkeep; re-validation, when VALIDATE_EVERY is set); the CLI does not. */
+  /** Sends webhook deliveries (a server's background job). */
+  dispatcher: WebhookDispatcher;
+  /** Starts the background jobs of a server (upkeep, webhook deliveries, the live feed; re-validation, when VALIDATE_EVERY is set); the CLI does not. */
   startBackground(): void;
   /** Stops background jobs, finishes background writes, then closes the database connections. */
   close(): Promise<void>;
 }
 
 /** What the services take from the configuration. */
-export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'retention' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys'>;
+export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'retention' | 'events' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys'>;
 
 /** The settings' defaults (config.ts is their one source). */
 const DEFAULT_SETTINGS: ServiceSettings = loadConfig({});
@@ -96,7 +106,38 @@ export function createServices(
           concurrency: settings.validation.sweepConcurrency,
           onError: (error) => logger.error({ err: error }, 'background validation failed'),
         });
-  const rotation = new KeyRotation(storage.credentials, keys);
+  const rotation = new KeyRotation(storage.credentials, keys, storage.webhooks);
+  const audit = new AuditTrail(storage.audit, access);
+  const events = settings.events;
+  const webhookHttp = new GuardedHttp({
+    allowedHosts: events.webhookAllowedHosts,
+    allowedHostsSetting: 'WEBHOOK_ALLOWED_HOSTS',
+    timeoutMs: events.webhookTimeoutMs,
+  });
+  const dispatcher = new WebhookDispatcher(storage.webhooks, storage.leases, audit, keys, webhookHttp, {
+    pollMs: events.webhookPollMs,
+    retryForMs: events.webhookRetryForMs,
+    clock,
+    onResult: (result) => metrics.webhookDeliveries.inc({ result }),
+    onDisabled: (webhookId, reason) => {
+      metrics.webhooksDisabled.inc();
+      logger.warn({ webhookId, reason }, 'webhook disabled');
+    },
+    onError: (error) => logger.error({ err: error }, 'webhook delivery failed'),
+  });
+  const webhooks = new Webhooks(storage.webhooks, access, keys, webhookHttp, clock, () => dispatcher.noteCreated());
+  const feed = new EventFeed(storage.audit, storage, {
+    onNotified: () => dispatcher.wake(),
+    onLost: (reason) => logger.warn({ reason }, 'the event notification connection was lost; reconnecting'),
+    onError: (error) => logger.error({ err: error }, 'reading new events failed'),
+  });
+  const live = new LiveEvents(feed, access, audit, {
+    perToken: events.subscriptionsPerToken,
+    onCount: (open) => metrics.subscriptions.set(open),
+    onError: (error) => logger.error({ err: error }, 'live events failed'),
+  });
+  metrics.countEventsWith(() => storage.audit.lastId());
+  let stopWakes: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   return {
     credentials: new CredentialService(
@@ -116,7 +157,10 @@ export function createServices(
     tokens,
     rotation,
     masterKeys: new MasterKeys({ file: settings.masterKeyFile, fromEnvironment: settings.masterKeys !== undefined }, keys, rotation),
-    audit: new AuditTrail(storage.audit, access),
+    audit,
+    webhooks,
+    live,
+    dispatcher,
     pairings,
     delivery: new KeyDelivery(storage.credentials, keys, access, pairings, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
     validation,
@@ -127,12 +171,20 @@ export function createServices(
     startBackground() {
       upkeep.start();
       schedule?.start();
+      feed.start();
+      // On SQLite this process's writes are all there are; on PostgreSQL the feed's notifications wake it.
+      if (!storage.listen) stopWakes ??= storage.onWrite(() => dispatcher.wakeAfterWrite());
+      dispatcher.start();
     },
     // Once, however often it is asked (a signal during a shutdown, a test's clean-up).
     close() {
       closing ??= (async () => {
+        live.close();
+        stopWakes?.();
         await schedule?.stop();
         await upkeep.stop();
+        await dispatcher.stop();
+        await feed.stop();
         await tokens.settle();
         await storage.close();
       })();

@@ -21,10 +21,13 @@ export const AUDIT_ACTIONS = [
   'credential.delete',
   'credential.undelete',
   'credential.purge',
+  'credential.expiring',
   'credential.expire',
   'credential.reseal',
   'credential.deliver',
   'credential.validate',
+  'credential.read',
+  'credential.list',
   'token.create',
   'token.revoke',
   'user.create',
@@ -37,6 +40,9 @@ export const AUDIT_ACTIONS = [
   'participant.remove',
   'pairing.add',
   'pairing.remove',
+  'webhook.create',
+  'webhook.disable',
+  'webhook.delete',
   'database.backup',
   'database.restore',
 ] as const;
@@ -58,6 +64,8 @@ export interface AuditEventView {
   targetId: string;
   /** The credential's name, for a credential event. */
   targetName: string | null;
+  /** The credential's provider, for a credential event. */
+  provider: string | null;
   /** The context: a user's own (`ownerUserId`) or a workspace's. */
   ownerUserId: string | null;
   workspaceId: number | null;
@@ -106,7 +114,7 @@ export class AuditTrail {
     if (options.after !== undefined && (!Number.isSafeInteger(options.after) || options.after < 1)) throw ValidationError.of('after', 'is not a valid cursor');
     const context = await this.#context(principal, filter);
     const rows = await this.store.page({ ...context, ...checked(filter), cursor: options.after, order: 'desc', take: first + 1 });
-    return { items: await this.#views(rows.slice(0, first)), hasNextPage: rows.length > first };
+    return { items: await this.views(rows.slice(0, first)), hasNextPage: rows.length > first };
   }
 
   /** Every event of a context matching the filter, oldest first, a batch at a time (for export). */
@@ -116,7 +124,7 @@ export class AuditTrail {
     let cursor: number | undefined;
     for (;;) {
       const rows = await this.store.page({ ...context, ...valid, cursor, order: 'asc', take: EXPORT_BATCH });
-      for (const view of await this.#views(rows)) yield view;
+      for (const view of await this.views(rows)) yield view;
       if (rows.length < EXPORT_BATCH) return;
       cursor = rows[rows.length - 1]!.id;
     }
@@ -132,7 +140,7 @@ export class AuditTrail {
   }
 
   /** Rows with the names of their actors and credentials (two statements a page, whatever its length). */
-  async #views(rows: AuditRecord[]): Promise<AuditEventView[]> {
+  async views(rows: readonly AuditRecord[]): Promise<AuditEventView[]> {
     const users = await this.store.userNames([...new Set(rows.map((r) => r.actor).filter((a): a is string => a !== null))]);
     const credentials = await this.store.credentialNames([...new Set(rows.filter((r) => r.targetType === 'credential').map((r) => r.targetId))]);
     return rows.map((r) => ({
@@ -142,7 +150,8 @@ export class AuditTrail {
       seqeraType: SEQERA_TYPES[r.action as keyof typeof SEQERA_TYPES] ?? null,
       targetType: r.targetType,
       targetId: r.targetId,
-      targetName: r.targetType === 'credential' ? (credentials.get(r.targetId) ?? null) : null,
+      targetName: r.targetType === 'credential' ? (credentials.get(r.targetId)?.name ?? null) : null,
+      provider: r.targetType === 'credential' ? (credentials.get(r.targetId)?.provider ?? null) : null,
       ownerUserId: r.ownerUserId,
       workspaceId: r.workspaceId,
       actor: r.actor,

@@ -9,7 +9,9 @@
  *   destroyed since (purges, versions beyond CREDENTIAL_VERSIONS_KEPT) leave
  *   the WAL file too (secure_delete has overwritten them in the database file);
  * - live credentials whose expiry has passed, and that no validation since
- *   has found valid, are marked INVALID (`credential.expire`).
+ *   has found valid, are marked INVALID (`credential.expire`);
+ * - live credentials expiring within 7 days, then within 1 day, get a notice
+ *   each (`credential.expiring`, detail `7d` or `1d`: webhooks hear of it).
  *
  * Several instances on one database: one runs it at a time, under a lease
  * (another takes over when the holder dies). Every step is a conditional
@@ -42,7 +44,15 @@ export interface UpkeepRun {
   ran: boolean;
   purged: number;
   expired: number;
+  /** Expiry notices written. */
+  notices: number;
 }
+
+/** The expiry notices: a week ahead, and a day ahead. */
+export const EXPIRY_NOTICES = [
+  { notice: '7d', withinMs: 7 * 86_400_000 },
+  { notice: '1d', withinMs: 86_400_000 },
+] as const;
 
 export class CredentialUpkeep {
   readonly #holder = `${hostname()}:${process.pid}:${randomUUID()}`;
@@ -85,7 +95,7 @@ export class CredentialUpkeep {
     const now = this.options.clock();
     // The lease outlasts a run by far; the next run (an interval later) renews it.
     if (!(await this.leases.acquire(UPKEEP_LEASE, this.#holder, Date.now(), Date.now() + 3 * this.options.everyMs))) {
-      return { ran: false, purged: 0, expired: 0 };
+      return { ran: false, purged: 0, expired: 0, notices: 0 };
     }
     let purged = 0;
     const before = new Date(now - this.options.recoveryWindowMs);
@@ -97,6 +107,7 @@ export class CredentialUpkeep {
     // Versions beyond the kept number are destroyed by updates too: the log is truncated after anything was destroyed.
     await this.store.forgetDestroyed();
     const expired = await this.store.markExpired(new Date(now), EXPIRED_MESSAGE, BACKGROUND);
-    return { ran: true, purged, expired };
+    const notices = await this.store.markExpiring(new Date(now), EXPIRY_NOTICES, BACKGROUND);
+    return { ran: true, purged, expired, notices };
   }
 }

@@ -7,15 +7,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { actorOf, type Principal } from '../../core/caller.js';
 import { type CredentialStore, type SealedSecret, slotOf } from '../../db/credential-store.js';
+import type { WebhookStore } from '../../db/webhook-store.js';
 import { KeyRing, type KeyRingSource } from '../../secrets/keyring.js';
 import { sealingContext, versionSealingContext } from '../credentials/sealing.js';
+import { webhookSealingContext } from '../events/webhooks.js';
 
 export interface ResealProgress {
   /** Secrets re-sealed so far by this run. */
   resealed: number;
   /** Secrets still sealed by a key other than the primary one. */
   remaining: number;
-  /** Where a secret could not be opened (left as it is): a credential id, or `<id>#<version>` for one of its versions. */
+  /** Where a secret could not be opened (left as it is): a credential id, `<id>#<version>` for one of its versions, `webhook:<id>` for a webhook's. */
   unreadable: string[];
 }
 
@@ -36,6 +38,8 @@ export class KeyRotation {
   constructor(
     private readonly store: CredentialStore,
     private readonly keys: KeyRingSource,
+    /** Webhooks' signing secrets are sealed by the same keys. */
+    private readonly webhooks?: WebhookStore,
   ) {}
 
   /**
@@ -46,11 +50,17 @@ export class KeyRotation {
     const usage = new Map<string, number>();
     const known = this.keys.ring.keyIds;
     for (const id of known) {
-      const count = await this.store.countSecretsStartingWith(KeyRing.sealedPrefix(id));
+      const count =
+        (await this.store.countSecretsStartingWith(KeyRing.sealedPrefix(id))) +
+        ((await this.webhooks?.countSecretsStartingWith(KeyRing.sealedPrefix(id))) ?? 0);
       if (count > 0) usage.set(id, count);
     }
     // Secrets sealed by a key the ring lacks (few, if any).
-    for (const { secret } of await this.store.findSecretsNotStartingWith(known.map(KeyRing.sealedPrefix))) {
+    const strays = [
+      ...(await this.store.findSecretsNotStartingWith(known.map(KeyRing.sealedPrefix))),
+      ...((await this.webhooks?.secretsNotStartingWith(known.map(KeyRing.sealedPrefix))) ?? []),
+    ];
+    for (const { secret } of strays) {
       const id = KeyRing.keyIdOf(secret) ?? '?';
       usage.set(id, (usage.get(id) ?? 0) + 1);
     }
@@ -58,7 +68,8 @@ export class KeyRotation {
   }
 
   async countNotUnderPrimary(): Promise<number> {
-    return this.store.countSecretsNotStartingWith([this.#primaryPrefix()]);
+    const webhooks = (await this.webhooks?.secretsNotStartingWith([this.#primaryPrefix()]))?.length ?? 0;
+    return (await this.store.countSecretsNotStartingWith([this.#primaryPrefix()])) + webhooks;
   }
 
   /** Re-seals secrets under the primary key, batch by batch, reporting progress after each; each re-seal audited as `by`'s. */
@@ -85,6 +96,19 @@ export class KeyRotation {
       }
       yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable: [...unreadable] };
       if (options.pauseMs) await sleep(options.pauseMs);
+    }
+    // Then the webhooks' secrets (a few per context at most: one pass).
+    for (const webhook of (await this.webhooks?.secretsNotStartingWith([this.#primaryPrefix()])) ?? []) {
+      if (options.shouldStop?.() || (options.limit !== undefined && resealed >= options.limit)) break;
+      const context = webhookSealingContext(webhook.id);
+      let plaintext: string;
+      try {
+        plaintext = this.keys.open(webhook.secret, context);
+      } catch {
+        unreadable.push(`webhook:${webhook.id}`);
+        continue;
+      }
+      if (await this.webhooks!.replaceSecret(webhook.id, webhook.secret, this.keys.seal(plaintext, context))) resealed++;
     }
     yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable };
   }

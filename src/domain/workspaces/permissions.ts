@@ -25,16 +25,18 @@ export type WorkspaceAction =
   /** add participants, change their roles, remove them */
   | 'manageParticipants'
   /** receive a credential's keys, encrypted for a paired service */
-  | 'deliverKeys';
+  | 'deliverKeys'
+  /** add, list and remove webhooks, read their delivery logs */
+  | 'manageWebhooks';
 
 /** Role → allowed actions. */
 export const PERMISSIONS: Readonly<Record<WorkspaceRole, Readonly<Record<WorkspaceAction, boolean>>>> = {
-  OWNER: { readCredentials: true, writeCredentials: true, manageCredentials: true, manageParticipants: true, deliverKeys: true },
-  ADMIN: { readCredentials: true, writeCredentials: true, manageCredentials: true, manageParticipants: true, deliverKeys: true },
-  MAINTAIN: { readCredentials: true, writeCredentials: true, manageCredentials: false, manageParticipants: false, deliverKeys: true },
-  LAUNCH: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: true },
-  CONNECT: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: true },
-  VIEW: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: false },
+  OWNER: { readCredentials: true, writeCredentials: true, manageCredentials: true, manageParticipants: true, deliverKeys: true, manageWebhooks: true },
+  ADMIN: { readCredentials: true, writeCredentials: true, manageCredentials: true, manageParticipants: true, deliverKeys: true, manageWebhooks: true },
+  MAINTAIN: { readCredentials: true, writeCredentials: true, manageCredentials: false, manageParticipants: false, deliverKeys: true, manageWebhooks: false },
+  LAUNCH: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: true, manageWebhooks: false },
+  CONNECT: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: true, manageWebhooks: false },
+  VIEW: { readCredentials: true, writeCredentials: false, manageCredentials: false, manageParticipants: false, deliverKeys: false, manageWebhooks: false },
 };
 
 /** The roles from the most to the least powerful: WORKSPACE_ROLES' order. */
@@ -82,4 +84,5 @@ export const SCOPE_NEEDED: Readonly<Record<WorkspaceAction, ScopeNeed>> = {
   manageCredentials: 'write',
   manageParticipants: 'write',
   deliverKeys: 'keys',
+  manageWebhooks: 'write',
 };

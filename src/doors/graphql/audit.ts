@@ -4,21 +4,22 @@ import { AUDIT_ACTIONS, type AuditEventView, MAX_AUDIT_PAGE } from '../../domain
 import { builder, callerOf } from './builder.js';
 import { connectionOf, forwardOnly } from './connection.js';
 
-const AuditKind = builder.enumType('AuditEventKind', {
+export const AuditKind = builder.enumType('AuditEventKind', {
   description: 'What an audit event records',
   values: Object.fromEntries(AUDIT_ACTIONS.map((action) => [action.replace('.', '_').toUpperCase(), { value: action, description: action }])),
 });
 
-const AuditEventRef = builder.objectRef<AuditEventView>('AuditEvent').implement({
+export const AuditEventRef = builder.objectRef<AuditEventView>('AuditEvent').implement({
   description: 'One recorded change or delivery: who, through which door, what, when. Never a secret.',
   fields: (t) => ({
     id: t.exposeID('id'),
     at: t.expose('at', { type: 'DateTime' }),
     kind: t.field({ type: AuditKind, resolve: (e) => e.action as never }),
     seqeraType: t.exposeString('seqeraType', { nullable: true, description: "Seqera Platform's event type, where one matches (credentials_created, …)" }),
-    targetType: t.exposeString('targetType', { description: 'credential, token, user, organization, workspace, pairing, database' }),
+    targetType: t.exposeString('targetType', { description: 'credential, token, user, organization, workspace, pairing, webhook, database' }),
     targetId: t.exposeString('targetId'),
     targetName: t.exposeString('targetName', { nullable: true, description: "The credential's name, for a credential event" }),
+    provider: t.exposeString('provider', { nullable: true, description: "The credential's provider, for a credential event" }),
     workspaceId: t.id({ nullable: true, resolve: (e) => (e.workspaceId === null ? null : String(e.workspaceId)) }),
     actor: t.exposeString('actor', { nullable: true, description: 'A user id, operator or background' }),
     actorName: t.exposeString('actorName', { nullable: true, description: 'The name of the user who acted' }),

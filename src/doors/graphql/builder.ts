@@ -43,6 +43,8 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: (ctx) => ({ authenticated: ctx.viewer !== null }),
     unauthorizedError: () => new NotAuthenticated(),
+    // A subscription is authorized when it is opened, like a query (and by the domain again as events arrive).
+    authorizeOnSubscribe: true,
   },
   errors: { defaultTypes: [] },
   prisma: {

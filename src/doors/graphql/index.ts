@@ -5,5 +5,6 @@ import './viewer.js';
 import './workspace.js';
 import './pairing.js';
 import './audit.js';
+import './events.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -31,6 +31,11 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   const yoga = createGraphQL({ services, logger, graphiql: config.graphiql, limits: config.graphql });
   app.setErrorHandler(errorHandler('graphql', config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler('graphql'));
+  // On shutdown, live subscriptions end first (each client gets a clean `complete`): the server then waits only for requests.
+  app.addHook('preClose', (done) => {
+    services.live.close();
+    done();
+  });
   // A token is checked from the headers, before any body is read: a bad one is answered at once.
   app.addHook('onRequest', async (request) => {
     request.viewer = await authenticator.viewerOf(request);

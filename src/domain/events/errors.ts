@@ -1,0 +1,21 @@
+/** The errors of webhooks and live subscriptions. */
+import { DomainError, NotFound } from '../../core/errors.js';
+import { quoted } from '../../core/text.js';
+
+/** No webhook with this id in the context named. */
+export class WebhookNotFound extends NotFound {
+  override readonly code = 'WEBHOOK_NOT_FOUND';
+  constructor(readonly webhookId: string) {
+    super(`No webhook ${quoted(webhookId, 40)} in this context`);
+  }
+}
+
+/** The token holds as many live subscriptions open as it may (SUBSCRIPTIONS_PER_TOKEN). */
+export class TooManySubscriptions extends DomainError {
+  readonly kind = 'rate-limited';
+  readonly code = 'TOO_MANY_SUBSCRIPTIONS';
+  override readonly retryAfterSeconds = 5;
+  constructor(readonly limit: number) {
+    super(`At most ${limit} live subscriptions per access token at once: close one first (the operator sets SUBSCRIPTIONS_PER_TOKEN)`);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The live feed of committed audit events, for live subscriptions: on
+ * PostgreSQL every instance hears every instance's events (LISTEN/NOTIFY: the
+ * trigger notifies at commit); on SQLite, one process writes, and each of its
+ * committed writes makes the feed read the events after the last it saw. It
+ * reads only while someone listens; what was written while nobody listened,
+ * or while the notification connection was down, is not replayed (a live view:
+ * webhooks and the audit trail are the durable ways to hear of events).
+ */
+import type { AuditRecord, AuditStore } from '../../db/audit-store.js';
+import type { ListenOptions, NotificationListener } from '../../db/notifications.js';
+
+/** Events read per statement. */
+const BATCH = 500;
+
+export type FeedListener = (events: readonly AuditRecord[]) => void;
+
+export interface FeedSource {
+  /** Calls back after each committed write of this process. */
+  onWrite(listener: () => void): () => void;
+  /** PostgreSQL's notifications of every instance's events (undefined on SQLite). */
+  listen: ((options: ListenOptions) => NotificationListener) | undefined;
+}
+
+export interface FeedOptions {
+  /** Told of every committed event (from any instance on PostgreSQL; whether or not anyone listens). */
+  onNotified?: () => void;
+  onLost: (reason: string) => void;
+  onError: (error: unknown) => void;
+}
+
+export class EventFeed {
+  readonly #listeners = new Set<FeedListener>();
+  #last: number | undefined;
+  #pulling: Promise<void> | undefined;
+  #again = false;
+  #notified: number[] = [];
+  #connection: NotificationListener | undefined;
+  #stopWrites: (() => void) | undefined;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly source: FeedSource,
+    private readonly options: FeedOptions,
+  ) {}
+
+  /** Starts hearing of events (a server; the CLI does not). */
+  start(): void {
+    if (this.#connection || this.#stopWrites) return;
+    if (this.source.listen) {
+      this.#connection = this.source.listen({
+        onEvents: (ids) => {
+          this.options.onNotified?.();
+          if (this.#listeners.size === 0) return;
+          this.#notified.push(...ids);
+          this.#pull();
+        },
+        onLost: this.options.onLost,
+      });
+    } else {
+      this.#stopWrites = this.source.onWrite(() => {
+        if (this.#listeners.size > 0) this.#pull();
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopWrites?.();
+    this.#stopWrites = undefined;
+    await this.#connection?.close();
+    this.#connection = undefined;
+    await this.#pulling?.catch(() => {});
+  }
+
+  get listening(): number {
+    return this.#listeners.size;
+  }
+
+  /** Calls `listener` with each batch of new events, in id order, from now on. Resolves once it listens (returns: stop). */
+  async subscribe(listener: FeedListener): Promise<() => void> {
+    // The first listener fixes where the feed starts: events committed from now on.
+    if (this.#last === undefined && !this.source.listen) this.#last = await this.store.lastId();
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0 && !this.source.listen) this.#last = undefined;
+    };
+  }
+
+  /** Reads what is new (one read at a time; a signal during a read reads again after it). */
+  #pull(): void {
+    if (this.#pulling) {
+      this.#again = true;
+      return;
+    }
+    this.#pulling = this.#read()
+      .catch(this.options.onError)
+      .finally(() => {
+        this.#pulling = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.#pull();
+        }
+      });
+  }
+
+  async #read(): Promise<void> {
+    for (;;) {
+      let events: AuditRecord[];
+      if (this.source.listen) {
+        const ids = this.#notified.splice(0, BATCH);
+        if (ids.length === 0) return;
+        events = await this.store.byIds(ids);
+      } else {
+        if (this.#last === undefined) return;
+        events = await this.store.after(this.#last, BATCH);
+        if (events.length === 0) return;
+        this.#last = events[events.length - 1]!.id;
+      }
+      if (events.length > 0) for (const listener of this.#listeners) listener(events);
+      if (!this.source.listen && events.length < BATCH) return;
+    }
+  }
+}

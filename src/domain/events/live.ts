@@ -1,0 +1,206 @@
+/**
+ * Live credential events (GraphQL's `credentialEvents` subscription): the
+ * events of one context's credentials as they are committed, for anyone who
+ * may read that context's credentials. Authorized when opened, like a query,
+ * and again whenever an event may have changed the answer (the subscriber's
+ * role changed or they were removed, from the workspace or its organization,
+ * or their token revoked): a removed participant's stream ends before any later
+ * event reaches it. Bounded: SUBSCRIPTIONS_PER_TOKEN open per token (on each
+ * instance), and a subscriber that falls 1,000 events behind is cut off. On
+ * shutdown every stream ends cleanly.
+ */
+import type { Caller, Owner } from '../../core/caller.js';
+import { ValidationError } from '../../core/errors.js';
+import { quoted } from '../../core/text.js';
+import type { AuditRecord } from '../../db/audit-store.js';
+import { AUDIT_ACTIONS, type AuditEventView, type AuditTrail } from '../audit/trail.js';
+import { providerIds } from '../credentials/providers/index.js';
+import type { WorkspaceAccess } from '../workspaces/access.js';
+import { TooManySubscriptions } from './errors.js';
+import type { EventFeed } from './feed.js';
+
+/** The kinds of credential events a live subscription may ask for. */
+export const CREDENTIAL_EVENT_KINDS = AUDIT_ACTIONS.filter((a) => a.startsWith('credential.'));
+/** Events a subscriber may fall behind by before it is cut off. */
+const MAX_BEHIND = 1000;
+/** Events that may change whether a subscriber may still read. */
+const ACCESS_EVENTS = new Set(['participant.remove', 'participant.role', 'member.remove', 'token.revoke']);
+
+export interface LiveFilter {
+  provider?: string;
+  kinds?: readonly string[];
+}
+
+export interface LiveOptions {
+  perToken: number;
+  /** Told of the number of open subscriptions on this instance after each change. */
+  onCount: (open: number) => void;
+  onError: (error: unknown) => void;
+}
+
+class Stream implements AsyncIterableIterator<AuditEventView> {
+  readonly #queue: AuditEventView[] = [];
+  #waiting: ((result: IteratorResult<AuditEventView>) => void) | undefined;
+  #done = false;
+
+  constructor(
+    readonly caller: Caller,
+    readonly tokenId: string,
+    readonly owner: Owner,
+    readonly filter: { provider?: string; kinds?: ReadonlySet<string> },
+    private readonly onEnd: (stream: Stream) => void,
+  ) {}
+
+  get ended(): boolean {
+    return this.#done;
+  }
+
+  push(event: AuditEventView): void {
+    if (this.#done) return;
+    if (this.#waiting) {
+      const waiting = this.#waiting;
+      this.#waiting = undefined;
+      waiting({ value: event, done: false });
+      return;
+    }
+    this.#queue.push(event);
+    if (this.#queue.length > MAX_BEHIND) this.end();
+  }
+
+  end(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#queue.length = 0;
+    this.#waiting?.({ value: undefined, done: true });
+    this.#waiting = undefined;
+    this.onEnd(this);
+  }
+
+  next(): Promise<IteratorResult<AuditEventView>> {
+    const event = this.#queue.shift();
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<AuditEventView>> {
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<AuditEventView>> {
+    this.end();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+const inContext = (e: AuditRecord, owner: Owner) =>
+  owner.kind === 'workspace' ? e.workspaceId === owner.id : e.workspaceId === null && e.ownerUserId === owner.id;
+
+export class LiveEvents {
+  readonly #streams = new Set<Stream>();
+  readonly #perToken = new Map<string, number>();
+  #unsubscribe: (() => void) | undefined;
+  /** Batches are handled one after another: every stream sees events in commit order. */
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly feed: EventFeed,
+    private readonly access: WorkspaceAccess,
+    private readonly trail: AuditTrail,
+    private readonly options: LiveOptions,
+  ) {}
+
+  get open(): number {
+    return this.#streams.size;
+  }
+
+  /** Opens a stream of the caller's context's credential events (refused as a query would be). */
+  async credentialEvents(caller: Caller, tokenId: string, filter: LiveFilter): Promise<AsyncIterableIterator<AuditEventView>> {
+    const checked = checkedFilter(filter);
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    const held = this.#perToken.get(tokenId) ?? 0;
+    if (held >= this.options.perToken) throw new TooManySubscriptions(this.options.perToken);
+    this.#perToken.set(tokenId, held + 1);
+    const stream = new Stream(caller, tokenId, owner, checked, (s) => this.#ended(s));
+    this.#streams.add(stream);
+    this.options.onCount(this.#streams.size);
+    try {
+      this.#unsubscribe ??= await this.feed.subscribe((events) => {
+        this.#chain = this.#chain.then(() => this.#deliver(events)).catch(this.options.onError);
+      });
+    } catch (error) {
+      stream.end();
+      throw error;
+    }
+    return stream;
+  }
+
+  /** Ends every stream (shutdown): each client gets a clean end. */
+  close(): void {
+    for (const stream of [...this.#streams]) stream.end();
+  }
+
+  #ended(stream: Stream): void {
+    this.#streams.delete(stream);
+    const held = (this.#perToken.get(stream.tokenId) ?? 1) - 1;
+    if (held <= 0) this.#perToken.delete(stream.tokenId);
+    else this.#perToken.set(stream.tokenId, held);
+    this.options.onCount(this.#streams.size);
+    if (this.#streams.size === 0) {
+      this.#unsubscribe?.();
+      this.#unsubscribe = undefined;
+    }
+  }
+
+  async #deliver(events: readonly AuditRecord[]): Promise<void> {
+    if (this.#streams.size === 0) return;
+    const credentialEvents = events.filter((e) => e.targetType === 'credential');
+    const views = new Map((credentialEvents.length > 0 ? await this.trail.views(credentialEvents) : []).map((v) => [v.id, v]));
+    for (const event of events) {
+      if (ACCESS_EVENTS.has(event.action)) await this.#reauthorize(event);
+      const view = views.get(event.id);
+      if (!view) continue;
+      for (const stream of this.#streams) {
+        if (!inContext(event, stream.owner)) continue;
+        if (stream.filter.kinds && !stream.filter.kinds.has(event.action)) continue;
+        if (stream.filter.provider && view.provider !== stream.filter.provider) continue;
+        stream.push(view);
+      }
+    }
+  }
+
+  /** After an event that may have taken access away: ends the streams of those who lost it. */
+  async #reauthorize(event: AuditRecord): Promise<void> {
+    for (const stream of [...this.#streams]) {
+      if (event.action === 'token.revoke') {
+        if (event.targetId === stream.tokenId) stream.end();
+        continue;
+      }
+      if (event.targetId !== stream.caller.userId || stream.owner.kind !== 'workspace') continue;
+      try {
+        await this.access.context(stream.caller, 'readCredentials');
+      } catch {
+        stream.end();
+      }
+    }
+  }
+}
+
+function checkedFilter(filter: LiveFilter): { provider?: string; kinds?: ReadonlySet<string> } {
+  if (filter.provider !== undefined && !(providerIds as readonly string[]).includes(filter.provider)) {
+    throw ValidationError.of('provider', `unknown provider ${quoted(filter.provider, 40)}; known: ${providerIds.join(', ')}`);
+  }
+  if (filter.kinds !== undefined) {
+    const unknown = filter.kinds.find((k) => !(CREDENTIAL_EVENT_KINDS as readonly string[]).includes(k));
+    if (unknown !== undefined)
+      throw ValidationError.of('kinds', `not a credential event kind: ${quoted(unknown, 40)}; known: ${CREDENTIAL_EVENT_KINDS.join(', ')}`);
+  }
+  return { provider: filter.provider, kinds: filter.kinds ? new Set(filter.kinds) : undefined };
+}

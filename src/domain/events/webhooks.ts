@@ -1,0 +1,151 @@
+/**
+ * Webhooks: a context's events (a user's own, or a workspace's: its OWNERs
+ * and ADMINs manage them) sent to a URL, signed per the Standard Webhooks
+ * specification with a secret the service makes and shows once. The URL is
+ * judged at creation as a delivery would judge it (the SSRF guard: https to a
+ * public host, or a host the operator allows with WEBHOOK_ALLOWED_HOSTS; its
+ * name resolved and every address checked), and again at every delivery.
+ */
+import { randomBytes } from 'node:crypto';
+import { actorOf, type Caller, type Owner } from '../../core/caller.js';
+import { ValidationError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { quoted } from '../../core/text.js';
+import type { DeliveryRecord, WebhookRecord, WebhookStore } from '../../db/webhook-store.js';
+import { ANY_PUBLIC_HOST, type GuardedHttp } from '../../infra/guarded-http.js';
+import type { Sealer } from '../../secrets/keyring.js';
+import { AUDIT_ACTIONS } from '../audit/trail.js';
+import type { WorkspaceAccess } from '../workspaces/access.js';
+import { WebhookNotFound } from './errors.js';
+
+/** Webhooks one context may have. */
+export const MAX_WEBHOOKS_PER_CONTEXT = 20;
+const MAX_URL_LENGTH = 2000;
+export const MAX_DELIVERY_PAGE = 100;
+
+/** What a webhook's secret is sealed with: its id (a sealed secret moved to another row does not open). */
+export const webhookSealingContext = (id: string): string => `webhook:${id}`;
+
+/** A webhook as its managers see it: never its secret. */
+export interface WebhookView {
+  id: string;
+  url: string;
+  /** The kinds it receives; null: every kind. */
+  kinds: string[] | null;
+  workspaceId: number | null;
+  status: WebhookRecord['status'];
+  failingSince: Date | null;
+  disabledAt: Date | null;
+  createdAt: Date;
+  createdBy: string | null;
+}
+
+export interface NewWebhookInput {
+  url: string;
+  kinds?: readonly string[];
+}
+
+export interface DeliveryPage {
+  items: DeliveryRecord[];
+  hasNextPage: boolean;
+}
+
+const viewOf = (w: WebhookRecord): WebhookView => ({
+  id: w.id,
+  url: w.url,
+  kinds: w.kinds ?? null,
+  workspaceId: w.owner.kind === 'workspace' ? w.owner.id : null,
+  status: w.status,
+  failingSince: w.failingSince,
+  disabledAt: w.disabledAt,
+  createdAt: w.createdAt,
+  createdBy: w.createdBy,
+});
+
+export class Webhooks {
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly access: WorkspaceAccess,
+    private readonly keys: Sealer,
+    /** The guard deliveries go through (WEBHOOK_ALLOWED_HOSTS). */
+    private readonly http: GuardedHttp,
+    private readonly clock: () => number = Date.now,
+    /** Told of each webhook created here (the dispatcher: something to send now). */
+    private readonly onCreated: () => void = () => {},
+  ) {}
+
+  /** Creates a webhook; its secret (`whsec_…`) is in the answer, and never again. */
+  async create(caller: Caller, input: NewWebhookInput): Promise<{ webhook: WebhookView; secret: string }> {
+    const owner = await this.#owner(caller);
+    const url = await this.#checkedUrl(input.url);
+    const kinds = checkedKinds(input.kinds);
+    const count = await this.store.count(owner);
+    if (count >= MAX_WEBHOOKS_PER_CONTEXT) {
+      throw ValidationError.of('', `At most ${MAX_WEBHOOKS_PER_CONTEXT} webhooks in one context: delete one first`);
+    }
+    const id = newId();
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const record = await this.store.create({
+      id,
+      owner,
+      url: url.href,
+      kinds,
+      secret: this.keys.seal(secret, webhookSealingContext(id)),
+      createdAt: new Date(this.clock()),
+      by: actorOf(caller),
+      detail: url.host,
+    });
+    this.onCreated();
+    return { webhook: viewOf(record), secret };
+  }
+
+  async list(caller: Caller): Promise<WebhookView[]> {
+    return (await this.store.list(await this.#owner(caller))).map(viewOf);
+  }
+
+  /** Deletes a webhook and its delivery log; what is pending is not sent. */
+  async delete(caller: Caller, id: string): Promise<void> {
+    if (!(await this.store.delete(await this.#owner(caller), id, actorOf(caller)))) throw new WebhookNotFound(id);
+  }
+
+  /** A page of a webhook's delivery log, newest first (`after`: the id of the last delivery of the previous page). */
+  async deliveries(caller: Caller, id: string, options: { first?: number; after?: number } = {}): Promise<DeliveryPage> {
+    const first = options.first ?? 20;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_DELIVERY_PAGE)
+      throw ValidationError.of('first', `must be an integer from 0 to ${MAX_DELIVERY_PAGE}`);
+    if (options.after !== undefined && (!Number.isSafeInteger(options.after) || options.after < 1)) throw ValidationError.of('after', 'is not a valid cursor');
+    const owner = await this.#owner(caller);
+    if (!(await this.store.find(owner, id))) throw new WebhookNotFound(id);
+    const rows = await this.store.deliveries(id, first + 1, options.after);
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  /** The context the caller manages webhooks of: their own, or a workspace where their role allows it. */
+  async #owner(caller: Caller): Promise<Owner> {
+    return (await this.access.context(caller, 'manageWebhooks')).owner;
+  }
+
+  async #checkedUrl(raw: string): Promise<URL> {
+    if (raw.length > MAX_URL_LENGTH) throw ValidationError.of('url', `at most ${MAX_URL_LENGTH} characters`);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw ValidationError.of('url', `${quoted(raw, 60)} is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw ValidationError.of('url', 'must be an https URL');
+    if (url.username || url.password) throw ValidationError.of('url', 'must not hold a user or password (deliveries are signed instead)');
+    if (url.hash) throw ValidationError.of('url', 'must not have a fragment');
+    const refusal = await this.http.check(url, ANY_PUBLIC_HOST);
+    if (refusal) throw ValidationError.of('url', refusal);
+    return url;
+  }
+}
+
+function checkedKinds(kinds: readonly string[] | undefined): string[] | undefined {
+  if (kinds === undefined) return undefined;
+  if (kinds.length === 0) throw ValidationError.of('kinds', 'name at least one kind, or leave it out for every kind');
+  const unknown = kinds.find((k) => !(AUDIT_ACTIONS as readonly string[]).includes(k));
+  if (unknown !== undefined) throw ValidationError.of('kinds', `unknown kind ${quoted(unknown, 40)}; known: ${AUDIT_ACTIONS.join(', ')}`);
+  return [...new Set(kinds)];
+}

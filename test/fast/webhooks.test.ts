@@ -1,0 +1,247 @@
+/**
+ * Webhooks: a context's events, queued in the statement that writes them,
+ * delivered at least once per the Standard Webhooks specification (verified
+ * here by the `standardwebhooks` package with the subscription's secret), in
+ * order per credential, retried with backoff while a receiver is down
+ * (an injectable clock stands for the minutes), disabled after failing for
+ * WEBHOOK_RETRY_FOR; only to hosts the SSRF guard lets through; managed by a
+ * context's managers only.
+ */
+import { createServer } from 'node:net';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookSealingContext } from '../../src/domain/events/webhooks.js';
+import { type Receiver, startReceiver } from '../helpers/events.js';
+import { rest } from '../helpers/rest.js';
+import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { eventually, testClock } from '../helpers/time.js';
+
+const CREATE = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) {
+  __typename
+  ... on MutationCreateWebhookSuccess { data { secret webhook { id url status kinds workspaceId } } }
+  ... on Error { message }
+  ... on ValidationError { fields { path message } } } }`;
+const LIST = `query($ws: ID) { webhooks(workspaceId: $ws) { id status failingSince disabledAt } }`;
+const DELIVERIES = `query($id: ID!, $ws: ID) { webhookDeliveries(id: $id, workspaceId: $ws, first: 50) {
+  edges { node { eventId kind status attempts lastStatus lastError deliveredAt } } } }`;
+
+const gitlab = (name: string, token: string) => ({ credentials: { name, provider: 'gitlab', keys: { token } } });
+
+let receiver: Receiver;
+let server: TestServer;
+const clock = testClock();
+let alice: Awaited<ReturnType<TestServer['newUser']>>;
+let bob: Awaited<ReturnType<TestServer['newUser']>>;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  server = await startServer({ WEBHOOK_ALLOWED_HOSTS: receiver.host, WEBHOOK_RETRY_FOR: '1h' }, { clock: clock.now });
+  alice = await server.newUser('alice');
+  bob = await server.newUser('bob');
+});
+afterAll(async () => {
+  await server?.close();
+  await receiver?.close();
+});
+
+async function createWebhook(token: string, input: Record<string, unknown>) {
+  const result = await gql(server, token, CREATE, { input });
+  expect(result.body.errors).toBeUndefined();
+  return result.body.data!.createWebhook;
+}
+
+describe('webhooks', () => {
+  it('deliver every event of the context, signed (standardwebhooks verifies it; a tampered body fails), in order, never a secret', async () => {
+    const created = await createWebhook(alice.token, { url: receiver.url, kinds: ['CREDENTIAL_CREATE', 'CREDENTIAL_UPDATE', 'CREDENTIAL_DELETE'] });
+    expect(created.__typename).toBe('MutationCreateWebhookSuccess');
+    const { secret, webhook } = created.data;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    // The secret is sealed at rest.
+    const row = await server.db.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
+    expect(row.secret).not.toContain(secret.slice(6));
+    expect(server.services.keys.open(row.secret, webhookSealingContext(webhook.id))).toBe(secret);
+
+    const id = (await rest(server, alice.token, 'POST', '/api/credentials', gitlab('hooked', 'glpat-hooked-secret-1'))).body.credentialsId;
+    await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, gitlab('hooked', 'glpat-hooked-secret-2'));
+    await rest(server, alice.token, 'DELETE', `/api/credentials/${id}`);
+    // Bob's change is not Alice's context's.
+    await rest(server, bob.token, 'POST', '/api/credentials', gitlab('bobs', 'glpat-bob'));
+    await eventually('three deliveries', () => receiver.taken.length >= 3);
+    const mine = receiver.taken.filter((r) => r.json.data.targetId === id);
+    expect(mine.map((r) => r.json.type)).toEqual(['credential.create', 'credential.update', 'credential.delete']);
+    expect(receiver.taken.some((r) => r.json.data.targetName === 'bobs')).toBe(false);
+    expect(mine[0]!.json.data).toMatchObject({ targetName: 'hooked', provider: 'gitlab', actor: alice.userId, actorName: alice.name, door: 'rest' });
+
+    const verifier = new StandardWebhook(secret);
+    for (const r of mine) {
+      const headers = {
+        'webhook-id': String(r.headers['webhook-id']),
+        'webhook-timestamp': String(r.headers['webhook-timestamp']),
+        'webhook-signature': String(r.headers['webhook-signature']),
+      };
+      expect(headers['webhook-id']).toBe(`evt_${r.json.data.id}`);
+      expect(verifier.verify(r.body, headers)).toEqual(r.json);
+      expect(() => verifier.verify(r.body.replace('hooked', 'hacked'), headers)).toThrow();
+      expect(() => new StandardWebhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(r.body, headers)).toThrow();
+      expect(r.body).not.toContain('glpat-');
+    }
+
+    // The delivery log, newest first.
+    const log = await gql(server, alice.token, DELIVERIES, { id: webhook.id });
+    expect(log.body.data!.webhookDeliveries.edges.map((e: any) => [e.node.kind, e.node.status, e.node.attempts, e.node.lastStatus])).toEqual([
+      ['CREDENTIAL_DELETE', 'DELIVERED', 1, 204],
+      ['CREDENTIAL_UPDATE', 'DELIVERED', 1, 204],
+      ['CREDENTIAL_CREATE', 'DELIVERED', 1, 204],
+    ]);
+    // Bob cannot see or delete Alice's webhook.
+    expect((await gql(server, bob.token, DELIVERIES, { id: webhook.id })).body.errors![0]!.message).toMatch(/No webhook/);
+    const deleted = await gql(server, bob.token, `mutation($id: ID!) { deleteWebhook(id: $id) { __typename ... on Error { message } } }`, { id: webhook.id });
+    expect(deleted.body.data!.deleteWebhook.__typename).toBe('WebhookNotFoundError');
+    const gone = await gql(server, alice.token, `mutation($id: ID!) { deleteWebhook(id: $id) { __typename } }`, { id: webhook.id });
+    expect(gone.body.data!.deleteWebhook.__typename).toBe('MutationDeleteWebhookSuccess');
+    expect((await gql(server, alice.token, LIST)).body.data!.webhooks).toEqual([]);
+  });
+
+  it('a change that fails (rolled back) queues nothing', async () => {
+    const { data } = await createWebhook(alice.token, { url: receiver.url });
+    await rest(server, alice.token, 'POST', '/api/credentials', gitlab('taken-name', 'glpat-1'));
+    await eventually(
+      'the create delivered',
+      async () => (await server.db.webhookDelivery.count({ where: { webhookId: data.webhook.id, status: 'DELIVERED' } })) >= 1,
+    );
+    const before = await server.db.webhookDelivery.count({ where: { webhookId: data.webhook.id } });
+    expect((await rest(server, alice.token, 'POST', '/api/credentials', gitlab('taken-name', 'glpat-2'))).status).toBe(409);
+    expect(await server.db.webhookDelivery.count({ where: { webhookId: data.webhook.id } })).toBe(before);
+    await gql(server, alice.token, `mutation($id: ID!) { deleteWebhook(id: $id) { __typename } }`, { id: data.webhook.id });
+  });
+
+  it('a receiver down for 5 minutes gets everything once it is back, in order per credential; after WEBHOOK_RETRY_FOR failing, the webhook is disabled and its owner told', async () => {
+    const { data } = await createWebhook(alice.token, { url: receiver.url, kinds: ['CREDENTIAL_CREATE', 'CREDENTIAL_UPDATE'] });
+    receiver.mode = 'down';
+    receiver.taken.length = 0;
+    const ids: string[] = [];
+    for (const name of ['down-a', 'down-b'])
+      ids.push((await rest(server, alice.token, 'POST', '/api/credentials', gitlab(name, 'glpat-v1'))).body.credentialsId);
+    for (const id of ids) await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, gitlab(id === ids[0] ? 'down-a' : 'down-b', 'glpat-v2'));
+    await eventually(
+      'first attempts failed',
+      async () => (await server.db.webhookDelivery.count({ where: { webhookId: data.webhook.id, attempts: { gte: 1 } } })) >= 2,
+    );
+    // Five minutes pass, a receiver still down: retries back off, nothing is lost.
+    for (let minute = 0; minute < 5; minute++) {
+      clock.advance(60_000);
+      server.services.dispatcher.wake();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const listed = (await gql(server, alice.token, LIST)).body.data!.webhooks.find((w: any) => w.id === data.webhook.id);
+    expect(listed.status).toBe('ACTIVE');
+    expect(listed.failingSince).not.toBeNull();
+    expect(receiver.taken).toHaveLength(0);
+
+    receiver.mode = 'ok';
+    clock.advance(3_600_000 - 6 * 60_000); // under the retry window: the next attempts are due
+    server.services.dispatcher.wake();
+    await eventually('all four delivered', () => receiver.taken.length >= 4, 20_000);
+    for (const id of ids) {
+      expect(receiver.taken.filter((r) => r.json.data.targetId === id).map((r) => r.json.type)).toEqual(['credential.create', 'credential.update']);
+    }
+    // Deduplicated by webhook-id, nothing came twice.
+    expect(new Set(receiver.taken.map((r) => r.headers['webhook-id'])).size).toBe(receiver.taken.length);
+    expect((await gql(server, alice.token, LIST)).body.data!.webhooks.find((w: any) => w.id === data.webhook.id).failingSince).toBeNull();
+
+    // Down again, for longer than WEBHOOK_RETRY_FOR (1 h here).
+    receiver.mode = 'down';
+    await rest(server, alice.token, 'PUT', `/api/credentials/${ids[0]}`, gitlab('down-a', 'glpat-v3'));
+    await eventually('failing again', async () => (await server.db.webhook.findUniqueOrThrow({ where: { id: data.webhook.id } })).failingSince !== null);
+    clock.advance(2 * 3_600_000);
+    server.services.dispatcher.wake();
+    await eventually('disabled', async () => (await server.db.webhook.findUniqueOrThrow({ where: { id: data.webhook.id } })).status === 'DISABLED', 20_000);
+    const disabled = (await gql(server, alice.token, LIST)).body.data!.webhooks.find((w: any) => w.id === data.webhook.id);
+    expect(disabled.status).toBe('DISABLED');
+    expect(disabled.disabledAt).not.toBeNull();
+    const log = await gql(server, alice.token, DELIVERIES, { id: data.webhook.id });
+    expect(log.body.data!.webhookDeliveries.edges[0].node).toMatchObject({ status: 'FAILED', lastStatus: 503 });
+    // Its owner hears of it in the audit trail (and on any other webhook of the context).
+    const audit = await gql(server, alice.token, `{ auditEvents(kinds: [WEBHOOK_DISABLE], first: 5) { edges { node { targetId actor detail } } } }`);
+    expect(audit.body.data!.auditEvents.edges[0].node).toMatchObject({ targetId: data.webhook.id, actor: 'background' });
+    expect(audit.body.data!.auditEvents.edges[0].node.detail).toMatch(/WEBHOOK_RETRY_FOR/);
+    receiver.mode = 'ok';
+  }, 60_000);
+
+  it('a URL the SSRF guard refuses is refused at creation, and at delivery (0 connections to a loopback listener that is not allowed)', async () => {
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as { port: number }).port;
+    try {
+      for (const url of [
+        `http://127.0.0.1:${port}/hook`,
+        `https://127.0.0.1:${port}/hook`,
+        'https://10.0.0.5/hook',
+        'https://localhost/hook',
+        'ftp://example.com/x',
+        'not a url',
+      ]) {
+        const refused = await createWebhook(alice.token, { url });
+        expect(refused.__typename, url).toBe('ValidationError');
+        expect(refused.fields[0].path).toBe('url');
+      }
+      expect(refused(await createWebhook(alice.token, { url: `https://user:pass@${receiver.host}/x` }))).toMatch(/user or password/);
+      // A webhook stored earlier whose host is no longer allowed (an operator narrowed WEBHOOK_ALLOWED_HOSTS): refused when sent.
+      const id = 'StaleWebhook0000000001';
+      await server.db.webhook.create({
+        data: {
+          id,
+          ownerUserId: alice.userId,
+          url: `http://127.0.0.1:${port}/hook`,
+          secret: server.services.keys.seal('whsec_AAAA', webhookSealingContext(id)),
+          createdAt: new Date(),
+        },
+      });
+      // Stored by another process: this server hears of it at its next idle look (a minute), or when woken.
+      server.services.dispatcher.wake();
+      await rest(server, alice.token, 'POST', '/api/credentials', gitlab('ssrf-at-delivery', 'glpat-x'));
+      await eventually(
+        'the attempt refused',
+        async () => (await server.db.webhookDelivery.findFirst({ where: { webhookId: id, attempts: { gte: 1 } } })) !== null,
+      );
+      const attempt = await server.db.webhookDelivery.findFirstOrThrow({ where: { webhookId: id } });
+      expect(attempt.lastError).toMatch(/^refused: http:\/\/127\.0\.0\.1:\d+ is refused/);
+      expect(connections).toBe(0);
+      await server.db.webhook.delete({ where: { id } });
+    } finally {
+      listener.close();
+    }
+  });
+
+  it("a workspace's webhooks: its ADMIN manages them, a VIEW participant cannot; they get the workspace's events only", async () => {
+    const me = { userId: alice.userId, door: 'graphql' as const, scope: 'all' };
+    const org = await server.services.workspaces.createOrganization(me, 'hooks-org');
+    const ws = await server.services.workspaces.createWorkspace(me, { id: String(org.id) }, 'hooks-ws');
+    await server.services.workspaces.addParticipant(me, { id: String(ws.id) }, bob.name, 'VIEW');
+    const refused = await createWebhook(bob.token, { url: receiver.url, workspaceId: String(ws.id) });
+    expect(refused.__typename).toBe('ForbiddenError');
+    expect((await gql(server, bob.token, LIST, { ws: String(ws.id) })).body.errors![0]!.message).toMatch(/VIEW/);
+    expect(await server.db.webhook.count({ where: { workspaceId: ws.id } })).toBe(0);
+
+    await server.services.workspaces.updateParticipantRole(me, { id: String(ws.id) }, bob.name, 'ADMIN');
+    const { data } = await createWebhook(bob.token, { url: receiver.url, workspaceId: String(ws.id), kinds: ['CREDENTIAL_CREATE'] });
+    expect(data.webhook.workspaceId).toBe(String(ws.id));
+    receiver.taken.length = 0;
+    await rest(server, alice.token, 'POST', `/api/credentials?workspaceId=${ws.id}`, gitlab('ws-cred', 'glpat-ws'));
+    await rest(server, alice.token, 'POST', '/api/credentials', gitlab('personal-cred', 'glpat-p'));
+    await eventually('the workspace credential delivered', () => receiver.taken.some((r) => r.json.data.targetName === 'ws-cred'));
+    await new Promise((r) => setTimeout(r, 300));
+    const mine = receiver.taken.filter((r) => r.json.data.workspaceId === ws.id);
+    expect(mine).toHaveLength(1);
+    expect(receiver.taken.filter((r) => r.json.data.targetName === 'personal-cred' && r.json.data.workspaceId === ws.id)).toHaveLength(0);
+  });
+});
+
+function refused(result: any): string {
+  expect(result.__typename).toBe('ValidationError');
+  return result.message;
+}
