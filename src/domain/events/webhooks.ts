@@ -45,8 +45,11 @@ export interface NewWebhookInput {
   kinds?: readonly string[];
 }
 
+/** One entry of a webhook's delivery log. */
+export type WebhookDeliveryView = DeliveryRecord;
+
 export interface DeliveryPage {
-  items: DeliveryRecord[];
+  items: WebhookDeliveryView[];
   hasNextPage: boolean;
 }
 

@@ -5,11 +5,10 @@
  * graphql-sse protocol's distinct connections mode).
  */
 import { Forbidden, ValidationError } from '../../core/errors.js';
-import type { DeliveryRecord } from '../../db/webhook-store.js';
 import type { AuditEventView } from '../../domain/audit/trail.js';
 import { WebhookNotFound } from '../../domain/events/errors.js';
 import { CREDENTIAL_EVENT_KINDS } from '../../domain/events/live.js';
-import { MAX_DELIVERY_PAGE, MAX_WEBHOOKS_PER_CONTEXT, type WebhookView } from '../../domain/events/webhooks.js';
+import { MAX_DELIVERY_PAGE, MAX_WEBHOOKS_PER_CONTEXT, type WebhookDeliveryView, type WebhookView } from '../../domain/events/webhooks.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import { AuditEventRef, AuditKind } from './audit.js';
 import { type AuthenticatedContext, builder, callerOf } from './builder.js';
@@ -61,7 +60,7 @@ const CreatedWebhook = builder.objectRef<{ webhook: WebhookView; secret: string 
   }),
 });
 
-const DeliveryRef = builder.objectRef<DeliveryRecord>('WebhookDelivery').implement({
+const DeliveryRef = builder.objectRef<WebhookDeliveryView>('WebhookDelivery').implement({
   description: 'One event sent (or to send) to a webhook. Never holds what the receiver answered beyond its status.',
   fields: (t) => ({
     id: t.exposeID('id'),
