@@ -10,7 +10,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { FastifyRequest } from 'fastify';
-import { type DocumentNode, GraphQLError, getOperationAST, type ValidationRule } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST, type ValidationRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLLimits } from '../../infra/config.js';
@@ -56,7 +56,9 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
       // An operation sent again is compiled to JavaScript once and the compiled
       // form reused; a one-off (values inlined in the text) is interpreted, as
       // compiling costs more than running it once.
-      useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) }),
+      // (Subscriptions are never compiled: graphql-jit's subscribe coerces the already coerced variables again,
+      // and refuses every enum value.)
+      useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) && !hasSubscription(document) }),
     ],
     graphqlEndpoint: '/graphql',
     // Cross-origin access is decided for the whole app (CORS_ORIGINS, @fastify/cors), never echoed by Yoga.
@@ -90,6 +92,9 @@ function maxFieldsPlugin(name: string, max: number, why: string): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(rule) };
 }
 
+const hasSubscription = (document: DocumentNode): boolean =>
+  document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'subscription');
+
 /** Documents are cached parsed by Yoga, so the same text is the same object. */
 const executions = new WeakMap<DocumentNode, number>();
 function seenBefore(document: DocumentNode): boolean {
@@ -98,23 +103,32 @@ function seenBefore(document: DocumentNode): boolean {
   return count > 1;
 }
 
+/** What both executions and subscriptions check first: the operation's name for logs and metrics, and its variables. */
+function beforeRunning({
+  args,
+  setResultAndStopExecution,
+}: {
+  args: ExecutionArgs & { contextValue: Context & { fastifyRequest?: FastifyRequest } };
+  setResultAndStopExecution: (result: ExecutionResult) => void;
+}) {
+  const request = args.contextValue.fastifyRequest;
+  const operation = getOperationAST(args.document, args.operationName);
+  if (request && operation) {
+    request.graphqlOperation = { name: operation.name?.value ?? 'anonymous', type: operation.operation, authenticated: args.contextValue.viewer !== null };
+  }
+  // Variables are coerced by graphql-js itself, with all its rules (@oneOf
+  // included), before the compiled operation (which has its own, laxer
+  // coercion) runs: invalid variables answer errors (that never echo the
+  // values sent) and run nothing.
+  if (operation) {
+    const errors = variableErrors(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+    if (errors.length > 0) setResultAndStopExecution({ errors });
+  }
+}
+
 const operationPlugin: Plugin<Context & { fastifyRequest?: FastifyRequest }> = {
-  // The operation's name and type, for the request's log line and metrics.
-  onExecute({ args, setResultAndStopExecution }) {
-    const request = args.contextValue.fastifyRequest;
-    const operation = getOperationAST(args.document, args.operationName);
-    if (request && operation) {
-      request.graphqlOperation = { name: operation.name?.value ?? 'anonymous', type: operation.operation, authenticated: args.contextValue.viewer !== null };
-    }
-    // Variables are coerced by graphql-js itself, with all its rules (@oneOf
-    // included), before the compiled operation (which has its own, laxer
-    // coercion) runs: invalid variables answer errors (that never echo the
-    // values sent) and run nothing.
-    if (operation) {
-      const errors = variableErrors(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
-      if (errors.length > 0) setResultAndStopExecution({ errors });
-    }
-  },
+  onExecute: beforeRunning as never,
+  onSubscribe: beforeRunning as never,
   // Validation errors of values written in the document do not echo them either.
   onValidate() {
     return ({ result, setResult }) => {
