@@ -144,6 +144,11 @@ export class WebhookStore {
     return row ? webhookOf(row) : null;
   }
 
+  async findById(id: string): Promise<WebhookRecord | null> {
+    const row = await this.db.webhook.findUnique({ where: { id }, select: WEBHOOK_COLUMNS });
+    return row ? webhookOf(row) : null;
+  }
+
   /** Deletes the webhook and its log (audited `webhook.delete`, as `by`'s). False: no such webhook of the owner. */
   async delete(owner: Owner, id: string, by: AuditActor): Promise<boolean> {
     return this.db.$transaction(async (tx) => {

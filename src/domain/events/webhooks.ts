@@ -7,7 +7,7 @@
  * name resolved and every address checked), and again at every delivery.
  */
 import { randomBytes } from 'node:crypto';
-import { actorOf, type Caller, type Owner } from '../../core/caller.js';
+import { actorOf, type Caller, isOperator, type Owner, type Principal } from '../../core/caller.js';
 import { ValidationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { quoted } from '../../core/text.js';
@@ -45,6 +45,9 @@ export interface NewWebhookInput {
   kinds?: readonly string[];
 }
 
+/** Whose webhooks: a user's own or a workspace's. A user names it by their call (a workspace or not); the operator, here. */
+export type WebhookContext = Owner | undefined;
+
 /** One entry of a webhook's delivery log. */
 export type WebhookDeliveryView = DeliveryRecord;
 
@@ -78,8 +81,8 @@ export class Webhooks {
   ) {}
 
   /** Creates a webhook; its secret (`whsec_…`) is in the answer, and never again. */
-  async create(caller: Caller, input: NewWebhookInput): Promise<{ webhook: WebhookView; secret: string }> {
-    const owner = await this.#owner(caller);
+  async create(caller: Principal, input: NewWebhookInput, context?: WebhookContext): Promise<{ webhook: WebhookView; secret: string }> {
+    const owner = await this.#owner(caller, context);
     const url = await this.#checkedUrl(input.url);
     const kinds = checkedKinds(input.kinds);
     const count = await this.store.count(owner);
@@ -102,30 +105,47 @@ export class Webhooks {
     return { webhook: viewOf(record), secret };
   }
 
-  async list(caller: Caller): Promise<WebhookView[]> {
-    return (await this.store.list(await this.#owner(caller))).map(viewOf);
+  async list(caller: Principal, context?: WebhookContext): Promise<WebhookView[]> {
+    return (await this.store.list(await this.#owner(caller, context))).map(viewOf);
   }
 
   /** Deletes a webhook and its delivery log; what is pending is not sent. */
-  async delete(caller: Caller, id: string): Promise<void> {
-    if (!(await this.store.delete(await this.#owner(caller), id, actorOf(caller)))) throw new WebhookNotFound(id);
+  async delete(caller: Principal, id: string): Promise<void> {
+    const owner = await this.#ownerOf(caller, id);
+    if (!(await this.store.delete(owner, id, actorOf(caller)))) throw new WebhookNotFound(id);
   }
 
   /** A page of a webhook's delivery log, newest first (`after`: the id of the last delivery of the previous page). */
-  async deliveries(caller: Caller, id: string, options: { first?: number; after?: number } = {}): Promise<DeliveryPage> {
+  async deliveries(caller: Principal, id: string, options: { first?: number; after?: number } = {}): Promise<DeliveryPage> {
     const first = options.first ?? 20;
     if (!Number.isInteger(first) || first < 0 || first > MAX_DELIVERY_PAGE)
       throw ValidationError.of('first', `must be an integer from 0 to ${MAX_DELIVERY_PAGE}`);
     if (options.after !== undefined && (!Number.isSafeInteger(options.after) || options.after < 1)) throw ValidationError.of('after', 'is not a valid cursor');
-    const owner = await this.#owner(caller);
-    if (!(await this.store.find(owner, id))) throw new WebhookNotFound(id);
+    await this.#ownerOf(caller, id);
     const rows = await this.store.deliveries(id, first + 1, options.after);
     return { items: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 
-  /** The context the caller manages webhooks of: their own, or a workspace where their role allows it. */
-  async #owner(caller: Caller): Promise<Owner> {
+  /** The context the caller manages webhooks of: their own, or a workspace where their role allows it; the operator's, named. */
+  async #owner(principal: Principal, context: WebhookContext): Promise<Owner> {
+    if (isOperator(principal)) {
+      if (!context) throw ValidationError.of('', 'name whose webhooks: a user or a workspace');
+      return context;
+    }
+    const caller: Caller = principal;
     return (await this.access.context(caller, 'manageWebhooks')).owner;
+  }
+
+  /** The owner of the webhook `id`, if the principal may manage it (the operator: any webhook). */
+  async #ownerOf(principal: Principal, id: string): Promise<Owner> {
+    if (isOperator(principal)) {
+      const found = await this.store.findById(id);
+      if (!found) throw new WebhookNotFound(id);
+      return found.owner;
+    }
+    const owner = await this.#owner(principal, undefined);
+    if (!(await this.store.find(owner, id))) throw new WebhookNotFound(id);
+    return owner;
   }
 
   async #checkedUrl(raw: string): Promise<URL> {

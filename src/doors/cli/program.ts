@@ -11,6 +11,7 @@ import { dbCommands } from './commands/db.js';
 import { keysCommands } from './commands/keys.js';
 import { pairingsCommands } from './commands/pairings.js';
 import { usersCommands } from './commands/users.js';
+import { webhooksCommands } from './commands/webhooks.js';
 import { workspacesCommands } from './commands/workspaces.js';
 import type { CliContext } from './context.js';
 
@@ -26,7 +27,17 @@ export function cliProgram(context: CliContext, version: string): Command {
 Exit codes: 0 done; 1 refused or failed (the message says why); 2 usage error; 130 interrupted (keys rotate: run it again to resume).
 Every command also runs as \`npm run cli -- <command>\`. Details: docs/operating.md, Commands.`,
     );
-  for (const group of [usersCommands, keysCommands, workspacesCommands, credentialsCommands, pairingsCommands, auditCommands, backupCommands, dbCommands]) {
+  for (const group of [
+    usersCommands,
+    keysCommands,
+    workspacesCommands,
+    credentialsCommands,
+    pairingsCommands,
+    webhooksCommands,
+    auditCommands,
+    backupCommands,
+    dbCommands,
+  ]) {
     group(program, context);
   }
   return program;
