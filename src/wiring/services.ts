@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { RelationReads } from '../db/relation-reads.js';
 import type { Storage } from '../db/storage.js';
+import { ReadAudit } from '../domain/audit/reads.js';
 import { AuditTrail } from '../domain/audit/trail.js';
 import { AccessTokens } from '../domain/auth/tokens.js';
 import { providerIds } from '../domain/credentials/providers/index.js';
@@ -107,6 +108,7 @@ export function createServices(
           onError: (error) => logger.error({ err: error }, 'background validation failed'),
         });
   const rotation = new KeyRotation(storage.credentials, keys, storage.webhooks);
+  const readAudit = settings.events.auditReads ? new ReadAudit((events) => storage.audit.recordReads(events)) : undefined;
   const audit = new AuditTrail(storage.audit, access);
   const events = settings.events;
   const webhookHttp = new GuardedHttp({
@@ -149,6 +151,7 @@ export function createServices(
         credentialsPerContext: settings.limits.credentialsPerContext,
         versionsKept: settings.retention.versionsKept,
         recoveryWindowMs: settings.retention.recoveryWindowMs,
+        recordReads: readAudit ? (events) => readAudit.record(events) : undefined,
       },
       clock,
     ),

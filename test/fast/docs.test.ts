@@ -19,11 +19,18 @@ describe('docs/api-graphql.md', () => {
           .map((cell) => cell.trim()),
       );
     expect(rows.map((r) => r[0])).toEqual(WORKSPACE_ROLES.map((role) => `\`${role}\``));
-    for (const [role, read, write, recover, manage, keys, grants] of rows) {
+    for (const [role, read, write, recover, manage, keys, webhooks, grants] of rows) {
       const name = role!.replace(/`/g, '') as keyof typeof PERMISSIONS;
       const permissions = PERMISSIONS[name];
-      expect([read, write, recover, manage, keys], role).toEqual(
-        [permissions.readCredentials, permissions.writeCredentials, permissions.manageCredentials, permissions.manageParticipants, permissions.deliverKeys].map(
+      expect([read, write, recover, manage, keys, webhooks], role).toEqual(
+        [
+          permissions.readCredentials,
+          permissions.writeCredentials,
+          permissions.manageCredentials,
+          permissions.manageParticipants,
+          permissions.deliverKeys,
+          permissions.manageWebhooks,
+        ].map(
           (p) => (p ? 'yes' : 'no'),
         ),
       );

@@ -385,4 +385,33 @@ describe('expiry dates', () => {
     expect(bad.body.message).toMatch(/^expiresAt: must be an ISO 8601 date-time with a zone/);
     expect((await rest(server, alice.token, 'GET', '/api/credentials')).body.credentials.map((c: any) => c.name)).not.toContain('bad-date');
   });
+
+  it('writes one expiry notice 7 days ahead and one 1 day ahead per expiry date (credential.expiring), again for a new date', async () => {
+    const NOTICES = `query($since: DateTime) { auditEvents(kinds: [CREDENTIAL_EXPIRING], since: $since, first: 20) { edges { node { targetName detail actor } } } }`;
+    const since = new Date(Date.now() - 1000).toISOString();
+    const notices = async () =>
+      (await gql(server, alice.token, NOTICES, { since })).body.data!.auditEvents.edges
+        .map((e: any) => [e.node.targetName, e.node.detail, e.node.actor])
+        .filter(([name]: string[]) => name === 'noticed');
+    const expiresAt = new Date(clock.now() + 10 * DAY).toISOString();
+    const id = (await rest(server, alice.token, 'POST', '/api/credentials', github('noticed', 'ghp_noticed', { expiresAt }))).body.credentialsId;
+    await server.services.upkeep.run();
+    expect(await notices()).toEqual([]);
+    clock.advance(4 * DAY); // 6 days left
+    await server.services.upkeep.run();
+    await server.services.upkeep.run();
+    expect(await notices()).toEqual([['noticed', '7d', 'background']]);
+    clock.advance(5.5 * DAY); // half a day left
+    await server.services.upkeep.run();
+    await server.services.upkeep.run();
+    expect(await notices()).toEqual([
+      ['noticed', '1d', 'background'],
+      ['noticed', '7d', 'background'],
+    ]);
+    // A new date (renewed): its own notices, the 1-day one straight away when it is that near.
+    await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, github('noticed', 'ghp_noticed', { expiresAt: new Date(clock.now() + 20 * 3_600_000).toISOString() }));
+    await server.services.upkeep.run();
+    expect((await notices())[0]).toEqual(['noticed', '1d', 'background']);
+    expect(await notices()).toHaveLength(3);
+  });
 });

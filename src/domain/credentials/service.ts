@@ -8,6 +8,7 @@ import { actorOf, type Caller, isOperator, type Owner, type Principal } from '..
 import { LimitReached, ValidationError } from '../../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../../core/ids.js';
 import { parseTimestamp, type Timestamp, timestampOf } from '../../core/time.js';
+import type { ReadEvent } from '../../db/audit-store.js';
 import type { CredentialRecord, CredentialStore, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../../db/credential-store.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
@@ -78,7 +79,23 @@ export interface CredentialSettings extends ProviderSettings {
   versionsKept?: number;
   /** How long a deleted credential stays restorable, in ms (CREDENTIAL_RECOVERY_WINDOW; 0: purged at once). */
   recoveryWindowMs?: number;
+  /**
+   * AUDIT_READS: where describes and lists are recorded before they are
+   * answered (a read whose record cannot be written fails); undefined: not recorded.
+   */
+  recordReads?: (events: readonly ReadEvent[]) => Promise<void>;
 }
+
+/** The audit row of a read in a context. */
+const readEvent = (caller: Caller, owner: Owner, action: ReadEvent['action'], targetId: string, detail: string | null): ReadEvent => ({
+  action,
+  targetId,
+  ownerUserId: owner.kind === 'user' ? owner.id : null,
+  workspaceId: owner.kind === 'workspace' ? owner.id : null,
+  actor: caller.userId,
+  door: caller.door,
+  detail,
+});
 
 export const DEFAULT_VERSIONS_KEPT = 10;
 export const DEFAULT_RECOVERY_WINDOW_MS = 7 * 86_400_000;
@@ -205,7 +222,9 @@ export class CredentialService {
 
   async describe(caller: Caller, id: string): Promise<CredentialView> {
     const { owner } = await this.access.context(caller, 'readCredentials');
-    return this.#describe(owner, id);
+    const view = await this.#describe(owner, id);
+    await this.settings.recordReads?.([readEvent(caller, owner, 'credential.read', view.id, null)]);
+    return view;
   }
 
   async #describe(owner: Owner, id: string): Promise<CredentialView> {
@@ -225,10 +244,15 @@ export class CredentialService {
     // (a workspace's version was read with the caller's role).
     const version = context.version ?? (await this.store.findVersion(owner));
     const key = `${owner.kind}:${owner.id}|${options.providers?.join(',') ?? '*'}|${options.after ?? ''}|${first ?? 'all'}`;
-    const cached = this.#pages.get(key, version);
-    if (cached) return cached;
-    const page = await this.#readPage(owner, options.providers, after, first);
-    this.#pages.set(key, version, page);
+    let page = this.#pages.get(key, version);
+    if (!page) {
+      page = await this.#readPage(owner, options.providers, after, first);
+      this.#pages.set(key, version, page);
+    }
+    if (this.settings.recordReads) {
+      const what = `${page.items.length} credential${page.items.length === 1 ? '' : 's'}${options.providers ? ` of ${options.providers.join(', ')}` : ''}${options.after ? ' (a later page)' : ''}`;
+      await this.settings.recordReads([readEvent(caller, owner, 'credential.list', owner.kind === 'user' ? owner.id : String(owner.id), what)]);
+    }
     return page;
   }
 

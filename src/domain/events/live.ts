@@ -183,7 +183,8 @@ export class LiveEvents {
         if (event.targetId === stream.tokenId) stream.end();
         continue;
       }
-      if (event.targetId !== stream.caller.userId || stream.owner.kind !== 'workspace') continue;
+      // Participant and member events name the user whose access changed in ownerUserId.
+      if (event.ownerUserId !== stream.caller.userId || stream.owner.kind !== 'workspace') continue;
       try {
         await this.access.context(stream.caller, 'readCredentials');
       } catch {
