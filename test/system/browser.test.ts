@@ -82,6 +82,38 @@ describe('GraphiQL and the API reference in a browser', () => {
     await context.close();
   });
 
+  it('GraphiQL runs a subscription: credential events appear in the response pane as they happen', async () => {
+    const user = await server.newUser('watcher');
+    const page = await browser.newPage();
+    const seen = watch(page);
+    await page.goto(`${server.url}/graphql`);
+    await page.locator('.graphiql-container').first().waitFor({ timeout: 15_000 });
+    const queryEditor = page.locator('.graphiql-query-editor');
+    await expect.poll(() => queryEditor.innerText(), { timeout: 15_000 }).toContain('MyCredentials');
+    await page.getByRole('button', { name: /^headers$/i }).click();
+    await page.locator('.graphiql-editor-tool .monaco-editor').last().click();
+    await page.keyboard.type(`{"Authorization": "Bearer ${user.token}"`);
+    await queryEditor.locator('.monaco-editor').click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type('subscription Watch { credentialEvents { kind targetName } }');
+    await page.locator('.graphiql-execute-button').click();
+    await expect.poll(() => server.services.live.open, { timeout: 15_000 }).toBe(1);
+    const created = await fetch(`${server.url}/api/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({ credentials: { name: 'seen-live-in-graphiql', provider: 'github', keys: { token: 't' } } }),
+    });
+    expect(created.status).toBe(200);
+    const response = page.locator('.graphiql-response');
+    await expect.poll(() => response.innerText(), { timeout: 15_000 }).toContain('seen-live-in-graphiql');
+    expect(await response.innerText()).toContain('CREDENTIAL_CREATE');
+    expect(seen.requests.filter((u) => !sameOrigin(u))).toEqual([]);
+    expect(seen.problems).toEqual([]);
+    await page.close();
+    await expect.poll(() => server.services.live.open, { timeout: 15_000 }).toBe(0);
+  });
+
   it('the REST API reference renders its operations, and no CSP violation', async () => {
     const page = await browser.newPage();
     const seen = watch(page);
