@@ -27,7 +27,9 @@ interface Load {
 
 function loadOnce(options: Record<string, unknown>, seconds: number): Promise<Load> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify({ connections: 50, duration: seconds, ...options })], { cwd: root });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify({ connections: 50, duration: seconds, ...options })], {
+      cwd: root,
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').pop()!) as Load) : fail(new Error(`load exited ${code}`))));
@@ -60,7 +62,10 @@ async function main() {
       url: `${svc}/graphql`,
       method: 'POST',
       headers,
-      body: JSON.stringify({ query: 'query One($id: ID!) { credential(id: $id) { ... on Credential { id name provider } } }', variables: { id: user.firstId } }),
+      body: JSON.stringify({
+        query: 'query One($id: ID!) { credential(id: $id) { ... on Credential { id name provider } } }',
+        variables: { id: user.firstId },
+      }),
     },
   };
   const env = {
@@ -84,7 +89,9 @@ async function main() {
             if (load.errors || load.non2xx) throw new Error(`${name}: ${load.errors} errors, ${load.non2xx} non-2xx`);
             const entry = (results[name] ??= { off: [], on: [] });
             (auditReads === 'true' ? entry.on : entry.off).push(load.requestsPerSecond);
-            process.stdout.write(`  round ${round + 1} AUDIT_READS=${auditReads.padEnd(5)} ${name.padEnd(20)} ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${load.p99Ms} ms\n`);
+            process.stdout.write(
+              `  round ${round + 1} AUDIT_READS=${auditReads.padEnd(5)} ${name.padEnd(20)} ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${load.p99Ms} ms\n`,
+            );
           }
         } finally {
           service.kill('SIGTERM');

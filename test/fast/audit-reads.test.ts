@@ -16,8 +16,9 @@ const READS = `{ auditEvents(kinds: [CREDENTIAL_READ, CREDENTIAL_LIST], first: 1
 
 describe('AUDIT_READS=true', () => {
   it('records each describe and list, with who, through which door, and what', async () => {
-    const id = (await rest(server, alice.token, 'POST', '/api/credentials', { credentials: { name: 'read-me', provider: 'gitlab', keys: { token: 'glpat-r' } } }))
-      .body.credentialsId;
+    const id = (
+      await rest(server, alice.token, 'POST', '/api/credentials', { credentials: { name: 'read-me', provider: 'gitlab', keys: { token: 'glpat-r' } } })
+    ).body.credentialsId;
     expect((await rest(server, alice.token, 'GET', `/api/credentials/${id}`)).status).toBe(200);
     expect((await rest(server, alice.token, 'GET', '/api/credentials')).status).toBe(200);
     // The second list is served from the page cache: still recorded.

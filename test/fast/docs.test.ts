@@ -30,9 +30,7 @@ describe('docs/api-graphql.md', () => {
           permissions.manageParticipants,
           permissions.deliverKeys,
           permissions.manageWebhooks,
-        ].map(
-          (p) => (p ? 'yes' : 'no'),
-        ),
+        ].map((p) => (p ? 'yes' : 'no')),
       );
       const grantable = grantableRoles(name);
       expect(grants, role).toBe(grantable.length === 0 ? 'no' : grantable.length === WORKSPACE_ROLES.length ? 'every role' : `up to \`${grantable[0]}\``);

@@ -184,7 +184,7 @@ describe('the upkeep across instances', () => {
     try {
       const first = await server.services.upkeep.run();
       expect(first.ran).toBe(true);
-      expect(await other.services.upkeep.run()).toEqual({ ran: false, purged: 0, expired: 0 });
+      expect(await other.services.upkeep.run()).toEqual({ ran: false, purged: 0, expired: 0, notices: 0 });
       // Once the holder stops (and gives the lease up), the other takes over.
       await server.services.upkeep.stop();
       expect((await other.services.upkeep.run()).ran).toBe(true);
@@ -390,8 +390,8 @@ describe('expiry dates', () => {
     const NOTICES = `query($since: DateTime) { auditEvents(kinds: [CREDENTIAL_EXPIRING], since: $since, first: 20) { edges { node { targetName detail actor } } } }`;
     const since = new Date(Date.now() - 1000).toISOString();
     const notices = async () =>
-      (await gql(server, alice.token, NOTICES, { since })).body.data!.auditEvents.edges
-        .map((e: any) => [e.node.targetName, e.node.detail, e.node.actor])
+      (await gql(server, alice.token, NOTICES, { since })).body
+        .data!.auditEvents.edges.map((e: any) => [e.node.targetName, e.node.detail, e.node.actor])
         .filter(([name]: string[]) => name === 'noticed');
     const expiresAt = new Date(clock.now() + 10 * DAY).toISOString();
     const id = (await rest(server, alice.token, 'POST', '/api/credentials', github('noticed', 'ghp_noticed', { expiresAt }))).body.credentialsId;
@@ -409,7 +409,13 @@ describe('expiry dates', () => {
       ['noticed', '7d', 'background'],
     ]);
     // A new date (renewed): its own notices, the 1-day one straight away when it is that near.
-    await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, github('noticed', 'ghp_noticed', { expiresAt: new Date(clock.now() + 20 * 3_600_000).toISOString() }));
+    await rest(
+      server,
+      alice.token,
+      'PUT',
+      `/api/credentials/${id}`,
+      github('noticed', 'ghp_noticed', { expiresAt: new Date(clock.now() + 20 * 3_600_000).toISOString() }),
+    );
     await server.services.upkeep.run();
     expect((await notices())[0]).toEqual(['noticed', '1d', 'background']);
     expect(await notices()).toHaveLength(3);

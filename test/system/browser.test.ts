@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/doors/rest/openapi.js';
 import { launchBrowser, watch } from '../helpers/browser.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { scaled } from '../helpers/time.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -97,6 +98,8 @@ describe('GraphiQL and the API reference in a browser', () => {
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.press('Delete');
     await page.keyboard.type('subscription Watch { credentialEvents { kind targetName } }');
+    // GraphiQL reads the operation's name from the editor a moment after a change.
+    await new Promise((r) => setTimeout(r, scaled(1000)));
     await page.locator('.graphiql-execute-button').click();
     await expect.poll(() => server.services.live.open, { timeout: 15_000 }).toBe(1);
     const created = await fetch(`${server.url}/api/credentials`, {
