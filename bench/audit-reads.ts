@@ -87,7 +87,8 @@ async function main() {
             await loadOnce(options, 2);
             const load = await loadOnce(options, duration);
             if (load.errors || load.non2xx) throw new Error(`${name}: ${load.errors} errors, ${load.non2xx} non-2xx`);
-            const entry = (results[name] ??= { off: [], on: [] });
+            results[name] ??= { off: [], on: [] };
+            const entry = results[name];
             (auditReads === 'true' ? entry.on : entry.off).push(load.requestsPerSecond);
             process.stdout.write(
               `  round ${round + 1} AUDIT_READS=${auditReads.padEnd(5)} ${name.padEnd(20)} ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${load.p99Ms} ms\n`,

@@ -47,6 +47,7 @@ describe('credentialEvents', () => {
     const all = await opened(alice.token);
     const githubOnly = await opened(alice.token, { provider: 'github', kinds: ['CREDENTIAL_CREATE'] });
     await listening(2);
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^graphql_subscriptions 2$/m);
     const id = (await rest(server, alice.token, 'POST', '/api/credentials', cred('live-gl', 'gitlab', 'glpat-live-secret'))).body.credentialsId;
     await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, cred('live-gl', 'gitlab', 'glpat-live-secret-2'));
     await rest(server, alice.token, 'POST', '/api/credentials', cred('live-gh', 'github', 'ghp_live-secret'));

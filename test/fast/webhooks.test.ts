@@ -86,6 +86,11 @@ describe('webhooks', () => {
       expect(r.body).not.toContain('glpat-');
     }
 
+    // Metrics: bounded labels only.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(Number(/^webhook_deliveries_total\{result="delivered"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(Number(/^audit_events_written (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5);
+
     // The delivery log, newest first.
     const log = await gql(server, alice.token, DELIVERIES, { id: webhook.id });
     expect(log.body.data!.webhookDeliveries.edges.map((e: any) => [e.node.kind, e.node.status, e.node.attempts, e.node.lastStatus])).toEqual([
