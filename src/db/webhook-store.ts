@@ -199,39 +199,41 @@ export class WebhookStore {
   }
 
   /**
-   * Deliveries to send now: of the oldest `window` pending ones (of ACTIVE
-   * webhooks), each target's first (a later one waits for it: one target's
-   * events arrive in order), if its next attempt is due by `now`.
+   * Deliveries to send now: of each ACTIVE webhook's oldest `window` pending
+   * ones (each webhook its own window: one receiver down, with thousands
+   * waiting, never holds up another's), each target's first (a later one waits
+   * for it: one target's events arrive in order), if its next attempt is due by
+   * `now`. `pending`: whether any delivery waits at all.
    */
   async due(now: number, window: number): Promise<{ due: DueDelivery[]; pending: boolean }> {
-    const pending = await this.db.webhookDelivery.findMany({
-      where: { status: 'PENDING', webhook: { status: 'ACTIVE' } },
-      orderBy: { id: 'asc' },
-      take: window,
-      select: { id: true, webhookId: true, eventId: true, targetId: true, attempts: true, nextAttemptAt: true },
+    const webhooks = await this.db.webhook.findMany({
+      where: { status: 'ACTIVE', deliveries: { some: { status: 'PENDING' } } },
+      select: { id: true, url: true, secret: true, failingSince: true },
     });
-    const heads = new Set<string>();
-    const due = pending.filter((d) => {
-      const key = `${d.webhookId} ${d.targetId}`;
-      if (heads.has(key)) return false;
-      heads.add(key);
-      return Number(d.nextAttemptAt) <= now;
-    });
-    if (due.length === 0) return { due: [], pending: pending.length > 0 };
-    const [webhooks, events] = await Promise.all([
-      this.db.webhook.findMany({
-        where: { id: { in: [...new Set(due.map((d) => d.webhookId))] } },
-        select: { id: true, url: true, secret: true, failingSince: true },
-      }),
-      this.db.auditEvent.findMany({ where: { id: { in: due.map((d) => d.eventId) } } }),
-    ]);
+    if (webhooks.length === 0) return { due: [], pending: false };
+    const due: { id: number; webhookId: string; eventId: number; attempts: number }[] = [];
+    for (const webhook of webhooks) {
+      const pending = await this.db.webhookDelivery.findMany({
+        where: { webhookId: webhook.id, status: 'PENDING' },
+        orderBy: { id: 'asc' },
+        take: window,
+        select: { id: true, eventId: true, targetId: true, attempts: true, nextAttemptAt: true },
+      });
+      const heads = new Set<string>();
+      for (const d of pending) {
+        if (heads.has(d.targetId)) continue;
+        heads.add(d.targetId);
+        if (Number(d.nextAttemptAt) <= now) due.push({ id: d.id, webhookId: webhook.id, eventId: d.eventId, attempts: d.attempts });
+      }
+    }
+    if (due.length === 0) return { due: [], pending: true };
     const webhookById = new Map(webhooks.map((w) => [w.id, w]));
-    const eventById = new Map(events.map((e) => [e.id, e]));
+    const events = new Map((await this.db.auditEvent.findMany({ where: { id: { in: due.map((d) => d.eventId) } } })).map((e) => [e.id, e]));
     return {
       due: due.flatMap((d) => {
-        const webhook = webhookById.get(d.webhookId);
-        const event = eventById.get(d.eventId);
-        if (!webhook || !event) return [];
+        const webhook = webhookById.get(d.webhookId)!;
+        const event = events.get(d.eventId);
+        if (!event) return [];
         return [
           { id: d.id, webhookId: d.webhookId, url: webhook.url, secret: webhook.secret, attempts: d.attempts, failingSince: webhook.failingSince, event },
         ];

@@ -173,6 +173,26 @@ describe('webhooks', () => {
     receiver.mode = 'ok';
   }, 60_000);
 
+  it("one receiver down, with over 500 deliveries waiting, does not hold up another webhook's", async () => {
+    const down = await startReceiver();
+    down.mode = 'down';
+    const other = await startServer({ WEBHOOK_ALLOWED_HOSTS: `${receiver.host},${down.host}` });
+    try {
+      const carol = await other.newUser('carol');
+      const dave = await other.newUser('dave');
+      const hook = (token: string, url: string) => gql(other, token, CREATE, { input: { url, kinds: ['CREDENTIAL_CREATE'] } });
+      await hook(carol.token, down.url);
+      for (let i = 0; i < 520; i++) await rest(other, carol.token, 'POST', '/api/credentials', gitlab(`flood-${i}`, 'glpat-f'));
+      await eventually('the down receiver was tried', () => down.received.length > 0);
+      await hook(dave.token, receiver.url);
+      await rest(other, dave.token, 'POST', '/api/credentials', gitlab('daves', 'glpat-d'));
+      await eventually("dave's delivered", () => receiver.taken.some((r) => r.json.data.targetName === 'daves'));
+    } finally {
+      await other.close();
+      await down.close();
+    }
+  });
+
   it('a URL the SSRF guard refuses is refused at creation, and at delivery (0 connections to a loopback listener that is not allowed)', async () => {
     let connections = 0;
     const listener = createServer((socket) => {

@@ -43,9 +43,7 @@ CREATE INDEX "Webhook_ownerUserId_idx" ON "Webhook"("ownerUserId");
 CREATE INDEX "Webhook_workspaceId_idx" ON "Webhook"("workspaceId");
 
 -- CreateIndex
-CREATE INDEX "WebhookDelivery_status_nextAttemptAt_idx" ON "WebhookDelivery"("status", "nextAttemptAt");
-
--- CreateIndex
+CREATE INDEX "WebhookDelivery_webhookId_status_id_idx" ON "WebhookDelivery"("webhookId", "status", "id");
 CREATE INDEX "WebhookDelivery_webhookId_id_idx" ON "WebhookDelivery"("webhookId", "id");
 
 -- CreateIndex

@@ -33,8 +33,8 @@ import { webhookSealingContext } from './webhooks.js';
 
 export const DISPATCH_LEASE = 'webhook-dispatch';
 const LEASE_MS = 15_000;
-/** Pending deliveries looked at per pass (the oldest). */
-const WINDOW = 500;
+/** Pending deliveries looked at per webhook and pass (its oldest). */
+const WINDOW = 100;
 /** Webhooks sent to at once. */
 const CONCURRENCY = 4;
 const IDLE_POLL_MS = 60_000;

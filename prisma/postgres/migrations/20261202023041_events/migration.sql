@@ -44,7 +44,7 @@ CREATE TABLE "WebhookDelivery" (
 -- CreateIndex
 CREATE INDEX "Webhook_ownerUserId_idx" ON "Webhook"("ownerUserId");
 CREATE INDEX "Webhook_workspaceId_idx" ON "Webhook"("workspaceId");
-CREATE INDEX "WebhookDelivery_status_nextAttemptAt_idx" ON "WebhookDelivery"("status", "nextAttemptAt");
+CREATE INDEX "WebhookDelivery_webhookId_status_id_idx" ON "WebhookDelivery"("webhookId", "status", "id");
 CREATE INDEX "WebhookDelivery_webhookId_id_idx" ON "WebhookDelivery"("webhookId", "id");
 CREATE UNIQUE INDEX "WebhookDelivery_webhookId_eventId_key" ON "WebhookDelivery"("webhookId", "eventId");
 
