@@ -1,6 +1,6 @@
 /**
  * PostgreSQL's notifications of new audit events: the trigger of the events
- * migration runs `pg_notify('audit_events', <id>)`, delivered at commit (never
+ * migration runs `pg_notify('audit_events', '<id> <action>')`, delivered at commit (never
  * for a rolled-back change) to every instance listening. One connection of its
  * own (a pooled one would lose its LISTEN), reconnected after a loss with a
  * growing pause; while it is down, listeners hear nothing (the webhook
@@ -16,8 +16,8 @@ export interface NotificationListener {
 }
 
 export interface ListenOptions {
-  /** The ids of committed events, as notified. */
-  onEvents: (ids: number[]) => void;
+  /** Committed events, as notified: their ids and actions. */
+  onEvents: (events: { id: number; action: string }[]) => void;
   /** The connection was lost or could not be made (its reason only). */
   onLost: (reason: string) => void;
   /** The connection is (again) listening. */
@@ -53,8 +53,8 @@ export function listenForEvents(databaseUrl: string, options: ListenOptions): No
     next.on('end', () => reconnect('connection ended'));
     next.on('notification', (message) => {
       if (message.channel !== AUDIT_CHANNEL || !message.payload) return;
-      const id = Number(message.payload);
-      if (Number.isSafeInteger(id)) options.onEvents([id]);
+      const [id, action = ''] = message.payload.split(' ');
+      if (Number.isSafeInteger(Number(id))) options.onEvents([{ id: Number(id), action }]);
     });
     try {
       await next.connect();

@@ -129,12 +129,14 @@ export function createServices(
   });
   const webhooks = new Webhooks(storage.webhooks, access, keys, webhookHttp, clock, () => dispatcher.noteCreated());
   const feed = new EventFeed(storage.audit, storage, {
-    onNotified: () => dispatcher.wake(),
+    // Another instance's event may have queued deliveries (none can while no webhook is ACTIVE; a new one is).
+    onNotified: (action) => (action === 'webhook.create' ? dispatcher.noteCreated() : dispatcher.wakeAfterWrite()),
     onLost: (reason) => logger.warn({ reason }, 'the event notification connection was lost; reconnecting'),
     onError: (error) => logger.error({ err: error }, 'reading new events failed'),
   });
   const live = new LiveEvents(feed, access, audit, {
     perToken: events.subscriptionsPerToken,
+    clock,
     onCount: (open) => metrics.subscriptions.set(open),
     onError: (error) => logger.error({ err: error }, 'live events failed'),
   });

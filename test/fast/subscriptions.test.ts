@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Subscription, subscribe } from '../helpers/events.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
-import { eventually } from '../helpers/time.js';
+import { eventually, scaled } from '../helpers/time.js';
 
 const EVENTS = `subscription($ws: ID, $provider: CredentialProvider, $kinds: [CredentialEventKind!]) {
   credentialEvents(workspaceId: $ws, provider: $provider, kinds: $kinds) { id kind targetId targetName provider workspaceId actorName door detail } }`;
@@ -123,6 +123,18 @@ describe('credentialEvents', () => {
     const revoked = await gql(server, alice.token, `mutation($id: ID!) { revokeAccessToken(id: $id) { __typename } }`, { id: extra.info.id });
     expect(revoked.body.errors).toBeUndefined();
     expect(await mine.ended).toBe('complete');
+    await listening(0);
+
+    // A token that expires mid-stream: the stream ends at its expiry.
+    const brief = await server.services.tokens.createToken(
+      alice.userId,
+      'brief',
+      { actor: 'operator', door: 'cli' },
+      { expiresAt: new Date(Date.now() + scaled(3000)) },
+    );
+    const short = await opened(brief.token);
+    await listening(1);
+    expect(await short.ended).toBe('complete');
     await listening(0);
   });
 });

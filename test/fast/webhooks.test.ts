@@ -10,6 +10,8 @@
 import { createServer } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookStore } from '../../src/db/webhook-store.js';
+import { DELIVERIES_KEPT } from '../../src/domain/events/dispatcher.js';
 import { webhookSealingContext } from '../../src/domain/events/webhooks.js';
 import { type Receiver, startReceiver } from '../helpers/events.js';
 import { rest } from '../helpers/rest.js';
@@ -87,9 +89,10 @@ describe('webhooks', () => {
     }
 
     // Metrics: bounded labels only.
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(Number(/^webhook_deliveries_total\{result="delivered"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
-    expect(Number(/^audit_events_written (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5);
+    const metric = async (pattern: RegExp) => Number(pattern.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+    // (The receiver has answered; the server records each delivery just after.)
+    await eventually('three deliveries counted', async () => (await metric(/^webhook_deliveries_total\{result="delivered"\} (\d+)/m)) >= 3);
+    expect(await metric(/^audit_events_written (\d+)/m)).toBeGreaterThanOrEqual(5);
 
     // The delivery log, newest first.
     const log = await gql(server, alice.token, DELIVERIES, { id: webhook.id });
@@ -191,6 +194,22 @@ describe('webhooks', () => {
       await other.close();
       await down.close();
     }
+  });
+
+  it(`keeps each webhook's log to its latest ${DELIVERIES_KEPT} finished deliveries, and every pending one`, async () => {
+    const { data } = await createWebhook(alice.token, { url: receiver.url, kinds: ['TOKEN_REVOKE'] });
+    const webhookId = data.webhook.id;
+    const rows = (from: number, count: number, status: string) =>
+      Array.from({ length: count }, (_, i) => ({ webhookId, eventId: 1_000_000 + from + i, targetId: `t${from + i}`, status }));
+    await server.db.webhookDelivery.createMany({ data: rows(0, DELIVERIES_KEPT + 50, 'DELIVERED') });
+    await server.db.webhookDelivery.createMany({ data: rows(DELIVERIES_KEPT + 50, 5, 'PENDING') });
+    expect(await new WebhookStore(server.db).prune(DELIVERIES_KEPT)).toBe(50);
+    const kept = await server.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: { id: 'asc' }, select: { eventId: true, status: true } });
+    expect(kept.filter((d) => d.status === 'DELIVERED')).toHaveLength(DELIVERIES_KEPT);
+    expect(kept[0]!.eventId).toBe(1_000_050);
+    expect(kept.filter((d) => d.status === 'PENDING')).toHaveLength(5);
+    await gql(server, alice.token, `mutation($id: ID!) { deleteWebhook(id: $id) { __typename } }`, { id: webhookId });
+    expect(await server.db.webhookDelivery.count({ where: { webhookId } })).toBe(0);
   });
 
   it('a URL the SSRF guard refuses is refused at creation, and at delivery (0 connections to a loopback listener that is not allowed)', async () => {

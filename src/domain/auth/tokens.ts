@@ -34,6 +34,8 @@ export interface Viewer {
   tokenId: string;
   /** What the token may do (src/domain/auth/scopes.ts). */
   scope: string;
+  /** When the token expires (epoch ms; undefined: never): a long-lived stream ends then. */
+  expiresAt?: number;
 }
 
 export interface TokenOptions {
@@ -131,7 +133,7 @@ export class AccessTokens {
     const now = this.now();
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
     if (row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= LAST_USE_RESOLUTION_MS) this.#recordUse(row.id, now);
-    return { userId: row.userId, tokenId: row.id, scope: row.scope };
+    return { userId: row.userId, tokenId: row.id, scope: row.scope, ...(row.expiresAt ? { expiresAt: row.expiresAt.getTime() } : {}) };
   }
 
   /**

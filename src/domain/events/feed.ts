@@ -23,8 +23,8 @@ export interface FeedSource {
 }
 
 export interface FeedOptions {
-  /** Told of every committed event (from any instance on PostgreSQL; whether or not anyone listens). */
-  onNotified?: () => void;
+  /** Told of every committed event's action (on PostgreSQL, from any instance; whether or not anyone listens). */
+  onNotified?: (action: string) => void;
   onLost: (reason: string) => void;
   onError: (error: unknown) => void;
 }
@@ -49,10 +49,10 @@ export class EventFeed {
     if (this.#connection || this.#stopWrites) return;
     if (this.source.listen) {
       this.#connection = this.source.listen({
-        onEvents: (ids) => {
-          this.options.onNotified?.();
+        onEvents: (events) => {
+          for (const { action } of events) this.options.onNotified?.(action);
           if (this.#listeners.size === 0) return;
-          this.#notified.push(...ids);
+          this.#notified.push(...events.map((e) => e.id));
           this.#pull();
         },
         onLost: this.options.onLost,

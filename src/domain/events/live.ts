@@ -5,7 +5,7 @@
  * and again whenever an event may have changed the answer (the subscriber's
  * role changed or they were removed, from the workspace or its organization,
  * or their token revoked): a removed participant's stream ends before any later
- * event reaches it. Bounded: SUBSCRIPTIONS_PER_TOKEN open per token (on each
+ * event reaches it; a stream also ends when its token expires. Bounded: SUBSCRIPTIONS_PER_TOKEN open per token (on each
  * instance), and a subscriber that falls 1,000 events behind is cut off. On
  * shutdown every stream ends cleanly.
  */
@@ -33,6 +33,8 @@ export interface LiveFilter {
 
 export interface LiveOptions {
   perToken: number;
+  /** The time, in epoch milliseconds (a test's clock): token expiry. */
+  clock: () => number;
   /** Told of the number of open subscriptions on this instance after each change. */
   onCount: (open: number) => void;
   onError: (error: unknown) => void;
@@ -42,10 +44,13 @@ class Stream implements AsyncIterableIterator<AuditEventView> {
   readonly #queue: AuditEventView[] = [];
   #waiting: ((result: IteratorResult<AuditEventView>) => void) | undefined;
   #done = false;
+  #expiry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly caller: Caller,
     readonly tokenId: string,
+    /** When its token expires (epoch ms). */
+    readonly expiresAt: number | undefined,
     readonly owner: Owner,
     readonly filter: { provider?: string; kinds?: ReadonlySet<string> },
     private readonly onEnd: (stream: Stream) => void,
@@ -67,9 +72,17 @@ class Stream implements AsyncIterableIterator<AuditEventView> {
     if (this.#queue.length > MAX_BEHIND) this.end();
   }
 
+  /** Ends the stream in `ms` (its token's expiry). */
+  endIn(ms: number): void {
+    // (A timer holds at most about 24.8 days: a later expiry is checked again then.)
+    this.#expiry = setTimeout(() => (ms > 2 ** 31 - 1 ? this.endIn(ms - (2 ** 31 - 1)) : this.end()), Math.min(ms, 2 ** 31 - 1));
+    this.#expiry.unref();
+  }
+
   end(): void {
     if (this.#done) return;
     this.#done = true;
+    clearTimeout(this.#expiry);
     this.#queue.length = 0;
     this.#waiting?.({ value: undefined, done: true });
     this.#waiting = undefined;
@@ -122,13 +135,15 @@ export class LiveEvents {
   }
 
   /** Opens a stream of the caller's context's credential events (refused as a query would be). */
-  async credentialEvents(caller: Caller, tokenId: string, filter: LiveFilter): Promise<AsyncIterableIterator<AuditEventView>> {
+  async credentialEvents(caller: Caller, token: { id: string; expiresAt?: number }, filter: LiveFilter): Promise<AsyncIterableIterator<AuditEventView>> {
+    const tokenId = token.id;
     const checked = checkedFilter(filter);
     const { owner } = await this.access.context(caller, 'readCredentials');
     const held = this.#perToken.get(tokenId) ?? 0;
     if (held >= this.options.perToken) throw new TooManySubscriptions(this.options.perToken);
     this.#perToken.set(tokenId, held + 1);
-    const stream = new Stream(caller, tokenId, owner, checked, (s) => this.#ended(s));
+    const stream = new Stream(caller, tokenId, token.expiresAt, owner, checked, (s) => this.#ended(s));
+    if (token.expiresAt !== undefined) stream.endIn(Math.max(0, token.expiresAt - this.options.clock()));
     this.#streams.add(stream);
     this.options.onCount(this.#streams.size);
     try {
@@ -168,6 +183,10 @@ export class LiveEvents {
       const view = views.get(event.id);
       if (!view) continue;
       for (const stream of this.#streams) {
+        if (stream.expiresAt !== undefined && stream.expiresAt <= this.options.clock()) {
+          stream.end();
+          continue;
+        }
         if (!inContext(event, stream.owner)) continue;
         if (stream.filter.kinds && !stream.filter.kinds.has(event.action)) continue;
         if (stream.filter.provider && view.provider !== stream.filter.provider) continue;

@@ -172,10 +172,11 @@ builder.subscriptionField('credentialEvents', (t) =>
       kinds: t.arg({ type: [CredentialEventKind], required: false }),
     },
     subscribe: (_root, args, ctx) =>
-      ctx.services.live.credentialEvents(inContext(ctx, args.workspaceId), ctx.viewer.tokenId, {
-        provider: args.provider ?? undefined,
-        kinds: (args.kinds as string[] | null) ?? undefined,
-      }),
+      ctx.services.live.credentialEvents(
+        inContext(ctx, args.workspaceId),
+        { id: ctx.viewer.tokenId, expiresAt: ctx.viewer.expiresAt },
+        { provider: args.provider ?? undefined, kinds: (args.kinds as string[] | null) ?? undefined },
+      ),
     resolve: (event: AuditEventView) => event,
   }),
 );

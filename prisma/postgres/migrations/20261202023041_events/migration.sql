@@ -72,8 +72,8 @@ END;
 $$;
 CREATE TRIGGER "Webhook_audit" AFTER INSERT OR UPDATE OF "status" OR DELETE ON "Webhook" FOR EACH ROW EXECUTE FUNCTION "webhook_audit"();
 
--- The outbox, as on SQLite; and a notification at commit (none for a rolled-back change)
--- that wakes every instance's event feed (live subscriptions) and the webhook dispatcher.
+-- The outbox, as on SQLite; and a notification at commit (none for a rolled-back change),
+-- `<id> <action>`, that wakes every instance's event feed (live subscriptions) and the webhook dispatcher.
 CREATE FUNCTION "audit_event_fanout"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO "WebhookDelivery" ("webhookId", "eventId", "targetId")
@@ -81,7 +81,7 @@ BEGIN
     WHERE w."status" = 'ACTIVE'
       AND (w."workspaceId" = NEW."workspaceId" OR (w."workspaceId" IS NULL AND w."ownerUserId" = NEW."ownerUserId"))
       AND (w."kinds" IS NULL OR strpos(w."kinds", ',' || NEW."action" || ',') > 0);
-    PERFORM pg_notify('audit_events', NEW."id"::text);
+    PERFORM pg_notify('audit_events', NEW."id"::text || ' ' || NEW."action");
     RETURN NEW;
 END;
 $$;
