@@ -9,13 +9,22 @@ export interface PairingRecord {
   publicKey: string;
   fingerprint: string;
   createdAt: Date;
+  /** `jwe` or `wave` (see the Pairing model). */
+  kind: string;
+  /** A `wave` pairing's Wave URL. */
+  endpoint: string | null;
+  renewedAt: Date | null;
+  lastUsedAt: Date | null;
 }
+
+type NewPairing = Omit<PairingRecord, 'createdAt' | 'kind' | 'endpoint' | 'renewedAt' | 'lastUsedAt'> &
+  Partial<Pick<PairingRecord, 'kind' | 'endpoint' | 'renewedAt'>>;
 
 export class PairingStore {
   constructor(private readonly db: Database) {}
 
   /** 'duplicate': the name, or the key (by its fingerprint), is paired already; nothing stored. */
-  async insert(pairing: Omit<PairingRecord, 'createdAt'>, by: AuditActor): Promise<PairingRecord | 'duplicate'> {
+  async insert(pairing: NewPairing, by: AuditActor): Promise<PairingRecord | 'duplicate'> {
     try {
       return await this.db.pairing.create({ data: { ...pairing, createdBy: by.actor, createdVia: by.door }, omit: { createdBy: true, createdVia: true } });
     } catch (error) {
@@ -30,6 +39,21 @@ export class PairingStore {
 
   list(): Promise<PairingRecord[]> {
     return this.db.pairing.findMany({ omit: { createdBy: true, createdVia: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  /** Records a delivery to it. */
+  async used(id: string, at: Date): Promise<void> {
+    await this.db.pairing.updateMany({ where: { id }, data: { lastUsedAt: at } });
+  }
+
+  /** Records that Wave confirmed the pairing (the same pairingId and key). */
+  async renewed(id: string, at: Date): Promise<void> {
+    await this.db.pairing.updateMany({ where: { id }, data: { renewedAt: at } });
+  }
+
+  /** The `wave` pairing with this Wave URL, if any. */
+  findByEndpoint(endpoint: string): Promise<PairingRecord | null> {
+    return this.db.pairing.findFirst({ where: { kind: 'wave', endpoint }, omit: { createdBy: true, createdVia: true } });
   }
 
   /** False: no such pairing. (Removals are the operator's: the trigger records them so.) */

@@ -129,6 +129,14 @@ const schema = z.object({
   MAX_CREDENTIALS_PER_CONTEXT: count(10_000, 1),
   MAX_ORGANIZATIONS_PER_USER: count(20, 1),
   AWS_STS_ENDPOINT: z.string().url('must be a URL (https://sts.<region>.amazonaws.com)').optional(),
+  PUBLIC_URL: z
+    .string()
+    .regex(
+      /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+      'must be the http(s) URL people and services reach this service at, without a query (https://credentials.example.com)',
+    )
+    .optional(),
+  PAIRING_ALLOWED_HOSTS: hostList,
   AWS_TRUST_PRINCIPAL_ARN: z
     .string()
     .regex(
@@ -177,6 +185,10 @@ export type Config = {
   limits: Limits;
   retention: Retention;
   events: EventSettings;
+  /** The URL people and services reach this service at (Wave's callbacks), without a trailing slash. */
+  publicUrl: string | undefined;
+  /** Hosts the operator allows a pairing call to (a Wave instance), `host` or `host:port`. */
+  pairingAllowedHosts: string[];
   /** The AWS principal that assumes customers' roles (the setup snippet of AWS role mode). */
   awsTrustPrincipalArn: string | undefined;
 };
@@ -429,5 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       auditReads: e.AUDIT_READS === 'true',
     },
     awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    pairingAllowedHosts: list(e.PAIRING_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
   };
 }

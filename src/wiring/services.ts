@@ -2,6 +2,8 @@
  * The application's services, created once per process and shared by every
  * door (GraphQL, REST, the CLI). Doors get these, never a database connection.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RelationReads } from '../db/relation-reads.js';
 import type { Storage } from '../db/storage.js';
@@ -27,6 +29,7 @@ import { WorkspaceService } from '../domain/workspaces/service.js';
 import { type Config, loadConfig } from '../infra/config.js';
 import { GuardedHttp } from '../infra/guarded-http.js';
 import type { Metrics } from '../infra/metrics.js';
+import { projectRoot } from '../infra/project.js';
 import type { KeyRingSource } from '../secrets/keyring.js';
 
 export interface Services {
@@ -50,6 +53,8 @@ export interface Services {
   metrics: Metrics;
   /** Read-only relation loading for Pothos' Prisma plugin (GraphQL). */
   relationReads: RelationReads;
+  /** What the service is, for Seqera's service-info: its version, the API it keeps, whether Wave is paired. */
+  about(): Promise<ServiceInfo>;
   /** Why the service cannot serve now, or undefined when it can (GET /readyz). */
   readinessProblem(): Promise<string | undefined>;
   /** The credentials' upkeep (purge after the recovery window, expiry): started with the background jobs. */
@@ -62,8 +67,26 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** Seqera's ServiceInfo, as far as this service can fill it truthfully. */
+export interface ServiceInfo {
+  version: string;
+  apiVersion: string;
+  authTypes: string[];
+  waveEnabled: boolean;
+  userWorkspaceEnabled: boolean;
+  seqeraCloud: boolean;
+  allowInstanceCredentials: boolean;
+}
+
+/** The Seqera Platform API version whose paths the REST door keeps (../shared/reference). */
+const SEQERA_API_VERSION = '1.187.0';
+const VERSION = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
 /** What the services take from the configuration. */
-export type ServiceSettings = Pick<Config, 'validation' | 'limits' | 'retention' | 'events' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys'>;
+export type ServiceSettings = Pick<
+  Config,
+  'validation' | 'limits' | 'retention' | 'events' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys' | 'publicUrl' | 'pairingAllowedHosts'
+>;
 
 /** The settings' defaults (config.ts is their one source). */
 const DEFAULT_SETTINGS: ServiceSettings = loadConfig({});
@@ -78,7 +101,15 @@ export function createServices(
 ): Services {
   const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'), clock);
   const access = new WorkspaceAccess(storage.workspaces);
-  const pairings = new Pairings(storage.pairings);
+  const pairings = new Pairings(storage.pairings, {
+    http: new GuardedHttp({
+      allowedHosts: settings.pairingAllowedHosts,
+      allowedHostsSetting: 'PAIRING_ALLOWED_HOSTS',
+      timeoutMs: settings.validation.timeoutMs,
+    }),
+    publicUrl: settings.publicUrl,
+    clock,
+  });
   const http = new GuardedHttp({ allowedHosts: settings.validation.allowedHosts, timeoutMs: settings.validation.timeoutMs });
   const validation = new CredentialValidation(
     storage.credentials,
@@ -173,6 +204,17 @@ export function createServices(
     metrics,
     relationReads: storage.relationReads,
     readinessProblem: () => storage.readinessProblem(),
+    async about() {
+      return {
+        version: VERSION,
+        apiVersion: SEQERA_API_VERSION,
+        authTypes: [],
+        waveEnabled: (await pairings.list()).some((p) => p.kind === 'wave'),
+        userWorkspaceEnabled: true,
+        seqeraCloud: false,
+        allowInstanceCredentials: false,
+      };
+    },
     startBackground() {
       upkeep.start();
       schedule?.start();

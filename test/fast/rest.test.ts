@@ -415,7 +415,7 @@ describe('parity with GraphQL', () => {
 });
 
 describe('the OpenAPI document and the API reference', () => {
-  it('serves an OpenAPI 3.1 document describing the eleven operations, this service’s own marked as extensions', async () => {
+  it('serves an OpenAPI 3.1 document describing the thirteen operations, this service’s own marked as extensions; service-info needs no token', async () => {
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as any;
@@ -427,13 +427,17 @@ describe('the OpenAPI document and the API reference', () => {
       'DescribeCredentials',
       'ExportAuditEvents',
       'GetEncryptedCredentials',
+      'Info',
       'ListCredentialVersions',
       'ListCredentials',
       'RestoreCredentialVersion',
       'UpdateCredentials',
+      'UserInfo',
       'ValidateCredentials',
       'ValidateCredentialsName',
     ]);
+    expect(document.paths['/api/service-info'].get.security).toEqual([]);
+    expect(document.paths['/api/user-info'].get.security).toBeUndefined();
     const extensions = Object.values(document.paths).flatMap((p: any) =>
       Object.values(p)
         .filter((o: any) => o['x-credentials-service-extension'] === true)

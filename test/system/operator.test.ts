@@ -147,9 +147,9 @@ describe('paired services from the command line', () => {
     writeFileSync(file, rsa.publicKey.export({ type: 'spki', format: 'pem' }));
     const added = await cli('pairings', 'add', '--name', 'wave', '--public-key', file);
     expect(added.code, added.err).toBe(0);
-    const id = /pairing id ([0-9A-Za-z]{22}) \(RSA-OAEP-256, key fingerprint ([\w-]{43})\)/.exec(added.out);
+    const id = /pairing id ([0-9A-Za-z]{22}) \(jwe, RSA-OAEP-256, key fingerprint ([\w-]{43})\)/.exec(added.out);
     expect(id, added.out).not.toBeNull();
-    expect((await cli('pairings', 'list')).out).toMatch(new RegExp(`${id![1]}\\s+wave\\s+RSA-OAEP-256\\s+${id![2]}`));
+    expect((await cli('pairings', 'list')).out).toMatch(new RegExp(`${id![1]}\\s+wave\\s+jwe\\s+RSA-OAEP-256\\s+${id![2]}`));
 
     const privateFile = join(dir, 'wave.key.pem');
     writeFileSync(privateFile, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -160,6 +160,7 @@ describe('paired services from the command line', () => {
     expect((await cli('pairings', 'add', '--name', 'small', '--public-key', small)).err).toMatch(/at least 2048 bits/);
     expect((await cli('pairings', 'add', '--name', 'again', '--public-key', file)).err).toMatch(/exists already/);
     expect((await cli('pairings', 'add', '--public-key', file)).code).toBe(2);
+    expect((await cli('pairings', 'add', '--name', 'neither')).code).toBe(2);
 
     expect((await cli('pairings', 'remove', id![1]!)).out).toBe(`removed pairing ${id![1]}\n`);
     expect((await cli('pairings', 'list')).out).toBe('');

@@ -11,7 +11,7 @@
  * row naming the pairing. The plaintext is never logged, returned or stored.
  */
 import { createPublicKey } from 'node:crypto';
-import { actorOf, type Caller } from '../../core/caller.js';
+import { actorOf, type Caller, type Owner } from '../../core/caller.js';
 import { Forbidden, NotFound, ValidationError } from '../../core/errors.js';
 import type { CredentialStore } from '../../db/credential-store.js';
 import type { Sealer } from '../../secrets/keyring.js';
@@ -20,6 +20,7 @@ import { type KeyValues, providers } from '../credentials/providers/index.js';
 import { findSealed, openKeys, openVersionSecrets } from '../credentials/sealing.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import { PairingNotFound } from './errors.js';
+import { encryptedPacket } from './packet.js';
 import type { Pairings } from './pairings.js';
 
 /** How long a delivered JWE may be opened. */
@@ -67,6 +68,13 @@ export class KeyDelivery {
         ...Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null])),
         ...Object.fromEntries(Object.entries(stored).filter(([field, value]) => !(field in spec.fields) && (value ?? null) !== null)),
       };
+      // A Wave pairing reads Wave's packet of Seqera's flat keys object (its discriminator at the top), nothing else.
+      if (pairing.kind === 'wave') {
+        const packet = encryptedPacket(createPublicKey(pairing.publicKey), JSON.stringify({ discriminator: credential.provider, ...keys }));
+        await this.#recorded(owner, credential.id, pairing.id, caller, credentialId, number);
+        this.observe(provider, 'delivered');
+        return packet;
+      }
       // jose is loaded on the first delivery (a service without paired services never needs it).
       const { EncryptJWT } = await import('jose');
       const jwe = await new EncryptJWT({
@@ -79,9 +87,7 @@ export class KeyDelivery {
         .setIssuedAt()
         .setExpirationTime(`${DELIVERY_LIFETIME_SECONDS}s`)
         .encrypt(createPublicKey(pairing.publicKey));
-      if (!(await this.store.recordDelivery(owner, credential.id, pairing.id, new Date(), actorOf(caller), number))) {
-        throw new CredentialNotFound(credentialId); // deleted meanwhile: nothing was delivered
-      }
+      await this.#recorded(owner, credential.id, pairing.id, caller, credentialId, number);
       this.observe(provider, 'delivered');
       return jwe;
     } catch (error) {
@@ -91,5 +97,14 @@ export class KeyDelivery {
       );
       throw error;
     }
+  }
+
+  /** Records the delivery (the credential's last use, the audit row, the pairing's last use); a credential deleted meanwhile: not found. */
+  async #recorded(owner: Owner, id: string, pairingId: string, caller: Caller, asked: string, version: number | undefined): Promise<void> {
+    const at = new Date();
+    if (!(await this.store.recordDelivery(owner, id, pairingId, at, actorOf(caller), version))) {
+      throw new CredentialNotFound(asked); // deleted meanwhile: nothing was delivered
+    }
+    await this.pairings.used(pairingId, at);
   }
 }

@@ -11,7 +11,9 @@ import { ValidationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { nameText } from '../../core/text.js';
 import type { PairingRecord, PairingStore } from '../../db/pairing-store.js';
+import { type GuardedHttp, ProbeRefused, ProbeUnreachable } from '../../infra/guarded-http.js';
 import { PairingExists, PairingNotFound, UnsupportedPairingKey } from './errors.js';
+import { PACKET_ALGORITHM } from './packet.js';
 
 export type PairingAlgorithm = 'RSA-OAEP-256' | 'ECDH-ES+A256KW';
 
@@ -37,8 +39,114 @@ export function algorithmFor(key: KeyObject): PairingAlgorithm {
   throw new UnsupportedPairingKey(`Only RSA (2048 bits or more) and EC P-256 public keys are accepted (this one is ${type ?? 'of an unknown type'})`);
 }
 
+export interface PairingSettings {
+  /** The guard calls to Wave go through (PAIRING_ALLOWED_HOSTS: a Wave host must be listed). */
+  http?: GuardedHttp;
+  /** Where Wave calls this service back (PUBLIC_URL; `/api` is appended). */
+  publicUrl?: string;
+  clock?: () => number;
+}
+
+/** Wave's answer to POST /pairing. */
+const WAVE_PAIRING_ID = /^[0-9]{1,20}$/;
+
 export class Pairings {
-  constructor(private readonly store: PairingStore) {}
+  constructor(
+    private readonly store: PairingStore,
+    private readonly settings: PairingSettings = {},
+  ) {}
+
+  /**
+   * Pairs with a Wave instance as Wave expects: asks `POST <wave>/pairing`
+   * (`{"service": "tower", "endpoint": "<PUBLIC_URL>/api"}`) for the key Wave
+   * minted, and stores Wave's pairingId and RSA public key as a `wave` pairing
+   * (deliveries to it are Wave's encrypted packet). Asked again with the same
+   * Wave URL, Wave's answer renews the pairing when it is the same key.
+   */
+  async pairWithWave(name: string, waveUrl: string, by: AuditActor = actorOf(OPERATOR)): Promise<PairingRecord> {
+    const checkedName = pairingName.safeParse(name);
+    if (!checkedName.success) throw ValidationError.of('name', checkedName.error.issues[0]!.message);
+    const { http, publicUrl } = this.settings;
+    if (!publicUrl || !http) throw ValidationError.of('', 'PUBLIC_URL must be set (the URL Wave calls this service at) to pair with Wave');
+    let base: URL;
+    try {
+      base = new URL(waveUrl);
+    } catch {
+      throw ValidationError.of('wave', 'must be the URL of a Wave instance (https://wave.example.com)');
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:') throw ValidationError.of('wave', 'must be an https URL');
+    const endpoint = base.href.replace(/\/+$/, '');
+    const answer = await this.#askWave(http, endpoint, publicUrl);
+    const existing = await this.store.findByEndpoint(endpoint);
+    if (existing && existing.id === answer.pairingId && existing.fingerprint === answer.fingerprint) {
+      await this.store.renewed(existing.id, new Date(this.#now()));
+      return { ...existing, renewedAt: new Date(this.#now()) };
+    }
+    if (existing) throw new PairingExists();
+    const created = await this.store.insert(
+      {
+        id: answer.pairingId,
+        name: checkedName.data,
+        algorithm: PACKET_ALGORITHM,
+        publicKey: answer.publicKey,
+        fingerprint: answer.fingerprint,
+        kind: 'wave',
+        endpoint,
+        renewedAt: new Date(this.#now()),
+      },
+      by,
+    );
+    if (created === 'duplicate') throw new PairingExists();
+    return created;
+  }
+
+  /** Records a delivery to the pairing. */
+  used(id: string, at: Date): Promise<void> {
+    return this.store.used(id, at);
+  }
+
+  #now(): number {
+    return (this.settings.clock ?? Date.now)();
+  }
+
+  async #askWave(http: GuardedHttp, endpoint: string, publicUrl: string): Promise<{ pairingId: string; publicKey: string; fingerprint: string }> {
+    let response: Awaited<ReturnType<GuardedHttp['request']>>;
+    try {
+      response = await http.request(new URL(`${endpoint}/pairing`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ service: 'tower', endpoint: `${publicUrl.replace(/\/+$/, '')}/api` }),
+        // Only hosts the operator lists in PAIRING_ALLOWED_HOSTS.
+        publicHosts: [],
+      });
+    } catch (error) {
+      if (error instanceof ProbeRefused) throw ValidationError.of('wave', error.message);
+      if (error instanceof ProbeUnreachable) throw ValidationError.of('wave', `Wave could not be reached: ${error.message}`);
+      throw error;
+    }
+    if (response.status !== 200) throw ValidationError.of('wave', `Wave answered HTTP ${response.status} to POST /pairing`);
+    let body: { pairingId?: unknown; publicKey?: unknown };
+    try {
+      body = JSON.parse(response.body) as typeof body;
+    } catch {
+      throw ValidationError.of('wave', 'Wave answered POST /pairing with no JSON');
+    }
+    if (typeof body.pairingId !== 'string' || !WAVE_PAIRING_ID.test(body.pairingId))
+      throw ValidationError.of('wave', "Wave's answer has no pairingId of digits");
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: Buffer.from(String(body.publicKey), 'base64'), format: 'der', type: 'spki' });
+    } catch {
+      throw ValidationError.of('wave', "Wave's answer has no readable public key (base64 of an X.509 SubjectPublicKeyInfo)");
+    }
+    if (algorithmFor(key) !== 'RSA-OAEP-256') throw new UnsupportedPairingKey("Wave's key must be RSA (2048 bits or more)");
+    const der = key.export({ type: 'spki', format: 'der' });
+    return {
+      pairingId: body.pairingId,
+      publicKey: key.export({ type: 'spki', format: 'pem' }).toString(),
+      fingerprint: createHash('sha256').update(der).digest('base64url'),
+    };
+  }
 
   /** Registers a service that may receive secrets, by its public key (PEM). */
   async add(name: string, publicKeyPem: string, by: AuditActor = actorOf(OPERATOR)): Promise<PairingRecord> {

@@ -14,9 +14,15 @@ const PairingRef = builder.objectRef<Pairing>('Pairing').implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The pairingId of credentialKeys (and the kid of what it returns)' }),
     name: t.exposeString('name'),
-    algorithm: t.exposeString('algorithm', { description: 'How keys are encrypted for it: RSA-OAEP-256 or ECDH-ES+A256KW' }),
+    algorithm: t.exposeString('algorithm', {
+      description: "How keys are encrypted for it: RSA-OAEP-256 or ECDH-ES+A256KW (JWE), RSA1_5+A128ECB (Wave's packet)",
+    }),
     fingerprint: t.exposeString('fingerprint', { description: 'SHA-256 of its public key (DER, SubjectPublicKeyInfo), base64url' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    kind: t.exposeString('kind', { description: "jwe (a key the operator gave: JWE deliveries) or wave (minted by Wave: Wave's encrypted packet)" }),
+    endpoint: t.exposeString('endpoint', { nullable: true, description: "A wave pairing's Wave URL" }),
+    renewedAt: t.expose('renewedAt', { type: 'DateTime', nullable: true, description: 'When Wave last confirmed it' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'The last delivery to it' }),
   }),
 });
 

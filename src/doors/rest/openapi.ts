@@ -5,7 +5,18 @@
  */
 import { z } from 'zod';
 import { type Component, REST_ROUTES } from './routes.js';
-import { createResponse, describeResponse, errorResponse, keysResponse, listResponse, validateResponse, versionsResponse, writeRequest } from './schemas.js';
+import {
+  createResponse,
+  describeResponse,
+  errorResponse,
+  keysResponse,
+  listResponse,
+  serviceInfoResponse,
+  userInfoResponse,
+  validateResponse,
+  versionsResponse,
+  writeRequest,
+} from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -68,7 +79,8 @@ function paths(): Record<string, Record<string, JsonSchema>> {
       operationId: route.operationId,
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      tags: [route.extension ? 'extensions' : 'credentials'],
+      tags: [route.extension ? 'extensions' : route.url.startsWith('/api/credentials') ? 'credentials' : 'service'],
+      ...(route.public ? { security: [] } : {}),
       ...(route.extension ? { 'x-credentials-service-extension': true } : {}),
       parameters: [
         ...(route.params ? parameters(route.params, 'path') : []),
@@ -92,12 +104,13 @@ export function openApiDocument(): JsonSchema {
       version: '1.0.0',
       description:
         "The `/api/credentials` paths of the seed API and of today's clients. Secret key fields are write-only: " +
-        'responses carry them as null. Every call needs `Authorization: Bearer <token>`.',
+        'responses carry them as null. Every call but `/api/service-info` needs `Authorization: Bearer <token>`.',
     },
     servers: [{ url: '/' }],
     security: [{ BearerAuth: [] }],
     tags: [
       { name: 'credentials' },
+      { name: 'service', description: "Seqera's service-info and user-info, as Wave calls them" },
       { name: 'extensions', description: "This service's own paths, beyond the seed API (clients of the seed API never call them)" },
     ],
     paths: paths(),
@@ -112,6 +125,8 @@ export function openApiDocument(): JsonSchema {
         GetCredentialsKeysResponse: toSchema(keysResponse, 'output'),
         ValidateCredentialsResponse: toSchema(validateResponse, 'output'),
         ListCredentialVersionsResponse: toSchema(versionsResponse, 'output'),
+        ServiceInfoResponse: toSchema(serviceInfoResponse, 'output'),
+        DescribeUserResponse: toSchema(userInfoResponse, 'output'),
         ErrorResponse: toSchema(errorResponse, 'output'),
       },
     },

@@ -26,6 +26,7 @@ import { platformProviders } from './platforms.js';
 import {
   auditQuery,
   deleteQuery,
+  emptyQuery,
   idParams,
   keysQuery,
   listQuery,
@@ -49,6 +50,8 @@ export type Component =
   | 'GetCredentialsKeysResponse'
   | 'ValidateCredentialsResponse'
   | 'ListCredentialVersionsResponse'
+  | 'ServiceInfoResponse'
+  | 'DescribeUserResponse'
   | 'ErrorResponse';
 
 /** What a route's handler is given: the services, the parsed request, the caller in the context it names. */
@@ -76,6 +79,8 @@ export interface RestRoute<Q extends z.ZodObject = z.ZodObject, P extends z.ZodO
   body?: Component;
   /** A path of this service's own, beyond the seed API's (marked so in the OpenAPI document). */
   extension?: true;
+  /** Answered without a token (service-info). */
+  public?: true;
   /** This route's own answers; the errors every route may answer are added by the document. */
   responses: Record<string, { description: string; body?: Component }>;
   handle(call: Call<z.output<Q>, z.output<P>>): Promise<unknown>;
@@ -91,6 +96,33 @@ const route = <Q extends z.ZodObject, P extends z.ZodObject = typeof idParams>(r
 
 /** Every route of the REST API, in the order the OpenAPI document lists them. */
 export const REST_ROUTES: readonly RestRoute[] = [
+  route({
+    method: 'GET',
+    url: '/api/service-info',
+    operationId: 'Info',
+    summary: 'General service features and version',
+    description: "Seqera's service-info (Wave calls it, without a token): the fields this service can truthfully fill.",
+    query: emptyQuery,
+    public: true,
+    responses: { '200': { description: 'OK', body: 'ServiceInfoResponse' } },
+    async handle({ services }) {
+      return { serviceInfo: await services.about() };
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/user-info',
+    operationId: 'UserInfo',
+    summary: 'Describe current user',
+    description: "Seqera's user-info: the token's user. This service holds no numeric user id and no e-mail address: they are absent.",
+    query: emptyQuery,
+    responses: { '200': { description: 'OK', body: 'DescribeUserResponse' } },
+    async handle({ services, caller }) {
+      const user = await services.tokens.findUser(caller.userId);
+      if (!user) throw new NotAuthenticated();
+      return { user: { userName: user.name, dateCreated: user.createdAt.toISOString(), deleted: false }, needConsent: false };
+    },
+  }),
   route({
     method: 'GET',
     url: '/api/credentials',
@@ -251,7 +283,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
     summary: 'Get encrypted credentials',
     description:
       'The keys of the credentials, secret fields included, as a JWE (RFC 7516, compact serialization) encrypted for the paired ' +
-      'service `pairingId` (RSA-OAEP-256 or ECDH-ES+A256KW by its key, A256GCM, `kid` = the pairing id). Its plaintext is ' +
+      'service `pairingId` (RSA-OAEP-256 or ECDH-ES+A256KW by its key, A256GCM, `kid` = the pairing id; for a pairing of kind `wave`, ' +
+      "Wave's encrypted packet `1\\P\\<key>\\<data>` of the flat keys object with its `discriminator`). Its plaintext is " +
       '`{"credentialsId", "provider", "keys", "iat", "exp"}` and it expires after 5 minutes. Personal credentials: their owner; in a ' +
       "workspace: every role but VIEW; the token's scope must allow keys (`all` or `keys:read`). Records the last use.",
     params: idParams,
@@ -346,8 +379,9 @@ export interface RestPluginOptions {
 
 export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { services, authenticator, bodyLimitBytes }) => {
   await app.register(async (api) => {
-    // Every REST call needs a token: checked from the headers, before any body is read.
+    // Every REST call but service-info needs a token: checked from the headers, before any body is read.
     api.addHook('onRequest', async (request) => {
+      if ((request.routeOptions.config as { public?: boolean } | undefined)?.public) return;
       const viewer = await authenticator.viewerOf(request);
       if (!viewer) throw new NotAuthenticated();
       request.caller = { userId: viewer.userId, door: 'rest', scope: viewer.scope };
@@ -357,6 +391,7 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
       api.route({
         method: r.method,
         url: r.url,
+        config: { public: r.public === true },
         handler: async (request, reply) => {
           const params = r.params ? parse(r.params, request.params) : {};
           const query = parseQuery(r.query, request.query) as { workspaceId?: string };

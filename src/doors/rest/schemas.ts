@@ -92,6 +92,9 @@ export const validateQuery = z.object({
 
 export const workspaceOnlyQuery = z.object({ workspaceId });
 
+/** A path that takes no query parameter (any sent is ignored, as Seqera's). */
+export const emptyQuery = z.object({});
+
 export const keysQuery = z.object({
   workspaceId,
   pairingId: z.string({ error: 'is required' }).meta({ description: 'The paired service the keys are encrypted for (`pairings list`)' }),
@@ -231,9 +234,10 @@ export const describeResponse = z.object({
     .meta({ description: 'What to set up at the provider (AWS role mode: the IAM trust policy); absent unless the installation is configured for it' }),
 });
 export const keysResponse = z.object({
-  keys: z
-    .string()
-    .meta({ description: 'A JWE (compact serialization) for the paired service: {credentialsId, provider, keys, iat, exp}, valid for 5 minutes' }),
+  keys: z.string().meta({
+    description:
+      "A JWE (compact serialization) for the paired service: {credentialsId, provider, keys, iat, exp}, valid for 5 minutes; for a wave pairing, Wave's encrypted packet",
+  }),
 });
 export const validateResponse = z.object({
   status: credentialStatus.meta({ description: 'The stored status after the validation (unchanged on a transient failure)' }),
@@ -255,3 +259,26 @@ export const versionsResponse = z.object({
   hasMore: z.boolean().meta({ description: 'Older versions remain: ask again with before = the last number' }),
 });
 export const errorResponse = z.object({ message: z.string() });
+
+/** Seqera's ServiceInfoResponse, with the fields this service can truthfully fill. */
+export const serviceInfoResponse = z.object({
+  serviceInfo: z.object({
+    version: z.string().meta({ description: "This service's version" }),
+    apiVersion: z.string().meta({ description: 'The Seqera Platform API version whose paths this service keeps' }),
+    authTypes: z.array(z.string()).meta({ description: 'How people sign in: none here (access tokens are made with the CLI)' }),
+    waveEnabled: z.boolean().meta({ description: 'Whether a Wave instance is paired' }),
+    userWorkspaceEnabled: z.boolean(),
+    seqeraCloud: z.boolean(),
+    allowInstanceCredentials: z.boolean(),
+  }),
+});
+
+/** Seqera's DescribeUserResponse, with the fields this service holds (no numeric id, no email: see docs/api-rest.md). */
+export const userInfoResponse = z.object({
+  user: z.object({
+    userName: z.string(),
+    dateCreated: z.string().meta({ format: 'date-time' }),
+    deleted: z.boolean(),
+  }),
+  needConsent: z.boolean(),
+});

@@ -8,14 +8,23 @@ export function pairingsCommands(program: Command, { withServices, operator }: C
   const pairings = program.command('pairings').description("services that may receive credentials' keys");
   pairings
     .command('add')
-    .description('register a service by its public key (RSA of 2048 bits or more, or EC P-256); prints the pairing id')
+    .description(
+      'register a service by its public key (RSA of 2048 bits or more, or EC P-256), or pair with a Wave instance (--wave: Wave mints the key; needs PUBLIC_URL and PAIRING_ALLOWED_HOSTS); prints the pairing id',
+    )
     .requiredOption('--name <name>', 'a name for people')
-    .requiredOption('--public-key <file>', 'its public key, PEM')
-    .action((options: { name: string; publicKey: string }) =>
+    .option('--public-key <file>', 'its public key, PEM')
+    .option('--wave <url>', "a Wave instance's URL: asks it for a pairing (POST <url>/pairing)")
+    .action((options: { name: string; publicKey?: string; wave?: string }) =>
       withServices(async (services) => {
-        if (!existsSync(options.publicKey)) throw new UsageError(`no file ${options.publicKey}`);
-        const pairing = await services.pairings.add(options.name, readFileSync(options.publicKey, 'utf8'), actorOf(operator));
-        out(`paired ${pairing.name}: pairing id ${pairing.id} (${pairing.algorithm}, key fingerprint ${pairing.fingerprint})`);
+        if ((options.publicKey === undefined) === (options.wave === undefined)) throw new UsageError('give --public-key <file> or --wave <url>', 2);
+        let pairing: Awaited<ReturnType<typeof services.pairings.add>>;
+        if (options.wave !== undefined) {
+          pairing = await services.pairings.pairWithWave(options.name, options.wave, actorOf(operator));
+        } else {
+          if (!existsSync(options.publicKey!)) throw new UsageError(`no file ${options.publicKey}`);
+          pairing = await services.pairings.add(options.name, readFileSync(options.publicKey!, 'utf8'), actorOf(operator));
+        }
+        out(`paired ${pairing.name}: pairing id ${pairing.id} (${pairing.kind}, ${pairing.algorithm}, key fingerprint ${pairing.fingerprint})`);
       }),
     );
   pairings
@@ -27,7 +36,10 @@ export function pairingsCommands(program: Command, { withServices, operator }: C
         list(
           !!options.json,
           (await services.pairings.list()).map(({ publicKey: _key, ...p }) => p),
-          (p) => `${p.id}  ${p.name.padEnd(24)}  ${p.algorithm.padEnd(14)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}`,
+          (p) =>
+            `${p.id}  ${p.name.padEnd(24)}  ${p.kind.padEnd(4)}  ${p.algorithm.padEnd(15)}  ${p.fingerprint}  created ${p.createdAt.toISOString()}${
+              p.endpoint ? `  ${p.endpoint}` : ''
+            }${p.renewedAt ? `  renewed ${p.renewedAt.toISOString()}` : ''}${p.lastUsedAt ? `  last used ${p.lastUsedAt.toISOString()}` : ''}`,
         ),
       ),
     );

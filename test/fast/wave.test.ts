@@ -1,0 +1,213 @@
+/**
+ * Wave, the real client of the keys path, as its sources describe it
+ * (../shared/reference/wave-delivery.md): a fake Wave mints the pairing (POST
+ * /pairing, a real RSA-2048 key), then fetches a workspace's registry
+ * credential as Wave does, and opens the encrypted packet as Wave's Java would
+ * (RSA/ECB/PKCS1Padding: here openssl; AES/ECB/PKCS5Padding: node's crypto),
+ * parsing the flat `{discriminator, …}` plaintext as ContainerRegistryKeys does.
+ */
+import { execFileSync } from 'node:child_process';
+import { createDecipheriv, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { rest } from '../helpers/rest.js';
+import { gql, startServer, type TestServer } from '../helpers/server.js';
+
+const PUBLIC_URL = 'https://credentials.example.com';
+const WAVE_PAIRING_ID = '7215448093874629012';
+
+interface FakeWave {
+  url: string;
+  host: string;
+  requests: { url: string; body: any }[];
+  connections: number;
+  privateKeyFile: string;
+  close(): Promise<void>;
+}
+
+async function startFakeWave(dir: string): Promise<FakeWave> {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKeyFile = join(dir, 'wave-key.pem');
+  writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const state = { requests: [] as FakeWave['requests'], connections: 0 };
+  const server: Server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk));
+    request.on('end', () => {
+      const body = text ? JSON.parse(text) : null;
+      state.requests.push({ url: request.url ?? '', body });
+      // Wave's PairingController: only the "tower" service, an http(s) endpoint; one key per (service, endpoint).
+      if (request.method !== 'POST' || request.url !== '/pairing' || body?.service !== 'tower' || !/^https?:\/\//.test(body?.endpoint ?? '')) {
+        response.writeHead(400).end('Unknown pairing service');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ pairingId: WAVE_PAIRING_ID, publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') }));
+    });
+  });
+  server.on('connection', () => state.connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    privateKeyFile,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
+/** Opens a version-1 packet as Wave does. */
+function openPacket(packet: string, privateKeyFile: string, dir: string): unknown {
+  const fields = packet.split('\\');
+  expect(fields).toHaveLength(4);
+  expect(fields.slice(0, 2)).toEqual(['1', 'P']);
+  const wrapped = join(dir, 'wrapped.bin');
+  writeFileSync(wrapped, Buffer.from(fields[2]!, 'base64'));
+  const sessionKey = execFileSync('openssl', ['pkeyutl', '-decrypt', '-inkey', privateKeyFile, '-pkeyopt', 'rsa_padding_mode:pkcs1', '-in', wrapped]);
+  expect(sessionKey).toHaveLength(16);
+  const decipher = createDecipheriv('aes-128-ecb', sessionKey, null);
+  const plaintext = Buffer.concat([decipher.update(Buffer.from(fields[3]!, 'base64')), decipher.final()]).toString('utf8');
+  return JSON.parse(plaintext);
+}
+
+let dir: string;
+let wave: FakeWave;
+let server: TestServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'credentials-wave-'));
+  wave = await startFakeWave(dir);
+  server = await startServer({ PUBLIC_URL, PAIRING_ALLOWED_HOSTS: wave.host });
+});
+afterAll(async () => {
+  await server?.close();
+  await wave?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Wave', () => {
+  it("pairs as Wave expects, then fetches a workspace's registry credential and opens the packet as Wave does", async () => {
+    const pairing = await server.services.pairings.pairWithWave('wave-prod', wave.url);
+    expect(pairing).toMatchObject({ id: WAVE_PAIRING_ID, kind: 'wave', endpoint: wave.url, algorithm: 'RSA1_5+A128ECB' });
+    expect(wave.requests[0]).toEqual({ url: '/pairing', body: { service: 'tower', endpoint: `${PUBLIC_URL}/api` } });
+
+    const owner = await server.newUser('registry-owner');
+    const runner = await server.newUser('pipeline-runner');
+    const me = { userId: owner.userId, door: 'graphql' as const, scope: 'all' };
+    const org = await server.services.workspaces.createOrganization(me, 'wave-org');
+    const ws = await server.services.workspaces.createWorkspace(me, { id: String(org.id) }, 'images');
+    await server.services.workspaces.addParticipant(me, { id: String(ws.id) }, runner.name, 'LAUNCH');
+    const created = await rest(server, owner.token, 'POST', `/api/credentials?workspaceId=${ws.id}`, {
+      credentials: { name: 'quay', provider: 'container-reg', keys: { userName: 'robot$ci', password: 'quay-secret-pw', registry: 'quay.io' } },
+    });
+    expect(created.status).toBe(200);
+
+    // Wave's half, with the run's user token: the list (by workspace), then the keys by pairingId and keyId.
+    const listed = await rest(server, runner.token, 'GET', `/api/credentials?workspaceId=${ws.id}`);
+    const found = listed.body.credentials.find((c: any) => c.provider === 'container-reg' && (c.keys.registry ?? 'docker.io') === 'quay.io');
+    expect(found).toBeDefined();
+    const keys = await rest(
+      server,
+      runner.token,
+      'GET',
+      `/api/credentials/${found.id}/keys?pairingId=${WAVE_PAIRING_ID}&keyId=${WAVE_PAIRING_ID}&workspaceId=${ws.id}`,
+    );
+    expect(keys.status).toBe(200);
+    expect(Object.keys(keys.body)).toEqual(['keys']);
+    expect(keys.body.keys).toMatch(/^1\\P\\[A-Za-z0-9+/]+=*\\[A-Za-z0-9+/]+=*$/);
+    expect(keys.body.keys).not.toContain('quay-secret-pw');
+    // ContainerRegistryKeys.fromJson: the discriminator at the top, user name, password, registry.
+    const plaintext = openPacket(keys.body.keys, wave.privateKeyFile, dir) as Record<string, unknown>;
+    expect(plaintext).toMatchObject({ discriminator: 'container-reg', userName: 'robot$ci', password: 'quay-secret-pw', registry: 'quay.io' });
+
+    // Audited as a delivery to the pairing; the pairing shows its last use.
+    const audit = await gql(
+      server,
+      owner.token,
+      `query($ws: ID) { auditEvents(workspaceId: $ws, kinds: [CREDENTIAL_DELIVER], first: 1) { edges { node { detail actorName } } } }`,
+      {
+        ws: String(ws.id),
+      },
+    );
+    expect(audit.body.data!.auditEvents.edges[0].node).toEqual({ detail: `pairing ${WAVE_PAIRING_ID}`, actorName: runner.name });
+    const listedPairings = await gql(server, owner.token, '{ pairings { id kind endpoint renewedAt lastUsedAt } }');
+    expect(listedPairings.body.data!.pairings.find((p: any) => p.id === WAVE_PAIRING_ID)).toMatchObject({ kind: 'wave', endpoint: wave.url });
+    expect(listedPairings.body.data!.pairings.find((p: any) => p.id === WAVE_PAIRING_ID).lastUsedAt).not.toBeNull();
+
+    // Asked again (Wave answers the same pairing within its lease): renewed, not duplicated.
+    const again = await server.services.pairings.pairWithWave('wave-prod', wave.url);
+    expect(again.id).toBe(WAVE_PAIRING_ID);
+    expect((await server.services.pairings.list()).filter((p) => p.kind === 'wave')).toHaveLength(1);
+  });
+
+  it('a Wave host not in PAIRING_ALLOWED_HOSTS is refused without connecting; PUBLIC_URL is required', async () => {
+    const other = await startFakeWave(dir);
+    try {
+      await expect(server.services.pairings.pairWithWave('not-allowed', other.url)).rejects.toThrow(/PAIRING_ALLOWED_HOSTS/);
+      expect(other.connections).toBe(0);
+      const without = await startServer({ PAIRING_ALLOWED_HOSTS: other.host });
+      try {
+        await expect(without.services.pairings.pairWithWave('no-public-url', other.url)).rejects.toThrow(/PUBLIC_URL must be set/);
+        expect(other.connections).toBe(0);
+      } finally {
+        await without.close();
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+/** The upstream schemas (verbatim): every property answered must be one of the schema's, of its type. */
+const upstream = parseYaml(readFileSync(join(import.meta.dirname, '..', '..', '..', 'shared', 'reference', 'seqera-platform-extra-openapi.yaml'), 'utf8'));
+
+function conforms(value: unknown, schema: any, path: string): void {
+  if (schema.$ref) {
+    conforms(value, upstream.components.schemas[schema.$ref.split('/').pop()], path);
+  } else if (schema.allOf) {
+    conforms(value, schema.allOf[0], path);
+  } else if (value === null) {
+    expect(schema.nullable, `${path} is null`).toBe(true);
+  } else if (schema.type === 'object') {
+    expect(typeof value, path).toBe('object');
+    for (const [key, inner] of Object.entries(value as object)) {
+      expect(schema.properties, `${path}.${key} is in the upstream schema`).toHaveProperty(key);
+      conforms(inner, schema.properties[key], `${path}.${key}`);
+    }
+  } else if (schema.type === 'array') {
+    expect(Array.isArray(value), path).toBe(true);
+    for (const item of value as unknown[]) conforms(item, schema.items, `${path}[]`);
+  } else if (schema.type === 'integer') {
+    expect(Number.isInteger(value), path).toBe(true);
+  } else {
+    expect(typeof value, path).toBe(schema.type);
+    if (schema.format === 'date-time') expect(Number.isNaN(Date.parse(value as string)), path).toBe(false);
+  }
+}
+
+const responseSchema = (path: string) => upstream.paths[path].get.responses['200'].content['application/json'].schema;
+
+describe('service-info and user-info, as Wave calls them', () => {
+  it('GET /api/service-info answers without a token, in the upstream shape; it tells whether Wave is paired', async () => {
+    const response = await fetch(`${server.url}/api/service-info`);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    conforms(body, responseSchema('/service-info'), 'ServiceInfoResponse');
+    expect(body.serviceInfo).toMatchObject({ apiVersion: '1.187.0', waveEnabled: true, seqeraCloud: false });
+    expect(body.serviceInfo.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("GET /api/user-info answers the token's user in the upstream shape; no token: 401", async () => {
+    const user = await server.newUser('wave-user');
+    const answer = await rest(server, user.token, 'GET', '/api/user-info');
+    expect(answer.status).toBe(200);
+    conforms(answer.body, responseSchema('/user-info'), 'DescribeUserResponse');
+    expect(answer.body.user.userName).toBe(user.name);
+    expect((await fetch(`${server.url}/api/user-info`)).status).toBe(401);
+  });
+});
