@@ -15,9 +15,11 @@ export interface PairingRecord {
   endpoint: string | null;
   renewedAt: Date | null;
   lastUsedAt: Date | null;
+  /** A replaced `wave` pairing: accepted until then. */
+  retiresAt: Date | null;
 }
 
-type NewPairing = Omit<PairingRecord, 'createdAt' | 'kind' | 'endpoint' | 'renewedAt' | 'lastUsedAt'> &
+type NewPairing = Omit<PairingRecord, 'createdAt' | 'kind' | 'endpoint' | 'renewedAt' | 'lastUsedAt' | 'retiresAt'> &
   Partial<Pick<PairingRecord, 'kind' | 'endpoint' | 'renewedAt'>>;
 
 export class PairingStore {
@@ -51,9 +53,39 @@ export class PairingStore {
     await this.db.pairing.updateMany({ where: { id }, data: { renewedAt: at } });
   }
 
-  /** The `wave` pairing with this Wave URL, if any. */
+  /** The current (not replaced) `wave` pairing with this Wave URL, if any. */
   findByEndpoint(endpoint: string): Promise<PairingRecord | null> {
-    return this.db.pairing.findFirst({ where: { kind: 'wave', endpoint }, omit: { createdBy: true, createdVia: true } });
+    return this.db.pairing.findFirst({ where: { kind: 'wave', endpoint, retiresAt: null }, omit: { createdBy: true, createdVia: true } });
+  }
+
+  /** The current `wave` pairings last confirmed before `before` (or never). */
+  dueForRenewal(before: Date): Promise<PairingRecord[]> {
+    return this.db.pairing.findMany({
+      where: { kind: 'wave', retiresAt: null, OR: [{ renewedAt: null }, { renewedAt: { lt: before } }] },
+      omit: { createdBy: true, createdVia: true },
+    });
+  }
+
+  /**
+   * Wave answered a renewal with a new pairing: the old one is renamed and
+   * retires at `retiresAt`, the new one takes its name — in one transaction.
+   * False: the old one was replaced meanwhile (another instance), or the new one exists.
+   */
+  async replace(old: PairingRecord, next: NewPairing, retiresAt: Date, by: AuditActor): Promise<boolean> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const { count } = await tx.pairing.updateMany({
+          where: { id: old.id, retiresAt: null },
+          data: { retiresAt, name: `${old.name.slice(0, 28)} (replaced ${retiresAt.toISOString()})` },
+        });
+        if (count === 0) return false;
+        await tx.pairing.create({ data: { ...next, createdBy: by.actor, createdVia: by.door } });
+        return true;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 
   /** False: no such pairing. (Removals are the operator's: the trigger records them so.) */

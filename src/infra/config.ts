@@ -72,6 +72,16 @@ const retryFor = z
     if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
   })
   .default('24h');
+/** A duration setting (`12h`, `30m`) within bounds. */
+const durationSetting = (fallback: string, bounds: { min: number; max: number }) =>
+  z
+    .string()
+    .superRefine((text, ctx) => {
+      const parsed = durationWithin(text, bounds);
+      if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    })
+    .default(fallback)
+    .transform((text) => (durationWithin(text, bounds) as { ms: number }).ms);
 const hostList = z
   .string()
   .refine((v) => list(v).every(isHostAndPort), 'must be host or host:port entries separated by commas (an IPv6 address in brackets: [::1]:8443)')
@@ -137,6 +147,8 @@ const schema = z.object({
     )
     .optional(),
   PAIRING_ALLOWED_HOSTS: hostList,
+  WAVE_PAIRING_RENEW_EVERY: durationSetting('12h', { min: 60_000, max: 7 * 86_400_000 }),
+  WAVE_PAIRING_GRACE: durationSetting('1h', { min: 60_000, max: 86_400_000 }),
   AWS_TRUST_PRINCIPAL_ARN: z
     .string()
     .regex(
@@ -189,6 +201,8 @@ export type Config = {
   publicUrl: string | undefined;
   /** Hosts the operator allows a pairing call to (a Wave instance), `host` or `host:port`. */
   pairingAllowedHosts: string[];
+  /** Wave pairings: renewed when last confirmed longer ago than this; a replaced one accepted this long. */
+  wavePairing: { renewEveryMs: number; graceMs: number };
   /** The AWS principal that assumes customers' roles (the setup snippet of AWS role mode). */
   awsTrustPrincipalArn: string | undefined;
 };
@@ -443,5 +457,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     pairingAllowedHosts: list(e.PAIRING_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    wavePairing: { renewEveryMs: e.WAVE_PAIRING_RENEW_EVERY, graceMs: e.WAVE_PAIRING_GRACE },
   };
 }

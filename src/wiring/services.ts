@@ -15,6 +15,7 @@ import { CredentialService } from '../domain/credentials/service.js';
 import { CredentialUpkeep } from '../domain/credentials/upkeep.js';
 import { KeyDelivery } from '../domain/delivery/key-delivery.js';
 import { Pairings } from '../domain/delivery/pairings.js';
+import { WavePairingRenewal } from '../domain/delivery/wave-renewal.js';
 import { WebhookDispatcher } from '../domain/events/dispatcher.js';
 import { EventFeed } from '../domain/events/feed.js';
 import { LiveEvents } from '../domain/events/live.js';
@@ -59,6 +60,8 @@ export interface Services {
   readinessProblem(): Promise<string | undefined>;
   /** The credentials' upkeep (purge after the recovery window, expiry): started with the background jobs. */
   upkeep: CredentialUpkeep;
+  /** Renews Wave pairings before Wave's lease ends (a server's background job). */
+  waveRenewal: WavePairingRenewal;
   /** Sends webhook deliveries (a server's background job). */
   dispatcher: WebhookDispatcher;
   /** Starts the background jobs of a server (upkeep, webhook deliveries, the live feed; re-validation, when VALIDATE_EVERY is set); the CLI does not. */
@@ -85,7 +88,16 @@ const VERSION = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'u
 /** What the services take from the configuration. */
 export type ServiceSettings = Pick<
   Config,
-  'validation' | 'limits' | 'retention' | 'events' | 'awsTrustPrincipalArn' | 'masterKeyFile' | 'masterKeys' | 'publicUrl' | 'pairingAllowedHosts'
+  | 'validation'
+  | 'limits'
+  | 'retention'
+  | 'events'
+  | 'awsTrustPrincipalArn'
+  | 'masterKeyFile'
+  | 'masterKeys'
+  | 'publicUrl'
+  | 'pairingAllowedHosts'
+  | 'wavePairing'
 >;
 
 /** The settings' defaults (config.ts is their one source). */
@@ -138,6 +150,11 @@ export function createServices(
           concurrency: settings.validation.sweepConcurrency,
           onError: (error) => logger.error({ err: error }, 'background validation failed'),
         });
+  const waveRenewal = new WavePairingRenewal(pairings, storage.leases, {
+    ...settings.wavePairing,
+    onFailure: (pairingId, reason) => logger.warn({ pairingId, reason }, 'a Wave pairing could not be renewed; trying again in a minute'),
+    onError: (error) => logger.error({ err: error }, 'Wave pairing renewal failed'),
+  });
   const rotation = new KeyRotation(storage.credentials, keys, storage.webhooks);
   const readAudit = settings.events.auditReads ? new ReadAudit((events) => storage.audit.recordReads(events)) : undefined;
   const audit = new AuditTrail(storage.audit, access);
@@ -197,6 +214,7 @@ export function createServices(
     webhooks,
     live,
     dispatcher,
+    waveRenewal,
     pairings,
     delivery: new KeyDelivery(storage.credentials, keys, access, pairings, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
     validation,
@@ -222,6 +240,7 @@ export function createServices(
       // On SQLite this process's writes are all there are; on PostgreSQL the feed's notifications wake it.
       if (!storage.listen) stopWakes ??= storage.onWrite(() => dispatcher.wakeAfterWrite());
       dispatcher.start();
+      waveRenewal.start();
     },
     // Once, however often it is asked (a signal during a shutdown, a test's clean-up).
     close() {
@@ -231,6 +250,7 @@ export function createServices(
         await schedule?.stop();
         await upkeep.stop();
         await dispatcher.stop();
+        await waveRenewal.stop();
         await feed.stop();
         await tokens.settle();
         await storage.close();

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { testClock } from '../helpers/time.js';
 
 const PUBLIC_URL = 'https://credentials.example.com';
 const WAVE_PAIRING_ID = '7215448093874629012';
@@ -26,15 +27,34 @@ interface FakeWave {
   host: string;
   requests: { url: string; body: any }[];
   connections: number;
+  pairingId: string;
   privateKeyFile: string;
+  /** Wave's lease ran out: a new pairing id and key pair from now on. */
+  rotate(): void;
   close(): Promise<void>;
 }
 
+let keyFiles = 0;
+
 async function startFakeWave(dir: string): Promise<FakeWave> {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privateKeyFile = join(dir, 'wave-key.pem');
-  writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const state = { requests: [] as FakeWave['requests'], connections: 0 };
+  const newKey = () => {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const file = join(dir, `wave-key-${++keyFiles}.pem`);
+    writeFileSync(file, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    return { publicKey: pair.publicKey, file };
+  };
+  let key = newKey();
+  const state = {
+    requests: [] as FakeWave['requests'],
+    connections: 0,
+    pairingId: WAVE_PAIRING_ID,
+    privateKeyFile: key.file,
+    rotate() {
+      key = newKey();
+      state.privateKeyFile = key.file;
+      state.pairingId = String(BigInt(state.pairingId) + 1n);
+    },
+  };
   const server: Server = createServer((request, response) => {
     let text = '';
     request.on('data', (chunk: Buffer) => (text += chunk));
@@ -47,7 +67,7 @@ async function startFakeWave(dir: string): Promise<FakeWave> {
         return;
       }
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ pairingId: WAVE_PAIRING_ID, publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') }));
+      response.end(JSON.stringify({ pairingId: state.pairingId, publicKey: key.publicKey.export({ type: 'spki', format: 'der' }).toString('base64') }));
     });
   });
   server.on('connection', () => state.connections++);
@@ -56,7 +76,6 @@ async function startFakeWave(dir: string): Promise<FakeWave> {
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
-    privateKeyFile,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }
@@ -143,6 +162,59 @@ describe('Wave', () => {
     const again = await server.services.pairings.pairWithWave('wave-prod', wave.url);
     expect(again.id).toBe(WAVE_PAIRING_ID);
     expect((await server.services.pairings.list()).filter((p) => p.kind === 'wave')).toHaveLength(1);
+  });
+
+  it("is renewed in the background before Wave's lease ends; a new pairing from Wave replaces the old, which works through the grace period", async () => {
+    const clock = testClock();
+    const renewing = await startFakeWave(dir);
+    const other = await startServer({ PUBLIC_URL, PAIRING_ALLOWED_HOSTS: renewing.host, WAVE_PAIRING_GRACE: '1h' }, { clock: clock.now });
+    try {
+      const first = await other.services.pairings.pairWithWave('wave-renewed', renewing.url);
+      const firstKeyFile = renewing.privateKeyFile;
+      const owner = await other.newUser('renewal-owner');
+      const id = (
+        await rest(other, owner.token, 'POST', '/api/credentials', {
+          credentials: { name: 'hub', provider: 'container-reg', keys: { userName: 'me', password: 'hub-pw', registry: 'docker.io' } },
+        })
+      ).body.credentialsId;
+      const fetchWith = (pairingId: string) => rest(other, owner.token, 'GET', `/api/credentials/${id}/keys?pairingId=${pairingId}&keyId=${pairingId}`);
+
+      expect(await other.services.waveRenewal.run()).toEqual({ renewed: 0, replaced: 0 }); // confirmed just now
+      clock.advance(13 * 3_600_000);
+      expect(await other.services.waveRenewal.run()).toEqual({ renewed: 1, replaced: 0 }); // the same pairing within Wave's lease
+      expect(renewing.requests).toHaveLength(2);
+
+      renewing.rotate();
+      clock.advance(13 * 3_600_000);
+      expect(await other.services.waveRenewal.run()).toEqual({ renewed: 0, replaced: 1 });
+      const waves = (await other.services.pairings.list()).filter((p) => p.kind === 'wave');
+      expect(waves.map((p) => [p.id, p.name.startsWith('wave-renewed (replaced '), p.retiresAt !== null])).toEqual(
+        expect.arrayContaining([
+          [first.id, true, true],
+          [renewing.pairingId, false, false],
+        ]),
+      );
+      expect(waves.find((p) => p.id === renewing.pairingId)!.name).toBe('wave-renewed');
+
+      // Through the grace period, both work, each opened with its own key.
+      for (const [pairingId, keyFile] of [
+        [first.id, firstKeyFile],
+        [renewing.pairingId, renewing.privateKeyFile],
+      ] as const) {
+        const answer = await fetchWith(pairingId);
+        expect(answer.status, pairingId).toBe(200);
+        expect(openPacket(answer.body.keys, keyFile, dir)).toMatchObject({ discriminator: 'container-reg', password: 'hub-pw' });
+      }
+      // After it, the old one is refused; the new one goes on.
+      clock.advance(2 * 3_600_000);
+      const refused = await fetchWith(first.id);
+      expect(refused.status).not.toBe(200);
+      expect(refused.body.message).toMatch(/No paired service/);
+      expect((await fetchWith(renewing.pairingId)).status).toBe(200);
+    } finally {
+      await other.close();
+      await renewing.close();
+    }
   });
 
   it('a Wave host not in PAIRING_ALLOWED_HOSTS is refused without connecting; PUBLIC_URL is required', async () => {

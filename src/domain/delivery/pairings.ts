@@ -76,7 +76,7 @@ export class Pairings {
     }
     if (base.protocol !== 'https:' && base.protocol !== 'http:') throw ValidationError.of('wave', 'must be an https URL');
     const endpoint = base.href.replace(/\/+$/, '');
-    const answer = await this.#askWave(http, endpoint, publicUrl);
+    const answer = await this.askWave(http, endpoint, publicUrl);
     const existing = await this.store.findByEndpoint(endpoint);
     if (existing && existing.id === answer.pairingId && existing.fingerprint === answer.fingerprint) {
       await this.store.renewed(existing.id, new Date(this.#now()));
@@ -109,7 +109,8 @@ export class Pairings {
     return (this.settings.clock ?? Date.now)();
   }
 
-  async #askWave(http: GuardedHttp, endpoint: string, publicUrl: string): Promise<{ pairingId: string; publicKey: string; fingerprint: string }> {
+  /** Wave's answer to POST /pairing, checked (the pairingId digits, an RSA key of 2048 bits or more). */
+  async askWave(http: GuardedHttp, endpoint: string, publicUrl: string): Promise<{ pairingId: string; publicKey: string; fingerprint: string }> {
     let response: Awaited<ReturnType<GuardedHttp['request']>>;
     try {
       response = await http.request(new URL(`${endpoint}/pairing`), {
@@ -183,10 +184,51 @@ export class Pairings {
     return this.store.list();
   }
 
+  /** A pairing keys may be delivered to now: a replaced Wave pairing only until it retires. */
   async find(id: string): Promise<PairingRecord> {
     const pairing = id ? await this.store.find(id) : null;
-    if (!pairing) throw new PairingNotFound(id);
+    if (!pairing || (pairing.retiresAt !== null && pairing.retiresAt.getTime() <= this.#now())) throw new PairingNotFound(id);
     return pairing;
+  }
+
+  /**
+   * Renews every Wave pairing last confirmed longer ago than `everyMs`: asks
+   * Wave again (it answers the same pairing within its lease). A new pairingId
+   * (Wave's lease ran out, a new key) replaces the old pairing, which stays
+   * accepted for `graceMs` (deliveries Wave asked for with the old id still work).
+   * How many were confirmed and replaced; a Wave that cannot be reached is tried again next time.
+   */
+  async renewWave(everyMs: number, graceMs: number, onFailure: (pairingId: string, reason: string) => void): Promise<{ renewed: number; replaced: number }> {
+    const { http, publicUrl } = this.settings;
+    const done = { renewed: 0, replaced: 0 };
+    if (!http || !publicUrl) return done;
+    const now = this.#now();
+    for (const pairing of await this.store.dueForRenewal(new Date(now - everyMs))) {
+      let answer: Awaited<ReturnType<Pairings['askWave']>>;
+      try {
+        answer = await this.askWave(http, pairing.endpoint!, publicUrl);
+      } catch (error) {
+        onFailure(pairing.id, (error as Error).message);
+        continue;
+      }
+      if (answer.pairingId === pairing.id && answer.fingerprint === pairing.fingerprint) {
+        await this.store.renewed(pairing.id, new Date(now));
+        done.renewed++;
+        continue;
+      }
+      const next = {
+        id: answer.pairingId,
+        name: pairing.name,
+        algorithm: PACKET_ALGORITHM,
+        publicKey: answer.publicKey,
+        fingerprint: answer.fingerprint,
+        kind: 'wave',
+        endpoint: pairing.endpoint,
+        renewedAt: new Date(now),
+      };
+      if (await this.store.replace(pairing, next, new Date(now + graceMs), { actor: 'background', door: 'background' })) done.replaced++;
+    }
+    return done;
   }
 
   async remove(id: string): Promise<void> {
