@@ -139,11 +139,12 @@ export class GuardedHttp {
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     const setting = this.options.allowedHostsSetting ?? 'VALIDATION_ALLOWED_HOSTS';
     if (this.#isAllowed(url)) return undefined;
+    // No public host at all (a pairing call): only what the operator allowed.
+    if (publicHosts.length === 0) return `${url.protocol}//${url.host} is not allowed: an operator may allow it with ${setting}`;
     if (url.protocol !== 'https:') {
       const to = publicHosts === ANY_PUBLIC_HOST ? 'public hosts' : "a provider's public endpoints";
       return `${url.protocol}//${url.host} is refused: only https to ${to}, unless an operator allows ${url.host} with ${setting}`;
     }
-    if (publicHosts.length === 0) return `${url.host} is not allowed: an operator may allow it with ${setting}`;
     if (isIP(host) || !matches(host, publicHosts)) {
       return `${url.host} is not a public endpoint${publicHosts === ANY_PUBLIC_HOST ? '' : ' of the provider'}: an operator may allow it with ${setting}`;
     }
