@@ -56,6 +56,8 @@ export interface DeliveryRecord {
 export interface DueDelivery {
   id: number;
   webhookId: string;
+  /** The webhook's context (`user:<id>`, `workspace:<id>`): one context's webhooks share its sending lanes. */
+  context: string;
   url: string;
   secret: string;
   attempts: number;
@@ -208,7 +210,7 @@ export class WebhookStore {
   async due(now: number, window: number): Promise<{ due: DueDelivery[]; pending: boolean }> {
     const webhooks = await this.db.webhook.findMany({
       where: { status: 'ACTIVE', deliveries: { some: { status: 'PENDING' } } },
-      select: { id: true, url: true, secret: true, failingSince: true },
+      select: { id: true, url: true, secret: true, failingSince: true, ownerUserId: true, workspaceId: true },
     });
     if (webhooks.length === 0) return { due: [], pending: false };
     const due: { id: number; webhookId: string; eventId: number; attempts: number }[] = [];
@@ -234,8 +236,18 @@ export class WebhookStore {
         const webhook = webhookById.get(d.webhookId)!;
         const event = events.get(d.eventId);
         if (!event) return [];
+        const context = webhook.workspaceId === null ? `user:${webhook.ownerUserId}` : `workspace:${webhook.workspaceId}`;
         return [
-          { id: d.id, webhookId: d.webhookId, url: webhook.url, secret: webhook.secret, attempts: d.attempts, failingSince: webhook.failingSince, event },
+          {
+            id: d.id,
+            webhookId: d.webhookId,
+            context,
+            url: webhook.url,
+            secret: webhook.secret,
+            attempts: d.attempts,
+            failingSince: webhook.failingSince,
+            event,
+          },
         ];
       }),
       pending: true,

@@ -236,7 +236,7 @@ describe('Wave', () => {
 });
 
 /** The upstream schemas (verbatim): every property answered must be one of the schema's, of its type. */
-const upstream = parseYaml(readFileSync(join(import.meta.dirname, '..', '..', '..', 'shared', 'reference', 'seqera-platform-extra-openapi.yaml'), 'utf8'));
+const upstream = parseYaml(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'seqera-platform-extra-openapi.yaml'), 'utf8'));
 
 function conforms(value: unknown, schema: any, path: string): void {
   if (schema.$ref) {

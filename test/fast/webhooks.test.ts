@@ -196,6 +196,33 @@ describe('webhooks', () => {
     }
   });
 
+  it("one user's receivers that hang hold only that user's two lanes: another user's webhook is delivered meanwhile", async () => {
+    const hang = await startReceiver();
+    hang.mode = 'hang';
+    const ok = await startReceiver();
+    const other = await startServer({ WEBHOOK_ALLOWED_HOSTS: `${hang.host},${ok.host}`, WEBHOOK_TIMEOUT_MS: '60000' });
+    try {
+      const carol = await other.newUser('carol');
+      const dave = await other.newUser('dave');
+      const hook = async (token: string, url: string) =>
+        expect((await gql(other, token, CREATE, { input: { url, kinds: ['CREDENTIAL_CREATE'] } })).body.data!.createWebhook.__typename).toBe(
+          'MutationCreateWebhookSuccess',
+        );
+      for (let i = 0; i < 5; i++) await hook(carol.token, `${hang.url}/${i}`);
+      await rest(other, carol.token, 'POST', '/api/credentials', gitlab('held', 'glpat-h'));
+      await eventually('two of carol’s deliveries held by her receiver', () => hang.received.length >= 2);
+      await hook(dave.token, ok.url);
+      await rest(other, dave.token, 'POST', '/api/credentials', gitlab('not-held', 'glpat-n'));
+      await eventually("dave's delivered while carol's hang", () => ok.taken.some((r) => r.json.data.targetName === 'not-held'));
+      // Carol's context never had more than two deliveries in flight.
+      expect(hang.received).toHaveLength(2);
+    } finally {
+      await hang.close();
+      await other.close();
+      await ok.close();
+    }
+  });
+
   it(`keeps each webhook's log to its latest ${DELIVERIES_KEPT} finished deliveries, and every pending one`, async () => {
     const { data } = await createWebhook(alice.token, { url: receiver.url, kinds: ['TOKEN_REVOKE'] });
     const webhookId = data.webhook.id;

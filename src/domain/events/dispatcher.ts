@@ -20,7 +20,8 @@
  *
  * It runs when woken (a write of this process; on PostgreSQL, any instance's
  * committed event), while deliveries are pending every `pollMs`, and at least
- * once a minute.
+ * once a minute. Webhooks send independently — at most 16 at once, at most 2
+ * of one context — so a slow receiver delays only its own webhook.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -35,14 +36,17 @@ export const DISPATCH_LEASE = 'webhook-dispatch';
 const LEASE_MS = 15_000;
 /** Pending deliveries looked at per webhook and pass (its oldest). */
 const WINDOW = 100;
-/** Webhooks sent to at once. */
-const CONCURRENCY = 4;
+/** Webhooks sent to at once, in all; and of one context (one user's slow receivers never hold every lane). */
+const LANES = 16;
+const LANES_PER_CONTEXT = 2;
 const IDLE_POLL_MS = 60_000;
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 3_600_000;
 /** Finished deliveries kept per webhook (its log). */
 export const DELIVERIES_KEPT = 1000;
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** How long stopping waits for deliveries in flight. */
+const STOP_WAIT_MS = 2000;
 
 export type DeliveryResult = 'delivered' | 'failed' | 'refused';
 
@@ -76,6 +80,9 @@ export class WebhookDispatcher {
   #started = false;
   #leaseUntil = 0;
   #prunedAt = 0;
+  /** The webhooks sending now, and how many of each context. */
+  readonly #sending = new Map<string, Promise<void>>();
+  readonly #perContext = new Map<string, number>();
   /** Whether an ACTIVE webhook exists (as of the last pass, or a creation here); undefined: not known yet. */
   #active: boolean | undefined;
 
@@ -116,6 +123,8 @@ export class WebhookDispatcher {
     this.#started = false;
     clearTimeout(this.#timer);
     await this.#running?.catch(() => {});
+    // Deliveries in flight get a moment to finish; one still unanswered then is sent again later (at least once).
+    await Promise.race([Promise.all(this.#sending.values()), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     if (this.#leaseUntil > 0) await this.leases.release(DISPATCH_LEASE, this.#holder).catch(() => {});
   }
 
@@ -157,12 +166,24 @@ export class WebhookDispatcher {
       if (!(await this.#holdLease())) return;
       const byWebhook = new Map<string, DueDelivery[]>();
       for (const d of found.due) byWebhook.set(d.webhookId, [...(byWebhook.get(d.webhookId) ?? []), d]);
-      const queue = [...byWebhook.values()];
-      await Promise.all(
-        Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-          for (let list = queue.shift(); list; list = queue.shift()) await this.#sendAll(list);
-        }),
-      );
+      // Each webhook's deliveries go out in order, one webhook sending at most once at a time; a pass starts what
+      // lanes allow and does not wait for it (a slow receiver holds its own lane, never the next pass).
+      for (const list of byWebhook.values()) {
+        const { webhookId, context } = list[0]!;
+        if (this.#sending.has(webhookId) || this.#sending.size >= LANES || (this.#perContext.get(context) ?? 0) >= LANES_PER_CONTEXT) continue;
+        this.#perContext.set(context, (this.#perContext.get(context) ?? 0) + 1);
+        const sending = this.#sendAll(list)
+          .catch(this.options.onError)
+          .finally(() => {
+            this.#sending.delete(webhookId);
+            const left = (this.#perContext.get(context) ?? 1) - 1;
+            if (left > 0) this.#perContext.set(context, left);
+            else this.#perContext.delete(context);
+            // Its later deliveries, or another webhook waiting for a lane.
+            this.wake();
+          });
+        this.#sending.set(webhookId, sending);
+      }
       if (now - this.#prunedAt > PRUNE_EVERY_MS) {
         this.#prunedAt = now;
         await this.store.prune(DELIVERIES_KEPT);
