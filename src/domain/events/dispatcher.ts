@@ -83,6 +83,9 @@ export class WebhookDispatcher {
   /** The webhooks sending now, and how many of each context. */
   readonly #sending = new Map<string, Promise<void>>();
   readonly #perContext = new Map<string, number>();
+  /** Sends finished so far, and the number of each webhook's last: a pass whose read is older skips that webhook. */
+  #finishes = 0;
+  readonly #finishedAt = new Map<string, number>();
   /** Whether an ACTIVE webhook exists (as of the last pass, or a creation here); undefined: not known yet. */
   #active: boolean | undefined;
 
@@ -156,6 +159,8 @@ export class WebhookDispatcher {
     let pending = false;
     try {
       const now = this.options.clock();
+      // A send that finishes after this read has made it stale for its webhook (what it sent may still read as pending).
+      const readAfter = this.#finishes;
       const found = await this.store.due(now, WINDOW);
       pending = found.pending;
       if (found.due.length === 0) {
@@ -170,11 +175,13 @@ export class WebhookDispatcher {
       // lanes allow and does not wait for it (a slow receiver holds its own lane, never the next pass).
       for (const list of byWebhook.values()) {
         const { webhookId, context } = list[0]!;
-        if (this.#sending.has(webhookId) || this.#sending.size >= LANES || (this.#perContext.get(context) ?? 0) >= LANES_PER_CONTEXT) continue;
+        if (this.#sending.has(webhookId) || (this.#finishedAt.get(webhookId) ?? 0) > readAfter) continue;
+        if (this.#sending.size >= LANES || (this.#perContext.get(context) ?? 0) >= LANES_PER_CONTEXT) continue;
         this.#perContext.set(context, (this.#perContext.get(context) ?? 0) + 1);
         const sending = this.#sendAll(list)
           .catch(this.options.onError)
           .finally(() => {
+            this.#finishedAt.set(webhookId, ++this.#finishes);
             this.#sending.delete(webhookId);
             const left = (this.#perContext.get(context) ?? 1) - 1;
             if (left > 0) this.#perContext.set(context, left);
