@@ -10,7 +10,7 @@ import { openStoredSecret } from '../helpers/fixtures.js';
 import { root, startMain } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { scaled } from '../helpers/time.js';
+import { eventually, scaled } from '../helpers/time.js';
 
 const body = (name: string, token: string) => ({ credentials: { name, provider: 'github', keys: { username: 'u', token } } });
 
@@ -100,55 +100,66 @@ describe('lock contention', () => {
 });
 
 describe('crash', () => {
-  it('after SIGKILL at random moments during writes, the database is intact and every acknowledged credential is there with a secret that opens', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'credentials-crash-'));
-    const databaseUrl = await freshDatabaseUrl(dir, 'db.sqlite');
-    const keyFile = join(dir, 'master-keys.json');
-    const acknowledged = new Map<string, string>();
-    let token: string | undefined;
-    try {
-      for (let round = 0; round < 3; round++) {
-        const server = await startMain({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: keyFile });
-        token ??= /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
-        let writing = true;
-        const writers = Array.from({ length: 8 }, async (_, w) => {
-          for (let i = 0; writing; i++) {
-            const name = `crash-${round}-${w}-${i}`;
-            const secret = `secret-${name}`;
-            try {
-              const r = await rest(server, token, 'POST', '/api/credentials', body(name, secret), { validate: false });
-              if (r.status === 200) acknowledged.set(r.body.credentialsId, secret);
-            } catch {
-              return; // the server is gone
+  it(
+    'after SIGKILL at random moments during writes, the database is intact and every acknowledged credential is there with a secret that opens',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'credentials-crash-'));
+      const databaseUrl = await freshDatabaseUrl(dir, 'db.sqlite');
+      const keyFile = join(dir, 'master-keys.json');
+      const acknowledged = new Map<string, string>();
+      let token: string | undefined;
+      try {
+        for (let round = 0; round < 3; round++) {
+          const server = await startMain({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: keyFile });
+          token ??= /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
+          let writing = true;
+          let acknowledgedThisRound = 0;
+          const writers = Array.from({ length: 8 }, async (_, w) => {
+            for (let i = 0; writing; i++) {
+              const name = `crash-${round}-${w}-${i}`;
+              const secret = `secret-${name}`;
+              try {
+                const r = await rest(server, token, 'POST', '/api/credentials', body(name, secret), { validate: false });
+                if (r.status === 200) {
+                  acknowledged.set(r.body.credentialsId, secret);
+                  acknowledgedThisRound++;
+                }
+              } catch {
+                return; // the server is gone
+              }
             }
-          }
-        });
-        await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
-        server.child.kill('SIGKILL');
-        writing = false;
-        await Promise.all(writers);
-        await server.exited;
+          });
+          // Killed while writes are in flight, at a random moment after some have been acknowledged (a loaded machine
+          // acknowledges few per second, so the moment follows the writes, not the wall clock).
+          await eventually('writes acknowledged before the kill', () => acknowledgedThisRound >= 8, 30_000);
+          await new Promise((r) => setTimeout(r, Math.random() * 500));
+          server.child.kill('SIGKILL');
+          writing = false;
+          await Promise.all(writers);
+          await server.exited;
+        }
+        expect(acknowledged.size).toBeGreaterThan(20);
+        if (!onPostgres) {
+          const db = new Sqlite(databaseUrl.slice('file:'.length), { readonly: true });
+          expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+          db.close();
+        }
+        const ring = keyRingFromFile(keyFile);
+        const rows = await sqlOn<{ id: string; userId: string; provider: string; secret: string }>(
+          databaseUrl,
+          'SELECT "id", "userId", "provider", "secret" FROM "Credential"',
+        );
+        const stored = new Map(rows.map((r) => [r.id, r]));
+        for (const [id, secret] of acknowledged) {
+          const row = stored.get(id);
+          expect(row, `acknowledged ${id} is stored`).toBeDefined();
+          expect(openStoredSecret(ring, row!)).toEqual({ token: secret });
+        }
+      } finally {
+        await dropDatabase(databaseUrl);
+        rmSync(dir, { recursive: true, force: true });
       }
-      expect(acknowledged.size).toBeGreaterThan(20);
-      if (!onPostgres) {
-        const db = new Sqlite(databaseUrl.slice('file:'.length), { readonly: true });
-        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-        db.close();
-      }
-      const ring = keyRingFromFile(keyFile);
-      const rows = await sqlOn<{ id: string; userId: string; provider: string; secret: string }>(
-        databaseUrl,
-        'SELECT "id", "userId", "provider", "secret" FROM "Credential"',
-      );
-      const stored = new Map(rows.map((r) => [r.id, r]));
-      for (const [id, secret] of acknowledged) {
-        const row = stored.get(id);
-        expect(row, `acknowledged ${id} is stored`).toBeDefined();
-        expect(openStoredSecret(ring, row!)).toEqual({ token: secret });
-      }
-    } finally {
-      await dropDatabase(databaseUrl);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 90_000);
+    },
+    scaled(120_000),
+  );
 });
