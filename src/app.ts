@@ -20,6 +20,7 @@ import { RequestAuthenticator } from './doors/http/authentication.js';
 import { errorHandler, notFoundHandler } from './doors/http/error-replies.js';
 import { graphiqlAssets } from './doors/http/graphiql.js';
 import { registerMetricsRoute } from './doors/http/metrics-endpoint.js';
+import { registerOidcIssuer } from './doors/http/oidc-issuer.js';
 import { securityHeaders } from './doors/http/security-headers.js';
 import { openApiDocument } from './doors/rest/openapi.js';
 import { restPlugin } from './doors/rest/routes.js';
@@ -149,6 +150,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   app.get('/api/openapi.json', async () => openApiDocument());
   app.get(API_DOCS_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').send(apiDocsPage()));
   apiDocsAssets.register(app, notFoundHandler('message'));
+  registerOidcIssuer(app, services.issuer);
 
   // Operations: liveness, readiness (database reachable and migrated), Prometheus metrics.
   app.get('/healthz', async () => ({ status: 'ok' }));

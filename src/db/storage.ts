@@ -18,6 +18,7 @@ import { PairingStore } from './pairing-store.js';
 import { prismaFiles } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
 import { type RelationReads, relationReads } from './relation-reads.js';
+import { SigningKeyStore } from './signing-key-store.js';
 import { UserStore } from './user-store.js';
 import { WebhookStore } from './webhook-store.js';
 import { WorkspaceStore } from './workspace-store.js';
@@ -28,6 +29,7 @@ export interface Storage {
   workspaces: WorkspaceStore;
   audit: AuditStore;
   pairings: PairingStore;
+  signingKeys: SigningKeyStore;
   leases: LeaseStore;
   backoffs: BackoffStore;
   webhooks: WebhookStore;
@@ -85,6 +87,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     workspaces: new WorkspaceStore(db, statements),
     audit: new AuditStore(db),
     pairings: new PairingStore(db),
+    signingKeys: new SigningKeyStore(db),
     leases,
     backoffs: new BackoffStore(db),
     webhooks: new WebhookStore(db),

@@ -149,6 +149,16 @@ const schema = z.object({
   PAIRING_ALLOWED_HOSTS: hostList,
   WAVE_PAIRING_RENEW_EVERY: durationSetting('12h', { min: 60_000, max: 7 * 86_400_000 }),
   WAVE_PAIRING_GRACE: durationSetting('1h', { min: 60_000, max: 86_400_000 }),
+  AWS_ASSUME_ROLE_ON_DELIVERY: flag,
+  AWS_SESSION_DURATION: durationSetting('1h', { min: 15 * 60_000, max: 12 * 3_600_000 }),
+  AWS_ACCESS_KEY_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{16,128}$/, 'must be an AWS access key id (AKIA…)')
+    .optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  OIDC_KEY_ROTATE_EVERY: durationSetting('30d', { min: 3_600_000, max: 365 * 86_400_000 }),
+  OIDC_TOKEN_LIFETIME: durationSetting('1h', { min: 60_000, max: 3_600_000 }),
   AWS_TRUST_PRINCIPAL_ARN: z
     .string()
     .regex(
@@ -205,7 +215,27 @@ export type Config = {
   wavePairing: { renewEveryMs: number; graceMs: number };
   /** The AWS principal that assumes customers' roles (the setup snippet of AWS role mode). */
   awsTrustPrincipalArn: string | undefined;
+  aws: AwsSettings;
+  oidc: OidcSettings;
 };
+
+/** Short-lived AWS credentials on delivery. */
+export interface AwsSettings {
+  /** Deliver a role (role or federated mode) as temporary credentials from STS (AWS_ASSUME_ROLE_ON_DELIVERY, default true). */
+  assumeRoleOnDelivery: boolean;
+  /** How long delivered temporary credentials last (AWS_SESSION_DURATION). */
+  sessionSeconds: number;
+  /** The service's own AWS identity (AWS_ACCESS_KEY_ID…); undefined: the AWS SDK's default chain (environment, profile, instance role). */
+  platformKeys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+/** The OIDC issuer (PUBLIC_URL is its `iss`). */
+export interface OidcSettings {
+  /** A new signing key this often; the one before stays in the JWKS for as long again. */
+  rotateEveryMs: number;
+  /** Lifetime of a delivered ID token (at most 1 h). */
+  tokenLifetimeSeconds: number;
+}
 
 /** What is kept of credentials' history, and for how long. */
 export interface Retention {
@@ -455,6 +485,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       auditReads: e.AUDIT_READS === 'true',
     },
     awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,
+    aws: {
+      assumeRoleOnDelivery: (e.AWS_ASSUME_ROLE_ON_DELIVERY ?? 'true') === 'true',
+      sessionSeconds: Math.floor(e.AWS_SESSION_DURATION / 1000),
+      platformKeys:
+        e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN }
+          : undefined,
+    },
+    oidc: { rotateEveryMs: e.OIDC_KEY_ROTATE_EVERY, tokenLifetimeSeconds: Math.floor(e.OIDC_TOKEN_LIFETIME / 1000) },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     pairingAllowedHosts: list(e.PAIRING_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     wavePairing: { renewEveryMs: e.WAVE_PAIRING_RENEW_EVERY, graceMs: e.WAVE_PAIRING_GRACE },

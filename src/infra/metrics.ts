@@ -82,6 +82,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Fixed labels: two actions, four outcomes. */
+  readonly stsSessions = new Counter({
+    name: 'aws_sts_sessions_total',
+    help: 'Short-lived AWS credentials for deliveries by STS action and outcome (ok, cached, refused, unavailable)',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly validations = new Counter({
     name: 'credential_validations_total',
     help: 'Credential validations by provider and outcome (available, invalid, transient, forced)',

@@ -14,12 +14,14 @@ import { providerIds } from '../domain/credentials/providers/index.js';
 import { CredentialService } from '../domain/credentials/service.js';
 import { CredentialUpkeep } from '../domain/credentials/upkeep.js';
 import { KeyDelivery } from '../domain/delivery/key-delivery.js';
+import { OidcIssuer, signingKeySealingContext } from '../domain/delivery/oidc-issuer.js';
 import { Pairings } from '../domain/delivery/pairings.js';
+import { ShortLivedCredentials } from '../domain/delivery/short-lived.js';
 import { WavePairingRenewal } from '../domain/delivery/wave-renewal.js';
 import { WebhookDispatcher } from '../domain/events/dispatcher.js';
 import { EventFeed } from '../domain/events/feed.js';
 import { LiveEvents } from '../domain/events/live.js';
-import { Webhooks } from '../domain/events/webhooks.js';
+import { Webhooks, webhookSealingContext } from '../domain/events/webhooks.js';
 import { MasterKeys } from '../domain/keys/master-keys.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { ValidationSchedule } from '../domain/validation/schedule.js';
@@ -27,6 +29,7 @@ import { CredentialValidation } from '../domain/validation/service.js';
 import { ProbeSlots } from '../domain/validation/slots.js';
 import { WorkspaceAccess } from '../domain/workspaces/access.js';
 import { WorkspaceService } from '../domain/workspaces/service.js';
+import { AwsSts } from '../infra/aws-sts.js';
 import { type Config, loadConfig } from '../infra/config.js';
 import { GuardedHttp } from '../infra/guarded-http.js';
 import type { Metrics } from '../infra/metrics.js';
@@ -49,6 +52,8 @@ export interface Services {
   pairings: Pairings;
   /** Keys delivered to paired services, encrypted for them. */
   delivery: KeyDelivery;
+  /** The OIDC issuer (PUBLIC_URL): discovery, JWKS, signing keys. */
+  issuer: OidcIssuer;
   validation: CredentialValidation;
   keys: KeyRingSource;
   metrics: Metrics;
@@ -98,6 +103,8 @@ export type ServiceSettings = Pick<
   | 'publicUrl'
   | 'pairingAllowedHosts'
   | 'wavePairing'
+  | 'aws'
+  | 'oidc'
 >;
 
 /** The settings' defaults (config.ts is their one source). */
@@ -123,13 +130,31 @@ export function createServices(
     clock,
   });
   const http = new GuardedHttp({ allowedHosts: settings.validation.allowedHosts, timeoutMs: settings.validation.timeoutMs });
+  // Deliveries' and probes' STS calls go through the probes' guard (VALIDATION_ALLOWED_HOSTS).
+  const sts = new AwsSts(http, { endpoint: settings.validation.awsStsEndpoint, platformKeys: settings.aws.platformKeys });
+  const issuer = new OidcIssuer(storage.signingKeys, keys, storage.leases, {
+    publicUrl: settings.publicUrl,
+    ...settings.oidc,
+    clock,
+    onError: (error) => logger.error({ err: error }, 'OIDC signing-key rotation failed'),
+  });
+  const shortLived = new ShortLivedCredentials(sts, issuer, {
+    assumeRoleOnDelivery: settings.aws.assumeRoleOnDelivery,
+    sessionSeconds: settings.aws.sessionSeconds,
+    clock,
+    observe: (action, outcome) => metrics.stsSessions.inc({ action, outcome }),
+  });
   const validation = new CredentialValidation(
     storage.credentials,
     keys,
     access,
     http,
     new ProbeSlots(settings.validation.probesInFlight, settings.validation.probesPerOwner),
-    { awsStsEndpoint: settings.validation.awsStsEndpoint },
+    {
+      sts,
+      checkFederated: (credential, opened, probeSts) =>
+        shortLived.checkFederated({ id: credential.id, owner: credential.owner, provider: credential.provider }, opened, probeSts),
+    },
     (provider, outcome) => metrics.validations.inc({ provider, outcome }),
   );
   metrics.countInvalidWith(() => storage.credentials.countInvalidByProvider(), providerIds);
@@ -155,7 +180,10 @@ export function createServices(
     onFailure: (pairingId, reason) => logger.warn({ pairingId, reason }, 'a Wave pairing could not be renewed; trying again in a minute'),
     onError: (error) => logger.error({ err: error }, 'Wave pairing renewal failed'),
   });
-  const rotation = new KeyRotation(storage.credentials, keys, storage.webhooks);
+  const rotation = new KeyRotation(storage.credentials, keys, [
+    { context: webhookSealingContext, store: storage.webhooks },
+    { context: signingKeySealingContext, store: storage.signingKeys },
+  ]);
   const readAudit = settings.events.auditReads ? new ReadAudit((events) => storage.audit.recordReads(events)) : undefined;
   const audit = new AuditTrail(storage.audit, access);
   const events = settings.events;
@@ -198,6 +226,7 @@ export function createServices(
       access,
       {
         awsTrustPrincipalArn: settings.awsTrustPrincipalArn,
+        publicUrl: settings.publicUrl,
         credentialsPerContext: settings.limits.credentialsPerContext,
         versionsKept: settings.retention.versionsKept,
         recoveryWindowMs: settings.retention.recoveryWindowMs,
@@ -216,7 +245,8 @@ export function createServices(
     dispatcher,
     waveRenewal,
     pairings,
-    delivery: new KeyDelivery(storage.credentials, keys, access, pairings, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
+    delivery: new KeyDelivery(storage.credentials, keys, access, pairings, shortLived, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
+    issuer,
     validation,
     keys,
     metrics,
@@ -241,6 +271,7 @@ export function createServices(
       if (!storage.listen) stopWakes ??= storage.onWrite(() => dispatcher.wakeAfterWrite());
       dispatcher.start();
       waveRenewal.start();
+      issuer.start();
     },
     // Once, however often it is asked (a signal during a shutdown, a test's clean-up).
     close() {
@@ -251,6 +282,7 @@ export function createServices(
         await upkeep.stop();
         await dispatcher.stop();
         await waveRenewal.stop();
+        await issuer.stop();
         await feed.stop();
         await tokens.settle();
         await storage.close();

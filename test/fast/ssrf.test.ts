@@ -13,6 +13,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Probe, type ProbeTarget, probeOf } from '../../src/domain/validation/probes/index.js';
+import { AwsSts } from '../../src/infra/aws-sts.js';
 import { GuardedHttp, isPublicAddress, type ResolvedAddress } from '../../src/infra/guarded-http.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
@@ -134,7 +135,8 @@ describe('private, link-local and metadata addresses, with an injected resolver'
     return { http, resolved, connected: () => connected };
   }
   const target = (provider: string, keys: ProbeTarget['keys'], baseUrl: string | null = null): ProbeTarget => ({ provider, keys, baseUrl });
-  const run = (probe: Probe, t: ProbeTarget, g: ReturnType<typeof guard>, awsStsEndpoint?: string) => probe(t, { http: g.http, awsStsEndpoint });
+  const run = (probe: Probe, t: ProbeTarget, g: ReturnType<typeof guard>, endpoint?: string) =>
+    probe(t, { http: g.http, sts: new AwsSts(g.http, { endpoint }) });
 
   it('refuses address literals of the metadata service and private ranges without resolving or connecting', async () => {
     for (const baseUrl of [
@@ -221,7 +223,7 @@ describe('private, link-local and metadata addresses, with an injected resolver'
         return connect(allowed.port, '127.0.0.1');
       },
     });
-    const outcome = await probeOf('gitea')!({ provider: 'gitea', keys: { token: 'good-token' }, baseUrl: null }, { http });
+    const outcome = await probeOf('gitea')!({ provider: 'gitea', keys: { token: 'good-token' }, baseUrl: null }, { http, sts: new AwsSts(http) });
     expect(outcome).toEqual({ result: 'valid' });
     expect(resolved).toEqual(['gitea.com']);
     expect(connections).toEqual([{ address: '140.82.112.5', port: 443 }]);
@@ -239,7 +241,10 @@ describe('private, link-local and metadata addresses, with an injected resolver'
       },
     });
     // (A second lookup would go to the system resolver, which refuses every name in tests.)
-    const outcome = await probeOf('gitea')!({ provider: 'gitea', keys: { token: 'good-token' }, baseUrl: `http://registry.test:${allowed.port}` }, { http });
+    const outcome = await probeOf('gitea')!(
+      { provider: 'gitea', keys: { token: 'good-token' }, baseUrl: `http://registry.test:${allowed.port}` },
+      { http, sts: new AwsSts(http) },
+    );
     expect(outcome).toEqual({ result: 'valid' });
     expect(resolved).toEqual(['registry.test']);
     expect(allowed.requests.at(-1)).toMatchObject({ path: '/api/v1/user', headers: expect.objectContaining({ host: `registry.test:${allowed.port}` }) });

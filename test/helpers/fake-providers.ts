@@ -15,6 +15,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
+import { type FakeSts, fakeSts } from './fake-sts.js';
 
 /** What the fake GitHub says of a `good-expiring…` token: `github-authentication-token-expiration`. */
 export const GITHUB_TOKEN_EXPIRATION = '2030-06-30 12:00:00 UTC';
@@ -35,6 +36,8 @@ export interface FakeProviders {
   host: string;
   port: number;
   requests: SeenRequest[];
+  /** AWS STS's roles, calls and issued sessions (fake-sts.ts). */
+  sts: FakeSts;
   /** TCP connections accepted so far. */
   connections: () => number;
   /** Accept signatures made with the private key of this public key (GitHub App, Google). */
@@ -75,6 +78,7 @@ export async function startFakeProviders(listenHost = '127.0.0.1'): Promise<Fake
   const trusted: KeyObject[] = [];
   let connections = 0;
   let url = '';
+  const sts = fakeSts();
   const state = { outage: false, registryRealm: undefined as string | undefined, redirectTo: undefined as string | undefined };
 
   const verifiesWithTrusted = async (jwt: string, audience?: string) => {
@@ -157,6 +161,10 @@ export async function startFakeProviders(listenHost = '127.0.0.1'): Promise<Fake
     // AWS STS GetCallerIdentity (query protocol): signed with Signature Version 4.
     if (path === '/sts/' || path === '/sts') {
       const authorization = req.headers.authorization ?? '';
+      // Platform and session keys, roles and web identities: the fake STS that checks signatures (fake-sts.ts).
+      if (!/Credential=AKIA(GOOD|FLAK|SLOW|BAD)/.test(authorization)) {
+        return sts.handle(req, res, body);
+      }
       const signed = /^AWS4-HMAC-SHA256 Credential=(\w+)\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=[\w;-]+, Signature=[0-9a-f]{64}$/.exec(
         authorization,
       );
@@ -200,6 +208,7 @@ export async function startFakeProviders(listenHost = '127.0.0.1'): Promise<Fake
     host,
     port,
     requests,
+    sts,
     connections: () => connections,
     trust(publicKey: string | KeyObject) {
       trusted.push(typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey);

@@ -140,7 +140,7 @@ export class CredentialService {
 
   /** The view of a record, with its provider's setup snippet. */
   #view(record: CredentialRecord): CredentialView {
-    return toView(record, providers.get(record.provider)?.setupSnippet?.(record.keys, this.settings) ?? null);
+    return toView(record, providers.get(record.provider)?.setupSnippet?.(record.keys, this.settings, record) ?? null);
   }
 
   async create(caller: Caller, input: CredentialInput, options: CreateOptions = {}): Promise<CredentialView> {

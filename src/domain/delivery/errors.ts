@@ -1,5 +1,5 @@
 /** The errors of pairings and key delivery. */
-import { Conflict, DomainError, NotFound } from '../../core/errors.js';
+import { Conflict, DomainError, NotFound, Unavailable } from '../../core/errors.js';
 import { quoted } from '../../core/text.js';
 
 /** No paired service with this id: the keys could be encrypted for no one. */
@@ -22,4 +22,27 @@ export class PairingExists extends Conflict {
   constructor() {
     super('A pairing with this name or this public key exists already');
   }
+}
+
+/** AWS STS refused to give this service the role's credentials (the trust policy, the external id, the role's session limit). */
+export class RoleNotAssumed extends DomainError {
+  readonly kind = 'rejected';
+  readonly code = 'AWS_ROLE_REFUSED';
+  constructor(roleArn: string, status: number, awsCode: string, awsMessage: string) {
+    super(
+      `AWS refused the role ${quoted(roleArn, 200)} (${status} ${awsCode}): ${awsMessage.slice(0, 500)} — check the role's trust policy (the credential's setup snippet) and its maximum session duration`,
+    );
+  }
+}
+
+/** AWS STS could not be reached or answered nothing usable, or the service has no AWS identity: nothing was delivered. */
+export class StsUnavailable extends Unavailable {
+  readonly code = 'AWS_STS_UNAVAILABLE';
+  readonly retryAfterSeconds = 5;
+}
+
+/** The STS endpoint may not be called (the SSRF guard refused it, without connecting): the operator's settings. */
+export class StsNotAllowed extends DomainError {
+  readonly kind = 'rejected';
+  readonly code = 'AWS_STS_NOT_ALLOWED';
 }

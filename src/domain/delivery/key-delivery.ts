@@ -9,6 +9,8 @@
  * the permission table allows (not VIEW); and only with a token whose scope
  * allows keys. Every delivery records the credential's last use and an audit
  * row naming the pairing. The plaintext is never logged, returned or stored.
+ * A role or federated credential is delivered with short-lived credentials
+ * (an STS session, an ID token of the service's issuer) added to its keys.
  */
 import { createPublicKey } from 'node:crypto';
 import { actorOf, type Caller, type Owner } from '../../core/caller.js';
@@ -22,6 +24,7 @@ import type { WorkspaceAccess } from '../workspaces/access.js';
 import { PairingNotFound } from './errors.js';
 import { encryptedPacket } from './packet.js';
 import type { Pairings } from './pairings.js';
+import type { ShortLivedCredentials } from './short-lived.js';
 
 /** How long a delivered JWE may be opened. */
 export const DELIVERY_LIFETIME_SECONDS = 300;
@@ -36,6 +39,8 @@ export class KeyDelivery {
     private readonly sealer: Sealer,
     private readonly access: WorkspaceAccess,
     private readonly pairings: Pairings,
+    /** A role or federated credential's short-lived keys (short-lived.ts). */
+    private readonly shortLived: ShortLivedCredentials,
     private readonly observe: DeliveryObserver = () => {},
   ) {}
 
@@ -64,10 +69,14 @@ export class KeyDelivery {
       }
       // The provider's own fields (null when unset), and any other field stored with a value (a door's own:
       // the seed API's generic pair).
-      const keys = {
-        ...Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null])),
-        ...Object.fromEntries(Object.entries(stored).filter(([field, value]) => !(field in spec.fields) && (value ?? null) !== null)),
-      };
+      const keys = await this.shortLived.keysFor(
+        caller.userId,
+        { id: credential.id, owner, provider: credential.provider },
+        {
+          ...Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null])),
+          ...Object.fromEntries(Object.entries(stored).filter(([field, value]) => !(field in spec.fields) && (value ?? null) !== null)),
+        },
+      );
       // A Wave pairing reads Wave's packet of Seqera's flat keys object (its discriminator at the top), nothing else.
       if (pairing.kind === 'wave') {
         const packet = encryptedPacket(createPublicKey(pairing.publicKey), JSON.stringify({ discriminator: credential.provider, ...keys }));

@@ -5,9 +5,7 @@
  * Pairings.renewWave). A Wave that cannot be reached is logged and tried again
  * the next minute.
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { LeaseStore } from '../../db/lease-store.js';
+import { LeasedJob, type Leases } from '../../core/leased-job.js';
 import type { Pairings } from './pairings.js';
 
 export const RENEWAL_LEASE = 'wave-pairing-renewal';
@@ -20,40 +18,8 @@ export interface RenewalOptions {
   onError: (error: unknown) => void;
 }
 
-export class WavePairingRenewal {
-  readonly #holder = `${hostname()}:${process.pid}:${randomUUID()}`;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-
-  constructor(
-    private readonly pairings: Pairings,
-    private readonly leases: LeaseStore,
-    private readonly options: RenewalOptions,
-  ) {}
-
-  start(): void {
-    if (this.#timer) return;
-    const tick = () => void this.run().catch(this.options.onError);
-    this.#timer = setInterval(tick, EVERY_MS);
-    this.#timer.unref();
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => {});
-    await this.leases.release(RENEWAL_LEASE, this.#holder).catch(() => {});
-  }
-
-  /** One run now (a call during a run waits for it); undefined: another instance holds the lease. */
-  run(): Promise<{ renewed: number; replaced: number } | undefined> {
-    this.#running ??= (async () => {
-      if (!(await this.leases.acquire(RENEWAL_LEASE, this.#holder, Date.now(), Date.now() + 3 * EVERY_MS))) return undefined;
-      return this.pairings.renewWave(this.options.renewEveryMs, this.options.graceMs, this.options.onFailure);
-    })().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running as Promise<{ renewed: number; replaced: number } | undefined>;
+export class WavePairingRenewal extends LeasedJob<{ renewed: number; replaced: number }> {
+  constructor(pairings: Pairings, leases: Leases, options: RenewalOptions) {
+    super(leases, RENEWAL_LEASE, EVERY_MS, () => pairings.renewWave(options.renewEveryMs, options.graceMs, options.onFailure), options.onError);
   }
 }

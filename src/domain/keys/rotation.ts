@@ -7,17 +7,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { actorOf, type Principal } from '../../core/caller.js';
 import { type CredentialStore, type SealedSecret, slotOf } from '../../db/credential-store.js';
-import type { WebhookStore } from '../../db/webhook-store.js';
 import { KeyRing, type KeyRingSource } from '../../secrets/keyring.js';
 import { sealingContext, versionSealingContext } from '../credentials/sealing.js';
-import { webhookSealingContext } from '../events/webhooks.js';
 
 export interface ResealProgress {
   /** Secrets re-sealed so far by this run. */
   resealed: number;
   /** Secrets still sealed by a key other than the primary one. */
   remaining: number;
-  /** Where a secret could not be opened (left as it is): a credential id, `<id>#<version>` for one of its versions, `webhook:<id>` for a webhook's. */
+  /**
+   * Where a secret could not be opened (left as it is): a credential id,
+   * `<id>#<version>` for one of its versions, `<context>` for another row's
+   * (`webhook:<id>`, `signing-key:<id>`).
+   */
   unreadable: string[];
 }
 
@@ -34,12 +36,25 @@ export interface ResealOptions {
 /** The associated data a sealed value was sealed with: the live row's, or its version's. */
 const contextOf = (secret: SealedSecret): string => (secret.version === null ? sealingContext(secret) : versionSealingContext(secret, secret.version));
 
+/**
+ * Other rows with one secret sealed by the same keys (webhooks' signing
+ * secrets, the OIDC issuer's signing keys), few enough to re-seal in one pass.
+ */
+export interface OtherSealed {
+  /** The associated data a row's secret was sealed with (also its name in `unreadable`). */
+  context: (id: string) => string;
+  store: {
+    secretsNotStartingWith(prefixes: readonly string[]): Promise<{ id: string; secret: string }[]>;
+    countSecretsStartingWith(prefix: string): Promise<number>;
+    replaceSecret(id: string, expected: string, secret: string): Promise<boolean>;
+  };
+}
+
 export class KeyRotation {
   constructor(
     private readonly store: CredentialStore,
     private readonly keys: KeyRingSource,
-    /** Webhooks' signing secrets are sealed by the same keys. */
-    private readonly webhooks?: WebhookStore,
+    private readonly others: readonly OtherSealed[] = [],
   ) {}
 
   /**
@@ -50,16 +65,13 @@ export class KeyRotation {
     const usage = new Map<string, number>();
     const known = this.keys.ring.keyIds;
     for (const id of known) {
-      const count =
-        (await this.store.countSecretsStartingWith(KeyRing.sealedPrefix(id))) +
-        ((await this.webhooks?.countSecretsStartingWith(KeyRing.sealedPrefix(id))) ?? 0);
+      let count = await this.store.countSecretsStartingWith(KeyRing.sealedPrefix(id));
+      for (const other of this.others) count += await other.store.countSecretsStartingWith(KeyRing.sealedPrefix(id));
       if (count > 0) usage.set(id, count);
     }
     // Secrets sealed by a key the ring lacks (few, if any).
-    const strays = [
-      ...(await this.store.findSecretsNotStartingWith(known.map(KeyRing.sealedPrefix))),
-      ...((await this.webhooks?.secretsNotStartingWith(known.map(KeyRing.sealedPrefix))) ?? []),
-    ];
+    const strays: { secret: string }[] = await this.store.findSecretsNotStartingWith(known.map(KeyRing.sealedPrefix));
+    for (const other of this.others) strays.push(...(await other.store.secretsNotStartingWith(known.map(KeyRing.sealedPrefix))));
     for (const { secret } of strays) {
       const id = KeyRing.keyIdOf(secret) ?? '?';
       usage.set(id, (usage.get(id) ?? 0) + 1);
@@ -68,8 +80,9 @@ export class KeyRotation {
   }
 
   async countNotUnderPrimary(): Promise<number> {
-    const webhooks = (await this.webhooks?.secretsNotStartingWith([this.#primaryPrefix()]))?.length ?? 0;
-    return (await this.store.countSecretsNotStartingWith([this.#primaryPrefix()])) + webhooks;
+    let count = await this.store.countSecretsNotStartingWith([this.#primaryPrefix()]);
+    for (const other of this.others) count += (await other.store.secretsNotStartingWith([this.#primaryPrefix()])).length;
+    return count;
   }
 
   /** Re-seals secrets under the primary key, batch by batch, reporting progress after each; each re-seal audited as `by`'s. */
@@ -97,18 +110,20 @@ export class KeyRotation {
       yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable: [...unreadable] };
       if (options.pauseMs) await sleep(options.pauseMs);
     }
-    // Then the webhooks' secrets (a few per context at most: one pass).
-    for (const webhook of (await this.webhooks?.secretsNotStartingWith([this.#primaryPrefix()])) ?? []) {
-      if (options.shouldStop?.() || (options.limit !== undefined && resealed >= options.limit)) break;
-      const context = webhookSealingContext(webhook.id);
-      let plaintext: string;
-      try {
-        plaintext = this.keys.open(webhook.secret, context);
-      } catch {
-        unreadable.push(`webhook:${webhook.id}`);
-        continue;
+    // Then the other rows' secrets (a few per context at most: one pass each).
+    for (const other of this.others) {
+      for (const row of await other.store.secretsNotStartingWith([this.#primaryPrefix()])) {
+        if (options.shouldStop?.() || (options.limit !== undefined && resealed >= options.limit)) break;
+        const context = other.context(row.id);
+        let plaintext: string;
+        try {
+          plaintext = this.keys.open(row.secret, context);
+        } catch {
+          unreadable.push(context);
+          continue;
+        }
+        if (await other.store.replaceSecret(row.id, row.secret, this.keys.seal(plaintext, context))) resealed++;
       }
-      if (await this.webhooks!.replaceSecret(webhook.id, webhook.secret, this.keys.seal(plaintext, context))) resealed++;
     }
     yield { resealed, remaining: await this.countNotUnderPrimary(), unreadable };
   }

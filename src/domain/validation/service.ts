@@ -10,6 +10,7 @@
 import { type AuditActor, actorOf, type Caller, type Owner } from '../../core/caller.js';
 import { Conflict, Unavailable } from '../../core/errors.js';
 import type { CredentialStore, SealedCredential } from '../../db/credential-store.js';
+import type { AwsSts } from '../../infra/aws-sts.js';
 import type { GuardedHttp } from '../../infra/guarded-http.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import { expiryColumns } from '../credentials/expiry.js';
@@ -55,8 +56,10 @@ export class ValidationsBusy extends Unavailable {
 }
 
 export interface ValidationOptions {
-  /** The AWS STS endpoint (AWS_STS_ENDPOINT). */
-  awsStsEndpoint?: string;
+  /** AWS STS (AWS_STS_ENDPOINT), for the AWS probe. */
+  sts: AwsSts;
+  /** A federated credential's online check (the exchange its delivery makes): the identity the cloud answered. */
+  checkFederated?: (credential: SealedCredential, keys: Record<string, unknown>, sts: AwsSts) => Promise<string>;
 }
 
 /** An owner as the slots count it. */
@@ -82,7 +85,7 @@ export class CredentialValidation {
     private readonly http: GuardedHttp,
     /** People's probes: at most so many in flight, so many of one owner's. */
     private readonly slots: ProbeSlots,
-    private readonly options: ValidationOptions = {},
+    private readonly options: ValidationOptions,
     private readonly observe: ValidationObserver = () => {},
   ) {}
 
@@ -131,7 +134,12 @@ export class CredentialValidation {
     const keys = openKeys(this.sealer, credential);
     // One deadline for the whole probe, however many calls it makes.
     const http = this.http.withDeadline(Date.now() + this.http.timeoutMs);
-    return probe({ provider: credential.provider, keys, baseUrl: credential.baseUrl }, { http, awsStsEndpoint: this.options.awsStsEndpoint });
+    const sts = this.options.sts.withHttp(http);
+    const check = this.options.checkFederated;
+    return probe(
+      { provider: credential.provider, keys, baseUrl: credential.baseUrl },
+      { http, sts, federatedCheck: check && (async () => `assumed as ${await check(credential, keys, sts)}`) },
+    );
   }
 
   /** Stores the verdict of a probe (a transient one stores nothing). Undefined: the credential changed meanwhile. */
@@ -145,7 +153,7 @@ export class CredentialValidation {
     }
     const verdict =
       outcome.result === 'valid'
-        ? { status: 'AVAILABLE' as const, message: null, at: new Date() }
+        ? { status: 'AVAILABLE' as const, message: outcome.identity ? storedMessage(outcome.identity, secrets, users) : null, at: new Date() }
         : { status: 'INVALID' as const, message: storedMessage(outcome.message, secrets, users), at: new Date() };
     // The provider said when the credential expires: the derived expiry (the user's date still wins if earlier).
     const expiry =

@@ -9,6 +9,7 @@ import { backupCommands } from './commands/backup.js';
 import { credentialsCommands } from './commands/credentials.js';
 import { dbCommands } from './commands/db.js';
 import { keysCommands } from './commands/keys.js';
+import { oidcCommands } from './commands/oidc.js';
 import { pairingsCommands } from './commands/pairings.js';
 import { usersCommands } from './commands/users.js';
 import { webhooksCommands } from './commands/webhooks.js';
@@ -33,6 +34,7 @@ Every command also runs as \`npm run cli -- <command>\`. Details: docs/operating
     workspacesCommands,
     credentialsCommands,
     pairingsCommands,
+    oidcCommands,
     webhooksCommands,
     auditCommands,
     backupCommands,

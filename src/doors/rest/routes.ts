@@ -286,13 +286,21 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'service `pairingId` (RSA-OAEP-256 or ECDH-ES+A256KW by its key, A256GCM, `kid` = the pairing id; for a pairing of kind `wave`, ' +
       "Wave's encrypted packet `1\\P\\<key>\\<data>` of the flat keys object with its `discriminator`). Its plaintext is " +
       '`{"credentialsId", "provider", "keys", "iat", "exp"}` and it expires after 5 minutes. Personal credentials: their owner; in a ' +
-      "workspace: every role but VIEW; the token's scope must allow keys (`all` or `keys:read`). Records the last use.",
+      "workspace: every role but VIEW; the token's scope must allow keys (`all` or `keys:read`). Records the last use. " +
+      'An AWS role (`mode` `role` or `federated`) comes with temporary credentials from AWS STS (`accessKey`, `secretKey`, ' +
+      '`sessionToken`, `expiration`); a federated credential with an ID token of this service (`idToken`, `idTokenExpiration`).',
     params: idParams,
     query: keysQuery,
     responses: {
       '200': { description: 'OK', body: 'GetCredentialsKeysResponse' },
       '400': { description: 'No paired service with this id (or invalid parameters)', body: 'ErrorResponse' },
       '404': { description: 'version: the credentials have no such version (never recorded, or no longer kept)', body: 'ErrorResponse' },
+      '422': {
+        description:
+          "AWS refused the role (its trust policy, the external id), AWS STS may not be called, or a federated credential's issuer (PUBLIC_URL) is not set",
+        body: 'ErrorResponse',
+      },
+      '503': { description: 'AWS STS could not be reached or answered nothing usable, or the database is busy; retry', body: 'ErrorResponse' },
     },
     async handle({ services, params, query, caller }) {
       return { keys: await services.delivery.deliver(caller, params.credentialsId, query.pairingId, { version: query.version }) };

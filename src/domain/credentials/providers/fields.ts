@@ -3,6 +3,8 @@
  * default), its cross-field check, the fields that decide where its secret is
  * sent. One file per family of providers beside this one; index.ts lists them.
  */
+import type { Owner } from '../../../core/caller.js';
+
 /** A field's type; a fixed set of values has a name (its GraphQL enum). */
 export type KeyFieldType = 'string' | 'boolean' | { enum: readonly string[]; name: string };
 
@@ -52,13 +54,15 @@ export interface ProviderSpec {
    */
   destinations?: readonly string[];
   /** What to set up at the provider for these keys (an AWS role's trust policy), when the installation says enough. */
-  setupSnippet?: (keys: KeyValues, settings: ProviderSettings) => string | null;
+  setupSnippet?: (keys: KeyValues, settings: ProviderSettings, credential: { id: string; owner: Owner }) => string | null;
 }
 
 /** What the installation tells the providers (configuration). */
 export interface ProviderSettings {
   /** The AWS principal (ARN) that assumes customers' roles: AWS_TRUST_PRINCIPAL_ARN. */
   awsTrustPrincipalArn?: string;
+  /** PUBLIC_URL: the OIDC issuer federated credentials are trusted by. */
+  publicUrl?: string;
 }
 
 export const SHORT = 1024;

@@ -1,5 +1,13 @@
-/** Google Cloud: a service-account key, or workload identity. */
+/**
+ * Google Cloud: a service-account key, or workload identity (a provider of a
+ * workload identity pool that trusts this service's OIDC issuer: nothing
+ * secret stored; delivered with an ID token to exchange at Google's STS).
+ */
+import { federatedSubject, googleAudience } from '../federation.js';
 import { LONG, type ProviderSpec, present, requireAll, str } from './fields.js';
+
+/** projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, as Google names it. */
+const WIP = /^(?:\/\/iam\.googleapis\.com\/)?projects\/([^/]+)\/locations\/([^/]+)\/workloadIdentityPools\/([^/]+)\/providers\/([^/]+)$/;
 
 export const googleProviders: ProviderSpec[] = [
   {
@@ -25,6 +33,21 @@ export const googleProviders: ProviderSpec[] = [
         return requireAll(keys, ['serviceAccountEmail', 'workloadIdentityProvider']);
       }
       return [{ message: 'data (a service account key) or serviceAccountEmail with workloadIdentityProvider is required' }];
+    },
+    setupSnippet: (keys, settings, credential) => {
+      const parts = WIP.exec(String(keys.workloadIdentityProvider ?? ''));
+      if (present(keys.data) || !parts || !settings.publicUrl) return null;
+      const [, project, location, pool, provider] = parts;
+      const subject = federatedSubject(credential.owner, credential.id);
+      return [
+        '# 1. Once per pool: trust this service as an OIDC provider of the workload identity pool.',
+        `gcloud iam workload-identity-pools providers create-oidc ${provider} --project=${project} --location=${location} \\`,
+        `  --workload-identity-pool=${pool} --issuer-uri=${settings.publicUrl} \\`,
+        `  --allowed-audiences=${googleAudience(keys)} --attribute-mapping=google.subject=assertion.sub`,
+        '# 2. Let this credential’s tokens act as the service account.',
+        `gcloud iam service-accounts add-iam-policy-binding ${keys.serviceAccountEmail} --role=roles/iam.workloadIdentityUser \\`,
+        `  --member=principal://iam.googleapis.com/projects/${project}/locations/${location}/workloadIdentityPools/${pool}/subject/${subject}`,
+      ].join('\n');
     },
   },
 ];

@@ -5,10 +5,18 @@
  * this one; index.ts names the probe of each provider.
  */
 import { quoted } from '../../../core/text.js';
+import type { AwsSts } from '../../../infra/aws-sts.js';
 import { type GuardedHttp, ProbeRefused, type ProbeResponse, ProbeUnreachable } from '../../../infra/guarded-http.js';
 
-/** A valid outcome may say when the credential expires, as the provider told (GitHub's token expiration header). */
-export type ProbeOutcome = { result: 'valid'; expiresAt?: Date } | { result: 'invalid'; message: string } | { result: 'transient'; message: string };
+/**
+ * A valid outcome may say when the credential expires, as the provider told
+ * (GitHub's token expiration header), and who the provider says it is (the
+ * AWS identity: stored as the validation's message).
+ */
+export type ProbeOutcome =
+  | { result: 'valid'; expiresAt?: Date; identity?: string }
+  | { result: 'invalid'; message: string }
+  | { result: 'transient'; message: string };
 
 /** What a probe sees of a credential: its provider, every key field (secret ones opened), its base URL. */
 export interface ProbeTarget {
@@ -19,8 +27,10 @@ export interface ProbeTarget {
 
 export interface ProbeContext {
   http: GuardedHttp;
-  /** The STS endpoint of the AWS probe (AWS_STS_ENDPOINT; default the global one). */
-  awsStsEndpoint?: string;
+  /** AWS STS (AWS_STS_ENDPOINT; default the global endpoint), through the same guarded client. */
+  sts: AwsSts;
+  /** A federated credential's check: the exchange of a fresh ID token a delivery would make (absent: nothing to check online). */
+  federatedCheck?: () => Promise<string>;
 }
 
 export type Probe = (target: ProbeTarget, ctx: ProbeContext) => Promise<ProbeOutcome>;
