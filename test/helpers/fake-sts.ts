@@ -144,8 +144,8 @@ export function fakeSts(): FakeSts {
       const role = roles.get(roleArn)?.webIdentity;
       if (!role) return error(res, 403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
       try {
-        let keys = jwks.get(role.jwksUrl);
-        if (!keys) jwks.set(role.jwksUrl, (keys = createRemoteJWKSet(new URL(role.jwksUrl))));
+        const keys = jwks.get(role.jwksUrl) ?? createRemoteJWKSet(new URL(role.jwksUrl));
+        jwks.set(role.jwksUrl, keys);
         const { payload } = await jwtVerify(params.get('WebIdentityToken') ?? '', keys, { issuer: role.issuer, audience: role.audience });
         if (payload.sub !== role.subject) return error(res, 403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
         return xml(
