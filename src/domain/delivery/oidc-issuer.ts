@@ -72,6 +72,7 @@ export interface SigningKeyInfo {
 export class OidcIssuer {
   #keys: { at: number; signing: LoadedKey | undefined; published: LoadedKey[]; records: SigningKeyRecord[] } | undefined;
   #reading: Promise<void> | undefined;
+  #serial: Promise<unknown> = Promise.resolve();
   readonly #rotation: LeasedJob<string | undefined>;
 
   constructor(
@@ -137,20 +138,26 @@ export class OidcIssuer {
 
   /** A new signing key now (the one before stays published for a period); its id. */
   async rotate(): Promise<string> {
-    const id = await this.#add();
-    await this.#read(true);
-    return id;
+    return this.#exclusively(async () => {
+      const id = await this.#add();
+      await this.#read(true);
+      return id;
+    });
   }
 
   /** Adds a key when none signs or the signing one is a period old; forgets keys retired a period ago. The new key's id, if any. */
   async rotateIfDue(): Promise<string | undefined> {
     if (!this.issuer) return undefined;
-    const now = this.options.clock();
-    await this.store.removeRetiredBefore(new Date(now - this.options.rotateEveryMs));
-    await this.#read(true);
-    const signing = this.#keys!.signing;
-    if (signing && now - signing.createdAt.getTime() < this.options.rotateEveryMs) return undefined;
-    return this.rotate();
+    return this.#exclusively(async () => {
+      const now = this.options.clock();
+      await this.store.removeRetiredBefore(new Date(now - this.options.rotateEveryMs));
+      await this.#read(true);
+      const signing = this.#keys!.signing;
+      if (signing && now - signing.createdAt.getTime() < this.options.rotateEveryMs) return undefined;
+      const id = await this.#add();
+      await this.#read(true);
+      return id;
+    });
   }
 
   start(): void {
@@ -168,11 +175,16 @@ export class OidcIssuer {
 
   async #ensureSigningKey(): Promise<LoadedKey> {
     await this.#read(false);
-    if (!this.#keys!.signing) {
-      await this.#add();
-      await this.#read(true);
-    }
+    // The first key: made once in this process, however many requests (and the rotation job) ask at once.
+    if (!this.#keys!.signing) await this.rotateIfDue();
     return this.#keys!.signing!;
+  }
+
+  /** Runs one key change at a time in this process. */
+  #exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(work);
+    this.#serial = run.catch(() => {});
+    return run;
   }
 
   async #add(): Promise<string> {
