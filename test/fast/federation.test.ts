@@ -138,7 +138,7 @@ describe('a federated AWS credential', () => {
     expect(payload).toMatchObject({ credentials_id: id, provider: 'aws', jti: expect.any(String) });
     expect(keys.idTokenExpiration).toBe(new Date(payload.exp! * 1000).toISOString());
     // The exchange was unsigned (the token is the proof), and its session works.
-    const exchange = fake.sts.calls.findLast((c) => c.action === 'AssumeRoleWithWebIdentity')!;
+    const exchange = fake.sts.calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity').at(-1)!;
     expect(exchange.authorization).toBeUndefined();
     const sts = new STSClient({
       region: 'us-east-1',
