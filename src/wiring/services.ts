@@ -142,6 +142,7 @@ export function createServices(
     assumeRoleOnDelivery: settings.aws.assumeRoleOnDelivery,
     sessionSeconds: settings.aws.sessionSeconds,
     clock,
+    slots: new ProbeSlots(settings.validation.probesInFlight, settings.validation.probesPerOwner),
     observe: (action, outcome) => metrics.stsSessions.inc({ action, outcome }),
   });
   const validation = new CredentialValidation(

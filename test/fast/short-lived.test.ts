@@ -18,7 +18,7 @@ import { type FakeProviders, startFakeProviders } from '../helpers/fake-provider
 import { PLATFORM_KEYS } from '../helpers/fake-sts.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { testClock } from '../helpers/time.js';
+import { eventually, scaled, testClock } from '../helpers/time.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/pipelines';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -181,6 +181,35 @@ describe('settings', () => {
       expect(fake.sts.calls.length).toBe(calls);
     } finally {
       await off.close();
+    }
+  });
+
+  it("one owner's hanging STS calls hold only that owner's slots: the next is refused at once (503), another user's goes through", async () => {
+    const busy = await startServer({ ...env(fake), VALIDATION_PROBES_PER_OWNER: '2', VALIDATION_TIMEOUT_MS: String(scaled(2000)) });
+    try {
+      const [greedy, other] = [await busy.newUser('greedy'), await busy.newUser('other')];
+      const pairingId = (await busy.services.pairings.add('b', pem)).id;
+      const make = async (token: string, name: string, hang: boolean) => {
+        fake.sts.roles.set(`${ROLE}-${name}`, { hang });
+        return (
+          await rest(busy, token, 'POST', '/api/credentials', {
+            credentials: { name, provider: 'aws', keys: { mode: 'role', assumeRoleArn: `${ROLE}-${name}` } },
+          })
+        ).body.credentialsId as string;
+      };
+      const hanging = [await make(greedy.token, 'hang-1', true), await make(greedy.token, 'hang-2', true), await make(greedy.token, 'hang-3', true)];
+      const held = hanging.slice(0, 2).map((id) => deliver(id, busy, greedy.token, pairingId));
+      await eventually('both hanging calls reached STS', () => fake.sts.calls.filter((c) => /hang-[12]$/.test(c.params.get('RoleArn') ?? '')).length === 2);
+      const refused = await deliver(hanging[2]!, busy, greedy.token, pairingId);
+      expect(refused.status).toBe(503);
+      expect(refused.body.message).toMatch(/Too many AWS sessions/);
+      const served = await deliver(await make(other.token, 'other-fine', false), busy, other.token, pairingId);
+      expect(served.status).toBe(200);
+      expect(served.keys!.sessionToken).toBeTruthy();
+      // The hanging ones end at the deadline as unavailable (503), nothing delivered.
+      for (const r of await Promise.all(held)) expect(r.status).toBe(503);
+    } finally {
+      await busy.close();
     }
   });
 

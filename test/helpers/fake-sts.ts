@@ -24,6 +24,8 @@ export const PLATFORM_ARN = 'arn:aws:iam::999999999999:user/credentials-service'
 export interface FakeRole {
   /** AssumeRole needs this external id (undefined: none asked). */
   externalId?: string;
+  /** Never answers AssumeRole (an STS that hangs). */
+  hang?: boolean;
   /** AssumeRoleWithWebIdentity trusts tokens of this issuer for this audience and subject. */
   webIdentity?: { issuer: string; jwksUrl: string; audience: string; subject: string };
 }
@@ -172,6 +174,7 @@ export function fakeSts(): FakeSts {
     }
     if (action === 'AssumeRole') {
       const role = roles.get(roleArn);
+      if (role?.hang) return;
       if (!role || who.keyId !== PLATFORM_KEYS.accessKeyId || (role.externalId !== undefined && params.get('ExternalId') !== role.externalId)) {
         return error(res, 403, 'AccessDenied', `User: ${who.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
       }

@@ -46,3 +46,12 @@ export class StsNotAllowed extends DomainError {
   readonly kind = 'rejected';
   readonly code = 'AWS_STS_NOT_ALLOWED';
 }
+
+/** Too many STS calls in flight on this instance, or for this owner's credentials: retry shortly. */
+export class StsBusy extends Unavailable {
+  readonly code = 'AWS_STS_BUSY';
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super('Too many AWS sessions are being requested at once (for these credentials’ owner, or in all): retry shortly');
+  }
+}

@@ -6,14 +6,16 @@
  * AssumeRoleWithWebIdentity gives for it). STS sessions are kept in memory per
  * (credential, its keys, caller) until five minutes before they expire — never
  * stored, never logged — so a pipeline's many fetches make one STS call an
- * hour. A failure names the role and AWS's words, never a secret.
+ * hour. A failure names the role and AWS's words, never a secret. STS calls
+ * take slots as probes do (so many in flight, so many for one owner).
  */
 import { LRUCache } from 'lru-cache';
 import type { Owner } from '../../core/caller.js';
 import { AwsRefused, type AwsSession, type AwsSts, AwsUnavailable } from '../../infra/aws-sts.js';
 import { ProbeRefused, ProbeUnreachable } from '../../infra/guarded-http.js';
 import { federatedSubject, type ShortLived, shortLivedOf } from '../credentials/federation.js';
-import { RoleNotAssumed, StsNotAllowed, StsUnavailable } from './errors.js';
+import type { ProbeSlots } from '../validation/slots.js';
+import { RoleNotAssumed, StsBusy, StsNotAllowed, StsUnavailable } from './errors.js';
 import type { OidcIssuer } from './oidc-issuer.js';
 
 /** A cached session is used until this long before it expires. */
@@ -25,6 +27,8 @@ export interface ShortLivedOptions {
   assumeRoleOnDelivery: boolean;
   sessionSeconds: number;
   clock: () => number;
+  /** STS calls in flight at once, and of one owner's credentials (one user cannot spend the service's AWS quota). */
+  slots: ProbeSlots;
   /** Each STS call's outcome, for the metrics. */
   observe?: (action: 'AssumeRole' | 'AssumeRoleWithWebIdentity', outcome: 'ok' | 'refused' | 'unavailable' | 'cached') => void;
 }
@@ -123,28 +127,32 @@ export class ShortLivedCredentials {
       if (this.#sessions.get(key) === held) this.#sessions.delete(key);
     }
     const roleArn = 'roleArn' in how ? how.roleArn : '';
-    const pending = call().then(
-      (session) => {
-        this.options.observe?.(action, 'ok');
-        return session;
-      },
-      (error: unknown) => {
-        this.#sessions.delete(key);
-        if (error instanceof AwsRefused) {
-          this.options.observe?.(action, 'refused');
-          throw new RoleNotAssumed(roleArn, error.status, error.code, error.message);
-        }
-        if (error instanceof ProbeRefused) {
-          this.options.observe?.(action, 'refused');
-          throw new StsNotAllowed(`AWS STS may not be called: ${error.message}`);
-        }
-        if (error instanceof AwsUnavailable || error instanceof ProbeUnreachable) {
-          this.options.observe?.(action, 'unavailable');
-          throw new StsUnavailable(`AWS STS could not give the role's credentials now: ${error.message}`);
-        }
-        throw error;
-      },
-    );
+    const release = this.options.slots.tryTake(`${target.owner.kind}:${target.owner.id}`);
+    if (!release) throw new StsBusy();
+    const pending = call()
+      .finally(release)
+      .then(
+        (session) => {
+          this.options.observe?.(action, 'ok');
+          return session;
+        },
+        (error: unknown) => {
+          this.#sessions.delete(key);
+          if (error instanceof AwsRefused) {
+            this.options.observe?.(action, 'refused');
+            throw new RoleNotAssumed(roleArn, error.status, error.code, error.message);
+          }
+          if (error instanceof ProbeRefused) {
+            this.options.observe?.(action, 'refused');
+            throw new StsNotAllowed(`AWS STS may not be called: ${error.message}`);
+          }
+          if (error instanceof AwsUnavailable || error instanceof ProbeUnreachable) {
+            this.options.observe?.(action, 'unavailable');
+            throw new StsUnavailable(`AWS STS could not give the role's credentials now: ${error.message}`);
+          }
+          throw error;
+        },
+      );
     this.#sessions.set(key, pending);
     return pending;
   }
