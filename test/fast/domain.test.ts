@@ -80,7 +80,7 @@ describe('provider table', () => {
     expect(problems({ name: 'n', provider: 'container-reg', keys: { userName: 'u', registry: 'quay.io' } })).toEqual([
       { path: 'keys.password', message: 'is required' },
     ]);
-    expect(problems({ name: 'n', provider: 'azure_entra', keys: { tenantId: 't' } }).map((p) => p.path)).toEqual(['keys.clientId', 'keys.clientSecret']);
+    expect(problems({ name: 'n', provider: 'azure_entra', keys: { tenantId: 't' } }).map((p) => p.path)).toEqual(['keys.clientId']);
     expect(problems({ name: 'n', provider: 'k8s', keys: {} })).toEqual([{ path: 'keys', message: 'token, or certificate with privateKey, is required' }]);
     expect(problems({ name: 'n', provider: 's3', keys: { pathStyleAccessEnabled: 'yes' } })).toContainEqual({
       path: 'keys.pathStyleAccessEnabled',

@@ -188,6 +188,24 @@ describe('a Google workload identity credential', () => {
   });
 });
 
+describe('a Microsoft Entra app without a client secret', () => {
+  it('is federated: delivered with an ID token for Entra’s audience; with a secret, as stored', async () => {
+    const app = { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', clientId: '0f8fad5b-d9cb-469f-a165-70867728950e' };
+    const id = await create('entra', 'azure_entra', app);
+    const keys = await deliver(id);
+    const { payload } = await jwtVerify(keys.idToken!, createRemoteJWKSet(jwksUrl()), {
+      issuer: PUBLIC_URL,
+      audience: 'api://AzureADTokenExchange',
+      currentDate: new Date(clock.now()),
+    });
+    expect(payload.sub).toBe(`user:${alice.userId}:credential:${id}`);
+    expect(keys).toMatchObject({ ...app, clientSecret: null });
+    const withSecret = await deliver(await create('entra-secret', 'azure_entra', { ...app, clientSecret: 'entra-client-secret' }));
+    expect(withSecret).toMatchObject({ clientSecret: 'entra-client-secret' });
+    expect(withSecret).not.toHaveProperty('idToken');
+  });
+});
+
 describe('signing-key rotation', () => {
   it('old tokens verify until they expire, new ones carry the new key, and a key replaced a period ago leaves the JWKS', async () => {
     const id = await create('rotating', 'google', { serviceAccountEmail: 'r@p.iam.gserviceaccount.com', workloadIdentityProvider: WIP });

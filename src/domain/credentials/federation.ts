@@ -8,18 +8,22 @@
  *   signs an ID token for the credential (`sub` = its context and itself,
  *   `aud` = what the cloud expects); AWS federated mode (exchanged at STS
  *   AssumeRoleWithWebIdentity), Google workload identity (a provider and no
- *   key: the client exchanges the token at Google's STS).
+ *   key: the client exchanges the token at Google's STS), a Microsoft Entra
+ *   app without a client secret (the client signs in with the token as its
+ *   client assertion).
  */
 import type { Owner } from '../../core/caller.js';
 import type { KeyValues } from './providers/fields.js';
 
 /** The audience AWS expects by default (the client id of an IAM OIDC provider). */
 export const AWS_AUDIENCE = 'sts.amazonaws.com';
+/** The audience Microsoft Entra expects of a federated identity credential. */
+export const AZURE_AUDIENCE = 'api://AzureADTokenExchange';
 
 export type ShortLived =
   | { kind: 'role'; roleArn: string; externalId: string | undefined }
   | { kind: 'federated'; cloud: 'aws'; roleArn: string; audience: string }
-  | { kind: 'federated'; cloud: 'google'; audience: string };
+  | { kind: 'federated'; cloud: 'google' | 'azure'; audience: string };
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
@@ -36,6 +40,9 @@ export function shortLivedOf(provider: string, keys: KeyValues): ShortLived | un
   }
   if (provider === 'google' && !text(keys.data) && text(keys.workloadIdentityProvider)) {
     return { kind: 'federated', cloud: 'google', audience: googleAudience(keys) };
+  }
+  if ((provider === 'azure_entra' || provider === 'azure-cloud') && !text(keys.clientSecret)) {
+    return { kind: 'federated', cloud: 'azure', audience: AZURE_AUDIENCE };
   }
   return undefined;
 }

@@ -1,4 +1,10 @@
-/** Microsoft Azure: Batch and Storage account keys, Entra service principals, Azure Cloud. */
+/**
+ * Microsoft Azure: Batch and Storage account keys, Entra service principals
+ * (a client secret, or none: federated, the app trusting this service's OIDC
+ * issuer — see federation.ts), Azure Cloud. (No setup snippet: a record
+ * does not say whether a client secret is stored; docs/delivery.md gives the
+ * az command.)
+ */
 import { type KeyValues, type ProviderSpec, requireAll, str } from './fields.js';
 
 const azureFields = {
@@ -11,9 +17,9 @@ const entraFields = {
   ...azureFields,
   tenantId: str(false, 'Microsoft Entra tenant id'),
   clientId: str(false, 'Service principal client id'),
-  clientSecret: str(true, 'Service principal client secret'),
+  clientSecret: str(true, 'Service principal client secret; empty: federated (the app trusts this service as an OIDC issuer, nothing secret stored)'),
 };
-const checkEntra = (keys: KeyValues) => requireAll(keys, ['tenantId', 'clientId', 'clientSecret']);
+const checkEntra = (keys: KeyValues) => requireAll(keys, ['tenantId', 'clientId']);
 
 export const azureProviders: ProviderSpec[] = [
   {

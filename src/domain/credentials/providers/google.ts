@@ -36,7 +36,8 @@ export const googleProviders: ProviderSpec[] = [
     },
     setupSnippet: (keys, settings, credential) => {
       const parts = WIP.exec(String(keys.workloadIdentityProvider ?? ''));
-      if (present(keys.data) || !parts || !settings.publicUrl) return null;
+      // (Shown for any credential naming a provider: a record does not say whether a key is stored too.)
+      if (!parts || !settings.publicUrl) return null;
       const [, project, location, pool, provider] = parts;
       const subject = federatedSubject(credential.owner, credential.id);
       return [
