@@ -365,7 +365,10 @@ builder.queryFields((t) => {
       description:
         "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
         '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
-        'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event.',
+        'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event. An AWS role ' +
+        '(mode role or federated) comes with temporary credentials from AWS STS (accessKey, secretKey, sessionToken, expiration), ' +
+        'a federated credential with an ID token of this service (idToken, idTokenExpiration); AWS refusing the role is an ' +
+        'error with code AWS_ROLE_REFUSED.',
       args: {
         id: t.arg.id({ required: true }),
         pairingId: t.arg.id({ required: true }),
