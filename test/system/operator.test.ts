@@ -175,6 +175,28 @@ describe('paired services from the command line', () => {
   });
 });
 
+describe('the OIDC issuer from the command line', () => {
+  it('oidc rotate makes a new signing key, oidc keys lists it as signing and the one before as published; without PUBLIC_URL it says what to set', async () => {
+    const refused = await cli('oidc', 'rotate');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/not an OIDC issuer: set PUBLIC_URL/);
+    const issuer = (...args: string[]) => runCli({ ...env, PUBLIC_URL: 'https://credentials.example.test' }, args);
+    const first = /new signing key (\w+)/.exec((await issuer('oidc', 'rotate')).out)?.[1];
+    const second = /new signing key (\w+)/.exec((await issuer('oidc', 'rotate')).out)?.[1];
+    expect(first).toBeDefined();
+    expect(second).not.toBe(first);
+    const listed = await issuer('oidc', 'keys', '--json');
+    expect(listed.code).toBe(0);
+    const keys = JSON.parse(listed.out) as { id: string; retiredAt: string | null }[];
+    expect(keys.map((k) => [k.id, k.retiredAt === null])).toEqual([
+      [second, true],
+      [first, false],
+    ]);
+    // Never a private key on the screen.
+    expect(listed.out).not.toMatch(/PRIVATE|"secret"/);
+  });
+});
+
 describe('migrations as a release step', () => {
   it('db status lists what a new database lacks, a server with MIGRATE_ON_START=false refuses it, db migrate applies it', async () => {
     const releaseDir = mkdtempSync(join(tmpdir(), 'credentials-release-'));
