@@ -11,6 +11,8 @@ export interface Caller {
   workspaceId?: string;
   /** The scope of the token the call came with (src/domain/auth/scopes.ts): `all`, `read`, `write`, `keys:read`. */
   scope: string;
+  /** When the token the call came with expires (epoch ms; undefined: never): a token it makes expires no later. */
+  tokenExpiresAt?: number;
 }
 
 /** The operator at the command line: may do all that the commands offer. Its one form. */

@@ -73,7 +73,7 @@ export class NotAuthenticated extends DomainError {
 /** The caller may not act in the requested context. */
 export class Forbidden extends DomainError {
   readonly kind = 'forbidden';
-  readonly code = 'FORBIDDEN';
+  readonly code: string = 'FORBIDDEN';
   constructor(message = 'Forbidden') {
     super(message);
   }

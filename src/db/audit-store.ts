@@ -121,6 +121,22 @@ export class AuditStore {
     await this.db.auditEvent.create({ data: { at: new Date(), targetType: 'database', ...event } });
   }
 
+  /** A machine's OIDC token exchanged for an access token: the rule (actor) and the claims that matched (detail). */
+  async recordExchange(event: { tokenId: string; userId: string; actor: string; door: string; detail: string }): Promise<void> {
+    await this.db.auditEvent.create({
+      data: {
+        at: new Date(),
+        action: 'token.exchange',
+        targetType: 'token',
+        targetId: event.tokenId,
+        ownerUserId: event.userId,
+        actor: event.actor,
+        door: event.door,
+        detail: event.detail,
+      },
+    });
+  }
+
   /** The latest events, newest first. */
   latest({ targetId, ownerUserId, workspaceId, limit }: AuditQuery): Promise<AuditRecord[]> {
     return this.db.auditEvent.findMany({

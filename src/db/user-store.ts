@@ -19,6 +19,10 @@ export interface UserRecord {
 
 export interface TokenRecord {
   id: string;
+  /** Its number (the upstream API's integer `id`); null only while being created. */
+  number: number | null;
+  /** `operator`, `user` or `oidc`. */
+  origin: string;
   userId: string;
   name: string;
   createdAt: Date;
@@ -53,7 +57,18 @@ const toTokenCheck = (row: TokenCheckRow | undefined): TokenCheck | null =>
       }
     : null;
 
-const TOKEN_FIELDS = { id: true, userId: true, name: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true, scope: true } as const;
+const TOKEN_FIELDS = {
+  id: true,
+  number: true,
+  origin: true,
+  userId: true,
+  name: true,
+  createdAt: true,
+  lastUsedAt: true,
+  expiresAt: true,
+  revokedAt: true,
+  scope: true,
+} as const;
 const USER_FIELDS = { id: true, name: true, createdAt: true } as const;
 
 export class UserStore {
@@ -93,11 +108,53 @@ export class UserStore {
     return this.db.user.findUniqueOrThrow({ ...loadable(query), where: { id } });
   }
 
+  tokensForGraph<Q extends { include?: Prisma.AccessTokenInclude; select?: Prisma.AccessTokenSelect }>(userId: string, query: Q) {
+    return this.db.accessToken.findMany({ ...loadable(query), where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
   async createToken(
-    token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null; scope: string },
+    token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null; scope: string; origin?: string },
     by: AuditActor,
   ): Promise<TokenRecord> {
-    return this.db.accessToken.create({ data: { ...token, createdBy: by.actor, createdVia: by.door }, select: TOKEN_FIELDS });
+    await this.db.accessToken.create({ data: { ...token, createdBy: by.actor, createdVia: by.door }, select: { id: true } });
+    // Read back: the database numbered it (a trigger on SQLite runs after the insert's RETURNING).
+    return this.db.accessToken.findUniqueOrThrow({ where: { id: token.id }, select: TOKEN_FIELDS });
+  }
+
+  /**
+   * Creates a token of the user's own, unless a live token of theirs has that
+   * name ('taken') or they hold `limit` live ones ('limit'): checked and
+   * written in one transaction.
+   */
+  async createOwnToken(
+    token: { id: string; userId: string; name: string; tokenHash: string; expiresAt: Date | null; scope: string; origin: string },
+    by: AuditActor,
+    now: Date,
+    limit: number,
+  ): Promise<TokenRecord | 'taken' | 'limit'> {
+    const live = { userId: token.userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+    const created = await this.db.$transaction(async (tx) => {
+      if (await tx.accessToken.count({ where: { ...live, name: token.name } })) return 'taken' as const;
+      if ((await tx.accessToken.count({ where: live })) >= limit) return 'limit' as const;
+      await tx.accessToken.create({ data: { ...token, createdBy: by.actor, createdVia: by.door }, select: { id: true } });
+      return 'created' as const;
+    });
+    if (created !== 'created') return created;
+    return this.db.accessToken.findUniqueOrThrow({ where: { id: token.id }, select: TOKEN_FIELDS });
+  }
+
+  /** The user's token with this number (revoked ones too), or null. */
+  findTokenByNumber(userId: string, number: number): Promise<TokenRecord | null> {
+    return this.db.accessToken.findFirst({ where: { userId, number }, select: TOKEN_FIELDS });
+  }
+
+  /** Revokes every live token of the user; how many. */
+  async revokeAllTokens(userId: string, at: Date, by: AuditActor): Promise<number> {
+    const { count } = await this.db.accessToken.updateMany({
+      where: { userId, revokedAt: null },
+      data: { revokedAt: at, revokedBy: by.actor, revokedVia: by.door },
+    });
+    return count;
   }
 
   listTokens(userId: string): Promise<TokenRecord[]> {

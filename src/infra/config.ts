@@ -138,6 +138,7 @@ const schema = z.object({
   VALIDATION_SWEEP_CONCURRENCY: count(4, 1, 64),
   MAX_CREDENTIALS_PER_CONTEXT: count(10_000, 1),
   MAX_ORGANIZATIONS_PER_USER: count(20, 1),
+  MAX_TOKENS_PER_USER: count(50, 1, 10_000),
   AWS_STS_ENDPOINT: z.string().url('must be a URL (https://sts.<region>.amazonaws.com)').optional(),
   PUBLIC_URL: z
     .string()
@@ -157,6 +158,7 @@ const schema = z.object({
     .optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  OIDC_MACHINE_ISSUERS: z.string().min(1).optional(),
   OIDC_KEY_ROTATE_EVERY: durationSetting('30d', { min: 3_600_000, max: 365 * 86_400_000 }),
   OIDC_TOKEN_LIFETIME: durationSetting('1h', { min: 60_000, max: 3_600_000 }),
   AWS_TRUST_PRINCIPAL_ARN: z
@@ -217,6 +219,8 @@ export type Config = {
   awsTrustPrincipalArn: string | undefined;
   aws: AwsSettings;
   oidc: OidcSettings;
+  /** OIDC_MACHINE_ISSUERS: the file of trusted machine issuers and their rules (see machine-sign-in.ts). */
+  machineIssuersFile: string | undefined;
 };
 
 /** Short-lived AWS credentials on delivery. */
@@ -268,6 +272,8 @@ export interface Limits {
   credentialsPerContext: number;
   /** Organizations one user may own (create). */
   organizationsPerUser: number;
+  /** Live access tokens one user may make for themselves. */
+  tokensPerUser: number;
 }
 
 export interface ValidationSettings {
@@ -467,7 +473,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       probesPerOwner: Math.min(e.VALIDATION_PROBES_PER_OWNER, e.VALIDATION_PROBES_IN_FLIGHT),
       sweepConcurrency: e.VALIDATION_SWEEP_CONCURRENCY,
     },
-    limits: { credentialsPerContext: e.MAX_CREDENTIALS_PER_CONTEXT, organizationsPerUser: e.MAX_ORGANIZATIONS_PER_USER },
+    limits: {
+      credentialsPerContext: e.MAX_CREDENTIALS_PER_CONTEXT,
+      organizationsPerUser: e.MAX_ORGANIZATIONS_PER_USER,
+      tokensPerUser: e.MAX_TOKENS_PER_USER,
+    },
     retention: {
       versionsKept: e.CREDENTIAL_VERSIONS_KEPT,
       recoveryWindowMs:
@@ -493,6 +503,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN }
           : undefined,
     },
+    machineIssuersFile: e.OIDC_MACHINE_ISSUERS,
     oidc: { rotateEveryMs: e.OIDC_KEY_ROTATE_EVERY, tokenLifetimeSeconds: Math.floor(e.OIDC_TOKEN_LIFETIME / 1000) },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     pairingAllowedHosts: list(e.PAIRING_ALLOWED_HOSTS).map((h) => h.toLowerCase()),

@@ -9,6 +9,7 @@ import type { RelationReads } from '../db/relation-reads.js';
 import type { Storage } from '../db/storage.js';
 import { ReadAudit } from '../domain/audit/reads.js';
 import { AuditTrail } from '../domain/audit/trail.js';
+import { MachineSignIn, parseMachineIssuers } from '../domain/auth/machine-sign-in.js';
 import { AccessTokens } from '../domain/auth/tokens.js';
 import { providerIds } from '../domain/credentials/providers/index.js';
 import { CredentialService } from '../domain/credentials/service.js';
@@ -30,7 +31,7 @@ import { ProbeSlots } from '../domain/validation/slots.js';
 import { WorkspaceAccess } from '../domain/workspaces/access.js';
 import { WorkspaceService } from '../domain/workspaces/service.js';
 import { AwsSts } from '../infra/aws-sts.js';
-import { type Config, loadConfig } from '../infra/config.js';
+import { type Config, ConfigError, loadConfig } from '../infra/config.js';
 import { GuardedHttp } from '../infra/guarded-http.js';
 import type { Metrics } from '../infra/metrics.js';
 import { projectRoot } from '../infra/project.js';
@@ -40,6 +41,8 @@ export interface Services {
   credentials: CredentialService;
   workspaces: WorkspaceService;
   tokens: AccessTokens;
+  /** Machines' OIDC tokens exchanged for short-lived access tokens (OIDC_MACHINE_ISSUERS). */
+  machineSignIn: MachineSignIn;
   rotation: KeyRotation;
   /** The master keys as an operator manages them (list, add, remove). */
   masterKeys: MasterKeys;
@@ -105,6 +108,7 @@ export type ServiceSettings = Pick<
   | 'wavePairing'
   | 'aws'
   | 'oidc'
+  | 'machineIssuersFile'
 >;
 
 /** The settings' defaults (config.ts is their one source). */
@@ -118,7 +122,9 @@ export function createServices(
   settings: ServiceSettings = DEFAULT_SETTINGS,
   clock: () => number = Date.now,
 ): Services {
-  const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'), clock);
+  const tokens = new AccessTokens(storage.users, (error) => logger.warn({ err: error }, 'could not record the last use of a token'), clock, {
+    perUser: settings.limits.tokensPerUser,
+  });
   const access = new WorkspaceAccess(storage.workspaces);
   const pairings = new Pairings(storage.pairings, {
     http: new GuardedHttp({
@@ -218,6 +224,11 @@ export function createServices(
     onError: (error) => logger.error({ err: error }, 'live events failed'),
   });
   metrics.countEventsWith(() => storage.audit.lastId());
+  const workspaces = new WorkspaceService(storage.workspaces, storage.users, { organizationsPerUser: settings.limits.organizationsPerUser });
+  const machineSignIn = new MachineSignIn(machineIssuers(settings.machineIssuersFile), tokens, workspaces, {
+    clock,
+    record: (event) => storage.audit.recordExchange(event),
+  });
   let stopWakes: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -236,8 +247,9 @@ export function createServices(
       clock,
     ),
     upkeep,
-    workspaces: new WorkspaceService(storage.workspaces, storage.users, { organizationsPerUser: settings.limits.organizationsPerUser }),
+    workspaces,
     tokens,
+    machineSignIn,
     rotation,
     masterKeys: new MasterKeys({ file: settings.masterKeyFile, fromEnvironment: settings.masterKeys !== undefined }, keys, rotation),
     audit,
@@ -291,4 +303,20 @@ export function createServices(
       return closing;
     },
   };
+}
+
+/** The trusted machine issuers of OIDC_MACHINE_ISSUERS's file (none when unset); a problem stops the start, naming it. */
+function machineIssuers(file: string | undefined) {
+  if (file === undefined) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: OIDC_MACHINE_ISSUERS: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseMachineIssuers(text, file);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+  }
 }

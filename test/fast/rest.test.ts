@@ -415,7 +415,7 @@ describe('parity with GraphQL', () => {
 });
 
 describe('the OpenAPI document and the API reference', () => {
-  it('serves an OpenAPI 3.1 document describing the thirteen operations, this service’s own marked as extensions; service-info needs no token', async () => {
+  it('serves an OpenAPI 3.1 document describing the eighteen operations, this service’s own marked as extensions; service-info and the OIDC exchange need no token', async () => {
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as any;
@@ -423,20 +423,27 @@ describe('the OpenAPI document and the API reference', () => {
     const operations = Object.values(document.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
     expect(operations.sort()).toEqual([
       'CreateCredentials',
+      'CreateToken',
+      'DeleteAllTokens',
       'DeleteCredentials',
+      'DeleteToken',
       'DescribeCredentials',
+      'ExchangeOidcToken',
       'ExportAuditEvents',
       'GetEncryptedCredentials',
       'Info',
       'ListCredentialVersions',
       'ListCredentials',
       'RestoreCredentialVersion',
+      'TokenList',
       'UpdateCredentials',
       'UserInfo',
       'ValidateCredentials',
       'ValidateCredentialsName',
     ]);
     expect(document.paths['/api/service-info'].get.security).toEqual([]);
+    expect(document.paths['/api/auth/oidc'].post.security).toEqual([]);
+    expect(document.paths['/api/tokens'].get.tags).toEqual(['tokens']);
     expect(document.paths['/api/user-info'].get.security).toBeUndefined();
     const extensions = Object.values(document.paths).flatMap((p: any) =>
       Object.values(p)
@@ -444,6 +451,7 @@ describe('the OpenAPI document and the API reference', () => {
         .map((o: any) => [o.operationId, o.tags]),
     );
     expect(extensions.sort()).toEqual([
+      ['ExchangeOidcToken', ['extensions']],
       ['ExportAuditEvents', ['extensions']],
       ['ListCredentialVersions', ['extensions']],
       ['RestoreCredentialVersion', ['extensions']],

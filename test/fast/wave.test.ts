@@ -8,16 +8,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createDecipheriv, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 import { testClock } from '../helpers/time.js';
+import { conforms, upstream } from '../helpers/upstream.js';
 
 const PUBLIC_URL = 'https://credentials.example.com';
 const WAVE_PAIRING_ID = '7215448093874629012';
@@ -234,33 +234,6 @@ describe('Wave', () => {
     }
   });
 });
-
-/** The upstream schemas (verbatim): every property answered must be one of the schema's, of its type. */
-const upstream = parseYaml(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'seqera-platform-extra-openapi.yaml'), 'utf8'));
-
-function conforms(value: unknown, schema: any, path: string): void {
-  if (schema.$ref) {
-    conforms(value, upstream.components.schemas[schema.$ref.split('/').pop()], path);
-  } else if (schema.allOf) {
-    conforms(value, schema.allOf[0], path);
-  } else if (value === null) {
-    expect(schema.nullable, `${path} is null`).toBe(true);
-  } else if (schema.type === 'object') {
-    expect(typeof value, path).toBe('object');
-    for (const [key, inner] of Object.entries(value as object)) {
-      expect(schema.properties, `${path}.${key} is in the upstream schema`).toHaveProperty(key);
-      conforms(inner, schema.properties[key], `${path}.${key}`);
-    }
-  } else if (schema.type === 'array') {
-    expect(Array.isArray(value), path).toBe(true);
-    for (const item of value as unknown[]) conforms(item, schema.items, `${path}[]`);
-  } else if (schema.type === 'integer') {
-    expect(Number.isInteger(value), path).toBe(true);
-  } else {
-    expect(typeof value, path).toBe(schema.type);
-    if (schema.format === 'date-time') expect(Number.isNaN(Date.parse(value as string)), path).toBe(false);
-  }
-}
 
 const responseSchema = (path: string) => upstream.paths[path].get.responses['200'].content['application/json'].schema;
 

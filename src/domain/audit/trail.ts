@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   'credential.list',
   'token.create',
   'token.revoke',
+  'token.exchange',
   'user.create',
   'organization.create',
   'member.add',

@@ -1,8 +1,22 @@
 /** The errors of users and access tokens (the app-wide ones are in src/core/errors.ts). */
-import { NotFound } from '../../core/errors.js';
+import { Conflict, Forbidden, NotFound } from '../../core/errors.js';
+import { quoted } from '../../core/text.js';
 
 export class AccessTokenNotFound extends NotFound {
   constructor(readonly tokenId: string) {
     super(`No active access token '${tokenId}' of yours`);
   }
+}
+
+/** A live token of the user has this name already. */
+export class AccessTokenNameTaken extends Conflict {
+  readonly code = 'TOKEN_NAME_TAKEN';
+  constructor(readonly tokenName: string) {
+    super(`You have a token named ${quoted(tokenName)} already: choose another name, or revoke that one`);
+  }
+}
+
+/** A token may not do more, or live longer, than the token (or session) that makes it. */
+export class TokenBeyondItsMaker extends Forbidden {
+  override readonly code = 'TOKEN_BEYOND_ITS_MAKER';
 }

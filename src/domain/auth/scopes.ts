@@ -33,3 +33,7 @@ export function checkScope(caller: Principal, need: ScopeNeed): void {
     throw new Forbidden(`This access token's scope (${caller.scope}) does not allow this`);
   }
 }
+
+/** Everything `inner` allows, `outer` allows too: a token with `outer` may make one with `inner`. */
+export const scopeWithin = (inner: string, outer: string): boolean =>
+  isTokenScope(inner) && isTokenScope(outer) && ALLOWS[inner].every((need) => ALLOWS[outer].includes(need));

@@ -6,13 +6,14 @@
  */
 import { hash } from 'node:crypto';
 import { type AuditActor, actorOf, type Caller } from '../../core/caller.js';
-import { ValidationError } from '../../core/errors.js';
+import { LimitReached, ValidationError } from '../../core/errors.js';
 import { newId, randomBase62 } from '../../core/ids.js';
 import { nameText } from '../../core/text.js';
+import { durationWithin } from '../../core/time.js';
 import type { TokenRecord, UserRecord, UserStore } from '../../db/user-store.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { AccessTokenNotFound } from './errors.js';
-import { checkScope, isTokenScope, TOKEN_SCOPES } from './scopes.js';
+import { AccessTokenNameTaken, AccessTokenNotFound, TokenBeyondItsMaker } from './errors.js';
+import { checkScope, isTokenScope, scopeWithin, TOKEN_SCOPES } from './scopes.js';
 
 const TOKEN_PREFIX = 'cst_';
 /** 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256.03). */
@@ -43,6 +44,25 @@ export interface TokenOptions {
   expiresAt?: Date;
   /** What it may do (default `all`). */
   scope?: string;
+  /** Where it comes from (default `operator`; `oidc`: a machine's exchange). */
+  origin?: 'operator' | 'oidc';
+}
+
+/** What a person asks for a token of their own. */
+export interface OwnTokenInput {
+  name: string;
+  /** Default: the scope of the token (or session) that makes it. */
+  scope?: string;
+  /** How long it lives (`90d`, `12h`…); default: as long as the token that makes it (never, for one that never expires). */
+  expiresIn?: string;
+}
+
+/** How long a token of one's own may be made to live. */
+export const OWN_TOKEN_LIFETIME = { min: 60_000, max: 365 * 86_400_000 };
+
+export interface TokenSettings {
+  /** Live tokens one user may hold (MAX_TOKENS_PER_USER). */
+  perUser: number;
 }
 
 export type TokenInfo = TokenRecord;
@@ -60,6 +80,7 @@ export class AccessTokens {
     private readonly onBackgroundError: (error: unknown) => void = () => {},
     /** The time, in epoch milliseconds (a test's clock may move on by itself). */
     private readonly now: () => number = Date.now,
+    private readonly settings: TokenSettings = { perUser: 50 },
   ) {}
 
   async createUser(name: string, via: AuditActor['door']): Promise<{ id: string; name: string }> {
@@ -82,6 +103,11 @@ export class AccessTokens {
     return this.store.countUsers();
   }
 
+  /** The user's tokens as a GraphQL query selects them (`query` comes from Pothos' Prisma plugin), oldest first. */
+  tokensForGraph<Q extends { include?: Prisma.AccessTokenInclude; select?: Prisma.AccessTokenSelect }>(userId: string, query: Q) {
+    return this.store.tokensForGraph(userId, query);
+  }
+
   /** The user with the relations a GraphQL query selects (`query` comes from Pothos' Prisma plugin). */
   userForGraph<Q extends { include?: Prisma.UserInclude; select?: Prisma.UserSelect }>(userId: string, query: Q) {
     return this.store.findUserForGraph(userId, query);
@@ -95,19 +121,88 @@ export class AccessTokens {
     userId: string,
     name: string,
     by: AuditActor,
-    { expiresAt, scope = 'all' }: TokenOptions = {},
+    { expiresAt, scope = 'all', origin = 'operator' }: TokenOptions = {},
   ): Promise<{ token: string; info: TokenInfo }> {
     const label = tokenName.safeParse(name);
     if (!label.success) throw ValidationError.of('name', label.error.issues[0]!.message);
     if (expiresAt !== undefined && !(expiresAt.getTime() > this.now())) throw ValidationError.of('expiresAt', 'must be in the future');
     if (!isTokenScope(scope)) throw ValidationError.of('scope', `must be one of ${TOKEN_SCOPES.join(', ')}`);
     const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
-    const info = await this.store.createToken({ id: newId(), userId, name: label.data, tokenHash: hashToken(token), expiresAt: expiresAt ?? null, scope }, by);
+    const info = await this.store.createToken(
+      { id: newId(), userId, name: label.data, tokenHash: hashToken(token), expiresAt: expiresAt ?? null, scope, origin },
+      by,
+    );
     return { token, info };
   }
 
   listTokens(userId: string): Promise<TokenInfo[]> {
     return this.store.listTokens(userId);
+  }
+
+  /**
+   * A token a person makes for themselves (GraphQL createAccessToken, REST
+   * POST /api/tokens). Never more than its maker: its scope within the maker's
+   * (and the maker must be allowed changes), its expiry no later than the
+   * maker's. Its name unique among the user's live tokens; at most
+   * MAX_TOKENS_PER_USER live ones. The returned `token` is never shown again.
+   */
+  async createOwnToken(caller: Caller, input: OwnTokenInput): Promise<{ token: string; info: TokenInfo }> {
+    checkScope(caller, 'write');
+    const label = tokenName.safeParse(input.name);
+    if (!label.success) throw ValidationError.of('name', label.error.issues[0]!.message);
+    const scope = input.scope ?? caller.scope;
+    if (!isTokenScope(scope)) throw ValidationError.of('scope', `must be one of ${TOKEN_SCOPES.join(', ')}`);
+    if (!scopeWithin(scope, caller.scope)) {
+      throw new TokenBeyondItsMaker(`A token may do at most what the token that makes it may: yours has scope ${caller.scope}, not ${scope}`);
+    }
+    const now = this.now();
+    let expiresAt = caller.tokenExpiresAt;
+    if (input.expiresIn !== undefined) {
+      const parsed = durationWithin(input.expiresIn, OWN_TOKEN_LIFETIME);
+      if ('problem' in parsed) throw ValidationError.of('expiresIn', parsed.problem);
+      if (caller.tokenExpiresAt !== undefined && now + parsed.ms > caller.tokenExpiresAt) {
+        throw new TokenBeyondItsMaker(
+          `A token may live at most as long as the token that makes it: yours expires at ${new Date(caller.tokenExpiresAt).toISOString()}`,
+        );
+      }
+      expiresAt = now + parsed.ms;
+    }
+    const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
+    const created = await this.store.createOwnToken(
+      {
+        id: newId(),
+        userId: caller.userId,
+        name: label.data,
+        tokenHash: hashToken(token),
+        expiresAt: expiresAt === undefined ? null : new Date(expiresAt),
+        scope,
+        origin: 'user',
+      },
+      actorOf(caller),
+      new Date(now),
+      this.settings.perUser,
+    );
+    if (created === 'taken') throw new AccessTokenNameTaken(label.data);
+    if (created === 'limit') throw new LimitReached('live access tokens per user', this.settings.perUser, 'MAX_TOKENS_PER_USER');
+    return { token, info: created };
+  }
+
+  /** The caller's own tokens (any scope may list them; never their values). */
+  ownTokens(caller: Caller): Promise<TokenInfo[]> {
+    return this.store.listTokens(caller.userId);
+  }
+
+  /** Revokes the caller's token with this number (the upstream API's id). */
+  async revokeOwnTokenByNumber(caller: Caller, number: number): Promise<void> {
+    checkScope(caller, 'write');
+    const found = Number.isSafeInteger(number) ? await this.store.findTokenByNumber(caller.userId, number) : null;
+    if (!found || !(await this.revokeToken(found.id, actorOf(caller), caller.userId))) throw new AccessTokenNotFound(String(number));
+  }
+
+  /** Revokes every live token of the caller, the one of this call too; how many. */
+  async revokeAllOwnTokens(caller: Caller): Promise<number> {
+    checkScope(caller, 'write');
+    return this.store.revokeAllTokens(caller.userId, new Date(this.now()), actorOf(caller));
   }
 
   /**

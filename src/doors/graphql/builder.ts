@@ -28,7 +28,12 @@ export function viewerId(ctx: Context): string {
 }
 
 /** The domain's caller of an authenticated field. */
-export const callerOf = (ctx: AuthenticatedContext): Caller => ({ userId: ctx.viewer.userId, door: 'graphql', scope: ctx.viewer.scope });
+export const callerOf = (ctx: AuthenticatedContext): Caller => ({
+  userId: ctx.viewer.userId,
+  door: 'graphql',
+  scope: ctx.viewer.scope,
+  ...(ctx.viewer.expiresAt === undefined ? {} : { tokenExpiresAt: ctx.viewer.expiresAt }),
+});
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -1,9 +1,19 @@
 /** The authenticated user and their access tokens. */
 
-import { Forbidden } from '../../core/errors.js';
-import { AccessTokenNotFound } from '../../domain/auth/errors.js';
+import { Forbidden, LimitReached, ValidationError } from '../../core/errors.js';
+import { AccessTokenNameTaken, AccessTokenNotFound, TokenBeyondItsMaker } from '../../domain/auth/errors.js';
+import { TOKEN_SCOPES } from '../../domain/auth/scopes.js';
+import type { TokenInfo } from '../../domain/auth/tokens.js';
 import { builder, callerOf, viewerId } from './builder.js';
 import { errorType } from './errors.js';
+
+errorType(AccessTokenNameTaken, {
+  description: 'You have a live token with this name already.',
+  fields: (t) => ({ name: t.string({ resolve: (e) => e.tokenName }) }),
+});
+errorType(TokenBeyondItsMaker, {
+  description: 'A token may do at most what the token that makes it may, and live no longer.',
+});
 
 errorType(AccessTokenNotFound, {
   description: 'No active access token with this id belongs to the caller.',
@@ -26,8 +36,70 @@ builder.prismaObject('AccessToken', {
     scope: t.exposeString('scope', {
       description: 'What the token may do: all; read (list and describe); write (read and change); keys:read (read and fetch keys for a paired service)',
     }),
+    number: t.exposeInt('number', { nullable: true, description: 'Its number: the id of the upstream REST API (/api/tokens)' }),
+    origin: t.exposeString('origin', { description: 'operator (made with the CLI), user (made by its user), oidc (a machine’s OIDC token exchanged)' }),
   }),
 });
+
+const AccessTokenScope = builder.enumType('AccessTokenScope', {
+  description: 'What a token may do',
+  values: Object.fromEntries(TOKEN_SCOPES.map((scope) => [scope.replace(':', '_').toUpperCase(), { value: scope, description: scope }])),
+});
+
+const CreateAccessTokenInput = builder.inputType('CreateAccessTokenInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'A name you will recognize in listings, unique among your live tokens' }),
+    scope: t.field({ type: AccessTokenScope, required: false, description: 'At most what this request’s token may (absent: the same)' }),
+    expiresIn: t.string({
+      required: false,
+      description: 'How long it lives: 1m to 365d (`90d`, `12h`); no longer than this request’s token (absent: as long as it)',
+    }),
+  }),
+});
+
+const TokenInfoRef = builder.objectRef<TokenInfo>('OwnAccessToken').implement({
+  description: 'A token you made (its value is shown only once, here).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    number: t.exposeInt('number', { nullable: true }),
+    name: t.exposeString('name'),
+    scope: t.exposeString('scope'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const CreatedAccessToken = builder.objectRef<{ token: string; info: TokenInfo }>('CreatedAccessToken').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'The token (`cst_…`): send it as `Authorization: Bearer <token>`. Shown this once.' }),
+    accessToken: t.field({ type: TokenInfoRef, resolve: (c) => c.info }),
+  }),
+});
+
+builder.mutationField('createAccessToken', (t) =>
+  t.withAuth({ authenticated: true }).field({
+    type: CreatedAccessToken,
+    description:
+      'Makes an access token of your own, never more than the token of this request: its scope within this one’s (which must allow changes), ' +
+      'its expiry no later. The answer holds the token, shown this once. At most MAX_TOKENS_PER_USER live tokens.',
+    args: { input: t.arg({ type: CreateAccessTokenInput, required: true }) },
+    errors: { types: [ValidationError, AccessTokenNameTaken, LimitReached, TokenBeyondItsMaker, Forbidden] },
+    resolve: (_root, args, ctx) =>
+      ctx.services.tokens.createOwnToken(callerOf(ctx), {
+        name: args.input.name,
+        scope: (args.input.scope as string | null) ?? undefined,
+        expiresIn: args.input.expiresIn ?? undefined,
+      }),
+  }),
+);
+
+builder.queryField('accessTokens', (t) =>
+  t.withAuth({ authenticated: true }).prismaField({
+    type: ['AccessToken'],
+    description: 'Your access tokens, revoked and expired ones included, oldest first (never their values).',
+    resolve: (query, _root, _args, ctx) => ctx.services.tokens.tokensForGraph(ctx.viewer.userId, query),
+  }),
+);
 
 builder.prismaObject('User', {
   fields: (t) => ({

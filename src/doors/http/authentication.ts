@@ -8,7 +8,7 @@
  * authenticate.
  */
 import type { FastifyRequest } from 'fastify';
-import { NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
+import { DomainError, NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
 import { type AccessTokens, bearerToken, type Viewer } from '../../domain/auth/tokens.js';
 import type { AuthFailureLimiter } from './auth-limiter.js';
 
@@ -34,5 +34,22 @@ export class RequestAuthenticator {
     if (wait > 0) throw new TooManyFailedAuthentications(wait);
     this.limiter.recordFailure(request.ip);
     throw new NotAuthenticated(token === undefined ? 'Malformed Authorization header: expected Bearer <token>' : 'Invalid, expired or revoked access token');
+  }
+
+  /**
+   * A sign-in that is no bearer token (a machine's OIDC token exchanged):
+   * counted like a failed token when refused, and refused with 429 once this
+   * client has failed too often; a good one is always served.
+   */
+  async attempt<T>(request: FastifyRequest, signIn: () => Promise<T>): Promise<T> {
+    try {
+      return await signIn();
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.kind !== 'unauthenticated') throw error;
+      const wait = this.limiter.retryAfterSeconds(request.ip);
+      if (wait > 0) throw new TooManyFailedAuthentications(wait);
+      this.limiter.recordFailure(request.ip);
+      throw error;
+    }
   }
 }

@@ -2,10 +2,11 @@
  * How the REST API answers a domain error: the status of its kind (doors/http),
  * and the seed API's own ways, which its clients rely on: an unknown, deleted
  * or foreign credential — and a workspace that is not the caller's — is a 403
- * `Forbidden`, like any refusal; a missing token a 401 `Unauthorized`; an
+ * `Forbidden`, like any refusal (and so is a token that is not the caller's); a missing token a 401 `Unauthorized`; an
  * unknown pairing a 400, as Seqera answers it.
  */
 import { type DomainError, Forbidden, NotAuthenticated } from '../../core/errors.js';
+import { AccessTokenNotFound } from '../../domain/auth/errors.js';
 import { CredentialNotFound } from '../../domain/credentials/errors.js';
 import { PairingNotFound } from '../../domain/delivery/errors.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
@@ -19,7 +20,7 @@ export interface RestAnswer {
 
 export function restAnswer(error: DomainError): RestAnswer {
   const headers = httpHeadersOf(error);
-  if (error instanceof CredentialNotFound || error instanceof WorkspaceNotFound || error instanceof Forbidden) {
+  if (error instanceof CredentialNotFound || error instanceof WorkspaceNotFound || error instanceof AccessTokenNotFound || error instanceof Forbidden) {
     return { status: 403, headers, message: 'Forbidden' };
   }
   if (error instanceof NotAuthenticated) return { status: 401, headers, message: 'Unauthorized' };

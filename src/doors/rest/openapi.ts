@@ -7,10 +7,15 @@ import { z } from 'zod';
 import { type Component, REST_ROUTES } from './routes.js';
 import {
   createResponse,
+  createTokenRequest,
+  createTokenResponse,
   describeResponse,
   errorResponse,
+  exchangeRequest,
+  exchangeResponse,
   keysResponse,
   listResponse,
+  listTokensResponse,
   serviceInfoResponse,
   userInfoResponse,
   validateResponse,
@@ -79,7 +84,9 @@ function paths(): Record<string, Record<string, JsonSchema>> {
       operationId: route.operationId,
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      tags: [route.extension ? 'extensions' : route.url.startsWith('/api/credentials') ? 'credentials' : 'service'],
+      tags: [
+        route.extension ? 'extensions' : route.url.startsWith('/api/credentials') ? 'credentials' : route.url.startsWith('/api/tokens') ? 'tokens' : 'service',
+      ],
       ...(route.public ? { security: [] } : {}),
       ...(route.extension ? { 'x-credentials-service-extension': true } : {}),
       parameters: [
@@ -111,6 +118,7 @@ export function openApiDocument(): JsonSchema {
     tags: [
       { name: 'credentials' },
       { name: 'service', description: "Seqera's service-info and user-info, as Wave calls them" },
+      { name: 'tokens', description: "Seqera's access token paths: the caller's own tokens" },
       { name: 'extensions', description: "This service's own paths, beyond the seed API (clients of the seed API never call them)" },
     ],
     paths: paths(),
@@ -127,6 +135,11 @@ export function openApiDocument(): JsonSchema {
         ListCredentialVersionsResponse: toSchema(versionsResponse, 'output'),
         ServiceInfoResponse: toSchema(serviceInfoResponse, 'output'),
         DescribeUserResponse: toSchema(userInfoResponse, 'output'),
+        ListAccessTokensResponse: toSchema(listTokensResponse, 'output'),
+        CreateAccessTokenRequest: toSchema(createTokenRequest, 'input'),
+        CreateAccessTokenResponse: toSchema(createTokenResponse, 'output'),
+        ExchangeOidcTokenRequest: toSchema(exchangeRequest, 'input'),
+        ExchangeOidcTokenResponse: toSchema(exchangeResponse, 'output'),
         ErrorResponse: toSchema(errorResponse, 'output'),
       },
     },

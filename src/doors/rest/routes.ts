@@ -15,6 +15,7 @@ import type { Caller } from '../../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../../core/errors.js';
 import { quoted } from '../../core/text.js';
 import { AUDIT_COLUMNS, type AuditFormat, auditStream } from '../../domain/audit/formats.js';
+import type { TokenInfo } from '../../domain/auth/tokens.js';
 import type { CredentialInput } from '../../domain/credentials/input.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import type { Services } from '../../wiring/services.js';
@@ -25,11 +26,14 @@ import { SEED_KEY_PAIR } from './legacy.js';
 import { platformProviders } from './platforms.js';
 import {
   auditQuery,
+  createTokenRequest,
   deleteQuery,
   emptyQuery,
+  exchangeRequest,
   idParams,
   keysQuery,
   listQuery,
+  tokenParams,
   validateCredentialsQuery,
   validateQuery,
   versionParams,
@@ -52,11 +56,17 @@ export type Component =
   | 'ListCredentialVersionsResponse'
   | 'ServiceInfoResponse'
   | 'DescribeUserResponse'
+  | 'ListAccessTokensResponse'
+  | 'CreateAccessTokenRequest'
+  | 'CreateAccessTokenResponse'
+  | 'ExchangeOidcTokenRequest'
+  | 'ExchangeOidcTokenResponse'
   | 'ErrorResponse';
 
 /** What a route's handler is given: the services, the parsed request, the caller in the context it names. */
 interface Call<Q, P> {
   services: Services;
+  authenticator: RequestAuthenticator;
   request: FastifyRequest;
   reply: FastifyReply;
   query: Q;
@@ -121,6 +131,92 @@ export const REST_ROUTES: readonly RestRoute[] = [
       const user = await services.tokens.findUser(caller.userId);
       if (!user) throw new NotAuthenticated();
       return { user: { userName: user.name, dateCreated: user.createdAt.toISOString(), deleted: false }, needConsent: false };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/auth/oidc',
+    operationId: 'ExchangeOidcToken',
+    summary: 'Exchange a machine’s OIDC token for an access token',
+    description:
+      "This service's extension, for CI jobs without a stored secret: a JWT of an issuer the operator trusts (OIDC_MACHINE_ISSUERS: " +
+      'GitHub Actions, GitLab CI, Kubernetes service accounts…), with the audience and the claims a rule asks, is exchanged for a ' +
+      "short-lived access token (the rule's scope and lifetime, at most an hour) of the rule's user. No Authorization header. " +
+      'Refusals (an untrusted issuer, a wrong audience, an expired token, a signature that does not verify, an algorithm not accepted, ' +
+      'no rule matched) answer 401 saying which, and count as failed authentications.',
+    extension: true,
+    public: true,
+    query: emptyQuery,
+    body: 'ExchangeOidcTokenRequest',
+    responses: {
+      '200': { description: 'OK', body: 'ExchangeOidcTokenResponse' },
+      '401': { description: 'The token was not accepted: the message says why', body: 'ErrorResponse' },
+      '429': { description: 'Too many failed authentications from this client: retry after Retry-After seconds', body: 'ErrorResponse' },
+    },
+    async handle({ services, authenticator, request }) {
+      const body = parse(exchangeRequest, request.body);
+      const exchanged = await authenticator.attempt(request, () => services.machineSignIn.exchange(body.token, 'rest'));
+      return { ...exchanged, tokenType: 'Bearer', expiresAt: exchanged.expiresAt.toISOString() };
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/tokens',
+    operationId: 'TokenList',
+    summary: 'List tokens',
+    description: 'Your live access tokens (revoked ones are gone; expired ones listed), never their values.',
+    query: emptyQuery,
+    responses: { '200': { description: 'OK', body: 'ListAccessTokensResponse' } },
+    async handle({ services, caller }) {
+      const tokens = await services.tokens.ownTokens(caller);
+      return { tokens: tokens.filter((t) => t.revokedAt === null).map(tokenJson) };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/tokens',
+    operationId: 'CreateToken',
+    summary: 'Create token',
+    description:
+      'An access token of your own, with the scope and the expiry of the token of this request (never more: GraphQL createAccessToken ' +
+      'takes a narrower scope and a shorter life). Shown this once. At most MAX_TOKENS_PER_USER live tokens.',
+    query: emptyQuery,
+    body: 'CreateAccessTokenRequest',
+    responses: {
+      '200': { description: 'OK', body: 'CreateAccessTokenResponse' },
+      '409': { description: 'A live token of yours has this name, or you hold the most tokens allowed (MAX_TOKENS_PER_USER)', body: 'ErrorResponse' },
+    },
+    async handle({ services, request, caller }) {
+      const body = parse(createTokenRequest, request.body);
+      const { token, info } = await services.tokens.createOwnToken(caller, { name: body.name });
+      return { accessKey: token, token: tokenJson(info) };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    url: '/api/tokens/delete-all',
+    operationId: 'DeleteAllTokens',
+    summary: 'Delete all user tokens',
+    description: 'Revokes every live token of yours, the one of this request too: each is refused from the next request on, on every instance.',
+    query: emptyQuery,
+    responses: { '204': { description: 'OK - No content' } },
+    async handle({ services, reply, caller }) {
+      await services.tokens.revokeAllOwnTokens(caller);
+      return reply.status(204).send();
+    },
+  }),
+  route({
+    method: 'DELETE',
+    url: '/api/tokens/:tokenId',
+    operationId: 'DeleteToken',
+    summary: 'Delete token',
+    description: 'Revokes one of your tokens by its number; another user’s, or no such token, is refused like any foreign id.',
+    params: tokenParams,
+    query: emptyQuery,
+    responses: { '204': { description: 'OK - No content' } },
+    async handle({ services, reply, params, caller }) {
+      await services.tokens.revokeOwnTokenByNumber(caller, params.tokenId);
+      return reply.status(204).send();
     },
   }),
   route({
@@ -392,7 +488,12 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
       if ((request.routeOptions.config as { public?: boolean } | undefined)?.public) return;
       const viewer = await authenticator.viewerOf(request);
       if (!viewer) throw new NotAuthenticated();
-      request.caller = { userId: viewer.userId, door: 'rest', scope: viewer.scope };
+      request.caller = {
+        userId: viewer.userId,
+        door: 'rest',
+        scope: viewer.scope,
+        ...(viewer.expiresAt === undefined ? {} : { tokenExpiresAt: viewer.expiresAt }),
+      };
     });
     api.setErrorHandler(errorHandler('message', bodyLimitBytes, restAnswer));
     for (const r of REST_ROUTES) {
@@ -403,7 +504,7 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { s
         handler: async (request, reply) => {
           const params = r.params ? parse(r.params, request.params) : {};
           const query = parseQuery(r.query, request.query) as { workspaceId?: string };
-          return r.handle({ services, request, reply, params, query, caller: { ...request.caller!, workspaceId: query.workspaceId } });
+          return r.handle({ services, authenticator, request, reply, params, query, caller: { ...request.caller!, workspaceId: query.workspaceId } });
         },
       });
     }
@@ -451,6 +552,14 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
 }
+
+/** A token as Seqera's AccessToken (its number as id; never its value). */
+const tokenJson = (t: TokenInfo) => ({
+  id: t.number ?? 0,
+  name: t.name,
+  dateCreated: t.createdAt.toISOString(),
+  ...(t.lastUsedAt ? { lastUsed: t.lastUsedAt.toISOString() } : {}),
+});
 
 /** The wire credential → the domain's input: read-only fields dropped, keys' wire-only fields checked and dropped. */
 function toDomainInput(wire: Record<string, unknown>): CredentialInput {

@@ -282,3 +282,49 @@ export const userInfoResponse = z.object({
   }),
   needConsent: z.boolean(),
 });
+
+// ---- Access tokens (Seqera's /tokens paths) ----------------------------------
+
+export const tokenParams = z.object({
+  tokenId: z.coerce
+    .number({ error: 'must be a token id (a whole number)' })
+    .int('must be a token id (a whole number)')
+    .min(1, 'must be a token id (a whole number)')
+    .max(Number.MAX_SAFE_INTEGER, 'must be a token id (a whole number)')
+    .meta({ description: 'Token numeric identifier' }),
+});
+
+/** Seqera's AccessToken: its number as `id`, never its value. */
+export const accessToken = z.object({
+  id: z.number().int().meta({ description: 'The token’s number (its GraphQL `number`)' }),
+  name: z.string().min(1),
+  dateCreated: instant,
+  lastUsed: instant.optional().meta({ description: 'Recorded at most once a minute; absent: never used' }),
+});
+export const createTokenRequest = z.object({
+  name: z.string().meta({ description: 'A name unique among your live tokens (1-64 characters)' }),
+});
+export const createTokenResponse = z.object({
+  accessKey: z.string().meta({ description: 'The token: send it as `Authorization: Bearer <token>`. Shown this once' }),
+  token: accessToken,
+});
+export const listTokensResponse = z.object({ tokens: z.array(accessToken) });
+
+// ---- Machine sign-in ---------------------------------------------------------
+
+export const exchangeRequest = z.object({
+  token: z
+    .string()
+    .min(1)
+    .max(16 * 1024)
+    .meta({ description: 'The JWT of a trusted issuer (a CI job’s OIDC token)' }),
+});
+export const exchangeResponse = z.object({
+  accessToken: z.string().meta({ description: 'Send it as `Authorization: Bearer <accessToken>` until expiresAt' }),
+  tokenType: z.literal('Bearer'),
+  expiresAt: instant,
+  scope: z.string(),
+  user: z.string().meta({ description: 'The user the token acts as (the rule’s user, or its service user oidc-<rule>)' }),
+  workspace: z.string().optional().meta({ description: 'The workspace (org/ws) the rule gives a role in' }),
+  rule: z.string().meta({ description: 'The operator’s rule that matched' }),
+});
