@@ -22,6 +22,7 @@ import { graphiqlAssets } from './doors/http/graphiql.js';
 import { registerMetricsRoute } from './doors/http/metrics-endpoint.js';
 import { registerOidcIssuer } from './doors/http/oidc-issuer.js';
 import { securityHeaders } from './doors/http/security-headers.js';
+import { registerSignIn } from './doors/http/sign-in.js';
 import { openApiDocument } from './doors/rest/openapi.js';
 import { restPlugin } from './doors/rest/routes.js';
 import type { Config } from './infra/config.js';
@@ -107,7 +108,9 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   }
 
   // Tokens are checked from the headers, before bodies are read; failed attempts are counted per client.
-  const authenticator = new RequestAuthenticator(services.tokens, new AuthFailureLimiter(config.authFailuresPerMinute));
+  const authenticator = new RequestAuthenticator(services.tokens, new AuthFailureLimiter(config.authFailuresPerMinute), services.signIn);
+  // Cookies (the browser session) are read for the landing page, sign-in and GraphQL only: registered before them.
+  await registerSignIn(app, services, config.publicUrl);
 
   // One log line and the metrics of each request.
   app.addHook('onResponse', (request, reply, done) => {

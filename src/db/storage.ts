@@ -18,6 +18,7 @@ import { PairingStore } from './pairing-store.js';
 import { prismaFiles } from './paths.js';
 import { openPreparedStatements, type PreparedStatements } from './prepared.js';
 import { type RelationReads, relationReads } from './relation-reads.js';
+import { SessionStore } from './session-store.js';
 import { SigningKeyStore } from './signing-key-store.js';
 import { UserStore } from './user-store.js';
 import { WebhookStore } from './webhook-store.js';
@@ -30,6 +31,7 @@ export interface Storage {
   audit: AuditStore;
   pairings: PairingStore;
   signingKeys: SigningKeyStore;
+  sessions: SessionStore;
   leases: LeaseStore;
   backoffs: BackoffStore;
   webhooks: WebhookStore;
@@ -88,6 +90,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     audit: new AuditStore(db),
     pairings: new PairingStore(db),
     signingKeys: new SigningKeyStore(db),
+    sessions: new SessionStore(db),
     leases,
     backoffs: new BackoffStore(db),
     webhooks: new WebhookStore(db),

@@ -33,9 +33,14 @@ export interface TokenRecord {
 }
 
 /** What the check of a request needs of a token. */
-export type TokenCheck = Pick<TokenRecord, 'id' | 'userId' | 'revokedAt' | 'expiresAt' | 'lastUsedAt' | 'scope'>;
+export type TokenCheck = Pick<TokenRecord, 'id' | 'userId' | 'revokedAt' | 'expiresAt' | 'lastUsedAt' | 'scope'> & {
+  /** Its user was disabled (then): the token is refused. */
+  userDisabledAt: Date | null;
+};
 
-const TOKEN_CHECK_SQL = 'SELECT "id", "userId", "revokedAt", "expiresAt", "lastUsedAt", "scope" FROM "AccessToken" WHERE "tokenHash" = ?';
+const TOKEN_CHECK_SQL =
+  'SELECT t."id", t."userId", t."revokedAt", t."expiresAt", t."lastUsedAt", t."scope", u."disabledAt" AS "userDisabledAt" ' +
+  'FROM "AccessToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."tokenHash" = ?';
 type TokenCheckRow = {
   id: string;
   userId: string;
@@ -43,6 +48,7 @@ type TokenCheckRow = {
   expiresAt: string | Date | null;
   lastUsedAt: string | Date | null;
   scope: string;
+  userDisabledAt: string | Date | null;
 };
 
 const toTokenCheck = (row: TokenCheckRow | undefined): TokenCheck | null =>
@@ -54,6 +60,7 @@ const toTokenCheck = (row: TokenCheckRow | undefined): TokenCheck | null =>
         expiresAt: optionalDateOf(row.expiresAt),
         lastUsedAt: optionalDateOf(row.lastUsedAt),
         scope: row.scope,
+        userDisabledAt: optionalDateOf(row.userDisabledAt),
       }
     : null;
 

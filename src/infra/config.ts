@@ -159,6 +159,15 @@ const schema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
   OIDC_MACHINE_ISSUERS: z.string().min(1).optional(),
+  OIDC_ISSUER: z.string().url('must be the issuer URL of your identity provider (https://login.example.com/realms/acme)').optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1000).optional(),
+  OIDC_GROUPS_CLAIM: z.string().min(1).max(100).default('groups'),
+  OIDC_ALLOWED_EMAIL_DOMAINS: z.string().optional(),
+  OIDC_GROUP_ROLES: z.string().optional(),
+  OIDC_LINK_BY_EMAIL: flag,
+  SESSION_IDLE: durationSetting('2h', { min: 60_000, max: 7 * 86_400_000 }),
+  SESSION_LIFETIME: durationSetting('12h', { min: 5 * 60_000, max: 30 * 86_400_000 }),
   OIDC_KEY_ROTATE_EVERY: durationSetting('30d', { min: 3_600_000, max: 365 * 86_400_000 }),
   OIDC_TOKEN_LIFETIME: durationSetting('1h', { min: 60_000, max: 3_600_000 }),
   AWS_TRUST_PRINCIPAL_ARN: z
@@ -221,6 +230,8 @@ export type Config = {
   oidc: OidcSettings;
   /** OIDC_MACHINE_ISSUERS: the file of trusted machine issuers and their rules (see machine-sign-in.ts). */
   machineIssuersFile: string | undefined;
+  /** Browser sign-in with OIDC (OIDC_ISSUER…); undefined: not set up. */
+  signIn: SignInConfig | undefined;
 };
 
 /** Short-lived AWS credentials on delivery. */
@@ -397,6 +408,43 @@ export function unknownSettings(env: NodeJS.ProcessEnv, fileNames: readonly stri
   });
 }
 
+/** Browser sign-in with OIDC, as configured (the group mapping as written: the domain reads it). */
+export interface SignInConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  redirectUri: string;
+  groupsClaim: string;
+  allowedEmailDomains: string[];
+  /** OIDC_GROUP_ROLES: `group=org/ws:ROLE,…`. */
+  groupRoles: string | undefined;
+  linkByEmail: boolean;
+  idleMs: number;
+  lifetimeMs: number;
+  allowInsecureIssuer: boolean;
+}
+
+/** OIDC_ISSUER and its companions, checked together: PUBLIC_URL and OIDC_CLIENT_ID are needed with it. */
+function signInSettings(e: z.output<typeof schema>, production: boolean): SignInConfig | undefined {
+  if (!e.OIDC_ISSUER) return undefined;
+  if (!e.OIDC_CLIENT_ID) throw new ConfigError('Invalid configuration: OIDC_ISSUER needs OIDC_CLIENT_ID (the client registered at the identity provider)');
+  if (!e.PUBLIC_URL) throw new ConfigError('Invalid configuration: OIDC_ISSUER needs PUBLIC_URL (the callback is <PUBLIC_URL>/auth/callback)');
+  if (production && e.OIDC_ISSUER.startsWith('http:')) throw new ConfigError('Invalid configuration: OIDC_ISSUER must be https in production');
+  return {
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID,
+    clientSecret: e.OIDC_CLIENT_SECRET,
+    redirectUri: `${e.PUBLIC_URL.replace(/\/+$/, '')}/auth/callback`,
+    groupsClaim: e.OIDC_GROUPS_CLAIM,
+    allowedEmailDomains: list(e.OIDC_ALLOWED_EMAIL_DOMAINS).map((d) => d.toLowerCase()),
+    groupRoles: e.OIDC_GROUP_ROLES,
+    linkByEmail: e.OIDC_LINK_BY_EMAIL === 'true',
+    idleMs: e.SESSION_IDLE,
+    lifetimeMs: e.SESSION_LIFETIME,
+    allowInsecureIssuer: e.OIDC_ISSUER.startsWith('http:'),
+  };
+}
+
 /** A setting has a value the service cannot take: the message names it and what is accepted. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -504,6 +552,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined,
     },
     machineIssuersFile: e.OIDC_MACHINE_ISSUERS,
+    signIn: signInSettings(e, production),
     oidc: { rotateEveryMs: e.OIDC_KEY_ROTATE_EVERY, tokenLifetimeSeconds: Math.floor(e.OIDC_TOKEN_LIFETIME / 1000) },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     pairingAllowedHosts: list(e.PAIRING_ALLOWED_HOSTS).map((h) => h.toLowerCase()),

@@ -9,6 +9,7 @@ import type { RelationReads } from '../db/relation-reads.js';
 import type { Storage } from '../db/storage.js';
 import { ReadAudit } from '../domain/audit/reads.js';
 import { AuditTrail } from '../domain/audit/trail.js';
+import { BrowserSignIn, parseGroupRoles } from '../domain/auth/browser-sign-in.js';
 import { MachineSignIn, parseMachineIssuers } from '../domain/auth/machine-sign-in.js';
 import { AccessTokens } from '../domain/auth/tokens.js';
 import { providerIds } from '../domain/credentials/providers/index.js';
@@ -43,6 +44,8 @@ export interface Services {
   tokens: AccessTokens;
   /** Machines' OIDC tokens exchanged for short-lived access tokens (OIDC_MACHINE_ISSUERS). */
   machineSignIn: MachineSignIn;
+  /** People signing in with their identity provider (OIDC_ISSUER), and their browser sessions. */
+  signIn: BrowserSignIn;
   rotation: KeyRotation;
   /** The master keys as an operator manages them (list, add, remove). */
   masterKeys: MasterKeys;
@@ -109,6 +112,7 @@ export type ServiceSettings = Pick<
   | 'aws'
   | 'oidc'
   | 'machineIssuersFile'
+  | 'signIn'
 >;
 
 /** The settings' defaults (config.ts is their one source). */
@@ -225,6 +229,7 @@ export function createServices(
   });
   metrics.countEventsWith(() => storage.audit.lastId());
   const workspaces = new WorkspaceService(storage.workspaces, storage.users, { organizationsPerUser: settings.limits.organizationsPerUser });
+  const signIn = new BrowserSignIn(signInSettings(settings.signIn), storage.sessions, keys, workspaces, clock);
   const machineSignIn = new MachineSignIn(machineIssuers(settings.machineIssuersFile), tokens, workspaces, {
     clock,
     record: (event) => storage.audit.recordExchange(event),
@@ -250,6 +255,7 @@ export function createServices(
     workspaces,
     tokens,
     machineSignIn,
+    signIn,
     rotation,
     masterKeys: new MasterKeys({ file: settings.masterKeyFile, fromEnvironment: settings.masterKeys !== undefined }, keys, rotation),
     audit,
@@ -319,4 +325,12 @@ function machineIssuers(file: string | undefined) {
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
+}
+
+/** The sign-in settings with the group mapping read (a mistake stops the start, naming OIDC_GROUP_ROLES). */
+function signInSettings(config: ServiceSettings['signIn']) {
+  if (!config) return undefined;
+  const groupRoles = parseGroupRoles(config.groupRoles);
+  if (typeof groupRoles === 'string') throw new ConfigError(`Invalid configuration: OIDC_GROUP_ROLES: ${groupRoles}`);
+  return { ...config, groupRoles };
 }

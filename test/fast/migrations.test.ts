@@ -118,6 +118,7 @@ describe('the PostgreSQL schema and migrations', () => {
         'OrganizationMember',
         'Pairing',
         'ProbeBackoff',
+        'Session',
         'SigningKey',
         'User',
         'Webhook',

@@ -333,7 +333,7 @@ describe('API2:2023 broken authentication', () => {
     expect(missing.lookups).toEqual([hashToken(unknown)]);
     expect(known.statements).toHaveLength(1);
     expect(missing.statements).toEqual(known.statements);
-    expect(known.statements[0]).toMatch(/WHERE "tokenHash" = \?/);
+    expect(known.statements[0]).toMatch(/WHERE t."tokenHash" = \?/);
   });
 });
 

@@ -1,5 +1,7 @@
 /** Starts the real app on a fresh database file and a random port, for black-box tests over HTTP. */
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -37,9 +39,20 @@ export interface ServerOptions {
   adjust?: (config: Config) => Config;
   /** The services' time (token expiry): a test clock moves on when the test says, never by waiting. */
   clock?: () => number;
+  /** Listen on this port (one `freePort` found: a test whose settings name the service's own URL, PUBLIC_URL); default an OS-chosen one. */
+  port?: number;
 }
 
-export async function startServer(env: Record<string, string> = {}, { adjust = (c) => c, clock }: ServerOptions = {}): Promise<TestServer> {
+/** A port the OS says is free now (for a server whose own URL must be in its settings). */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export async function startServer(env: Record<string, string> = {}, { adjust = (c) => c, clock, port: fixedPort }: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-test-'));
   // Tests make many failed authentications on purpose; the limiter has its own test.
   const databaseUrl = env.DATABASE_URL ?? (await migratedDatabaseUrl(dir));
@@ -64,7 +77,7 @@ export async function startServer(env: Record<string, string> = {}, { adjust = (
   const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query), clock });
   const app = await buildApp({ services, logger, config });
   const db = await openDatabase(databaseUrl);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: fixedPort ?? 0, host: '127.0.0.1' });
   services.startBackground();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -226,7 +226,7 @@ export class AccessTokens {
     if (!TOKEN_PATTERN.test(token)) return null;
     const row = await this.store.findTokenByHash(hash);
     const now = this.now();
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
+    if (!row || row.revokedAt || row.userDisabledAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
     if (row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= LAST_USE_RESOLUTION_MS) this.#recordUse(row.id, now);
     return { userId: row.userId, tokenId: row.id, scope: row.scope, ...(row.expiresAt ? { expiresAt: row.expiresAt.getTime() } : {}) };
   }

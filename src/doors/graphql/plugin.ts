@@ -38,7 +38,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
   });
   // A token is checked from the headers, before any body is read: a bad one is answered at once.
   app.addHook('onRequest', async (request) => {
-    request.viewer = await authenticator.viewerOf(request);
+    request.viewer = await authenticator.viewerOf(request, { session: true });
   });
   app.route({
     url: '',

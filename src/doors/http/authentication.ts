@@ -5,17 +5,24 @@
  * guessing, but only failures are ever refused: a valid token is served
  * whatever others behind the same address did. Requests without an
  * Authorization header are not attempts; health, readiness and metrics never
- * authenticate.
+ * authenticate. GraphQL also takes a signed-in person's session cookie (a
+ * bearer token, when sent, wins); REST takes tokens only.
  */
 import type { FastifyRequest } from 'fastify';
 import { DomainError, NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
+import type { BrowserSignIn } from '../../domain/auth/browser-sign-in.js';
 import { type AccessTokens, bearerToken, type Viewer } from '../../domain/auth/tokens.js';
+
+/** The browser session's cookie (`__Host-`: Secure, host-only, path /). */
+export const SESSION_COOKIE = '__Host-credentials-session';
+
 import type { AuthFailureLimiter } from './auth-limiter.js';
 
 export class RequestAuthenticator {
   constructor(
     private readonly tokens: AccessTokens,
     private readonly limiter: AuthFailureLimiter,
+    private readonly signIn?: BrowserSignIn,
   ) {}
 
   /**
@@ -24,9 +31,13 @@ export class RequestAuthenticator {
    * token is a failed attempt: NotAuthenticated, or TooManyFailedAuthentications
    * once this client has failed too often.
    */
-  async viewerOf(request: FastifyRequest): Promise<Viewer | null> {
+  async viewerOf(request: FastifyRequest, { session = false }: { session?: boolean } = {}): Promise<Viewer | null> {
     const header = request.headers.authorization;
-    if (header === undefined || header === '') return null;
+    if (header === undefined || header === '') {
+      // A signed-in person's browser (GraphiQL): the session's cookie, when the door takes one. An ended session is no attempt.
+      const cookie = session ? (request.cookies?.[SESSION_COOKIE] as string | undefined) : undefined;
+      return cookie && this.signIn?.enabled ? this.signIn.viewerOf(cookie) : null;
+    }
     const token = bearerToken(header);
     const viewer = token === undefined ? null : await this.tokens.authenticate(token);
     if (viewer) return viewer;

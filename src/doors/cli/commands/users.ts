@@ -22,6 +22,26 @@ export function usersCommands(program: Command, { withServices, operator }: CliC
       withServices(async (services) => list(!!options.json, await services.tokens.listUsers(), (u) => `${u.id}  ${u.name}`)),
     );
 
+  for (const [verb, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    users
+      .command(`${verb} <user>`)
+      .description(
+        disabled
+          ? 'disable a user (name or id): its tokens and sessions are refused from the next request on, on every instance'
+          : 'enable a disabled user again (its sessions stay ended; its tokens work again)',
+      )
+      .action((user: string) =>
+        withServices(async (services) => {
+          const found = await userOf(services, user);
+          await services.signIn.setDisabled(found.id, disabled);
+          out(`${verb}d user ${found.name}`);
+        }),
+      );
+  }
+
   const tokens = program.command('tokens').description('access tokens');
   tokens
     .command('create <user>')

@@ -1,0 +1,260 @@
+/**
+ * People sign in with their identity provider (OIDC authorization code flow
+ * with PKCE, through openid-client): the landing page sends them to the
+ * issuer with a fresh state, nonce and PKCE verifier — sealed by the master
+ * key into a short-lived cookie, so any instance can finish the flow and no
+ * other site can forge one — and the callback exchanges the code, checks the
+ * ID token (openid-client: signature, iss, aud, nonce, state, PKCE), finds or
+ * makes the user by issuer and subject, applies the group mapping, and opens a
+ * server-side session. The session's cookie value is 256 random bits, stored
+ * only as its SHA-256; it is refused once idle past SESSION_IDLE, past
+ * SESSION_LIFETIME, when signed out (everywhere: every instance reads the
+ * session row) or when its user is disabled.
+ */
+import { hash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { OPERATOR } from '../../core/caller.js';
+import { DomainError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { SessionStore } from '../../db/session-store.js';
+import type { SignInConfig } from '../../infra/config.js';
+import type { Sealer } from '../../secrets/keyring.js';
+import { WORKSPACE_ROLES } from '../workspaces/permissions.js';
+import type { WorkspaceService } from '../workspaces/service.js';
+import type { Viewer } from './tokens.js';
+
+const FLOW_CONTEXT = 'oidc-sign-in-flow';
+/** A sign-in must come back from the issuer within this time. */
+export const FLOW_LIFETIME_MS = 10 * 60_000;
+const TOUCH_RESOLUTION_MS = 60_000;
+
+/** The settings (infra/config.ts's SignInConfig) with the group mapping read: IdP group → workspace role, re-applied at every sign-in. */
+export type SignInSettings = Omit<SignInConfig, 'groupRoles'> & { groupRoles: GroupRole[] };
+
+export interface GroupRole {
+  group: string;
+  workspace: string;
+  role: string;
+}
+
+/** `group=org/ws:ROLE` entries separated by commas (OIDC_GROUP_ROLES), or the problem. */
+export function parseGroupRoles(text: string | undefined): GroupRole[] | string {
+  if (!text) return [];
+  const roles: GroupRole[] = [];
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const m = /^([^=\s]{1,200})=([^/\s:]+\/[^/\s:]+):([A-Z]+)$/.exec(entry);
+    if (!m || !(WORKSPACE_ROLES as readonly string[]).includes(m[3]!))
+      return `must be group=<org>/<workspace>:<ROLE> entries (${WORKSPACE_ROLES.join(', ')}), not ${entry.slice(0, 60)}`;
+    roles.push({ group: m[1]!, workspace: m[2]!, role: m[3]! });
+  }
+  return roles;
+}
+
+/** Sign-in did not complete: why, in words for the person (never a code or a token). */
+export class SignInRefused extends DomainError {
+  readonly kind = 'unauthenticated';
+  readonly code = 'SIGN_IN_REFUSED';
+}
+
+const flowSchema = z.object({ state: z.string(), nonce: z.string(), verifier: z.string(), at: z.number() });
+const sha256 = (text: string) => hash('sha256', text, 'hex');
+
+export interface SessionOpened {
+  cookie: string;
+  expiresAt: Date;
+  userName: string;
+}
+
+export class BrowserSignIn {
+  #config: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly settings: SignInSettings | undefined,
+    private readonly store: SessionStore,
+    private readonly sealer: Sealer,
+    private readonly workspaces: WorkspaceService,
+    private readonly clock: () => number,
+  ) {}
+
+  get enabled(): boolean {
+    return this.settings !== undefined;
+  }
+
+  /** Where to send the browser, and the sealed flow cookie to set. */
+  async start(): Promise<{ url: string; flow: string }> {
+    const settings = this.#settings();
+    const client = await import('openid-client');
+    const config = (await this.#discover()) as never;
+    const verifier = client.randomPKCECodeVerifier();
+    const flow = { state: client.randomState(), nonce: client.randomNonce(), verifier, at: this.clock() };
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: settings.redirectUri,
+      scope: 'openid email profile',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: flow.state,
+      nonce: flow.nonce,
+    });
+    return { url: url.href, flow: this.sealer.seal(JSON.stringify(flow), FLOW_CONTEXT) };
+  }
+
+  /** The issuer's answer (the callback URL) with the flow cookie: a session for the person, or SignInRefused. */
+  async finish(callbackUrl: URL, flowCookie: string | undefined): Promise<SessionOpened> {
+    const settings = this.#settings();
+    if (!flowCookie) throw new SignInRefused('This sign-in was not started here (or cookies are off): start again from the landing page');
+    let flow: z.output<typeof flowSchema>;
+    try {
+      flow = flowSchema.parse(JSON.parse(this.sealer.open(flowCookie, FLOW_CONTEXT)));
+    } catch {
+      throw new SignInRefused('This sign-in’s cookie is not one this service made: start again from the landing page');
+    }
+    if (this.clock() - flow.at > FLOW_LIFETIME_MS) throw new SignInRefused('This sign-in took longer than 10 minutes: start again');
+    const client = await import('openid-client');
+    let claims: Record<string, unknown>;
+    try {
+      const config = (await this.#discover()) as never;
+      const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      });
+      const id = (tokens.claims() ?? {}) as Record<string, unknown>;
+      // Many providers put the profile (email, name, groups) in the userinfo answer only, not in the ID token.
+      const profile = await client.fetchUserInfo(config, tokens.access_token, String(id.sub)).catch(() => ({}));
+      claims = { ...profile, ...id };
+    } catch (error) {
+      throw new SignInRefused(`The identity provider’s answer was not accepted: ${reason(error)}`);
+    }
+    const issuer = String(claims.iss);
+    const subject = String(claims.sub);
+    const email = typeof claims.email === 'string' && claims.email_verified !== false ? claims.email.toLowerCase() : null;
+    if (settings.allowedEmailDomains.length > 0 && !(email && settings.allowedEmailDomains.includes(email.split('@')[1] ?? ''))) {
+      throw new SignInRefused(`Only people with a verified e-mail address of ${settings.allowedEmailDomains.join(', ')} may sign in here`);
+    }
+    const displayName = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
+    const user = await this.#userOf(issuer, subject, email, displayName, settings);
+    if (user.disabledAt) throw new SignInRefused('Your account here is disabled: ask the operator');
+    await this.#applyGroups(user, claims[settings.groupsClaim], settings);
+    const cookie = randomBytes(32).toString('base64url');
+    const now = this.clock();
+    const expiresAt = new Date(now + settings.lifetimeMs);
+    await this.store.create({ id: sha256(cookie), userId: user.id, createdAt: new Date(now), expiresAt, csrf: randomBytes(24).toString('base64url') });
+    return { cookie, expiresAt, userName: user.name };
+  }
+
+  /** The viewer of a session cookie (scope `all`, until the session's end), or null. */
+  async viewerOf(cookie: string): Promise<Viewer | null> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
+    const id = sha256(cookie);
+    const session = await this.store.find(id);
+    const now = this.clock();
+    if (!session || session.revokedAt || session.userDisabledAt) return null;
+    if (session.expiresAt.getTime() <= now || now - session.lastSeenAt.getTime() > this.#settings().idleMs) return null;
+    if (now - session.lastSeenAt.getTime() >= TOUCH_RESOLUTION_MS) {
+      await this.store.touch(id, new Date(now), new Date(now - TOUCH_RESOLUTION_MS));
+    }
+    return { userId: session.userId, tokenId: `session:${id.slice(0, 12)}`, scope: 'all', expiresAt: session.expiresAt.getTime() };
+  }
+
+  /** What a page of the session shows: who, and the token its forms send back. */
+  async page(cookie: string | undefined): Promise<{ name: string; email: string | null; displayName: string | null; csrf: string } | null> {
+    if (!cookie) return null;
+    const viewer = await this.viewerOf(cookie);
+    if (!viewer) return null;
+    const [session, profile] = await Promise.all([this.store.find(sha256(cookie)), this.store.profile(viewer.userId)]);
+    return session && profile ? { ...profile, csrf: session.csrf } : null;
+  }
+
+  /** Signs out: the session ends on every instance. Refused unless the form carried the session's own token. */
+  async signOut(cookie: string | undefined, csrf: string | undefined): Promise<void> {
+    if (!cookie) return;
+    const id = sha256(cookie);
+    const session = await this.store.find(id);
+    if (!session) return;
+    if (!csrf || csrf !== session.csrf) throw new SignInRefused('This sign-out did not come from this service’s page');
+    await this.store.revoke(id, new Date(this.clock()));
+  }
+
+  /** Disables or enables a user (an operator): a disabled user's tokens and sessions are refused from the next request on. */
+  async setDisabled(userId: string, disabled: boolean): Promise<boolean> {
+    const done = await this.store.setDisabled(userId, disabled ? new Date(this.clock()) : null);
+    if (done && disabled) await this.store.revokeAllOf(userId, new Date(this.clock()));
+    return done;
+  }
+
+  async #userOf(issuer: string, subject: string, email: string | null, displayName: string | null, settings: SignInSettings) {
+    const known = await this.store.findUserByOidc(issuer, subject);
+    if (known) {
+      await this.store.updateProfile(known.id, email, displayName);
+      return known;
+    }
+    if (settings.linkByEmail && email) {
+      const operatorMade = await this.store.findUnlinkedByEmail(email);
+      if (operatorMade) {
+        await this.store.linkOidc(operatorMade.id, issuer, subject);
+        await this.store.updateProfile(operatorMade.id, email, displayName);
+        return operatorMade;
+      }
+    }
+    const wanted = (email?.split('@')[0] ?? displayName ?? 'user').replace(/[^A-Za-z0-9._@-]/g, '-').slice(0, 40) || 'user';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const name = attempt === 0 ? wanted : `${wanted}-${randomBytes(3).toString('hex')}`;
+      const id = newId();
+      if ((await this.store.createOidcUser({ id, name, issuer, subject, email, displayName })) === 'created') return { id, name, disabledAt: null };
+      const raced = await this.store.findUserByOidc(issuer, subject);
+      if (raced) return raced;
+    }
+    throw new Error('could not name the new user');
+  }
+
+  /** The mapped roles of the person's groups, set; a mapped workspace whose group the person lost: their participation removed. */
+  async #applyGroups(user: { id: string; name: string }, groupsClaim: unknown, settings: SignInSettings): Promise<void> {
+    if (settings.groupRoles.length === 0) return;
+    const groups = new Set(Array.isArray(groupsClaim) ? groupsClaim.map(String) : typeof groupsClaim === 'string' ? [groupsClaim] : []);
+    const workspaces = [...new Set(settings.groupRoles.map((g) => g.workspace))];
+    for (const workspace of workspaces) {
+      const ref = { fullName: workspace };
+      // The strongest mapped role among the person's groups for this workspace (the order of WORKSPACE_ROLES).
+      const roles = settings.groupRoles.filter((g) => g.workspace === workspace && groups.has(g.group)).map((g) => g.role);
+      const role = (WORKSPACE_ROLES as readonly string[]).find((r) => roles.includes(r));
+      const current = (await this.workspaces.listParticipants(OPERATOR, ref)).find((p) => p.userId === user.id);
+      if (role && !current) await this.workspaces.addParticipant(OPERATOR, ref, user.name, role);
+      else if (role && current && current.role !== role) await this.workspaces.updateParticipantRole(OPERATOR, ref, user.name, role);
+      else if (!role && current) await this.workspaces.removeParticipant(OPERATOR, ref, user.name);
+    }
+  }
+
+  #settings(): SignInSettings {
+    if (!this.settings) throw new SignInRefused('Sign-in is not set up here (the operator sets OIDC_ISSUER, OIDC_CLIENT_ID and PUBLIC_URL)');
+    return this.settings;
+  }
+
+  #discover(): Promise<unknown> {
+    const settings = this.#settings();
+    this.#config ??= (async () => {
+      const client = await import('openid-client');
+      return client.discovery(
+        new URL(settings.issuer),
+        settings.clientId,
+        settings.clientSecret,
+        undefined,
+        settings.allowInsecureIssuer ? { execute: [client.allowInsecureRequests] } : undefined,
+      );
+    })();
+    this.#config.catch(() => {
+      this.#config = undefined;
+    });
+    return this.#config;
+  }
+}
+
+/** openid-client's reason, in its own words (the cause it wraps says what was wrong: a state, a nonce, a signature). */
+function reason(error: unknown): string {
+  const e = error as { error?: string; message?: string; error_description?: string; cause?: { message?: string } };
+  const words = e.error_description ?? e.error ?? (e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message);
+  return (words ?? 'it could not be verified').slice(0, 200);
+}

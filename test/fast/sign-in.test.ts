@@ -1,0 +1,184 @@
+/**
+ * Browser sign-in without a browser: the landing page, the start of the
+ * flow (PKCE S256, state, nonce, a sealed __Host- cookie), callbacks that must
+ * be refused (no flow, a forged flow, a wrong state), and sessions: GraphQL
+ * takes them (REST does not), CSRF stays closed (GraphQL's header rule, the
+ * sign-out form's own token), idle and disabled sessions are refused. The
+ * whole flow through a real provider in Chromium is test/system/sign-in.test.ts.
+ */
+import { hash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
+import { freePort, startServer, type TestServer } from '../helpers/server.js';
+
+const COOKIE = '__Host-credentials-session';
+let idp: IdentityProvider;
+let server: TestServer;
+let plain: TestServer;
+
+beforeAll(async () => {
+  idp = await startIdentityProvider();
+  const port = await freePort();
+  idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
+  server = await startServer(
+    { PUBLIC_URL: `http://127.0.0.1:${port}`, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret },
+    { port },
+  );
+  plain = await startServer();
+});
+afterAll(async () => {
+  await server?.close();
+  await plain?.close();
+  await idp?.close();
+});
+
+/** A session of a new user, as a sign-in opens one (its cookie value, its form token). */
+async function session(options: { idleFor?: number } = {}) {
+  const user = await server.newUser('signed-in');
+  const cookie = randomBytes(32).toString('base64url');
+  const csrf = randomBytes(24).toString('base64url');
+  const now = Date.now();
+  await server.db.session.create({
+    data: {
+      id: hash('sha256', cookie, 'hex'),
+      userId: user.userId,
+      createdAt: new Date(now),
+      lastSeenAt: new Date(now - (options.idleFor ?? 0)),
+      expiresAt: new Date(now + 3_600_000),
+      csrf,
+    },
+  });
+  return { user, cookie, csrf, header: `${COOKIE}=${cookie}` };
+}
+
+const graphql = (cookie: string, init: RequestInit = {}) =>
+  fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ query: '{ viewer { name } }' }),
+    ...init,
+  });
+
+describe('the landing page', () => {
+  it('offers sign-in when it is set up, links GraphiQL, the API reference and the docs, and serves the docs', async () => {
+    const landing = await fetch(`${server.url}/`);
+    expect(landing.status).toBe(200);
+    expect(landing.headers.get('cache-control')).toBe('no-store');
+    const html = await landing.text();
+    expect(html).toContain('<a id="sign-in" href="/auth/login">');
+    for (const link of ['/graphql', '/api/docs', '/docs/sign-in.md']) expect(html).toContain(`href="${link}"`);
+    const docs = await fetch(`${server.url}/docs/sign-in.md`);
+    expect(docs.headers.get('content-type')).toMatch(/^text\/markdown/);
+    expect(await docs.text()).toContain('# Signing in');
+    expect((await fetch(`${server.url}/docs/..%2Fpackage.json`)).status).toBe(404);
+    const without = await (await fetch(`${plain.url}/`)).text();
+    expect(without).not.toContain('id="sign-in"');
+    expect(without).toContain('access token');
+  });
+
+  it('shows who is signed in, with a sign-out form carrying the session’s own token', async () => {
+    const { user, header, csrf } = await session();
+    const html = await (await fetch(`${server.url}/`, { headers: { cookie: header } })).text();
+    expect(html).toContain(`<strong id="signed-in">${user.name}</strong>`);
+    expect(html).toContain(`name="csrf" value="${csrf}"`);
+  });
+});
+
+describe('the sign-in flow', () => {
+  it('starts with PKCE (S256), a state and a nonce, remembered in a sealed __Host- cookie', async () => {
+    const start = await fetch(`${server.url}/auth/login`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const target = new URL(start.headers.get('location')!);
+    expect(target.origin).toBe(idp.issuer);
+    expect(Object.fromEntries(target.searchParams)).toMatchObject({
+      client_id: idp.clientId,
+      response_type: 'code',
+      code_challenge_method: 'S256',
+      code_challenge: expect.stringMatching(/^[\w-]{43}$/),
+      state: expect.any(String),
+      nonce: expect.any(String),
+      scope: 'openid email profile',
+      redirect_uri: `${server.config.publicUrl}/auth/callback`,
+    });
+    const setCookie = start.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^__Host-credentials-sign-in=v1[^;]*; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax/);
+    // Sealed: neither the state nor the verifier can be read from it.
+    expect(setCookie).not.toContain(target.searchParams.get('state')!);
+  });
+
+  it('refuses a callback without the flow’s cookie, with a forged one, or with another state — and opens no session', async () => {
+    const start = await fetch(`${server.url}/auth/login`, { redirect: 'manual' });
+    const flow = start.headers.get('set-cookie')!.split(';')[0]!;
+    const state = new URL(start.headers.get('location')!).searchParams.get('state');
+    const cases: [string, string | undefined, RegExp][] = [
+      [`?code=abc&state=${state}`, undefined, /not started here/],
+      [`?code=abc&state=${state}`, '__Host-credentials-sign-in=v1:forged', /not one this service made/],
+      [`?code=abc&state=another-state&iss=${encodeURIComponent(idp.issuer)}`, flow, /not accepted: .*state/i],
+      [`?code=abc&state=${state}&iss=${encodeURIComponent('https://evil.example')}`, flow, /not accepted: .*iss/i],
+    ];
+    const before = await server.db.session.count();
+    for (const [query, cookie, message] of cases) {
+      const answer = await fetch(`${server.url}/auth/callback${query}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+      expect(answer.status, query).toBe(401);
+      expect(await answer.text(), query).toMatch(message);
+      expect(answer.headers.get('set-cookie') ?? '', query).not.toContain(COOKIE);
+    }
+    expect(await server.db.session.count()).toBe(before);
+  });
+});
+
+describe('sessions', () => {
+  it('GraphQL takes the session (a bearer token still wins); REST does not take cookies', async () => {
+    const { user, header } = await session();
+    expect((await (await graphql(header)).json()).data).toEqual({ viewer: { name: user.name } });
+    const other = await server.newUser('bearer');
+    const bearer = await graphql(header, {
+      headers: { 'content-type': 'application/json', cookie: header, authorization: `Bearer ${other.token}` },
+    });
+    expect((await bearer.json()).data).toEqual({ viewer: { name: other.name } });
+    expect((await fetch(`${server.url}/api/credentials`, { headers: { cookie: header } })).status).toBe(401);
+  });
+
+  it('CSRF stays closed: a form post or a plain GET to GraphQL with the cookie runs nothing; sign-out needs the session’s token', async () => {
+    const { header, csrf } = await session();
+    const form = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header },
+      body: 'query=%7Bviewer%7Bname%7D%7D',
+    });
+    expect(form.status).toBeGreaterThanOrEqual(400);
+    expect(await form.text()).not.toContain('"viewer"');
+    const get = await fetch(`${server.url}/graphql?query=%7Bviewer%7Bname%7D%7D`, { headers: { cookie: header, accept: 'application/json' } });
+    expect(get.status).toBeGreaterThanOrEqual(400);
+    const forged = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header },
+      body: 'csrf=guessed',
+    });
+    expect(forged.status).toBe(403);
+    expect((await (await graphql(header)).json()).data.viewer).not.toBeNull();
+    const signedOut = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header },
+      body: `csrf=${csrf}`,
+    });
+    expect(signedOut.status).toBe(303);
+    expect(signedOut.headers.get('set-cookie')).toMatch(/^__Host-credentials-session=;/);
+    expect((await (await graphql(header)).json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('a session idle past SESSION_IDLE, or of a disabled user, is refused; a disabled user’s tokens too', async () => {
+    const idle = await session({ idleFor: 3 * 3_600_000 });
+    expect((await (await graphql(idle.header)).json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const active = await session();
+    expect((await (await graphql(active.header)).json()).data.viewer.name).toBe(active.user.name);
+    await server.services.signIn.setDisabled(active.user.userId, true);
+    expect((await (await graphql(active.header)).json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const byToken = await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${active.user.token}` } });
+    expect(byToken.status).toBe(401);
+    await server.services.signIn.setDisabled(active.user.userId, false);
+    expect((await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${active.user.token}` } })).status).toBe(200);
+  });
+});
