@@ -275,7 +275,7 @@ export function createServices(
       return {
         version: VERSION,
         apiVersion: SEQERA_API_VERSION,
-        authTypes: [],
+        authTypes: signIn.enabled ? ['oidc'] : [],
         waveEnabled: (await pairings.list()).some((p) => p.kind === 'wave'),
         userWorkspaceEnabled: true,
         seqeraCloud: false,

@@ -169,6 +169,11 @@ export class BrowserSignIn {
     return session && profile ? { ...profile, csrf: session.csrf } : null;
   }
 
+  /** What the identity provider said of a user (e-mail, name), if they signed in with it. */
+  profileOf(userId: string) {
+    return this.store.profile(userId);
+  }
+
   /** Signs out: the session ends on every instance. Refused unless the form carried the session's own token. */
   async signOut(cookie: string | undefined, csrf: string | undefined): Promise<void> {
     if (!cookie) return;

@@ -124,13 +124,18 @@ export const REST_ROUTES: readonly RestRoute[] = [
     url: '/api/user-info',
     operationId: 'UserInfo',
     summary: 'Describe current user',
-    description: "Seqera's user-info: the token's user. This service holds no numeric user id and no e-mail address: they are absent.",
+    description:
+      "Seqera's user-info: the token's user, with the e-mail address its identity provider gave (people who sign in). This service holds no numeric user id: it is absent.",
     query: emptyQuery,
     responses: { '200': { description: 'OK', body: 'DescribeUserResponse' } },
     async handle({ services, caller }) {
       const user = await services.tokens.findUser(caller.userId);
       if (!user) throw new NotAuthenticated();
-      return { user: { userName: user.name, dateCreated: user.createdAt.toISOString(), deleted: false }, needConsent: false };
+      const profile = await services.signIn.profileOf(caller.userId);
+      return {
+        user: { userName: user.name, ...(profile?.email ? { email: profile.email } : {}), dateCreated: user.createdAt.toISOString(), deleted: false },
+        needConsent: false,
+      };
     },
   }),
   route({

@@ -265,7 +265,7 @@ export const serviceInfoResponse = z.object({
   serviceInfo: z.object({
     version: z.string().meta({ description: "This service's version" }),
     apiVersion: z.string().meta({ description: 'The Seqera Platform API version whose paths this service keeps' }),
-    authTypes: z.array(z.string()).meta({ description: 'How people sign in: none here (access tokens are made with the CLI)' }),
+    authTypes: z.array(z.string()).meta({ description: 'How people sign in: `oidc` when an identity provider is set up (OIDC_ISSUER), else none' }),
     waveEnabled: z.boolean().meta({ description: 'Whether a Wave instance is paired' }),
     userWorkspaceEnabled: z.boolean(),
     seqeraCloud: z.boolean(),
@@ -277,6 +277,7 @@ export const serviceInfoResponse = z.object({
 export const userInfoResponse = z.object({
   user: z.object({
     userName: z.string(),
+    email: z.string().optional().meta({ description: 'As the identity provider gave it (people who sign in); absent otherwise' }),
     dateCreated: z.string().meta({ format: 'date-time' }),
     deleted: z.boolean(),
   }),
