@@ -149,6 +149,21 @@ describe('two instances on one database', () => {
     expect((await rest(b, token, 'GET', '/api/credentials')).status).toBe(200);
   });
 
+  it('a user disabled from the command line is refused at once by both instances, and works again once enabled', async () => {
+    expect((await cli(env, ['users', 'create', 'leaver'])).code).toBe(0);
+    const leaver = /(cst_[0-9A-Za-z]{43})/.exec((await cli(env, ['tokens', 'create', 'leaver'])).out)![1]!;
+    for (const instance of [a, b]) expect((await rest(instance, leaver, 'GET', '/api/credentials')).status).toBe(200);
+    const disabled = await cli(env, ['users', 'disable', 'leaver']);
+    expect(disabled.code, disabled.err).toBe(0);
+    for (const instance of [a, b]) {
+      expect((await rest(instance, leaver, 'GET', '/api/credentials')).status).toBe(401);
+      expect((await gql(instance, leaver, '{ viewer { name } }')).status).toBe(401);
+    }
+    expect((await cli(env, ['users', 'enable', 'leaver'])).code).toBe(0);
+    for (const instance of [a, b]) expect((await rest(instance, leaver, 'GET', '/api/credentials')).status).toBe(200);
+    expect((await rest(a, token, 'GET', '/api/credentials')).status).toBe(200);
+  });
+
   it('a participant removed or demoted through one instance is refused at once by the other, cached pages included', async () => {
     const user = await cli(env, ['users', 'create', 'colleague']);
     expect(user.code, user.err).toBe(0);
