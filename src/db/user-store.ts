@@ -115,6 +115,34 @@ export class UserStore {
     return this.db.user.findUniqueOrThrow({ ...loadable(query), where: { id } });
   }
 
+  /**
+   * Removes a user and what is theirs alone (tokens, sessions, personal
+   * credentials, participations, memberships); the audit trail keeps their
+   * events (by id). 'owner': they are the only owner of these organizations
+   * (nothing removed); null: no such user.
+   */
+  async removeUser(userId: string, by: { actor: string; door: string }): Promise<{ name: string } | { owner: string[] } | null> {
+    return this.db.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({ where: { id: userId }, select: { name: true } });
+      if (!user) return null;
+      const owned = await tx.organizationMember.findMany({
+        where: { userId, role: 'OWNER' },
+        select: { organizationId: true, organization: { select: { name: true } } },
+      });
+      const alone: string[] = [];
+      for (const o of owned) {
+        if ((await tx.organizationMember.count({ where: { organizationId: o.organizationId, role: 'OWNER' } })) === 1) alone.push(o.organization.name);
+      }
+      if (alone.length > 0) return { owner: alone };
+      await tx.webhook.deleteMany({ where: { ownerUserId: userId } });
+      await tx.user.delete({ where: { id: userId }, select: { id: true } });
+      await tx.auditEvent.create({
+        data: { at: new Date(), action: 'user.remove', targetType: 'user', targetId: userId, actor: by.actor, door: by.door, detail: user.name },
+      });
+      return { name: user.name };
+    });
+  }
+
   tokensForGraph<Q extends { include?: Prisma.AccessTokenInclude; select?: Prisma.AccessTokenSelect }>(userId: string, query: Q) {
     return this.db.accessToken.findMany({ ...loadable(query), where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   }

@@ -8,6 +8,7 @@
  */
 import { hash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../src/core/caller.js';
 import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 
@@ -180,5 +181,33 @@ describe('sessions', () => {
     expect(byToken.status).toBe(401);
     await server.services.signIn.setDisabled(active.user.userId, false);
     expect((await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${active.user.token}` } })).status).toBe(200);
+  });
+});
+
+describe('removing a user', () => {
+  it('takes their tokens, sessions and personal credentials; the audit trail keeps their events, shown as a removed user’s', async () => {
+    const { user, header } = await session();
+    const created = await fetch(`${server.url}/api/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({ credentials: { name: 'theirs', provider: 'gitlab', keys: { token: 'glpat-removed' } } }),
+    });
+    expect(created.status).toBe(200);
+    expect(await server.services.tokens.removeUser(user.name, { actor: 'operator', door: 'cli' })).toBe(user.name);
+    expect((await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${user.token}` } })).status).toBe(401);
+    expect((await (await graphql(header)).json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(await server.db.credential.count({ where: { userId: user.userId } })).toBe(0);
+    const events = await server.db.auditEvent.findMany({ where: { actor: user.userId } });
+    expect(events.map((e) => e.action)).toContain('credential.create');
+    const [view] = await server.services.audit.views(events.slice(0, 1));
+    expect(view!.actorName).toBe('(removed user)');
+    expect(await server.db.auditEvent.count({ where: { action: 'user.remove', targetId: user.userId, actor: 'operator' } })).toBe(1);
+  });
+
+  it('is refused while they are the only owner of an organization, naming it', async () => {
+    const owner = await server.newUser('sole-owner');
+    await server.services.workspaces.createOrganization(OPERATOR, `solo-${owner.userId.slice(0, 6)}`, owner.name);
+    await expect(server.services.tokens.removeUser(owner.name, { actor: 'operator', door: 'cli' })).rejects.toThrow(/only owner of 'solo-/);
+    expect((await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${owner.token}` } })).status).toBe(200);
   });
 });

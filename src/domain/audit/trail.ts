@@ -13,6 +13,9 @@ import { quoted } from '../../core/text.js';
 import type { AuditQuery, AuditRecord, AuditStore } from '../../db/audit-store.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 
+/** A user's id (as the trail's actor): 22 base62 characters. */
+const USER_ID = /^[0-9A-Za-z]{22}$/;
+
 /** Every action the trail records (the triggers' and the database commands'). */
 export const AUDIT_ACTIONS = [
   'credential.create',
@@ -32,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'token.revoke',
   'token.exchange',
   'user.create',
+  'user.remove',
   'organization.create',
   'member.add',
   'member.remove',
@@ -156,7 +160,8 @@ export class AuditTrail {
       ownerUserId: r.ownerUserId,
       workspaceId: r.workspaceId,
       actor: r.actor,
-      actorName: r.actor === null ? null : (users.get(r.actor) ?? null),
+      // A user removed since: shown as such (their id stays in the trail).
+      actorName: r.actor === null ? null : (users.get(r.actor) ?? (USER_ID.test(r.actor) ? '(removed user)' : null)),
       door: r.door,
       detail: r.detail,
     }));

@@ -20,3 +20,16 @@ export class AccessTokenNameTaken extends Conflict {
 export class TokenBeyondItsMaker extends Forbidden {
   override readonly code = 'TOKEN_BEYOND_ITS_MAKER';
 }
+
+/** A user who is the only owner of organizations is not removed: their organizations would have no owner. */
+export class UserOwnsOrganizations extends Conflict {
+  readonly code = 'USER_OWNS_ORGANIZATIONS';
+  constructor(readonly organizations: string[]) {
+    super(
+      `The user is the only owner of ${organizations
+        .slice(0, 5)
+        .map((o) => quoted(o))
+        .join(', ')}: add another owner first`,
+    );
+  }
+}

@@ -12,7 +12,7 @@ import { nameText } from '../../core/text.js';
 import { durationWithin } from '../../core/time.js';
 import type { TokenRecord, UserRecord, UserStore } from '../../db/user-store.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { AccessTokenNameTaken, AccessTokenNotFound, TokenBeyondItsMaker } from './errors.js';
+import { AccessTokenNameTaken, AccessTokenNotFound, TokenBeyondItsMaker, UserOwnsOrganizations } from './errors.js';
 import { checkScope, isTokenScope, scopeWithin, TOKEN_SCOPES } from './scopes.js';
 
 const TOKEN_PREFIX = 'cst_';
@@ -89,6 +89,22 @@ export class AccessTokens {
     const user = { id: newId(), name: trimmed };
     if ((await this.store.createUser(user, via)) === 'duplicate') throw ValidationError.of('name', `user '${trimmed}' already exists`);
     return user;
+  }
+
+  /**
+   * Removes a user (the operator): their tokens, sessions, personal
+   * credentials, participations and memberships go; the audit trail keeps
+   * their events, shown as a removed user's. Refused while they are the only
+   * owner of an organization.
+   */
+  async removeUser(nameOrId: string, by: AuditActor): Promise<string> {
+    const user = await this.store.findUserByNameOrId(nameOrId);
+    const removed = user && (await this.store.removeUser(user.id, by));
+    if (!removed) throw ValidationError.of('user', `no user ${nameOrId.slice(0, 64)}`);
+    if ('owner' in removed) {
+      throw new UserOwnsOrganizations(removed.owner);
+    }
+    return removed.name;
   }
 
   findUser(nameOrId: string): Promise<UserRecord | null> {

@@ -10,8 +10,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { DomainError, NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
-import type { BrowserSignIn } from '../../domain/auth/browser-sign-in.js';
 import { type AccessTokens, bearerToken, type Viewer } from '../../domain/auth/tokens.js';
+import type { BrowserSignIn } from '../../domain/sign-in/browser.js';
 
 /** The browser session's cookie (`__Host-`: Secure, host-only, path /). */
 export const SESSION_COOKIE = '__Host-credentials-session';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.js';
-import { FLOW_LIFETIME_MS } from '../../domain/auth/browser-sign-in.js';
+import { FLOW_LIFETIME_MS } from '../../domain/sign-in/browser.js';
 import { projectRoot } from '../../infra/project.js';
 import type { Services } from '../../wiring/services.js';
 import { API_DOCS_PATH } from './api-docs.js';

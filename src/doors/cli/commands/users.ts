@@ -42,6 +42,18 @@ export function usersCommands(program: Command, { withServices, operator }: CliC
       );
   }
 
+  users
+    .command('remove <user>')
+    .description(
+      'remove a user (name or id): their tokens, sessions, personal credentials, participations and memberships go; the audit trail keeps their events',
+    )
+    .action((user: string) =>
+      withServices(async (services) => {
+        const name = await services.tokens.removeUser(user, actorOf(operator));
+        out(`removed user ${name}`);
+      }),
+    );
+
   const tokens = program.command('tokens').description('access tokens');
   tokens
     .command('create <user>')

@@ -22,10 +22,10 @@ import { z } from 'zod';
 import { type AuditActor, OPERATOR } from '../../core/caller.js';
 import { DomainError } from '../../core/errors.js';
 import { durationWithin } from '../../core/time.js';
+import { TOKEN_SCOPES } from '../auth/scopes.js';
+import type { AccessTokens } from '../auth/tokens.js';
 import { WORKSPACE_ROLES } from '../workspaces/permissions.js';
 import type { WorkspaceService } from '../workspaces/service.js';
-import { TOKEN_SCOPES } from './scopes.js';
-import type { AccessTokens } from './tokens.js';
 
 /** The algorithms a machine token may be signed with: asymmetric only. */
 export const MACHINE_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];

@@ -19,9 +19,9 @@ import { newId } from '../../core/ids.js';
 import type { SessionStore } from '../../db/session-store.js';
 import type { SignInConfig } from '../../infra/config.js';
 import type { Sealer } from '../../secrets/keyring.js';
+import type { Viewer } from '../auth/tokens.js';
 import { WORKSPACE_ROLES } from '../workspaces/permissions.js';
 import type { WorkspaceService } from '../workspaces/service.js';
-import type { Viewer } from './tokens.js';
 
 const FLOW_CONTEXT = 'oidc-sign-in-flow';
 /** A sign-in must come back from the issuer within this time. */
