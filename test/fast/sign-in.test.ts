@@ -10,7 +10,7 @@ import { hash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
-import { freePort, startServer, type TestServer } from '../helpers/server.js';
+import { freePort, gql, startServer, type TestServer } from '../helpers/server.js';
 
 const COOKIE = '__Host-credentials-session';
 let idp: IdentityProvider;
@@ -209,5 +209,37 @@ describe('removing a user', () => {
     await server.services.workspaces.createOrganization(OPERATOR, `solo-${owner.userId.slice(0, 6)}`, owner.name);
     await expect(server.services.tokens.removeUser(owner.name, { actor: 'operator', door: 'cli' })).rejects.toThrow(/only owner of 'solo-/);
     expect((await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${owner.token}` } })).status).toBe(200);
+  });
+});
+
+describe('an organization’s owner over its members', () => {
+  it('removes a member from every workspace of the organization through GraphQL; a member cannot, nor remove an owner', async () => {
+    const owner = await server.newUser('org-owner');
+    const member = await server.newUser('org-member');
+    const ws = server.services.workspaces;
+    const org = await ws.createOrganization(OPERATOR, `team-${owner.userId.slice(0, 6)}`, owner.name);
+    const one = await ws.createWorkspace(OPERATOR, { id: String(org.id) }, 'one');
+    const two = await ws.createWorkspace(OPERATOR, { id: String(org.id) }, 'two');
+    for (const w of [one, two]) {
+      await ws.addParticipant(OPERATOR, { id: String(w.id) }, owner.name, 'OWNER');
+      await ws.addParticipant(OPERATOR, { id: String(w.id) }, member.name, 'MAINTAIN');
+    }
+    const remove = (token: string, userName: string) =>
+      gql(
+        server,
+        token,
+        'mutation ($o: ID!, $u: String!) { removeOrganizationMember(organizationId: $o, userName: $u) { __typename ... on Error { message } } }',
+        { o: String(org.id), u: userName },
+      );
+    expect((await remove(member.token, owner.name)).body.data!.removeOrganizationMember.__typename).toBe('ForbiddenError');
+    expect((await remove(owner.token, owner.name)).body.data!.removeOrganizationMember.__typename).toBe('ForbiddenError');
+    expect((await remove(owner.token, member.name)).body.data!.removeOrganizationMember.__typename).toBe('MutationRemoveOrganizationMemberSuccess');
+    for (const w of [one, two]) {
+      const names = (await ws.listParticipants(OPERATOR, { id: String(w.id) })).map((p) => p.userName);
+      expect(names).toEqual([owner.name]);
+      const listed = await fetch(`${server.url}/api/credentials?workspaceId=${w.id}`, { headers: { authorization: `Bearer ${member.token}` } });
+      expect(listed.status).toBe(403);
+    }
+    expect((await remove(owner.token, member.name)).body.data!.removeOrganizationMember.__typename).toBe('UserNotFoundError');
   });
 });

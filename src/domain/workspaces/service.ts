@@ -195,6 +195,28 @@ export class WorkspaceService {
   }
 
   /**
+   * Removes a member from an organization (its OWNER may): their
+   * participation in each of its workspaces (not where they are the last
+   * OWNER: LastOwner, and what was removed before stays removed), and with the
+   * last of them their membership. An organization's owners are the
+   * operator's to change.
+   */
+  async removeOrganizationMember(caller: Caller, organizationId: string, userName: string): Promise<void> {
+    scoped(caller, 'write');
+    const org = await this.#organization({ id: organizationId });
+    const role = await this.store.findOrganizationRole(org.id, caller.userId);
+    if (role === null) throw new OrganizationNotFound(organizationId);
+    if (role !== ORGANIZATION_OWNER) throw new Forbidden(`Only an OWNER of organization ${org.name} removes its members`);
+    const user = await this.#user(userName);
+    const theirs = await this.store.findOrganizationRole(org.id, user.id);
+    if (theirs === null) throw new UserNotFound(userName);
+    if (theirs === ORGANIZATION_OWNER) throw new Forbidden(`${user.name} is an OWNER of organization ${org.name}: its owners are changed by the operator`);
+    for (const workspace of await this.store.listWorkspaces(org.id)) {
+      if (await this.store.findParticipant(workspace.id, user.id)) await this.removeParticipant(caller, { id: String(workspace.id) }, user.name);
+    }
+  }
+
+  /**
    * The workspace, when the caller may manage its participants (its OWNER or
    * ADMIN, or an OWNER of its organization), with the role they manage as (an
    * organization's OWNER and the operator as OWNER).

@@ -234,6 +234,16 @@ builder.mutationFields((t) => {
         return ctx.services.workspaces.participantForGraph(caller(ctx), updated, query);
       },
     }),
+    removeOrganizationMember: authenticated.id({
+      description:
+        'Removes a member from an organization you own: their participation in each of its workspaces, and their membership. Not an OWNER of the organization (the operator changes those); not a workspace’s last OWNER. Returns the organization id; their next request is refused.',
+      args: { organizationId: t.arg.id({ required: true }), userName: t.arg.string({ required: true }) },
+      errors: { types: [OrganizationNotFound, Forbidden, UserNotFound, LastOwner] },
+      resolve: async (_root, args, ctx) => {
+        await ctx.services.workspaces.removeOrganizationMember(caller(ctx), String(args.organizationId), args.userName);
+        return String(args.organizationId);
+      },
+    }),
     removeWorkspaceParticipant: authenticated.id({
       description: 'Removes a participant from a workspace (not its last OWNER); returns the workspace id. Their next request is refused.',
       args: { input: t.arg({ type: RemoveParticipantInput, required: true }) },
