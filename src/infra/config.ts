@@ -160,6 +160,7 @@ const schema = z.object({
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
   OIDC_MACHINE_ISSUERS: z.string().min(1).optional(),
   OIDC_ISSUER: z.string().url('must be the issuer URL of your identity provider (https://login.example.com/realms/acme)').optional(),
+  OIDC_PROVIDERS: z.string().min(1).optional(),
   OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).max(1000).optional(),
   OIDC_GROUPS_CLAIM: z.string().min(1).max(100).default('groups'),
@@ -408,11 +409,25 @@ export function unknownSettings(env: NodeJS.ProcessEnv, fileNames: readonly stri
   });
 }
 
-/** Browser sign-in with OIDC, as configured (the group mapping as written: the domain reads it). */
-export interface SignInConfig {
+/** An identity provider people may sign in with. */
+export interface OidcProviderConfig {
+  /** Its name in /auth/login?provider= (`default` for OIDC_ISSUER's). */
+  name: string;
+  /** What the landing page's link says. */
+  label: string;
   issuer: string;
   clientId: string;
   clientSecret: string | undefined;
+  /** http issuers (tests, a local IdP): only outside production. */
+  allowInsecureIssuer: boolean;
+}
+
+/** Browser sign-in with OIDC, as configured (the group mapping as written, the providers file unread: the domain reads them). */
+export interface SignInConfig {
+  /** OIDC_ISSUER's provider, when set. */
+  providers: OidcProviderConfig[];
+  /** OIDC_PROVIDERS: a JSON file of more providers. */
+  providersFile: string | undefined;
   redirectUri: string;
   groupsClaim: string;
   allowedEmailDomains: string[];
@@ -421,19 +436,31 @@ export interface SignInConfig {
   linkByEmail: boolean;
   idleMs: number;
   lifetimeMs: number;
-  allowInsecureIssuer: boolean;
+  production: boolean;
 }
 
-/** OIDC_ISSUER and its companions, checked together: PUBLIC_URL and OIDC_CLIENT_ID are needed with it. */
+/** OIDC_ISSUER (or OIDC_PROVIDERS) and their companions, checked together: PUBLIC_URL is needed, and OIDC_CLIENT_ID with OIDC_ISSUER. */
 function signInSettings(e: z.output<typeof schema>, production: boolean): SignInConfig | undefined {
-  if (!e.OIDC_ISSUER) return undefined;
-  if (!e.OIDC_CLIENT_ID) throw new ConfigError('Invalid configuration: OIDC_ISSUER needs OIDC_CLIENT_ID (the client registered at the identity provider)');
+  if (!e.OIDC_ISSUER && !e.OIDC_PROVIDERS) return undefined;
+  if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
+    throw new ConfigError('Invalid configuration: OIDC_ISSUER needs OIDC_CLIENT_ID (the client registered at the identity provider)');
+  }
   if (!e.PUBLIC_URL) throw new ConfigError('Invalid configuration: OIDC_ISSUER needs PUBLIC_URL (the callback is <PUBLIC_URL>/auth/callback)');
-  if (production && e.OIDC_ISSUER.startsWith('http:')) throw new ConfigError('Invalid configuration: OIDC_ISSUER must be https in production');
+  if (production && e.OIDC_ISSUER?.startsWith('http:')) throw new ConfigError('Invalid configuration: OIDC_ISSUER must be https in production');
   return {
-    issuer: e.OIDC_ISSUER,
-    clientId: e.OIDC_CLIENT_ID,
-    clientSecret: e.OIDC_CLIENT_SECRET,
+    providers: e.OIDC_ISSUER
+      ? [
+          {
+            name: 'default',
+            label: 'Sign in',
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID!,
+            clientSecret: e.OIDC_CLIENT_SECRET,
+            allowInsecureIssuer: e.OIDC_ISSUER.startsWith('http:'),
+          },
+        ]
+      : [],
+    providersFile: e.OIDC_PROVIDERS,
     redirectUri: `${e.PUBLIC_URL.replace(/\/+$/, '')}/auth/callback`,
     groupsClaim: e.OIDC_GROUPS_CLAIM,
     allowedEmailDomains: list(e.OIDC_ALLOWED_EMAIL_DOMAINS).map((d) => d.toLowerCase()),
@@ -441,7 +468,7 @@ function signInSettings(e: z.output<typeof schema>, production: boolean): SignIn
     linkByEmail: e.OIDC_LINK_BY_EMAIL === 'true',
     idleMs: e.SESSION_IDLE,
     lifetimeMs: e.SESSION_LIFETIME,
-    allowInsecureIssuer: e.OIDC_ISSUER.startsWith('http:'),
+    production,
   };
 }
 

@@ -24,7 +24,7 @@ import { LiveEvents } from '../domain/events/live.js';
 import { Webhooks, webhookSealingContext } from '../domain/events/webhooks.js';
 import { MasterKeys } from '../domain/keys/master-keys.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
-import { BrowserSignIn, parseGroupRoles } from '../domain/sign-in/browser.js';
+import { BrowserSignIn, parseGroupRoles, parseOidcProviders } from '../domain/sign-in/browser.js';
 import { MachineSignIn, parseMachineIssuers } from '../domain/sign-in/machine.js';
 import { ValidationSchedule } from '../domain/validation/schedule.js';
 import { CredentialValidation } from '../domain/validation/service.js';
@@ -327,10 +327,28 @@ function machineIssuers(file: string | undefined) {
   }
 }
 
-/** The sign-in settings with the group mapping read (a mistake stops the start, naming OIDC_GROUP_ROLES). */
+/** The sign-in settings with the group mapping and the providers file read (a mistake stops the start, naming the setting). */
 function signInSettings(config: ServiceSettings['signIn']) {
   if (!config) return undefined;
   const groupRoles = parseGroupRoles(config.groupRoles);
   if (typeof groupRoles === 'string') throw new ConfigError(`Invalid configuration: OIDC_GROUP_ROLES: ${groupRoles}`);
-  return { ...config, groupRoles };
+  const { providersFile, ...rest } = config;
+  const providers = [...config.providers];
+  if (providersFile) {
+    let text: string;
+    try {
+      text = readFileSync(providersFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration: OIDC_PROVIDERS: ${providersFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      providers.push(...parseOidcProviders(text, providersFile, config.production));
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+    }
+  }
+  const names = providers.map((p) => p.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ConfigError(`Invalid configuration: OIDC_PROVIDERS: the provider name ${twice} is used twice (default is OIDC_ISSUER's)`);
+  return { ...rest, providers, groupRoles };
 }

@@ -7,6 +7,8 @@
  * whole flow through a real provider in Chromium is test/system/sign-in.test.ts.
  */
 import { hash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
@@ -66,7 +68,7 @@ describe('the landing page', () => {
     expect(landing.status).toBe(200);
     expect(landing.headers.get('cache-control')).toBe('no-store');
     const html = await landing.text();
-    expect(html).toContain('<a id="sign-in" href="/auth/login">');
+    expect(html).toMatch(/<a id="sign-in" class="sign-in" href="\/auth\/login">Sign in<\/a>/);
     for (const link of ['/graphql', '/api/docs', '/docs/sign-in.md']) expect(html).toContain(`href="${link}"`);
     const docs = await fetch(`${server.url}/docs/sign-in.md`);
     expect(docs.headers.get('content-type')).toMatch(/^text\/markdown/);
@@ -86,6 +88,35 @@ describe('the landing page', () => {
 });
 
 describe('the sign-in flow', () => {
+  it('offers every provider of OIDC_ISSUER and OIDC_PROVIDERS, and sends the browser to the one chosen', async () => {
+    const second = await startIdentityProvider();
+    const file = join(server.dir, 'providers.json');
+    writeFileSync(file, JSON.stringify([{ name: 'partners', label: 'Partner login', issuer: second.issuer, clientId: 'partners-client' }]));
+    const port = await freePort();
+    const both = await startServer(
+      { PUBLIC_URL: `http://127.0.0.1:${port}`, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_PROVIDERS: file },
+      { port },
+    );
+    try {
+      const html = await (await fetch(`${both.url}/`)).text();
+      expect(html).toContain('href="/auth/login">Sign in</a>');
+      expect(html).toContain('href="/auth/login?provider=partners">Partner login</a>');
+      const chosen = await fetch(`${both.url}/auth/login?provider=partners`, { redirect: 'manual' });
+      expect(chosen.status).toBe(302);
+      const target = new URL(chosen.headers.get('location')!);
+      expect(target.origin).toBe(second.issuer);
+      expect(target.searchParams.get('client_id')).toBe('partners-client');
+      const unknown = await fetch(`${both.url}/auth/login?provider=nope`, { redirect: 'manual' });
+      expect(unknown.status).toBe(400);
+      expect(await unknown.text()).toContain('No sign-in provider named nope');
+    } finally {
+      await both.close();
+      await second.close();
+    }
+    writeFileSync(file, JSON.stringify([{ name: 'Bad Name', label: 'x', issuer: second.issuer, clientId: 'c' }]));
+    await expect(startServer({ PUBLIC_URL: 'https://x.example', OIDC_PROVIDERS: file })).rejects.toThrow(/OIDC_PROVIDERS: .*0\.name: must be 1-40/);
+  });
+
   it('starts with PKCE (S256), a state and a nonce, remembered in a sealed __Host- cookie', async () => {
     const start = await fetch(`${server.url}/auth/login`, { redirect: 'manual' });
     expect(start.status).toBe(302);

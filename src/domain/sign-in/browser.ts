@@ -17,7 +17,7 @@ import { OPERATOR } from '../../core/caller.js';
 import { DomainError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { SessionStore } from '../../db/session-store.js';
-import type { SignInConfig } from '../../infra/config.js';
+import type { OidcProviderConfig, SignInConfig } from '../../infra/config.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import type { Viewer } from '../auth/tokens.js';
 import { WORKSPACE_ROLES } from '../workspaces/permissions.js';
@@ -28,8 +28,39 @@ const FLOW_CONTEXT = 'oidc-sign-in-flow';
 export const FLOW_LIFETIME_MS = 10 * 60_000;
 const TOUCH_RESOLUTION_MS = 60_000;
 
-/** The settings (infra/config.ts's SignInConfig) with the group mapping read: IdP group → workspace role, re-applied at every sign-in. */
-export type SignInSettings = Omit<SignInConfig, 'groupRoles'> & { groupRoles: GroupRole[] };
+/**
+ * The settings (infra/config.ts's SignInConfig) read: every provider (OIDC_ISSUER's and OIDC_PROVIDERS's), the
+ * group mapping (IdP group → workspace role, re-applied at every sign-in).
+ */
+export type SignInSettings = Omit<SignInConfig, 'groupRoles' | 'providersFile'> & { groupRoles: GroupRole[] };
+
+const providerSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lower-case letters, digits and -'),
+    label: z.string().min(1).max(100),
+    issuer: z.string().url(),
+    clientId: z.string().min(1).max(500),
+    clientSecret: z.string().min(1).max(1000).optional(),
+  })
+  .strict();
+
+/** OIDC_PROVIDERS's file: `[{name, label, issuer, clientId, clientSecret?}]`, or the problem naming where it is. */
+export function parseOidcProviders(text: string, file: string, production: boolean): OidcProviderConfig[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`OIDC_PROVIDERS: ${file} is not JSON`);
+  }
+  const parsed = z.array(providerSchema).min(1).safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`OIDC_PROVIDERS: ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(the file)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data.map((p) => {
+    if (production && p.issuer.startsWith('http:')) throw new Error(`OIDC_PROVIDERS: ${file}: ${p.name}'s issuer must be https in production`);
+    return { ...p, clientSecret: p.clientSecret, allowInsecureIssuer: p.issuer.startsWith('http:') };
+  });
+}
 
 export interface GroupRole {
   group: string;
@@ -59,7 +90,7 @@ export class SignInRefused extends DomainError {
   readonly code = 'SIGN_IN_REFUSED';
 }
 
-const flowSchema = z.object({ state: z.string(), nonce: z.string(), verifier: z.string(), at: z.number() });
+const flowSchema = z.object({ provider: z.string(), state: z.string(), nonce: z.string(), verifier: z.string(), at: z.number() });
 const sha256 = (text: string) => hash('sha256', text, 'hex');
 
 export interface SessionOpened {
@@ -69,7 +100,7 @@ export interface SessionOpened {
 }
 
 export class BrowserSignIn {
-  #config: Promise<unknown> | undefined;
+  readonly #configs = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly settings: SignInSettings | undefined,
@@ -80,16 +111,22 @@ export class BrowserSignIn {
   ) {}
 
   get enabled(): boolean {
-    return this.settings !== undefined;
+    return this.settings !== undefined && this.settings.providers.length > 0;
   }
 
-  /** Where to send the browser, and the sealed flow cookie to set. */
-  async start(): Promise<{ url: string; flow: string }> {
+  /** The providers people may choose (the landing page's links). */
+  get providers(): { name: string; label: string }[] {
+    return (this.settings?.providers ?? []).map(({ name, label }) => ({ name, label }));
+  }
+
+  /** Where to send the browser (to `providerName`, default the first provider), and the sealed flow cookie to set. */
+  async start(providerName?: string): Promise<{ url: string; flow: string }> {
     const settings = this.#settings();
+    const provider = this.#provider(providerName ?? settings.providers[0]!.name);
     const client = await import('openid-client');
-    const config = (await this.#discover()) as never;
+    const config = (await this.#discover(provider)) as never;
     const verifier = client.randomPKCECodeVerifier();
-    const flow = { state: client.randomState(), nonce: client.randomNonce(), verifier, at: this.clock() };
+    const flow = { provider: provider.name, state: client.randomState(), nonce: client.randomNonce(), verifier, at: this.clock() };
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: settings.redirectUri,
       scope: 'openid email profile',
@@ -112,10 +149,11 @@ export class BrowserSignIn {
       throw new SignInRefused('This sign-in’s cookie is not one this service made: start again from the landing page');
     }
     if (this.clock() - flow.at > FLOW_LIFETIME_MS) throw new SignInRefused('This sign-in took longer than 10 minutes: start again');
+    const provider = this.#provider(flow.provider);
     const client = await import('openid-client');
     let claims: Record<string, unknown>;
     try {
-      const config = (await this.#discover()) as never;
+      const config = (await this.#discover(provider)) as never;
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: flow.verifier,
         expectedState: flow.state,
@@ -234,26 +272,34 @@ export class BrowserSignIn {
   }
 
   #settings(): SignInSettings {
-    if (!this.settings) throw new SignInRefused('Sign-in is not set up here (the operator sets OIDC_ISSUER, OIDC_CLIENT_ID and PUBLIC_URL)');
-    return this.settings;
+    if (!this.enabled) throw new SignInRefused('Sign-in is not set up here (the operator sets OIDC_ISSUER, OIDC_CLIENT_ID and PUBLIC_URL)');
+    return this.settings!;
   }
 
-  #discover(): Promise<unknown> {
-    const settings = this.#settings();
-    this.#config ??= (async () => {
-      const client = await import('openid-client');
-      return client.discovery(
-        new URL(settings.issuer),
-        settings.clientId,
-        settings.clientSecret,
-        undefined,
-        settings.allowInsecureIssuer ? { execute: [client.allowInsecureRequests] } : undefined,
-      );
-    })();
-    this.#config.catch(() => {
-      this.#config = undefined;
-    });
-    return this.#config;
+  #provider(name: string): OidcProviderConfig {
+    const provider = this.#settings().providers.find((p) => p.name === name);
+    if (!provider) throw new SignInRefused(`No sign-in provider named ${name.slice(0, 40)} here`);
+    return provider;
+  }
+
+  /** The provider's configuration from its discovery document (read once; again after a failure). */
+  #discover(provider: OidcProviderConfig): Promise<unknown> {
+    let config = this.#configs.get(provider.name);
+    if (!config) {
+      config = (async () => {
+        const client = await import('openid-client');
+        return client.discovery(
+          new URL(provider.issuer),
+          provider.clientId,
+          provider.clientSecret,
+          undefined,
+          provider.allowInsecureIssuer ? { execute: [client.allowInsecureRequests] } : undefined,
+        );
+      })();
+      config.catch(() => this.#configs.delete(provider.name));
+      this.#configs.set(provider.name, config);
+    }
+    return config;
   }
 }
 

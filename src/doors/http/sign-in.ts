@@ -68,7 +68,12 @@ GraphiQL sends your requests with this session: no token to paste.</p>
       page(
         'Credentials service',
         signIn.enabled
-          ? '<p><a id="sign-in" href="/auth/login">Sign in</a> with your organization’s account.</p>'
+          ? `<p>${signIn.providers
+              .map(
+                (p, i) =>
+                  `<a${i === 0 ? ' id="sign-in"' : ''} class="sign-in" href="/auth/login${p.name === 'default' ? '' : `?provider=${encodeURIComponent(p.name)}`}">${escapeHtml(p.label)}</a>`,
+              )
+              .join(' · ')} with your organization’s account.</p>`
           : '<p>Apps and people send an access token (<code>Authorization: Bearer cst_…</code>); an operator makes them with the CLI.</p>',
       ),
     );
@@ -88,8 +93,16 @@ GraphiQL sends your requests with this session: no token to paste.</p>
     return reply.header('cache-control', 'public, max-age=300').type('text/markdown; charset=utf-8').send(text);
   });
 
-  app.get('/auth/login', async (_request, reply) => {
-    const { url, flow } = await signIn.start();
+  app.get('/auth/login', async (request, reply) => {
+    const provider = (request.query as { provider?: unknown }).provider;
+    let started: { url: string; flow: string };
+    try {
+      started = await signIn.start(typeof provider === 'string' ? provider : undefined);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return html(reply, 400, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p>`));
+    }
+    const { url, flow } = started;
     return reply
       .setCookie(FLOW_COOKIE, flow, { ...COOKIE, maxAge: FLOW_LIFETIME_MS / 1000 })
       .header('cache-control', 'no-store')
