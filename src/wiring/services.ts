@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { LeasedJob } from '../core/leased-job.js';
 import type { RelationReads } from '../db/relation-reads.js';
 import type { Storage } from '../db/storage.js';
 import { ReadAudit } from '../domain/audit/reads.js';
@@ -91,6 +92,9 @@ export interface ServiceInfo {
   seqeraCloud: boolean;
   allowInstanceCredentials: boolean;
 }
+
+/** How long service-info's answer of whether Wave is paired is kept. */
+const ABOUT_CACHE_MS = 20_000;
 
 /** The Seqera Platform API version whose paths the REST door keeps (../shared/reference). */
 const SEQERA_API_VERSION = '1.187.0';
@@ -229,11 +233,20 @@ export function createServices(
   });
   metrics.countEventsWith(() => storage.audit.lastId());
   const workspaces = new WorkspaceService(storage.workspaces, storage.users, { organizationsPerUser: settings.limits.organizationsPerUser });
+  // Ended and expired browser sessions are forgotten a day later (once an hour, one instance at a time).
+  const sessionPurge = new LeasedJob(
+    storage.leases,
+    'session-purge',
+    3_600_000,
+    () => storage.sessions.removeEndedBefore(new Date(clock() - 86_400_000)),
+    (error) => logger.error({ err: error }, 'forgetting ended sessions failed'),
+  );
   const signIn = new BrowserSignIn(signInSettings(settings.signIn), storage.sessions, keys, workspaces, clock);
   const machineSignIn = new MachineSignIn(machineIssuers(settings.machineIssuersFile), tokens, workspaces, {
     clock,
     record: (event) => storage.audit.recordExchange(event),
   });
+  const waveSeen = { at: Number.NEGATIVE_INFINITY, value: false };
   let stopWakes: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -272,11 +285,16 @@ export function createServices(
     relationReads: storage.relationReads,
     readinessProblem: () => storage.readinessProblem(),
     async about() {
+      // Public and unauthenticated: whether Wave is paired is read at most every 20 s, however often it is asked.
+      if (clock() - waveSeen.at > ABOUT_CACHE_MS) {
+        waveSeen.value = (await pairings.list()).some((p) => p.kind === 'wave');
+        waveSeen.at = clock();
+      }
       return {
         version: VERSION,
         apiVersion: SEQERA_API_VERSION,
         authTypes: signIn.enabled ? ['oidc'] : [],
-        waveEnabled: (await pairings.list()).some((p) => p.kind === 'wave'),
+        waveEnabled: waveSeen.value,
         userWorkspaceEnabled: true,
         seqeraCloud: false,
         allowInstanceCredentials: false,
@@ -291,6 +309,7 @@ export function createServices(
       dispatcher.start();
       waveRenewal.start();
       issuer.start();
+      if (signIn.enabled) sessionPurge.start();
     },
     // Once, however often it is asked (a signal during a shutdown, a test's clean-up).
     close() {
@@ -302,6 +321,7 @@ export function createServices(
         await dispatcher.stop();
         await waveRenewal.stop();
         await issuer.stop();
+        await sessionPurge.stop();
         await feed.stop();
         await tokens.settle();
         await storage.close();

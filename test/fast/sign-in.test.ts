@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
+import { SessionStore } from '../../src/db/session-store.js';
 import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
 import { freePort, gql, startServer, type TestServer } from '../helpers/server.js';
 
@@ -212,6 +213,18 @@ describe('sessions', () => {
     expect(byToken.status).toBe(401);
     await server.services.signIn.setDisabled(active.user.userId, false);
     expect((await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${active.user.token}` } })).status).toBe(200);
+  });
+});
+
+describe('ended sessions', () => {
+  it('are forgotten a day after they end (the hourly purge), live ones kept', async () => {
+    const live = await session();
+    const ended = await session();
+    const id = (cookie: string) => hash('sha256', cookie, 'hex');
+    await server.db.session.update({ where: { id: id(ended.cookie) }, data: { revokedAt: new Date(Date.now() - 2 * 86_400_000) } });
+    expect(await new SessionStore(server.db).removeEndedBefore(new Date(Date.now() - 86_400_000))).toBe(1);
+    expect(await server.db.session.findUnique({ where: { id: id(ended.cookie) } })).toBeNull();
+    expect(await server.db.session.findUnique({ where: { id: id(live.cookie) } })).not.toBeNull();
   });
 });
 

@@ -161,6 +161,9 @@ export class WebhookDispatcher {
       const now = this.options.clock();
       // A send that finishes after this read has made it stale for its webhook (what it sent may still read as pending).
       const readAfter = this.#finishes;
+      // Every send noted so far finished before this read: none can skip a webhook in this pass or a later one
+      // (passes run one at a time), so the map holds only sends that finish during this pass.
+      this.#finishedAt.clear();
       const found = await this.store.due(now, WINDOW);
       pending = found.pending;
       if (found.due.length === 0) {
