@@ -333,18 +333,7 @@ export function createServices(
 
 /** The trusted machine issuers of OIDC_MACHINE_ISSUERS's file (none when unset); a problem stops the start, naming it. */
 function machineIssuers(file: string | undefined) {
-  if (file === undefined) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration: OIDC_MACHINE_ISSUERS: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    return parseMachineIssuers(text, file);
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
-  }
+  return file === undefined ? [] : readSettingFile('OIDC_MACHINE_ISSUERS', file, (text) => parseMachineIssuers(text, file));
 }
 
 /** The sign-in settings with the group mapping and the providers file read (a mistake stops the start, naming the setting). */
@@ -355,20 +344,25 @@ function signInSettings(config: ServiceSettings['signIn']) {
   const { providersFile, ...rest } = config;
   const providers = [...config.providers];
   if (providersFile) {
-    let text: string;
-    try {
-      text = readFileSync(providersFile, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`Invalid configuration: OIDC_PROVIDERS: ${providersFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    try {
-      providers.push(...parseOidcProviders(text, providersFile, config.production));
-    } catch (error) {
-      throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
-    }
+    providers.push(...readSettingFile('OIDC_PROVIDERS', providersFile, (text) => parseOidcProviders(text, providersFile, config.production)));
   }
   const names = providers.map((p) => p.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new ConfigError(`Invalid configuration: OIDC_PROVIDERS: the provider name ${twice} is used twice (default is OIDC_ISSUER's)`);
   return { ...rest, providers, groupRoles };
+}
+
+/** A setting's file, read and parsed: a file that cannot be read, or a parse's problem, stops the start naming the setting. */
+function readSettingFile<T>(setting: string, file: string, parse: (text: string) => T): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${setting}: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+  }
 }

@@ -17,11 +17,9 @@
  * (another takes over when the holder dies). Every step is a conditional
  * statement, so a step run twice does nothing the second time.
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { AuditActor } from '../../core/caller.js';
+import { LeasedJob, type Leases } from '../../core/leased-job.js';
 import type { CredentialStore } from '../../db/credential-store.js';
-import type { LeaseStore } from '../../db/lease-store.js';
 
 /** The lease of the upkeep: held by a running server (restore refuses while it is). */
 export const UPKEEP_LEASE = 'credential-upkeep';
@@ -55,48 +53,33 @@ export const EXPIRY_NOTICES = [
 ] as const;
 
 export class CredentialUpkeep {
-  readonly #holder = `${hostname()}:${process.pid}:${randomUUID()}`;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<UpkeepRun> | undefined;
+  readonly #job: LeasedJob<UpkeepRun>;
 
   constructor(
     private readonly store: CredentialStore,
-    private readonly leases: LeaseStore,
+    leases: Leases,
     private readonly options: UpkeepOptions,
-  ) {}
+  ) {
+    // The lease outlasts a run by far; the next run (an interval later) renews it.
+    this.#job = new LeasedJob(leases, UPKEEP_LEASE, options.everyMs, () => this.#run(), options.onError);
+  }
 
   start(): void {
-    if (this.#timer) return;
-    const tick = () => {
-      this.run().catch(this.options.onError);
-    };
-    this.#timer = setInterval(tick, this.options.everyMs);
-    this.#timer.unref();
-    tick();
+    this.#job.start();
   }
 
   /** Stops the timer, waits for a run in progress, and gives the lease up. */
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => {});
-    await this.leases.release(UPKEEP_LEASE, this.#holder).catch(() => {});
+  stop(): Promise<void> {
+    return this.#job.stop();
   }
 
   /** One run now (one at a time: a call during a run waits for it). */
-  run(): Promise<UpkeepRun> {
-    this.#running ??= this.#run().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+  async run(): Promise<UpkeepRun> {
+    return (await this.#job.run()) ?? { ran: false, purged: 0, expired: 0, notices: 0 };
   }
 
   async #run(): Promise<UpkeepRun> {
     const now = this.options.clock();
-    // The lease outlasts a run by far; the next run (an interval later) renews it.
-    if (!(await this.leases.acquire(UPKEEP_LEASE, this.#holder, Date.now(), Date.now() + 3 * this.options.everyMs))) {
-      return { ran: false, purged: 0, expired: 0, notices: 0 };
-    }
     let purged = 0;
     const before = new Date(now - this.options.recoveryWindowMs);
     for (;;) {
