@@ -445,7 +445,9 @@ function signInSettings(e: z.output<typeof schema>, production: boolean): SignIn
   if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
     throw new ConfigError('Invalid configuration: OIDC_ISSUER needs OIDC_CLIENT_ID (the client registered at the identity provider)');
   }
-  if (!e.PUBLIC_URL) throw new ConfigError('Invalid configuration: OIDC_ISSUER needs PUBLIC_URL (the callback is <PUBLIC_URL>/auth/callback)');
+  if (!e.PUBLIC_URL) {
+    throw new ConfigError('Invalid configuration: sign-in (OIDC_ISSUER, OIDC_PROVIDERS) needs PUBLIC_URL (the callback is <PUBLIC_URL>/auth/callback)');
+  }
   if (production && e.OIDC_ISSUER?.startsWith('http:')) throw new ConfigError('Invalid configuration: OIDC_ISSUER must be https in production');
   return {
     providers: e.OIDC_ISSUER

@@ -11,7 +11,7 @@
  * SESSION_LIFETIME, when signed out (everywhere: every instance reads the
  * session row) or when its user is disabled.
  */
-import { hash, randomBytes } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { OPERATOR } from '../../core/caller.js';
 import { DomainError } from '../../core/errors.js';
@@ -92,6 +92,8 @@ export class SignInRefused extends DomainError {
 
 const flowSchema = z.object({ provider: z.string(), state: z.string(), nonce: z.string(), verifier: z.string(), at: z.number() });
 const sha256 = (text: string) => hash('sha256', text, 'hex');
+/** Compared in constant time (a form's token against the session's). */
+const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export interface SessionOpened {
   cookie: string;
@@ -170,11 +172,13 @@ export class BrowserSignIn {
     const issuer = String(claims.iss);
     const subject = String(claims.sub);
     const email = typeof claims.email === 'string' && claims.email_verified !== false ? claims.email.toLowerCase() : null;
+    // Taking over an operator-made user needs more than an address the provider did not deny: one it says it verified.
+    const verified = email !== null && claims.email_verified === true;
     if (settings.allowedEmailDomains.length > 0 && !(email && settings.allowedEmailDomains.includes(email.split('@')[1] ?? ''))) {
       throw new SignInRefused(`Only people with a verified e-mail address of ${settings.allowedEmailDomains.join(', ')} may sign in here`);
     }
     const displayName = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
-    const user = await this.#userOf(issuer, subject, email, displayName, settings);
+    const user = await this.#userOf(issuer, subject, email, verified, displayName, settings);
     if (user.disabledAt) throw new SignInRefused('Your account here is disabled: ask the operator');
     await this.#applyGroups(user, claims[settings.groupsClaim], settings);
     const cookie = randomBytes(32).toString('base64url');
@@ -186,6 +190,18 @@ export class BrowserSignIn {
 
   /** The viewer of a session cookie (scope `all`, until the session's end), or null. */
   async viewerOf(cookie: string): Promise<Viewer | null> {
+    return (await this.#live(cookie))?.viewer ?? null;
+  }
+
+  /** What a page of the session shows: who, and the token its forms send back. */
+  async page(cookie: string | undefined): Promise<{ name: string; email: string | null; displayName: string | null; csrf: string } | null> {
+    const live = cookie ? await this.#live(cookie) : null;
+    const profile = live && (await this.store.profile(live.viewer.userId));
+    return live && profile ? { ...profile, csrf: live.csrf } : null;
+  }
+
+  /** A live session of the cookie (one read; its last use written at most once a minute), or null. */
+  async #live(cookie: string): Promise<{ viewer: Viewer; csrf: string } | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
     const id = sha256(cookie);
     const session = await this.store.find(id);
@@ -195,16 +211,10 @@ export class BrowserSignIn {
     if (now - session.lastSeenAt.getTime() >= TOUCH_RESOLUTION_MS) {
       await this.store.touch(id, new Date(now), new Date(now - TOUCH_RESOLUTION_MS));
     }
-    return { userId: session.userId, tokenId: `session:${id.slice(0, 12)}`, scope: 'all', expiresAt: session.expiresAt.getTime() };
-  }
-
-  /** What a page of the session shows: who, and the token its forms send back. */
-  async page(cookie: string | undefined): Promise<{ name: string; email: string | null; displayName: string | null; csrf: string } | null> {
-    if (!cookie) return null;
-    const viewer = await this.viewerOf(cookie);
-    if (!viewer) return null;
-    const [session, profile] = await Promise.all([this.store.find(sha256(cookie)), this.store.profile(viewer.userId)]);
-    return session && profile ? { ...profile, csrf: session.csrf } : null;
+    return {
+      viewer: { userId: session.userId, tokenId: `session:${id.slice(0, 12)}`, scope: 'all', expiresAt: session.expiresAt.getTime() },
+      csrf: session.csrf,
+    };
   }
 
   /** What the identity provider said of a user (e-mail, name), if they signed in with it. */
@@ -218,7 +228,7 @@ export class BrowserSignIn {
     const id = sha256(cookie);
     const session = await this.store.find(id);
     if (!session) return;
-    if (!csrf || csrf !== session.csrf) throw new SignInRefused('This sign-out did not come from this service’s page');
+    if (!csrf || !sameText(csrf, session.csrf)) throw new SignInRefused('This sign-out did not come from this service’s page');
     await this.store.revoke(id, new Date(this.clock()));
   }
 
@@ -229,13 +239,13 @@ export class BrowserSignIn {
     return done;
   }
 
-  async #userOf(issuer: string, subject: string, email: string | null, displayName: string | null, settings: SignInSettings) {
+  async #userOf(issuer: string, subject: string, email: string | null, verified: boolean, displayName: string | null, settings: SignInSettings) {
     const known = await this.store.findUserByOidc(issuer, subject);
     if (known) {
       await this.store.updateProfile(known.id, email, displayName);
       return known;
     }
-    if (settings.linkByEmail && email) {
+    if (settings.linkByEmail && email && verified) {
       const operatorMade = await this.store.findUnlinkedByEmail(email);
       if (operatorMade) {
         await this.store.linkOidc(operatorMade.id, issuer, subject);
