@@ -8,9 +8,11 @@
  *             service's JSON (same bytes: the bench compares them), nothing else. `/list` keeps the
  *             page's bytes while the owner's credentialsVersion is unchanged and reads that version on
  *             every request, as the service must. `/insert` seals the secret and commits durably.
+ *             `/stored` is cheaper still: the describe's answer stored as bytes in a table of its own
+ *             (filled at start for the users named), one prepared statement, the bytes sent as they are.
  *  floor    — GraphQL Yoga answering `{ hello }`, no database: what GraphQL costs before any work.
  *
- * Usage: node --import tsx bench/references.ts constant|raw|floor <port> [<DATABASE_URL> <key file>]
+ * Usage: node --import tsx bench/references.ts constant|raw|floor <port> [<DATABASE_URL> <key file> <user id,…>]
  */
 import { createServer, type ServerResponse } from 'node:http';
 import Sqlite from 'better-sqlite3';
@@ -25,7 +27,7 @@ import { restSpec } from '../src/doors/rest/legacy.js';
 import { keyRingFromFile } from '../src/secrets/keyring.js';
 import type { Row } from './seed.js';
 
-const [kind, portText, databaseUrl, keyFile] = process.argv.slice(2);
+const [kind, portText, databaseUrl, keyFile, storedUsers = ''] = process.argv.slice(2);
 const port = Number(portText);
 
 /** The constant server's body: a describe answer's size (about 500 bytes). */
@@ -53,6 +55,7 @@ if (kind === 'constant') {
     describe: `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
     list: `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`,
     version: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
+    stored: 'SELECT "body" FROM "BenchStoredDescribe" WHERE "id" = ? AND "userId" = ?',
     // The credential and its first version (the service's create writes both, in one transaction).
     insert: `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia", "changeDetail", "keyVersion")
      VALUES (?, ?, ?, ?, 'github', '{"username":"u"}', ?, ?, ?, 'create', ?, 'rest', 'version 1', 1)`,
@@ -61,18 +64,27 @@ if (kind === 'constant') {
   };
   // PostgreSQL: both rows in one statement (one round trip, one implicit transaction).
   const insertBoth = `WITH "c" AS (${sql.insert} RETURNING "id") ${sql.insertVersion.replace('VALUES (?, 1,', 'SELECT "id", 1,').replace("'rest')", '\'rest\' FROM "c"')}`;
+  const STORED_TABLE = 'CREATE TABLE IF NOT EXISTS "BenchStoredDescribe" ("id" TEXT PRIMARY KEY, "userId" TEXT NOT NULL, "body" TEXT NOT NULL)';
   type Name = keyof typeof sql;
   // The same statements, prepared once: better-sqlite3 on the file (WAL, synchronous FULL, as the service
   // writes), or named (server-prepared) statements on a pg pool, dates as the server's text.
   let query: (name: Name, params: unknown[]) => Row[] | Promise<Row[]>;
+  let storeDescribe: (id: string, userId: string, body: string) => unknown;
   if (onPostgres) {
     const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: 10,
       types: { getTypeParser: ((oid: number, format: 'text') => (oid === 1114 ? (text: string) => text : pg.types.getTypeParser(oid, format))) as never },
     });
+    await pool.query(STORED_TABLE);
     const texts = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, numberedPlaceholders(text)])) as Record<Name, string>;
     const insertText = numberedPlaceholders(insertBoth);
+    storeDescribe = (id, userId, body) =>
+      pool.query('INSERT INTO "BenchStoredDescribe" ("id", "userId", "body") VALUES ($1, $2, $3) ON CONFLICT ("id") DO UPDATE SET "body" = $3', [
+        id,
+        userId,
+        body,
+      ]);
     query = async (name, values) =>
       name === 'insert'
         ? // The version's credentialId comes from the inserted row ("c"), not from a parameter.
@@ -82,11 +94,14 @@ if (kind === 'constant') {
     const db = new Sqlite(databaseUrl!.slice('file:'.length));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    db.exec(STORED_TABLE);
     const statements = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)])) as Record<Name, Sqlite.Statement>;
     const insertBothRows = db.transaction((values: unknown[]) => {
       statements.insert.run(...values.slice(0, 8));
       statements.insertVersion.run(...values.slice(8));
     });
+    const store = db.prepare('INSERT OR REPLACE INTO "BenchStoredDescribe" ("id", "userId", "body") VALUES (?, ?, ?)');
+    storeDescribe = (id, userId, body) => store.run(id, userId, body);
     query = (name, values) => {
       if (name !== 'insert') return statements[name].all(...values) as Row[];
       insertBothRows(values);
@@ -136,6 +151,12 @@ if (kind === 'constant') {
     `"status":${text(row.status)},"message":${nullable(row.message, text)},"lastValidated":${nullable(row.lastValidated, (v) => quote(iso(v)))},` +
     `"expiresAt":${nullable(row.expiresAt, (v) => quote(iso(v)))},"expiresAtSource":${nullable(row.expiresAtSource, text)}}`;
 
+  // The stored describe answers: each credential of the users named, as the service answers it (the bench checks).
+  for (const userId of storedUsers.split(',').filter(Boolean)) {
+    const rows = await query('list', [userId]);
+    for (const row of rows) await storeDescribe(row.id as string, userId, `{"credentials":${rowJson(row)}}`);
+  }
+
   // The list's bytes per owner, with the version they were read at.
   const lists = new Map<string, { version: number; body: string }>();
 
@@ -151,6 +172,10 @@ if (kind === 'constant') {
         },
         fail,
       );
+      return;
+    }
+    if (route === 'stored') {
+      then(query('stored', [id, userId]), ([row]) => (row ? send(response, 200, row.body as string) : send(response, 403, '{"message":"Forbidden"}')), fail);
       return;
     }
     if (route === 'list') {

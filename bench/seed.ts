@@ -1,4 +1,5 @@
 /** A seeded database for the benchmark: users, tokens and many credentials, sealed as the service seals them. */
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
@@ -26,6 +27,8 @@ export interface BenchDatabase {
   users: { list100: BenchUser; scale1k: BenchUser; scale100k: BenchUser; writer: BenchUser };
   /** A workspace of 100 credentials where list100 takes part (as MAINTAIN): the twin of list100's own 100. */
   workspace: { id: number; firstId: string };
+  /** Paired services keys are delivered to: a JWE pairing (RSA-OAEP-256) and a Wave pairing (the packet). */
+  pairings: { jwe: string; wave: string };
   /** Removes the database (PostgreSQL; a SQLite file goes with its directory). */
   drop(): Promise<void>;
 }
@@ -76,7 +79,15 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     );
     if (i === 0) workspace.firstId = created.id;
   }
+  // The services keys go to: an RSA key of 2048 bits for each (Wave's keys are RSA too).
+  const publicPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const pairings = {
+    jwe: (await services.pairings.add('bench-jwe', publicPem())).id,
+    wave: (await services.pairings.add('bench-wave', publicPem())).id,
+  };
   await services.close();
+  // Wave mints its pairings itself (POST /pairing on a Wave instance): here the second one is marked as Wave's.
+  const markWave = 'UPDATE "Pairing" SET "kind" = \'wave\' WHERE "id" = ';
 
   const ring = keyRingFromFile(config.masterKeyFile);
   const rows = (u: BenchUser, count: number) => {
@@ -110,6 +121,7 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     }
     await client.query('ALTER TABLE "Credential" ENABLE TRIGGER "Credential_changed"');
     await client.query('UPDATE "User" SET "credentialsVersion" = "credentialsVersion" + 1');
+    await client.query(`${markWave}$1`, [pairings.wave]);
     await client.query('COMMIT');
     await client.query('ANALYZE');
     await client.end();
@@ -125,8 +137,9 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     db.transaction(() => {
       for (const r of all) insert.run(r.id, r.userId, r.name, r.name, r.keys, r.secret, at(r.at), at(r.at));
     })();
+    db.prepare(`${markWave}?`).run(pairings.wave);
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
   }
-  return { databaseUrl, keyFile: config.masterKeyFile, users, workspace, drop };
+  return { databaseUrl, keyFile: config.masterKeyFile, users, workspace, pairings, drop };
 }
