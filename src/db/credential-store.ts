@@ -15,7 +15,7 @@ import type { MaybePromise } from '../core/maybe.js';
 import type { Timestamp } from '../core/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from './client.js';
-import { optionalTimestampOfColumn, type PreparedStatements, timestampOfColumn } from './prepared.js';
+import { optionalDateOf, optionalTimestampOfColumn, type PreparedStatements, timestampOfColumn } from './prepared.js';
 
 /** Stored key values: returned fields as JSON in `keys`, secret ones sealed together in `secret`. */
 export type StoredKeys = Record<string, string | boolean>;
@@ -309,6 +309,22 @@ const LIVE_SQL = {
   user: `${SELECT_RECORD} WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
   workspace: `${SELECT_RECORD} WHERE "id" = ? AND "workspaceId" = ? AND "deleted" IS NULL`,
 };
+/** The live credential with what a change, a probe or a delivery needs besides the record: its sealed secret, row version, expiry's sources. */
+const SEALED_COLUMNS = ['secret', 'version', 'userExpiresAt', 'derivedExpiresAt', 'derivedExpirySource'] as const;
+const SELECT_SEALED = `SELECT ${[...RECORD_COLUMNS, ...SEALED_COLUMNS].map((c) => `"${c}"`).join(', ')} FROM "Credential"`;
+const SEALED_SQL = {
+  user: `${SELECT_SEALED} WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
+  workspace: `${SELECT_SEALED} WHERE "id" = ? AND "workspaceId" = ? AND "deleted" IS NULL`,
+};
+type SealedRow = Row & { [K in (typeof SEALED_COLUMNS)[number]]: unknown };
+const sealedOfRow = (row: SealedRow): SealedCredential => ({
+  ...recordOfRow(row),
+  secret: row.secret as string | null,
+  version: Number(row.version),
+  userExpiresAt: optionalDateOf(row.userExpiresAt as string | Date | null),
+  derivedExpiresAt: optionalDateOf(row.derivedExpiresAt as string | Date | null),
+  derivedExpirySource: row.derivedExpirySource as string | null,
+});
 const VERSION_SQL = {
   user: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
   workspace: 'SELECT "credentialsVersion" AS "v" FROM "Workspace" WHERE "id" = ?',
@@ -323,6 +339,16 @@ export interface Validation {
 
 /** What a conditional update did. */
 export type UpdateOutcome = 'updated' | 'changed' | 'duplicate';
+
+/** One delivery of a credential's keys to a pairing (`version`: of that version of its key material). */
+export interface DeliveryRecord {
+  owner: Owner;
+  id: string;
+  pairingId: string;
+  at: Date;
+  by: AuditActor;
+  version?: number;
+}
 
 export class CredentialStore {
   constructor(
@@ -377,13 +403,17 @@ export class CredentialStore {
     return row instanceof Promise ? row.then((r) => r?.v ?? 0) : (row?.v ?? 0);
   }
 
-  // ---- Reads for a change (Prisma) ------------------------------------------
-
-  /** The owner's live credential with its sealed secret and row version. */
-  async findForChange(owner: Owner, id: string): Promise<SealedCredential | null> {
-    const row = await this.db.credential.findFirst({ where: { id, ...ownerFilter(owner), deleted: null } });
-    return row ? sealedOf(row) : null;
+  /**
+   * The owner's live credential with its sealed secret and row version (read
+   * before a change, a probe, a delivery: each change is conditional on the
+   * version read here).
+   */
+  findForChange(owner: Owner, id: string): MaybePromise<SealedCredential | null> {
+    const row = this.statements.get<SealedRow>(`credential.sealed:${owner.kind}`, SEALED_SQL[owner.kind], [id, owner.id]);
+    return row instanceof Promise ? row.then((r) => (r ? sealedOfRow(r) : null)) : row ? sealedOfRow(row) : null;
   }
+
+  // ---- Reads for a change (Prisma) ------------------------------------------
 
   /** The credential an earlier create with this idempotency key made (deleted or not), with that request's fingerprint. */
   async findByIdempotencyKey(
@@ -684,12 +714,23 @@ export class CredentialStore {
    * Records a delivery of the credential's keys: its last use, and (by the
    * trigger) an audit row naming the pairing they went to. False: no such live credential.
    */
-  async recordDelivery(owner: Owner, id: string, pairingId: string, at: Date, by: AuditActor, version?: number): Promise<boolean> {
-    const { count } = await this.db.credential.updateMany({
-      where: { id, ...ownerFilter(owner), deleted: null },
-      data: { lastUsed: at, ...auditColumns('deliver', by, `pairing ${pairingId}${version === undefined ? '' : ` version ${version}`}`) },
-    });
-    return count === 1;
+  /**
+   * Records deliveries (each credential's last use, and through the trigger its
+   * audit row naming the pairing), all in one transaction: one commit. For each,
+   * false if the credential was deleted meanwhile (nothing recorded for it).
+   */
+  async recordDeliveries(deliveries: readonly DeliveryRecord[]): Promise<boolean[]> {
+    // Raw statements (still through Prisma, in its transaction): a batch of N updateMany is compiled anew for each N.
+    const counts = await this.db.$transaction(
+      deliveries.map(({ owner, id, pairingId, at, by, version }) => {
+        const audit = auditColumns('deliver', by, `pairing ${pairingId}${version === undefined ? '' : ` version ${version}`}`);
+        return this.db.$executeRaw`
+          UPDATE "Credential" SET "lastUsed" = ${at}, "lastChange" = ${audit.lastChange}, "changedBy" = ${audit.changedBy},
+            "changedVia" = ${audit.changedVia}, "changeDetail" = ${audit.changeDetail}
+          WHERE "id" = ${id} AND ${Prisma.raw(ownerColumn(owner))} = ${owner.id} AND "deleted" IS NULL`;
+      }),
+    );
+    return counts.map((count) => count === 1);
   }
 
   /**

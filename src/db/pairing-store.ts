@@ -1,6 +1,8 @@
 /** The one owner of pairing storage: the services that may receive secrets, and their public keys. */
 import type { AuditActor } from '../core/caller.js';
+import type { MaybePromise } from '../core/maybe.js';
 import { type Database, isUniqueViolation } from './client.js';
+import { dateOf, optionalDateOf, type PreparedStatements } from './prepared.js';
 
 export interface PairingRecord {
   id: string;
@@ -22,8 +24,41 @@ export interface PairingRecord {
 type NewPairing = Omit<PairingRecord, 'createdAt' | 'kind' | 'endpoint' | 'renewedAt' | 'lastUsedAt' | 'retiresAt'> &
   Partial<Pick<PairingRecord, 'kind' | 'endpoint' | 'renewedAt'>>;
 
+/** The record's columns (a delivery reads its pairing by a prepared statement: a hot read). */
+const PAIRING_COLUMNS = [
+  'id',
+  'name',
+  'algorithm',
+  'publicKey',
+  'fingerprint',
+  'createdAt',
+  'kind',
+  'endpoint',
+  'renewedAt',
+  'lastUsedAt',
+  'retiresAt',
+] as const;
+const FIND_SQL = `SELECT ${PAIRING_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Pairing" WHERE "id" = ?`;
+type PairingRow = { [K in (typeof PAIRING_COLUMNS)[number]]: unknown };
+const recordOfRow = (row: PairingRow): PairingRecord => ({
+  id: row.id as string,
+  name: row.name as string,
+  algorithm: row.algorithm as string,
+  publicKey: row.publicKey as string,
+  fingerprint: row.fingerprint as string,
+  createdAt: dateOf(row.createdAt as string | Date),
+  kind: row.kind as string,
+  endpoint: row.endpoint as string | null,
+  renewedAt: optionalDateOf(row.renewedAt as string | Date | null),
+  lastUsedAt: optionalDateOf(row.lastUsedAt as string | Date | null),
+  retiresAt: optionalDateOf(row.retiresAt as string | Date | null),
+});
+
 export class PairingStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /** 'duplicate': the name, or the key (by its fingerprint), is paired already; nothing stored. */
   async insert(pairing: NewPairing, by: AuditActor): Promise<PairingRecord | 'duplicate'> {
@@ -35,8 +70,9 @@ export class PairingStore {
     }
   }
 
-  find(id: string): Promise<PairingRecord | null> {
-    return this.db.pairing.findUnique({ where: { id }, omit: { createdBy: true, createdVia: true } });
+  find(id: string): MaybePromise<PairingRecord | null> {
+    const row = this.statements.get<PairingRow>('pairing.find', FIND_SQL, [id]);
+    return row instanceof Promise ? row.then((r) => (r ? recordOfRow(r) : null)) : row ? recordOfRow(row) : null;
   }
 
   list(): Promise<PairingRecord[]> {

@@ -88,7 +88,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     users: new UserStore(db, statements),
     workspaces: new WorkspaceStore(db, statements),
     audit: new AuditStore(db),
-    pairings: new PairingStore(db),
+    pairings: new PairingStore(db, statements),
     signingKeys: new SigningKeyStore(db),
     sessions: new SessionStore(db),
     leases,

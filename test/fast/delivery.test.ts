@@ -168,6 +168,23 @@ describe('key delivery', () => {
       expect(server.logs.join('')).not.toContain(secret);
     }
   });
+  it('concurrent deliveries, recorded together in one commit, each get their own audit event and JWE; a deleted credential fails alone', async () => {
+    const [kept, gone] = [await createGithub(alice.token, 'burst-kept'), await createGithub(alice.token, 'burst-gone')];
+    const keys = (id: string) => rest(server, alice.token, 'GET', `/api/credentials/${id}/keys?pairingId=${rsaPairing}`);
+    // Deleted through the domain while its deliveries wait in the same batch as the others.
+    const deliveries = Array.from({ length: 20 }, (_, i) => keys(i % 5 === 4 ? gone : kept));
+    await server.services.credentials.delete({ userId: alice.userId, door: 'cli', scope: 'all' }, gone);
+    const answers = await Promise.all(deliveries);
+    const delivered = answers.filter((a) => a.status === 200);
+    expect(delivered.length).toBeGreaterThanOrEqual(16);
+    for (const a of answers.filter((a) => a.status !== 200)) expect(a.status).toBe(403); // not found looks like forbidden here
+    const jwes = new Set(delivered.map((a) => a.body.keys as string));
+    expect(jwes.size).toBe(delivered.length);
+    const { payload } = await jwtDecrypt(delivered[0]!.body.keys, rsa.privateKey);
+    expect(payload).toMatchObject({ provider: 'github', keys: { username: 'octo', ...SECRETS } });
+    const events = await server.db.auditEvent.findMany({ where: { targetId: { in: [kept, gone] }, action: 'credential.deliver' } });
+    expect(events).toHaveLength(delivered.length);
+  });
 });
 
 describe('who may fetch keys', () => {

@@ -12,16 +12,19 @@
  * A role or federated credential is delivered with short-lived credentials
  * (an STS session, an ID token of the service's issuer) added to its keys.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { actorOf, type Caller, type Owner } from '../../core/caller.js';
 import { Forbidden, NotFound, ValidationError } from '../../core/errors.js';
-import type { CredentialStore } from '../../db/credential-store.js';
+import { GroupCommit } from '../../core/group-commit.js';
+import type { CredentialStore, DeliveryRecord } from '../../db/credential-store.js';
+import type { PairingRecord } from '../../db/pairing-store.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import { CredentialNotFound, CredentialVersionNotFound } from '../credentials/errors.js';
 import { type KeyValues, providers } from '../credentials/providers/index.js';
 import { findSealed, openKeys, openVersionSecrets } from '../credentials/sealing.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
 import { PairingNotFound } from './errors.js';
+import { encryptedJwt } from './jwe.js';
 import { encryptedPacket } from './packet.js';
 import type { Pairings } from './pairings.js';
 import type { ShortLivedCredentials } from './short-lived.js';
@@ -29,11 +32,25 @@ import type { ShortLivedCredentials } from './short-lived.js';
 /** How long a delivered JWE may be opened. */
 export const DELIVERY_LIFETIME_SECONDS = 300;
 
+/**
+ * A pairing's last use is written at most once a minute (the first delivery
+ * after a minute writes it): each delivery's own record (the credential's last
+ * use, its audit row) is written every time.
+ */
+const PAIRING_USE_RESOLUTION_MS = 60_000;
+
+/** Public keys parsed once (a pairing's key never changes: a new key is a new pairing); at most this many kept. */
+const PUBLIC_KEYS_KEPT = 256;
+
 /** What became of a delivery, for the metrics: by provider (`unknown` before the credential was found). */
 export type DeliveryOutcome = 'delivered' | 'refused' | 'unknown_pairing' | 'failed';
 export type DeliveryObserver = (provider: string, outcome: DeliveryOutcome) => void;
 
 export class KeyDelivery {
+  /** The deliveries of one turn of the event loop recorded in one commit. */
+  readonly #records: GroupCommit<DeliveryRecord, boolean>;
+  readonly #publicKeys = new Map<string, KeyObject>();
+
   constructor(
     private readonly store: CredentialStore,
     private readonly sealer: Sealer,
@@ -42,7 +59,9 @@ export class KeyDelivery {
     /** A role or federated credential's short-lived keys (short-lived.ts). */
     private readonly shortLived: ShortLivedCredentials,
     private readonly observe: DeliveryObserver = () => {},
-  ) {}
+  ) {
+    this.#records = new GroupCommit((records) => this.store.recordDeliveries(records));
+  }
 
   /**
    * The credential's keys as a JWE for the pairing (`version`: those of that
@@ -79,24 +98,18 @@ export class KeyDelivery {
       );
       // A Wave pairing reads Wave's packet of Seqera's flat keys object (its discriminator at the top), nothing else.
       if (pairing.kind === 'wave') {
-        const packet = encryptedPacket(createPublicKey(pairing.publicKey), JSON.stringify({ discriminator: credential.provider, ...keys }));
-        await this.#recorded(owner, credential.id, pairing.id, caller, credentialId, number);
+        const packet = encryptedPacket(this.#publicKey(pairing), JSON.stringify({ discriminator: credential.provider, ...keys }));
+        await this.#recorded(owner, credential.id, pairing, caller, credentialId, number);
         this.observe(provider, 'delivered');
         return packet;
       }
-      // jose is loaded on the first delivery (a service without paired services never needs it).
-      const { EncryptJWT } = await import('jose');
-      const jwe = await new EncryptJWT({
-        credentialsId: credential.id,
-        provider: credential.provider,
-        keys,
-        ...(number === undefined ? {} : { version: number }),
-      })
-        .setProtectedHeader({ alg: pairing.algorithm, enc: 'A256GCM', kid: pairing.id })
-        .setIssuedAt()
-        .setExpirationTime(`${DELIVERY_LIFETIME_SECONDS}s`)
-        .encrypt(createPublicKey(pairing.publicKey));
-      await this.#recorded(owner, credential.id, pairing.id, caller, credentialId, number);
+      const jwe = await encryptedJwt(
+        this.#publicKey(pairing),
+        { alg: pairing.algorithm, kid: pairing.id },
+        { credentialsId: credential.id, provider: credential.provider, keys, ...(number === undefined ? {} : { version: number }) },
+        DELIVERY_LIFETIME_SECONDS,
+      );
+      await this.#recorded(owner, credential.id, pairing, caller, credentialId, number);
       this.observe(provider, 'delivered');
       return jwe;
     } catch (error) {
@@ -109,11 +122,25 @@ export class KeyDelivery {
   }
 
   /** Records the delivery (the credential's last use, the audit row, the pairing's last use); a credential deleted meanwhile: not found. */
-  async #recorded(owner: Owner, id: string, pairingId: string, caller: Caller, asked: string, version: number | undefined): Promise<void> {
+  async #recorded(owner: Owner, id: string, pairing: PairingRecord, caller: Caller, asked: string, version: number | undefined): Promise<void> {
     const at = new Date();
-    if (!(await this.store.recordDelivery(owner, id, pairingId, at, actorOf(caller), version))) {
+    const record: DeliveryRecord = { owner, id, pairingId: pairing.id, at, by: actorOf(caller), ...(version === undefined ? {} : { version }) };
+    if (!(await this.#records.submit(record))) {
       throw new CredentialNotFound(asked); // deleted meanwhile: nothing was delivered
     }
-    await this.pairings.used(pairingId, at);
+    if (pairing.lastUsedAt === null || at.getTime() - pairing.lastUsedAt.getTime() >= PAIRING_USE_RESOLUTION_MS) {
+      await this.pairings.used(pairing.id, at);
+    }
+  }
+
+  /** The pairing's public key as a KeyObject, parsed on its first delivery. */
+  #publicKey(pairing: PairingRecord): KeyObject {
+    let key = this.#publicKeys.get(pairing.publicKey);
+    if (!key) {
+      if (this.#publicKeys.size >= PUBLIC_KEYS_KEPT) this.#publicKeys.delete(this.#publicKeys.keys().next().value!);
+      key = createPublicKey(pairing.publicKey);
+      this.#publicKeys.set(pairing.publicKey, key);
+    }
+    return key;
   }
 }
