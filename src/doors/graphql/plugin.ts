@@ -11,6 +11,8 @@ import type { Config } from '../../infra/config.js';
 import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler, notFoundHandler } from '../http/error-replies.js';
+import { GraphQLFastPath } from './fast-path.js';
+import { schema } from './index.js';
 import { createGraphQL } from './yoga.js';
 
 export interface GraphQLPluginOptions {
@@ -28,7 +30,8 @@ declare module 'fastify' {
 }
 
 export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services, authenticator, logger, config }) => {
-  const yoga = createGraphQL({ services, logger, graphiql: config.graphiql, limits: config.graphql });
+  const fastPath = new GraphQLFastPath(schema, services, logger);
+  const yoga = createGraphQL({ services, logger, graphiql: config.graphiql, limits: config.graphql, fastPath });
   app.setErrorHandler(errorHandler('graphql', config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler('graphql'));
   // On shutdown, live subscriptions end first (each client gets a clean `complete`): the server then waits only for requests.
@@ -44,7 +47,9 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     url: '',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: async (request, reply) => {
+      if (await fastPath.serve(request, reply)) return reply;
       const response = await yoga.handleNodeRequestAndResponse(request, reply, { fastifyRequest: request });
+      fastPath.answered(request, response.headers.get('content-type'));
       response.headers.forEach((value, key) => void reply.header(key, value));
       reply.status(response.status);
       // A single JSON (or HTML) answer is sent whole; only event streams are piped.

@@ -18,6 +18,7 @@ import type { Services } from '../../wiring/services.js';
 import { renderGraphiQL } from '../http/graphiql.js';
 import type { Context } from './builder.js';
 import { maskError } from './errors.js';
+import type { GraphQLFastPath } from './fast-path.js';
 import { schema } from './index.js';
 import { persistedOperationsPlugin, readPersistedOperations } from './persisted.js';
 import { variableErrors, withoutValue } from './values.js';
@@ -27,6 +28,8 @@ export interface YogaOptions {
   logger: Logger;
   graphiql: boolean;
   limits: GraphQLLimits;
+  /** Told of each query Yoga executes (it keeps those it may answer itself). */
+  fastPath?: GraphQLFastPath;
 }
 
 /** What the Fastify route hands Yoga with each request. */
@@ -34,14 +37,14 @@ interface ServerContext {
   fastifyRequest?: FastifyRequest;
 }
 
-export function createGraphQL({ services, logger, graphiql, limits }: YogaOptions): YogaServerInstance<ServerContext, Context> {
+export function createGraphQL({ services, logger, graphiql, limits, fastPath }: YogaOptions): YogaServerInstance<ServerContext, Context> {
   const persisted = limits.persistedOperationsFile ? readPersistedOperations(limits.persistedOperationsFile) : undefined;
   return createYoga<ServerContext, Context>({
     schema,
     plugins: [
       // First: a request by hash gets its document before anything reads it.
       ...(persisted ? [persistedOperationsPlugin(persisted, limits.trustedOnly)] : []),
-      operationPlugin,
+      operationPlugin(fastPath),
       // Abuse limits, checked before execution.
       maxTokensPlugin({ n: limits.maxTokens }),
       maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
@@ -58,7 +61,9 @@ export function createGraphQL({ services, logger, graphiql, limits }: YogaOption
       // compiling costs more than running it once.
       // (Subscriptions are never compiled: graphql-jit's subscribe coerces the already coerced variables again,
       // and refuses every enum value.)
-      useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) && !hasSubscription(document) }),
+      // (Only a document of one operation: the plugin keeps one compiled form per document, whatever the
+      // operationName — the second operation of a document would run the first.)
+      useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) && !hasSubscription(document) && operationCount(document) === 1 }),
     ],
     graphqlEndpoint: '/graphql',
     // Cross-origin access is decided for the whole app (CORS_ORIGINS, @fastify/cors), never echoed by Yoga.
@@ -92,6 +97,8 @@ function maxFieldsPlugin(name: string, max: number, why: string): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(rule) };
 }
 
+const operationCount = (document: DocumentNode): number => document.definitions.filter((d) => d.kind === 'OperationDefinition').length;
+
 const hasSubscription = (document: DocumentNode): boolean =>
   document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'subscription');
 
@@ -103,39 +110,45 @@ function seenBefore(document: DocumentNode): boolean {
   return count > 1;
 }
 
-/** What both executions and subscriptions check first: the operation's name for logs and metrics, and its variables. */
-function beforeRunning({
-  args,
-  setResultAndStopExecution,
-}: {
-  args: ExecutionArgs & { contextValue: Context & { fastifyRequest?: FastifyRequest } };
-  setResultAndStopExecution: (result: ExecutionResult) => void;
-}) {
-  const request = args.contextValue.fastifyRequest;
-  const operation = getOperationAST(args.document, args.operationName);
-  if (request && operation) {
-    request.graphqlOperation = { name: operation.name?.value ?? 'anonymous', type: operation.operation, authenticated: args.contextValue.viewer !== null };
-  }
-  // Variables are coerced by graphql-js itself, with all its rules (@oneOf
-  // included), before the compiled operation (which has its own, laxer
-  // coercion) runs: invalid variables answer errors (that never echo the
-  // values sent) and run nothing.
-  if (operation) {
-    const errors = variableErrors(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
-    if (errors.length > 0) setResultAndStopExecution({ errors });
-  }
-}
+/**
+ * What both executions and subscriptions check first: the operation's name for
+ * logs and metrics, and its variables; a query that passed is offered to the fast path.
+ */
+const beforeRunning =
+  (fastPath: GraphQLFastPath | undefined) =>
+  ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: ExecutionArgs & { contextValue: Context & { fastifyRequest?: FastifyRequest } };
+    setResultAndStopExecution: (result: ExecutionResult) => void;
+  }) => {
+    const request = args.contextValue.fastifyRequest;
+    const operation = getOperationAST(args.document, args.operationName);
+    if (request && operation) {
+      request.graphqlOperation = { name: operation.name?.value ?? 'anonymous', type: operation.operation, authenticated: args.contextValue.viewer !== null };
+    }
+    // Variables are coerced by graphql-js itself, with all its rules (@oneOf
+    // included), before the compiled operation (which has its own, laxer
+    // coercion) runs: invalid variables answer errors (that never echo the
+    // values sent) and run nothing.
+    if (operation) {
+      const errors = variableErrors(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
+      else if (request) fastPath?.offer(request, args.document, operation, args.operationName);
+    }
+  };
 
-const operationPlugin: Plugin<Context & { fastifyRequest?: FastifyRequest }> = {
-  onExecute: beforeRunning as never,
-  onSubscribe: beforeRunning as never,
+const operationPlugin = (fastPath: GraphQLFastPath | undefined): Plugin<Context & { fastifyRequest?: FastifyRequest }> => ({
+  onExecute: beforeRunning(fastPath) as never,
+  onSubscribe: beforeRunning(undefined) as never,
   // Validation errors of values written in the document do not echo them either.
   onValidate() {
     return ({ result, setResult }) => {
       if (result.length > 0) setResult(result.map(withoutValue));
     };
   },
-};
+});
 
 const DEFAULT_QUERY = /* GraphQL */ `# Your first query. Open "Headers" below and paste
 #   {"Authorization": "Bearer <your token>"}
