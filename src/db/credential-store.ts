@@ -10,6 +10,7 @@
  * change is stored without its record. Another trigger bumps its owner's (user or workspace)
  * `credentialsVersion` in that statement too (see findVersion).
  */
+import { LRUCache } from 'lru-cache';
 import type { AuditActor, Owner } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Timestamp } from '../core/time.js';
@@ -325,6 +326,8 @@ const sealedOfRow = (row: SealedRow): SealedCredential => ({
   derivedExpiresAt: optionalDateOf(row.derivedExpiresAt as string | Date | null),
   derivedExpirySource: row.derivedExpirySource as string | null,
 });
+/** Credentials described recently, kept while the database is unchanged (SQLite): at most this many. */
+const LIVE_KEPT = 2000;
 const VERSION_SQL = {
   user: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
   workspace: 'SELECT "credentialsVersion" AS "v" FROM "Workspace" WHERE "id" = ?',
@@ -375,11 +378,31 @@ export class CredentialStore {
 
   // ---- The reads of every request (prepared statements) --------------------
 
-  /** The owner's credential if it is live (not deleted). */
+  /**
+   * The owner's credential if it is live (not deleted). On SQLite one found is
+   * kept with the database's data version and reused while nothing has been
+   * committed since (prepared.ts: any change, by any process, reads it again).
+   */
   findLive(owner: Owner, id: string): MaybePromise<CredentialRecord | null> {
+    const version = this.statements.dataVersion();
+    const key = `${owner.kind}:${owner.id}:${id}`;
+    if (version !== undefined) {
+      const kept = this.#live.get(key);
+      if (kept?.version === version) return kept.record;
+    }
     const row = this.statements.get<Row>(`credential.live:${owner.kind}`, LIVE_SQL[owner.kind], [id, owner.id]);
-    return row instanceof Promise ? row.then((r) => (r ? recordOfRow(r) : null)) : row ? recordOfRow(row) : null;
+    if (row instanceof Promise) return row.then((r) => (r ? recordOfRow(r) : null));
+    const record = row ? recordOfRow(row) : null;
+    if (record && version !== undefined) {
+      // Shared by the requests that read it meanwhile: frozen, so none can change it for the others.
+      Object.freeze(record.keys);
+      this.#live.set(key, { version, record: Object.freeze(record) });
+    }
+    return record;
   }
+
+  /** Live credentials read by findLive, with the data version they were read under (SQLite). */
+  readonly #live = new LRUCache<string, { version: number; record: CredentialRecord }>({ max: LIVE_KEPT });
 
   /** The owner's live credentials in (dateCreated, id) order. */
   findPage({ owner, providers, after, take }: PageQuery): MaybePromise<CredentialRecord[]> {

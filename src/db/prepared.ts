@@ -26,6 +26,19 @@ export interface PreparedStatements {
   get<Row>(name: string, sql: string, params: readonly unknown[]): MaybePromise<Row | undefined>;
   /** A date as a parameter compared with stored dates (each database stores them its own way). */
   date(date: Date): string;
+  /**
+   * SQLite: a number that changes whenever any connection (of this process or
+   * another) commits a change to the database file (`PRAGMA data_version` of
+   * the read connection, a few µs, no table read) — a row read under the same
+   * number is still what the database holds. PostgreSQL: undefined (no such
+   * cheap check: nothing read may be kept).
+   * Read once per turn of the event loop (every request answered in one turn
+   * sees the same number; the next turn reads it again), and again after any
+   * write of this process (`forgetDataVersion`).
+   */
+  dataVersion(): number | undefined;
+  /** A write of this process committed: the next dataVersion reads the number again. */
+  forgetDataVersion(): void;
   close(): MaybePromise<void>;
 }
 
@@ -76,6 +89,20 @@ class SqliteStatements implements PreparedStatements {
   /** ISO text with an explicit offset, as Prisma's adapter stores a DateTime. */
   date(date: Date): string {
     return date.toISOString().replace('Z', '+00:00');
+  }
+
+  #dataVersion: number | undefined;
+
+  dataVersion(): number {
+    if (this.#dataVersion === undefined) {
+      this.#dataVersion = this.#run('data_version', 'PRAGMA data_version', (s) => s.pluck().get() as number);
+      setImmediate(() => this.forgetDataVersion());
+    }
+    return this.#dataVersion;
+  }
+
+  forgetDataVersion(): void {
+    this.#dataVersion = undefined;
   }
 
   /** Runs a statement, timed; one that waited out the busy timeout fails as StoreBusy (503), as writes do (failures.ts). */
@@ -152,6 +179,12 @@ class PostgresStatements implements PreparedStatements {
   date(date: Date): string {
     return date.toISOString().replace('Z', '');
   }
+
+  dataVersion(): undefined {
+    return undefined;
+  }
+
+  forgetDataVersion(): void {}
 
   async close(): Promise<void> {
     await this.#pool.end();

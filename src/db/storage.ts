@@ -78,6 +78,8 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     await closeDatabase(db);
     throw error;
   }
+  // A read kept under the data version is read again after this process's own writes too.
+  writeListeners.add(() => statements.forgetDataVersion());
   // The committed migrations, listed once: readiness compares the database with them.
   const provider = providerOf(databaseUrl);
   const committed = readMigrations(prismaFiles(provider).migrationsDir).migrationDirectories.map((d) => d.path);

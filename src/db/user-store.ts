@@ -4,6 +4,8 @@
  * audit columns of token events, and the relational reads GraphQL makes of
  * them. The access-token service is its only user.
  */
+
+import { LRUCache } from 'lru-cache';
 import type { AuditActor } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -37,6 +39,9 @@ export type TokenCheck = Pick<TokenRecord, 'id' | 'userId' | 'revokedAt' | 'expi
   /** Its user was disabled (then): the token is refused. */
   userDisabledAt: Date | null;
 };
+
+/** Tokens checked recently, kept while the database is unchanged (SQLite): at most this many. */
+const TOKENS_KEPT = 1000;
 
 const TOKEN_CHECK_SQL =
   'SELECT t."id", t."userId", t."revokedAt", t."expiresAt", t."lastUsedAt", t."scope", u."disabledAt" AS "userDisabledAt" ' +
@@ -205,11 +210,29 @@ export class UserStore {
     return count === 1;
   }
 
-  /** The token stored under this hash, for the check of a request (one prepared statement). */
+  /**
+   * The token stored under this hash, for the check of a request (one prepared
+   * statement). On SQLite a token found is kept with the database's data
+   * version, and reused while no connection has committed anything since —
+   * a revocation, a disabled user, a use recorded all commit, so the next check
+   * reads again: a revocation through any process is seen by the next request.
+   */
   findTokenByHash(tokenHash: string): MaybePromise<TokenCheck | null> {
+    const version = this.statements.dataVersion();
+    if (version !== undefined) {
+      const kept = this.#tokens.get(tokenHash);
+      if (kept?.version === version) return kept.check;
+    }
     const row = this.statements.get<TokenCheckRow>('token.byHash', TOKEN_CHECK_SQL, [tokenHash]);
-    return row instanceof Promise ? row.then(toTokenCheck) : toTokenCheck(row);
+    if (row instanceof Promise) return row.then(toTokenCheck);
+    const check = toTokenCheck(row);
+    // The number read before the row: a commit in between changes it, and the row is read again next time.
+    if (check && version !== undefined) this.#tokens.set(tokenHash, { version, check });
+    return check;
   }
+
+  /** Tokens found, by hash, with the data version they were read under (SQLite). */
+  readonly #tokens = new LRUCache<string, { version: number; check: TokenCheck }>({ max: TOKENS_KEPT });
 
   /** Records a use of the token, unless one at or after `unlessSince` is recorded already. */
   async recordTokenUse(tokenId: string, at: Date, unlessSince: Date): Promise<void> {

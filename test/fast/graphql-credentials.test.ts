@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { actorOf, OPERATOR } from '../../src/core/caller.js';
 import { providers } from '../../src/domain/credentials/providers/index.js';
 import { contractKeys, graphqlProvider as gqlName, serverSetKeys, keysTypeName as typeName } from '../helpers/contract.js';
+import { onPostgres } from '../helpers/database.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { gql, withServer } from '../helpers/server.js';
 
@@ -189,13 +190,16 @@ describe('credentials connection', () => {
       await server.services.tokens.settle(); // (the first use of a token records it, in the background)
       const start = server.queries.length;
       const result = await gql(server, owner.token, `{ credentials(first: 10) { edges { node { id name } } } }`);
-      return { names: result.body.data!.credentials.edges.map((e: any) => e.node.name), statements: server.queries.length - start };
+      // (Not counted: SQLite's data version, read once per turn of the event loop.)
+      const statements = server.queries.slice(start).filter((q) => q !== 'PRAGMA data_version').length;
+      return { names: result.body.data!.credentials.edges.map((e: any) => e.node.name), statements };
     };
     const created = await create(owner.token, { input: input('first', 'github', { token: 't' }) });
     const id = created.data.id;
     expect(await page()).toEqual({ names: ['first'], statements: 3 });
-    // Same page, nothing changed: token and version only, the page comes from the cache.
-    expect(await page()).toEqual({ names: ['first'], statements: 2 });
+    // Same page, nothing changed: the version only (and the token on PostgreSQL; SQLite keeps it while the
+    // database is unchanged), the page comes from the cache.
+    expect(await page()).toEqual({ names: ['first'], statements: onPostgres ? 2 : 1 });
     // A rename through REST (another door, same database) is seen at once.
     const renamed = await fetch(`${server.url}/api/credentials/${id}`, {
       method: 'PUT',
