@@ -54,22 +54,49 @@ interface LoadOptions {
   connections?: number;
 }
 
-/** Starts a process; resolves once `readyUrl` answers, with the milliseconds that took. Output is discarded. */
-async function start(command: string[], readyUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; startMs: number }> {
+/**
+ * Starts `command` (its own process group: npm's children go with it); resolves once `readyUrl` answers, with
+ * the milliseconds that took and a stop that ends the group and waits until the port is free. Output is discarded.
+ */
+async function start(
+  command: string[],
+  readyUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; startMs: number; stop(): Promise<void> }> {
   const started = performance.now();
-  const child = spawn(process.execPath, command, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(command[0]!, command.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   servers.push(child);
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
+  const stop = async () => {
+    if (exited === undefined) process.kill(-child.pid!, 'SIGTERM');
+    if (exited === undefined) await new Promise((r) => child.once('exit', r));
+    // The port is free again once the server has closed it.
+    for (;;) {
+      try {
+        await fetch(readyUrl);
+        await new Promise((r) => setTimeout(r, 20));
+      } catch {
+        break;
+      }
+    }
+  };
   for (;;) {
     if (exited !== undefined) throw new Error(`${command.join(' ')} exited ${exited}`);
     try {
       await fetch(readyUrl);
-      return { child, startMs: performance.now() - started };
+      return { child, startMs: performance.now() - started, stop };
     } catch {
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 5));
     }
   }
+}
+
+/** Starts the service with `command` (a fresh process), the milliseconds to its first answer, then stops it. */
+async function timeStart(command: string[], readyUrl: string, env: Record<string, string>): Promise<number> {
+  const { startMs, stop } = await start(command, readyUrl, env);
+  await stop();
+  return startMs;
 }
 
 /**
@@ -143,8 +170,11 @@ async function main() {
   const persistedFile = join(dir, 'persisted-operations.json');
   writeFileSync(persistedFile, JSON.stringify({ [sha256(ONE)]: ONE }));
   Object.assign(serviceEnv, { GRAPHQL_PERSISTED_OPERATIONS: persistedFile });
-  // `npm start`'s command line (its V8 flags included), without npm in between.
-  const startScript = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  // `npm start`'s command line (its V8 flags included), without npm in between, nor its stale-build check.
+  const startScript = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.replace(
+    ' --import ./scripts/ensure-build.mjs',
+    '',
+  );
   // Start to first answer, on the idle machine before any load: through npm (its prestart check included) and
   // without, twice each (the better counts: a start is one sample, and a neighbour's burst is not the service's).
   const startTimes = { node: [] as number[], npm: [] as number[] };
@@ -152,7 +182,11 @@ async function main() {
     startTimes.npm.push(await timeStart(['npm', 'start', '--silent'], `${svc}/healthz`, serviceEnv));
     startTimes.node.push(await timeStart([process.execPath, ...startScript.split(/\s+/).slice(1)], `${svc}/healthz`, serviceEnv));
   }
-  const { child: service, startMs: serviceStartMs } = await start(startScript.split(/\s+/).slice(1), `${svc}/healthz`, serviceEnv);
+  const {
+    child: service,
+    startMs: serviceStartMs,
+    stop: stopService,
+  } = await start([process.execPath, ...startScript.split(/\s+/).slice(1)], `${svc}/healthz`, serviceEnv);
   startTimes.node.push(serviceStartMs);
   const startMs = Math.min(...startTimes.node);
   const npmStartMs = Math.min(...startTimes.npm);
@@ -160,11 +194,11 @@ async function main() {
   const idleRss = rssMb(service.pid!);
   const references = await Promise.all([
     start(
-      ['--import', 'tsx', 'bench/references.ts', 'raw', String(ports.raw), seeded.databaseUrl, seeded.keyFile, users.list100.userId],
+      [process.execPath, '--import', 'tsx', 'bench/references.ts', 'raw', String(ports.raw), seeded.databaseUrl, seeded.keyFile, users.list100.userId],
       `http://127.0.0.1:${ports.raw}/`,
     ),
-    start(['--import', 'tsx', 'bench/references.ts', 'floor', String(ports.floor)], `http://127.0.0.1:${ports.floor}/graphql`),
-    start(['--import', 'tsx', 'bench/references.ts', 'constant', String(ports.constant)], `http://127.0.0.1:${ports.constant}/`),
+    start([process.execPath, '--import', 'tsx', 'bench/references.ts', 'floor', String(ports.floor)], `http://127.0.0.1:${ports.floor}/graphql`),
+    start([process.execPath, '--import', 'tsx', 'bench/references.ts', 'constant', String(ports.constant)], `http://127.0.0.1:${ports.constant}/`),
   ]);
   const raw = `http://127.0.0.1:${ports.raw}`;
   const auth = (u: { token: string }) => ({ authorization: `Bearer ${u.token}`, 'content-type': 'application/json' });
@@ -271,10 +305,7 @@ async function main() {
   process.stdout.write(`  RSS at the end of the load ${rssAfterMixed.toFixed(0)} MB, ${IDLE_SECONDS} s later ${rssSettled.toFixed(0)} MB\n`);
   const mapping = await measureMapping(seeded.databaseUrl, users.list100.userId);
 
-  for (const { child } of [{ child: service }, ...references]) child.kill('SIGTERM');
-  await Promise.all(
-    [service, ...references.map((r) => r.child)].map((child) => new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)))),
-  );
+  await Promise.all([stopService(), ...references.map((r) => r.stop())]);
   await seeded.drop();
   rmSync(dir, { recursive: true, force: true });
 
@@ -437,38 +468,6 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const MIXED_SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 60);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 
-/** Starts the service with `command` (a fresh process), the milliseconds to its first answer, then stops it. */
-async function timeStart(command: string[], readyUrl: string, env: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  // Its own process group: npm's children go with it.
-  const child = spawn(command[0]!, command.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
-  try {
-    for (;;) {
-      if (exited !== undefined) throw new Error(`${command.join(' ')} exited ${exited}`);
-      try {
-        await fetch(readyUrl);
-        return performance.now() - started;
-      } catch {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    }
-  } finally {
-    process.kill(-child.pid!, 'SIGTERM');
-    if (exited === undefined) await new Promise((r) => child.once('exit', r));
-    // The port is free again once the server has closed it.
-    for (;;) {
-      try {
-        await fetch(readyUrl);
-        await new Promise((r) => setTimeout(r, 20));
-      } catch {
-        break;
-      }
-    }
-  }
-}
-
 const PAGE =
   'query Page { credentials(first: 100) { edges { node { id name provider dateCreated keys { ... on GithubKeys { username } } } } pageInfo { hasNextPage endCursor } } }';
 
@@ -479,6 +478,12 @@ function median(values: number[]): number {
 
 // A run that fails midway leaves no server behind (they hold the bench's ports).
 process.on('exit', () => {
-  for (const child of servers) child.kill('SIGTERM');
+  for (const child of servers) {
+    try {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
 });
 await main();

@@ -1,4 +1,5 @@
-// Before `npm start` and `npm run cli`: the compiled release in dist/ must be there and not older than the
+// Before `npm start` (in its own process: `node --import ./scripts/ensure-build.mjs dist/main.js`, no node of its
+// own to boot) and `npm run cli`: the compiled release in dist/ must be there and not older than the
 // sources. In a development tree a stale or missing build is rebuilt (and the Prisma clients regenerated when
 // the schema changed); a release tree (no src/, or no build tools: npm ci --omit=dev) is used as it is.
 import { execFileSync } from 'node:child_process';
