@@ -1,6 +1,6 @@
 /**
- * The README's results table from the newest runs in bench/results/: the two newest SQLite runs and the
- * newest PostgreSQL run, ratios only (absolute figures depend on the machine), with each target's verdict.
+ * The README's results table from the newest runs in bench/results/ (not its before/ folder): the newest SQLite
+ * run and the newest PostgreSQL run, ratios only (absolute figures depend on the machine), with each target's verdict.
  * Usage: node --import tsx bench/table.ts
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,9 +27,12 @@ const runs = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Results);
-const sqlite = runs.filter((r) => r.database === 'sqlite').slice(-2);
+const sqlite = runs.filter((r) => r.database === 'sqlite').slice(-1);
 const postgres = runs.filter((r) => r.database === 'postgresql').slice(-1);
-const columns = [...sqlite.map((r, i) => ({ title: `SQLite, run ${i + 1}`, run: r })), ...postgres.map((r) => ({ title: 'PostgreSQL', run: r }))];
+const columns = [
+  ...sqlite.map((r, i) => ({ title: sqlite.length > 1 ? `SQLite, run ${i + 1}` : 'SQLite', run: r })),
+  ...postgres.map((r) => ({ title: 'PostgreSQL', run: r })),
+];
 
 const shown = (v: Verdict | undefined) => {
   if (!v) return '–';
