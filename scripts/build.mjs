@@ -3,7 +3,7 @@
 // of about a thousand — the ESM loader was most of the start), copies the files of the pages
 // people open (GraphiQL, the API reference) from their npm packages into dist/pages/<page>/ with their Brotli and
 // gzip forms (the release serves these copies, so its install needs neither package), and stamps the build.
-// The stamp lets `npm start` (prestart: scripts/ensure-build.mjs) tell a stale build from a fresh one.
+// The stamp lets `npm start` (scripts/ensure-build.mjs, imported before dist/main.js) tell a stale build from a fresh one.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

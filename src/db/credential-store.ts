@@ -10,13 +10,12 @@
  * change is stored without its record. Another trigger bumps its owner's (user or workspace)
  * `credentialsVersion` in that statement too (see findVersion).
  */
-import { LRUCache } from 'lru-cache';
 import type { AuditActor, Owner } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Timestamp } from '../core/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from './client.js';
-import { optionalDateOf, optionalTimestampOfColumn, type PreparedStatements, timestampOfColumn } from './prepared.js';
+import { KeptReads, optionalDateOf, optionalTimestampOfColumn, type PreparedStatements, timestampOfColumn } from './prepared.js';
 
 /** Stored key values: returned fields as JSON in `keys`, secret ones sealed together in `secret`. */
 export type StoredKeys = Record<string, string | boolean>;
@@ -358,7 +357,9 @@ export class CredentialStore {
     private readonly db: Database,
     private readonly statements: PreparedStatements,
     private readonly provider: 'sqlite' | 'postgresql' = 'sqlite',
-  ) {}
+  ) {
+    this.#live = new KeptReads(statements, LIVE_KEPT);
+  }
 
   /**
    * Makes destroyed material leave the files: on SQLite, secure_delete has
@@ -384,25 +385,18 @@ export class CredentialStore {
    * committed since (prepared.ts: any change, by any process, reads it again).
    */
   findLive(owner: Owner, id: string): MaybePromise<CredentialRecord | null> {
-    const version = this.statements.dataVersion();
-    const key = `${owner.kind}:${owner.id}:${id}`;
-    if (version !== undefined) {
-      const kept = this.#live.get(key);
-      if (kept?.version === version) return kept.record;
-    }
-    const row = this.statements.get<Row>(`credential.live:${owner.kind}`, LIVE_SQL[owner.kind], [id, owner.id]);
-    if (row instanceof Promise) return row.then((r) => (r ? recordOfRow(r) : null));
-    const record = row ? recordOfRow(row) : null;
-    if (record && version !== undefined) {
-      // Shared by the requests that read it meanwhile: frozen, so none can change it for the others.
-      Object.freeze(record.keys);
-      this.#live.set(key, { version, record: Object.freeze(record) });
-    }
-    return record;
+    return this.#live.get(`${owner.kind}:${owner.id}:${id}`, () => {
+      const row = this.statements.get<Row>(`credential.live:${owner.kind}`, LIVE_SQL[owner.kind], [id, owner.id]);
+      if (row instanceof Promise) return row.then((r) => (r ? recordOfRow(r) : null));
+      if (!row) return null;
+      const record = recordOfRow(row);
+      Object.freeze(record.keys); // (kept and shared: frozen, so no request changes it for the others)
+      return record;
+    });
   }
 
-  /** Live credentials read by findLive, with the data version they were read under (SQLite). */
-  readonly #live = new LRUCache<string, { version: number; record: CredentialRecord }>({ max: LIVE_KEPT });
+  /** Live credentials read by findLive, kept while the database is unchanged (SQLite). */
+  readonly #live: KeptReads<CredentialRecord>;
 
   /** The owner's live credentials in (dateCreated, id) order. */
   findPage({ owner, providers, after, take }: PageQuery): MaybePromise<CredentialRecord[]> {
@@ -733,10 +727,6 @@ export class CredentialStore {
     return rows.map(fromPrisma);
   }
 
-  /**
-   * Records a delivery of the credential's keys: its last use, and (by the
-   * trigger) an audit row naming the pairing they went to. False: no such live credential.
-   */
   /**
    * Records deliveries (each credential's last use, and through the trigger its
    * audit row naming the pairing), all in one transaction: one commit. For each,

@@ -12,6 +12,7 @@
  * written once for both: quoted identifiers and `?` placeholders.
  */
 import Sqlite from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { MaybePromise } from '../core/maybe.js';
 import { type Timestamp, timestampOf } from '../core/time.js';
@@ -50,6 +51,36 @@ export function openPreparedStatements(databaseUrl: string, onQuery?: (event: Qu
   return providerOf(databaseUrl) === 'sqlite'
     ? new SqliteStatements(sqlitePath(databaseUrl), health, onQuery)
     : new PostgresStatements(databaseUrl, health, onQuery);
+}
+
+/**
+ * Answers of a hot read kept under the data version they were read under
+ * (SQLite: see `dataVersion`) and reused while it is unchanged — any commit,
+ * by any process, reads them again. A found answer is kept frozen (the
+ * requests of the meantime share it); nothing is kept on PostgreSQL, nor a
+ * miss. At most `max`, least recently used dropped.
+ */
+export class KeptReads<T extends object> {
+  readonly #kept: LRUCache<string, { version: number; value: T }>;
+
+  constructor(
+    private readonly statements: PreparedStatements,
+    max: number,
+  ) {
+    this.#kept = new LRUCache({ max });
+  }
+
+  get(key: string, read: () => MaybePromise<T | null>): MaybePromise<T | null> {
+    // The number is read before the row: a commit in between changes it, and the row is read again next time.
+    const version = this.statements.dataVersion();
+    if (version === undefined) return read();
+    const kept = this.#kept.get(key);
+    if (kept?.version === version) return kept.value;
+    const value = read();
+    if (value instanceof Promise || value === null) return value;
+    this.#kept.set(key, { version, value: Object.freeze(value) });
+    return value;
+  }
 }
 
 /** A date column as the drivers return it (ISO text on SQLite, Date on PostgreSQL). */

@@ -4,13 +4,11 @@
  * audit columns of token events, and the relational reads GraphQL makes of
  * them. The access-token service is its only user.
  */
-
-import { LRUCache } from 'lru-cache';
 import type { AuditActor } from '../core/caller.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from './client.js';
-import { optionalDateOf, type PreparedStatements } from './prepared.js';
+import { KeptReads, optionalDateOf, type PreparedStatements } from './prepared.js';
 import { loadable } from './relation-reads.js';
 
 export interface UserRecord {
@@ -87,7 +85,9 @@ export class UserStore {
   constructor(
     private readonly db: Database,
     private readonly statements: PreparedStatements,
-  ) {}
+  ) {
+    this.#tokens = new KeptReads(statements, TOKENS_KEPT);
+  }
 
   /** 'duplicate': a user with this name exists already (nothing stored). */
   async createUser(user: { id: string; name: string }, via: AuditActor['door']): Promise<'created' | 'duplicate'> {
@@ -218,21 +218,14 @@ export class UserStore {
    * reads again: a revocation through any process is seen by the next request.
    */
   findTokenByHash(tokenHash: string): MaybePromise<TokenCheck | null> {
-    const version = this.statements.dataVersion();
-    if (version !== undefined) {
-      const kept = this.#tokens.get(tokenHash);
-      if (kept?.version === version) return kept.check;
-    }
-    const row = this.statements.get<TokenCheckRow>('token.byHash', TOKEN_CHECK_SQL, [tokenHash]);
-    if (row instanceof Promise) return row.then(toTokenCheck);
-    const check = toTokenCheck(row);
-    // The number read before the row: a commit in between changes it, and the row is read again next time.
-    if (check && version !== undefined) this.#tokens.set(tokenHash, { version, check });
-    return check;
+    return this.#tokens.get(tokenHash, () => {
+      const row = this.statements.get<TokenCheckRow>('token.byHash', TOKEN_CHECK_SQL, [tokenHash]);
+      return row instanceof Promise ? row.then(toTokenCheck) : toTokenCheck(row);
+    });
   }
 
-  /** Tokens found, by hash, with the data version they were read under (SQLite). */
-  readonly #tokens = new LRUCache<string, { version: number; check: TokenCheck }>({ max: TOKENS_KEPT });
+  /** Tokens found, by hash, kept while the database is unchanged (SQLite). */
+  readonly #tokens: KeptReads<TokenCheck>;
 
   /** Records a use of the token, unless one at or after `unlessSince` is recorded already. */
   async recordTokenUse(tokenId: string, at: Date, unlessSince: Date): Promise<void> {

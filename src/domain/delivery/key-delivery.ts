@@ -13,6 +13,7 @@
  * (an STS session, an ID token of the service's issuer) added to its keys.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { actorOf, type Caller, type Owner } from '../../core/caller.js';
 import { Forbidden, NotFound, ValidationError } from '../../core/errors.js';
 import { GroupCommit } from '../../core/group-commit.js';
@@ -49,7 +50,7 @@ export type DeliveryObserver = (provider: string, outcome: DeliveryOutcome) => v
 export class KeyDelivery {
   /** The deliveries of one turn of the event loop recorded in one commit. */
   readonly #records: GroupCommit<DeliveryRecord, boolean>;
-  readonly #publicKeys = new Map<string, KeyObject>();
+  readonly #publicKeys = new LRUCache<string, KeyObject>({ max: PUBLIC_KEYS_KEPT });
 
   constructor(
     private readonly store: CredentialStore,
@@ -137,7 +138,6 @@ export class KeyDelivery {
   #publicKey(pairing: PairingRecord): KeyObject {
     let key = this.#publicKeys.get(pairing.publicKey);
     if (!key) {
-      if (this.#publicKeys.size >= PUBLIC_KEYS_KEPT) this.#publicKeys.delete(this.#publicKeys.keys().next().value!);
       key = createPublicKey(pairing.publicKey);
       this.#publicKeys.set(pairing.publicKey, key);
     }
