@@ -121,14 +121,25 @@ export class AuditStore {
     await this.db.auditEvent.create({ data: { at: new Date(), targetType: 'database', ...event } });
   }
 
-  /** A machine's OIDC token exchanged for an access token: the rule (actor) and the claims that matched (detail). */
-  async recordExchange(event: { tokenId: string; userId: string; actor: string; door: string; detail: string }): Promise<void> {
+  /**
+   * A machine's OIDC token exchanged for an access token (`token.exchange`, of the token made), or refused for
+   * a reason the operator must see (`token.refuse`, of the user it would have acted as): the rule (actor) and
+   * the claims that matched (detail).
+   */
+  async recordExchange(event: {
+    action: 'token.exchange' | 'token.refuse';
+    targetId: string;
+    userId: string;
+    actor: string;
+    door: string;
+    detail: string;
+  }): Promise<void> {
     await this.db.auditEvent.create({
       data: {
         at: new Date(),
-        action: 'token.exchange',
-        targetType: 'token',
-        targetId: event.tokenId,
+        action: event.action,
+        targetType: event.action === 'token.exchange' ? 'token' : 'user',
+        targetId: event.targetId,
         ownerUserId: event.userId,
         actor: event.actor,
         door: event.door,

@@ -100,6 +100,27 @@ export class UserStore {
     }
   }
 
+  /**
+   * The service user made for a machine rule, making it (named `name`) if there is none yet. 'taken': `name`
+   * is held by a user that is not that rule's service user (nothing stored).
+   */
+  async serviceUser(rule: string, name: string, newId: string): Promise<{ id: string } | { taken: string }> {
+    const found = await this.db.user.findUnique({ where: { serviceRule: rule }, select: { id: true } });
+    if (found) return found;
+    try {
+      await this.db.user.create({ data: { id: newId, name, serviceRule: rule, createdVia: 'rest' }, select: { id: true } });
+      return { id: newId };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    // Made meanwhile by another exchange (the rule), or the name is someone else's.
+    const raced = await this.db.user.findUnique({ where: { serviceRule: rule }, select: { id: true } });
+    if (raced) return raced;
+    const holder = await this.db.user.findUnique({ where: { name }, select: { id: true } });
+    if (holder) return { taken: holder.id };
+    throw new Error(`the service user ${name} could not be made`);
+  }
+
   findUserByNameOrId(nameOrId: string): Promise<UserRecord | null> {
     return this.db.user.findFirst({ where: { OR: [{ id: nameOrId }, { name: nameOrId }] }, select: USER_FIELDS });
   }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
+import { SessionStore } from '../../src/db/session-store.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -76,6 +77,8 @@ beforeAll(async () => {
               expiresIn: '10m',
             },
             { name: 'docs-any-branch', claims: { repository: ['acme/docs', 'acme/site'] }, user: 'docs-bot', scope: 'read' },
+            { name: 'release', claims: { repository: 'acme/release' }, workspace: 'acme/lab', role: 'MAINTAIN' },
+            { name: 'nightly', claims: { repository: 'acme/nightly' }, workspace: 'acme/lab', role: 'LAUNCH' },
           ],
         },
       ],
@@ -114,7 +117,7 @@ describe('a CI job’s OIDC token', () => {
     expect(answer.body).toMatchObject({
       tokenType: 'Bearer',
       scope: 'keys:read',
-      user: 'oidc-pipelines-main',
+      user: 'oidc:pipelines-main',
       workspace: 'acme/lab',
       rule: 'pipelines-main',
       accessToken: expect.stringMatching(/^cst_/),
@@ -132,12 +135,52 @@ describe('a CI job’s OIDC token', () => {
     expect(write.status).toBe(403);
     // The service user takes part with the rule's role; the exchange is audited with the claims that matched.
     const participants = await server.services.workspaces.listParticipants(OPERATOR, { id: String(workspaceId) });
-    expect(participants.find((p) => p.userName === 'oidc-pipelines-main')?.role).toBe('CONNECT');
+    expect(participants.find((p) => p.userName === 'oidc:pipelines-main')?.role).toBe('CONNECT');
     const event = await server.db.auditEvent.findFirst({ where: { action: 'token.exchange' }, orderBy: { id: 'desc' } });
     expect(event).toMatchObject({ actor: 'oidc:pipelines-main', door: 'rest' });
     expect(event!.detail).toContain(`iss=${issuer}`);
     expect(event!.detail).toContain('repository=acme/pipelines; ref=refs/heads/main');
     expect(event!.detail).not.toContain('eyJ');
+  });
+
+  it('a person who signed in first under the name oidc-<rule> gets nothing of the rule: its service user is another account, made for it', async () => {
+    // Browser sign-in names a person after their e-mail's local part: oidc-release@… becomes the user oidc-release.
+    const person = await new SessionStore(server.db).createOidcUser({
+      id: 'PersonTakingTheRuleName',
+      name: 'oidc-release',
+      issuer: 'https://idp.example',
+      subject: 'mallory',
+      email: 'oidc-release@example.com',
+      displayName: 'Mallory',
+    });
+    expect(person).toBe('created');
+    const answer = await exchange(await jobToken({ repository: 'acme/release' }));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.user).toBe('oidc:release');
+    const info = await rest(server, answer.body.accessToken, 'GET', '/api/user-info');
+    expect(info.body.user.userName).toBe('oidc:release');
+    const participants = await server.services.workspaces.listParticipants(OPERATOR, { id: String(workspaceId) });
+    expect(participants.find((p) => p.userName === 'oidc:release')?.role).toBe('MAINTAIN');
+    expect(participants.find((p) => p.userId === 'PersonTakingTheRuleName')).toBeUndefined();
+    expect(await server.db.accessToken.count({ where: { userId: 'PersonTakingTheRuleName' } })).toBe(0);
+    // The service user is marked as the rule's; a person cannot be given a name in its name space.
+    expect(await server.db.user.findUnique({ where: { name: 'oidc:release' }, select: { serviceRule: true } })).toEqual({ serviceRule: 'release' });
+    await expect(server.services.tokens.createUser('oidc:nightly', 'cli')).rejects.toThrow(/must be 1-64 letters, digits or \. _ @ -/);
+  });
+
+  it('refuses (401, audited) when the rule’s service user name is held by an account the service did not make for it', async () => {
+    // As a database restored from an older release, or written by hand, could hold it.
+    await server.db.user.create({ data: { id: 'NotTheNightlyServiceUsr', name: 'oidc:nightly' } });
+    const before = await server.db.accessToken.count();
+    const refused = await exchange(await jobToken({ repository: 'acme/nightly' }));
+    expect(refused.status).toBe(401);
+    expect(refused.body.message).toMatch(/service user oidc:nightly is an account the service did not make for it/);
+    expect(await server.db.accessToken.count()).toBe(before);
+    const participants = await server.services.workspaces.listParticipants(OPERATOR, { id: String(workspaceId) });
+    expect(participants.find((p) => p.userId === 'NotTheNightlyServiceUsr')).toBeUndefined();
+    const event = await server.db.auditEvent.findFirst({ where: { action: 'token.refuse' }, orderBy: { id: 'desc' } });
+    expect(event).toMatchObject({ targetId: 'NotTheNightlyServiceUsr', actor: 'oidc:nightly', door: 'rest' });
+    expect(event!.detail).toContain('repository=acme/nightly');
   });
 
   it('a rule may name an existing user, with any of several claim values', async () => {

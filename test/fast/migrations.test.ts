@@ -113,6 +113,7 @@ describe('the PostgreSQL schema and migrations', () => {
         'AuditEvent',
         'Credential',
         'CredentialVersion',
+        'KeyCheck',
         'Lease',
         'Organization',
         'OrganizationMember',

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { SessionStore } from '../../src/db/session-store.js';
-import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
+import { type IdentityProvider, signInWithoutBrowser, startIdentityProvider } from '../helpers/identity-provider.js';
 import { freePort, gql, startServer, type TestServer } from '../helpers/server.js';
 
 const COOKIE = '__Host-credentials-session';
@@ -157,6 +157,85 @@ describe('the sign-in flow', () => {
       expect(answer.headers.get('set-cookie') ?? '', query).not.toContain(COOKIE);
     }
     expect(await server.db.session.count()).toBe(before);
+  });
+});
+
+describe('what the identity provider says of the person', () => {
+  it('a whole sign-in without a browser opens a session GraphQL takes', async () => {
+    idp.accounts.set('carol', { email: 'carol@example.org', name: 'Carol', groups: [] });
+    const signedIn = await signInWithoutBrowser(server.url, 'carol');
+    expect(signedIn).toMatchObject({ cookie: expect.stringMatching(/^__Host-credentials-session=/) });
+    const viewer = await (await graphql((signedIn as { cookie: string }).cookie)).json();
+    expect(viewer.data.viewer.name).toBe('carol');
+  });
+
+  it('OIDC_ALLOWED_EMAIL_DOMAINS takes only an address the provider says it verified: an absent email_verified is not', async () => {
+    const port = await freePort();
+    idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
+    const domains = await startServer(
+      {
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        OIDC_ISSUER: idp.issuer,
+        OIDC_CLIENT_ID: idp.clientId,
+        OIDC_CLIENT_SECRET: idp.clientSecret,
+        OIDC_ALLOWED_EMAIL_DOMAINS: 'example.org',
+      },
+      { port },
+    );
+    try {
+      const users = await domains.db.user.count();
+      for (const [login, emailVerified] of [
+        ['unverified-silent', null],
+        ['unverified-said', false],
+      ] as const) {
+        idp.accounts.set(login, { email: `${login}@example.org`, name: login, groups: [], emailVerified });
+        const refused = await signInWithoutBrowser(domains.url, login);
+        expect(refused, login).toMatchObject({ status: 401, text: expect.stringContaining('Only people with a verified e-mail address of example.org') });
+      }
+      expect(await domains.db.user.count()).toBe(users);
+      idp.accounts.set('verified', { email: 'verified@example.org', name: 'V', groups: [], emailVerified: true });
+      expect(await signInWithoutBrowser(domains.url, 'verified')).toHaveProperty('cookie');
+    } finally {
+      await domains.close();
+      idp.registerClient(`${server.url}/auth/callback`);
+    }
+  });
+
+  it('a groups claim must be a list of names: a nested list (or any other shape) is refused, never flattened into a group', async () => {
+    const port = await freePort();
+    idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
+    const mapped = await startServer(
+      {
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        OIDC_ISSUER: idp.issuer,
+        OIDC_CLIENT_ID: idp.clientId,
+        OIDC_CLIENT_SECRET: idp.clientSecret,
+        OIDC_GROUP_ROLES: 'lab-admins=groups-org/lab:ADMIN',
+      },
+      { port },
+    );
+    try {
+      const ws = mapped.services.workspaces;
+      const founder = await mapped.newUser('founder');
+      await ws.createOrganization(OPERATOR, 'groups-org', founder.name);
+      const lab = await ws.createWorkspace(OPERATOR, { name: 'groups-org' }, 'lab');
+      for (const [login, groups] of [
+        ['nested', [['lab-admins']]],
+        ['mixed', [1, 'lab-admins']],
+        ['object', { 0: 'lab-admins' }],
+      ] as const) {
+        idp.accounts.set(login, { email: `${login}@example.org`, name: login, groups });
+        const refused = await signInWithoutBrowser(mapped.url, login);
+        expect(refused, login).toMatchObject({ status: 401, text: expect.stringContaining('groups claim is not a list of group names') });
+      }
+      expect((await ws.listParticipants(OPERATOR, { id: String(lab.id) })).map((p) => p.role)).toEqual([]);
+      idp.accounts.set('listed', { email: 'listed@example.org', name: 'L', groups: ['lab-admins'] });
+      expect(await signInWithoutBrowser(mapped.url, 'listed')).toHaveProperty('cookie');
+      expect((await ws.listParticipants(OPERATOR, { id: String(lab.id) })).map((p) => `${p.userName}:${p.role}`)).toEqual(['listed:ADMIN']);
+    } finally {
+      await mapped.close();
+      idp.registerClient(`${server.url}/auth/callback`);
+    }
   });
 });
 

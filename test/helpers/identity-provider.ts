@@ -12,7 +12,10 @@ import Provider from 'oidc-provider';
 export interface TestAccount {
   email: string;
   name: string;
-  groups: string[];
+  /** The groups claim as the provider sends it (a list of names; a test may send any shape). */
+  groups: unknown;
+  /** The email_verified claim (default true); null: the provider does not send it. */
+  emailVerified?: boolean | null;
 }
 
 export interface IdentityProvider {
@@ -79,7 +82,8 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
         accountId: sub,
         async claims() {
           const current = accounts.get(sub)!;
-          return { sub, email: current.email, email_verified: true, name: current.name, groups: current.groups };
+          const verified = current.emailVerified === undefined ? true : current.emailVerified;
+          return { sub, email: current.email, ...(verified === null ? {} : { email_verified: verified }), name: current.name, groups: current.groups };
         },
       };
     },
@@ -107,4 +111,50 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Signs in to the service as `login` without a browser: its /auth/login, the provider's development login and
+ * consent forms (fetch, a cookie jar per host, redirects followed by hand), and the callback. The session cookie
+ * (`name=value`) when the service opened one; else its answer to the callback (status and text).
+ */
+export async function signInWithoutBrowser(serviceUrl: string, login: string): Promise<{ cookie: string } | { status: number; text: string }> {
+  const jars = new Map<string, Map<string, string>>();
+  const jarOf = (url: URL) => jars.get(url.host) ?? jars.set(url.host, new Map()).get(url.host)!;
+  const send = async (url: URL, init: RequestInit = {}) => {
+    const jar = jarOf(url);
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return response;
+  };
+  let url = new URL('/auth/login', serviceUrl);
+  let response = await send(url);
+  for (let step = 0; step < 20; step++) {
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      url = new URL(location, url);
+      if (url.origin === new URL(serviceUrl).origin && url.pathname === '/') {
+        const session = [...jarOf(url)].find(([name]) => name === '__Host-credentials-session');
+        if (!session) throw new Error('the service sent the browser home without a session');
+        return { cookie: `${session[0]}=${session[1]}` };
+      }
+      response = await send(url);
+      continue;
+    }
+    const text = await response.text();
+    const form = /<form[^>]*action="([^"]+)"[^>]*method="post">\s*<input type="hidden" name="prompt" value="(login|consent)"/.exec(text);
+    if (!form) return { status: response.status, text };
+    url = new URL(form[1]!, url);
+    const fields = form[2] === 'login' ? { prompt: 'login', login, password: 'any' } : { prompt: 'consent' };
+    response = await send(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  }
+  throw new Error('the sign-in did not finish in 20 steps');
 }

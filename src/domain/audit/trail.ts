@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   'token.create',
   'token.revoke',
   'token.exchange',
+  'token.refuse',
   'user.create',
   'user.remove',
   'organization.create',

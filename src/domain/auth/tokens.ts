@@ -19,7 +19,10 @@ const TOKEN_PREFIX = 'cst_';
 /** 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256.03). */
 const TOKEN_CHARS = 43;
 const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_CHARS}}$`);
+/** People's and operator-made users' names: never a `:`, which only service users' names hold. */
 const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+/** The name of a machine rule's service user: in a name space no person's name can take. */
+export const serviceUserName = (rule: string): string => `oidc:${rule}`;
 /** A token's label: a name people read in listings. */
 const tokenName = nameText(64);
 
@@ -89,6 +92,14 @@ export class AccessTokens {
     const user = { id: newId(), name: trimmed };
     if ((await this.store.createUser(user, via)) === 'duplicate') throw ValidationError.of('name', `user '${trimmed}' already exists`);
     return user;
+  }
+
+  /**
+   * The service user the service made for a machine sign-in rule (`oidc:<rule>`), made now if there is none.
+   * 'taken': a user that is not the rule's service user holds the name (the exchange must refuse).
+   */
+  serviceUserOf(rule: string): Promise<{ id: string } | { taken: string }> {
+    return this.store.serviceUser(rule, serviceUserName(rule), newId());
   }
 
   /**

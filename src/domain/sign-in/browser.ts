@@ -171,16 +171,15 @@ export class BrowserSignIn {
     }
     const issuer = String(claims.iss);
     const subject = String(claims.sub);
-    const email = typeof claims.email === 'string' && claims.email_verified !== false ? claims.email.toLowerCase() : null;
-    // Taking over an operator-made user needs more than an address the provider did not deny: one it says it verified.
-    const verified = email !== null && claims.email_verified === true;
-    if (settings.allowedEmailDomains.length > 0 && !(email && settings.allowedEmailDomains.includes(email.split('@')[1] ?? ''))) {
+    const { email, verified } = emailOf(claims);
+    if (settings.allowedEmailDomains.length > 0 && !(verified && settings.allowedEmailDomains.includes(email.split('@')[1] ?? ''))) {
       throw new SignInRefused(`Only people with a verified e-mail address of ${settings.allowedEmailDomains.join(', ')} may sign in here`);
     }
+    const groups = groupsOf(claims[settings.groupsClaim], settings.groupsClaim);
     const displayName = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
     const user = await this.#userOf(issuer, subject, email, verified, displayName, settings);
     if (user.disabledAt) throw new SignInRefused('Your account here is disabled: ask the operator');
-    await this.#applyGroups(user, claims[settings.groupsClaim], settings);
+    await this.#applyGroups(user, groups, settings);
     const cookie = randomBytes(32).toString('base64url');
     const now = this.clock();
     const expiresAt = new Date(now + settings.lifetimeMs);
@@ -265,9 +264,9 @@ export class BrowserSignIn {
   }
 
   /** The mapped roles of the person's groups, set; a mapped workspace whose group the person lost: their participation removed. */
-  async #applyGroups(user: { id: string; name: string }, groupsClaim: unknown, settings: SignInSettings): Promise<void> {
+  async #applyGroups(user: { id: string; name: string }, groupList: readonly string[], settings: SignInSettings): Promise<void> {
     if (settings.groupRoles.length === 0) return;
-    const groups = new Set(Array.isArray(groupsClaim) ? groupsClaim.map(String) : typeof groupsClaim === 'string' ? [groupsClaim] : []);
+    const groups = new Set(groupList);
     const workspaces = [...new Set(settings.groupRoles.map((g) => g.workspace))];
     for (const workspace of workspaces) {
       const ref = { fullName: workspace };
@@ -311,6 +310,28 @@ export class BrowserSignIn {
     }
     return config;
   }
+}
+
+/**
+ * The person's e-mail address as the identity provider gave it (lower case; null: none, or one it says is not
+ * verified), and whether it says it verified it: only `email_verified: true` counts — an absent claim is not a
+ * verification (OIDC_ALLOWED_EMAIL_DOMAINS and linking to an operator-made user need one).
+ */
+export function emailOf(claims: Record<string, unknown>): { email: string; verified: true } | { email: string | null; verified: false } {
+  if (typeof claims.email !== 'string' || claims.email_verified === false) return { email: null, verified: false };
+  const email = claims.email.toLowerCase();
+  return claims.email_verified === true ? { email, verified: true } : { email, verified: false };
+}
+
+/**
+ * The person's groups from the groups claim: absent is none, one string is one group, a list must hold strings
+ * only (anything else — a nested list, a number, an object — is refused, never turned into a group's name).
+ */
+export function groupsOf(claim: unknown, claimName: string): string[] {
+  if (claim === undefined || claim === null) return [];
+  if (typeof claim === 'string') return [claim];
+  if (Array.isArray(claim) && claim.every((g) => typeof g === 'string')) return claim;
+  throw new SignInRefused(`The identity provider’s ${claimName.slice(0, 100)} claim is not a list of group names: ask the operator to check its mapping`);
 }
 
 /** openid-client's reason, in its own words (the cause it wraps says what was wrong: a state, a nonce, a signature). */

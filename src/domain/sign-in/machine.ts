@@ -8,8 +8,10 @@
  * docs/operating.md) name each trusted issuer, the audience its tokens must
  * carry, and rules: claims that must match exactly (a value, or any of a
  * list), and what a match gets — a token of an existing (service) user, or of
- * a service user `oidc-<rule>` that takes part in one workspace with one role
- * (kept so on every exchange) — with a scope and a lifetime of at most an hour.
+ * the rule's service user `oidc:<rule>` (made by the service for that rule, in
+ * a name space no person's name can take) that takes part in one workspace
+ * with one role (kept so on every exchange) — with a scope and a lifetime of at
+ * most an hour.
  *
  * The JWT is verified with jose: the issuer's keys from its discovery
  * document's JWKS (cached, fetched again for an unknown `kid` at most every
@@ -23,7 +25,7 @@ import { type AuditActor, OPERATOR } from '../../core/caller.js';
 import { DomainError } from '../../core/errors.js';
 import { durationWithin } from '../../core/time.js';
 import { TOKEN_SCOPES } from '../auth/scopes.js';
-import type { AccessTokens } from '../auth/tokens.js';
+import { type AccessTokens, serviceUserName } from '../auth/tokens.js';
 import { WORKSPACE_ROLES } from '../workspaces/permissions.js';
 import type { WorkspaceService } from '../workspaces/service.js';
 
@@ -114,8 +116,11 @@ export interface ExchangedToken {
 
 export interface MachineSignInOptions {
   clock: () => number;
-  /** Records the exchange (the audit trail): the rule and the claims that matched. */
-  record: (event: { tokenId: string; userId: string; actor: string; door: string; detail: string }) => Promise<void>;
+  /**
+   * Records the exchange (the audit trail): the rule and the claims that matched; a `token.refuse` names the
+   * user the token would have acted as.
+   */
+  record: (event: { action: 'token.exchange' | 'token.refuse'; targetId: string; userId: string; actor: string; door: string; detail: string }) => Promise<void>;
 }
 
 const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -171,47 +176,51 @@ export class MachineSignIn {
     }
     const rule = issuer.rules.find((r) => Object.entries(r.claims).every(([claim, expected]) => matches(expected, payload[claim])));
     if (!rule) throw new MachineTokenRefused(`The token of ${issuer.issuer} (sub ${text(payload.sub).slice(0, 200)}) matches no rule`);
-    const userId = await this.#userOf(rule);
+    const actor = `oidc:${rule.name}`;
+    const matched = Object.keys(rule.claims).map((claim) => `${claim}=${text(payload[claim]).slice(0, 200)}`);
+    const detail = [`iss=${issuer.issuer}`, `sub=${text(payload.sub).slice(0, 200)}`, ...matched].join('; ').slice(0, 2000);
+    const userId = await this.#userOf(rule, { actor, door, detail });
     const now = this.options.clock();
     const lifetime = (durationWithin(rule.expiresIn, MAX_TOKEN_LIFETIME) as { ms: number }).ms;
-    const actor = `oidc:${rule.name}`;
     const { token, info } = await this.tokens.createToken(
       userId,
       `${actor}:${text(payload.jti ?? payload.sub).slice(0, 40)}`.slice(0, 64),
       { actor, door },
       { scope: rule.scope, expiresAt: new Date(now + lifetime), origin: 'oidc' },
     );
-    const matched = Object.keys(rule.claims).map((claim) => `${claim}=${text(payload[claim]).slice(0, 200)}`);
-    await this.options.record({
-      tokenId: info.id,
-      userId,
-      actor,
-      door,
-      detail: [`iss=${issuer.issuer}`, `sub=${text(payload.sub).slice(0, 200)}`, ...matched].join('; ').slice(0, 2000),
-    });
+    await this.options.record({ action: 'token.exchange', targetId: info.id, userId, actor, door, detail });
     return {
       accessToken: token,
       expiresAt: info.expiresAt!,
       scope: rule.scope,
-      user: rule.user ?? serviceUserName(rule),
+      user: rule.user ?? serviceUserName(rule.name),
       ...(rule.workspace ? { workspace: rule.workspace } : {}),
       rule: rule.name,
     };
   }
 
-  /** The user a rule's tokens are for: the named one, or its service user, taking part in its workspace with its role. */
-  async #userOf(rule: MachineRule): Promise<string> {
+  /**
+   * The user a rule's tokens are for: the named one, or the rule's service user (made for it by the service),
+   * taking part in its workspace with its role. A user holding the service user's name without being it (never
+   * a person's account) is refused, and the refusal audited.
+   */
+  async #userOf(rule: MachineRule, exchange: { actor: string; door: AuditActor['door']; detail: string }): Promise<string> {
     if (rule.user !== undefined) {
       const user = await this.tokens.findUser(rule.user);
       if (!user) throw new MachineTokenRefused(`The rule ${rule.name} names the user ${rule.user}, who does not exist (the operator's rules)`);
       return user.id;
     }
-    const name = serviceUserName(rule);
-    let user = await this.tokens.findUser(name);
-    if (!user) {
-      await this.tokens.createUser(name, 'rest').catch(() => undefined); // made meanwhile by another exchange: found below
-      user = await this.tokens.findUser(name);
-      if (!user) throw new Error(`the service user ${name} could not be made`);
+    const name = serviceUserName(rule.name);
+    const user = await this.tokens.serviceUserOf(rule.name);
+    if ('taken' in user) {
+      await this.options.record({
+        action: 'token.refuse',
+        targetId: user.taken,
+        userId: user.taken,
+        ...exchange,
+        detail: `refused: ${name} is not the service user made for the rule ${rule.name}; ${exchange.detail}`.slice(0, 2000),
+      });
+      throw new MachineTokenRefused(`The rule ${rule.name}'s service user ${name} is an account the service did not make for it: ask the operator`);
     }
     const ref = { fullName: rule.workspace! };
     const participants = await this.workspaces.listParticipants(OPERATOR, ref);
@@ -237,7 +246,6 @@ export class MachineSignIn {
   }
 }
 
-export const serviceUserName = (rule: MachineRule) => `oidc-${rule.name}`;
 
 /** The jwks_uri of an issuer's discovery document. */
 async function discoverJwksUri(issuer: string): Promise<string> {

@@ -325,7 +325,7 @@ export const exchangeResponse = z.object({
   tokenType: z.literal('Bearer'),
   expiresAt: instant,
   scope: z.string(),
-  user: z.string().meta({ description: 'The user the token acts as (the rule’s user, or its service user oidc-<rule>)' }),
+  user: z.string().meta({ description: 'The user the token acts as (the rule’s user, or its service user oidc:<rule>)' }),
   workspace: z.string().optional().meta({ description: 'The workspace (org/ws) the rule gives a role in' }),
   rule: z.string().meta({ description: 'The operator’s rule that matched' }),
 });
