@@ -80,6 +80,9 @@ export function postgresPool(databaseUrl: string, { size = 10, types, health }: 
     max: size,
     options: `-c lock_timeout=${BUSY_TIMEOUT_MS}`,
     connectionTimeoutMillis: BUSY_TIMEOUT_MS,
+    // An idle connection is kept 5 minutes (pg's default is 10 s): a service busy every few seconds would
+    // otherwise connect again and again (a TCP connect, SCRAM's key derivation, its statements prepared anew).
+    idleTimeoutMillis: 5 * 60_000,
     ...(types ? { types } : {}),
   });
   // The error carries the pg client (its user, database and prepared SQL): only its reason goes further.

@@ -95,7 +95,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     sessions: new SessionStore(db),
     leases,
     backoffs: new BackoffStore(db),
-    webhooks: new WebhookStore(db),
+    webhooks: new WebhookStore(db, statements),
     onWrite(listener) {
       writeListeners.add(listener);
       return () => writeListeners.delete(listener);

@@ -195,6 +195,9 @@ export class UserStore {
   ): Promise<TokenRecord | 'taken' | 'limit'> {
     const live = { userId: token.userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
     const created = await this.db.$transaction(async (tx) => {
+      // The user's row locked first (PostgreSQL: until commit; SQLite writes one at a time anyway): two tokens made
+      // at once are counted one after the other, never both under the limit.
+      await tx.$executeRaw`UPDATE "User" SET "id" = "id" WHERE "id" = ${token.userId}`;
       if (await tx.accessToken.count({ where: { ...live, name: token.name } })) return 'taken' as const;
       if ((await tx.accessToken.count({ where: live })) >= limit) return 'limit' as const;
       await tx.accessToken.create({ data: { ...token, createdBy: by.actor, createdVia: by.door }, select: { id: true } });

@@ -184,7 +184,12 @@ const schema = z.object({
   WEBHOOK_ALLOWED_HOSTS: hostList,
   WEBHOOK_TIMEOUT_MS: milliseconds(10_000, 100, 60_000),
   WEBHOOK_RETRY_FOR: retryFor,
+  WEBHOOKS_PER_CONTEXT: count(20, 1, 1000),
+  WEBHOOKS_PER_USER: count(50, 1, 10_000),
   SUBSCRIPTIONS_PER_TOKEN: count(5, 1, 100),
+  SUBSCRIPTIONS_PER_USER: count(10, 1, 1000),
+  SUBSCRIPTIONS_PER_INSTANCE: count(1000, 1, 100_000),
+  SUBSCRIPTION_BACKLOG_BYTES: count(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
   AUDIT_READS: flag,
 });
 
@@ -271,10 +276,18 @@ export interface EventSettings {
   webhookTimeoutMs: number;
   /** How long a webhook's deliveries may fail (retried with backoff) before it is disabled. */
   webhookRetryForMs: number;
-  /** How often the dispatcher looks for due deliveries (besides being woken by a change). */
-  webhookPollMs: number;
+  /** Webhooks one context may have. */
+  webhooksPerContext: number;
+  /** Webhooks one user may answer for (create or resume), in all their contexts. */
+  webhooksPerUser: number;
   /** Live subscriptions one access token may hold open at once (on each instance). */
   subscriptionsPerToken: number;
+  /** Live subscriptions one user may hold open at once, whatever their tokens (on each instance). */
+  subscriptionsPerUser: number;
+  /** Live subscriptions open at once on one instance, all users together. */
+  subscriptionsPerInstance: number;
+  /** A stream whose events the client has not read past this many bytes is cut off (an error event, then the end). */
+  subscriptionBacklogBytes: number;
   /** Audit describe and list reads of credentials too (`credential.read`, `credential.list`). */
   auditReads: boolean;
 }
@@ -567,8 +580,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookAllowedHosts: list(e.WEBHOOK_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       webhookRetryForMs: (durationWithin(e.WEBHOOK_RETRY_FOR, RETRY_FOR_BOUNDS) as { ms: number }).ms,
-      webhookPollMs: 1_000,
+      webhooksPerContext: e.WEBHOOKS_PER_CONTEXT,
+      webhooksPerUser: e.WEBHOOKS_PER_USER,
       subscriptionsPerToken: e.SUBSCRIPTIONS_PER_TOKEN,
+      subscriptionsPerUser: e.SUBSCRIPTIONS_PER_USER,
+      subscriptionsPerInstance: e.SUBSCRIPTIONS_PER_INSTANCE,
+      subscriptionBacklogBytes: e.SUBSCRIPTION_BACKLOG_BYTES,
       auditReads: e.AUDIT_READS === 'true',
     },
     awsTrustPrincipalArn: e.AWS_TRUST_PRINCIPAL_ARN,

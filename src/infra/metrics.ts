@@ -165,7 +165,7 @@ export class Metrics {
   readonly #operations = new Set<string>();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
   }
 
   /**

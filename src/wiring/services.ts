@@ -207,18 +207,29 @@ export function createServices(
     allowedHostsSetting: 'WEBHOOK_ALLOWED_HOSTS',
     timeoutMs: events.webhookTimeoutMs,
   });
+  let webhooks: Webhooks | undefined;
   const dispatcher = new WebhookDispatcher(storage.webhooks, storage.leases, audit, keys, webhookHttp, {
-    pollMs: events.webhookPollMs,
     retryForMs: events.webhookRetryForMs,
+    turnMs: events.webhookTimeoutMs,
     clock,
+    creatorRefusal: (webhook) => webhooks!.creatorRefusal(webhook),
     onResult: (result) => metrics.webhookDeliveries.inc({ result }),
     onDisabled: (webhookId, reason) => {
       metrics.webhooksDisabled.inc();
       logger.warn({ webhookId, reason }, 'webhook disabled');
     },
+    onPaused: (webhookId, reason) => logger.warn({ webhookId, reason }, 'webhook paused'),
     onError: (error) => logger.error({ err: error }, 'webhook delivery failed'),
   });
-  const webhooks = new Webhooks(storage.webhooks, access, keys, webhookHttp, clock, () => dispatcher.noteCreated());
+  webhooks = new Webhooks(
+    storage.webhooks,
+    access,
+    keys,
+    webhookHttp,
+    { perContext: events.webhooksPerContext, perUser: events.webhooksPerUser },
+    clock,
+    () => dispatcher.noteCreated(),
+  );
   const feed = new EventFeed(storage.audit, storage, {
     // Another instance's event may have queued deliveries (none can while no webhook is ACTIVE; a new one is).
     onNotified: (action) => (action === 'webhook.create' ? dispatcher.noteCreated() : dispatcher.wakeAfterWrite()),

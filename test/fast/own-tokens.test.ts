@@ -103,8 +103,16 @@ describe("Seqera's /api/tokens", () => {
     expect(JSON.stringify(listed.body)).not.toContain(made.body.accessKey);
     // Taken name: 409.
     expect((await rest(server, user.token, 'POST', '/api/tokens', { name: 'pipeline' })).status).toBe(409);
-    // Another user's number is refused like any foreign id; a malformed one says what is wrong.
-    expect((await rest(server, alice.token, 'DELETE', `/api/tokens/${made.body.token.id}`)).status).toBe(403);
+    // Numbers count per user (the operator's token was this user's first): they tell nobody how many tokens others made.
+    expect(made.body.token.id).toBe(2);
+    const stranger = await server.newUser('stranger');
+    const theirs = await rest(server, stranger.token, 'POST', '/api/tokens', { name: 'pipeline' });
+    expect(theirs.body.token.id).toBe(2);
+    // A number the caller has no token under is refused like any foreign id; another user's same number is their own
+    // token (this user's stays); a malformed one says what is wrong.
+    expect((await rest(server, user.token, 'DELETE', '/api/tokens/999')).status).toBe(403);
+    expect((await rest(server, stranger.token, 'DELETE', `/api/tokens/${theirs.body.token.id}`)).status).toBe(204);
+    expect((await rest(server, theirs.body.accessKey, 'GET', '/api/user-info')).status).toBe(401);
     const malformed = await rest(server, user.token, 'DELETE', '/api/tokens/abc');
     expect(malformed.status).toBe(400);
     expect(malformed.body.message).toMatch(/tokenId.*whole number/);
@@ -118,6 +126,16 @@ describe("Seqera's /api/tokens", () => {
       ['token.create', 'rest'],
       ['token.revoke', 'rest'],
     ]);
+  });
+
+  it('tokens of one user made at once get numbers of their own (2, 3… after the first), and no more than the limit', async () => {
+    const user = await server.newUser('concurrent-tokens');
+    const made = await Promise.all(Array.from({ length: 8 }, (_, i) => rest(server, user.token, 'POST', '/api/tokens', { name: `at-once-${i}` })));
+    // MAX_TOKENS_PER_USER=6 here, and the user holds one already: five are made, three refused.
+    const ok = made.filter((m) => m.status === 200);
+    expect(ok).toHaveLength(5);
+    expect(made.filter((m) => m.status === 409).map((m) => m.body.message)).toEqual(Array(3).fill(expect.stringMatching(/at most 6 live access tokens/)));
+    expect(ok.map((m) => m.body.token.id).sort((a: number, b: number) => a - b)).toEqual([2, 3, 4, 5, 6]);
   });
 
   it('DELETE /api/tokens/delete-all revokes every token of the caller, this one too, and nobody else’s', async () => {

@@ -131,16 +131,26 @@ describe('webhooks', () => {
     for (const name of ['down-a', 'down-b'])
       ids.push((await rest(server, alice.token, 'POST', '/api/credentials', gitlab(name, 'glpat-v1'))).body.credentialsId);
     for (const id of ids) await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, gitlab(id === ids[0] ? 'down-a' : 'down-b', 'glpat-v2'));
-    await eventually(
-      'first attempts failed',
-      async () => (await server.db.webhookDelivery.count({ where: { webhookId: data.webhook.id, attempts: { gte: 1 } } })) >= 2,
-    );
-    // Five minutes pass, a receiver still down: retries back off, nothing is lost.
-    for (let minute = 0; minute < 5; minute++) {
-      clock.advance(60_000);
+    const attempts = async () =>
+      (await server.db.webhookDelivery.aggregate({ where: { webhookId: data.webhook.id }, _sum: { attempts: true } }))._sum.attempts ?? 0;
+    await eventually('the first attempt failed', async () => (await attempts()) >= 1);
+    // The endpoint backs off as a whole: no other attempt until its backoff ends (the clock stands still).
+    expect(await attempts()).toBe(1);
+    const row = await server.db.webhook.findUniqueOrThrow({ where: { id: data.webhook.id } });
+    expect(Number(row.dueAt) - clock.now()).toBe(5_000);
+    // Five minutes pass, a receiver still down: the endpoint is tried again as each backoff ends, each backoff as long
+    // as it has been failing (5 s, 5 s, 10 s, 20 s, …); nothing is lost.
+    const failingSince = row.failingSince!.getTime();
+    const delays: number[] = [];
+    for (let tried = 1; ; tried++) {
+      const dueAt = Number((await server.db.webhook.findUniqueOrThrow({ where: { id: data.webhook.id } })).dueAt);
+      if (dueAt - failingSince > 5 * 60_000) break;
+      delays.push(dueAt - clock.now());
+      clock.advance(dueAt - clock.now());
       server.services.dispatcher.wake();
-      await new Promise((r) => setTimeout(r, 100));
+      await eventually(`attempt ${tried + 1} failed`, async () => (await attempts()) >= tried + 1);
     }
+    expect(delays).toEqual([5_000, 5_000, 10_000, 20_000, 40_000, 80_000]);
     const listed = (await gql(server, alice.token, LIST)).body.data!.webhooks.find((w: any) => w.id === data.webhook.id);
     expect(listed.status).toBe('ACTIVE');
     expect(listed.failingSince).not.toBeNull();
@@ -230,7 +240,8 @@ describe('webhooks', () => {
       Array.from({ length: count }, (_, i) => ({ webhookId, eventId: 1_000_000 + from + i, targetId: `t${from + i}`, status }));
     await server.db.webhookDelivery.createMany({ data: rows(0, DELIVERIES_KEPT + 50, 'DELIVERED') });
     await server.db.webhookDelivery.createMany({ data: rows(DELIVERIES_KEPT + 50, 5, 'PENDING') });
-    expect(await new WebhookStore(server.db).prune(DELIVERIES_KEPT)).toBe(50);
+    // (prune reads no prepared statement)
+    expect(await new WebhookStore(server.db, {} as never).prune(webhookId, DELIVERIES_KEPT)).toBe(50);
     const kept = await server.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: { id: 'asc' }, select: { eventId: true, status: true } });
     expect(kept.filter((d) => d.status === 'DELIVERED')).toHaveLength(DELIVERIES_KEPT);
     expect(kept[0]!.eventId).toBe(1_000_050);
@@ -305,10 +316,82 @@ describe('webhooks', () => {
     await rest(server, alice.token, 'POST', `/api/credentials?workspaceId=${ws.id}`, gitlab('ws-cred', 'glpat-ws'));
     await rest(server, alice.token, 'POST', '/api/credentials', gitlab('personal-cred', 'glpat-p'));
     await eventually('the workspace credential delivered', () => receiver.taken.some((r) => r.json.data.targetName === 'ws-cred'));
-    await new Promise((r) => setTimeout(r, 300));
-    const mine = receiver.taken.filter((r) => r.json.data.workspaceId === ws.id);
-    expect(mine).toHaveLength(1);
-    expect(receiver.taken.filter((r) => r.json.data.targetName === 'personal-cred' && r.json.data.workspaceId === ws.id)).toHaveLength(0);
+    // What a webhook will receive is queued in the statement of each change: the personal change queued nothing for it.
+    const queued = await server.db.webhookDelivery.findMany({ where: { webhookId: data.webhook.id }, select: { targetId: true } });
+    const wsCredential = receiver.taken.find((r) => r.json.data.targetName === 'ws-cred')!.json.data.targetId;
+    expect(queued.map((d) => d.targetId)).toEqual([wsCredential]);
+  });
+
+  it('a webhook whose creator lost the right to manage webhooks is paused (audited) before it sends again; a current manager sees it and resumes it', async () => {
+    const me = { userId: alice.userId, door: 'graphql' as const, scope: 'all' };
+    const ws = server.services.workspaces;
+    const org = await ws.createOrganization(me, 'paused-org');
+    const lab = await ws.createWorkspace(me, { id: String(org.id) }, 'lab');
+    const carol = await server.newUser('carol-admin');
+    await ws.addParticipant(me, { id: String(lab.id) }, carol.name, 'ADMIN');
+    const { data } = await createWebhook(carol.token, { url: receiver.url, workspaceId: String(lab.id), kinds: ['CREDENTIAL_CREATE'] });
+    const webhookId = data.webhook.id;
+    const create = (name: string) => rest(server, alice.token, 'POST', `/api/credentials?workspaceId=${lab.id}`, gitlab(name, 'glpat-x'));
+    await create('while-admin');
+    await eventually('delivered while carol is ADMIN', () => receiver.taken.some((r) => r.json.data.targetName === 'while-admin'));
+
+    // Carol is removed: the workspace's next event is not sent to her receiver; the webhook is paused first.
+    await ws.removeParticipant(me, { id: String(lab.id) }, carol.name);
+    const afterId = (await create('after-removal')).body.credentialsId;
+    await eventually('paused', async () => (await server.db.webhook.findUniqueOrThrow({ where: { id: webhookId } })).status === 'PAUSED');
+    const held = await server.db.webhookDelivery.findFirstOrThrow({ where: { webhookId, targetId: afterId } });
+    expect(held).toMatchObject({ status: 'PENDING', attempts: 0 });
+    expect(receiver.received.some((r) => r.json.data.targetName === 'after-removal')).toBe(false);
+    const audit = await server.db.auditEvent.findFirstOrThrow({ where: { action: 'webhook.pause', targetId: webhookId } });
+    expect(audit).toMatchObject({ actor: 'background', workspaceId: lab.id });
+    expect(audit.detail).toMatch(/may no longer manage workspace/);
+
+    // Alice, a current manager, sees it (made by Carol, PAUSED) and resumes it: she answers for it now, and what was held is sent.
+    const listed = await gql(server, alice.token, `query($ws: ID) { webhooks(workspaceId: $ws) { id status createdBy pausedAt } }`, { ws: String(lab.id) });
+    expect(listed.body.data!.webhooks).toEqual([{ id: webhookId, status: 'PAUSED', createdBy: carol.userId, pausedAt: expect.any(String) }]);
+    const RESUME = `mutation($id: ID!, $ws: ID) { resumeWebhook(id: $id, workspaceId: $ws) {
+      __typename ... on MutationResumeWebhookSuccess { data { status createdBy } } ... on Error { message } } }`;
+    expect((await gql(server, carol.token, RESUME, { id: webhookId, ws: String(lab.id) })).body.data!.resumeWebhook.__typename).toBe('WorkspaceNotFoundError');
+    const resumed = await gql(server, alice.token, RESUME, { id: webhookId, ws: String(lab.id) });
+    expect(resumed.body.data!.resumeWebhook).toMatchObject({ data: { status: 'ACTIVE', createdBy: alice.userId } });
+    await eventually('the held event sent once resumed', () => receiver.taken.some((r) => r.json.data.targetName === 'after-removal'));
+    expect((await gql(server, alice.token, RESUME, { id: webhookId, ws: String(lab.id) })).body.data!.resumeWebhook.__typename).toBe(
+      'WebhookNotResumableError',
+    );
+    expect(await server.db.auditEvent.count({ where: { action: 'webhook.resume', targetId: webhookId, actor: alice.userId } })).toBe(1);
+  });
+
+  it('a disabled user’s own webhook is paused before it sends again', async () => {
+    const dora = await server.newUser('dora');
+    const { data } = await createWebhook(dora.token, { url: receiver.url, kinds: ['CREDENTIAL_DELETE'] });
+    const id = (await rest(server, dora.token, 'POST', '/api/credentials', gitlab('doras', 'glpat-d'))).body.credentialsId;
+    expect(await server.services.signIn.setDisabled(dora.userId, true)).toBe(true);
+    // The operator deletes her credential meanwhile: an event of her context.
+    await server.services.credentials.delete({ userId: dora.userId, door: 'cli', scope: 'all' }, id);
+    await eventually('paused', async () => (await server.db.webhook.findUniqueOrThrow({ where: { id: data.webhook.id } })).status === 'PAUSED');
+    expect(await server.db.webhookDelivery.findFirstOrThrow({ where: { webhookId: data.webhook.id } })).toMatchObject({ status: 'PENDING', attempts: 0 });
+  });
+
+  it('WEBHOOKS_PER_USER counts a user’s webhooks in all their contexts, and holds when many are made at once', async () => {
+    const capped = await startServer({ WEBHOOK_ALLOWED_HOSTS: receiver.host, WEBHOOKS_PER_USER: '3', WEBHOOKS_PER_CONTEXT: '2' });
+    try {
+      const erin = await capped.newUser('erin');
+      const me = { userId: erin.userId, door: 'graphql' as const, scope: 'all' };
+      const org = await capped.services.workspaces.createOrganization(me, 'capped-org');
+      const w1 = await capped.services.workspaces.createWorkspace(me, { id: String(org.id) }, 'one');
+      const w2 = await capped.services.workspaces.createWorkspace(me, { id: String(org.id) }, 'two');
+      const hook = (workspaceId?: number) =>
+        gql(capped, erin.token, CREATE, { input: { url: receiver.url, ...(workspaceId ? { workspaceId: String(workspaceId) } : {}) } });
+      const first = await Promise.all([hook(w1.id), hook(w1.id), hook(w1.id), hook(w2.id), hook(w2.id), hook()]);
+      const kinds = first.map((r) => r.body.data!.createWebhook.__typename);
+      expect(kinds.filter((k) => k === 'MutationCreateWebhookSuccess')).toHaveLength(3);
+      expect(await capped.db.webhook.count({ where: { creatorUserId: erin.userId } })).toBe(3);
+      expect(await capped.db.webhook.count({ where: { workspaceId: w1.id } })).toBeLessThanOrEqual(2);
+      const refused = first.find((r) => r.body.data!.createWebhook.__typename === 'LimitReachedError')!;
+      expect(refused.body.data!.createWebhook.message).toMatch(/WEBHOOKS_PER_(USER|CONTEXT)/);
+    } finally {
+      await capped.close();
+    }
   });
 });
 

@@ -18,13 +18,16 @@ export interface Receiver {
   /** Requests it answered 2xx. */
   taken: Received[];
   connections: number;
+  /** The most connections that were open at once. */
+  mostOpen: number;
   /** `ok`: 204; `down`: 503; `hang`: no answer until the connection is cut. */
   mode: 'ok' | 'down' | 'hang';
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const state = { received: [] as Received[], taken: [] as Received[], connections: 0, mode: 'ok' as Receiver['mode'] };
+  const state = { received: [] as Received[], taken: [] as Received[], connections: 0, mostOpen: 0, mode: 'ok' as Receiver['mode'] };
+  let open = 0;
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk));
@@ -40,7 +43,11 @@ export async function startReceiver(): Promise<Receiver> {
       response.writeHead(204).end();
     });
   });
-  server.on('connection', () => state.connections++);
+  server.on('connection', (socket) => {
+    state.connections++;
+    state.mostOpen = Math.max(state.mostOpen, ++open);
+    socket.on('close', () => open--);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(state, {

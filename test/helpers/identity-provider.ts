@@ -153,7 +153,7 @@ export async function signInWithoutBrowser(serviceUrl: string, login: string): P
     const form = /<form[^>]*action="([^"]+)"[^>]*method="post">\s*<input type="hidden" name="prompt" value="(login|consent)"/.exec(text);
     if (!form) return { status: response.status, text };
     url = new URL(form[1]!, url);
-    const fields = form[2] === 'login' ? { prompt: 'login', login, password: 'any' } : { prompt: 'consent' };
+    const fields: Record<string, string> = form[2] === 'login' ? { prompt: 'login', login, password: 'any' } : { prompt: 'consent' };
     response = await send(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
   }
   throw new Error('the sign-in did not finish in 20 steps');

@@ -50,7 +50,8 @@ WHERE EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."webhookId" = "Webhook".
 CREATE INDEX "Webhook_creatorUserId_idx" ON "Webhook"("creatorUserId");
 CREATE INDEX "Webhook_status_dueAt_idx" ON "Webhook"("status", "dueAt");
 
--- The outbox, as before, and each webhook given a delivery is due now (the dispatcher reads its window).
+-- The outbox, as before, and each webhook given a delivery is due now, unless it is backing off (a failing
+-- endpoint is tried when its backoff ends, however many events come meanwhile).
 DROP TRIGGER "AuditEvent_webhooks";
 CREATE TRIGGER "AuditEvent_webhooks" AFTER INSERT ON "AuditEvent"
 BEGIN
@@ -59,7 +60,7 @@ BEGIN
     WHERE w."status" = 'ACTIVE'
       AND (w."workspaceId" = NEW."workspaceId" OR (w."workspaceId" IS NULL AND w."ownerUserId" = NEW."ownerUserId"))
       AND (w."kinds" IS NULL OR instr(w."kinds", ',' || NEW."action" || ',') > 0);
-    UPDATE "Webhook" SET "dueAt" = 0, "queued" = "queued" + 1
+    UPDATE "Webhook" SET "dueAt" = COALESCE("dueAt", 0), "queued" = "queued" + 1
     WHERE "status" = 'ACTIVE'
       AND ("workspaceId" = NEW."workspaceId" OR ("workspaceId" IS NULL AND "ownerUserId" = NEW."ownerUserId"))
       AND ("kinds" IS NULL OR instr("kinds", ',' || NEW."action" || ',') > 0);

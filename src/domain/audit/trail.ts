@@ -48,6 +48,8 @@ export const AUDIT_ACTIONS = [
   'pairing.remove',
   'webhook.create',
   'webhook.disable',
+  'webhook.pause',
+  'webhook.resume',
   'webhook.delete',
   'database.backup',
   'database.restore',

@@ -10,6 +10,18 @@ export class WebhookNotFound extends NotFound {
   }
 }
 
+/** The webhook is ACTIVE already (or went away meanwhile): nothing to resume. */
+export class WebhookNotResumable extends DomainError {
+  readonly kind = 'conflict';
+  readonly code = 'WEBHOOK_NOT_RESUMABLE';
+  constructor(
+    readonly webhookId: string,
+    readonly status: string,
+  ) {
+    super(`Webhook ${quoted(webhookId, 40)} is ${status === 'gone' ? 'gone' : status}: only a PAUSED or DISABLED webhook is resumed`);
+  }
+}
+
 /** The token holds as many live subscriptions open as it may (SUBSCRIPTIONS_PER_TOKEN). */
 export class TooManySubscriptions extends DomainError {
   readonly kind = 'rate-limited';

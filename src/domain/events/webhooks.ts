@@ -5,10 +5,15 @@
  * judged at creation as a delivery would judge it (the SSRF guard: https to a
  * public host, or a host the operator allows with WEBHOOK_ALLOWED_HOSTS; its
  * name resolved and every address checked), and again at every delivery.
+ * Each webhook is answered for by the user who created it (or resumed it
+ * last): it sends only while that user may manage the context's webhooks
+ * (else it is paused until a current manager resumes it), and counts toward
+ * that user's WEBHOOKS_PER_USER as well as the context's WEBHOOKS_PER_CONTEXT.
+ * Managers see and control every webhook of their context, whoever made it.
  */
 import { randomBytes } from 'node:crypto';
 import { actorOf, type Caller, isOperator, type Owner, type Principal } from '../../core/caller.js';
-import { ValidationError } from '../../core/errors.js';
+import { DomainError, LimitReached, ValidationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { quoted } from '../../core/text.js';
 import type { DeliveryRecord, WebhookRecord, WebhookStore } from '../../db/webhook-store.js';
@@ -16,10 +21,8 @@ import { ANY_PUBLIC_HOST, type GuardedHttp } from '../../infra/guarded-http.js';
 import type { Sealer } from '../../secrets/keyring.js';
 import { AUDIT_ACTIONS } from '../audit/trail.js';
 import type { WorkspaceAccess } from '../workspaces/access.js';
-import { WebhookNotFound } from './errors.js';
+import { WebhookNotFound, WebhookNotResumable } from './errors.js';
 
-/** Webhooks one context may have. */
-export const MAX_WEBHOOKS_PER_CONTEXT = 20;
 const MAX_URL_LENGTH = 2000;
 export const MAX_DELIVERY_PAGE = 100;
 
@@ -36,8 +39,17 @@ export interface WebhookView {
   status: WebhookRecord['status'];
   failingSince: Date | null;
   disabledAt: Date | null;
+  pausedAt: Date | null;
   createdAt: Date;
+  /** The user who answers for it: who created it, or resumed it last (null: the operator). */
   createdBy: string | null;
+}
+
+export interface WebhookLimits {
+  /** Webhooks one context may have (WEBHOOKS_PER_CONTEXT). */
+  perContext: number;
+  /** Webhooks one user may answer for, in all their contexts (WEBHOOKS_PER_USER). */
+  perUser: number;
 }
 
 export interface NewWebhookInput {
@@ -64,8 +76,9 @@ const viewOf = (w: WebhookRecord): WebhookView => ({
   status: w.status,
   failingSince: w.failingSince,
   disabledAt: w.disabledAt,
+  pausedAt: w.pausedAt,
   createdAt: w.createdAt,
-  createdBy: w.createdBy,
+  createdBy: w.creatorUserId,
 });
 
 export class Webhooks {
@@ -75,8 +88,9 @@ export class Webhooks {
     private readonly keys: Sealer,
     /** The guard deliveries go through (WEBHOOK_ALLOWED_HOSTS). */
     private readonly http: GuardedHttp,
+    private readonly limits: WebhookLimits,
     private readonly clock: () => number = Date.now,
-    /** Told of each webhook created here (the dispatcher: something to send now). */
+    /** Told of each webhook created or resumed here (the dispatcher: something to send now). */
     private readonly onCreated: () => void = () => {},
   ) {}
 
@@ -85,22 +99,24 @@ export class Webhooks {
     const owner = await this.#owner(caller, context);
     const url = await this.#checkedUrl(input.url);
     const kinds = checkedKinds(input.kinds);
-    const count = await this.store.count(owner);
-    if (count >= MAX_WEBHOOKS_PER_CONTEXT) {
-      throw ValidationError.of('', `At most ${MAX_WEBHOOKS_PER_CONTEXT} webhooks in one context: delete one first`);
-    }
     const id = newId();
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
-    const record = await this.store.create({
-      id,
-      owner,
-      url: url.href,
-      kinds,
-      secret: this.keys.seal(secret, webhookSealingContext(id)),
-      createdAt: new Date(this.clock()),
-      by: actorOf(caller),
-      detail: url.host,
-    });
+    const record = await this.store.create(
+      {
+        id,
+        owner,
+        url: url.href,
+        kinds,
+        secret: this.keys.seal(secret, webhookSealingContext(id)),
+        createdAt: new Date(this.clock()),
+        by: actorOf(caller),
+        creatorUserId: isOperator(caller) ? null : caller.userId,
+        detail: url.host,
+      },
+      this.limits,
+    );
+    if (record === 'context') throw new LimitReached('webhooks in one context', this.limits.perContext, 'WEBHOOKS_PER_CONTEXT');
+    if (record === 'user') throw new LimitReached('webhooks per user, in all their contexts', this.limits.perUser, 'WEBHOOKS_PER_USER');
     this.onCreated();
     return { webhook: viewOf(record), secret };
   }
@@ -113,6 +129,40 @@ export class Webhooks {
   async delete(caller: Principal, id: string): Promise<void> {
     const owner = await this.#ownerOf(caller, id);
     if (!(await this.store.delete(owner, id, actorOf(caller)))) throw new WebhookNotFound(id);
+  }
+
+  /**
+   * Resumes a PAUSED or DISABLED webhook of a context the caller manages: it receives events again, and the
+   * caller answers for it from now on (the operator: no one). Returns it.
+   */
+  async resume(caller: Principal, id: string): Promise<WebhookView> {
+    const owner = await this.#ownerOf(caller, id);
+    const creator = isOperator(caller) ? null : caller.userId;
+    const resumed = await this.store.resume(owner, id, actorOf(caller), creator, this.limits.perUser);
+    if (resumed === 'user') throw new LimitReached('webhooks per user, in all their contexts', this.limits.perUser, 'WEBHOOKS_PER_USER');
+    if (resumed !== true) throw new WebhookNotResumable(id, resumed);
+    this.onCreated();
+    return viewOf((await this.store.findById(id))!);
+  }
+
+  /**
+   * Why a webhook may no longer send, for the user who answers for it, or undefined when it may: they were
+   * disabled or removed, or may no longer manage its context's webhooks (the dispatcher asks before each turn).
+   */
+  async creatorRefusal(webhook: { owner: Owner; creatorUserId: string | null }): Promise<string | undefined> {
+    const userId = webhook.creatorUserId;
+    if (userId === null) return undefined;
+    if (await this.store.creatorDisabled(userId)) return `the user who answers for it (${userId}) is disabled or removed`;
+    if (webhook.owner.kind === 'user') return webhook.owner.id === userId ? undefined : `the user who answers for it (${userId}) does not own it`;
+    try {
+      await this.access.context({ userId, door: 'graphql', scope: 'all', workspaceId: String(webhook.owner.id) }, 'manageWebhooks');
+      return undefined;
+    } catch (error) {
+      if (error instanceof DomainError && (error.kind === 'forbidden' || error.kind === 'not-found')) {
+        return `the user who answers for it (${userId}) may no longer manage workspace ${webhook.owner.id}'s webhooks`;
+      }
+      throw error;
+    }
   }
 
   /** A page of a webhook's delivery log, newest first (`after`: the id of the last delivery of the previous page). */

@@ -4,11 +4,11 @@
  * live `credentialEvents` subscription (Server-Sent Events: Yoga's own, the
  * graphql-sse protocol's distinct connections mode).
  */
-import { Forbidden, ValidationError } from '../../core/errors.js';
+import { Forbidden, LimitReached, ValidationError } from '../../core/errors.js';
 import type { AuditEventView } from '../../domain/audit/trail.js';
-import { WebhookNotFound } from '../../domain/events/errors.js';
+import { WebhookNotFound, WebhookNotResumable } from '../../domain/events/errors.js';
 import { CREDENTIAL_EVENT_KINDS } from '../../domain/events/live.js';
-import { MAX_DELIVERY_PAGE, MAX_WEBHOOKS_PER_CONTEXT, type WebhookDeliveryView, type WebhookView } from '../../domain/events/webhooks.js';
+import { MAX_DELIVERY_PAGE, type WebhookDeliveryView, type WebhookView } from '../../domain/events/webhooks.js';
 import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
 import { AuditEventRef, AuditKind } from './audit.js';
 import { type AuthenticatedContext, builder, callerOf } from './builder.js';
@@ -21,10 +21,21 @@ errorType(WebhookNotFound, {
   fields: (t) => ({ webhookId: t.id({ resolve: (e) => e.webhookId }) }),
 });
 
+errorType(WebhookNotResumable, {
+  description: 'The webhook is ACTIVE already: only a PAUSED or DISABLED webhook is resumed.',
+  fields: (t) => ({ webhookId: t.id({ resolve: (e) => e.webhookId }) }),
+});
+
 const WebhookStatus = builder.enumType('WebhookStatus', {
   values: {
     ACTIVE: { description: 'Receives its events' },
-    DISABLED: { description: 'Its deliveries failed for longer than the retry window (WEBHOOK_RETRY_FOR): it receives nothing; create it again' },
+    PAUSED: {
+      description:
+        'The user who answers for it (createdBy) may no longer manage the context’s webhooks (removed, role lowered, disabled): it receives and sends nothing until a current manager resumes it (resumeWebhook)',
+    },
+    DISABLED: {
+      description: 'Its deliveries failed for longer than the retry window (WEBHOOK_RETRY_FOR): it receives nothing until a manager resumes it (resumeWebhook)',
+    },
   },
 });
 
@@ -46,8 +57,12 @@ const WebhookRef = builder.objectRef<WebhookView>('Webhook').implement({
     status: t.field({ type: WebhookStatus, resolve: (w) => w.status }),
     failingSince: t.expose('failingSince', { type: 'DateTime', nullable: true, description: 'Since when its deliveries fail (null: they do not)' }),
     disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
+    pausedAt: t.expose('pausedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    createdBy: t.exposeString('createdBy', { nullable: true, description: 'The user id of who created it' }),
+    createdBy: t.exposeString('createdBy', {
+      nullable: true,
+      description: 'The user id of who answers for it: who created it, or resumed it last (null: the operator). It sends only while they may manage the context’s webhooks.',
+    }),
   }),
 });
 
@@ -100,7 +115,8 @@ builder.queryFields((t) => {
   return {
     webhooks: authenticated.field({
       type: [WebhookRef],
-      description: `The webhooks of your own context, or of a workspace you manage (OWNER, ADMIN), oldest first (at most ${MAX_WEBHOOKS_PER_CONTEXT}).`,
+      description:
+        'The webhooks of your own context, or of a workspace you manage (OWNER, ADMIN), oldest first: every one of the context, whoever made it (at most WEBHOOKS_PER_CONTEXT).',
       args: { workspaceId: t.arg.id({ required: false }) },
       resolve: (_root, args, ctx) => ctx.services.webhooks.list(inContext(ctx, args.workspaceId)),
     }),
@@ -134,12 +150,20 @@ builder.mutationFields((t) => {
       description:
         'Subscribes a URL to the events of your own context, or of a workspace you manage (OWNER, ADMIN). The answer holds its signing secret, shown this once.',
       args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
-      errors: { types: [ValidationError, WorkspaceNotFound, Forbidden] },
+      errors: { types: [ValidationError, LimitReached, WorkspaceNotFound, Forbidden] },
       resolve: (_root, args, ctx) =>
         ctx.services.webhooks.create(inContext(ctx, args.input.workspaceId), {
           url: args.input.url,
           kinds: (args.input.kinds as string[] | null) ?? undefined,
         }),
+    }),
+    resumeWebhook: authenticated.field({
+      type: WebhookRef,
+      description:
+        'Resumes a PAUSED or DISABLED webhook of your own context, or of a workspace you manage: it receives events again (what was pending is sent), and you answer for it from now on.',
+      args: { id: t.arg.id({ required: true }), workspaceId: t.arg.id({ required: false }) },
+      errors: { types: [WebhookNotFound, WebhookNotResumable, LimitReached, WorkspaceNotFound, Forbidden] },
+      resolve: (_root, args, ctx) => ctx.services.webhooks.resume(inContext(ctx, args.workspaceId), String(args.id)),
     }),
     deleteWebhook: authenticated.id({
       description: 'Deletes a webhook and its delivery log (what is pending is not sent); returns its id.',

@@ -48,11 +48,12 @@ WHERE EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."webhookId" = "Webhook".
 CREATE INDEX "Webhook_creatorUserId_idx" ON "Webhook"("creatorUserId");
 CREATE INDEX "Webhook_status_dueAt_idx" ON "Webhook"("status", "dueAt");
 
--- The outbox, as before, and each webhook given a delivery is due now; the notification at commit as before.
+-- The outbox, as before, and each webhook given a delivery is due now unless it is backing off; the
+-- notification at commit as before.
 CREATE OR REPLACE FUNCTION "audit_event_fanout"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     WITH "matched" AS (
-        UPDATE "Webhook" w SET "dueAt" = 0, "queued" = w."queued" + 1
+        UPDATE "Webhook" w SET "dueAt" = COALESCE(w."dueAt", 0), "queued" = w."queued" + 1
         WHERE w."status" = 'ACTIVE'
           AND (w."workspaceId" = NEW."workspaceId" OR (w."workspaceId" IS NULL AND w."ownerUserId" = NEW."ownerUserId"))
           AND (w."kinds" IS NULL OR strpos(w."kinds", ',' || NEW."action" || ',') > 0)

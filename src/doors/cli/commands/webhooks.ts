@@ -1,6 +1,6 @@
 /**
  * `webhooks`: a context's webhooks as the operator manages them — add (the
- * signing secret printed once), list, remove, and a webhook's delivery log.
+ * signing secret printed once), list, resume, remove, and a webhook's delivery log.
  */
 import type { Command } from 'commander';
 import type { Owner } from '../../../core/caller.js';
@@ -24,7 +24,7 @@ async function contextOf(services: Services, options: ContextOptions): Promise<O
 const line = (w: WebhookView) =>
   `${w.id}  ${w.status}  ${w.url}  ${w.kinds ? w.kinds.join(',') : 'every kind'}${w.failingSince ? `  failing since ${w.failingSince.toISOString()}` : ''}${
     w.disabledAt ? `  disabled ${w.disabledAt.toISOString()}` : ''
-  }`;
+  }${w.pausedAt ? `  paused ${w.pausedAt.toISOString()}` : ''}`;
 
 const deliveryLine = (d: WebhookDeliveryView) =>
   `${d.id}  evt_${d.eventId}  ${(d.action ?? '?').padEnd(19)}  ${d.status.padEnd(9)}  ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${
@@ -32,7 +32,7 @@ const deliveryLine = (d: WebhookDeliveryView) =>
   }${d.lastError ? `  ${d.lastError}` : ''}`;
 
 export function webhooksCommands(program: Command, { withServices, operator }: CliContext): void {
-  const webhooks = program.command('webhooks').description("a context's webhooks: add, list, remove, and their delivery logs");
+  const webhooks = program.command('webhooks').description("a context's webhooks: add, list, resume, remove, and their delivery logs");
   webhooks
     .command('add <url>')
     .description('subscribe a URL to the events of a user or a workspace; prints the signing secret (shown this once)')
@@ -59,6 +59,15 @@ export function webhooksCommands(program: Command, { withServices, operator }: C
     .addOption(json())
     .action((options: ContextOptions & { json?: boolean }) =>
       withServices(async (services) => list(!!options.json, await services.webhooks.list(operator, await contextOf(services, options)), line)),
+    );
+  webhooks
+    .command('resume <id>')
+    .description('resume a PAUSED or DISABLED webhook: it receives events again (what was pending is sent)')
+    .action((id: string) =>
+      withServices(async (services) => {
+        const webhook = await services.webhooks.resume(operator, id);
+        out(`resumed webhook ${webhook.id}: ${webhook.status}`);
+      }),
     );
   webhooks
     .command('remove <id>')
