@@ -148,7 +148,11 @@ const DUE_WEBHOOKS_SQL = `SELECT "id", "ownerUserId", "workspaceId", "creatorUse
       ORDER BY "dueAt", "id") AS "turn"
   FROM "Webhook" WHERE "status" = 'ACTIVE' AND "dueAt" <= ?
 ) AS "due" WHERE "turn" <= ? ORDER BY "dueAt", "id" LIMIT ?`;
-type DueWebhookRow = Omit<DueWebhook, 'owner' | 'failingSince'> & { ownerUserId: string | null; workspaceId: number | null; failingSince: string | Date | null };
+type DueWebhookRow = Omit<DueWebhook, 'owner' | 'failingSince'> & {
+  ownerUserId: string | null;
+  workspaceId: number | null;
+  failingSince: string | Date | null;
+};
 
 export class WebhookStore {
   constructor(
@@ -336,7 +340,10 @@ export class WebhookStore {
     // (An event is never deleted; a delivery whose event is gone anyway is given up, not retried for ever.)
     const orphans = due.filter((d) => !events.has(d.eventId)).map((d) => d.id);
     if (orphans.length > 0) {
-      await this.db.webhookDelivery.updateMany({ where: { id: { in: orphans }, status: 'PENDING' }, data: { status: 'FAILED', lastError: 'its event is gone' } });
+      await this.db.webhookDelivery.updateMany({
+        where: { id: { in: orphans }, status: 'PENDING' },
+        data: { status: 'FAILED', lastError: 'its event is gone' },
+      });
     }
     return {
       due: due.flatMap((d) => {

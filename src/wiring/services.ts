@@ -221,14 +221,8 @@ export function createServices(
     onPaused: (webhookId, reason) => logger.warn({ webhookId, reason }, 'webhook paused'),
     onError: (error) => logger.error({ err: error }, 'webhook delivery failed'),
   });
-  webhooks = new Webhooks(
-    storage.webhooks,
-    access,
-    keys,
-    webhookHttp,
-    { perContext: events.webhooksPerContext, perUser: events.webhooksPerUser },
-    clock,
-    () => dispatcher.noteCreated(),
+  webhooks = new Webhooks(storage.webhooks, access, keys, webhookHttp, { perContext: events.webhooksPerContext, perUser: events.webhooksPerUser }, clock, () =>
+    dispatcher.noteCreated(),
   );
   const feed = new EventFeed(storage.audit, storage, {
     // Another instance's event may have queued deliveries (none can while no webhook is ACTIVE; a new one is).

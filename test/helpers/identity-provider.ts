@@ -154,7 +154,11 @@ export async function signInWithoutBrowser(serviceUrl: string, login: string): P
     if (!form) return { status: response.status, text };
     url = new URL(form[1]!, url);
     const fields: Record<string, string> = form[2] === 'login' ? { prompt: 'login', login, password: 'any' } : { prompt: 'consent' };
-    response = await send(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    response = await send(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
   }
   throw new Error('the sign-in did not finish in 20 steps');
 }

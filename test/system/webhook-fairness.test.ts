@@ -56,7 +56,11 @@ function cpuMs(pid: number): number {
 describe('one user’s webhooks that never answer', () => {
   it('hold at most two lanes: another user’s new webhook receives each event within 5 s; the idle service stays under 2% of a core', async () => {
     const mallory = /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
-    const org = await gql(server, mallory, 'mutation { createOrganization(input: {name: "dead-hooks"}) { ... on MutationCreateOrganizationSuccess { data { id } } } }');
+    const org = await gql(
+      server,
+      mallory,
+      'mutation { createOrganization(input: {name: "dead-hooks"}) { ... on MutationCreateOrganizationSuccess { data { id } } } }',
+    );
     const orgId = org.body.data!.createOrganization.data.id;
     const workspaces: string[] = [];
     for (let w = 0; w < 10; w++) {

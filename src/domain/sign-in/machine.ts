@@ -120,7 +120,14 @@ export interface MachineSignInOptions {
    * Records the exchange (the audit trail): the rule and the claims that matched; a `token.refuse` names the
    * user the token would have acted as.
    */
-  record: (event: { action: 'token.exchange' | 'token.refuse'; targetId: string; userId: string; actor: string; door: string; detail: string }) => Promise<void>;
+  record: (event: {
+    action: 'token.exchange' | 'token.refuse';
+    targetId: string;
+    userId: string;
+    actor: string;
+    door: string;
+    detail: string;
+  }) => Promise<void>;
 }
 
 const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -245,7 +252,6 @@ export class MachineSignIn {
     return keys;
   }
 }
-
 
 /** The jwks_uri of an issuer's discovery document. */
 async function discoverJwksUri(issuer: string): Promise<string> {

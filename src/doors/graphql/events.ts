@@ -61,7 +61,8 @@ const WebhookRef = builder.objectRef<WebhookView>('Webhook').implement({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     createdBy: t.exposeString('createdBy', {
       nullable: true,
-      description: 'The user id of who answers for it: who created it, or resumed it last (null: the operator). It sends only while they may manage the context’s webhooks.',
+      description:
+        'The user id of who answers for it: who created it, or resumed it last (null: the operator). It sends only while they may manage the context’s webhooks.',
     }),
   }),
 });
