@@ -1,4 +1,5 @@
 /** The one owner of browser sessions (the Session model) and of what OIDC sign-in stores on users. */
+import type { AuditActor } from '../core/caller.js';
 import type { Database } from './client.js';
 import { isUniqueViolation } from './client.js';
 
@@ -36,12 +37,20 @@ export class SessionStore {
     await this.db.session.updateMany({ where: { id, lastSeenAt: { lt: unlessSince } }, data: { lastSeenAt: at } });
   }
 
-  async revoke(id: string, at: Date): Promise<boolean> {
-    return (await this.db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } })).count === 1;
-  }
-
-  async revokeAllOf(userId: string, at: Date): Promise<number> {
-    return (await this.db.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: at } })).count;
+  /**
+   * Ends a session (sign-out), audited `session.end` of `<the viewer's token id>` in the same transaction: every
+   * instance's live streams of the session end when they read the event.
+   */
+  async revoke(id: string, at: Date, viewerTokenId: string, by: AuditActor): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const session = await tx.session.findUnique({ where: { id }, select: { userId: true, revokedAt: true } });
+      if (!session || session.revokedAt) return false;
+      await tx.session.update({ where: { id }, data: { revokedAt: at }, select: { id: true } });
+      await tx.auditEvent.create({
+        data: { at, action: 'session.end', targetType: 'session', targetId: viewerTokenId, ownerUserId: session.userId, actor: by.actor, door: by.door },
+      });
+      return true;
+    });
   }
 
   /** Sessions ended or expired before `before` are forgotten. */
@@ -95,8 +104,27 @@ export class SessionStore {
     return this.db.user.findUnique({ where: { id: userId }, select: { name: true, email: true, displayName: true } });
   }
 
-  /** Disables (a date) or enables (null) a user; false when there is no such user. */
-  async setDisabled(userId: string, at: Date | null): Promise<boolean> {
-    return (await this.db.user.updateMany({ where: { id: userId }, data: { disabledAt: at } })).count === 1;
+  /**
+   * Disables (a date: their sessions ended too) or enables (null) a user, audited `user.disable` or
+   * `user.enable` in the same transaction (every instance's live streams of the user end when they read it);
+   * false when there is no such user.
+   */
+  async setDisabled(userId: string, at: Date | null, by: AuditActor, now: Date): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      if ((await tx.user.updateMany({ where: { id: userId }, data: { disabledAt: at } })).count !== 1) return false;
+      if (at) await tx.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: at } });
+      await tx.auditEvent.create({
+        data: {
+          at: now,
+          action: at ? 'user.disable' : 'user.enable',
+          targetType: 'user',
+          targetId: userId,
+          ownerUserId: userId,
+          actor: by.actor,
+          door: by.door,
+        },
+      });
+      return true;
+    });
   }
 }

@@ -43,6 +43,11 @@ export interface Storage {
    * `onWrite` tells of every change.
    */
   listen: ((options: ListenOptions) => NotificationListener) | undefined;
+  /**
+   * SQLite: a number that changes with every commit to the database file, by any process (another instance, the
+   * operator's CLI); PostgreSQL: undefined (its notifications tell of every instance's events).
+   */
+  dataVersion(): number | undefined;
   /** Read-only access for Pothos' Prisma plugin to load the relations GraphQL selects. */
   relationReads: RelationReads;
   /** Why the database cannot serve now (unreachable, or lacking a committed migration), or undefined when it can. */
@@ -101,6 +106,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
       return () => writeListeners.delete(listener);
     },
     listen: provider === 'postgresql' ? (listenOptions) => listenForEvents(databaseUrl, listenOptions) : undefined,
+    dataVersion: () => statements.dataVersion(),
     relationReads: relationReads(db),
     readinessProblem: () => readinessProblem(readiness),
     async close() {

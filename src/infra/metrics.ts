@@ -116,6 +116,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionsCut = new Counter({
+    name: 'graphql_subscriptions_cut_total',
+    help: 'Live subscriptions this instance cut off because their client read too slowly (SUBSCRIPTION_BACKLOG_BYTES)',
+    registers: [this.registry],
+  });
+
+  readonly webhooksPaused = new Counter({
+    name: 'webhooks_paused_total',
+    help: 'Webhooks this instance paused because the user who answers for them may no longer manage them',
+    registers: [this.registry],
+  });
+
   #lastEventId?: { read: () => Promise<number>; readAt: number };
 
   readonly #eventsWritten = new Gauge({

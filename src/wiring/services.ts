@@ -218,7 +218,10 @@ export function createServices(
       metrics.webhooksDisabled.inc();
       logger.warn({ webhookId, reason }, 'webhook disabled');
     },
-    onPaused: (webhookId, reason) => logger.warn({ webhookId, reason }, 'webhook paused'),
+    onPaused: (webhookId, reason) => {
+      metrics.webhooksPaused.inc();
+      logger.warn({ webhookId, reason }, 'webhook paused');
+    },
     onError: (error) => logger.error({ err: error }, 'webhook delivery failed'),
   });
   webhooks = new Webhooks(storage.webhooks, access, keys, webhookHttp, { perContext: events.webhooksPerContext, perUser: events.webhooksPerUser }, clock, () =>
@@ -232,6 +235,8 @@ export function createServices(
   });
   const live = new LiveEvents(feed, access, audit, {
     perToken: events.subscriptionsPerToken,
+    perUser: events.subscriptionsPerUser,
+    perInstance: events.subscriptionsPerInstance,
     clock,
     onCount: (open) => metrics.subscriptions.set(open),
     onError: (error) => logger.error({ err: error }, 'live events failed'),

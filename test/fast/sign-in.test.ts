@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { SessionStore } from '../../src/db/session-store.js';
+import { subscribe } from '../helpers/events.js';
 import { type IdentityProvider, signInWithoutBrowser, startIdentityProvider } from '../helpers/identity-provider.js';
 import { freePort, gql, startServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/time.js';
 
 const COOKIE = '__Host-credentials-session';
 let idp: IdentityProvider;
@@ -292,6 +294,40 @@ describe('sessions', () => {
     expect(byToken.status).toBe(401);
     await server.services.signIn.setDisabled(active.user.userId, false);
     expect((await fetch(`${server.url}/api/user-info`, { headers: { authorization: `Bearer ${active.user.token}` } })).status).toBe(200);
+  });
+});
+
+describe('live streams of a session', () => {
+  const EVENTS = 'subscription { credentialEvents { id kind targetName } }';
+
+  it('end at once when the session signs out (audited session.end), and when its user is disabled (user.disable)', async () => {
+    const { user, header, csrf, cookie } = await session();
+    const stream = await subscribe(server, { cookie: header }, EVENTS);
+    expect(stream.status).toBe(200);
+    await eventually('the stream is open', () => server.services.live.open === 1);
+    const out = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: header, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `csrf=${csrf}`,
+      redirect: 'manual',
+    });
+    expect(out.status).toBe(303);
+    expect(await stream.ended).toBe('complete');
+    const ended = await server.db.auditEvent.findFirstOrThrow({ where: { action: 'session.end', ownerUserId: user.userId } });
+    expect(ended).toMatchObject({ targetType: 'session', targetId: `session:${hash('sha256', cookie, 'hex').slice(0, 12)}`, actor: user.userId });
+
+    // Another session, and a token, of a user the operator then disables: both streams end, their sessions too.
+    const other = await session();
+    const bySession = await subscribe(server, { cookie: other.header }, EVENTS);
+    const byToken = await subscribe(server, other.user.token, EVENTS);
+    await eventually('both open', () => server.services.live.open === 2);
+    expect(await server.services.signIn.setDisabled(other.user.userId, true)).toBe(true);
+    expect(await bySession.ended).toBe('complete');
+    expect(await byToken.ended).toBe('complete');
+    expect(await server.db.auditEvent.count({ where: { action: 'user.disable', targetId: other.user.userId, actor: 'operator' } })).toBe(1);
+    expect((await server.db.session.findUniqueOrThrow({ where: { id: hash('sha256', other.cookie, 'hex') } })).revokedAt).not.toBeNull();
+    expect(await server.services.signIn.setDisabled(other.user.userId, false)).toBe(true);
+    expect(await server.db.auditEvent.count({ where: { action: 'user.enable', targetId: other.user.userId } })).toBe(1);
   });
 });
 

@@ -2,7 +2,8 @@
  * Live credential events over Server-Sent Events (the `credentialEvents`
  * subscription, as GraphiQL and graphql-sse clients open it): authorized like
  * queries, filtered, ended at once for a participant removed or a token
- * revoked, bounded per token, and ended cleanly on shutdown.
+ * revoked, bounded per token, per user and per instance, and ended cleanly on
+ * shutdown. (A client that reads too slowly is cut off: test/system/slow-subscribers.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Subscription, subscribe } from '../helpers/events.js';
@@ -50,12 +51,12 @@ describe('credentialEvents', () => {
     expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^graphql_subscriptions 2$/m);
     const id = (await rest(server, alice.token, 'POST', '/api/credentials', cred('live-gl', 'gitlab', 'glpat-live-secret'))).body.credentialsId;
     await rest(server, alice.token, 'PUT', `/api/credentials/${id}`, cred('live-gl', 'gitlab', 'glpat-live-secret-2'));
-    await rest(server, alice.token, 'POST', '/api/credentials', cred('live-gh', 'github', 'ghp_live-secret'));
-    // Bob's credentials are not in Alice's stream.
+    // Bob's credentials are not in Alice's stream (his event comes before her last: events arrive in order, so once
+    // her last is in, his would have been).
     await rest(server, bob.token, 'POST', '/api/credentials', cred('bobs-live', 'gitlab', 'glpat-bob'));
+    await rest(server, alice.token, 'POST', '/api/credentials', cred('live-gh', 'github', 'ghp_live-secret'));
     await eventually('three events', () => all.payloads.length >= 3);
     await eventually('one github create', () => githubOnly.payloads.length >= 1);
-    await new Promise((r) => setTimeout(r, 200));
     expect(all.payloads.map((p) => [p.data.credentialEvents.kind, p.data.credentialEvents.targetName])).toEqual([
       ['CREDENTIAL_CREATE', 'live-gl'],
       ['CREDENTIAL_UPDATE', 'live-gl'],
@@ -136,6 +137,37 @@ describe('credentialEvents', () => {
     await listening(1);
     expect(await short.ended).toBe('complete');
     await listening(0);
+  });
+});
+
+describe('limits', () => {
+  it('SUBSCRIPTIONS_PER_USER holds whatever the user’s tokens; SUBSCRIPTIONS_PER_INSTANCE holds for all users together', async () => {
+    const limited = await startServer({ SUBSCRIPTIONS_PER_TOKEN: '2', SUBSCRIPTIONS_PER_USER: '3', SUBSCRIPTIONS_PER_INSTANCE: '4' });
+    const streams: Subscription[] = [];
+    try {
+      const carol = await limited.newUser('carol');
+      const tokens = [carol.token];
+      for (let i = 0; i < 2; i++) tokens.push((await limited.services.tokens.createToken(carol.userId, `t${i}`, { actor: 'operator', door: 'cli' })).token);
+      // Two tokens' worth (2 + 1) is her limit of 3, though each token could hold 2.
+      for (const token of [tokens[0]!, tokens[0]!, tokens[1]!]) streams.push(await subscribe(limited, token, EVENTS));
+      await eventually('3 open', () => limited.services.live.open === 3);
+      const fourth = await subscribe(limited, tokens[2]!, EVENTS);
+      streams.push(fourth);
+      await fourth.ended;
+      expect(fourth.payloads[0]!.errors![0]).toMatchObject({ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+      expect(fourth.payloads[0]!.errors![0]!.message).toMatch(/per user.*SUBSCRIPTIONS_PER_USER/);
+      // Another user takes the instance's fourth; a fifth, anyone's, is refused.
+      const dave = await limited.newUser('dave');
+      streams.push(await subscribe(limited, dave.token, EVENTS));
+      await eventually('4 open', () => limited.services.live.open === 4);
+      const fifth = await subscribe(limited, dave.token, EVENTS);
+      streams.push(fifth);
+      await fifth.ended;
+      expect(fifth.payloads[0]!.errors![0]!.message).toMatch(/on this instance.*SUBSCRIPTIONS_PER_INSTANCE/);
+    } finally {
+      for (const s of streams) s.close();
+      await limited.close();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 /** A webhook receiver and a GraphQL subscription client (Server-Sent Events), for the events tests. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -70,12 +71,24 @@ export interface Subscription {
   close(): void;
 }
 
-/** Opens a subscription as GraphiQL and graphql-sse clients do: POST with `Accept: text/event-stream`. */
-export async function subscribe(server: { url: string }, token: string, query: string, variables: Record<string, unknown> = {}): Promise<Subscription> {
+/**
+ * Opens a subscription as GraphiQL and graphql-sse clients do: POST with `Accept: text/event-stream`, with a
+ * token, or a browser session's cookie (`{ cookie }`).
+ */
+export async function subscribe(
+  server: { url: string },
+  token: string | { cookie: string },
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Subscription> {
   const controller = new AbortController();
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(typeof token === 'string' ? { authorization: `Bearer ${token}` } : { cookie: token.cookie, 'x-graphql-yoga-csrf': '1' }),
+    },
     body: JSON.stringify({ query, variables }),
     signal: controller.signal,
   });
@@ -106,4 +119,54 @@ export async function subscribe(server: { url: string }, token: string, query: s
     return 'cut';
   })();
   return { status: response.status, payloads, ended, close: () => controller.abort() };
+}
+
+export interface SlowSubscriber {
+  /** Resolves with the body the server sent (its chunks joined), once the client finally reads it all (the connection closed). */
+  readAll(): Promise<string>;
+  close(): void;
+}
+
+/**
+ * A subscriber that never reads: its request sent on a raw socket that is paused at once (whatever the server
+ * writes stays in the kernel's buffers, then in the server's), until `readAll` finally reads.
+ */
+export function slowSubscriber(url: string, token: string, query: string): Promise<SlowSubscriber> {
+  const { hostname, port } = new URL(url);
+  const body = JSON.stringify({ query });
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n` +
+          `Authorization: Bearer ${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      socket.pause();
+      resolve({
+        readAll: () =>
+          new Promise((done) => {
+            const chunks: Buffer[] = [];
+            socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+            socket.on('close', () => done(dechunked(Buffer.concat(chunks))));
+            socket.resume();
+          }),
+        close: () => socket.destroy(),
+      });
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** The body of a raw HTTP/1.1 answer in chunked transfer encoding, its chunks joined (as far as it goes). */
+function dechunked(raw: Buffer): string {
+  let at = raw.indexOf('\r\n\r\n') + 4;
+  const parts: Buffer[] = [];
+  while (at > 3 && at < raw.length) {
+    const lineEnd = raw.indexOf('\r\n', at);
+    if (lineEnd < 0) break;
+    const size = Number.parseInt(raw.subarray(at, lineEnd).toString('ascii'), 16);
+    if (!(size > 0)) break;
+    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyRingFromFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, sqlOn } from '../helpers/database.js';
+import { subscribe } from '../helpers/events.js';
 import { startFakeProviders } from '../helpers/fake-providers.js';
 import { openStoredSecret } from '../helpers/fixtures.js';
 import { cli, type RunningMain, startMain } from '../helpers/process.js';
@@ -157,12 +158,16 @@ describe('two instances on one database', () => {
     expect((await rest(b, token, 'GET', '/api/credentials')).status).toBe(200);
   });
 
-  it('a user disabled from the command line is refused at once by both instances, and works again once enabled', async () => {
+  it('a user disabled from the command line is refused at once by both instances, their live streams end on both, and works again once enabled', async () => {
     expect((await cli(env, ['users', 'create', 'leaver'])).code).toBe(0);
     const leaver = /(cst_[0-9A-Za-z]{43})/.exec((await cli(env, ['tokens', 'create', 'leaver'])).out)![1]!;
     for (const instance of [a, b]) expect((await rest(instance, leaver, 'GET', '/api/credentials')).status).toBe(200);
+    const streams = await Promise.all([a, b].map((instance) => subscribe(instance, leaver, 'subscription { credentialEvents { id } }')));
+    for (const stream of streams) expect(stream.status).toBe(200);
     const disabled = await cli(env, ['users', 'disable', 'leaver']);
     expect(disabled.code, disabled.err).toBe(0);
+    // (Another process's commit: PostgreSQL notifies every instance; on SQLite each sees the file's data version change.)
+    for (const stream of streams) expect(await stream.ended).toBe('complete');
     for (const instance of [a, b]) {
       expect((await rest(instance, leaver, 'GET', '/api/credentials')).status).toBe(401);
       expect((await gql(instance, leaver, '{ viewer { name } }')).status).toBe(401);

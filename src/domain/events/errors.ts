@@ -22,12 +22,16 @@ export class WebhookNotResumable extends DomainError {
   }
 }
 
-/** The token holds as many live subscriptions open as it may (SUBSCRIPTIONS_PER_TOKEN). */
+/** The caller holds as many live subscriptions open as they may (per token, per user), or the instance does. */
 export class TooManySubscriptions extends DomainError {
   readonly kind = 'rate-limited';
   readonly code = 'TOO_MANY_SUBSCRIPTIONS';
   override readonly retryAfterSeconds = 5;
-  constructor(readonly limit: number) {
-    super(`At most ${limit} live subscriptions per access token at once: close one first (the operator sets SUBSCRIPTIONS_PER_TOKEN)`);
+  constructor(
+    readonly scope: string,
+    readonly limit: number,
+    readonly setting: string,
+  ) {
+    super(`At most ${limit} live subscriptions ${scope} at once: close one first (the operator sets ${setting})`);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * The live feed of committed audit events, for live subscriptions: on
  * PostgreSQL every instance hears every instance's events (LISTEN/NOTIFY: the
- * trigger notifies at commit); on SQLite, one process writes, and each of its
- * committed writes makes the feed read the events after the last it saw. It
- * reads only while someone listens; what was written while nobody listened,
+ * trigger notifies at commit); on SQLite, each committed write of this process
+ * makes the feed read the events after the last it saw, and so does a commit
+ * of another process (the operator's CLI, another instance on the file), seen
+ * within a second by the file's data version (a few µs to read, checked only
+ * while someone listens). It reads only while someone listens; what was written while nobody listened,
  * or while the notification connection was down, is not replayed (a live view:
  * webhooks and the audit trail are the durable ways to hear of events).
  */
@@ -20,7 +22,12 @@ export interface FeedSource {
   onWrite(listener: () => void): () => void;
   /** PostgreSQL's notifications of every instance's events (undefined on SQLite). */
   listen: ((options: ListenOptions) => NotificationListener) | undefined;
+  /** SQLite: a number every commit of any process changes. */
+  dataVersion(): number | undefined;
 }
+
+/** How often, while someone listens, SQLite's data version is looked at for another process's commits. */
+const OTHER_WRITERS_EVERY_MS = 1000;
 
 export interface FeedOptions {
   /** Told of every committed event's action (on PostgreSQL, from any instance; whether or not anyone listens). */
@@ -37,6 +44,8 @@ export class EventFeed {
   #notified: number[] = [];
   #connection: NotificationListener | undefined;
   #stopWrites: (() => void) | undefined;
+  #otherWriters: NodeJS.Timeout | undefined;
+  #seenVersion: number | undefined;
 
   constructor(
     private readonly store: AuditStore,
@@ -64,7 +73,22 @@ export class EventFeed {
     }
   }
 
+  /** SQLite, while someone listens: another process's commit changes the data version, and the feed reads. */
+  #watchOtherWriters(): void {
+    if (this.source.listen || this.#otherWriters) return;
+    this.#seenVersion = this.source.dataVersion();
+    this.#otherWriters = setInterval(() => {
+      const version = this.source.dataVersion();
+      if (version === this.#seenVersion) return;
+      this.#seenVersion = version;
+      this.#pull();
+    }, OTHER_WRITERS_EVERY_MS);
+    this.#otherWriters.unref();
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.#otherWriters);
+    this.#otherWriters = undefined;
     this.#stopWrites?.();
     this.#stopWrites = undefined;
     await this.#connection?.close();
@@ -81,9 +105,14 @@ export class EventFeed {
     // The first listener fixes where the feed starts: events committed from now on.
     if (this.#last === undefined && !this.source.listen) this.#last = await this.store.lastId();
     this.#listeners.add(listener);
+    if (this.#stopWrites) this.#watchOtherWriters();
     return () => {
       this.#listeners.delete(listener);
-      if (this.#listeners.size === 0 && !this.source.listen) this.#last = undefined;
+      if (this.#listeners.size === 0 && !this.source.listen) {
+        this.#last = undefined;
+        clearInterval(this.#otherWriters);
+        this.#otherWriters = undefined;
+      }
     };
   }
 

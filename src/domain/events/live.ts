@@ -5,9 +5,12 @@
  * and again whenever an event may have changed the answer (the subscriber's
  * role changed or they were removed, from the workspace or its organization,
  * or their token revoked): a removed participant's stream ends before any later
- * event reaches it; a stream also ends when its token expires. Bounded: SUBSCRIPTIONS_PER_TOKEN open per token (on each
- * instance), and a subscriber that falls 1,000 events behind is cut off. On
- * shutdown every stream ends cleanly.
+ * event reaches it; a stream also ends when its token expires. Bounded, on each
+ * instance: SUBSCRIPTIONS_PER_TOKEN open per token, SUBSCRIPTIONS_PER_USER per
+ * user whatever their tokens, SUBSCRIPTIONS_PER_INSTANCE in all; a subscriber
+ * whose events wait here 1,000 deep is cut off (the GraphQL door cuts off a
+ * client that leaves SUBSCRIPTION_BACKLOG_BYTES unread). On shutdown every
+ * stream ends cleanly.
  */
 import type { Caller, Owner } from '../../core/caller.js';
 import { ValidationError } from '../../core/errors.js';
@@ -24,7 +27,7 @@ export const CREDENTIAL_EVENT_KINDS = AUDIT_ACTIONS.filter((a) => a.startsWith('
 /** Events a subscriber may fall behind by before it is cut off. */
 const MAX_BEHIND = 1000;
 /** Events that may change whether a subscriber may still read. */
-const ACCESS_EVENTS = new Set(['participant.remove', 'participant.role', 'member.remove', 'token.revoke']);
+const ACCESS_EVENTS = new Set(['participant.remove', 'participant.role', 'member.remove', 'token.revoke', 'session.end', 'user.disable', 'user.remove']);
 
 export interface LiveFilter {
   provider?: string;
@@ -33,6 +36,8 @@ export interface LiveFilter {
 
 export interface LiveOptions {
   perToken: number;
+  perUser: number;
+  perInstance: number;
   /** The time, in epoch milliseconds (a test's clock): token expiry. */
   clock: () => number;
   /** Told of the number of open subscriptions on this instance after each change. */
@@ -119,6 +124,7 @@ const inContext = (e: AuditRecord, owner: Owner) =>
 export class LiveEvents {
   readonly #streams = new Set<Stream>();
   readonly #perToken = new Map<string, number>();
+  readonly #perUser = new Map<string, number>();
   #unsubscribe: (() => void) | undefined;
   /** Batches are handled one after another: every stream sees events in commit order. */
   #chain: Promise<void> = Promise.resolve();
@@ -140,8 +146,14 @@ export class LiveEvents {
     const checked = checkedFilter(filter);
     const { owner } = await this.access.context(caller, 'readCredentials');
     const held = this.#perToken.get(tokenId) ?? 0;
-    if (held >= this.options.perToken) throw new TooManySubscriptions(this.options.perToken);
+    const ofUser = this.#perUser.get(caller.userId) ?? 0;
+    if (held >= this.options.perToken) throw new TooManySubscriptions('per access token', this.options.perToken, 'SUBSCRIPTIONS_PER_TOKEN');
+    if (ofUser >= this.options.perUser) throw new TooManySubscriptions('per user', this.options.perUser, 'SUBSCRIPTIONS_PER_USER');
+    if (this.#streams.size >= this.options.perInstance) {
+      throw new TooManySubscriptions('on this instance', this.options.perInstance, 'SUBSCRIPTIONS_PER_INSTANCE');
+    }
     this.#perToken.set(tokenId, held + 1);
+    this.#perUser.set(caller.userId, ofUser + 1);
     const stream = new Stream(caller, tokenId, token.expiresAt, owner, checked, (s) => this.#ended(s));
     if (token.expiresAt !== undefined) stream.endIn(Math.max(0, token.expiresAt - this.options.clock()));
     this.#streams.add(stream);
@@ -167,6 +179,9 @@ export class LiveEvents {
     const held = (this.#perToken.get(stream.tokenId) ?? 1) - 1;
     if (held <= 0) this.#perToken.delete(stream.tokenId);
     else this.#perToken.set(stream.tokenId, held);
+    const ofUser = (this.#perUser.get(stream.caller.userId) ?? 1) - 1;
+    if (ofUser <= 0) this.#perUser.delete(stream.caller.userId);
+    else this.#perUser.set(stream.caller.userId, ofUser);
     this.options.onCount(this.#streams.size);
     if (this.#streams.size === 0) {
       this.#unsubscribe?.();
@@ -198,8 +213,13 @@ export class LiveEvents {
   /** After an event that may have taken access away: ends the streams of those who lost it. */
   async #reauthorize(event: AuditRecord): Promise<void> {
     for (const stream of [...this.#streams]) {
-      if (event.action === 'token.revoke') {
+      // A revoked token or an ended session (signed out) ends its streams; a disabled or removed user, all of theirs.
+      if (event.action === 'token.revoke' || event.action === 'session.end') {
         if (event.targetId === stream.tokenId) stream.end();
+        continue;
+      }
+      if (event.action === 'user.disable' || event.action === 'user.remove') {
+        if (event.targetId === stream.caller.userId) stream.end();
         continue;
       }
       // Participant and member events name the user whose access changed in ownerUserId.

@@ -13,7 +13,7 @@
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { OPERATOR } from '../../core/caller.js';
+import { type AuditActor, OPERATOR } from '../../core/caller.js';
 import { DomainError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { SessionStore } from '../../db/session-store.js';
@@ -89,6 +89,9 @@ export class SignInRefused extends DomainError {
   readonly kind = 'unauthenticated';
   readonly code = 'SIGN_IN_REFUSED';
 }
+
+/** What a session's viewer carries as its token id (and the audit trail names it by): a prefix of its stored hash. */
+const sessionTokenId = (id: string) => `session:${id.slice(0, 12)}`;
 
 const flowSchema = z.object({ provider: z.string(), state: z.string(), nonce: z.string(), verifier: z.string(), at: z.number() });
 const sha256 = (text: string) => hash('sha256', text, 'hex');
@@ -211,7 +214,7 @@ export class BrowserSignIn {
       await this.store.touch(id, new Date(now), new Date(now - TOUCH_RESOLUTION_MS));
     }
     return {
-      viewer: { userId: session.userId, tokenId: `session:${id.slice(0, 12)}`, scope: 'all', expiresAt: session.expiresAt.getTime() },
+      viewer: { userId: session.userId, tokenId: sessionTokenId(id), scope: 'all', expiresAt: session.expiresAt.getTime() },
       csrf: session.csrf,
     };
   }
@@ -228,14 +231,16 @@ export class BrowserSignIn {
     const session = await this.store.find(id);
     if (!session) return;
     if (!csrf || !sameText(csrf, session.csrf)) throw new SignInRefused('This sign-out did not come from this service’s page');
-    await this.store.revoke(id, new Date(this.clock()));
+    await this.store.revoke(id, new Date(this.clock()), sessionTokenId(id), { actor: session.userId, door: 'rest' });
   }
 
-  /** Disables or enables a user (an operator): a disabled user's tokens and sessions are refused from the next request on. */
-  async setDisabled(userId: string, disabled: boolean): Promise<boolean> {
-    const done = await this.store.setDisabled(userId, disabled ? new Date(this.clock()) : null);
-    if (done && disabled) await this.store.revokeAllOf(userId, new Date(this.clock()));
-    return done;
+  /**
+   * Disables or enables a user (an operator): a disabled user's tokens and sessions are refused from the next
+   * request on, their sessions end, and their live streams end on every instance.
+   */
+  async setDisabled(userId: string, disabled: boolean, by: AuditActor = { actor: 'operator', door: 'cli' }): Promise<boolean> {
+    const now = new Date(this.clock());
+    return this.store.setDisabled(userId, disabled ? now : null, by, now);
   }
 
   async #userOf(issuer: string, subject: string, email: string | null, verified: boolean, displayName: string | null, settings: SignInSettings) {

@@ -11,6 +11,7 @@ import type { Config } from '../../infra/config.js';
 import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler, notFoundHandler } from '../http/error-replies.js';
+import { sendEventStream } from './event-stream.js';
 import { GraphQLFastPath } from './fast-path.js';
 import { schema } from './index.js';
 import { createGraphQL } from './yoga.js';
@@ -49,12 +50,17 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     handler: async (request, reply) => {
       if (await fastPath.serve(request, reply)) return reply;
       const response = await yoga.handleNodeRequestAndResponse(request, reply, { fastifyRequest: request });
-      fastPath.answered(request, response.headers.get('content-type'));
+      const type = response.headers.get('content-type') ?? '';
+      fastPath.answered(request, type);
+      // A live subscription's events go out as they come, cut off when its client leaves too many unread.
+      if (type.startsWith('text/event-stream')) {
+        sendEventStream(reply, response, config.events.subscriptionBacklogBytes, () => services.metrics.subscriptionsCut.inc());
+        return reply;
+      }
       response.headers.forEach((value, key) => void reply.header(key, value));
       reply.status(response.status);
-      // A single JSON (or HTML) answer is sent whole; only event streams are piped.
-      const streaming = /^(text\/event-stream|multipart\/)/.test(response.headers.get('content-type') ?? '');
-      return reply.send(streaming ? response.body : await response.text());
+      // A single JSON (or HTML) answer is sent whole; a multipart one (incremental delivery) is piped.
+      return reply.send(type.startsWith('multipart/') ? response.body : await response.text());
     },
   });
 };
