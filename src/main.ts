@@ -33,9 +33,10 @@ try {
 
   // First run: a database without users gets one, and its token is printed once: on stderr, as a plain
   // block for the person starting the service, never into the structured log (stdout).
-  if ((await services.tokens.countUsers()) === 0) {
-    const user = await services.tokens.createUser('admin', 'start');
-    const { token } = await services.tokens.createToken(user.id, 'first-run', { actor: 'operator', door: 'start' });
+  // (Of instances starting together on a new database, exactly one makes them.)
+  const first = await services.tokens.createFirstUser();
+  if (first) {
+    const { token } = first;
     logger.info({ user: 'admin' }, 'first run: created the user admin and an access token (printed once on stderr)');
     process.stderr.write(
       `\nFirst run: created user 'admin' and this access token (shown once, store it now):\n\n  ${token}\n\n` +

@@ -11,6 +11,7 @@ import { BackoffStore } from './backoff-store.js';
 import { closeDatabase, type Database, openDatabase, type QueryEvent } from './client.js';
 import { CredentialStore } from './credential-store.js';
 import { failureReason, type StoreEvent, StoreHealth } from './failures.js';
+import { KeyCheckStore } from './key-check-store.js';
 import { LeaseStore } from './lease-store.js';
 import { readMigrations } from './migrate.js';
 import { type ListenOptions, listenForEvents, type NotificationListener } from './notifications.js';
@@ -35,6 +36,7 @@ export interface Storage {
   leases: LeaseStore;
   backoffs: BackoffStore;
   webhooks: WebhookStore;
+  keyChecks: KeyCheckStore;
   /** Calls `listener` after each committed write of this process (returns: stop calling it). */
   onWrite(listener: () => void): () => void;
   /**
@@ -101,6 +103,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     leases,
     backoffs: new BackoffStore(db),
     webhooks: new WebhookStore(db, statements),
+    keyChecks: new KeyCheckStore(db),
     onWrite(listener) {
       writeListeners.add(listener);
       return () => writeListeners.delete(listener);

@@ -121,6 +121,28 @@ export class UserStore {
     throw new Error(`the service user ${name} could not be made`);
   }
 
+  /**
+   * Makes `user` and its token (scope `all`, never expiring; by the operator at start), if no user exists: in one
+   * transaction, so of processes doing it at once exactly one does (the others: false — a duplicate name, or on
+   * SQLite a write that could not take the lock, finds the users made meanwhile).
+   */
+  async createFirstUser(user: { id: string; name: string }, token: { id: string; name: string; tokenHash: string }): Promise<boolean> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        if ((await tx.user.count()) > 0) return false;
+        await tx.user.create({ data: { id: user.id, name: user.name, createdVia: 'start' }, select: { id: true } });
+        await tx.accessToken.create({
+          data: { ...token, userId: user.id, scope: 'all', createdBy: 'operator', createdVia: 'start' },
+          select: { id: true },
+        });
+        return true;
+      });
+    } catch (error) {
+      if ((await this.db.user.count()) > 0) return false;
+      throw error;
+    }
+  }
+
   findUserByNameOrId(nameOrId: string): Promise<UserRecord | null> {
     return this.db.user.findFirst({ where: { OR: [{ id: nameOrId }, { name: nameOrId }] }, select: USER_FIELDS });
   }

@@ -6,6 +6,7 @@ import type { QueryEvent } from '../db/client.js';
 import type { StoreEvent } from '../db/failures.js';
 import { applyMigrations, pendingMigrations } from '../db/migrate.js';
 import { openStorage, type StorageOptions } from '../db/storage.js';
+import { KeysDoNotOpenSecrets } from '../domain/keys/key-check.js';
 import type { Config } from '../infra/config.js';
 import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { Metrics } from '../infra/metrics.js';
@@ -62,14 +63,24 @@ export async function openKeyRing(config: Config, logger: Logger, storedSecrets:
     }
   }
   const sealed = await storedSecrets();
+  // Made meanwhile by another instance starting on the same database: its key is the one.
+  if (sealed > 0 && keyFileState(config.masterKeyFile) === 'present') {
+    return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
+  }
   if (sealed > 0) {
     throw new StartupError(
-      `No master key file at ${config.masterKeyFile}, and the database holds ${sealed} sealed secrets (of credentials and their versions) that only their key opens: ` +
+      `No master key file at ${config.masterKeyFile}, and the database holds ${sealed} sealed secrets that only their key opens: ` +
         'restore the key file there (or set MASTER_KEY_FILE or MASTER_KEYS). A new key is not made: it would open none of them.',
     );
   }
   const { id, key } = generateKey();
-  writeKeyFile(config.masterKeyFile, { primary: id, keys: new Map([[id, key]]) }, { create: true });
+  try {
+    writeKeyFile(config.masterKeyFile, { primary: id, keys: new Map([[id, key]]) }, { create: true });
+  } catch (error) {
+    // Another instance starting at the same time made it first: its key is the one (this one's is dropped).
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return new KeyRingSource(keyRingFromFile(config.masterKeyFile), config.masterKeyFile);
+  }
   logger.warn(
     { file: config.masterKeyFile },
     'created a new master key file (owner-only permissions); back it up: without it, stored secrets cannot be opened',
@@ -140,8 +151,19 @@ export async function openRuntime(config: Config, logger: Logger, storageOptions
   };
   const storage = await openStorage(config.databaseUrl, { onQuery, onStoreEvent });
   try {
-    const keys = await openKeyRing(config, logger, () => storage.credentials.countSecretsNotStartingWith([]));
-    return createServices(storage, keys, metrics, logger, config, storageOptions.clock);
+    const keys = await openKeyRing(config, logger, async () => {
+      let sealed = await storage.credentials.countSecretsNotStartingWith([]);
+      for (const other of [storage.webhooks, storage.signingKeys]) sealed += (await other.secretsNotStartingWith([])).length;
+      return sealed + (await storage.keyChecks.count());
+    });
+    const services = createServices(storage, keys, metrics, logger, config, storageOptions.clock);
+    try {
+      await services.verifyKeys();
+    } catch (error) {
+      if (error instanceof KeysDoNotOpenSecrets) throw new StartupError(error.message);
+      throw error;
+    }
+    return services;
   } catch (error) {
     await storage.close();
     throw error;

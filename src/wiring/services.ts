@@ -23,6 +23,7 @@ import { WebhookDispatcher } from '../domain/events/dispatcher.js';
 import { EventFeed } from '../domain/events/feed.js';
 import { LiveEvents } from '../domain/events/live.js';
 import { Webhooks, webhookSealingContext } from '../domain/events/webhooks.js';
+import { keyCheckSealingContext, MasterKeyCheck } from '../domain/keys/key-check.js';
 import { MasterKeys } from '../domain/keys/master-keys.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { BrowserSignIn, parseGroupRoles, parseOidcProviders } from '../domain/sign-in/browser.js';
@@ -68,8 +69,10 @@ export interface Services {
   relationReads: RelationReads;
   /** What the service is, for Seqera's service-info: its version, the API it keeps, whether Wave is paired. */
   about(): Promise<ServiceInfo>;
-  /** Why the service cannot serve now, or undefined when it can (GET /readyz). */
+  /** Why the service cannot serve now, or undefined when it can (GET /readyz): the database, or keys that do not open its secrets. */
   readinessProblem(): Promise<string | undefined>;
+  /** At start: refuses (KeysDoNotOpenSecrets) unless this instance's master keys open the database's secrets. */
+  verifyKeys(): Promise<void>;
   /** The credentials' upkeep (purge after the recovery window, expiry): started with the background jobs. */
   upkeep: CredentialUpkeep;
   /** Renews Wave pairings before Wave's lease ends (a server's background job). */
@@ -195,10 +198,13 @@ export function createServices(
     onFailure: (pairingId, reason) => logger.warn({ pairingId, reason }, 'a Wave pairing could not be renewed; trying again in a minute'),
     onError: (error) => logger.error({ err: error }, 'Wave pairing renewal failed'),
   });
-  const rotation = new KeyRotation(storage.credentials, keys, [
+  const otherSealed = [
     { context: webhookSealingContext, store: storage.webhooks },
     { context: signingKeySealingContext, store: storage.signingKeys },
-  ]);
+    { context: keyCheckSealingContext, store: storage.keyChecks },
+  ];
+  const rotation = new KeyRotation(storage.credentials, keys, otherSealed);
+  const keyCheck = new MasterKeyCheck(storage.keyChecks, keys, storage.credentials, otherSealed, clock);
   const readAudit = settings.events.auditReads ? new ReadAudit((events) => storage.audit.recordReads(events)) : undefined;
   const audit = new AuditTrail(storage.audit, access);
   const events = settings.events;
@@ -293,7 +299,10 @@ export function createServices(
     keys,
     metrics,
     relationReads: storage.relationReads,
-    readinessProblem: () => storage.readinessProblem(),
+    async readinessProblem() {
+      return (await storage.readinessProblem()) ?? (await keyCheck.problem());
+    },
+    verifyKeys: () => keyCheck.verify(),
     async about() {
       // Public and unauthenticated: whether Wave is paired is read at most every 20 s, however often it is asked.
       if (clock() - waveSeen.at > ABOUT_CACHE_MS) {

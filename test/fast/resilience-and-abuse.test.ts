@@ -10,6 +10,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ import { durationWithin } from '../../src/core/time.js';
 import { asStoreError, StoreHealth, storeFailureOf } from '../../src/db/failures.js';
 import { loadConfig } from '../../src/infra/config.js';
 import { createLogger } from '../../src/infra/logger.js';
+import { KeyRing, keyRingFromFile } from '../../src/secrets/keyring.js';
 import { openRuntime } from '../../src/wiring/runtime.js';
 import { onPostgres, postgresServer, sqlOn } from '../helpers/database.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
@@ -434,14 +436,67 @@ describe('a lost key file never leads to a new key while sealed secrets exist', 
     const kept = readFileSync(keyFile);
     unlinkSync(keyFile);
     const logger = createLogger('silent');
-    await expect(openRuntime(config, logger)).rejects.toThrow(
-      /holds 2 sealed secrets \(of credentials and their versions\) that only their key opens: restore the key file/,
-    );
+    await expect(openRuntime(config, logger)).rejects.toThrow(/holds 3 sealed secrets that only their key opens: restore the key file/);
     expect(existsSync(keyFile)).toBe(false);
     writeFileSync(keyFile, kept, { mode: 0o600 });
     // With the key file back, it starts.
     await (await openRuntime(config, logger)).close();
     await server.close();
+  });
+});
+
+describe('master keys that do not open the database’s secrets', () => {
+  const anotherKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
+
+  it('refuse the start, naming the key that sealed them and the fix; the right keys start', async () => {
+    const server = await startServer();
+    const config = server.config;
+    const keyId = keyRingFromFile(config.masterKeyFile).primaryId;
+    await server.services.close();
+    const logger = createLogger('silent');
+    // Another valid key under another id, then under the same id: both refused at start, before serving anything.
+    await expect(openRuntime({ ...config, masterKeys: anotherKey('other') }, logger)).rejects.toThrow(
+      new RegExp(
+        `do not open this database's secrets: its key check is sealed with the key '${keyId}', which this instance does not hold \\(it holds 'other'\\)\\. Set MASTER_KEY_FILE or MASTER_KEYS`,
+      ),
+    );
+    await expect(openRuntime({ ...config, masterKeys: anotherKey(keyId) }, logger)).rejects.toThrow(
+      new RegExp(`the key '${keyId}' this instance holds is not the key '${keyId}' that sealed its key check \\(same id, another key\\)`),
+    );
+    await (await openRuntime(config, logger)).close();
+    await server.close();
+  });
+
+  it('a database from before the key check: a wrong key is refused by its stored secrets (and writes no check); the right one writes it', async () => {
+    const server = await startServer();
+    const { token } = await server.newUser('before-the-check');
+    expect((await rest(server, token, 'POST', '/api/credentials', github('sealed-before'))).status).toBe(200);
+    const config = server.config;
+    await server.services.close();
+    await server.db.keyCheck.deleteMany();
+    const logger = createLogger('silent');
+    await expect(openRuntime({ ...config, masterKeys: anotherKey('other') }, logger)).rejects.toThrow(/its stored secrets are sealed with the key/);
+    expect(await server.db.keyCheck.count()).toBe(0);
+    await (await openRuntime(config, logger)).close();
+    expect(await server.db.keyCheck.count()).toBe(1);
+    await server.close();
+  });
+
+  it('/readyz is never green on an instance whose keys no longer open them (another instance rotated to a key it lacks)', async () => {
+    const server = await startServer();
+    try {
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      const { sealed } = await server.db.keyCheck.findUniqueOrThrow({ where: { id: 'master-keys' } });
+      const stranger = new KeyRing(new Map([['rotated', randomBytes(32)]]), 'rotated');
+      await server.db.keyCheck.update({ where: { id: 'master-keys' }, data: { sealed: stranger.seal('x', 'key-check:master-keys') } });
+      const notReady = await fetch(`${server.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect((await notReady.json()).reason).toMatch(/sealed with the key 'rotated', which this instance does not hold/);
+      await server.db.keyCheck.update({ where: { id: 'master-keys' }, data: { sealed } });
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -49,13 +49,13 @@ describe('key rotation while the service serves', () => {
     // The old key cannot be removed while secrets use it.
     const early = await cli(env, ['keys', 'remove', oldKey]);
     expect(early.code).toBe(1);
-    expect(early.err).toMatch(/still seals 120 secrets/); // 60 live secrets and their first versions
+    expect(early.err).toMatch(/still seals 121 secrets/); // 60 live secrets, their first versions, and the key check
 
     // A first run stops after 20 (as an operator would with --limit).
     const partial = await cli(env, ['keys', 'rotate', '--batch', '5', '--limit', '20']);
     expect(partial.code, partial.err).toBe(0);
-    expect(partial.out).toContain('done: re-sealed 20; 100 still sealed by older keys');
-    expect(partial.out).toMatch(/re-sealed 5; 115 still sealed by older keys/); // plain progress lines off a terminal
+    expect(partial.out).toContain('done: re-sealed 20; 101 still sealed by older keys');
+    expect(partial.out).toMatch(/re-sealed 5; 116 still sealed by older keys/); // plain progress lines off a terminal
 
     // A second run is interrupted (SIGINT) after its first batch, while clients keep updating credentials.
     const ids = [...expected.keys()];
@@ -100,8 +100,8 @@ describe('key rotation while the service serves', () => {
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.out).toContain('; 0 still sealed by older keys.');
     const listed = await cli(env, ['keys', 'list']);
-    // 61 live secrets, their first versions, and the 30 versions the updates made.
-    expect(listed.out).toMatch(new RegExp(`${newKey}\\s+primary\\s+seals 152 secrets`));
+    // 61 live secrets, their first versions, the 30 versions the updates made, and the key check.
+    expect(listed.out).toMatch(new RegExp(`${newKey}\\s+primary\\s+seals 153 secrets`));
     expect(listed.out).toMatch(new RegExp(`${oldKey}\\s+seals 0 secrets`));
 
     const removed = await cli(env, ['keys', 'remove', oldKey]);

@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPostgres, postgresServer } from '../helpers/database.js';
-import { type Run, type SpawnOptions, startMainExpectingExit } from '../helpers/process.js';
+import { dropDatabase, freshDatabaseUrl, onPostgres, postgresServer, sqlOn } from '../helpers/database.js';
+import { type Run, type RunningMain, type SpawnOptions, startMain, startMainExpectingExit } from '../helpers/process.js';
 
 const asRoot = userInfo().uid === 0;
 /** An unprivileged user for the permission cases (root may enter any directory). */
@@ -161,10 +161,55 @@ describe('finding 9: the master key file', () => {
     expect(existsSync(join(data, 'keys.json'))).toBe(false);
   });
 
+  it('a valid key that is not the database’s: one plain line naming the key that sealed it and the fix; never ready', async () => {
+    const d = fresh('wrong-key');
+    const env = { PORT: '0', DATABASE_URL: `file:${join(d, 'db', 'c.db')}`, MASTER_KEYS: `first:${Buffer.alloc(32, 1).toString('base64')}` };
+    const first = await startMain(env);
+    await first.stop();
+    const run = await startMainExpectingExit({ ...env, MASTER_KEYS: `second:${Buffer.alloc(32, 2).toString('base64')}` });
+    expectPlainFailure(
+      run,
+      /^Cannot start: The master keys do not open this database's secrets: its key check is sealed with the key 'first', which this instance does not hold \(it holds 'second'\)\. Set MASTER_KEY_FILE or MASTER_KEYS to the keys this database was sealed with$/,
+    );
+    expect(run.out).not.toContain('GraphQL at');
+  });
+
   it('in production without a key, "no master key" with the keys init command comes first', async () => {
     const d = fresh('production');
     // The default key file sits beside the database: the no-key problem is still the one told.
     const run = await startMainExpectingExit({ PORT: '0', NODE_ENV: 'production', DATABASE_URL: `file:${join(d, 'c.db')}` });
     expectPlainFailure(run, /^Cannot start: No master key: .*npm run cli -- keys init/);
   });
+});
+
+describe('instances starting together on a fresh database', () => {
+  it('four at once: every one ready, exactly one admin, its token printed once', async () => {
+    const d = fresh('together');
+    const databaseUrl = await freshDatabaseUrl(d);
+    // One key file for all, that none of them finds: each would make it (the first one's is the key).
+    const env = { DATABASE_URL: databaseUrl, MASTER_KEY_FILE: join(d, 'keys', 'master-keys.json') };
+    const instances = await Promise.allSettled([0, 1, 2, 3].map(() => startMain(env)));
+    try {
+      const failed = instances.filter((i) => i.status === 'rejected').map((i) => String((i as PromiseRejectedResult).reason).slice(0, 2000));
+      expect(failed).toEqual([]);
+      const running = instances.map((i) => (i as PromiseFulfilledResult<RunningMain>).value);
+      for (const instance of running) expect((await fetch(`${instance.url}/readyz`)).status).toBe(200);
+      const printed = running.filter((i) => /First run: created user 'admin'/.test(i.output()));
+      expect(printed).toHaveLength(1);
+      const token = /(cst_[0-9A-Za-z]{43})/.exec(printed[0]!.output())![1]!;
+      for (const instance of running) {
+        const viewer = await fetch(`${instance.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: '{ viewer { name } }' }),
+        });
+        expect((await viewer.json()).data.viewer.name).toBe('admin');
+      }
+      const users = await sqlOn<{ name: string }>(databaseUrl, 'SELECT "name" FROM "User"');
+      expect(users.map((u) => u.name)).toEqual(['admin']);
+    } finally {
+      await Promise.all(instances.map((i) => (i.status === 'fulfilled' ? i.value.stop() : undefined)));
+      await dropDatabase(databaseUrl);
+    }
+  }, 120_000);
 });

@@ -95,6 +95,18 @@ export class AccessTokens {
   }
 
   /**
+   * The first run: on a database without users, the user `admin` and an access token, made together in one
+   * transaction — of instances starting together on a new database, exactly one makes them (the others get null,
+   * as does a database that has users). The token is returned this once.
+   */
+  async createFirstUser(): Promise<{ name: string; token: string } | null> {
+    const token = TOKEN_PREFIX + randomBase62(TOKEN_CHARS);
+    const user = { id: newId(), name: 'admin' };
+    const made = await this.store.createFirstUser(user, { id: newId(), name: 'first-run', tokenHash: hashToken(token) });
+    return made ? { name: user.name, token } : null;
+  }
+
+  /**
    * The service user the service made for a machine sign-in rule (`oidc:<rule>`), made now if there is none.
    * 'taken': a user that is not the rule's service user holds the name (the exchange must refuse).
    */

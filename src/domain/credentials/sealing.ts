@@ -21,6 +21,10 @@ export const sealingContext = (credential: { id: string; owner: Owner; provider:
 export const versionSealingContext = (credential: { id: string; owner: Owner; provider: string }, version: number): string =>
   `${sealingContext(credential)}:version:${version}`;
 
+/** The associated data a stored sealed value of credentials was sealed with: the live row's, or its version's. */
+export const sealedSecretContext = (secret: { id: string; owner: Owner; provider: string; version: number | null }): string =>
+  secret.version === null ? sealingContext(secret) : versionSealingContext(secret, secret.version);
+
 /** A version's secret key fields, opened (none when it has none). */
 export function openVersionSecrets(
   sealer: { open(sealed: string, associatedData: string): string },

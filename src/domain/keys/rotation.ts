@@ -6,9 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { actorOf, type Principal } from '../../core/caller.js';
-import { type CredentialStore, type SealedSecret, slotOf } from '../../db/credential-store.js';
+import { type CredentialStore, slotOf } from '../../db/credential-store.js';
 import { KeyRing, type KeyRingSource } from '../../secrets/keyring.js';
-import { sealingContext, versionSealingContext } from '../credentials/sealing.js';
+import { sealedSecretContext } from '../credentials/sealing.js';
 
 export interface ResealProgress {
   /** Secrets re-sealed so far by this run. */
@@ -32,9 +32,6 @@ export interface ResealOptions {
   /** Checked between batches: true stops the run cleanly. */
   shouldStop?: () => boolean;
 }
-
-/** The associated data a sealed value was sealed with: the live row's, or its version's. */
-const contextOf = (secret: SealedSecret): string => (secret.version === null ? sealingContext(secret) : versionSealingContext(secret, secret.version));
 
 /**
  * Other rows with one secret sealed by the same keys (webhooks' signing
@@ -96,7 +93,7 @@ export class KeyRotation {
       const sealed = await this.store.findSecretsNotStartingWith([this.#primaryPrefix()], unreadable, room);
       if (sealed.length === 0) break;
       for (const credential of sealed) {
-        const context = contextOf(credential);
+        const context = sealedSecretContext(credential);
         let plaintext: string;
         try {
           plaintext = this.keys.open(credential.secret, context);
