@@ -5,10 +5,13 @@
  * format); reading the sealed values a snapshot holds (read-only, for
  * verification); and putting a SQLite snapshot in place of a database file.
  * Master keys are never part of a backup: they are not in the database.
+ * Every file written here is created readable by its owner alone (0600),
+ * whatever the umask: it holds sealed secrets and token hashes.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, constants, copyFileSync, existsSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import Sqlite from 'better-sqlite3';
 import { BUSY_TIMEOUT_MS } from './client.js';
 
@@ -61,6 +64,8 @@ export function snapshotKind(file: string): SnapshotKind {
 export async function backupSqlite(source: string, destination: string, progress: (done: number, total: number) => void = () => {}): Promise<void> {
   const partial = join(dirname(destination), `.${basename(destination)}.partial`);
   rmSync(partial, { force: true });
+  // Created 0600 before SQLite writes a page into it (SQLite keeps an existing file's mode).
+  createPrivateFile(partial);
   const db = new Sqlite(source, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   try {
     let remainingBefore = Number.POSITIVE_INFINITY;
@@ -101,7 +106,25 @@ export function dumpPostgres(databaseUrl: string, destination: string): Promise<
   url.password = '';
   // Leases are the running servers' (who runs a background job now): their rows are not in the dump.
   const args = ['--format=custom', '--no-owner', '--exclude-table-data="Lease"', `--file=${destination}`, `--dbname=${url.toString()}`];
-  return run('pg_dump', args, password ? { PGPASSWORD: password } : {}).then(() => undefined);
+  // Created 0600 first: pg_dump writes into it and keeps its mode.
+  createPrivateFile(destination);
+  return run('pg_dump', args, password ? { PGPASSWORD: password } : {}).then(
+    () => undefined,
+    (error) => {
+      rmSync(destination, { force: true });
+      throw error;
+    },
+  );
+}
+
+/** Creates `path` (it must not exist) readable and writable by its owner alone, whatever the umask. */
+export function createPrivateFile(path: string): void {
+  closeSync(openSync(path, 'wx', 0o600));
+}
+
+/** Copies `source` to `destination` (which must not exist), created 0600. */
+async function copyPrivately(source: string, destination: string): Promise<void> {
+  await pipeline(createReadStream(source), createWriteStream(destination, { flags: 'wx', mode: 0o600 }));
 }
 
 /** The sealed values and counts of a pg_dump file, read with pg_restore (no database needed). */
@@ -208,16 +231,16 @@ export function leaseHeldUntil(file: string, lease: string, now: number): number
  * Puts the snapshot `file` in place of the SQLite database `target`: copied
  * beside it and synced, the target's -wal and -shm removed, then renamed over
  * it (one rename: the target is the old database or the new one, never a mix).
- * The old file is kept as `<target>.before-restore-<time>` when there was one.
+ * The old file is kept as `<target>.before-restore-<time>` when there was one (both 0600).
  */
-export function replaceSqliteDatabase(file: string, target: string, now: Date): string | undefined {
+export async function replaceSqliteDatabase(file: string, target: string, now: Date): Promise<string | undefined> {
   const incoming = join(dirname(target), `.${basename(target)}.restoring`);
-  copyFileSync(file, incoming, constants.COPYFILE_EXCL);
+  await copyPrivately(file, incoming);
   syncFile(incoming);
   let kept: string | undefined;
   if (existsSync(target)) {
     kept = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
-    copyFileSync(target, kept, constants.COPYFILE_EXCL);
+    await copyPrivately(target, kept);
     syncFile(kept);
   }
   // Leases held when the snapshot was taken (one made before backups cleared them) are no server's now.

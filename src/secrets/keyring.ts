@@ -5,7 +5,7 @@
  *
  * Stored format: `v1:<keyId>:<nonce b64url>:<ciphertext+tag b64url>`.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, type Hmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBase62 } from '../core/ids.js';
@@ -94,6 +94,18 @@ export class KeyRing implements Sealer {
   #mac(keyId: string, data: string): string {
     const key = Buffer.from(hkdfSync('sha256', this.#keys.get(keyId)!, Buffer.alloc(0), 'credentials-service request fingerprint', 32));
     return createHmac('sha256', key).update(data).digest('hex');
+  }
+
+  /**
+   * An HMAC-SHA256 under a key derived from master key `keyId` (default: the primary one) for `purpose` alone (a
+   * derived key never serves two purposes, nor is it the key that seals secrets); undefined when the ring lacks
+   * that key.
+   */
+  hmac(purpose: string, keyId: string = this.primaryId): { keyId: string; hmac: Hmac } | undefined {
+    const master = this.#keys.get(keyId);
+    if (!master) return undefined;
+    const key = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `credentials-service ${purpose}`, 32));
+    return { keyId, hmac: createHmac('sha256', key) };
   }
 
   /** The id of the key that sealed `sealed`, without opening it. */

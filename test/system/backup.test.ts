@@ -7,10 +7,12 @@
  * pg_dump file restored with pg_restore, as docs/operating.md says.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { OPERATOR } from '../../src/core/caller.js';
 import { AUDIT_COLUMNS } from '../../src/domain/audit/formats.js';
 import { generateKey, writeKeyFile } from '../../src/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
@@ -133,6 +135,71 @@ describe('backup, verify, restore', () => {
     if (!onPostgres) {
       const events = await second.services.audit.latest({ limit: 5 });
       expect(events.map((e) => e.action)).toContain('database.restore');
+    }
+  });
+});
+
+describe('a backup is the service’s own', () => {
+  it('is written 0600 whatever the umask, with a MAC beside it: one changed afterwards fails verify and is restored only with --unverified', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const { token, userId } = await server.newUser('tampered');
+    expect((await rest(server, token, 'POST', '/api/credentials', github('kept'))).status).toBe(200);
+    const viewer = await server.newUser('viewer');
+    const org = await server.services.workspaces.createOrganization(OPERATOR, 'backed-org', (await server.newUser('founder')).name);
+    const ws = await server.services.workspaces.createWorkspace(OPERATOR, { id: String(org.id) }, 'lab');
+    await server.services.workspaces.addParticipant(OPERATOR, { id: String(ws.id) }, viewer.name, 'VIEW');
+    const env = { DATABASE_URL: server.config.databaseUrl, MASTER_KEY_FILE: server.config.masterKeyFile, LOG_LEVEL: 'warn' };
+    const file = join(dir, onPostgres ? 'private.pgdump' : 'private.db');
+    const previous = process.umask(0);
+    let backup: Awaited<ReturnType<typeof cli>>;
+    try {
+      backup = await cli(env, ['backup', '--to', file]);
+    } finally {
+      process.umask(previous);
+    }
+    expect(backup.code, backup.err).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(`${file}.mac`).mode & 0o777).toBe(0o600);
+    expect((await cli(env, ['backup', 'verify', file])).out).toContain('MAC ok');
+
+    // Changed afterwards: on SQLite, what an attacker with the file would do (a planted token hash, a raised role);
+    // a pg_dump file, one byte.
+    const changed = join(dir, onPostgres ? 'changed.pgdump' : 'changed.db');
+    copyFileSync(file, changed);
+    copyFileSync(`${file}.mac`, `${changed}.mac`);
+    if (onPostgres) {
+      const bytes = readFileSync(changed);
+      bytes[Math.floor(bytes.length / 2)]! ^= 1;
+      writeFileSync(changed, bytes);
+    } else {
+      const db = new Sqlite(changed);
+      db.prepare('UPDATE "AccessToken" SET "tokenHash" = ? WHERE "userId" = ?').run('0'.repeat(64), userId);
+      expect(db.prepare('UPDATE "WorkspaceParticipant" SET "role" = \'OWNER\' WHERE "userId" = ?').run(viewer.userId).changes).toBe(1);
+      db.close();
+    }
+    const verify = await cli(env, ['backup', 'verify', changed]);
+    expect(verify.code).toBe(1);
+    expect(verify.out).toContain('MAC FAILED: its content is not what the service wrote (the MAC does not match)');
+    // Without its MAC: unverified too.
+    rmSync(`${changed}.mac`);
+    const unmarked = await cli(env, ['backup', 'verify', changed, '--json']);
+    expect(unmarked.code).toBe(1);
+    expect(JSON.parse(unmarked.out)).toMatchObject({ mac: 'missing', macProblem: expect.stringMatching(/no MAC beside it/) });
+    if (!onPostgres) {
+      const target = `file:${join(dir, 'restored-changed', 'credentials.db')}`;
+      mkdirSync(join(dir, 'restored-changed'));
+      const refused = await cli({ ...env, DATABASE_URL: target }, ['restore', changed]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/no MAC beside it .*nothing was changed \(restore it anyway with --unverified\)/);
+      expect(existsSync(join(dir, 'restored-changed', 'credentials.db'))).toBe(false);
+      const forced = await cli({ ...env, DATABASE_URL: target }, ['restore', changed, '--unverified']);
+      expect(forced.code, forced.err).toBe(0);
+      expect(statSync(join(dir, 'restored-changed', 'credentials.db')).mode & 0o777).toBe(0o600);
+      const restored = await startServer({ DATABASE_URL: target, MASTER_KEY_FILE: server.config.masterKeyFile });
+      servers.push(restored);
+      const event = (await restored.services.audit.latest({ limit: 5 })).find((e) => e.action === 'database.restore');
+      expect(event?.detail).toMatch(/UNVERIFIED: no MAC beside it/);
     }
   });
 });

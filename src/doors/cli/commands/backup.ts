@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { BackupRefused, backupDatabase, type Progress, restoreDatabase, type VerifyReport, verifyBackup } from '../../../wiring/backup.js';
+import { BackupRefused, backupDatabase, type Progress, restoreDatabase, type VerifyReport, verified, verifyBackup } from '../../../wiring/backup.js';
 import { type CliContext, json, out, UsageError } from '../context.js';
 
 /** A progress bar on a terminal (stderr), nothing otherwise; stopped by `done`. */
@@ -44,6 +44,7 @@ async function refusing<T>(work: (progress: Progress) => Promise<T>): Promise<T>
 
 const verifyLines = (r: VerifyReport) => [
   `${r.file}: ${r.kind === 'sqlite' ? 'SQLite snapshot' : 'pg_dump file'}, integrity ${r.integrity}, schema ${r.contents.migration ?? 'none'}`,
+  r.mac === 'ok' ? 'MAC ok: byte for byte the backup the service wrote' : `MAC FAILED: ${r.macProblem}`,
   `${r.contents.credentials} credentials, ${r.contents.deletedCredentials} deleted and restorable, ${r.contents.versions} versions, ${r.contents.users} users, ${r.contents.workspaces} workspaces, ${r.contents.auditEvents} audit events`,
   r.unreadableCount === 0
     ? `all ${r.sealed} sealed values open with these keys`
@@ -62,14 +63,18 @@ export function backupCommands(program: Command, { settings }: CliContext): void
       const report = await refusing((progress) => backupDatabase(settings(), file, progress));
       if (options.json) out(JSON.stringify(report, null, 2));
       else {
-        out(`wrote ${report.file} (${report.kind === 'sqlite' ? 'SQLite snapshot' : 'pg_dump, custom format'}, ${report.bytes} bytes)`);
+        out(
+          `wrote ${report.file} (${report.kind === 'sqlite' ? 'SQLite snapshot' : 'pg_dump, custom format'}, ${report.bytes} bytes) and its MAC ${report.macFile}`,
+        );
         out(`${report.contents.credentials} credentials, ${report.contents.deletedCredentials} deleted and restorable, ${report.contents.versions} versions`);
         out('It holds sealed secrets but no master key: keep the key file backed up apart from it. Check it with `backup verify`.');
       }
     });
   backup
     .command('verify <file>')
-    .description('open a snapshot read-only and prove every sealed value (live and versions) opens with the keys; exit 1 if any does not')
+    .description(
+      'check a snapshot: its MAC (byte for byte the backup the service wrote), its integrity, and that every sealed value opens with the keys; exit 1 if any fails',
+    )
     .option('--key-file <file>', 'the master key file to try (default: the configured keys)')
     .addOption(json())
     .action(async (file: string, own: { keyFile?: string; json?: boolean }, command: Command) => {
@@ -78,16 +83,19 @@ export function backupCommands(program: Command, { settings }: CliContext): void
       const report = await refusing((progress) => verifyBackup(settings(), file, options.keyFile, progress));
       if (options.json) out(JSON.stringify(report, null, 2));
       else for (const line of verifyLines(report)) out(line);
-      process.exitCode = report.unreadableCount === 0 && (report.kind !== 'sqlite' || report.integrity === 'ok') ? 0 : 1;
+      process.exitCode = verified(report) ? 0 : 1;
     });
   program
     .command('restore <file>')
     .description('put a SQLite snapshot in place of the configured database, after proving it opens with the keys (servers stopped)')
     .option('--force', 'replace an existing database (it is kept beside, as <file>.before-restore-<time>)')
+    .option('--unverified', 'restore a snapshot whose MAC is missing or does not verify (audited as such)')
     .option('--key-file <file>', 'the master key file the snapshot must open with (default: the configured keys)')
     .addOption(json())
-    .action(async (file: string, options: { force?: boolean; keyFile?: string; json?: boolean }) => {
-      const report = await refusing((progress) => restoreDatabase(settings(), file, { force: options.force, keyFile: options.keyFile }, progress));
+    .action(async (file: string, options: { force?: boolean; unverified?: boolean; keyFile?: string; json?: boolean }) => {
+      const report = await refusing((progress) =>
+        restoreDatabase(settings(), file, { force: options.force, unverified: options.unverified, keyFile: options.keyFile }, progress),
+      );
       if (options.json) out(JSON.stringify(report, null, 2));
       else {
         for (const line of verifyLines(report)) out(line);
