@@ -15,6 +15,8 @@ export interface UserRecord {
   id: string;
   name: string;
   createdAt: Date;
+  /** The user's number (Seqera's integer user id); given by the database on insert. */
+  number: number;
 }
 
 export interface TokenRecord {
@@ -79,7 +81,8 @@ const TOKEN_FIELDS = {
   revokedAt: true,
   scope: true,
 } as const;
-const USER_FIELDS = { id: true, name: true, createdAt: true } as const;
+const USER_FIELDS = { id: true, name: true, createdAt: true, number: true } as const;
+const userOf = (row: { id: string; name: string; createdAt: Date; number: number | null }): UserRecord => ({ ...row, number: row.number ?? 0 });
 
 export class UserStore {
   constructor(
@@ -143,12 +146,13 @@ export class UserStore {
     }
   }
 
-  findUserByNameOrId(nameOrId: string): Promise<UserRecord | null> {
-    return this.db.user.findFirst({ where: { OR: [{ id: nameOrId }, { name: nameOrId }] }, select: USER_FIELDS });
+  async findUserByNameOrId(nameOrId: string): Promise<UserRecord | null> {
+    const row = await this.db.user.findFirst({ where: { OR: [{ id: nameOrId }, { name: nameOrId }] }, select: USER_FIELDS });
+    return row && userOf(row);
   }
 
-  listUsers(): Promise<UserRecord[]> {
-    return this.db.user.findMany({ select: USER_FIELDS, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.db.user.findMany({ select: USER_FIELDS, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(userOf);
   }
 
   countUsers(): Promise<number> {

@@ -247,12 +247,18 @@ describe('service-info and user-info, as Wave calls them', () => {
     expect(body.serviceInfo.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("GET /api/user-info answers the token's user in the upstream shape; no token: 401", async () => {
+  it("GET /api/user-info answers the token's user in the upstream shape, its number as the integer id Wave reads; no token: 401", async () => {
     const user = await server.newUser('wave-user');
     const answer = await rest(server, user.token, 'GET', '/api/user-info');
     expect(answer.status).toBe(200);
     conforms(answer.body, responseSchema('/user-info'), 'DescribeUserResponse');
     expect(answer.body.user.userName).toBe(user.name);
+    // Wave reads user.id as a Long: a JSON integer, there for every user, the same each time, another for another user.
+    expect(answer.text).toMatch(/"user":\{"id":\d+,/);
+    expect(Number.isSafeInteger(answer.body.user.id) && answer.body.user.id > 0).toBe(true);
+    expect((await rest(server, user.token, 'GET', '/api/user-info')).body.user.id).toBe(answer.body.user.id);
+    const other = await server.newUser('wave-other');
+    expect((await rest(server, other.token, 'GET', '/api/user-info')).body.user.id).toBeGreaterThan(answer.body.user.id);
     expect((await fetch(`${server.url}/api/user-info`)).status).toBe(401);
   });
 });

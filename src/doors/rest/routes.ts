@@ -125,7 +125,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     operationId: 'UserInfo',
     summary: 'Describe current user',
     description:
-      "Seqera's user-info: the token's user, with the e-mail address its identity provider gave (people who sign in). This service holds no numeric user id: it is absent.",
+      "Seqera's user-info: the token's user — its number as `id`, its name, the e-mail address its identity provider gave (people who sign in).",
     query: emptyQuery,
     responses: { '200': { description: 'OK', body: 'DescribeUserResponse' } },
     async handle({ services, caller }) {
@@ -133,7 +133,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
       if (!user) throw new NotAuthenticated();
       const profile = await services.signIn.profileOf(caller.userId);
       return {
-        user: { userName: user.name, ...(profile?.email ? { email: profile.email } : {}), dateCreated: user.createdAt.toISOString(), deleted: false },
+        user: {
+          id: user.number,
+          userName: user.name,
+          ...(profile?.email ? { email: profile.email } : {}),
+          dateCreated: user.createdAt.toISOString(),
+          deleted: false,
+        },
         needConsent: false,
       };
     },
