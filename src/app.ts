@@ -140,8 +140,12 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
       done(null, JSON.parse(body as string));
     } catch (error) {
       // The parser's own message quotes the text around the fault (a password, a token): only its position is kept.
-      const position = / at position (\d+)/.exec((error as Error).message)?.[1];
-      const message = `Request body is not valid JSON${position ? ` (at position ${position})` : ''}`;
+      // The grammar's words are kept when they quote nothing of the body ("Expected ',' or ']' after array element").
+      const reason = (error as Error).message;
+      const at = /^(.*?) in JSON at position (\d+)/.exec(reason);
+      const words = at && !/^Unexpected token|"/.test(at[1]!) ? `: ${at[1]!.slice(0, 80)}` : '';
+      const where = at ? ` (at position ${at[2]})` : /end of JSON input/.test(reason) ? ' (it ends before the JSON is complete)' : '';
+      const message = `Request body is not valid JSON${words}${where}`;
       done(Object.assign(new Error(message), { statusCode: 400, code: 'INVALID_JSON' }), undefined);
     }
   });

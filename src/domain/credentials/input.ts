@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { type FieldProblem, ValidationError } from '../../core/errors.js';
 import { freeText, hostAndPort, nameText, quoted, webUrl } from '../../core/text.js';
+import { INSTANT_FORMAT, instantText } from '../../core/time.js';
 import { type KeyField, type KeyValues, type ProviderSpec, providerIds, providers, withFields } from './providers/index.js';
 
 /** The longest accepted values: validation, the GraphQL descriptions and the OpenAPI document all read them here. */
@@ -16,13 +17,9 @@ export const credentialName = nameText(LIMITS.name);
 const optionalText = (max: number) => freeText(max).nullish();
 
 /** A user's expiry date: ISO 8601 with a zone (`2027-01-31T00:00:00Z`), from 1970 to 9999. */
-export const expiryDate = z
-  .string({ error: 'must be an ISO 8601 date-time with a zone, such as 2027-01-31T00:00:00Z' })
-  .max(40, 'must be an ISO 8601 date-time with a zone, such as 2027-01-31T00:00:00Z')
-  .pipe(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, such as 2027-01-31T00:00:00Z' }))
-  .transform((text) => new Date(text))
-  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999, 'must be from 1970 to 9999')
-  .meta({ description: 'When the credential expires (ISO 8601). Not sent on update: kept; null: cleared.' });
+export const expiryDate = instantText(`must be ${INSTANT_FORMAT}, from 1970 to 9999`).meta({
+  description: 'When the credential expires (ISO 8601). Not sent on update: kept; null: cleared.',
+});
 
 export const credentialFields = z.object({
   name: credentialName,

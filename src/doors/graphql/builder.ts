@@ -7,7 +7,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import type { Caller } from '../../core/caller.js';
 import { NotAuthenticated } from '../../core/errors.js';
-import type { Timestamp } from '../../core/time.js';
+import { INSTANT_FORMAT, instantOf, type Timestamp } from '../../core/time.js';
 import type { Viewer } from '../../domain/auth/tokens.js';
 import type PrismaTypes from '../../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../../generated/pothos-prisma-types.js';
@@ -67,11 +67,11 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.scalarType('DateTime', {
-  description: 'An instant, as an ISO-8601 string in UTC',
+  description: `An instant: answered as ISO 8601 in UTC with milliseconds; taken as ${INSTANT_FORMAT} (the same rule as the REST API's)`,
   serialize: (value) => (typeof value === 'string' ? value : value.toISOString()),
   parseValue: (value) => {
-    const date = new Date(String(value));
-    if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    const date = instantOf(value);
+    if (!date) throw new GraphQLError(`DateTime must be ${INSTANT_FORMAT}, from 1970 to 9999`);
     return date;
   },
 });

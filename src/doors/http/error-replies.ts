@@ -8,7 +8,6 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, logUnexpected } from '../../core/errors.js';
-import { newId } from '../../core/ids.js';
 import { httpHeadersOf, httpStatusOf } from './statuses.js';
 
 declare module 'fastify' {
@@ -58,13 +57,10 @@ export function errorHandler(shape: BodyShape, bodyLimitBytes: number, answer: (
     }
     const status = requestProblem(error);
     if (status === 413) return reply.status(413).send(bodyOf(shape, `Request body is larger than ${bodyLimitBytes} bytes`));
-    if (status !== undefined && shape === 'graphql') return reply.status(status).send(bodyOf(shape, error.message.slice(0, 200)));
-    if (status !== undefined) {
-      // The seed API answers a request it cannot process with 400 and an error id.
-      request.errorId = newId();
-      request.log.warn({ errorId: request.errorId, reason: error.message.slice(0, 200) }, 'request cannot be processed');
-      return reply.status(400).send(bodyOf(shape, oops(request.errorId)));
-    }
+    // What is wrong with the request, in words (a JSON parse's position, an unsupported media type; never the
+    // body): the seed's "Oops … Error ID" is for unexpected failures only. (The REST API answers them all 400, its
+    // Bad request.)
+    if (status !== undefined) return reply.status(shape === 'graphql' ? status : 400).send(bodyOf(shape, error.message.slice(0, 200)));
     request.errorId = logUnexpected(request.log, error);
     return reply.status(500).send(bodyOf(shape, oops(request.errorId)));
   };

@@ -452,8 +452,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
       if (accepted === null) return reply.status(406).send({ message: 'Accept application/x-ndjson or text/csv' });
       const format = accepted === 'text/csv' ? 'csv' : 'ndjson';
       const filter = {
-        since: query.since === undefined ? undefined : new Date(query.since),
-        until: query.until === undefined ? undefined : new Date(query.until),
+        since: query.since,
+        until: query.until,
         actor: query.actor,
         kinds:
           query.kinds === undefined

@@ -5,6 +5,7 @@
  * the wire is written twice.
  */
 import { z } from 'zod';
+import { instantText } from '../../core/time.js';
 import { credentialFields, keysSchema } from '../../domain/credentials/input.js';
 import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../domain/credentials/providers/index.js';
 import { MAX_MESSAGE } from '../../domain/validation/service.js';
@@ -112,11 +113,8 @@ export const validateCredentialsQuery = z.object({
 
 export const auditQuery = z.object({
   workspaceId,
-  since: z.iso
-    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone' })
-    .optional()
-    .meta({ description: 'From this instant on (included)' }),
-  until: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone' }).optional().meta({ description: 'Before this instant' }),
+  since: instantText().optional().meta({ description: 'From this instant on (included)' }),
+  until: instantText().optional().meta({ description: 'Before this instant' }),
   actor: z.string().max(64).optional().meta({ description: 'Only what this user id (or operator, background) did' }),
   kinds: z
     .string()

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { OPERATOR } from '../../../core/caller.js';
 import { auditStream } from '../../../domain/audit/formats.js';
 import type { AuditEventView } from '../../../domain/audit/trail.js';
+import { INSTANT_FORMAT, instantOf } from '../../../core/time.js';
 import { type CliContext, json, list, UsageError, userOf, wholeNumber } from '../context.js';
 
 const line = (e: AuditEventView) => {
@@ -15,10 +16,11 @@ const line = (e: AuditEventView) => {
   return `${e.at.toISOString()}  ${e.action.padEnd(19)}  ${target}  ${context}  by ${e.actorName ?? e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`;
 };
 
+/** A date (midnight UTC) or an instant by the service's one rule. */
 const instant = (name: string, value: string | undefined): Date | undefined => {
   if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--${name} must be a date or date-time (2026-11-24, 2026-11-24T09:00:00Z)`, 2);
+  const date = instantOf(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!date) throw new UsageError(`--${name} must be a date or ${INSTANT_FORMAT} (2026-11-24, 2026-11-24T09:00:00Z)`, 2);
   return date;
 };
 
