@@ -4,6 +4,7 @@ import { newId } from './core/ids.js';
 import { listenForMetrics } from './doors/http/metrics-endpoint.js';
 import { type Config, loadConfig, loadEnvFile, unknownSettings } from './infra/config.js';
 import { createLogger, flushLogs } from './infra/logger.js';
+import { checkPortFree } from './infra/ports.js';
 import { openRuntime } from './wiring/runtime.js';
 import { explainStartupFailure } from './wiring/startup.js';
 
@@ -24,6 +25,9 @@ for (const warning of unknownSettings(process.env, fileSettings)) {
 }
 
 try {
+  // A port in use is found before the database and the key file are made.
+  await checkPortFree(config.port, config.host);
+  if (config.metrics.port !== undefined) await checkPortFree(config.metrics.port, config.metrics.host);
   const services = await openRuntime(config, logger);
 
   const app = await buildApp({ services, logger, config });

@@ -4,7 +4,7 @@
  * the client generated for PostgreSQL on the pg driver adapter.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
@@ -12,6 +12,7 @@ import type { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { providerOf, sqlitePath } from '../infra/database-url.js';
+import { makeDirectories } from '../infra/files.js';
 import { asStoreError, failureReason, StoreHealth } from './failures.js';
 
 /**
@@ -36,7 +37,7 @@ export function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
  * readable by others is made private.
  */
 export function privateDatabaseFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeDirectories(dirname(path), 0o700);
   try {
     closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
   } catch (error) {

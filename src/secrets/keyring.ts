@@ -6,9 +6,10 @@
  * Stored format: `v1:<keyId>:<nonce b64url>:<ciphertext+tag b64url>`.
  */
 import { createCipheriv, createDecipheriv, createHmac, type Hmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBase62 } from '../core/ids.js';
+import { makeDirectories } from '../infra/files.js';
 
 const VERSION = 'v1';
 const NONCE_BYTES = 12;
@@ -236,7 +237,7 @@ export class KeyRingSource implements Sealer {
  * never replaced (a new key is made only where none is).
  */
 export function writeKeyFile(path: string, ring: { primary: string; keys: Map<string, Buffer> }, { create = false } = {}): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeDirectories(dirname(path), 0o700);
   const content: KeyFileContent = {
     primary: ring.primary,
     keys: Object.fromEntries([...ring.keys].map(([id, key]) => [id, key.toString('base64')])),

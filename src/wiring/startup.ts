@@ -4,7 +4,7 @@
  * operator's terminal; never a stack trace. Used by `npm start` and the CLI.
  */
 import { dirname, resolve } from 'node:path';
-import type { Config } from '../infra/config.js';
+import { type Config, ConfigError } from '../infra/config.js';
 import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { StartupError } from './runtime.js';
 
@@ -55,7 +55,8 @@ function server(config: Config): { where: string; user: string; database: string
 
 /** One line saying why the start failed and what to change; undefined for a failure it cannot explain (a bug). */
 export function explainStartupFailure(error: unknown, config: Config): string | undefined {
-  if (error instanceof StartupError) return error.message;
+  // A setting the service could not take (read where it is used: a settings file's shape) names itself.
+  if (error instanceof StartupError || error instanceof ConfigError) return error.message;
   const postgres = providerOf(config.databaseUrl) === 'postgresql';
   for (const e of layers(error)) {
     const code = codeOf(e);
@@ -72,6 +73,7 @@ export function explainStartupFailure(error: unknown, config: Config): string | 
       if (code === 'ENOTDIR' || (code === 'EEXIST' && e.syscall === 'mkdir'))
         return `${path} is a file, not a directory, and is in the way of ${settingFor(path, config)}`;
       if (code === 'EROFS') return `${path} is on a read-only file system, and is needed for ${settingFor(path, config)}`;
+      if (code === 'ENOENT' && e.syscall === 'mkdir') return `the directory ${path} cannot be made there, and is needed for ${settingFor(path, config)}`;
       if (code === 'ENOSPC') return `no space left on the file system of ${path}, needed for ${settingFor(path, config)}`;
     }
     if (code?.startsWith('SQLITE_CANTOPEN') && !postgres)

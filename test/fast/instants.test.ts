@@ -10,7 +10,17 @@ import { instantOf } from '../../src/core/time.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
-const REFUSED = ['1', 'Jan 31 2027', '2027-01-31', '2027-01-31T00:00:00', '2027-02-30T00:00:00Z', '2027-01-31T24:00:00Z', '1969-12-31T23:59:59Z', ' 2027-01-31T00:00:00Z', '2027-01-31T00:00:00+24:00'];
+const REFUSED = [
+  '1',
+  'Jan 31 2027',
+  '2027-01-31',
+  '2027-01-31T00:00:00',
+  '2027-02-30T00:00:00Z',
+  '2027-01-31T24:00:00Z',
+  '1969-12-31T23:59:59Z',
+  ' 2027-01-31T00:00:00Z',
+  '2027-01-31T00:00:00+24:00',
+];
 const ACCEPTED: [string, string][] = [
   ['2027-01-31T00:00:00Z', '2027-01-31T00:00:00.000Z'],
   ['2027-01-31T10:20Z', '2027-01-31T10:20:00.000Z'],
@@ -32,7 +42,9 @@ let made = 0;
 const viaGraphQL = (expiresAt: string) =>
   gql(server, user.token, CREATE, { input: { name: `g${++made}`, expiresAt, keys: { gitlab: { token: 'glpat-instant' } } } });
 const viaRest = (expiresAt: string) =>
-  rest(server, user.token, 'POST', '/api/credentials', { credentials: { name: `r${++made}`, provider: 'gitlab', keys: { token: 'glpat-instant' }, expiresAt } });
+  rest(server, user.token, 'POST', '/api/credentials', {
+    credentials: { name: `r${++made}`, provider: 'gitlab', keys: { token: 'glpat-instant' }, expiresAt },
+  });
 
 describe('an instant a client sends', () => {
   it('is read by one rule (the domain’s)', () => {

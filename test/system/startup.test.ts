@@ -65,6 +65,29 @@ describe('finding 8: start-up failures are one plain line on stderr', () => {
       MASTER_KEY_FILE: join(d, 'k', 'keys.json'),
     });
     expectPlainFailure(run, new RegExp(`^Cannot start: port ${busyPort} is in use: set PORT`));
+    // Found before anything was made: no database, no key file.
+    expect(existsSync(join(d, 'db'))).toBe(false);
+    expect(existsSync(join(d, 'k'))).toBe(false);
+  });
+
+  it('a settings file in the wrong shape: one line naming the setting, the file and the problem', async () => {
+    const d = fresh('settings-file');
+    const issuers = join(d, 'machine-issuers.json');
+    writeFileSync(issuers, JSON.stringify({ issuers: [{ issuer: 5, audience: 'x', rules: [] }] }));
+    const machine = await startMainExpectingExit({ PORT: '0', DATABASE_URL: `file:${join(d, 'db', 'c.db')}`, OIDC_MACHINE_ISSUERS: issuers });
+    expectPlainFailure(
+      machine,
+      new RegExp(`^Cannot start: Invalid configuration: OIDC_MACHINE_ISSUERS: ${issuers.replace(/[.]/g, '\\.')}: issuers\\.0\\.issuer: .*expected string`),
+    );
+    const providers = join(d, 'providers.json');
+    writeFileSync(providers, JSON.stringify({ name: 'not-a-list' }));
+    const signIn = await startMainExpectingExit({
+      PORT: '0',
+      DATABASE_URL: `file:${join(d, 'db', 'c.db')}`,
+      OIDC_PROVIDERS: providers,
+      PUBLIC_URL: 'http://localhost:8080',
+    });
+    expectPlainFailure(signIn, /^Cannot start: Invalid configuration: OIDC_PROVIDERS: .*providers\.json: \(the file\): .*expected array/);
   });
 
   it('a parent path that is a file: set DATABASE_URL', async () => {
@@ -72,6 +95,15 @@ describe('finding 8: start-up failures are one plain line on stderr', () => {
     writeFileSync(join(d, 'data'), 'not a directory');
     const run = await startMainExpectingExit({ PORT: '0', DATABASE_URL: `file:${join(d, 'data', 'c.db')}`, MASTER_KEY_FILE: join(d, 'k', 'keys.json') });
     expectPlainFailure(run, /^Cannot start: .*data is a file, not a directory.*set DATABASE_URL/);
+  });
+
+  it('a database where no directory can be made (/proc): set DATABASE_URL, at once', async () => {
+    const d = fresh('proc');
+    const run = await startMainExpectingExit({ PORT: '0', DATABASE_URL: 'file:/proc/nope/x.db', MASTER_KEY_FILE: join(d, 'keys.json') });
+    expectPlainFailure(
+      run,
+      /^Cannot start: the directory \/proc\/nope cannot be made there, and is needed for the database \/proc\/nope\/x\.db: set DATABASE_URL/,
+    );
   });
 
   it('permission denied on the database directory: set DATABASE_URL', async () => {

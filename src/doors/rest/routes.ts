@@ -124,8 +124,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     url: '/api/user-info',
     operationId: 'UserInfo',
     summary: 'Describe current user',
-    description:
-      "Seqera's user-info: the token's user — its number as `id`, its name, the e-mail address its identity provider gave (people who sign in).",
+    description: "Seqera's user-info: the token's user — its number as `id`, its name, the e-mail address its identity provider gave (people who sign in).",
     query: emptyQuery,
     responses: { '200': { description: 'OK', body: 'DescribeUserResponse' } },
     async handle({ services, caller }) {

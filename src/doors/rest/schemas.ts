@@ -274,10 +274,7 @@ export const serviceInfoResponse = z.object({
 /** Seqera's DescribeUserResponse, with the fields this service holds (see docs/api-rest.md). */
 export const userInfoResponse = z.object({
   user: z.object({
-    id: z
-      .number()
-      .int()
-      .meta({ description: 'The user’s number: an integer (int64 upstream, as Wave reads it), given when the user was made, never reused' }),
+    id: z.number().int().meta({ description: 'The user’s number: an integer (int64 upstream, as Wave reads it), given when the user was made, never reused' }),
     userName: z.string(),
     email: z.string().optional().meta({ description: 'As the identity provider gave it (people who sign in); absent otherwise' }),
     dateCreated: z.string().meta({ format: 'date-time' }),

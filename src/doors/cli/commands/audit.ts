@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { OPERATOR } from '../../../core/caller.js';
+import { INSTANT_FORMAT, instantOf } from '../../../core/time.js';
 import { auditStream } from '../../../domain/audit/formats.js';
 import type { AuditEventView } from '../../../domain/audit/trail.js';
-import { INSTANT_FORMAT, instantOf } from '../../../core/time.js';
 import { type CliContext, json, list, UsageError, userOf, wholeNumber } from '../context.js';
 
 const line = (e: AuditEventView) => {
