@@ -402,18 +402,23 @@ function meant(name: string): string | undefined {
   return close && close.d <= Math.max(1, Math.floor(close.known.length / 4)) ? close.known : undefined;
 }
 
+/** Close enough to a setting to be a misspelling of it, whatever its first word: two edits at most, in a name of 8 or more. */
+const nearSetting = (name: string) =>
+  name.length >= 8 && KNOWN.some((known) => Math.abs(known.length - name.length) <= 2 && distance(name.toUpperCase(), known) <= 2);
+
 /**
  * Warnings about settings the service does not know, so that a misspelled one
  * is not silently ignored: every name in `.env` (`fileNames`) that is no
  * setting, and every variable of the environment that starts like the
- * service's settings but is none. Each says what was probably meant.
+ * service's settings, or is within two edits of one, but is none. Each says
+ * what was probably meant.
  */
 export function unknownSettings(env: NodeJS.ProcessEnv, fileNames: readonly string[] = []): string[] {
   const inFile = new Set(fileNames);
   const unknown = [
     ...fileNames.filter((name) => !KNOWN.includes(name)).map((name) => ({ name, where: ' in .env' })),
     ...Object.keys(env)
-      .filter((name) => !inFile.has(name) && !KNOWN.includes(name) && PREFIXES.some((prefix) => name.startsWith(prefix)))
+      .filter((name) => !inFile.has(name) && !KNOWN.includes(name) && (PREFIXES.some((prefix) => name.startsWith(prefix)) || nearSetting(name)))
       .map((name) => ({ name, where: '' })),
   ];
   return unknown.map(({ name, where }) => {

@@ -45,6 +45,11 @@ export interface GuardOptions {
   resolve?: (host: string) => Promise<ResolvedAddress[]>;
   /** Opens the connection to a checked address (tests inject one); by default Node's own, to that address. */
   connect?: (target: { host: string; address: string; family: 4 | 6; port: number; tls: boolean }) => Socket;
+  /**
+   * One wording for every host that is not public or does not resolve (webhooks: whoever makes one must not learn
+   * which internal names exist, nor their addresses); else the reason, address included (probes, for operators).
+   */
+  uniformRefusals?: boolean;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -134,6 +139,11 @@ export class GuardedHttp {
     return left;
   }
 
+  /** The one wording of a host that is not public, or does not resolve (uniformRefusals). */
+  #notPublic(host: string): string {
+    return `${host} is not a public host this service can reach: an operator may allow it with ${this.options.allowedHostsSetting ?? 'VALIDATION_ALLOWED_HOSTS'}`;
+  }
+
   /** Why `url` may not be called (the probe's INVALID message), or undefined when it may, as far as its name tells. */
   refusal(url: URL, publicHosts: PublicHosts): string | undefined {
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -146,6 +156,7 @@ export class GuardedHttp {
       return `${url.protocol}//${url.host} is refused: only https to ${to}, unless an operator allows ${url.host} with ${setting}`;
     }
     if (isIP(host) || !matches(host, publicHosts)) {
+      if (this.options.uniformRefusals) return this.#notPublic(url.host);
       return `${url.host} is not a public endpoint${publicHosts === ANY_PUBLIC_HOST ? '' : ' of the provider'}: an operator may allow it with ${setting}`;
     }
     return undefined;
@@ -176,17 +187,19 @@ export class GuardedHttp {
     if (refusal) throw new ProbeRefused(refusal);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const allowed = this.#isAllowed(url);
+    const uniform = this.options.uniformRefusals === true && !allowed;
     let addresses: ResolvedAddress[];
     try {
       addresses = isIP(host) ? [{ address: host, family: isIP(host) as 4 | 6 }] : await this.#resolve(host, this.#remaining(host));
     } catch (error) {
+      if (uniform) throw new ProbeUnreachable(this.#notPublic(host));
       if (error instanceof ProbeUnreachable) throw error;
       throw new ProbeUnreachable(`${host} could not be resolved: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (addresses.length === 0) throw new ProbeUnreachable(`${host} has no address`);
+    if (addresses.length === 0) throw new ProbeUnreachable(uniform ? this.#notPublic(host) : `${host} has no address`);
     if (!allowed) {
       const inside = addresses.find((a) => !isPublicAddress(a.address));
-      if (inside) throw new ProbeRefused(`${host} resolves to a non-public address (${inside.address}): refused`);
+      if (inside) throw new ProbeRefused(uniform ? this.#notPublic(host) : `${host} resolves to a non-public address (${inside.address}): refused`);
     }
     return addresses[0]!;
   }

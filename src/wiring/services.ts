@@ -212,6 +212,7 @@ export function createServices(
     allowedHosts: events.webhookAllowedHosts,
     allowedHostsSetting: 'WEBHOOK_ALLOWED_HOSTS',
     timeoutMs: events.webhookTimeoutMs,
+    uniformRefusals: true,
   });
   let webhooks: Webhooks | undefined;
   const dispatcher = new WebhookDispatcher(storage.webhooks, storage.leases, audit, keys, webhookHttp, {

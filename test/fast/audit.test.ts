@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_COLUMNS } from '../../src/domain/audit/formats.js';
+import { AUDIT_COLUMNS, cell } from '../../src/domain/audit/formats.js';
 import { rest } from '../helpers/rest.js';
 import { gql, withServer } from '../helpers/server.js';
 
@@ -142,6 +142,23 @@ print(json.dumps({"columns": list(rows[0].keys()), "first": rows[0], "count": le
     expect(parsed.columns).toEqual([...AUDIT_COLUMNS]);
     expect(parsed.first).toMatchObject({ kind: 'credential.validate', targetId: 'bulk-0-0', actor: 'background', at: '2026-06-01T00:00:00.000Z' });
     expect(parsed.first.detail).toBe(`'=HYPERLINK("http://evil", "click"), "quoted"\nline`);
+  });
+
+  it('CSV cells never run as formulas: read with "," or split on ";" or a tab as other locales do, no piece starts a formula', () => {
+    const hostile = ['=1+1', 'ok;=cmd|"/c calc"!A1', 'a\t@SUM(A1)', 'x, -2+3', '＝HYPERLINK("http://evil")', 'plain; text', 'tab\there'];
+    const line = hostile.map(cell).join(',');
+    // Python's csv module, as a spreadsheet would: with ",", then each cell split again on ";" and on a tab.
+    const python = `import csv, io, json, sys
+cells = next(csv.reader(io.StringIO(sys.stdin.read())))
+pieces = [p for c in cells for part in c.split(";") for p in part.split("\t")]
+print(json.dumps({"cells": cells, "pieces": pieces}))`;
+    const parsed = JSON.parse(execFileSync('python3', ['-c', python], { input: `${line}\r\n` }).toString());
+    expect(parsed.cells).toHaveLength(hostile.length);
+    for (const piece of parsed.pieces) expect(piece.trimStart(), piece).not.toMatch(/^[=+\-@＝＋－＠]/);
+    // Every cell with a separator is quoted; the text is all there, a quote mark before each formula character.
+    expect(cell('plain; text')).toBe('"plain; text"');
+    expect(cell('tab\there')).toBe('"tab\there"');
+    expect(parsed.cells[1]).toBe(`ok;'=cmd|"/c calc"!A1`);
   });
 
   it('as JSON lines by default, the same events, oldest first; 406 for a format it does not write', async () => {

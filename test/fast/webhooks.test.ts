@@ -272,6 +272,14 @@ describe('webhooks', () => {
         expect(refused.fields[0].path).toBe('url');
       }
       expect(refused(await createWebhook(alice.token, { url: `https://user:pass@${receiver.host}/x` }))).toMatch(/user or password/);
+      // A name that resolves inside, one that does not resolve, an internal address: one wording, no address, no resolver's words.
+      const wordings = new Set<string>();
+      for (const host of ['localhost', 'nothing.invalid', '10.0.0.5', '[::1]']) {
+        const message = refused(await createWebhook(alice.token, { url: `https://${host}/hook` }));
+        expect(message, host).not.toMatch(/127\.0\.0\.1|resolve|ENOTFOUND|non-public/);
+        wordings.add(message.replace(host, '<host>'));
+      }
+      expect([...wordings]).toEqual(['url: <host> is not a public host this service can reach: an operator may allow it with WEBHOOK_ALLOWED_HOSTS']);
       // A webhook stored earlier whose host is no longer allowed (an operator narrowed WEBHOOK_ALLOWED_HOSTS): refused when sent.
       const id = 'StaleWebhook0000000001';
       await server.db.webhook.create({

@@ -2,8 +2,11 @@
  * The audit trail's export formats, for every door that exports it (REST's
  * download, the CLI): JSON lines or CSV (RFC 4180 with a header row), written a line at a
  * time from the domain's export, so that any number of events streams in
- * constant memory. CSV cells that a spreadsheet would run as a formula
- * (starting with = + - @, a tab or a carriage return) are prefixed with `'`.
+ * constant memory. No CSV cell can run as a spreadsheet formula: a formula
+ * character (= + - @, their fullwidth forms, a tab or a carriage return) that
+ * starts the cell, or starts a piece a spreadsheet splitting on another
+ * separator (`;`, a tab) would make, is prefixed with `'`; and every cell that
+ * holds a separator is quoted.
  */
 import { Readable } from 'node:stream';
 import type { AuditEventView } from './trail.js';
@@ -43,11 +46,13 @@ const row = (e: AuditEventView): Record<(typeof AUDIT_COLUMNS)[number], string |
   detail: e.detail,
 });
 
-function cell(value: string | number | null): string {
+/** A formula character at the start of the cell or of a piece after a separator (spaces before it too). */
+const FORMULA_START = /(^|[,;\t])([ \u3000]*)([=+\-@\uFF1D\uFF0B\uFF0D\uFF20\t\r])/g;
+
+export function cell(value: string | number | null): string {
   if (value === null) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const text = String(value).replace(FORMULA_START, "$1$2'$3");
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** The events as a stream of lines in the format. */
