@@ -1,10 +1,11 @@
 /**
  * A Chromium of the machine's (CHROMIUM_PATH, else Debian's /usr/bin/chromium)
  * driven by playwright-core: no browser is downloaded. Where none is installed
- * and the machine can install Debian's package (as root, with apt), it is
- * installed as `.ci/chromium` does; otherwise the browser tier stops at once
- * with one line saying how to get one. The flags keep Chromium from reaching
- * out on its own (background networking, updates, sync).
+ * and the machine can install Debian's package (as root, with apt), the test
+ * run's global setup installs it once, as `.ci/chromium` does; where it cannot,
+ * the browser tests are skipped, said in one line at the start of the run
+ * (under CI they run, and fail, saying how to get one). The flags keep Chromium
+ * from reaching out on its own (background networking, updates, sync).
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
@@ -24,21 +25,28 @@ const executable = (path: string) => {
   }
 };
 
-/** The browser to drive: found, or installed when this machine can, or a clear refusal. */
-export function chromiumPath(): string {
-  if (executable(CHROMIUM)) return CHROMIUM;
+const HOW = `install Debian's chromium (sudo .ci/chromium, or apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable`;
+
+/**
+ * Once per test run (the global setup): Chromium found, or installed when this machine can; else the line that
+ * says the browser tests are skipped (undefined when they run).
+ */
+export function prepareChromium(): string | undefined {
+  if (executable(CHROMIUM)) return undefined;
   if (!process.env.CHROMIUM_PATH && userInfo().uid === 0 && existsSync('/usr/bin/apt-get')) {
     execFileSync(join(root, '.ci', 'chromium'), { stdio: 'inherit' });
-    if (executable(CHROMIUM)) return CHROMIUM;
+    if (executable(CHROMIUM)) return undefined;
   }
-  throw new Error(
-    `No Chromium at ${CHROMIUM}: install Debian's chromium (sudo .ci/chromium, or apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable`,
-  );
+  return process.env.CI ? undefined : `No Chromium at ${CHROMIUM}: the browser tests are skipped (${HOW})`;
 }
 
+/** Whether the browser tests run: a Chromium is there (or the run is CI's, where a missing one fails them). */
+export const browserTestsRun = (): boolean => executable(CHROMIUM) || Boolean(process.env.CI);
+
 export function launchBrowser(): Promise<Browser> {
+  if (!executable(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: ${HOW}`);
   return chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
       '--disable-gpu',

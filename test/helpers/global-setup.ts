@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../../src/db/migrate.js';
+import { prepareChromium } from './browser.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,9 +29,16 @@ interface Templates {
 
 // Every project of the run (fast, system) calls this setup, each through its own module loader: the templates
 // are made once for the process (concurrent migrations on the one schema engine would collide).
-const shared = globalThis as { credentialsTemplates?: Promise<Templates> };
+const shared = globalThis as { credentialsTemplates?: Promise<Templates>; chromiumChecked?: boolean };
 
 export default async function setup(project: TestProject) {
+  // The browser tests' Chromium: installed once here where the machine can (never by two test files at once), or
+  // one line saying they are skipped.
+  if (project.name === 'system' && shared.chromiumChecked === undefined) {
+    shared.chromiumChecked = true;
+    const skipped = prepareChromium();
+    if (skipped) process.stderr.write(`\n${skipped}\n\n`);
+  }
   shared.credentialsTemplates ??= makeTemplates();
   const { dir, sqliteTemplate, postgresTemplate } = await shared.credentialsTemplates;
   project.provide('sqliteTemplate', sqliteTemplate);

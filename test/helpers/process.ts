@@ -1,5 +1,7 @@
 /** Runs the project's entry points as processes, as an operator would. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scaled } from './time.js';
@@ -7,6 +9,21 @@ import { scaled } from './time.js';
 export const root = resolve(import.meta.dirname, '../..');
 /** tsx by its path, so that a process may run in another working directory (and read that directory's .env). */
 const TSX = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+/**
+ * The environment of a process a test starts: the machine's basics and what the test sets — never a setting of
+ * the shell that runs the tests (a DATABASE_URL, a MASTER_KEYS exported by the developer).
+ */
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const basics = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'USER'].filter((name) => process.env[name] !== undefined);
+  return { ...Object.fromEntries(basics.map((name) => [name, process.env[name]])), ...env };
+}
+
+/**
+ * A working directory of the test run's own, holding no .env: a process started there reads only the settings its
+ * test gives (a developer's .env in the checkout never changes a test's outcome).
+ */
+const quietDirectory = mkdtempSync(join(tmpdir(), 'credentials-cwd-'));
 
 export interface SpawnOptions {
   /** The working directory (default: the project's). */
@@ -25,7 +42,7 @@ export interface Run {
 /** `npm run cli -- <args>` with the given environment (asynchronous: a test server may run in this process). */
 export function cli(env: Record<string, string>, args: string[], onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'cli.ts'), ...args], { cwd: quietDirectory, env: childEnv(env) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -43,8 +60,8 @@ export function startMainExpectingExit(env: Record<string, string>, ms = 20_000,
   ms = scaled(ms);
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'main.ts')], {
-      cwd: options.cwd ?? root,
-      env: { ...process.env, ...env },
+      cwd: options.cwd ?? quietDirectory,
+      env: childEnv(env),
       ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
     });
     let out = '';
@@ -76,9 +93,9 @@ export interface RunningMain {
 
 /** Starts `src/main.ts` on a port the OS chooses (PORT=0); resolves once it says where GraphQL is (the bound port). */
 export async function startMain(env: Record<string, string>): Promise<RunningMain> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
+  const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'main.ts')], {
+    cwd: quietDirectory,
+    env: childEnv({ LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' }),
   });
   let output = '';
   let stdout = '';

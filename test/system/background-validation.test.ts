@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
 import { startServer } from '../helpers/server.js';
+import { eventually } from '../helpers/time.js';
 
 let fake: FakeProviders;
 beforeAll(async () => {
@@ -80,11 +81,7 @@ describe('the background sweep is fair and backs off transient failures', () => 
       // Counted in sweeps, not seconds (a loaded machine sweeps slower): until the victim's credential was probed
       // six times, about once a sweep.
       const probes = (secret: string) => fake.requests.filter((r) => r.headers.authorization === `Bearer ${secret}`).length;
-      const deadline = Date.now() + 90_000;
-      while (probes('good-victim') < 6) {
-        expect(Date.now(), 'six sweeps within 90 s').toBeLessThan(deadline);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await eventually('six sweeps probed the victim’s credential', () => probes('good-victim') >= 6, 90_000);
       const attackerProbes = Array.from({ length: 8 }, (_, i) => probes(`slow-${i}`));
       // Each never-answering credential backs off (probed again after 1, 2, 4… periods): a few probes by then, fewer
       // than the victim's by a margin, whatever the sweeps' pace.

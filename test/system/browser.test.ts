@@ -6,24 +6,25 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/doors/rest/openapi.js';
-import { launchBrowser, watch } from '../helpers/browser.js';
+import { browserTestsRun, launchBrowser, watch } from '../helpers/browser.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { scaled } from '../helpers/time.js';
 
 let server: TestServer;
 let browser: Browser;
 beforeAll(async () => {
+  if (!browserTestsRun()) return;
   server = await startServer();
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await server.close();
+  await server?.close();
 });
 
 const sameOrigin = (url: string) => url.startsWith(`${server.url}/`) || url.startsWith('data:') || url.startsWith('blob:');
 
-describe('GraphiQL and the API reference in a browser', () => {
+describe.runIf(browserTestsRun())('GraphiQL and the API reference in a browser', () => {
   it('GraphiQL renders its editors with every script and worker from this server, and no CSP violation', async () => {
     const page = await browser.newPage();
     const seen = watch(page);

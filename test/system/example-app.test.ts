@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, freshDatabaseUrl } from '../helpers/database.js';
-import { type RunningMain, root, startMain } from '../helpers/process.js';
+import { childEnv, type RunningMain, root, startMain } from '../helpers/process.js';
 
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(command, args, { cwd: root, env: childEnv(env) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -33,7 +33,7 @@ beforeAll(async () => {
     DATABASE_URL: await freshDatabaseUrl(dir),
     MASTER_KEY_FILE: join(dir, 'master-keys.json'),
     GRAPHQL_TRUSTED_DOCUMENTS: 'only',
-    GRAPHQL_PERSISTED_OPERATIONS: 'examples/app/persisted-operations.json',
+    GRAPHQL_PERSISTED_OPERATIONS: join(root, 'examples', 'app', 'persisted-operations.json'),
   };
   service = await startMain(env);
   token = /(cst_[0-9A-Za-z]{43})/.exec(service.output())![1]!;

@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { browserTestsRun, launchBrowser } from '../helpers/browser.js';
 import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 
@@ -17,6 +17,7 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (!browserTestsRun()) return;
   idp = await startIdentityProvider();
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -71,7 +72,7 @@ const viewerThroughPage = (page: Page) =>
     return { status: response.status, body: await response.json() };
   });
 
-describe('signing in with the identity provider', () => {
+describe.runIf(browserTestsRun())('signing in with the identity provider', () => {
   it('lands signed in, runs GraphiQL’s query with the session and no token pasted, and signs out for good', async () => {
     idp.accounts.set('ada', { email: 'ada@example.org', name: 'Ada Lovelace', groups: ['lab-maintainers'] });
     const context = await browser.newContext();

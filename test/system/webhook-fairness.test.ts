@@ -14,7 +14,7 @@ import { type Receiver, startReceiver } from '../helpers/events.js';
 import { cli, type RunningMain, startMain } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { gql } from '../helpers/server.js';
-import { eventually, scaled } from '../helpers/time.js';
+import { eventually } from '../helpers/time.js';
 
 const gitlab = (name: string) => ({ credentials: { name, provider: 'gitlab', keys: { token: `glpat-${name}` } } });
 const CREATE = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename ... on Error { message } } }`;
@@ -90,10 +90,9 @@ describe('one user’s webhooks that never answer', () => {
     );
     for (let i = 0; i < 3; i++) {
       const name = `victors-${i}`;
-      const startedAt = Date.now();
       expect((await rest(server, victor, 'POST', '/api/credentials', gitlab(name))).status).toBe(200);
-      await eventually(`${name} delivered`, () => ok.taken.some((r) => r.json.data.targetName === name), 5_000);
-      expect(Date.now() - startedAt).toBeLessThan(scaled(5_000));
+      // Its time limit: 5 s (scaled by the machine's load).
+      await eventually(`${name} delivered within 5 s`, () => ok.taken.some((r) => r.json.data.targetName === name), 5_000);
     }
     // The hanging receiver never held more than the user's two lanes at once (each attempt ends at its timeout).
     expect(hang.mostOpen).toBeLessThanOrEqual(2);
