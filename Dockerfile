@@ -3,7 +3,7 @@
 # compiled release and its production dependencies only, run as a non-root user.
 #
 #   docker build -t credentials-service .
-#   docker compose up        (the service and PostgreSQL; see README, Running in a container)
+#   docker compose up        (the service and PostgreSQL; see docs/operating.md, Running in a container)
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

@@ -86,6 +86,16 @@ export class AuditStore {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
+  /** The full names (`org/ws`) of these workspaces, by id. */
+  async workspaceNames(ids: readonly number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.workspace.findMany({
+      where: { id: { in: [...ids] } },
+      select: { id: true, name: true, organization: { select: { name: true } } },
+    });
+    return new Map(rows.map((r) => [r.id, `${r.organization.name}/${r.name}`]));
+  }
+
   /** The names and providers of these credentials (by id; deleted ones too), for showing what an event concerned. */
   async credentialNames(ids: readonly string[]): Promise<Map<string, { name: string; provider: string }>> {
     if (ids.length === 0) return new Map();

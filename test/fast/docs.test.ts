@@ -1,5 +1,9 @@
-/** The docs state what the code does: the permission table of docs/api-graphql.md is the code's. */
-import { readFileSync } from 'node:fs';
+/**
+ * The docs state what the code does: the permission table of docs/api-graphql.md is the code's; every link between
+ * the docs (and the Dockerfile's pointer) reaches a section that exists. (Their shell examples run:
+ * test/system/docs-examples.test.ts.)
+ */
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/domain/workspaces/permissions.js';
@@ -35,5 +39,33 @@ describe('docs/api-graphql.md', () => {
       const grantable = grantableRoles(name);
       expect(grants, role).toBe(grantable.length === 0 ? 'no' : grantable.length === WORKSPACE_ROLES.length ? 'every role' : `up to \`${grantable[0]}\``);
     }
+  });
+});
+
+const root = join(import.meta.dirname, '..', '..');
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces as dashes. */
+const anchorOf = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+const headings = (file: string) =>
+  readFileSync(join(root, file), 'utf8')
+    .split('\n')
+    .filter((l) => /^#{1,6} /.test(l))
+    .map((l) => l.replace(/^#+ /, ''));
+
+describe('links between the docs', () => {
+  it('reach sections that exist (and the Dockerfile names one)', () => {
+    const files = ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)];
+    for (const file of files) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const [, target, anchor] of text.matchAll(/\]\(([\w./-]*\.md)?#([\w-]+)\)/g)) {
+        const linked = target ? join(file.includes('/') ? 'docs' : '', target).replace(/^docs\/\.\.\//, '') : file;
+        expect(headings(linked).map(anchorOf), `${file}: ${target ?? ''}#${anchor}`).toContain(anchor);
+      }
+    }
+    const pointer = /see ([\w./-]+\.md), ([^)]+)\)/.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))!;
+    expect(headings(pointer[1]!), 'the Dockerfile’s pointer').toContain(pointer[2]);
   });
 });

@@ -88,7 +88,15 @@ describe('GraphiQL', () => {
     const off = await startServer({ GRAPHIQL: 'false' });
     try {
       const response = await fetch(`${off.url}/graphql`, { headers: { accept: 'text/html' } });
-      expect(await response.text()).not.toContain('yoga-graphiql');
+      const text = await response.text();
+      expect(text).not.toContain('yoga-graphiql');
+      // Not an empty 406: a page saying how to turn it on.
+      expect(response.status).toBe(406);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(text).toContain('<code>GRAPHIQL=true</code>');
+      // The API itself still answers.
+      const api = await fetch(`${off.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect(api.status).toBe(200);
     } finally {
       await off.close();
     }

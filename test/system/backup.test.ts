@@ -252,6 +252,13 @@ describe('credentials commands', () => {
     expect(rows[1]).toContain(',soon-restored,');
     expect(rows[1]).toContain(',operator,');
     const lines = await cli(env, ['audit', '--user', owner, '--limit', '3']);
-    expect(lines.out.split('\n')[0]).toMatch(/credential\.undelete\s+credential 'soon-restored' \(\w{22}\)\s+owner \w+\s+by operator via cli/);
+    expect(lines.out.split('\n')[0]).toMatch(
+      new RegExp(`credential\\.undelete\\s+credential 'soon-restored' \\(\\w{22}\\)\\s+owner ${owner}\\s+by operator via cli`),
+    );
+    // One credential's events, with names too (they showed ids).
+    const one = await cli(env, ['audit', '--credential', created.body.credentialsId]);
+    expect(one.out.split('\n')[0]).toMatch(
+      new RegExp(`credential\\.undelete\\s+credential 'soon-restored' \\(\\w{22}\\)\\s+owner ${owner}\\s+by operator via cli`),
+    );
   });
 });

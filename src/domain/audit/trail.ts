@@ -77,9 +77,11 @@ export interface AuditEventView {
   targetName: string | null;
   /** The credential's provider, for a credential event. */
   provider: string | null;
-  /** The context: a user's own (`ownerUserId`) or a workspace's. */
+  /** The context: a user's own (`ownerUserId`) or a workspace's; and their names (`org/ws` for a workspace). */
   ownerUserId: string | null;
+  ownerName: string | null;
   workspaceId: number | null;
+  workspaceName: string | null;
   /** Who: a user id, `operator` or `background`; and the user's name. */
   actor: string | null;
   actorName: string | null;
@@ -150,10 +152,12 @@ export class AuditTrail {
     return owner.kind === 'workspace' ? { workspaceId: owner.id } : { ownerUserId: owner.id };
   }
 
-  /** Rows with the names of their actors and credentials (two statements a page, whatever its length). */
+  /** Rows with the names of their actors, owners, workspaces and credentials (three statements a page, whatever its length). */
   async views(rows: readonly AuditRecord[]): Promise<AuditEventView[]> {
-    const users = await this.store.userNames([...new Set(rows.map((r) => r.actor).filter((a): a is string => a !== null))]);
+    const userIds = rows.flatMap((r) => [r.actor, r.ownerUserId]).filter((id): id is string => id !== null && USER_ID.test(id));
+    const users = await this.store.userNames([...new Set(userIds)]);
     const credentials = await this.store.credentialNames([...new Set(rows.filter((r) => r.targetType === 'credential').map((r) => r.targetId))]);
+    const workspaces = await this.store.workspaceNames([...new Set(rows.map((r) => r.workspaceId).filter((id): id is number => id !== null))]);
     return rows.map((r) => ({
       id: r.id,
       at: r.at,
@@ -164,7 +168,9 @@ export class AuditTrail {
       targetName: r.targetType === 'credential' ? (credentials.get(r.targetId)?.name ?? null) : null,
       provider: r.targetType === 'credential' ? (credentials.get(r.targetId)?.provider ?? null) : null,
       ownerUserId: r.ownerUserId,
+      ownerName: r.ownerUserId === null ? null : (users.get(r.ownerUserId) ?? '(removed user)'),
       workspaceId: r.workspaceId,
+      workspaceName: r.workspaceId === null ? null : (workspaces.get(r.workspaceId) ?? null),
       actor: r.actor,
       // A user removed since: shown as such (their id stays in the trail).
       actorName: r.actor === null ? null : (users.get(r.actor) ?? (USER_ID.test(r.actor) ? '(removed user)' : null)),

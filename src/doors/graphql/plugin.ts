@@ -30,6 +30,15 @@ declare module 'fastify' {
   }
 }
 
+const GRAPHIQL_OFF = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>GraphiQL is off</title><link rel="icon" href="data:,"></head>
+<body><h1>GraphiQL is off here</h1>
+<p>This service's GraphQL API answers <code>POST /graphql</code> with <code>Authorization: Bearer &lt;token&gt;</code>.
+GraphiQL, the page to try it in a browser, is off (in production it is off unless the operator turns it on:
+<code>GRAPHIQL=true</code>, and <code>GRAPHQL_INTROSPECTION=true</code> for its schema explorer).</p>
+<p><a href="/">The service's page</a> · <a href="/api/docs">REST API reference</a></p></body></html>
+`;
+
 export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services, authenticator, logger, config }) => {
   const fastPath = new GraphQLFastPath(schema, services, logger);
   const yoga = createGraphQL({ services, logger, graphiql: config.graphiql, limits: config.graphql, fastPath });
@@ -48,6 +57,10 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
     url: '',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: async (request, reply) => {
+      // A browser opening /graphql where GraphiQL is off (production's default) is told how to turn it on.
+      if (!config.graphiql && request.method === 'GET' && !(request.query as { query?: unknown }).query && /text\/html/.test(request.headers.accept ?? '')) {
+        return reply.status(406).type('text/html; charset=utf-8').send(GRAPHIQL_OFF);
+      }
       if (await fastPath.serve(request, reply)) return reply;
       const response = await yoga.handleNodeRequestAndResponse(request, reply, { fastifyRequest: request });
       const type = response.headers.get('content-type') ?? '';

@@ -11,7 +11,7 @@ import type { AuditEventView } from '../../../domain/audit/trail.js';
 import { type CliContext, json, list, UsageError, userOf, wholeNumber } from '../context.js';
 
 const line = (e: AuditEventView) => {
-  const context = e.workspaceId !== null ? `workspace ${e.workspaceId}` : `owner ${e.ownerUserId ?? '-'}`;
+  const context = e.workspaceId !== null ? `workspace ${e.workspaceName ?? e.workspaceId}` : `owner ${e.ownerName ?? e.ownerUserId ?? '-'}`;
   const target = e.targetName ? `${e.targetType} '${e.targetName}' (${e.targetId})` : `${e.targetType} ${e.targetId}`;
   return `${e.at.toISOString()}  ${e.action.padEnd(19)}  ${target}  ${context}  by ${e.actorName ?? e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`;
 };
@@ -62,12 +62,8 @@ export function auditCommands(program: Command, { withServices }: CliContext): v
             : (await userOf(services, options.actor)).id;
         if (options.credential !== undefined) {
           // One credential's events: the latest, by its id (the trail's own index).
-          const events = await services.audit.latest({ targetId: options.credential, limit: options.limit });
-          return list(
-            !!options.json,
-            events,
-            (e) => `${e.at.toISOString()}  ${e.action.padEnd(19)}  by ${e.actor ?? '-'} via ${e.door ?? '-'}${e.detail ? `  ${e.detail}` : ''}`,
-          );
+          const events = await services.audit.views(await services.audit.latest({ targetId: options.credential, limit: options.limit }));
+          return list(!!options.json, events, line);
         }
         const filter = {
           since: instant('since', options.since),

@@ -14,7 +14,8 @@ export function pairingsCommands(program: Command, { withServices, operator }: C
     .requiredOption('--name <name>', 'a name for people')
     .option('--public-key <file>', 'its public key, PEM')
     .option('--wave <url>', "a Wave instance's URL: asks it for a pairing (POST <url>/pairing)")
-    .action((options: { name: string; publicKey?: string; wave?: string }) =>
+    .addOption(json())
+    .action((options: { name: string; publicKey?: string; wave?: string; json?: boolean }) =>
       withServices(async (services) => {
         if ((options.publicKey === undefined) === (options.wave === undefined)) throw new UsageError('give --public-key <file> or --wave <url>', 2);
         let pairing: Awaited<ReturnType<typeof services.pairings.add>>;
@@ -23,6 +24,10 @@ export function pairingsCommands(program: Command, { withServices, operator }: C
         } else {
           if (!existsSync(options.publicKey!)) throw new UsageError(`no file ${options.publicKey}`);
           pairing = await services.pairings.add(options.name, readFileSync(options.publicKey!, 'utf8'), actorOf(operator));
+        }
+        if (options.json) {
+          const { publicKey: _key, ...shown } = pairing;
+          return void out(JSON.stringify(shown, null, 2));
         }
         out(`paired ${pairing.name}: pairing id ${pairing.id} (${pairing.kind}, ${pairing.algorithm}, key fingerprint ${pairing.fingerprint})`);
       }),

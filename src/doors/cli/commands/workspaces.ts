@@ -30,11 +30,13 @@ export function workspacesCommands(program: Command, { withServices, operator }:
     .command('create <org/name>')
     .description('create a workspace (with --owner, the user takes part as its OWNER)')
     .option('--owner <user>', 'a user who takes part as OWNER')
-    .action((fullName: string, options: { owner?: string }) =>
+    .addOption(json())
+    .action((fullName: string, options: { owner?: string; json?: boolean }) =>
       withServices(async (services) => {
         const [org, name] = fullName.split('/');
         const workspace = await services.workspaces.createWorkspace(operator, { name: org ?? '' }, name ?? '');
         if (options.owner) await services.workspaces.addParticipant(operator, { id: String(workspace.id) }, options.owner, 'OWNER');
+        if (options.json) return void out(JSON.stringify(workspace, null, 2));
         out(
           `created workspace ${workspace.organizationName}/${workspace.name} (id ${workspace.id})${options.owner ? `; ${options.owner} takes part as OWNER` : ''}`,
         );
