@@ -162,6 +162,14 @@ describe('the sign-in flow', () => {
   });
 });
 
+/** A server whose sign-in goes to the test's provider, with more settings (its own port, registered at the provider). */
+async function signInServer(extra: Record<string, string>): Promise<TestServer> {
+  const port = await freePort();
+  idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
+  const env = { PUBLIC_URL: `http://127.0.0.1:${port}`, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret };
+  return startServer({ ...env, ...extra }, { port });
+}
+
 describe('what the identity provider says of the person', () => {
   it('a whole sign-in without a browser opens a session GraphQL takes', async () => {
     idp.accounts.set('carol', { email: 'carol@example.org', name: 'Carol', groups: [] });
@@ -172,18 +180,7 @@ describe('what the identity provider says of the person', () => {
   });
 
   it('OIDC_ALLOWED_EMAIL_DOMAINS takes only an address the provider says it verified: an absent email_verified is not', async () => {
-    const port = await freePort();
-    idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
-    const domains = await startServer(
-      {
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        OIDC_ISSUER: idp.issuer,
-        OIDC_CLIENT_ID: idp.clientId,
-        OIDC_CLIENT_SECRET: idp.clientSecret,
-        OIDC_ALLOWED_EMAIL_DOMAINS: 'example.org',
-      },
-      { port },
-    );
+    const domains = await signInServer({ OIDC_ALLOWED_EMAIL_DOMAINS: 'example.org' });
     try {
       const users = await domains.db.user.count();
       for (const [login, emailVerified] of [
@@ -204,18 +201,7 @@ describe('what the identity provider says of the person', () => {
   });
 
   it('a groups claim must be a list of names: a nested list (or any other shape) is refused, never flattened into a group', async () => {
-    const port = await freePort();
-    idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
-    const mapped = await startServer(
-      {
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        OIDC_ISSUER: idp.issuer,
-        OIDC_CLIENT_ID: idp.clientId,
-        OIDC_CLIENT_SECRET: idp.clientSecret,
-        OIDC_GROUP_ROLES: 'lab-admins=groups-org/lab:ADMIN',
-      },
-      { port },
-    );
+    const mapped = await signInServer({ OIDC_GROUP_ROLES: 'lab-admins=groups-org/lab:ADMIN' });
     try {
       const ws = mapped.services.workspaces;
       const founder = await mapped.newUser('founder');

@@ -249,7 +249,11 @@ export class WebhookDispatcher {
     this.#held.set(share, (this.#held.get(share) ?? 0) + 1);
     this.#servedAt.set(share, ++this.#turns);
     const turn = this.#turn(webhook)
-      .catch(this.options.onError)
+      .catch(async (error) => {
+        this.options.onError(error);
+        // A turn that failed (the database, a bug) is not taken again at once: the webhook waits as a failed send would.
+        await this.store.settle(webhook.id, this.options.clock() + FIRST_RETRY_MS, webhook.queued).catch(() => {});
+      })
       .finally(() => {
         this.#sending.delete(webhook.id);
         const left = (this.#held.get(share) ?? 1) - 1;
