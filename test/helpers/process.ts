@@ -61,8 +61,9 @@ export function startMainExpectingExit(env: Record<string, string>, ms = 20_000,
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'main.ts')], {
       cwd: options.cwd ?? quietDirectory,
-      // Any free port unless the test names one: a start never fails on a port some other program holds.
-      env: childEnv({ PORT: '0', ...env }),
+      // Any free port unless the test names one (or its working directory's .env does): a start never fails on a
+      // port some other program holds.
+      env: childEnv({ ...(options.cwd ? {} : { PORT: '0' }), ...env }),
       ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
     });
     let out = '';
