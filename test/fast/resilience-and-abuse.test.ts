@@ -555,7 +555,12 @@ describe('one user cannot block everyone’s validation', () => {
   let victim: Awaited<ReturnType<TestServer['newUser']>>;
   beforeAll(async () => {
     fake = await startFakeProviders();
-    server = await startServer({ VALIDATION_ALLOWED_HOSTS: fake.host, VALIDATION_TIMEOUT_MS: String(scaled(3000)) });
+    // (Both time limits scaled alike: the validations a request may hold depend on their ratio.)
+    server = await startServer({
+      VALIDATION_ALLOWED_HOSTS: fake.host,
+      VALIDATION_TIMEOUT_MS: String(scaled(3000)),
+      REQUEST_TIMEOUT_MS: String(scaled(30_000)),
+    });
     attacker = await server.newUser('hog');
     victim = await server.newUser('victim');
   });
