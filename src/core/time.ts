@@ -43,7 +43,12 @@ export function instantOf(text: unknown): Date | undefined {
 export const instantText = (error = `must be ${INSTANT_FORMAT}`) =>
   z
     .string({ error })
-    .transform((text, ctx) => instantOf(text) ?? (ctx.addIssue({ code: 'custom', message: error }), z.NEVER))
+    .transform((text, ctx) => {
+      const instant = instantOf(text);
+      if (instant) return instant;
+      ctx.addIssue({ code: 'custom', message: error });
+      return z.NEVER;
+    })
     .meta({ format: 'date-time' });
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
