@@ -4,9 +4,10 @@
  * of 100 read once through the store (the SQL and the row → record step are in
  * the read cases' figures). The mapping runs many times over the same records.
  */
-import { openStorage } from '../src/db/storage.js';
-import { toView } from '../src/domain/credentials/view.js';
-import { writeList } from '../src/doors/rest/wire.js';
+
+import { writeList } from '../src/features/credentials/doors/rest/wire.js';
+import { toView } from '../src/features/credentials/rules/view.js';
+import { openStorage } from '../src/wiring/storage.js';
 
 export async function measureMapping(databaseUrl: string, userId: string): Promise<{ rows: number; microsPerRow: number }> {
   const storage = await openStorage(databaseUrl);

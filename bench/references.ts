@@ -19,12 +19,12 @@ import Sqlite from 'better-sqlite3';
 import { createSchema, createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import { newId } from '../src/core/ids.js';
-import { numberedPlaceholders } from '../src/db/client.js';
-import { RECORD_COLUMNS } from '../src/db/credential-store.js';
-import { providers, returnedFields, secretFields } from '../src/domain/credentials/providers/index.js';
-import { sealingContext, versionSealingContext } from '../src/domain/credentials/sealing.js';
-import { restSpec } from '../src/doors/rest/legacy.js';
-import { keyRingFromFile } from '../src/secrets/keyring.js';
+import { restSpec } from '../src/features/credentials/doors/rest/legacy.js';
+import { sealingContext, versionSealingContext } from '../src/features/credentials/rules/sealing.js';
+import { RECORD_COLUMNS } from '../src/features/credentials/store/credential-store.js';
+import { providers, returnedFields, secretFields } from '../src/features/providers/index.js';
+import { numberedPlaceholders } from '../src/platform/db/client.js';
+import { keyRingFromFile } from '../src/platform/secrets/keyring.js';
 import type { Row } from './seed.js';
 
 const [kind, portText, databaseUrl, keyFile, storedUsers = ''] = process.argv.slice(2);

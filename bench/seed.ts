@@ -5,10 +5,10 @@ import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { actorOf, OPERATOR } from '../src/core/caller.js';
 import { newId } from '../src/core/ids.js';
-import { sealingContext } from '../src/domain/credentials/sealing.js';
+import { sealingContext } from '../src/features/credentials/rules/sealing.js';
 import { loadConfig } from '../src/infra/config.js';
 import { createLogger } from '../src/infra/logger.js';
-import { keyRingFromFile } from '../src/secrets/keyring.js';
+import { keyRingFromFile } from '../src/platform/secrets/keyring.js';
 import { openRuntime } from '../src/wiring/runtime.js';
 
 /** A credential row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */

@@ -10,9 +10,9 @@
 import { CommanderError } from 'commander';
 import { DomainError, logUnexpected } from './core/errors.js';
 import { cliContext, UsageError } from './doors/cli/context.js';
-import { cliProgram, packageVersion } from './doors/cli/program.js';
 import { ConfigError, loadEnvFile } from './infra/config.js';
 import { createLogger } from './infra/logger.js';
+import { cliProgram, packageVersion } from './wiring/cli-program.js';
 import { explainStartupFailure } from './wiring/startup.js';
 
 // Log lines (warnings, failures with their error id) go to stderr; what the command prints, to stdout.

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS_DIR, pendingMigrationSql } from '../src/db/migrate.js';
+import { MIGRATIONS_DIR, pendingMigrationSql } from '../src/platform/db/migrate.js';
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) {

@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRISMA_DIR, SCHEMA_PATH } from '../src/db/paths.js';
+import { PRISMA_DIR, SCHEMA_PATH } from '../src/platform/db/paths.js';
 
 export const POSTGRES_DIR = join(PRISMA_DIR, 'postgres');
 export const POSTGRES_SCHEMA_PATH = join(POSTGRES_DIR, 'schema.prisma');

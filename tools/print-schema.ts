@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { printSchema } from 'graphql';
-import { schema } from '../src/doors/graphql/index.js';
+import { schema } from '../src/wiring/graphql-schema.js';
 
 export const SCHEMA_FILE = resolve(import.meta.dirname, '../schema.graphql');
 export const printedSchema = () => `${printSchema(schema)}\n`;

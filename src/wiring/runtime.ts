@@ -2,16 +2,16 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { QueryEvent } from '../db/client.js';
-import type { StoreEvent } from '../db/failures.js';
-import { applyMigrations, pendingMigrations } from '../db/migrate.js';
-import { openStorage, type StorageOptions } from '../db/storage.js';
-import { KeysDoNotOpenSecrets } from '../domain/keys/key-check.js';
+import { KeysDoNotOpenSecrets } from '../features/keys/use-cases/key-check.js';
 import type { Config } from '../infra/config.js';
 import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { Metrics } from '../infra/metrics.js';
-import { generateKey, KeyRingSource, keyRingFromFile, keyRingFromText, writeKeyFile } from '../secrets/keyring.js';
+import type { QueryEvent } from '../platform/db/client.js';
+import type { StoreEvent } from '../platform/db/failures.js';
+import { applyMigrations, pendingMigrations } from '../platform/db/migrate.js';
+import { generateKey, KeyRingSource, keyRingFromFile, keyRingFromText, writeKeyFile } from '../platform/secrets/keyring.js';
 import { createServices, type Services } from './services.js';
+import { openStorage, type StorageOptions } from './storage.js';
 
 /** A start-up problem the operator must fix; its message says how. */
 export class StartupError extends Error {

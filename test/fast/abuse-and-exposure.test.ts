@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/infra/config.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { generateKey, writeKeyFile } from '../../src/secrets/keyring.js';
+import { generateKey, writeKeyFile } from '../../src/platform/secrets/keyring.js';
 import { openKeyRing, StartupError } from '../../src/wiring/runtime.js';
 import { onPostgres } from '../helpers/database.js';
 import { storedSecrets } from '../helpers/fixtures.js';

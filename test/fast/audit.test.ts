@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_COLUMNS, cell } from '../../src/domain/audit/formats.js';
+import { AUDIT_COLUMNS, cell } from '../../src/features/audit/rules/formats.js';
 import { rest } from '../helpers/rest.js';
 import { gql, withServer } from '../helpers/server.js';
 

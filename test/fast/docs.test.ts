@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/domain/workspaces/permissions.js';
+import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/features/workspaces/rules/permissions.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'api-graphql.md'), 'utf8');
 

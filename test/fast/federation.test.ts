@@ -12,7 +12,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtDecrypt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { KeyRing } from '../../src/secrets/keyring.js';
+import { KeyRing } from '../../src/platform/secrets/keyring.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { PLATFORM_KEYS } from '../helpers/fake-sts.js';
 import { rest } from '../helpers/rest.js';

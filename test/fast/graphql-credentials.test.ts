@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actorOf, OPERATOR } from '../../src/core/caller.js';
-import { providers } from '../../src/domain/credentials/providers/index.js';
+import { providers } from '../../src/features/providers/index.js';
 import { contractKeys, graphqlProvider as gqlName, serverSetKeys, keysTypeName as typeName } from '../helpers/contract.js';
 import { onPostgres } from '../helpers/database.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';

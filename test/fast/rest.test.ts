@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { actorOf, OPERATOR } from '../../src/core/caller.js';
-import { providers, secretFields } from '../../src/domain/credentials/providers/index.js';
+import { providers, secretFields } from '../../src/features/providers/index.js';
 import { contractKeys } from '../helpers/contract.js';
 import { countCredentials, storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { actorOf, OPERATOR } from '../../src/core/caller.js';
-import { UserStore } from '../../src/db/user-store.js';
-import { hashToken } from '../../src/domain/auth/tokens.js';
-import { providers, secretFields } from '../../src/domain/credentials/providers/index.js';
+import { UserStore } from '../../src/features/accounts/store/user-store.js';
+import { hashToken } from '../../src/features/accounts/use-cases/tokens.js';
+import { providers, secretFields } from '../../src/features/providers/index.js';
 import { onPostgres, storedText } from '../helpers/database.js';
 import { storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';

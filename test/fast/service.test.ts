@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorOf, type Caller, OPERATOR } from '../../src/core/caller.js';
 import { newId } from '../../src/core/ids.js';
-import { openStorage, type Storage } from '../../src/db/storage.js';
+import { openStorage, type Storage } from '../../src/wiring/storage.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { SessionStore } from '../../src/db/session-store.js';
+import { SessionStore } from '../../src/features/sign-in/store/session-store.js';
 import { subscribe } from '../helpers/events.js';
 import { type IdentityProvider, signInWithoutBrowser, startIdentityProvider } from '../helpers/identity-provider.js';
 import { freePort, gql, startServer, type TestServer } from '../helpers/server.js';

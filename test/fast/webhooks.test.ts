@@ -10,9 +10,9 @@
 import { createServer } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookStore } from '../../src/db/webhook-store.js';
-import { DELIVERIES_KEPT } from '../../src/domain/events/dispatcher.js';
-import { webhookSealingContext } from '../../src/domain/events/webhooks.js';
+import { DELIVERIES_KEPT } from '../../src/features/events/jobs/dispatcher.js';
+import { WebhookStore } from '../../src/features/events/store/webhook-store.js';
+import { webhookSealingContext } from '../../src/features/events/use-cases/webhooks.js';
 import { type Receiver, startReceiver } from '../helpers/events.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';

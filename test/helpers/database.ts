@@ -11,7 +11,7 @@ import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { numberedPlaceholders } from '../../src/db/client.js';
+import { numberedPlaceholders } from '../../src/platform/db/client.js';
 
 export const postgresServer = process.env.TEST_POSTGRES_URL;
 export const onPostgres = postgresServer !== undefined && postgresServer !== '';

@@ -3,8 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sealingContext } from '../../src/domain/credentials/sealing.js';
-import { type KeyRing, keyRingFromFile } from '../../src/secrets/keyring.js';
+import { sealingContext } from '../../src/features/credentials/rules/sealing.js';
+import { type KeyRing, keyRingFromFile } from '../../src/platform/secrets/keyring.js';
 import type { TestServer } from './server.js';
 
 export const SSH_KEY_OPENSSH = [

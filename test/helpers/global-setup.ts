@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { applyMigrations } from '../../src/db/migrate.js';
+import { applyMigrations } from '../../src/platform/db/migrate.js';
 import { prepareChromium } from './browser.js';
 
 declare module 'vitest' {

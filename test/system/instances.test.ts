@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyRingFromFile } from '../../src/secrets/keyring.js';
+import { keyRingFromFile } from '../../src/platform/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, sqlOn } from '../helpers/database.js';
 import { subscribe } from '../helpers/events.js';
 import { startFakeProviders } from '../helpers/fake-providers.js';

@@ -1,8 +1,8 @@
 /** Master keys as an operator handles them, through the command line and real processes: rotation under load, production start. */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { versionSealingContext } from '../../src/domain/credentials/sealing.js';
-import { keyRingFromFile } from '../../src/secrets/keyring.js';
+import { versionSealingContext } from '../../src/features/credentials/rules/sealing.js';
+import { keyRingFromFile } from '../../src/platform/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl } from '../helpers/database.js';
 import { storedSecrets } from '../helpers/fixtures.js';
 import { cli, startMainExpectingExit } from '../helpers/process.js';

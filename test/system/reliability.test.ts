@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyRingFromFile } from '../../src/secrets/keyring.js';
+import { keyRingFromFile } from '../../src/platform/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, holdWriteLock, onPostgres, sqlOn } from '../helpers/database.js';
 import { openStoredSecret } from '../helpers/fixtures.js';
 import { root, startMain } from '../helpers/process.js';

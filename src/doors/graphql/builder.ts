@@ -8,7 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { Caller } from '../../core/caller.js';
 import { NotAuthenticated } from '../../core/errors.js';
 import { INSTANT_FORMAT, instantOf, type Timestamp } from '../../core/time.js';
-import type { Viewer } from '../../domain/auth/tokens.js';
+import type { Viewer } from '../../features/accounts/use-cases/tokens.js';
 import type PrismaTypes from '../../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../../generated/pothos-prisma-types.js';
 import type { Services } from '../../wiring/services.js';

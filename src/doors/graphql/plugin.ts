@@ -6,14 +6,14 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import type { Viewer } from '../../domain/auth/tokens.js';
+import type { Viewer } from '../../features/accounts/use-cases/tokens.js';
 import type { Config } from '../../infra/config.js';
+import { schema } from '../../wiring/graphql-schema.js';
 import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler, notFoundHandler } from '../http/error-replies.js';
 import { sendEventStream } from './event-stream.js';
 import { GraphQLFastPath } from './fast-path.js';
-import { schema } from './index.js';
 import { createGraphQL } from './yoga.js';
 
 export interface GraphQLPluginOptions {

@@ -14,12 +14,12 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLErr
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLLimits } from '../../infra/config.js';
+import { schema } from '../../wiring/graphql-schema.js';
 import type { Services } from '../../wiring/services.js';
 import { renderGraphiQL } from '../http/graphiql.js';
 import type { Context } from './builder.js';
 import { maskError } from './errors.js';
 import type { GraphQLFastPath } from './fast-path.js';
-import { schema } from './index.js';
 import { persistedOperationsPlugin, readPersistedOperations } from './persisted.js';
 import { variableErrors, withoutValue } from './values.js';
 

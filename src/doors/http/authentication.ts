@@ -10,8 +10,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { DomainError, NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
-import { type AccessTokens, bearerToken, type Viewer } from '../../domain/auth/tokens.js';
-import type { BrowserSignIn } from '../../domain/sign-in/browser.js';
+import { type AccessTokens, bearerToken, type Viewer } from '../../features/accounts/use-cases/tokens.js';
+import type { BrowserSignIn } from '../../features/sign-in/use-cases/browser.js';
 
 /** The browser session's cookie (`__Host-`: Secure, host-only, path /). */
 export const SESSION_COOKIE = '__Host-credentials-session';

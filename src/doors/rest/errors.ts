@@ -6,10 +6,10 @@
  * unknown pairing a 400, as Seqera answers it.
  */
 import { type DomainError, Forbidden, NotAuthenticated } from '../../core/errors.js';
-import { AccessTokenNotFound } from '../../domain/auth/errors.js';
-import { CredentialNotFound } from '../../domain/credentials/errors.js';
-import { PairingNotFound } from '../../domain/delivery/errors.js';
-import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
+import { AccessTokenNotFound } from '../../features/accounts/errors.js';
+import { CredentialNotFound } from '../../features/credentials/errors.js';
+import { PairingNotFound } from '../../features/delivery/errors.js';
+import { WorkspaceNotFound } from '../../features/workspaces/errors.js';
 import { httpHeadersOf, httpStatusOf } from '../http/statuses.js';
 
 export interface RestAnswer {

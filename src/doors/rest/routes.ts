@@ -14,16 +14,17 @@ import type { z } from 'zod';
 import type { Caller } from '../../core/caller.js';
 import { NotAuthenticated, ValidationError } from '../../core/errors.js';
 import { quoted } from '../../core/text.js';
-import { AUDIT_COLUMNS, type AuditFormat, auditStream } from '../../domain/audit/formats.js';
-import type { TokenInfo } from '../../domain/auth/tokens.js';
-import type { CredentialInput } from '../../domain/credentials/input.js';
-import { WorkspaceNotFound } from '../../domain/workspaces/errors.js';
+import type { TokenInfo } from '../../features/accounts/use-cases/tokens.js';
+import { AUDIT_COLUMNS, type AuditFormat, auditStream } from '../../features/audit/rules/formats.js';
+import { SEED_KEY_PAIR } from '../../features/credentials/doors/rest/legacy.js';
+import { platformProviders } from '../../features/credentials/doors/rest/platforms.js';
+import { describeJson, listJson } from '../../features/credentials/doors/rest/wire.js';
+import type { CredentialInput } from '../../features/credentials/rules/input.js';
+import { WorkspaceNotFound } from '../../features/workspaces/errors.js';
 import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler } from '../http/error-replies.js';
 import { restAnswer } from './errors.js';
-import { SEED_KEY_PAIR } from './legacy.js';
-import { platformProviders } from './platforms.js';
 import {
   auditQuery,
   createTokenRequest,
@@ -42,7 +43,6 @@ import {
   writeEnvelope,
   writeQuery,
 } from './schemas.js';
-import { describeJson, listJson } from './wire.js';
 
 /** The components of the OpenAPI document a route's body and answers name (openapi.ts defines each from schemas.ts). */
 export type Component =

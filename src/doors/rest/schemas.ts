@@ -6,11 +6,11 @@
  */
 import { z } from 'zod';
 import { instantText } from '../../core/time.js';
-import { credentialFields, keysSchema } from '../../domain/credentials/input.js';
-import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../domain/credentials/providers/index.js';
-import { MAX_MESSAGE } from '../../domain/validation/service.js';
-import { restSpec } from './legacy.js';
-import { platformProviders } from './platforms.js';
+import { restSpec } from '../../features/credentials/doors/rest/legacy.js';
+import { platformProviders } from '../../features/credentials/doors/rest/platforms.js';
+import { credentialFields, keysSchema } from '../../features/credentials/rules/input.js';
+import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../features/providers/index.js';
+import { MAX_MESSAGE } from '../../features/validation/use-cases/service.js';
 
 // ---- Query and path parameters --------------------------------------------
 

@@ -1,0 +1,146 @@
+/**
+ * Key delivery: a credential's keys, secret ones included, leave the service
+ * only encrypted for one paired service's public key — a JWE (RFC 7516,
+ * compact serialization: RSA-OAEP-256 or ECDH-ES+A256KW by the key's type,
+ * A256GCM, `kid` = the pairing id) whose plaintext is a JWT of
+ * `{credentialsId, provider, keys, iat, exp}` that expires after five minutes.
+ * Any standard JOSE implementation opens it with the service's private key.
+ * Who may fetch: the owner of a personal credential; in a workspace, the roles
+ * the permission table allows (not VIEW); and only with a token whose scope
+ * allows keys. Every delivery records the credential's last use and an audit
+ * row naming the pairing. The plaintext is never logged, returned or stored.
+ * A role or federated credential is delivered with short-lived credentials
+ * (an STS session, an ID token of the service's issuer) added to its keys.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { actorOf, type Caller, type Owner } from '../../../core/caller.js';
+import { Forbidden, NotFound, ValidationError } from '../../../core/errors.js';
+import { GroupCommit } from '../../../core/group-commit.js';
+import type { Sealer } from '../../../platform/secrets/keyring.js';
+import { CredentialNotFound, CredentialVersionNotFound } from '../../credentials/errors.js';
+import { findSealed, openKeys, openVersionSecrets } from '../../credentials/rules/sealing.js';
+import type { CredentialStore, DeliveryRecord } from '../../credentials/store/credential-store.js';
+import { type KeyValues, providers } from '../../providers/index.js';
+import type { WorkspaceAccess } from '../../workspaces/rules/access.js';
+import { PairingNotFound } from '../errors.js';
+import { encryptedJwt } from '../rules/jwe.js';
+import { encryptedPacket } from '../rules/packet.js';
+import type { PairingRecord } from '../store/pairing-store.js';
+import type { Pairings } from './pairings.js';
+import type { ShortLivedCredentials } from './short-lived.js';
+
+/** How long a delivered JWE may be opened. */
+export const DELIVERY_LIFETIME_SECONDS = 300;
+
+/**
+ * A pairing's last use is written at most once a minute (the first delivery
+ * after a minute writes it): each delivery's own record (the credential's last
+ * use, its audit row) is written every time.
+ */
+const PAIRING_USE_RESOLUTION_MS = 60_000;
+
+/** Public keys parsed once (a pairing's key never changes: a new key is a new pairing); at most this many kept. */
+const PUBLIC_KEYS_KEPT = 256;
+
+/** What became of a delivery, for the metrics: by provider (`unknown` before the credential was found). */
+export type DeliveryOutcome = 'delivered' | 'refused' | 'unknown_pairing' | 'failed';
+export type DeliveryObserver = (provider: string, outcome: DeliveryOutcome) => void;
+
+export class KeyDelivery {
+  /** The deliveries of one turn of the event loop recorded in one commit. */
+  readonly #records: GroupCommit<DeliveryRecord, boolean>;
+  readonly #publicKeys = new LRUCache<string, KeyObject>({ max: PUBLIC_KEYS_KEPT });
+
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly sealer: Sealer,
+    private readonly access: WorkspaceAccess,
+    private readonly pairings: Pairings,
+    /** A role or federated credential's short-lived keys (short-lived.ts). */
+    private readonly shortLived: ShortLivedCredentials,
+    private readonly observe: DeliveryObserver = () => {},
+  ) {
+    this.#records = new GroupCommit((records) => this.store.recordDeliveries(records));
+  }
+
+  /**
+   * The credential's keys as a JWE for the pairing (`version`: those of that
+   * version of its key material; the audit row names it); throws as not found
+   * / forbidden / unknown pairing otherwise.
+   */
+  async deliver(caller: Caller, credentialId: string, pairingId: string, options: { version?: number } = {}): Promise<string> {
+    let provider = 'unknown';
+    try {
+      const { owner } = await this.access.context(caller, 'deliverKeys');
+      const credential = await findSealed(this.store, owner, credentialId);
+      provider = credential.provider;
+      const pairing = await this.pairings.find(pairingId);
+      const spec = providers.get(credential.provider)!;
+      const number = options.version;
+      let stored: KeyValues;
+      if (number === undefined) {
+        stored = openKeys(this.sealer, credential);
+      } else {
+        if (!Number.isSafeInteger(number) || number < 1) throw ValidationError.of('version', 'must be a version number (a positive integer)');
+        const version = await this.store.findKeyVersion(credential.id, number);
+        if (!version) throw new CredentialVersionNotFound(credentialId, number);
+        stored = { ...version.keys, ...openVersionSecrets(this.sealer, credential, version) };
+      }
+      // The provider's own fields (null when unset), and any other field stored with a value (a door's own:
+      // the seed API's generic pair).
+      const keys = await this.shortLived.keysFor(
+        caller.userId,
+        { id: credential.id, owner, provider: credential.provider },
+        {
+          ...Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null])),
+          ...Object.fromEntries(Object.entries(stored).filter(([field, value]) => !(field in spec.fields) && (value ?? null) !== null)),
+        },
+      );
+      // A Wave pairing reads Wave's packet of Seqera's flat keys object (its discriminator at the top), nothing else.
+      if (pairing.kind === 'wave') {
+        const packet = encryptedPacket(this.#publicKey(pairing), JSON.stringify({ discriminator: credential.provider, ...keys }));
+        await this.#recorded(owner, credential.id, pairing, caller, credentialId, number);
+        this.observe(provider, 'delivered');
+        return packet;
+      }
+      const jwe = await encryptedJwt(
+        this.#publicKey(pairing),
+        { alg: pairing.algorithm, kid: pairing.id },
+        { credentialsId: credential.id, provider: credential.provider, keys, ...(number === undefined ? {} : { version: number }) },
+        DELIVERY_LIFETIME_SECONDS,
+      );
+      await this.#recorded(owner, credential.id, pairing, caller, credentialId, number);
+      this.observe(provider, 'delivered');
+      return jwe;
+    } catch (error) {
+      this.observe(
+        provider,
+        error instanceof PairingNotFound ? 'unknown_pairing' : error instanceof NotFound || error instanceof Forbidden ? 'refused' : 'failed',
+      );
+      throw error;
+    }
+  }
+
+  /** Records the delivery (the credential's last use, the audit row, the pairing's last use); a credential deleted meanwhile: not found. */
+  async #recorded(owner: Owner, id: string, pairing: PairingRecord, caller: Caller, asked: string, version: number | undefined): Promise<void> {
+    const at = new Date();
+    const record: DeliveryRecord = { owner, id, pairingId: pairing.id, at, by: actorOf(caller), ...(version === undefined ? {} : { version }) };
+    if (!(await this.#records.submit(record))) {
+      throw new CredentialNotFound(asked); // deleted meanwhile: nothing was delivered
+    }
+    if (pairing.lastUsedAt === null || at.getTime() - pairing.lastUsedAt.getTime() >= PAIRING_USE_RESOLUTION_MS) {
+      await this.pairings.used(pairing.id, at);
+    }
+  }
+
+  /** The pairing's public key as a KeyObject, parsed on its first delivery. */
+  #publicKey(pairing: PairingRecord): KeyObject {
+    let key = this.#publicKeys.get(pairing.publicKey);
+    if (!key) {
+      key = createPublicKey(pairing.publicKey);
+      this.#publicKeys.set(pairing.publicKey, key);
+    }
+    return key;
+  }
+}

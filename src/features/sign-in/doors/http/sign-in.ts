@@ -1,0 +1,145 @@
+/**
+ * The landing page and browser sign-in: `/` says who is signed in and links
+ * GraphiQL, the API reference and the docs; `/auth/login` sends the person to
+ * the identity provider, `/auth/callback` opens the session (a `__Host-`
+ * cookie: HttpOnly, Secure, SameSite=Lax), `POST /auth/logout` ends it (the
+ * form carries the session's own token). The domain (BrowserSignIn) decides;
+ * this file only speaks HTTP and HTML.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../../../core/errors.js';
+import { API_DOCS_PATH } from '../../../../doors/http/api-docs.js';
+import { SESSION_COOKIE } from '../../../../doors/http/authentication.js';
+import { projectRoot } from '../../../../infra/project.js';
+import type { Services } from '../../../../wiring/services.js';
+import { FLOW_LIFETIME_MS } from '../../use-cases/browser.js';
+
+const FLOW_COOKIE = '__Host-credentials-sign-in';
+const COOKIE = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
+/** The docs people read first, served as Markdown from the release's docs/ (when it has them). */
+const DOC_FILES = ['operating.md', 'sign-in.md', 'api-graphql.md', 'api-rest.md', 'delivery.md', 'security.md'];
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="icon" href="data:,">
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body>
+<h1>Credentials service</h1>
+${body}
+<ul>
+<li><a href="/graphql">GraphiQL</a>: the GraphQL API</li>
+<li><a href="${API_DOCS_PATH}">REST API reference</a></li>
+<li>Documentation: ${DOC_FILES.map((f) => `<a href="/docs/${f}">${f.replace('.md', '')}</a>`).join(', ')}</li>
+</ul>
+</body>
+</html>`;
+}
+
+const html = (reply: FastifyReply, status: number, text: string) =>
+  reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(text);
+
+export async function registerSignIn(app: FastifyInstance, services: Services, publicUrl: string | undefined): Promise<void> {
+  await app.register(cookie);
+  const signIn = services.signIn;
+
+  app.get('/', async (request, reply) => {
+    const who = await signIn.page(request.cookies[SESSION_COOKIE]);
+    if (who) {
+      return html(
+        reply,
+        200,
+        page(
+          'Credentials service',
+          `<p>Signed in as <strong id="signed-in">${escapeHtml(who.displayName ?? who.name)}</strong>${who.email ? ` (${escapeHtml(who.email)})` : ''}.
+GraphiQL sends your requests with this session: no token to paste.</p>
+<form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${escapeHtml(who.csrf)}"><button type="submit" id="sign-out">Sign out</button></form>`,
+        ),
+      );
+    }
+    return html(
+      reply,
+      200,
+      page(
+        'Credentials service',
+        signIn.enabled
+          ? `<p>${signIn.providers
+              .map(
+                (p, i) =>
+                  `<a${i === 0 ? ' id="sign-in"' : ''} class="sign-in" href="/auth/login${p.name === 'default' ? '' : `?provider=${encodeURIComponent(p.name)}`}">${escapeHtml(p.label)}</a>`,
+              )
+              .join(' · ')} with your organization’s account.</p>`
+          : '<p>Apps and people send an access token (<code>Authorization: Bearer cst_…</code>); an operator makes them with the CLI.</p>',
+      ),
+    );
+  });
+
+  const docs = new Map<string, string>();
+  for (const file of DOC_FILES) {
+    try {
+      docs.set(file, readFileSync(join(projectRoot(), 'docs', file), 'utf8'));
+    } catch {
+      /* a release without its docs: not served */
+    }
+  }
+  app.get('/docs/:file', async (request, reply) => {
+    const text = docs.get((request.params as { file: string }).file);
+    if (text === undefined) return reply.callNotFound();
+    return reply.header('cache-control', 'public, max-age=300').type('text/markdown; charset=utf-8').send(text);
+  });
+
+  app.get('/auth/login', async (request, reply) => {
+    const provider = (request.query as { provider?: unknown }).provider;
+    let started: { url: string; flow: string };
+    try {
+      started = await signIn.start(typeof provider === 'string' ? provider : undefined);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return html(reply, 400, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p>`));
+    }
+    const { url, flow } = started;
+    return reply
+      .setCookie(FLOW_COOKIE, flow, { ...COOKIE, maxAge: FLOW_LIFETIME_MS / 1000 })
+      .header('cache-control', 'no-store')
+      .redirect(url, 302);
+  });
+
+  app.get('/auth/callback', async (request, reply) => {
+    reply.clearCookie(FLOW_COOKIE, COOKIE);
+    try {
+      const callback = new URL(
+        `${publicUrl}/auth/callback${request.url.slice(request.url.indexOf('?') === -1 ? request.url.length : request.url.indexOf('?'))}`,
+      );
+      const opened = await signIn.finish(callback, request.cookies[FLOW_COOKIE]);
+      return reply
+        .setCookie(SESSION_COOKIE, opened.cookie, { ...COOKIE, expires: opened.expiresAt })
+        .header('cache-control', 'no-store')
+        .redirect('/', 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return html(reply, 401, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p><p><a href="/auth/login">Try again</a></p>`));
+    }
+  });
+
+  await app.register(async (forms) => {
+    // The sign-out form's body (a browser's form encoding): only here.
+    forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    forms.post('/auth/logout', async (request: FastifyRequest, reply) => {
+      const csrf = (request.body as Record<string, string> | undefined)?.csrf;
+      try {
+        await signIn.signOut(request.cookies[SESSION_COOKIE], csrf);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return html(reply, 403, page('Not signed out', `<p>${escapeHtml(error.message)}</p>`));
+      }
+      return reply.clearCookie(SESSION_COOKIE, COOKIE).redirect('/', 303);
+    });
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * Validation: does a stored credential still work? Its provider's probe (named
+ * in the provider table) runs offline checks, then calls the provider's
+ * identity endpoint through the guarded client. The verdict is stored:
+ * `AVAILABLE` (the last probe succeeded, or none ran yet) or `INVALID` with the
+ * provider's message. A transient failure (timeout, DNS, 5xx) is answered as
+ * such and changes nothing. `force` skips the probe and clears an INVALID
+ * verdict (and is refused for any other). Who may validate: whoever may update.
+ */
+import { type AuditActor, actorOf, type Caller, type Owner } from '../../../core/caller.js';
+import { Conflict, Unavailable } from '../../../core/errors.js';
+import type { AwsSts } from '../../../infra/aws-sts.js';
+import type { GuardedHttp } from '../../../infra/guarded-http.js';
+import type { Sealer } from '../../../platform/secrets/keyring.js';
+import { expiryColumns } from '../../credentials/rules/expiry.js';
+import { findSealed, openKeys, openSecrets } from '../../credentials/rules/sealing.js';
+import type { CredentialStore, SealedCredential } from '../../credentials/store/credential-store.js';
+import { type ProbeOutcome, probeOf } from '../../providers/probes/index.js';
+import type { WorkspaceAccess } from '../../workspaces/rules/access.js';
+import { redactSecrets } from '../rules/redaction.js';
+import type { ProbeSlots } from '../rules/slots.js';
+
+export type CredentialStatus = 'AVAILABLE' | 'INVALID';
+
+export interface ValidationResult {
+  status: CredentialStatus;
+  message: string | null;
+  /** The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored. */
+  transientError: boolean;
+}
+
+/** Longest stored message; a longer one is cut and says so. */
+export const MAX_MESSAGE = 4096;
+const TRUNCATED = ' (truncated)';
+const RECORD_ATTEMPTS = 3;
+
+/** `force` asks to clear a failed validation, and the credential's last validation did not fail. */
+export class NotInvalid extends Conflict {
+  readonly code = 'NOT_INVALID';
+  constructor(readonly credentialId: string) {
+    super(`Credential '${credentialId}' is not INVALID: force only clears a failed validation`);
+  }
+}
+
+/** Too many validations probing at once on this instance, or of this owner's credentials: retry shortly. */
+export class ValidationsBusy extends Unavailable {
+  readonly code = 'VALIDATIONS_BUSY';
+  readonly retryAfterSeconds = 1;
+  constructor(readonly ownSlots: boolean) {
+    super(
+      ownSlots
+        ? 'Too many validations of these credentials (yours, or the workspace’s) are in progress: retry shortly'
+        : 'Too many validations are in progress: retry shortly',
+    );
+  }
+}
+
+export interface ValidationOptions {
+  /** AWS STS (AWS_STS_ENDPOINT), for the AWS probe. */
+  sts: AwsSts;
+  /** A federated credential's online check (the exchange its delivery makes): the identity the cloud answered. */
+  checkFederated?: (credential: SealedCredential, keys: Record<string, unknown>, sts: AwsSts) => Promise<string>;
+}
+
+/** An owner as the slots count it. */
+export const ownerKey = (owner: Owner) => `${owner.kind}:${owner.id}`;
+
+export type ValidationObserver = (provider: string, outcome: 'available' | 'invalid' | 'transient' | 'forced') => void;
+
+/**
+ * A provider's message as it may be stored and shown: every copy of the
+ * credential's secrets it holds, in any common encoding or in part, blanked
+ * (redaction.ts), then cut to MAX_MESSAGE characters.
+ */
+export function storedMessage(message: string, secrets: readonly string[], users: readonly string[] = []): string {
+  const text = redactSecrets(message, secrets, users);
+  return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE - TRUNCATED.length) + TRUNCATED : text;
+}
+
+export class CredentialValidation {
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly sealer: Sealer,
+    private readonly access: WorkspaceAccess,
+    private readonly http: GuardedHttp,
+    /** People's probes: at most so many in flight, so many of one owner's. */
+    private readonly slots: ProbeSlots,
+    private readonly options: ValidationOptions,
+    private readonly observe: ValidationObserver = () => {},
+  ) {}
+
+  async validate(caller: Caller, id: string, { force = false }: { force?: boolean } = {}): Promise<ValidationResult> {
+    const { owner } = await this.access.context(caller, 'writeCredentials');
+    const by = actorOf(caller);
+    for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
+      const credential = await findSealed(this.store, owner, id);
+      if (force) {
+        if (credential.status !== 'INVALID') throw new NotInvalid(id);
+        if (await this.store.recordValidation(owner, id, credential.version, { status: 'AVAILABLE', message: null, at: null }, by)) {
+          this.observe(credential.provider, 'forced');
+          return { status: 'AVAILABLE', message: null, transientError: false };
+        }
+        continue;
+      }
+      const outcome = await this.#probeLimited(credential);
+      const result = await this.#record(credential, outcome, by);
+      if (result) return result;
+      // Changed while it was probed: the verdict is on keys that are gone; probe the new ones.
+    }
+    throw new Error(`Credential ${id} kept changing during validation`);
+  }
+
+  /**
+   * Probes a stored credential and records the verdict (the background
+   * re-validation). Undefined: it changed or was deleted meanwhile.
+   */
+  async revalidate(credential: SealedCredential, by: AuditActor): Promise<ValidationResult | undefined> {
+    return this.#record(credential, await this.#probe(credential), by);
+  }
+
+  async #probeLimited(credential: SealedCredential): Promise<ProbeOutcome> {
+    const release = this.slots.tryTake(ownerKey(credential.owner));
+    if (!release) throw new ValidationsBusy(this.slots.inFlight < this.slots.capacity);
+    try {
+      return await this.#probe(credential);
+    } finally {
+      release();
+    }
+  }
+
+  #probe(credential: SealedCredential): Promise<ProbeOutcome> {
+    const probe = probeOf(credential.provider);
+    if (!probe) return Promise.resolve({ result: 'invalid', message: `unknown provider '${credential.provider}'` });
+    const keys = openKeys(this.sealer, credential);
+    // One deadline for the whole probe, however many calls it makes.
+    const http = this.http.withDeadline(Date.now() + this.http.timeoutMs);
+    const sts = this.options.sts.withHttp(http);
+    const check = this.options.checkFederated;
+    return probe(
+      { provider: credential.provider, keys, baseUrl: credential.baseUrl },
+      { http, sts, federatedCheck: check && (async () => `assumed as ${await check(credential, keys, sts)}`) },
+    );
+  }
+
+  /** Stores the verdict of a probe (a transient one stores nothing). Undefined: the credential changed meanwhile. */
+  async #record(credential: SealedCredential, outcome: ProbeOutcome, by: AuditActor): Promise<ValidationResult | undefined> {
+    const secrets = Object.values(openSecrets(this.sealer, credential)).filter((v): v is string => typeof v === 'string');
+    // Returned key values (user names, key ids) pair with a secret as `user:secret` in Basic authentication.
+    const users = Object.values(credential.keys).filter((v): v is string => typeof v === 'string');
+    if (outcome.result === 'transient') {
+      this.observe(credential.provider, 'transient');
+      return { status: credential.status as CredentialStatus, message: storedMessage(outcome.message, secrets, users), transientError: true };
+    }
+    const verdict =
+      outcome.result === 'valid'
+        ? { status: 'AVAILABLE' as const, message: outcome.identity ? storedMessage(outcome.identity, secrets, users) : null, at: new Date() }
+        : { status: 'INVALID' as const, message: storedMessage(outcome.message, secrets, users), at: new Date() };
+    // The provider said when the credential expires: the derived expiry (the user's date still wins if earlier).
+    const expiry =
+      outcome.result === 'valid' && outcome.expiresAt ? expiryColumns(credential.userExpiresAt, { at: outcome.expiresAt, source: 'provider' }) : undefined;
+    if (!(await this.store.recordValidation(credential.owner, credential.id, credential.version, verdict, by, expiry))) return undefined;
+    this.observe(credential.provider, outcome.result === 'valid' ? 'available' : 'invalid');
+    return { status: verdict.status, message: verdict.message, transientError: false };
+  }
+}
