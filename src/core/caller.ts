@@ -15,6 +15,16 @@ export interface Caller {
   tokenExpiresAt?: number;
 }
 
+/** The authenticated caller of a request. */
+export interface Viewer {
+  userId: string;
+  tokenId: string;
+  /** What the token may do (src/features/accounts/rules/scopes.ts). */
+  scope: string;
+  /** When the token expires (epoch ms; undefined: never): a long-lived stream ends then. */
+  expiresAt?: number;
+}
+
 /** The operator at the command line: may do all that the commands offer. Its one form. */
 export const OPERATOR = Object.freeze({ operator: true, door: 'cli' } as const);
 export type Operator = typeof OPERATOR;

@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import type { Viewer } from '../../features/accounts/use-cases/tokens.js';
+import type { Viewer } from '../../core/caller.js';
 import type { Config } from '../../infra/config.js';
 import { schema } from '../../wiring/graphql-schema.js';
 import type { Services } from '../../wiring/services.js';

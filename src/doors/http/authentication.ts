@@ -10,19 +10,34 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { DomainError, NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
-import { type AccessTokens, bearerToken, type Viewer } from '../../features/accounts/use-cases/tokens.js';
-import type { BrowserSignIn } from '../../features/sign-in/use-cases/browser.js';
+import type { Viewer } from '../../core/caller.js';
+import type { AuthFailureLimiter } from './auth-limiter.js';
 
 /** The browser session's cookie (`__Host-`: Secure, host-only, path /). */
 export const SESSION_COOKIE = '__Host-credentials-session';
 
-import type { AuthFailureLimiter } from './auth-limiter.js';
+/** Who holds an access token (accounts' tokens). */
+export interface TokenCheck {
+  authenticate(token: string): Promise<Viewer | null>;
+}
+
+/** Who holds a browser session (sign-in's sessions), when people sign in here. */
+export interface SessionCheck {
+  readonly enabled: boolean;
+  viewerOf(cookie: string): Promise<Viewer | null>;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string | undefined | null): string | undefined {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
 
 export class RequestAuthenticator {
   constructor(
-    private readonly tokens: AccessTokens,
+    private readonly tokens: TokenCheck,
     private readonly limiter: AuthFailureLimiter,
-    private readonly signIn?: BrowserSignIn,
+    private readonly signIn?: SessionCheck,
   ) {}
 
   /**

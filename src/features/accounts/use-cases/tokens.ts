@@ -5,7 +5,7 @@
  * by every instance.
  */
 import { hash } from 'node:crypto';
-import { type AuditActor, actorOf, type Caller } from '../../../core/caller.js';
+import { type AuditActor, actorOf, type Caller, type Viewer } from '../../../core/caller.js';
 import { LimitReached, ValidationError } from '../../../core/errors.js';
 import { newId, randomBase62 } from '../../../core/ids.js';
 import { nameText } from '../../../core/text.js';
@@ -31,16 +31,6 @@ const tokenName = nameText(64);
  * stays one read, and a write follows only the first use of a token in a minute.
  */
 const LAST_USE_RESOLUTION_MS = 60_000;
-
-/** The authenticated caller of a request. */
-export interface Viewer {
-  userId: string;
-  tokenId: string;
-  /** What the token may do (src/domain/auth/scopes.ts). */
-  scope: string;
-  /** When the token expires (epoch ms; undefined: never): a long-lived stream ends then. */
-  expiresAt?: number;
-}
 
 export interface TokenOptions {
   /** Refused from this instant on (undefined: never expires). */
@@ -287,10 +277,4 @@ export class AccessTokens {
   async settle(): Promise<void> {
     await Promise.all(this.#recording.values());
   }
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or undefined. */
-export function bearerToken(header: string | undefined | null): string | undefined {
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1];
 }

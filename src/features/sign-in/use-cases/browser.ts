@@ -18,7 +18,7 @@ import { DomainError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import type { OidcProviderConfig, SignInConfig } from '../../../infra/config.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { Viewer } from '../../accounts/use-cases/tokens.js';
+import type { Viewer } from '../../../core/caller.js';
 import { WORKSPACE_ROLES } from '../../workspaces/rules/permissions.js';
 import type { WorkspaceService } from '../../workspaces/use-cases/service.js';
 import type { SessionStore } from '../store/session-store.js';
