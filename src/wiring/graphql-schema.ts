@@ -1,10 +1,16 @@
+/**
+ * The GraphQL schema: the builder's plumbing and every feature's GraphQL door.
+ * Printed sorted (types and fields by name), so the contract does not depend on
+ * the order features load in.
+ */
 import { builder } from '../doors/graphql/builder.js';
 import '../doors/graphql/errors.js';
-import '../features/credentials/doors/graphql/credential.js';
 import '../features/accounts/doors/graphql/viewer.js';
 import '../features/workspaces/doors/graphql/workspace.js';
+import '../features/credentials/doors/graphql/operations.js';
+import '../features/validation/doors/graphql/validation.js';
 import '../features/delivery/doors/graphql/pairing.js';
 import '../features/audit/doors/graphql/audit.js';
 import '../features/events/doors/graphql/events.js';
 
-export const schema = builder.toSchema({ sortSchema: false });
+export const schema = builder.toSchema({ sortSchema: true });

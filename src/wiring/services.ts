@@ -36,7 +36,6 @@ import { type Config, ConfigError, loadConfig } from '../infra/config.js';
 import { GuardedHttp } from '../infra/guarded-http.js';
 import type { Metrics } from '../infra/metrics.js';
 import { projectRoot } from '../infra/project.js';
-import type { RelationReads } from '../platform/db/relation-reads.js';
 import type { KeyRingSource } from '../platform/secrets/keyring.js';
 import type { Storage } from './storage.js';
 
@@ -66,7 +65,6 @@ export interface Services {
   keys: KeyRingSource;
   metrics: Metrics;
   /** Read-only relation loading for Pothos' Prisma plugin (GraphQL). */
-  relationReads: RelationReads;
   /** What the service is, for Seqera's service-info: its version, the API it keeps, whether Wave is paired. */
   about(): Promise<ServiceInfo>;
   /** Why the service cannot serve now, or undefined when it can (GET /readyz): the database, or keys that do not open its secrets. */
@@ -299,7 +297,6 @@ export function createServices(
     validation,
     keys,
     metrics,
-    relationReads: storage.relationReads,
     async readinessProblem() {
       return (await storage.readinessProblem()) ?? (await keyCheck.problem());
     },

@@ -5,16 +5,25 @@
  */
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UserStore } from '../features/accounts/store/user-store.js';
-import { AuditStore } from '../features/audit/store/audit-store.js';
-import { CredentialStore } from '../features/credentials/store/credential-store.js';
-import { PairingStore } from '../features/delivery/store/pairing-store.js';
-import { SigningKeyStore } from '../features/delivery/store/signing-key-store.js';
-import { WebhookStore } from '../features/events/store/webhook-store.js';
-import { KeyCheckStore } from '../features/keys/store/key-check-store.js';
-import { SessionStore } from '../features/sign-in/store/session-store.js';
-import { BackoffStore } from '../features/validation/store/backoff-store.js';
-import { WorkspaceStore } from '../features/workspaces/store/workspace-store.js';
+import type { UserStore } from '../features/accounts/ports.js';
+import { PrismaUserStore } from '../features/accounts/store/user-store.js';
+import type { AuditStore } from '../features/audit/ports.js';
+import { PrismaAuditStore } from '../features/audit/store/audit-store.js';
+import type { CredentialStore } from '../features/credentials/ports.js';
+import { PrismaCredentialStore } from '../features/credentials/store/credential-store.js';
+import type { PairingStore, SigningKeyStore } from '../features/delivery/ports.js';
+import { PrismaPairingStore } from '../features/delivery/store/pairing-store.js';
+import { PrismaSigningKeyStore } from '../features/delivery/store/signing-key-store.js';
+import type { WebhookStore } from '../features/events/ports.js';
+import { PrismaWebhookStore } from '../features/events/store/webhook-store.js';
+import type { KeyCheckStore } from '../features/keys/ports.js';
+import { PrismaKeyCheckStore } from '../features/keys/store/key-check-store.js';
+import type { SessionStore } from '../features/sign-in/ports.js';
+import { PrismaSessionStore } from '../features/sign-in/store/session-store.js';
+import type { BackoffStore } from '../features/validation/ports.js';
+import { PrismaBackoffStore } from '../features/validation/store/backoff-store.js';
+import type { WorkspaceStore } from '../features/workspaces/ports.js';
+import { PrismaWorkspaceStore } from '../features/workspaces/store/workspace-store.js';
 import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { closeDatabase, type Database, openDatabase, type QueryEvent } from '../platform/db/client.js';
 import { failureReason, type StoreEvent, StoreHealth } from '../platform/db/failures.js';
@@ -23,7 +32,6 @@ import { readMigrations } from '../platform/db/migrate.js';
 import { type ListenOptions, listenForEvents, type NotificationListener } from '../platform/db/notifications.js';
 import { prismaFiles } from '../platform/db/paths.js';
 import { openPreparedStatements, type PreparedStatements } from '../platform/db/prepared.js';
-import { type RelationReads, relationReads } from '../platform/db/relation-reads.js';
 
 export interface Storage {
   credentials: CredentialStore;
@@ -51,7 +59,6 @@ export interface Storage {
    */
   dataVersion(): number | undefined;
   /** Read-only access for Pothos' Prisma plugin to load the relations GraphQL selects. */
-  relationReads: RelationReads;
   /** Why the database cannot serve now (unreachable, or lacking a committed migration), or undefined when it can. */
   readinessProblem(): Promise<string | undefined>;
   close(): Promise<void>;
@@ -93,24 +100,23 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
   const leases = new LeaseStore(db);
   const readiness: Readiness = { db, committed, health, leases, sqliteDir: provider === 'sqlite' ? dirname(sqlitePath(databaseUrl)) : undefined };
   return {
-    credentials: new CredentialStore(db, statements, provider),
-    users: new UserStore(db, statements),
-    workspaces: new WorkspaceStore(db, statements),
-    audit: new AuditStore(db),
-    pairings: new PairingStore(db, statements),
-    signingKeys: new SigningKeyStore(db),
-    sessions: new SessionStore(db),
+    credentials: new PrismaCredentialStore(db, statements, provider),
+    users: new PrismaUserStore(db, statements),
+    workspaces: new PrismaWorkspaceStore(db, statements),
+    audit: new PrismaAuditStore(db),
+    pairings: new PrismaPairingStore(db, statements),
+    signingKeys: new PrismaSigningKeyStore(db),
+    sessions: new PrismaSessionStore(db),
     leases,
-    backoffs: new BackoffStore(db),
-    webhooks: new WebhookStore(db, statements),
-    keyChecks: new KeyCheckStore(db),
+    backoffs: new PrismaBackoffStore(db),
+    webhooks: new PrismaWebhookStore(db, statements),
+    keyChecks: new PrismaKeyCheckStore(db),
     onWrite(listener) {
       writeListeners.add(listener);
       return () => writeListeners.delete(listener);
     },
     listen: provider === 'postgresql' ? (listenOptions) => listenForEvents(databaseUrl, listenOptions) : undefined,
     dataVersion: () => statements.dataVersion(),
-    relationReads: relationReads(db),
     readinessProblem: () => readinessProblem(readiness),
     async close() {
       // The read connection first: it holds no lock.

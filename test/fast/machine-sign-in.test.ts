@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { SessionStore } from '../../src/features/sign-in/store/session-store.js';
+import { PrismaSessionStore } from '../../src/features/sign-in/store/session-store.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -145,7 +145,7 @@ describe('a CI job’s OIDC token', () => {
 
   it('a person who signed in first under the name oidc-<rule> gets nothing of the rule: its service user is another account, made for it', async () => {
     // Browser sign-in names a person after their e-mail's local part: oidc-release@… becomes the user oidc-release.
-    const person = await new SessionStore(server.db).createOidcUser({
+    const person = await new PrismaSessionStore(server.db).createOidcUser({
       id: 'PersonTakingTheRuleName',
       name: 'oidc-release',
       issuer: 'https://idp.example',

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { actorOf, OPERATOR } from '../../src/core/caller.js';
-import { UserStore } from '../../src/features/accounts/store/user-store.js';
+import { PrismaUserStore } from '../../src/features/accounts/store/user-store.js';
 import { hashToken } from '../../src/features/accounts/use-cases/tokens.js';
 import { providers, secretFields } from '../../src/features/providers/index.js';
 import { onPostgres, storedText } from '../helpers/database.js';
@@ -313,7 +313,7 @@ describe('API2:2023 broken authentication', () => {
   it('checks a token with one lookup of its SHA-256 hash: the same single statement whether the token exists or not', async () => {
     const { token } = await server.newUser('timing');
     const unknown = `cst_${'Z'.repeat(43)}`;
-    const lookups = vi.spyOn(UserStore.prototype, 'findTokenByHash');
+    const lookups = vi.spyOn(PrismaUserStore.prototype, 'findTokenByHash');
     await server.services.tokens.authenticate(token); // (a first use is recorded in the background; settle it)
     await server.services.tokens.settle();
     const check = async (t: string) => {

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { SessionStore } from '../../src/features/sign-in/store/session-store.js';
+import { PrismaSessionStore } from '../../src/features/sign-in/store/session-store.js';
 import { subscribe } from '../helpers/events.js';
 import { type IdentityProvider, signInWithoutBrowser, startIdentityProvider } from '../helpers/identity-provider.js';
 import { freePort, gql, startServer, type TestServer } from '../helpers/server.js';
@@ -323,7 +323,7 @@ describe('ended sessions', () => {
     const ended = await session();
     const id = (cookie: string) => hash('sha256', cookie, 'hex');
     await server.db.session.update({ where: { id: id(ended.cookie) }, data: { revokedAt: new Date(Date.now() - 2 * 86_400_000) } });
-    expect(await new SessionStore(server.db).removeEndedBefore(new Date(Date.now() - 86_400_000))).toBe(1);
+    expect(await new PrismaSessionStore(server.db).removeEndedBefore(new Date(Date.now() - 86_400_000))).toBe(1);
     expect(await server.db.session.findUnique({ where: { id: id(ended.cookie) } })).toBeNull();
     expect(await server.db.session.findUnique({ where: { id: id(live.cookie) } })).not.toBeNull();
   });

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERIES_KEPT } from '../../src/features/events/jobs/dispatcher.js';
-import { WebhookStore } from '../../src/features/events/store/webhook-store.js';
+import { PrismaWebhookStore } from '../../src/features/events/store/webhook-store.js';
 import { webhookSealingContext } from '../../src/features/events/use-cases/webhooks.js';
 import { type Receiver, startReceiver } from '../helpers/events.js';
 import { rest } from '../helpers/rest.js';
@@ -241,7 +241,7 @@ describe('webhooks', () => {
     await server.db.webhookDelivery.createMany({ data: rows(0, DELIVERIES_KEPT + 50, 'DELIVERED') });
     await server.db.webhookDelivery.createMany({ data: rows(DELIVERIES_KEPT + 50, 5, 'PENDING') });
     // (prune reads no prepared statement)
-    expect(await new WebhookStore(server.db, {} as never).prune(webhookId, DELIVERIES_KEPT)).toBe(50);
+    expect(await new PrismaWebhookStore(server.db, {} as never).prune(webhookId, DELIVERIES_KEPT)).toBe(50);
     const kept = await server.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: { id: 'asc' }, select: { eventId: true, status: true } });
     expect(kept.filter((d) => d.status === 'DELIVERED')).toHaveLength(DELIVERIES_KEPT);
     expect(kept[0]!.eventId).toBe(1_000_050);

@@ -1,15 +1,12 @@
 /** The one schema builder: plugins, scalars and the context type. */
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
-import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import type { Caller, Viewer } from '../../core/caller.js';
 import { NotAuthenticated } from '../../core/errors.js';
 import { INSTANT_FORMAT, instantOf, type Timestamp } from '../../core/time.js';
-import type PrismaTypes from '../../generated/pothos-prisma-types.js';
-import { getDatamodel } from '../../generated/pothos-prisma-types.js';
 import type { Services } from '../../wiring/services.js';
 
 export interface Context {
@@ -34,15 +31,20 @@ export const callerOf = (ctx: AuthenticatedContext): Caller => ({
   ...(ctx.viewer.expiresAt === undefined ? {} : { tokenExpiresAt: ctx.viewer.expiresAt }),
 });
 
+/** The caller of a field below an authenticated one (a relation's context is not narrowed): NotAuthenticated without a viewer. */
+export function fieldCaller(ctx: Context): Caller {
+  viewerId(ctx);
+  return callerOf(ctx as AuthenticatedContext);
+}
+
 export const builder = new SchemaBuilder<{
   Context: Context;
-  PrismaTypes: PrismaTypes;
   AuthScopes: { authenticated: boolean };
   AuthContexts: { authenticated: AuthenticatedContext };
   Scalars: { DateTime: { Input: Date; Output: Date | Timestamp } };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => ({ authenticated: ctx.viewer !== null }),
@@ -51,12 +53,6 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
   },
   errors: { defaultTypes: [] },
-  prisma: {
-    client: (ctx) => ctx.services.relationReads,
-    dmmf: getDatamodel(),
-    exposeDescriptions: false,
-    filterConnectionTotalCount: true,
-  },
   relay: {
     nodeQueryOptions: false,
     nodesQueryOptions: false,

@@ -9,8 +9,8 @@
  * bearer token, when sent, wins); REST takes tokens only.
  */
 import type { FastifyRequest } from 'fastify';
-import { DomainError, NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
 import type { Viewer } from '../../core/caller.js';
+import { DomainError, NotAuthenticated, TooManyFailedAuthentications } from '../../core/errors.js';
 import type { AuthFailureLimiter } from './auth-limiter.js';
 
 /** The browser session's cookie (`__Host-`: Secure, host-only, path /). */

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { instantText } from '../../core/time.js';
 import { restSpec } from '../../features/credentials/doors/rest/legacy.js';
 import { platformProviders } from '../../features/credentials/doors/rest/platforms.js';
+import { MAX_MESSAGE } from '../../features/credentials/index.js';
 import { credentialFields, keysSchema } from '../../features/credentials/rules/input.js';
 import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../features/providers/index.js';
-import { MAX_MESSAGE } from '../../features/validation/use-cases/service.js';
 
 // ---- Query and path parameters --------------------------------------------
 

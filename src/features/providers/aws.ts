@@ -5,7 +5,7 @@
  * delivered as temporary credentials (federation.ts).
  */
 import type { Owner } from '../../core/caller.js';
-import { AWS_AUDIENCE, awsModeOf, federatedSubject } from '../credentials/rules/federation.js';
+import { AWS_AUDIENCE, awsModeOf, federatedSubject } from './federation.js';
 import { type KeyField, type KeyProblem, type KeyValues, type ProviderSettings, type ProviderSpec, present, requireAll, str } from './fields.js';
 
 const awsFields = {

@@ -3,7 +3,7 @@
  * workload identity pool that trusts this service's OIDC issuer: nothing
  * secret stored; delivered with an ID token to exchange at Google's STS).
  */
-import { federatedSubject, googleAudience } from '../credentials/rules/federation.js';
+import { federatedSubject, googleAudience } from './federation.js';
 import { LONG, type ProviderSpec, present, requireAll, str } from './fields.js';
 
 /** projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, as Google names it. */

@@ -12,11 +12,15 @@ import type { KeyField, ProviderSpec } from './fields.js';
 import { gitProviders } from './git.js';
 import { googleProviders } from './google.js';
 import { kubernetesProviders } from './kubernetes.js';
+import { unprobed } from './probes/index.js';
 import { storageProviders } from './s3.js';
 import { sshProviders } from './ssh.js';
 import { agentProviders } from './tower-agent.js';
 
-export type { KeyField, KeyFieldType, KeyProblem, KeyValues, ProviderSettings, ProviderSpec } from './fields.js';
+export * from './expiry.js';
+export * from './federation.js';
+export * from './fields.js';
+export * from './probes/index.js';
 export { isParseableSshKey } from './ssh.js';
 
 /** The table, in the order every door lists providers. */
@@ -34,6 +38,9 @@ const providerList: ProviderSpec[] = [
 
 export const providers: ReadonlyMap<string, ProviderSpec> = new Map(providerList.map((p) => [p.id, p]));
 export const providerIds: readonly string[] = providerList.map((p) => p.id);
+
+const missing = unprobed(providerIds);
+if (missing.length > 0) throw new Error(`No validation probe for provider(s) ${missing.join(', ')} (src/features/providers/probes/index.ts)`);
 
 // Each provider's field names split once (the reads of every request ask for them).
 function splitFields(spec: ProviderSpec) {

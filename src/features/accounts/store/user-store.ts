@@ -6,39 +6,10 @@
  */
 import type { AuditActor } from '../../../core/caller.js';
 import type { MaybePromise } from '../../../core/maybe.js';
-import type { Prisma } from '../../../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
 import { KeptReads, optionalDateOf, type PreparedStatements } from '../../../platform/db/prepared.js';
-import { loadable } from '../../../platform/db/relation-reads.js';
-
-export interface UserRecord {
-  id: string;
-  name: string;
-  createdAt: Date;
-  /** The user's number (Seqera's integer user id); given by the database on insert. */
-  number: number;
-}
-
-export interface TokenRecord {
-  id: string;
-  /** Its number (the upstream API's integer `id`); null only while being created. */
-  number: number | null;
-  /** `operator`, `user` or `oidc`. */
-  origin: string;
-  userId: string;
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  scope: string;
-}
-
-/** What the check of a request needs of a token. */
-export type TokenCheck = Pick<TokenRecord, 'id' | 'userId' | 'revokedAt' | 'expiresAt' | 'lastUsedAt' | 'scope'> & {
-  /** Its user was disabled (then): the token is refused. */
-  userDisabledAt: Date | null;
-};
+import type { TokenCheck, TokenRecord, UserRecord } from '../model.js';
+import type { UserStore } from '../ports.js';
 
 /** Tokens checked recently, kept while the database is unchanged (SQLite): at most this many. */
 const TOKENS_KEPT = 1000;
@@ -84,7 +55,7 @@ const TOKEN_FIELDS = {
 const USER_FIELDS = { id: true, name: true, createdAt: true, number: true } as const;
 const userOf = (row: { id: string; name: string; createdAt: Date; number: number | null }): UserRecord => ({ ...row, number: row.number ?? 0 });
 
-export class UserStore {
+export class PrismaUserStore implements UserStore {
   constructor(
     private readonly db: Database,
     private readonly statements: PreparedStatements,
@@ -159,12 +130,9 @@ export class UserStore {
     return this.db.user.count();
   }
 
-  /**
-   * A user with the relations GraphQL selects (Pothos' Prisma plugin builds
-   * `query`: which relations to load, in one statement per relation).
-   */
-  findUserForGraph<Q extends { include?: Prisma.UserInclude; select?: Prisma.UserSelect }>(id: string, query: Q) {
-    return this.db.user.findUniqueOrThrow({ ...loadable(query), where: { id } });
+  /** These users (those that exist). */
+  async findUsers(ids: readonly string[]): Promise<UserRecord[]> {
+    return (await this.db.user.findMany({ where: { id: { in: [...ids] } }, select: USER_FIELDS })).map(userOf);
   }
 
   /**
@@ -193,10 +161,6 @@ export class UserStore {
       });
       return { name: user.name };
     });
-  }
-
-  tokensForGraph<Q extends { include?: Prisma.AccessTokenInclude; select?: Prisma.AccessTokenSelect }>(userId: string, query: Q) {
-    return this.db.accessToken.findMany({ ...loadable(query), where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   }
 
   async createToken(

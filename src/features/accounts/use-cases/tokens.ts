@@ -10,10 +10,10 @@ import { LimitReached, ValidationError } from '../../../core/errors.js';
 import { newId, randomBase62 } from '../../../core/ids.js';
 import { nameText } from '../../../core/text.js';
 import { durationWithin } from '../../../core/time.js';
-import type { Prisma } from '../../../generated/prisma/client.js';
 import { AccessTokenNameTaken, AccessTokenNotFound, TokenBeyondItsMaker, UserOwnsOrganizations } from '../errors.js';
+import type { TokenRecord, UserRecord } from '../model.js';
+import type { UserStore } from '../ports.js';
 import { checkScope, isTokenScope, scopeWithin, TOKEN_SCOPES } from '../rules/scopes.js';
-import type { TokenRecord, UserRecord, UserStore } from '../store/user-store.js';
 
 const TOKEN_PREFIX = 'cst_';
 /** 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256.03). */
@@ -132,14 +132,9 @@ export class AccessTokens {
     return this.store.countUsers();
   }
 
-  /** The user's tokens as a GraphQL query selects them (`query` comes from Pothos' Prisma plugin), oldest first. */
-  tokensForGraph<Q extends { include?: Prisma.AccessTokenInclude; select?: Prisma.AccessTokenSelect }>(userId: string, query: Q) {
-    return this.store.tokensForGraph(userId, query);
-  }
-
-  /** The user with the relations a GraphQL query selects (`query` comes from Pothos' Prisma plugin). */
-  userForGraph<Q extends { include?: Prisma.UserInclude; select?: Prisma.UserSelect }>(userId: string, query: Q) {
-    return this.store.findUserForGraph(userId, query);
+  /** These users (those that exist; any order). */
+  findUsers(ids: readonly string[]): Promise<UserRecord[]> {
+    return this.store.findUsers(ids);
   }
 
   /**

@@ -4,63 +4,10 @@
  * restore), which change no row a trigger watches.
  */
 import type { Database } from '../../../platform/db/client.js';
+import type { AuditPageQuery, AuditQuery, AuditRecord, DatabaseEvent, ReadEvent } from '../model.js';
+import type { AuditStore } from '../ports.js';
 
-export interface AuditRecord {
-  id: number;
-  at: Date;
-  action: string;
-  targetType: string;
-  targetId: string;
-  ownerUserId: string | null;
-  workspaceId: number | null;
-  actor: string | null;
-  door: string | null;
-  detail: string | null;
-}
-
-export interface AuditQuery {
-  targetId?: string;
-  ownerUserId?: string;
-  workspaceId?: number;
-  limit: number;
-}
-
-/** An event of the operator's database commands. */
-export interface DatabaseEvent {
-  action: 'database.backup' | 'database.restore';
-  /** The file, by its name. */
-  targetId: string;
-  actor: string;
-  door: string;
-  detail: string;
-}
-
-/** A read of credentials, for AUDIT_READS: who read which credential (a list: the context, by its target `list`). */
-export interface ReadEvent {
-  action: 'credential.read' | 'credential.list';
-  targetId: string;
-  ownerUserId: string | null;
-  workspaceId: number | null;
-  actor: string;
-  door: string;
-  detail: string | null;
-}
-
-/** A page of the trail, filtered: by context, time, actor and action, after an event id, in id order. */
-export interface AuditPageQuery {
-  ownerUserId?: string;
-  workspaceId?: number;
-  since?: Date;
-  until?: Date;
-  actor?: string;
-  actions?: readonly string[];
-  /** Strictly after (ascending) or before (descending) this event id. */
-  cursor?: number;
-  order: 'asc' | 'desc';
-  take: number;
-}
-
-export class AuditStore {
+export class PrismaAuditStore implements AuditStore {
   constructor(private readonly db: Database) {}
 
   /** A page of events matching the query (an index on (ownerUserId, id) and (workspaceId, id) serves the contexts). */

@@ -6,7 +6,7 @@
  * statement of at most 500 rows.
  */
 import { GroupCommit } from '../../../core/group-commit.js';
-import type { ReadEvent } from '../store/audit-store.js';
+import type { ReadEvent } from '../model.js';
 
 /** Rows written per statement at most. */
 const BATCH = 500;

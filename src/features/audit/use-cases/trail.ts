@@ -10,8 +10,9 @@
 import { type Caller, isOperator, type Principal } from '../../../core/caller.js';
 import { ValidationError } from '../../../core/errors.js';
 import { quoted } from '../../../core/text.js';
-import type { WorkspaceAccess } from '../../workspaces/rules/access.js';
-import type { AuditQuery, AuditRecord, AuditStore } from '../store/audit-store.js';
+import type { WorkspaceAccess } from '../../workspaces/index.js';
+import type { AuditQuery, AuditRecord } from '../model.js';
+import type { AuditStore } from '../ports.js';
 
 /** A user's id (as the trail's actor): 22 base62 characters. */
 const USER_ID = /^[0-9A-Za-z]{22}$/;

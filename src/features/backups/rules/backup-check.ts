@@ -5,7 +5,7 @@
  * opened is kept or shown: only counts, and the slots that did not open.
  */
 import type { Owner } from '../../../core/caller.js';
-import { sealingContext, versionSealingContext } from '../../credentials/rules/sealing.js';
+import { sealingContext, versionSealingContext } from '../../credentials/index.js';
 import type { SnapshotSealedValue } from '../store/snapshots.js';
 
 export interface SealCheck {

@@ -16,7 +16,7 @@ import { providerOf, sqlitePath } from '../../../infra/database-url.js';
 import { applyMigrations } from '../../../platform/db/migrate.js';
 import { type KeyRing, keyRingFromFile, keyRingFromText } from '../../../platform/secrets/keyring.js';
 import { openStorage } from '../../../wiring/storage.js';
-import { UPKEEP_LEASE } from '../../credentials/jobs/upkeep.js';
+import { UPKEEP_LEASE } from '../../credentials/index.js';
 import { checkSealedValues, type SealCheck } from '../rules/backup-check.js';
 import { checkMac, type MacCheck, macOf, macProblem } from '../rules/backup-mac.js';
 import {

@@ -19,7 +19,7 @@
  */
 import type { AuditActor } from '../../../core/caller.js';
 import { LeasedJob, type Leases } from '../../../core/leased-job.js';
-import type { CredentialStore } from '../store/credential-store.js';
+import type { CredentialStore } from '../ports.js';
 
 /** The lease of the upkeep: held by a running server (restore refuses while it is). */
 export const UPKEEP_LEASE = 'credential-upkeep';

@@ -167,3 +167,6 @@ export function checkKeys(spec: ProviderSpec, keys: KeyValues): void {
   }));
   if (problems.length > 0) throw new ValidationError(problems);
 }
+
+/** The longest status message stored with a credential (a provider's words when INVALID). */
+export const MAX_MESSAGE = 4096;

@@ -8,7 +8,8 @@ import type { Owner } from '../../../core/caller.js';
 import { ID_PATTERN } from '../../../core/ids.js';
 import type { KeyValues } from '../../providers/index.js';
 import { CredentialNotFound } from '../errors.js';
-import type { CredentialStore, SealedCredential } from '../store/credential-store.js';
+import type { SealedCredential } from '../model.js';
+import type { CredentialStore } from '../ports.js';
 
 export const sealingContext = (credential: { id: string; owner: Owner; provider: string }): string =>
   `credential:${credential.id}:${credential.owner.kind}:${credential.owner.id}:provider:${credential.provider}`;
@@ -62,3 +63,6 @@ export async function findSealed(store: Pick<CredentialStore, 'findForChange'>, 
   if (!credential) throw new CredentialNotFound(id);
   return credential;
 }
+
+/** A sealed value's place, as the rotation's list of unreadable ones names it: `<id>` (live) or `<id>#<version>`. */
+export const slotOf = (secret: { id: string; version: number | null }): string => (secret.version === null ? secret.id : `${secret.id}#${secret.version}`);

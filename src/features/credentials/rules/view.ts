@@ -2,7 +2,7 @@
 import type { Owner } from '../../../core/caller.js';
 import type { Timestamp } from '../../../core/time.js';
 import { providers, returnedFields } from '../../providers/index.js';
-import type { CredentialRecord } from '../store/credential-store.js';
+import type { CredentialRecord } from '../model.js';
 
 export interface CredentialView {
   id: string;

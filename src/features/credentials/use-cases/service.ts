@@ -9,8 +9,10 @@ import { LimitReached, ValidationError } from '../../../core/errors.js';
 import { ID_PATTERN, newId, randomBase62 } from '../../../core/ids.js';
 import { parseTimestamp, type Timestamp, timestampOf } from '../../../core/time.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { ReadEvent } from '../../audit/store/audit-store.js';
+import type { ReadEvent } from '../../audit/index.js';
 import {
+  expiryColumns,
+  expiryOfMaterial,
   type KeyField,
   type KeyValues,
   type ProviderSettings,
@@ -18,10 +20,10 @@ import {
   providers,
   returnedFields,
   secretFields,
+  storedDerived,
   withFields,
 } from '../../providers/index.js';
-import type { WorkspaceAccess } from '../../workspaces/rules/access.js';
-import type { WorkspaceAction } from '../../workspaces/rules/permissions.js';
+import type { WorkspaceAccess, WorkspaceAction } from '../../workspaces/index.js';
 import {
   CredentialNameTaken,
   CredentialNotFound,
@@ -30,11 +32,11 @@ import {
   IdempotentCreateDeleted,
   UndeleteNameTaken,
 } from '../errors.js';
-import { expiryColumns, expiryOfMaterial, storedDerived } from '../rules/expiry.js';
+import type { CredentialRecord, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../model.js';
+import type { CredentialStore } from '../ports.js';
 import { type CredentialInput, checkKeys, parseCredentialInput, parseName, type ValidCredentialInput } from '../rules/input.js';
 import { findSealed, openSecrets, openVersionSecrets, sealingContext, versionSealingContext } from '../rules/sealing.js';
 import { type CredentialPage, type CredentialView, toView } from '../rules/view.js';
-import type { CredentialRecord, CredentialStore, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../store/credential-store.js';
 import { PageCache } from './page-cache.js';
 
 export type { VersionRecord };

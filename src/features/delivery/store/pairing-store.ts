@@ -3,26 +3,8 @@ import type { AuditActor } from '../../../core/caller.js';
 import type { MaybePromise } from '../../../core/maybe.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
 import { dateOf, optionalDateOf, type PreparedStatements } from '../../../platform/db/prepared.js';
-
-export interface PairingRecord {
-  id: string;
-  name: string;
-  algorithm: string;
-  publicKey: string;
-  fingerprint: string;
-  createdAt: Date;
-  /** `jwe` or `wave` (see the Pairing model). */
-  kind: string;
-  /** A `wave` pairing's Wave URL. */
-  endpoint: string | null;
-  renewedAt: Date | null;
-  lastUsedAt: Date | null;
-  /** A replaced `wave` pairing: accepted until then. */
-  retiresAt: Date | null;
-}
-
-type NewPairing = Omit<PairingRecord, 'createdAt' | 'kind' | 'endpoint' | 'renewedAt' | 'lastUsedAt' | 'retiresAt'> &
-  Partial<Pick<PairingRecord, 'kind' | 'endpoint' | 'renewedAt'>>;
+import type { NewPairing, PairingRecord } from '../model.js';
+import type { PairingStore } from '../ports.js';
 
 /** The record's columns (a delivery reads its pairing by a prepared statement: a hot read). */
 const PAIRING_COLUMNS = [
@@ -54,7 +36,7 @@ const recordOfRow = (row: PairingRow): PairingRecord => ({
   retiresAt: optionalDateOf(row.retiresAt as string | Date | null),
 });
 
-export class PairingStore {
+export class PrismaPairingStore implements PairingStore {
   constructor(
     private readonly db: Database,
     private readonly statements: PreparedStatements,

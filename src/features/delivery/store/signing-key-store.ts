@@ -1,18 +1,9 @@
 /** The one owner of the OIDC issuer's signing keys (the SigningKey model): the private halves stay sealed here. */
 import type { Database } from '../../../platform/db/client.js';
+import type { SigningKeyRecord } from '../model.js';
+import type { SigningKeyStore } from '../ports.js';
 
-export interface SigningKeyRecord {
-  id: string;
-  algorithm: string;
-  /** The public JWK, JSON. */
-  publicJwk: string;
-  /** The sealed private key. */
-  secret: string;
-  createdAt: Date;
-  retiredAt: Date | null;
-}
-
-export class SigningKeyStore {
+export class PrismaSigningKeyStore implements SigningKeyStore {
   constructor(private readonly db: Database) {}
 
   /** The keys still published: the signing one and those retired since `keptSince`, newest first. */

@@ -20,7 +20,8 @@ import { DomainError, NotFound } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import { LeasedJob, type Leases } from '../../../core/leased-job.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { SigningKeyRecord, SigningKeyStore } from '../store/signing-key-store.js';
+import type { SigningKeyRecord } from '../model.js';
+import type { SigningKeyStore } from '../ports.js';
 
 export const ALGORITHM = 'RS256';
 const KEYS_READ_EVERY_MS = 30_000;

@@ -12,8 +12,9 @@ import { newId } from '../../../core/ids.js';
 import { nameText } from '../../../core/text.js';
 import { type GuardedHttp, ProbeRefused, ProbeUnreachable } from '../../../infra/guarded-http.js';
 import { PairingExists, PairingNotFound, UnsupportedPairingKey } from '../errors.js';
+import type { PairingRecord } from '../model.js';
+import type { PairingStore } from '../ports.js';
 import { PACKET_ALGORITHM } from '../rules/packet.js';
-import type { PairingRecord, PairingStore } from '../store/pairing-store.js';
 
 export type PairingAlgorithm = 'RSA-OAEP-256' | 'ECDH-ES+A256KW';
 

@@ -35,8 +35,9 @@ import { hostname } from 'node:os';
 import { ANY_PUBLIC_HOST, type GuardedHttp, ProbeRefused, ProbeUnreachable } from '../../../infra/guarded-http.js';
 import type { LeaseStore } from '../../../platform/db/lease-store.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { AuditEventView, AuditTrail } from '../../audit/use-cases/trail.js';
-import type { DueDelivery, DueWebhook, WebhookStore } from '../store/webhook-store.js';
+import type { AuditEventView, AuditTrail } from '../../audit/index.js';
+import type { DueDelivery, DueWebhook } from '../model.js';
+import type { WebhookStore } from '../ports.js';
 import { webhookSealingContext } from '../use-cases/webhooks.js';
 
 export const DISPATCH_LEASE = 'webhook-dispatch';

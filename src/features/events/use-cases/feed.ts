@@ -11,7 +11,7 @@
  */
 
 import type { ListenOptions, NotificationListener } from '../../../platform/db/notifications.js';
-import type { AuditRecord, AuditStore } from '../../audit/store/audit-store.js';
+import type { AuditRecord, AuditStore } from '../../audit/index.js';
 
 /** Events read per statement. */
 const BATCH = 500;

@@ -15,10 +15,10 @@
 import type { Caller, Owner } from '../../../core/caller.js';
 import { ValidationError } from '../../../core/errors.js';
 import { quoted } from '../../../core/text.js';
-import type { AuditRecord } from '../../audit/store/audit-store.js';
-import { AUDIT_ACTIONS, type AuditEventView, type AuditTrail } from '../../audit/use-cases/trail.js';
+import type { AuditRecord } from '../../audit/index.js';
+import { AUDIT_ACTIONS, type AuditEventView, type AuditTrail } from '../../audit/index.js';
 import { providerIds } from '../../providers/index.js';
-import type { WorkspaceAccess } from '../../workspaces/rules/access.js';
+import type { WorkspaceAccess } from '../../workspaces/index.js';
 import { TooManySubscriptions } from '../errors.js';
 import type { EventFeed } from './feed.js';
 

@@ -18,10 +18,11 @@ import { newId } from '../../../core/ids.js';
 import { quoted } from '../../../core/text.js';
 import { ANY_PUBLIC_HOST, type GuardedHttp } from '../../../infra/guarded-http.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import { AUDIT_ACTIONS } from '../../audit/use-cases/trail.js';
-import type { WorkspaceAccess } from '../../workspaces/rules/access.js';
+import { AUDIT_ACTIONS } from '../../audit/index.js';
+import type { WorkspaceAccess } from '../../workspaces/index.js';
 import { WebhookNotFound, WebhookNotResumable } from '../errors.js';
-import type { DeliveryRecord, WebhookRecord, WebhookStore } from '../store/webhook-store.js';
+import type { DeliveryRecord, WebhookRecord } from '../model.js';
+import type { WebhookStore } from '../ports.js';
 
 const MAX_URL_LENGTH = 2000;
 export const MAX_DELIVERY_PAGE = 100;

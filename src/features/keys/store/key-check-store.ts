@@ -1,12 +1,9 @@
 /** The one owner of the key check (the KeyCheck model): a known text sealed by the master keys, proof they open this database's secrets. */
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
+import type { KeyCheckRecord } from '../model.js';
+import type { KeyCheckStore } from '../ports.js';
 
-export interface KeyCheckRecord {
-  id: string;
-  sealed: string;
-}
-
-export class KeyCheckStore {
+export class PrismaKeyCheckStore implements KeyCheckStore {
   constructor(private readonly db: Database) {}
 
   find(id: string): Promise<KeyCheckRecord | null> {

@@ -10,9 +10,9 @@
  */
 
 import { KeyRing, type KeyRingSource } from '../../../platform/secrets/keyring.js';
-import { sealedSecretContext } from '../../credentials/rules/sealing.js';
-import type { CredentialStore } from '../../credentials/store/credential-store.js';
-import type { KeyCheckStore } from '../store/key-check-store.js';
+import type { CredentialStore } from '../../credentials/index.js';
+import { sealedSecretContext } from '../../credentials/index.js';
+import type { KeyCheckStore } from '../ports.js';
 import type { OtherSealed } from './rotation.js';
 
 const CHECK_ID = 'master-keys';

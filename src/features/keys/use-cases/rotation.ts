@@ -7,8 +7,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { actorOf, type Principal } from '../../../core/caller.js';
 import { KeyRing, type KeyRingSource } from '../../../platform/secrets/keyring.js';
-import { sealedSecretContext } from '../../credentials/rules/sealing.js';
-import { type CredentialStore, slotOf } from '../../credentials/store/credential-store.js';
+import type { CredentialStore } from '../../credentials/index.js';
+import { sealedSecretContext, slotOf } from '../../credentials/index.js';
 
 export interface ResealProgress {
   /** Secrets re-sealed so far by this run. */

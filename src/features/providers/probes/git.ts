@@ -1,7 +1,7 @@
 /** Git providers: one call to the identity endpoint of each one's API, derived from the credential's baseUrl. */
 import { createPrivateKey } from 'node:crypto';
 import type { ProbeResponse, PublicHosts } from '../../../infra/guarded-http.js';
-import { githubTokenExpiration } from '../../credentials/rules/expiry.js';
+import { githubTokenExpiration } from '../expiry.js';
 import { baseOf, basic, guarded, invalid, type Probe, type ProbeTarget, text, verdict } from './common.js';
 import { privateKeyProblem } from './offline.js';
 

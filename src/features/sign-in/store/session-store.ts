@@ -2,23 +2,10 @@
 import type { AuditActor } from '../../../core/caller.js';
 import type { Database } from '../../../platform/db/client.js';
 import { isUniqueViolation } from '../../../platform/db/client.js';
+import type { OidcUser, SessionCheck } from '../model.js';
+import type { SessionStore } from '../ports.js';
 
-export interface SessionCheck {
-  userId: string;
-  lastSeenAt: Date;
-  expiresAt: Date;
-  csrf: string;
-  revokedAt: Date | null;
-  userDisabledAt: Date | null;
-}
-
-export interface OidcUser {
-  id: string;
-  name: string;
-  disabledAt: Date | null;
-}
-
-export class SessionStore {
+export class PrismaSessionStore implements SessionStore {
   constructor(private readonly db: Database) {}
 
   async create(session: { id: string; userId: string; createdAt: Date; expiresAt: Date; csrf: string }): Promise<void> {

@@ -13,15 +13,15 @@
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { Viewer } from '../../../core/caller.js';
 import { type AuditActor, OPERATOR } from '../../../core/caller.js';
 import { DomainError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import type { OidcProviderConfig, SignInConfig } from '../../../infra/config.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { Viewer } from '../../../core/caller.js';
-import { WORKSPACE_ROLES } from '../../workspaces/rules/permissions.js';
-import type { WorkspaceService } from '../../workspaces/use-cases/service.js';
-import type { SessionStore } from '../store/session-store.js';
+import type { WorkspaceService } from '../../workspaces/index.js';
+import { WORKSPACE_ROLES } from '../../workspaces/index.js';
+import type { SessionStore } from '../ports.js';
 
 const FLOW_CONTEXT = 'oidc-sign-in-flow';
 /** A sign-in must come back from the issuer within this time. */

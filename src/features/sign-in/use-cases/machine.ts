@@ -24,10 +24,9 @@ import { z } from 'zod';
 import { type AuditActor, OPERATOR } from '../../../core/caller.js';
 import { DomainError } from '../../../core/errors.js';
 import { durationWithin } from '../../../core/time.js';
-import { TOKEN_SCOPES } from '../../accounts/rules/scopes.js';
-import { type AccessTokens, serviceUserName } from '../../accounts/use-cases/tokens.js';
-import { WORKSPACE_ROLES } from '../../workspaces/rules/permissions.js';
-import type { WorkspaceService } from '../../workspaces/use-cases/service.js';
+import { type AccessTokens, serviceUserName, TOKEN_SCOPES } from '../../accounts/index.js';
+import type { WorkspaceService } from '../../workspaces/index.js';
+import { WORKSPACE_ROLES } from '../../workspaces/index.js';
 
 /** The algorithms a machine token may be signed with: asymmetric only. */
 export const MACHINE_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];

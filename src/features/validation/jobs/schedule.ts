@@ -21,9 +21,10 @@ import { hostname } from 'node:os';
 import type { AuditActor } from '../../../core/caller.js';
 import { timestampOf } from '../../../core/time.js';
 import type { LeaseStore } from '../../../platform/db/lease-store.js';
-import type { CredentialStore, SealedCredential } from '../../credentials/store/credential-store.js';
+import type { CredentialStore, SealedCredential } from '../../credentials/index.js';
+import type { Backoff } from '../model.js';
+import type { BackoffStore } from '../ports.js';
 import { ProbeSlots } from '../rules/slots.js';
-import type { Backoff, BackoffStore } from '../store/backoff-store.js';
 import { type CredentialValidation, ownerKey } from '../use-cases/service.js';
 
 const LEASE = 'credential-validation';

@@ -5,16 +5,10 @@
  * keys, a new base URL) starts afresh, without this store being told.
  */
 import type { Database } from '../../../platform/db/client.js';
+import type { Backoff } from '../model.js';
+import type { BackoffStore } from '../ports.js';
 
-export interface Backoff {
-  /** The credential's row version the failures were at. */
-  version: number;
-  failures: number;
-  /** Epoch milliseconds. */
-  retryAt: number;
-}
-
-export class BackoffStore {
+export class PrismaBackoffStore implements BackoffStore {
   constructor(private readonly db: Database) {}
 
   /** The back-offs of these credentials (those that have one). */

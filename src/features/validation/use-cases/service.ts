@@ -12,11 +12,10 @@ import { Conflict, Unavailable } from '../../../core/errors.js';
 import type { AwsSts } from '../../../infra/aws-sts.js';
 import type { GuardedHttp } from '../../../infra/guarded-http.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import { expiryColumns } from '../../credentials/rules/expiry.js';
-import { findSealed, openKeys, openSecrets } from '../../credentials/rules/sealing.js';
-import type { CredentialStore, SealedCredential } from '../../credentials/store/credential-store.js';
-import { type ProbeOutcome, probeOf } from '../../providers/probes/index.js';
-import type { WorkspaceAccess } from '../../workspaces/rules/access.js';
+import type { CredentialStore, SealedCredential } from '../../credentials/index.js';
+import { findSealed, MAX_MESSAGE, openKeys, openSecrets } from '../../credentials/index.js';
+import { expiryColumns, type ProbeOutcome, probeOf } from '../../providers/index.js';
+import type { WorkspaceAccess } from '../../workspaces/index.js';
 import { redactSecrets } from '../rules/redaction.js';
 import type { ProbeSlots } from '../rules/slots.js';
 
@@ -30,7 +29,7 @@ export interface ValidationResult {
 }
 
 /** Longest stored message; a longer one is cut and says so. */
-export const MAX_MESSAGE = 4096;
+
 const TRUNCATED = ' (truncated)';
 const RECORD_ATTEMPTS = 3;
 

@@ -10,9 +10,9 @@
 import type { Caller, Owner } from '../../../core/caller.js';
 import { Forbidden } from '../../../core/errors.js';
 import type { MaybePromise } from '../../../core/maybe.js';
-import { checkScope, scopeAllows } from '../../accounts/rules/scopes.js';
+import { checkScope, scopeAllows } from '../../accounts/index.js';
 import { WorkspaceNotFound } from '../errors.js';
-import type { WorkspaceStore } from '../store/workspace-store.js';
+import type { WorkspaceStore } from '../ports.js';
 import { may, SCOPE_NEEDED, type WorkspaceAction } from './permissions.js';
 
 export interface CallContext {

@@ -4,7 +4,7 @@
  * expectations independently of it.
  */
 
-import type { ScopeNeed } from '../../accounts/rules/scopes.js';
+import type { ScopeNeed } from '../../accounts/index.js';
 
 /** A participant's role in a workspace (Seqera's role names). */
 export const WORKSPACE_ROLES = ['OWNER', 'ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'VIEW'] as const;

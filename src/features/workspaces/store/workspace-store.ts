@@ -7,44 +7,25 @@
  */
 import type { AuditActor } from '../../../core/caller.js';
 import type { MaybePromise } from '../../../core/maybe.js';
-import type { Prisma } from '../../../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
 import type { PreparedStatements } from '../../../platform/db/prepared.js';
-import { loadable } from '../../../platform/db/relation-reads.js';
-
-export interface OrganizationRecord {
-  id: number;
-  name: string;
-  createdAt: Date;
-}
-
-export interface WorkspaceRecord {
-  id: number;
-  organizationId: number;
-  organizationName: string;
-  name: string;
-  createdAt: Date;
-}
-
-export interface ParticipantRecord {
-  workspaceId: number;
-  userId: string;
-  userName: string;
-  role: string;
-  createdAt: Date;
-}
-
-/** A participant's role in a workspace and the workspace's credentials version, read with it. */
-export interface WorkspaceAccessRecord {
-  role: string;
-  version: number;
-}
+import type { MembershipRecord, OrganizationRecord, ParticipantRecord, WorkspaceAccessRecord, WorkspaceRecord } from '../model.js';
+import type { WorkspaceStore } from '../ports.js';
+import { ORGANIZATION_OWNER } from '../rules/permissions.js';
 
 const ACCESS_SQL =
   'SELECT p."role" AS "role", w."credentialsVersion" AS "version" FROM "WorkspaceParticipant" p ' +
   'JOIN "Workspace" w ON w."id" = p."workspaceId" WHERE p."workspaceId" = ? AND p."userId" = ?';
 
 const changedBy = (by: AuditActor) => ({ changedBy: by.actor, changedVia: by.door });
+const PARTICIPANT_FIELDS = { workspaceId: true, userId: true, role: true, createdAt: true, user: { select: { name: true } } } as const;
+const toParticipant = (r: { workspaceId: number; userId: string; role: string; createdAt: Date; user: { name: string } }): ParticipantRecord => ({
+  workspaceId: r.workspaceId,
+  userId: r.userId,
+  userName: r.user.name,
+  role: r.role,
+  createdAt: r.createdAt,
+});
 const WORKSPACE_FIELDS = { id: true, organizationId: true, name: true, createdAt: true, organization: { select: { name: true } } } as const;
 const toWorkspace = (w: { id: number; organizationId: number; name: string; createdAt: Date; organization: { name: string } }): WorkspaceRecord => ({
   id: w.id,
@@ -54,7 +35,7 @@ const toWorkspace = (w: { id: number; organizationId: number; name: string; crea
   createdAt: w.createdAt,
 });
 
-export class WorkspaceStore {
+export class PrismaWorkspaceStore implements WorkspaceStore {
   constructor(
     private readonly db: Database,
     private readonly statements: PreparedStatements,
@@ -149,33 +130,71 @@ export class WorkspaceStore {
     return rows.map(toWorkspace);
   }
 
-  // ---- Relational reads of GraphQL (Pothos' Prisma plugin builds `query`: which relations to load) ----
+  // ---- Batched reads (GraphQL loads each level of a nested selection in one statement) ----
 
-  findOrganizationsForGraph<Q extends { include?: Prisma.OrganizationInclude; select?: Prisma.OrganizationSelect }>(
-    where: Prisma.OrganizationWhereInput,
-    query: Q,
-  ) {
-    return this.db.organization.findMany({ ...loadable(query), where, orderBy: { id: 'asc' } });
+  /** The organizations the user is a member of, with their role, oldest first. */
+  async organizationsOf(userId: string): Promise<MembershipRecord[]> {
+    const rows = await this.db.organizationMember.findMany({
+      where: { userId },
+      select: { role: true, organization: { select: { id: true, name: true, createdAt: true } } },
+      orderBy: { organizationId: 'asc' },
+    });
+    return rows.map((r) => ({ ...r.organization, role: r.role }));
   }
 
-  findWorkspacesForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(where: Prisma.WorkspaceWhereInput, query: Q) {
-    return this.db.workspace.findMany({ ...loadable(query), where, orderBy: { id: 'asc' } });
+  /** The user's role in each of these organizations (those they are a member of). */
+  async organizationRoles(organizationIds: readonly number[], userId: string): Promise<Map<number, string>> {
+    const rows = await this.db.organizationMember.findMany({
+      where: { userId, organizationId: { in: [...organizationIds] } },
+      select: { organizationId: true, role: true },
+    });
+    return new Map(rows.map((r) => [r.organizationId, r.role]));
   }
 
-  findOrganizationForGraph<Q extends { include?: Prisma.OrganizationInclude; select?: Prisma.OrganizationSelect }>(id: number, query: Q) {
-    return this.db.organization.findUniqueOrThrow({ ...loadable(query), where: { id } });
+  /** These organizations (those that exist). */
+  findOrganizations(ids: readonly number[]): Promise<OrganizationRecord[]> {
+    return this.db.organization.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true, createdAt: true } });
   }
 
-  findWorkspaceForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(id: number, query: Q) {
-    return this.db.workspace.findUniqueOrThrow({ ...loadable(query), where: { id } });
+  /**
+   * The workspaces of these organizations the user sees: those they take part
+   * in, and every one of an organization they own (by id).
+   */
+  async visibleWorkspacesOf(organizationIds: readonly number[], userId: string): Promise<WorkspaceRecord[]> {
+    const rows = await this.db.workspace.findMany({
+      where: {
+        organizationId: { in: [...organizationIds] },
+        OR: [{ participants: { some: { userId } } }, { organization: { members: { some: { userId, role: ORGANIZATION_OWNER } } } }],
+      },
+      select: WORKSPACE_FIELDS,
+      orderBy: { id: 'asc' },
+    });
+    return rows.map(toWorkspace);
   }
 
-  findParticipantForGraph<Q extends { include?: Prisma.WorkspaceParticipantInclude; select?: Prisma.WorkspaceParticipantSelect }>(
-    workspaceId: number,
-    userId: string,
-    query: Q,
-  ) {
-    return this.db.workspaceParticipant.findUniqueOrThrow({ ...loadable(query), where: { workspaceId_userId: { workspaceId, userId } } });
+  /** The workspaces the user takes part in (by id). */
+  async participatedWorkspaces(userId: string): Promise<WorkspaceRecord[]> {
+    const rows = await this.db.workspace.findMany({ where: { participants: { some: { userId } } }, select: WORKSPACE_FIELDS, orderBy: { id: 'asc' } });
+    return rows.map(toWorkspace);
+  }
+
+  /** The user's role in each of these workspaces (those they take part in). */
+  async workspaceRoles(workspaceIds: readonly number[], userId: string): Promise<Map<number, string>> {
+    const rows = await this.db.workspaceParticipant.findMany({
+      where: { userId, workspaceId: { in: [...workspaceIds] } },
+      select: { workspaceId: true, role: true },
+    });
+    return new Map(rows.map((r) => [r.workspaceId, r.role]));
+  }
+
+  /** The participants of these workspaces, each workspace's in the order they joined. */
+  async participantsOf(workspaceIds: readonly number[]): Promise<ParticipantRecord[]> {
+    const rows = await this.db.workspaceParticipant.findMany({
+      where: { workspaceId: { in: [...workspaceIds] } },
+      select: PARTICIPANT_FIELDS,
+      orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }],
+    });
+    return rows.map(toParticipant);
   }
 
   // ---- Participants ---------------------------------------------------------------------
@@ -184,18 +203,18 @@ export class WorkspaceStore {
   async findParticipant(workspaceId: number, userId: string): Promise<ParticipantRecord | null> {
     const r = await this.db.workspaceParticipant.findUnique({
       where: { workspaceId_userId: { workspaceId, userId } },
-      select: { workspaceId: true, userId: true, role: true, createdAt: true, user: { select: { name: true } } },
+      select: PARTICIPANT_FIELDS,
     });
-    return r ? { workspaceId: r.workspaceId, userId: r.userId, userName: r.user.name, role: r.role, createdAt: r.createdAt } : null;
+    return r && toParticipant(r);
   }
 
   async listParticipants(workspaceId: number): Promise<ParticipantRecord[]> {
     const rows = await this.db.workspaceParticipant.findMany({
       where: { workspaceId },
-      select: { workspaceId: true, userId: true, role: true, createdAt: true, user: { select: { name: true } } },
+      select: PARTICIPANT_FIELDS,
       orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }],
     });
-    return rows.map((r) => ({ workspaceId: r.workspaceId, userId: r.userId, userName: r.user.name, role: r.role, createdAt: r.createdAt }));
+    return rows.map(toParticipant);
   }
 
   /**

@@ -10,10 +10,8 @@
 
 import { actorOf, type Caller, isOperator, type Principal } from '../../../core/caller.js';
 import { Forbidden, LimitReached, ValidationError } from '../../../core/errors.js';
-import type { Prisma } from '../../../generated/prisma/client.js';
-import type { ScopeNeed } from '../../accounts/rules/scopes.js';
-import { checkScope } from '../../accounts/rules/scopes.js';
-import type { UserStore } from '../../accounts/store/user-store.js';
+import type { ScopeNeed, UserStore } from '../../accounts/index.js';
+import { checkScope } from '../../accounts/index.js';
 import {
   LastOwner,
   OrganizationNameTaken,
@@ -24,10 +22,10 @@ import {
   WorkspaceNameTaken,
   WorkspaceNotFound,
 } from '../errors.js';
+import type { MembershipRecord, OrganizationRecord, ParticipantRecord, WorkspaceRecord } from '../model.js';
+import type { WorkspaceStore } from '../ports.js';
 import { parseId } from '../rules/access.js';
 import { isWorkspaceRole, may, ORGANIZATION_OWNER, type RoleChange, roleChangeRefusal, WORKSPACE_ROLES, type WorkspaceRole } from '../rules/permissions.js';
-import { visibleOrganizations } from '../rules/visibility.js';
-import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord, WorkspaceStore } from '../store/workspace-store.js';
 
 /** Organization and workspace names: 1-40 letters, digits, `_` or `-`. */
 const NAME = /^[A-Za-z0-9_-]{1,40}$/;
@@ -109,35 +107,44 @@ export class WorkspaceService {
     return workspace;
   }
 
+  // ---- Batched reads (GraphQL loads each level of a nested selection at once) --------------
+
+  /** The organizations the caller is a member of, with their role in each. */
+  memberships(caller: Caller): Promise<MembershipRecord[]> {
+    return this.store.organizationsOf(caller.userId);
+  }
+
+  /** The caller's role in each of these organizations (those they are a member of). */
+  organizationRoles(caller: Caller, organizationIds: readonly number[]): Promise<Map<number, string>> {
+    return this.store.organizationRoles(organizationIds, caller.userId);
+  }
+
   /**
-   * The same, loaded with the relations a GraphQL query selects (`query` comes
-   * from Pothos' Prisma plugin; the relations carry the visibility filters).
+   * These organizations, of workspaces the caller has seen: a workspace's
+   * organization shows its name and creation to whoever sees the workspace.
    */
-  async organizationForGraph<Q extends { include?: Prisma.OrganizationInclude; select?: Prisma.OrganizationSelect }>(caller: Caller, id: string, query: Q) {
-    return this.store.findOrganizationForGraph((await this.organization(caller, id)).id, query);
+  organizationsOfWorkspaces(organizationIds: readonly number[]): Promise<OrganizationRecord[]> {
+    return this.store.findOrganizations(organizationIds);
   }
 
-  async workspaceForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(caller: Principal, ref: WorkspaceRef, query: Q) {
-    return this.store.findWorkspaceForGraph((await this.workspace(caller, ref)).id, query);
+  /** The workspaces of these organizations the caller sees: those they take part in, all of those they own. */
+  visibleWorkspacesOf(caller: Caller, organizationIds: readonly number[]): Promise<WorkspaceRecord[]> {
+    return this.store.visibleWorkspacesOf(organizationIds, caller.userId);
   }
 
-  /** The organizations the caller is a member of, with the relations a GraphQL query selects. */
-  organizationsForGraph<Q extends { include?: Prisma.OrganizationInclude; select?: Prisma.OrganizationSelect }>(caller: Caller, query: Q) {
-    return this.store.findOrganizationsForGraph(visibleOrganizations(caller.userId), query);
+  /** The workspaces the caller takes part in. */
+  participatedWorkspaces(caller: Caller): Promise<WorkspaceRecord[]> {
+    return this.store.participatedWorkspaces(caller.userId);
   }
 
-  /** The workspaces the caller takes part in, with the relations a GraphQL query selects. */
-  participatedWorkspacesForGraph<Q extends { include?: Prisma.WorkspaceInclude; select?: Prisma.WorkspaceSelect }>(caller: Caller, query: Q) {
-    return this.store.findWorkspacesForGraph({ participants: { some: { userId: caller.userId } } }, query);
+  /** The caller's role in each of these workspaces (those they take part in). */
+  workspaceRoles(caller: Caller, workspaceIds: readonly number[]): Promise<Map<number, string>> {
+    return this.store.workspaceRoles(workspaceIds, caller.userId);
   }
 
-  async participantForGraph<Q extends { include?: Prisma.WorkspaceParticipantInclude; select?: Prisma.WorkspaceParticipantSelect }>(
-    caller: Caller,
-    participant: { workspaceId: number; userId: string },
-    query: Q,
-  ) {
-    await this.workspace(caller, { id: String(participant.workspaceId) });
-    return this.store.findParticipantForGraph(participant.workspaceId, participant.userId, query);
+  /** The participants of these workspaces, which the caller has seen (each workspace's in the order they joined). */
+  participantsOf(workspaceIds: readonly number[]): Promise<ParticipantRecord[]> {
+    return this.store.participantsOf(workspaceIds);
   }
 
   listOrganizations(): Promise<OrganizationRecord[]> {

@@ -1,9 +1,11 @@
 /** The authenticated user and their access tokens. */
 
 import { Forbidden, LimitReached, ValidationError } from '../../../../core/errors.js';
-import { builder, callerOf, viewerId } from '../../../../doors/graphql/builder.js';
+import { builder, type Context, callerOf, viewerId } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
+import { inKeyOrder, loaderOf } from '../../../../doors/graphql/loaders.js';
 import { AccessTokenNameTaken, AccessTokenNotFound, TokenBeyondItsMaker } from '../../errors.js';
+import type { TokenRecord, UserRecord } from '../../model.js';
 import { TOKEN_SCOPES } from '../../rules/scopes.js';
 import type { TokenInfo } from '../../use-cases/tokens.js';
 
@@ -20,7 +22,7 @@ errorType(AccessTokenNotFound, {
   fields: (t) => ({ id: t.id({ resolve: (e) => e.tokenId }) }),
 });
 
-builder.prismaObject('AccessToken', {
+export const AccessTokenRef = builder.objectRef<TokenRecord>('AccessToken').implement({
   description: 'An access token (its value is shown only once, when created).',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -94,28 +96,42 @@ builder.mutationField('createAccessToken', (t) =>
 );
 
 builder.queryField('accessTokens', (t) =>
-  t.withAuth({ authenticated: true }).prismaField({
-    type: ['AccessToken'],
+  t.withAuth({ authenticated: true }).field({
+    type: [AccessTokenRef],
     description: 'Your access tokens, revoked and expired ones included, oldest first (never their values).',
-    resolve: (query, _root, _args, ctx) => ctx.services.tokens.tokensForGraph(ctx.viewer.userId, query),
+    resolve: (_root, _args, ctx) => ctx.services.tokens.ownTokens(callerOf(ctx)),
   }),
 );
 
-builder.prismaObject('User', {
+/** Users by id, each level of a nested selection read at once (a user that is gone: an error on its field). */
+export const userLoader = (ctx: Context) =>
+  loaderOf(ctx, 'user', async (ids: readonly string[]) =>
+    inKeyOrder(
+      ids,
+      await ctx.services.tokens.findUsers(ids),
+      (u) => u.id,
+      ([user], id) => user ?? new Error(`No user ${id}`),
+    ),
+  );
+
+export const UserRef = builder.objectRef<UserRecord>('User').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     // Tokens are shown to their own user only (a colleague's, reached through a workspace, show none).
-    tokens: t.relation('tokens', { query: (_args, ctx) => ({ where: { userId: viewerId(ctx) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }) }),
+    tokens: t.field({
+      type: [AccessTokenRef],
+      resolve: (user, _args, ctx) => (user.id === viewerId(ctx) ? ctx.services.tokens.listTokens(user.id) : []),
+    }),
   }),
 });
 
 builder.queryField('viewer', (t) =>
-  t.withAuth({ authenticated: true }).prismaField({
-    type: 'User',
+  t.withAuth({ authenticated: true }).field({
+    type: UserRef,
     description: 'The user of the access token.',
-    resolve: (query, _root, _args, ctx) => ctx.services.tokens.userForGraph(ctx.viewer.userId, query),
+    resolve: (_root, _args, ctx) => userLoader(ctx).load(ctx.viewer.userId),
   }),
 );
 

@@ -6,14 +6,12 @@
  */
 
 import type { Caller } from '../../../../core/caller.js';
-import { Forbidden, LimitReached, ValidationError } from '../../../../core/errors.js';
-import { type AuthenticatedContext, builder, type Context, callerOf } from '../../../../doors/graphql/builder.js';
+import { Forbidden } from '../../../../core/errors.js';
+import { type AuthenticatedContext, builder, callerOf } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
-import { PairingNotFound } from '../../../delivery/errors.js';
 import { type KeyField, type ProviderSpec, providers } from '../../../providers/index.js';
-import { MAX_MESSAGE, NotInvalid, type ValidationResult } from '../../../validation/use-cases/service.js';
-import { WorkspaceNotFound } from '../../../workspaces/errors.js';
+import { WorkspaceNotFound } from '../../../workspaces/index.js';
 import {
   CredentialNameTaken,
   CredentialNotFound,
@@ -22,7 +20,7 @@ import {
   IdempotentCreateDeleted,
   UndeleteNameTaken,
 } from '../../errors.js';
-import { type CredentialInput, LIMITS, maxLengthOf } from '../../rules/input.js';
+import { type CredentialInput, LIMITS, MAX_MESSAGE, maxLengthOf } from '../../rules/input.js';
 import type { CredentialView } from '../../rules/view.js';
 import { type DeletedCredentialView, MAX_PAGE_SIZE, type VersionRecord } from '../../use-cases/service.js';
 
@@ -48,12 +46,6 @@ errorType(UndeleteNameTaken, {
   description: 'A live credential took the name meanwhile: undelete under another name (suggestedName is free).',
   fields: (t) => ({ name: t.string({ resolve: (e) => e.credentialName }), suggestedName: t.string({ resolve: (e) => e.suggestedName }) }),
 });
-errorType(NotInvalid, {
-  name: 'CredentialNotInvalidError',
-  description: 'force only clears a failed validation, and this credential is not INVALID.',
-  fields: (t) => ({ id: t.id({ resolve: (e) => e.credentialId }) }),
-});
-
 /** GraphQL names cannot hold '-': `azure-cloud` is `azure_cloud`. */
 const graphqlName = (providerId: string) => providerId.replace(/-/g, '_');
 const typeName = (providerId: string) =>
@@ -149,7 +141,7 @@ export const CredentialVersionRef = builder.objectRef<VersionRecord>('Credential
   }),
 });
 
-const CredentialStatus = builder.enumType('CredentialStatus', {
+export const CredentialStatus = builder.enumType('CredentialStatus', {
   values: { AVAILABLE: { description: 'The last validation succeeded, or none ran yet' }, INVALID: { description: 'The provider refused the keys' } },
 });
 
@@ -217,27 +209,12 @@ export const CredentialRef = builder.objectRef<CredentialView>('Credential').imp
 /** The workspace a credential belongs to, as a caller names it (undefined: personal). */
 const workspaceOf = (c: CredentialView) => (c.owner.kind === 'workspace' ? String(c.owner.id) : undefined);
 
-const DeletedCredentialRef = builder.objectRef<DeletedCredentialView>('DeletedCredential').implement({
+export const DeletedCredentialRef = builder.objectRef<DeletedCredentialView>('DeletedCredential').implement({
   description: 'A deleted credential in its recovery window: restorable with undeleteCredential until purgeAfter.',
   fields: (t) => ({
     credential: t.field({ type: CredentialRef, resolve: (c) => c }),
     deleted: t.expose('deleted', { type: 'DateTime' }),
     purgeAfter: t.expose('purgeAfter', { type: 'DateTime', description: 'When its sealed material will be destroyed' }),
-  }),
-});
-
-const ValidationOutcome = builder.objectRef<ValidationResult>('CredentialValidation').implement({
-  description: 'The outcome of a validation',
-  fields: (t) => ({
-    status: t.field({
-      type: CredentialStatus,
-      description: 'The stored status after the validation (unchanged on a transient failure)',
-      resolve: (v) => v.status,
-    }),
-    message: t.exposeString('message', { nullable: true, description: "The provider's words (INVALID), or what failed (transient); null when valid" }),
-    transientError: t.exposeBoolean('transientError', {
-      description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored; not a verdict',
-    }),
   }),
 });
 
@@ -263,7 +240,7 @@ const CredentialKeysInput = builder.inputType('CredentialKeysInput', {
   fields: (t) => Object.fromEntries([...keyInputs].map(([id, ref]) => [graphqlName(id), t.field({ type: ref, required: false })])),
 });
 
-const CredentialInputType = builder.inputType('CredentialInput', {
+export const CredentialInputType = builder.inputType('CredentialInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: `1-${LIMITS.name} characters, unique among your credentials` }),
     description: t.string({ required: false, description: `At most ${LIMITS.description} characters` }),
@@ -279,7 +256,7 @@ const CredentialInputType = builder.inputType('CredentialInput', {
 });
 
 /** Translates the GraphQL input to the domain's input. */
-function toDomainInput(input: typeof CredentialInputType.$inferInput): CredentialInput {
+export function toDomainInput(input: typeof CredentialInputType.$inferInput): CredentialInput {
   const keys = input.keys as Record<string, Record<string, unknown> | null | undefined>;
   const [branch, values] = Object.entries(keys).find(([, v]) => v != null) ?? [];
   return {
@@ -293,196 +270,13 @@ function toDomainInput(input: typeof CredentialInputType.$inferInput): Credentia
   };
 }
 
-interface PageArgs {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-  provider?: string | null;
-  expiringBefore?: Date | null;
-}
-
-/** A page of a context's credentials as a Relay connection (forward only). */
-export async function pageOf(caller: Caller, args: PageArgs, ctx: Context) {
-  forwardOnly(args, 'credentials pages');
-  const options = { providers: args.provider ? [args.provider] : undefined, first: args.first ?? DEFAULT_PAGE_SIZE, after: args.after ?? undefined };
-  const page =
-    args.expiringBefore == null
-      ? await ctx.services.credentials.list(caller, options)
-      : await ctx.services.credentials.expiring(caller, args.expiringBefore, options);
-  return connectionOf(
-    page.items,
-    page.hasNextPage,
-    args,
-    (item) => item.cursor,
-    (item) => item.credential,
-  );
-}
-
-const WORKSPACE_ARG = 'The workspace whose credentials to use (absent: your own), as your role in it allows';
+export const WORKSPACE_ARG = 'The workspace whose credentials to use (absent: your own), as your role in it allows';
 
 /** The caller of a credential field, in the workspace it names (if any). */
-const callerIn = (ctx: AuthenticatedContext, workspaceId: string | number | null | undefined): Caller => ({
+export const callerIn = (ctx: AuthenticatedContext, workspaceId: string | number | null | undefined): Caller => ({
   ...callerOf(ctx),
   ...(workspaceId == null ? {} : { workspaceId: String(workspaceId) }),
 });
 
 // A credential call that names a workspace may fail for it: not found (not yours), or a role that does not allow it.
-const WORKSPACE_ERRORS = [WorkspaceNotFound, Forbidden] as const;
-
-builder.queryFields((t) => {
-  const authenticated = t.withAuth({ authenticated: true });
-  const workspaceId = t.arg.id({ required: false, description: WORKSPACE_ARG });
-  return {
-    credential: authenticated.field({
-      type: CredentialRef,
-      description: 'One of your credentials, or of a workspace you take part in.',
-      args: { id: t.arg.id({ required: true }), workspaceId },
-      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS], directResult: true },
-      resolve: (_root, args, ctx) => ctx.services.credentials.describe(callerIn(ctx, args.workspaceId), String(args.id)),
-    }),
-    credentials: authenticated.connection({
-      type: CredentialRef,
-      description: `Your credentials (or a workspace's), oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}); forward pagination only.`,
-      args: {
-        provider: t.arg({ type: CredentialProvider, required: false }),
-        workspaceId,
-        expiringBefore: t.arg({
-          type: 'DateTime',
-          required: false,
-          description: 'Only those whose expiresAt is before this instant (expired ones included), soonest first',
-        }),
-      },
-      resolve: (_root, args, ctx) => pageOf(callerIn(ctx, args.workspaceId), args, ctx),
-    }),
-    deletedCredentials: authenticated.field({
-      type: [DeletedCredentialRef],
-      description: `Deleted credentials still in their recovery window, the most recently deleted first (at most first, ${MAX_PAGE_SIZE}). Yours; in a workspace, OWNER and ADMIN.`,
-      args: { workspaceId, first: t.arg.int({ required: false }) },
-      resolve: (_root, args, ctx) => ctx.services.credentials.deleted(callerIn(ctx, args.workspaceId), { first: args.first ?? undefined }),
-    }),
-    credentialKeys: authenticated.string({
-      description:
-        "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
-        '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
-        'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event. An AWS role ' +
-        '(mode role or federated) comes with temporary credentials from AWS STS (accessKey, secretKey, sessionToken, expiration), ' +
-        'a federated credential with an ID token of this service (idToken, idTokenExpiration); AWS refusing the role is an ' +
-        'error with code AWS_ROLE_REFUSED.',
-      args: {
-        id: t.arg.id({ required: true }),
-        pairingId: t.arg.id({ required: true }),
-        workspaceId,
-        version: t.arg.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
-      },
-      errors: { types: [CredentialNotFound, CredentialVersionNotFound, PairingNotFound, ValidationError, ...WORKSPACE_ERRORS] },
-      resolve: (_root, args, ctx) =>
-        ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined }),
-    }),
-    validateCredentialName: authenticated.boolean({
-      description: 'True when the name is valid and free among your credentials (or a workspace’s).',
-      args: { name: t.arg.string({ required: true }), workspaceId },
-      errors: { types: [ValidationError, CredentialNameTaken, ...WORKSPACE_ERRORS] },
-      resolve: async (_root, args, ctx) => {
-        await ctx.services.credentials.validateName(callerIn(ctx, args.workspaceId), args.name);
-        return true;
-      },
-    }),
-  };
-});
-
-const RestoreInput = builder.inputType('RestoreCredentialVersionInput', {
-  fields: (t) => ({
-    id: t.id({ required: true }),
-    version: t.int({ required: true, description: 'The version to restore (see Credential.versions)' }),
-    workspaceId: t.id({ required: false, description: WORKSPACE_ARG }),
-  }),
-});
-
-const UndeleteInput = builder.inputType('UndeleteCredentialInput', {
-  fields: (t) => ({
-    id: t.id({ required: true }),
-    name: t.string({ required: false, description: 'A new name (when a live credential took its name meanwhile)' }),
-    workspaceId: t.id({ required: false, description: WORKSPACE_ARG }),
-  }),
-});
-
-builder.mutationFields((t) => {
-  const authenticated = t.withAuth({ authenticated: true });
-  const workspaceId = t.arg.id({ required: false, description: WORKSPACE_ARG });
-  return {
-    createCredential: authenticated.field({
-      type: CredentialRef,
-      args: {
-        input: t.arg({ type: CredentialInputType, required: true }),
-        workspaceId,
-        useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
-        idempotencyKey: t.arg.string({
-          required: false,
-          description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
-        }),
-      },
-      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted, LimitReached, ...WORKSPACE_ERRORS] },
-      resolve: (_root, args, ctx) =>
-        ctx.services.credentials.create(callerIn(ctx, args.workspaceId), toDomainInput(args.input), {
-          useExternalId: args.useExternalId ?? false,
-          idempotencyKey: args.idempotencyKey ?? undefined,
-        }),
-    }),
-    updateCredential: authenticated.field({
-      type: CredentialRef,
-      description: 'Replaces the credential. Keys are replaced as a whole; secret fields not sent keep their values.',
-      args: {
-        id: t.arg.id({ required: true }),
-        input: t.arg({ type: CredentialInputType, required: true }),
-        useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
-        workspaceId,
-      },
-      errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound, ...WORKSPACE_ERRORS] },
-      resolve: (_root, args, ctx) =>
-        ctx.services.credentials.update(callerIn(ctx, args.workspaceId), String(args.id), toDomainInput(args.input), {
-          useExternalId: args.useExternalId ?? false,
-        }),
-    }),
-    validateCredential: authenticated.field({
-      type: ValidationOutcome,
-      description:
-        'Checks the credential with its provider (offline checks, then its identity endpoint) and stores the verdict. ' +
-        'force: skip the probe and set an INVALID credential to AVAILABLE. Who may: whoever may update it.',
-      args: {
-        id: t.arg.id({ required: true }),
-        workspaceId,
-        force: t.arg.boolean({ required: false, description: 'Skip the probe and clear an INVALID status (refused for any other status)' }),
-      },
-      errors: { types: [CredentialNotFound, NotInvalid, ...WORKSPACE_ERRORS] },
-      resolve: (_root, args, ctx) => ctx.services.validation.validate(callerIn(ctx, args.workspaceId), String(args.id), { force: args.force ?? false }),
-    }),
-    deleteCredential: authenticated.id({
-      description:
-        'Deletes the credential: gone for every door at once, its name free; restorable with undeleteCredential for the recovery ' +
-        'window (CREDENTIAL_RECOVERY_WINDOW), then its secrets are destroyed. purge (yours; in a workspace OWNER and ADMIN) destroys them ' +
-        'at once, also of one deleted earlier. Returns its id.',
-      args: { id: t.arg.id({ required: true }), workspaceId, purge: t.arg.boolean({ required: false }) },
-      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS] },
-      resolve: async (_root, args, ctx) => {
-        await ctx.services.credentials.delete(callerIn(ctx, args.workspaceId), String(args.id), { purge: args.purge ?? false });
-        return String(args.id);
-      },
-    }),
-    restoreCredentialVersion: authenticated.field({
-      type: CredentialRef,
-      description: 'Makes a new version equal to version `version` (history is never rewritten); its validation starts afresh. Whoever may update it.',
-      args: { input: t.arg({ type: RestoreInput, required: true }) },
-      errors: { types: [ValidationError, CredentialNotFound, CredentialVersionNotFound, ...WORKSPACE_ERRORS] },
-      resolve: (_root, { input }, ctx) => ctx.services.credentials.restore(callerIn(ctx, input.workspaceId), String(input.id), input.version),
-    }),
-    undeleteCredential: authenticated.field({
-      type: CredentialRef,
-      description: 'Brings a deleted credential in its recovery window back, keys intact, under its name or `name`. Yours; in a workspace, OWNER and ADMIN.',
-      args: { input: t.arg({ type: UndeleteInput, required: true }) },
-      errors: { types: [ValidationError, CredentialNotFound, UndeleteNameTaken, LimitReached, ...WORKSPACE_ERRORS] },
-      resolve: (_root, { input }, ctx) =>
-        ctx.services.credentials.undelete(callerIn(ctx, input.workspaceId), String(input.id), { name: input.name ?? undefined }),
-    }),
-  };
-});
+export const WORKSPACE_ERRORS = [WorkspaceNotFound, Forbidden] as const;

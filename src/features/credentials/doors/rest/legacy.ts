@@ -6,8 +6,7 @@
  * GraphQL does not know them.
  */
 
-import { SHORT } from '../../../providers/fields.js';
-import { type KeyField, type ProviderSpec, withFields } from '../../../providers/index.js';
+import { type KeyField, type ProviderSpec, SHORT, withFields } from '../../../providers/index.js';
 
 export const SEED_KEY_PAIR: Readonly<Record<string, KeyField>> = {
   accessKey: { secret: false, type: 'string', maxLength: SHORT, description: 'Generic access key (seed API)' },

@@ -1,7 +1,10 @@
 /** Paired services, as GraphQL shows them (read-only: an operator registers them with the CLI). */
 
+import { ValidationError } from '../../../../core/errors.js';
 import { builder } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
+import { callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/doors/graphql/index.js';
+import { CredentialNotFound, CredentialVersionNotFound } from '../../../credentials/index.js';
 import { PairingNotFound } from '../../errors.js';
 import type { Pairing } from '../../use-cases/pairings.js';
 
@@ -32,5 +35,26 @@ builder.queryField('pairings', (t) =>
     type: [PairingRef],
     description: 'The services keys may be delivered to, oldest first.',
     resolve: (_root, _args, ctx) => ctx.services.pairings.list(),
+  }),
+);
+
+builder.queryField('credentialKeys', (t) =>
+  t.withAuth({ authenticated: true }).string({
+    description:
+      "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
+      '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
+      'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event. An AWS role ' +
+      '(mode role or federated) comes with temporary credentials from AWS STS (accessKey, secretKey, sessionToken, expiration), ' +
+      'a federated credential with an ID token of this service (idToken, idTokenExpiration); AWS refusing the role is an ' +
+      'error with code AWS_ROLE_REFUSED.',
+    args: {
+      id: t.arg.id({ required: true }),
+      pairingId: t.arg.id({ required: true }),
+      workspaceId: t.arg.id({ required: false, description: WORKSPACE_ARG }),
+      version: t.arg.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
+    },
+    errors: { types: [CredentialNotFound, CredentialVersionNotFound, PairingNotFound, ValidationError, ...WORKSPACE_ERRORS] },
+    resolve: (_root, args, ctx) =>
+      ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined }),
   }),
 );

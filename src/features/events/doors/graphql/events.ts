@@ -8,10 +8,10 @@ import { Forbidden, LimitReached, ValidationError } from '../../../../core/error
 import { type AuthenticatedContext, builder, callerOf } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
-import { AuditEventRef, AuditKind } from '../../../audit/doors/graphql/audit.js';
-import type { AuditEventView } from '../../../audit/use-cases/trail.js';
-import { CredentialProvider } from '../../../credentials/doors/graphql/credential.js';
-import { WorkspaceNotFound } from '../../../workspaces/errors.js';
+import { AuditEventRef, AuditKind } from '../../../audit/doors/graphql/index.js';
+import type { AuditEventView } from '../../../audit/index.js';
+import { CredentialProvider } from '../../../credentials/doors/graphql/index.js';
+import { WorkspaceNotFound } from '../../../workspaces/index.js';
 import { WebhookNotFound, WebhookNotResumable } from '../../errors.js';
 import { CREDENTIAL_EVENT_KINDS } from '../../use-cases/live.js';
 import { MAX_DELIVERY_PAGE, type WebhookDeliveryView, type WebhookView } from '../../use-cases/webhooks.js';

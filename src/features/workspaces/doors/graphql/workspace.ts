@@ -1,18 +1,16 @@
 /**
- * Organizations, workspaces and participants. The relational types are Pothos
- * Prisma objects: a nested selection (viewer → organizations → workspaces →
- * participants → user) loads in one statement per level, whatever the counts,
- * with the domain's visibility rules as filters. Mutations call the workspace
- * service and answer its errors as typed results.
+ * Organizations, workspaces and participants. A nested selection (viewer →
+ * organizations → workspaces → participants → user) loads in one statement per
+ * level, whatever the counts (batched by loaders), each through the workspace
+ * service, which applies the visibility rules. Mutations call the service and
+ * answer its errors as typed results.
  */
 
-import { queryFromInfo } from '@pothos/plugin-prisma';
-import type { Caller } from '../../../../core/caller.js';
 import { Forbidden, LimitReached, ValidationError } from '../../../../core/errors.js';
-import { type AuthenticatedContext, builder, type Context, callerOf, viewerId } from '../../../../doors/graphql/builder.js';
+import { builder, type Context, callerOf, fieldCaller, viewerId } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
-import { CredentialProvider, CredentialRef, DEFAULT_PAGE_SIZE, pageOf } from '../../../credentials/doors/graphql/credential.js';
-import { MAX_PAGE_SIZE } from '../../../credentials/use-cases/service.js';
+import { inKeyOrder, loaderOf } from '../../../../doors/graphql/loaders.js';
+import { UserRef, userLoader } from '../../../accounts/doors/graphql/index.js';
 import {
   LastOwner,
   OrganizationNameTaken,
@@ -23,8 +21,8 @@ import {
   WorkspaceNameTaken,
   WorkspaceNotFound,
 } from '../../errors.js';
-import { ORGANIZATION_ROLES, WORKSPACE_ROLES } from '../../rules/permissions.js';
-import { visibleWorkspaces } from '../../rules/visibility.js';
+import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord } from '../../model.js';
+import { ORGANIZATION_ROLES, type OrganizationRole, WORKSPACE_ROLES, type WorkspaceRole } from '../../rules/permissions.js';
 
 errorType(WorkspaceNotFound, {
   description: 'No workspace with this id that you take part in (or whose organization you own).',
@@ -62,7 +60,50 @@ export const WorkspaceRoleEnum = builder.enumType('WorkspaceRole', {
 });
 export const OrganizationRoleEnum = builder.enumType('OrganizationRole', { values: ORGANIZATION_ROLES });
 
-export const OrganizationRef = builder.prismaObject('Organization', {
+export const OrganizationRef = builder.objectRef<OrganizationRecord>('Organization');
+export const WorkspaceRef = builder.objectRef<WorkspaceRecord>('Workspace');
+export const ParticipantRef = builder.objectRef<ParticipantRecord>('WorkspaceParticipant');
+
+// Each level of a nested selection is read once for all its objects (doors/graphql/loaders.ts).
+const organizationRoles = (ctx: Context) =>
+  loaderOf(ctx, 'organization.role', async (ids: readonly number[]) => {
+    const roles = await ctx.services.workspaces.organizationRoles(caller(ctx), ids);
+    return ids.map((id) => (roles.get(id) ?? null) as OrganizationRole | null);
+  });
+const workspacesOf = (ctx: Context) =>
+  loaderOf(ctx, 'organization.workspaces', async (ids: readonly number[]) =>
+    inKeyOrder(
+      ids,
+      await ctx.services.workspaces.visibleWorkspacesOf(caller(ctx), ids),
+      (w) => w.organizationId,
+      (list) => list,
+    ),
+  );
+const organizations = (ctx: Context) =>
+  loaderOf(ctx, 'workspace.organization', async (ids: readonly number[]) =>
+    inKeyOrder(
+      ids,
+      await ctx.services.workspaces.organizationsOfWorkspaces(ids),
+      (o) => o.id,
+      ([org], id) => org ?? (new OrganizationNotFound(String(id)) as Error),
+    ),
+  );
+const workspaceRoles = (ctx: Context) =>
+  loaderOf(ctx, 'workspace.role', async (ids: readonly number[]) => {
+    const roles = await ctx.services.workspaces.workspaceRoles(caller(ctx), ids);
+    return ids.map((id) => (roles.get(id) ?? null) as WorkspaceRole | null);
+  });
+const participantsOf = (ctx: Context) =>
+  loaderOf(ctx, 'workspace.participants', async (ids: readonly number[]) =>
+    inKeyOrder(
+      ids,
+      await ctx.services.workspaces.participantsOf(ids),
+      (p) => p.workspaceId,
+      (list) => list,
+    ),
+  );
+
+OrganizationRef.implement({
   description: 'An organization: a team’s workspaces and members.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -72,98 +113,80 @@ export const OrganizationRef = builder.prismaObject('Organization', {
       type: OrganizationRoleEnum,
       nullable: true,
       description: 'Your role in the organization',
-      select: (_args, ctx) => ({ members: { where: { userId: viewerId(ctx) }, select: { role: true } } }),
-      resolve: (org) => (org.members[0]?.role ?? null) as (typeof ORGANIZATION_ROLES)[number] | null,
+      resolve: (org, _args, ctx) => organizationRoles(ctx).load(org.id),
     }),
-    workspaces: t.relation('workspaces', {
+    workspaces: t.field({
+      type: [WorkspaceRef],
       description: 'The workspaces you take part in (every one, if you own the organization)',
-      query: (_args, ctx) => ({ where: visibleWorkspaces(viewerId(ctx)), orderBy: { id: 'asc' } }),
+      resolve: (org, _args, ctx) => workspacesOf(ctx).load(org.id),
     }),
   }),
 });
 
-export const WorkspaceRef = builder.prismaObject('Workspace', {
+WorkspaceRef.implement({
   description: 'A workspace of an organization, whose participants share its credentials by role.',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    fullName: t.string({
-      description: '`organization/workspace`',
-      select: { organization: { select: { name: true } } },
-      resolve: (workspace) => `${workspace.organization.name}/${workspace.name}`,
-    }),
+    fullName: t.string({ description: '`organization/workspace`', resolve: (workspace) => `${workspace.organizationName}/${workspace.name}` }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    organization: t.relation('organization'),
+    organization: t.field({ type: OrganizationRef, resolve: (workspace, _args, ctx) => organizations(ctx).load(workspace.organizationId) }),
     role: t.field({
       type: WorkspaceRoleEnum,
       nullable: true,
       description: 'Your role in the workspace (null: you own its organization without taking part)',
-      select: (_args, ctx) => ({ participants: { where: { userId: viewerId(ctx) }, select: { role: true } } }),
-      resolve: (workspace) => (workspace.participants[0]?.role ?? null) as (typeof WORKSPACE_ROLES)[number] | null,
+      resolve: (workspace, _args, ctx) => workspaceRoles(ctx).load(workspace.id),
     }),
-    participants: t.relation('participants', { query: { orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }] } }),
-    credentials: t.connection({
-      type: CredentialRef,
-      description: `The workspace's credentials, oldest first: ${DEFAULT_PAGE_SIZE} a page unless first says otherwise (at most ${MAX_PAGE_SIZE}).`,
-      args: { provider: t.arg({ type: CredentialProvider, required: false }) },
-      resolve: (workspace, args, ctx) => pageOf({ ...caller(ctx), workspaceId: String(workspace.id) }, args, ctx),
-    }),
+    participants: t.field({ type: [ParticipantRef], resolve: (workspace, _args, ctx) => participantsOf(ctx).load(workspace.id) }),
   }),
 });
 
-export const ParticipantRef = builder.prismaObject('WorkspaceParticipant', {
-  name: 'WorkspaceParticipant',
+ParticipantRef.implement({
   description: 'A user taking part in a workspace, with a role.',
   fields: (t) => ({
-    user: t.relation('user'),
-    role: t.field({ type: WorkspaceRoleEnum, resolve: (p) => p.role as (typeof WORKSPACE_ROLES)[number] }),
+    user: t.field({ type: UserRef, resolve: (p, _args, ctx) => userLoader(ctx).load(p.userId) }),
+    role: t.field({ type: WorkspaceRoleEnum, resolve: (p) => p.role as WorkspaceRole }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
 
-// The viewer's organizations and workspaces: each a query of its own (one statement per level of what it
-// selects, batched across all organizations), empty on any user but the viewer.
-builder.prismaObjectFields('User', (t) => ({
+// The viewer's organizations and workspaces, empty on any user but the viewer.
+builder.objectFields(UserRef, (t) => ({
   organizations: t.field({
     type: [OrganizationRef],
     description: 'The organizations you are a member of',
-    resolve: (user, _args, ctx, info) =>
-      user.id === viewerId(ctx)
-        ? ctx.services.workspaces.organizationsForGraph(callerOf(ctx as AuthenticatedContext), queryFromInfo({ context: ctx, info }))
-        : [],
+    resolve: async (user, _args, ctx) => {
+      if (user.id !== viewerId(ctx)) return [];
+      const memberships = await ctx.services.workspaces.memberships(caller(ctx));
+      for (const m of memberships) organizationRoles(ctx).prime(m.id, m.role as OrganizationRole);
+      return memberships;
+    },
   }),
   workspaces: t.field({
     type: [WorkspaceRef],
     description: 'The workspaces you take part in',
-    resolve: (user, _args, ctx, info) =>
-      user.id === viewerId(ctx)
-        ? ctx.services.workspaces.participatedWorkspacesForGraph(callerOf(ctx as AuthenticatedContext), queryFromInfo({ context: ctx, info }))
-        : [],
+    resolve: (user, _args, ctx) => (user.id === viewerId(ctx) ? ctx.services.workspaces.participatedWorkspaces(caller(ctx)) : []),
   }),
 }));
 
-/** The caller of a field (a relation's fields too, whose context is not narrowed): NotAuthenticated without a viewer. */
-const caller = (ctx: Context): Caller => {
-  viewerId(ctx);
-  return callerOf(ctx as AuthenticatedContext);
-};
+const caller = fieldCaller;
 
 builder.queryFields((t) => {
   const authenticated = t.withAuth({ authenticated: true });
   return {
-    organization: authenticated.prismaField({
-      type: 'Organization',
+    organization: authenticated.field({
+      type: OrganizationRef,
       description: 'An organization you are a member of.',
       args: { id: t.arg.id({ required: true }) },
       errors: { types: [OrganizationNotFound], directResult: true },
-      resolve: (query, _root, args, ctx) => ctx.services.workspaces.organizationForGraph(callerOf(ctx), String(args.id), query),
+      resolve: (_root, args, ctx) => ctx.services.workspaces.organization(callerOf(ctx), String(args.id)),
     }),
-    workspace: authenticated.prismaField({
-      type: 'Workspace',
+    workspace: authenticated.field({
+      type: WorkspaceRef,
       description: 'A workspace you take part in (or of an organization you own).',
       args: { id: t.arg.id({ required: true }) },
       errors: { types: [WorkspaceNotFound], directResult: true },
-      resolve: (query, _root, args, ctx) => ctx.services.workspaces.workspaceForGraph(callerOf(ctx), { id: String(args.id) }, query),
+      resolve: (_root, args, ctx) => ctx.services.workspaces.workspace(callerOf(ctx), { id: String(args.id) }),
     }),
   };
 });
@@ -191,47 +214,39 @@ const RemoveParticipantInput = builder.inputType('RemoveWorkspaceParticipantInpu
 builder.mutationFields((t) => {
   const authenticated = t.withAuth({ authenticated: true });
   return {
-    createOrganization: authenticated.prismaField({
-      type: 'Organization',
+    createOrganization: authenticated.field({
+      type: OrganizationRef,
       description: 'Creates an organization; you become its OWNER.',
       args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
       errors: { types: [ValidationError, OrganizationNameTaken, Forbidden, LimitReached] },
-      resolve: async (query, _root, args, ctx) => {
-        const org = await ctx.services.workspaces.createOrganization(caller(ctx), args.input.name);
-        return ctx.services.workspaces.organizationForGraph(caller(ctx), String(org.id), query);
-      },
+      resolve: (_root, args, ctx) => ctx.services.workspaces.createOrganization(caller(ctx), args.input.name),
     }),
-    createWorkspace: authenticated.prismaField({
-      type: 'Workspace',
+    createWorkspace: authenticated.field({
+      type: WorkspaceRef,
       description: 'Creates a workspace in an organization you own; you take part in it as OWNER.',
       args: { input: t.arg({ type: CreateWorkspaceInput, required: true }) },
       errors: { types: [ValidationError, OrganizationNotFound, Forbidden, WorkspaceNameTaken] },
-      resolve: async (query, _root, args, ctx) => {
-        const workspace = await ctx.services.workspaces.createWorkspace(caller(ctx), { id: String(args.input.organizationId) }, args.input.name);
-        return ctx.services.workspaces.workspaceForGraph(caller(ctx), { id: String(workspace.id) }, query);
-      },
+      resolve: (_root, args, ctx) => ctx.services.workspaces.createWorkspace(caller(ctx), { id: String(args.input.organizationId) }, args.input.name),
     }),
-    addWorkspaceParticipant: authenticated.prismaField({
-      type: 'WorkspaceParticipant',
+    addWorkspaceParticipant: authenticated.field({
+      type: ParticipantRef,
       description:
         'Adds a user to a workspace with a role (they become a member of its organization). Its OWNERs and ADMINs, and the organization’s OWNERs, may.',
       args: { input: t.arg({ type: ParticipantInput, required: true }) },
       errors: { types: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantExists] },
-      resolve: async (query, _root, args, ctx) => {
+      resolve: (_root, args, ctx) => {
         const { workspaceId, userName, role } = args.input;
-        const added = await ctx.services.workspaces.addParticipant(caller(ctx), { id: String(workspaceId) }, userName, role);
-        return ctx.services.workspaces.participantForGraph(caller(ctx), added, query);
+        return ctx.services.workspaces.addParticipant(caller(ctx), { id: String(workspaceId) }, userName, role);
       },
     }),
-    updateWorkspaceParticipantRole: authenticated.prismaField({
-      type: 'WorkspaceParticipant',
+    updateWorkspaceParticipantRole: authenticated.field({
+      type: ParticipantRef,
       description: 'Changes a participant’s role (a workspace keeps at least one OWNER).',
       args: { input: t.arg({ type: ParticipantInput, required: true }) },
       errors: { types: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantNotFound, LastOwner] },
-      resolve: async (query, _root, args, ctx) => {
+      resolve: (_root, args, ctx) => {
         const { workspaceId, userName, role } = args.input;
-        const updated = await ctx.services.workspaces.updateParticipantRole(caller(ctx), { id: String(workspaceId) }, userName, role);
-        return ctx.services.workspaces.participantForGraph(caller(ctx), updated, query);
+        return ctx.services.workspaces.updateParticipantRole(caller(ctx), { id: String(workspaceId) }, userName, role);
       },
     }),
     removeOrganizationMember: authenticated.id({

@@ -12,8 +12,8 @@
  *   app without a client secret (the client signs in with the token as its
  *   client assertion).
  */
-import type { Owner } from '../../../core/caller.js';
-import type { KeyValues } from '../../providers/fields.js';
+import type { Owner } from '../../core/caller.js';
+import type { KeyValues } from './fields.js';
 
 /** The audience AWS expects by default (the client id of an IAM OIDC provider). */
 export const AWS_AUDIENCE = 'sts.amazonaws.com';

@@ -7,8 +7,17 @@
  * derived date wins, and its source is kept with it.
  */
 import { X509Certificate } from 'node:crypto';
-import type { KeyValues } from '../../providers/index.js';
-import type { ExpiryColumns } from '../store/credential-store.js';
+import type { KeyValues } from './fields.js';
+
+/** Where a credential's expiry comes from: the user's date, and the one its material says. */
+export interface ExpiryColumns {
+  userExpiresAt: Date | null;
+  derivedExpiresAt: Date | null;
+  derivedExpirySource: string | null;
+  /** The earlier of the two, and its source (`user` or the derived source). */
+  expiresAt: Date | null;
+  expiresAtSource: string | null;
+}
 
 /** Where an expiry date comes from. */
 export type ExpirySource = 'user' | 'certificate' | 'ssh-certificate' | 'provider';

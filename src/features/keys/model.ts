@@ -1,0 +1,4 @@
+export interface KeyCheckRecord {
+  id: string;
+  sealed: string;
+}

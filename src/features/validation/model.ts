@@ -1,0 +1,7 @@
+export interface Backoff {
+  /** The credential's row version the failures were at. */
+  version: number;
+  failures: number;
+  /** Epoch milliseconds. */
+  retryAt: number;
+}

@@ -1,0 +1,32 @@
+export interface OrganizationRecord {
+  id: number;
+  name: string;
+  createdAt: Date;
+}
+
+/** An organization with the role of one of its members. */
+export interface MembershipRecord extends OrganizationRecord {
+  role: string;
+}
+
+export interface WorkspaceRecord {
+  id: number;
+  organizationId: number;
+  organizationName: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface ParticipantRecord {
+  workspaceId: number;
+  userId: string;
+  userName: string;
+  role: string;
+  createdAt: Date;
+}
+
+/** A participant's role in a workspace and the workspace's credentials version, read with it. */
+export interface WorkspaceAccessRecord {
+  role: string;
+  version: number;
+}
