@@ -27,6 +27,7 @@ import { registerOidcIssuer } from './features/delivery/doors/http/oidc-issuer.j
 import { registerSignIn } from './features/sign-in/doors/http/sign-in.js';
 import type { Config } from './infra/config.js';
 import type { GraphQLOperation } from './infra/metrics.js';
+import { schema } from './wiring/graphql-schema.js';
 import type { Services } from './wiring/services.js';
 
 export interface AppOptions {
@@ -150,7 +151,16 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     }
   });
 
-  await app.register(graphqlPlugin, { prefix: '/graphql', services, authenticator, logger, config });
+  await app.register(graphqlPlugin, {
+    prefix: '/graphql',
+    schema,
+    services,
+    authenticator,
+    logger,
+    config,
+    onClose: () => services.live.close(),
+    onSubscriptionCut: () => services.metrics.subscriptionsCut.inc(),
+  });
   if (config.graphiql) graphiqlAssets.register(app, notFoundHandler('message'));
 
   await app.register(restPlugin, { services, authenticator, bodyLimitBytes: config.bodyLimitBytes });

@@ -5,7 +5,7 @@
  * command; `--json` on every listing. Exit codes: 0 done; 1 refused or failed
  * (the message says why; an unexpected failure gives an error id that is in
  * the log); 2 a usage error (unknown command, missing argument or option);
- * 130 interrupted (keys rotate, resumable). The commands: src/doors/cli/.
+ * 130 interrupted (keys rotate, resumable). The commands: each feature's doors/cli/.
  */
 import { CommanderError } from 'commander';
 import { DomainError, logUnexpected } from './core/errors.js';
@@ -13,11 +13,12 @@ import { cliContext, UsageError } from './doors/cli/context.js';
 import { ConfigError, loadEnvFile } from './infra/config.js';
 import { createLogger } from './infra/logger.js';
 import { cliProgram, packageVersion } from './wiring/cli-program.js';
+import { openRuntime } from './wiring/runtime.js';
 import { explainStartupFailure } from './wiring/startup.js';
 
 // Log lines (warnings, failures with their error id) go to stderr; what the command prints, to stdout.
 const logger = createLogger('warn', process.stderr);
-const context = cliContext(logger);
+const context = cliContext(logger, (config, log) => openRuntime(config, log));
 
 try {
   loadEnvFile();

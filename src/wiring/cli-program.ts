@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from '../doors/cli/context.js';
-import { dbCommands } from '../doors/cli/db.js';
 import { usersCommands } from '../features/accounts/doors/cli/users.js';
 import { auditCommands } from '../features/audit/doors/cli/audit.js';
 import { backupCommands } from '../features/backups/doors/cli/backup.js';
@@ -17,6 +16,8 @@ import { webhooksCommands } from '../features/events/doors/cli/webhooks.js';
 import { keysCommands } from '../features/keys/doors/cli/keys.js';
 import { workspacesCommands } from '../features/workspaces/doors/cli/workspaces.js';
 import { projectRoot } from '../infra/project.js';
+import { backupStorage } from './backup-storage.js';
+import { dbCommands } from './db-commands.js';
 
 export function cliProgram(context: CliContext, version: string): Command {
   const program = new Command('credentials-service')
@@ -39,7 +40,7 @@ Every command also runs as \`npm run cli -- <command>\`. Details: docs/operating
     oidcCommands,
     webhooksCommands,
     auditCommands,
-    backupCommands,
+    (program: Command, context: CliContext) => backupCommands(program, context, backupStorage),
     dbCommands,
   ]) {
     group(program, context);

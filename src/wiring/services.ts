@@ -39,7 +39,16 @@ import { projectRoot } from '../infra/project.js';
 import type { KeyRingSource } from '../platform/secrets/keyring.js';
 import type { Storage } from './storage.js';
 
-export interface Services {
+declare module '../doors/services.js' {
+  // The plumbing's Services is this process's services (src/doors/services.ts).
+  interface Services extends AppServices {}
+}
+
+import type { Services } from '../doors/services.js';
+
+export type { Services };
+
+interface AppServices {
   credentials: CredentialService;
   workspaces: WorkspaceService;
   tokens: AccessTokens;
@@ -64,7 +73,6 @@ export interface Services {
   validation: CredentialValidation;
   keys: KeyRingSource;
   metrics: Metrics;
-  /** Read-only relation loading for Pothos' Prisma plugin (GraphQL). */
   /** What the service is, for Seqera's service-info: its version, the API it keeps, whether Wave is paired. */
   about(): Promise<ServiceInfo>;
   /** Why the service cannot serve now, or undefined when it can (GET /readyz): the database, or keys that do not open its secrets. */

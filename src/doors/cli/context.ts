@@ -9,8 +9,7 @@ import type { Principal } from '../../core/caller.js';
 import { OPERATOR } from '../../core/caller.js';
 import { durationWithin } from '../../core/time.js';
 import { type Config, loadConfig } from '../../infra/config.js';
-import { openRuntime } from '../../wiring/runtime.js';
-import type { Services } from '../../wiring/services.js';
+import type { Services } from '../services.js';
 
 /** A mistake of the operator's that the message explains (exit 1, or 2 for a usage error). */
 export class UsageError extends Error {
@@ -31,7 +30,10 @@ export interface CliContext {
   operator: Principal;
 }
 
-export function cliContext(logger: Logger): CliContext & { config(): Config | undefined } {
+/** Opens the services of one command on the configured database (src/wiring/runtime.ts). */
+export type OpenServices = (config: Config, logger: Logger) => Promise<Services & { close(): Promise<void> }>;
+
+export function cliContext(logger: Logger, openServices: OpenServices): CliContext & { config(): Config | undefined } {
   let config: Config | undefined;
   const settings = () => (config ??= loadConfig());
   return {
@@ -39,7 +41,7 @@ export function cliContext(logger: Logger): CliContext & { config(): Config | un
     config: () => config,
     operator: OPERATOR,
     async withServices(work) {
-      const services = await openRuntime(settings(), logger);
+      const services = await openServices(settings(), logger);
       try {
         const code = await work(services);
         process.exitCode = typeof code === 'number' ? code : 0;

@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import type { Caller, Viewer } from '../../core/caller.js';
 import { NotAuthenticated } from '../../core/errors.js';
 import { INSTANT_FORMAT, instantOf, type Timestamp } from '../../core/time.js';
-import type { Services } from '../../wiring/services.js';
+import type { Services } from '../services.js';
 
 export interface Context {
   viewer: Viewer | null;

@@ -25,7 +25,7 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { processRegularResult } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { Services } from '../../wiring/services.js';
+import type { Services } from '../services.js';
 import type { Context } from './builder.js';
 import { maskError } from './errors.js';
 import { variableErrors } from './values.js';

@@ -11,7 +11,10 @@ const loaders = new WeakMap<object, Map<string, DataLoader<unknown, unknown>>>()
 /** The loader `name` of this request, made on first use from `load` (keys in, one answer per key out, in order). */
 export function loaderOf<K, V>(ctx: object, name: string, load: (keys: readonly K[]) => Promise<Array<V | Error>>): DataLoader<K, V> {
   let byName = loaders.get(ctx);
-  if (!byName) loaders.set(ctx, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    loaders.set(ctx, byName);
+  }
   let loader = byName.get(name) as DataLoader<K, V> | undefined;
   if (!loader) {
     loader = new DataLoader<K, V>(load);

@@ -5,19 +5,25 @@
  * shape through this plugin's own error and not-found handlers.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Viewer } from '../../core/caller.js';
 import type { Config } from '../../infra/config.js';
-import { schema } from '../../wiring/graphql-schema.js';
-import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler, notFoundHandler } from '../http/error-replies.js';
+import type { Services } from '../services.js';
 import { sendEventStream } from './event-stream.js';
 import { GraphQLFastPath } from './fast-path.js';
 import { createGraphQL } from './yoga.js';
 
 export interface GraphQLPluginOptions {
+  /** The schema every feature's GraphQL door adds to (src/wiring/graphql-schema.ts). */
+  schema: GraphQLSchema;
   services: Services;
+  /** On shutdown, before the server waits for requests: ends what lives long (subscriptions). */
+  onClose?: () => void;
+  /** A subscription was cut off for leaving too many events unread. */
+  onSubscriptionCut?: () => void;
   authenticator: RequestAuthenticator;
   logger: Logger;
   config: Config;
@@ -39,14 +45,17 @@ GraphiQL, the page to try it in a browser, is off (in production it is off unles
 <p><a href="/">The service's page</a> · <a href="/api/docs">REST API reference</a></p></body></html>
 `;
 
-export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (app, { services, authenticator, logger, config }) => {
+export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
+  app,
+  { schema, services, authenticator, logger, config, onClose, onSubscriptionCut },
+) => {
   const fastPath = new GraphQLFastPath(schema, services, logger);
-  const yoga = createGraphQL({ services, logger, graphiql: config.graphiql, limits: config.graphql, fastPath });
+  const yoga = createGraphQL({ schema, services, logger, graphiql: config.graphiql, limits: config.graphql, fastPath });
   app.setErrorHandler(errorHandler('graphql', config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler('graphql'));
   // On shutdown, live subscriptions end first (each client gets a clean `complete`): the server then waits only for requests.
   app.addHook('preClose', (done) => {
-    services.live.close();
+    onClose?.();
     done();
   });
   // A token is checked from the headers, before any body is read: a bad one is answered at once.
@@ -67,7 +76,7 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (ap
       fastPath.answered(request, type);
       // A live subscription's events go out as they come, cut off when its client leaves too many unread.
       if (type.startsWith('text/event-stream')) {
-        sendEventStream(reply, response, config.events.subscriptionBacklogBytes, () => services.metrics.subscriptionsCut.inc());
+        sendEventStream(reply, response, config.events.subscriptionBacklogBytes, () => onSubscriptionCut?.());
         return reply;
       }
       response.headers.forEach((value, key) => void reply.header(key, value));

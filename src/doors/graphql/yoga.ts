@@ -10,13 +10,12 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { FastifyRequest } from 'fastify';
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST, type ValidationRule } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, getOperationAST, type ValidationRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLLimits } from '../../infra/config.js';
-import { schema } from '../../wiring/graphql-schema.js';
-import type { Services } from '../../wiring/services.js';
 import { renderGraphiQL } from '../http/graphiql.js';
+import type { Services } from '../services.js';
 import type { Context } from './builder.js';
 import { maskError } from './errors.js';
 import type { GraphQLFastPath } from './fast-path.js';
@@ -24,6 +23,7 @@ import { persistedOperationsPlugin, readPersistedOperations } from './persisted.
 import { variableErrors, withoutValue } from './values.js';
 
 export interface YogaOptions {
+  schema: GraphQLSchema;
   services: Services;
   logger: Logger;
   graphiql: boolean;
@@ -37,7 +37,7 @@ interface ServerContext {
   fastifyRequest?: FastifyRequest;
 }
 
-export function createGraphQL({ services, logger, graphiql, limits, fastPath }: YogaOptions): YogaServerInstance<ServerContext, Context> {
+export function createGraphQL({ schema, services, logger, graphiql, limits, fastPath }: YogaOptions): YogaServerInstance<ServerContext, Context> {
   const persisted = limits.persistedOperationsFile ? readPersistedOperations(limits.persistedOperationsFile) : undefined;
   return createYoga<ServerContext, Context>({
     schema,

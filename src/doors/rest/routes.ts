@@ -21,9 +21,9 @@ import { platformProviders } from '../../features/credentials/doors/rest/platfor
 import { describeJson, listJson } from '../../features/credentials/doors/rest/wire.js';
 import type { CredentialInput } from '../../features/credentials/rules/input.js';
 import { WorkspaceNotFound } from '../../features/workspaces/errors.js';
-import type { Services } from '../../wiring/services.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler } from '../http/error-replies.js';
+import type { Services } from '../services.js';
 import { restAnswer } from './errors.js';
 import {
   auditQuery,

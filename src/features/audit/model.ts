@@ -52,3 +52,27 @@ export interface AuditPageQuery {
   order: 'asc' | 'desc';
   take: number;
 }
+
+/** An event as people and SIEMs see it. */
+export interface AuditEventView {
+  id: number;
+  at: Date;
+  action: string;
+  seqeraType: string | null;
+  targetType: string;
+  targetId: string;
+  /** The credential's name, for a credential event. */
+  targetName: string | null;
+  /** The credential's provider, for a credential event. */
+  provider: string | null;
+  /** The context: a user's own (`ownerUserId`) or a workspace's; and their names (`org/ws` for a workspace). */
+  ownerUserId: string | null;
+  ownerName: string | null;
+  workspaceId: number | null;
+  workspaceName: string | null;
+  /** Who: a user id, `operator` or `background`; and the user's name. */
+  actor: string | null;
+  actorName: string | null;
+  door: string | null;
+  detail: string | null;
+}

@@ -5,9 +5,10 @@
  * statement, the same on SQLite and PostgreSQL, so two instances never both
  * believe they hold it.
  */
+import type { Leases } from '../../core/ports.js';
 import type { Database } from './client.js';
 
-export class LeaseStore {
+export class LeaseStore implements Leases {
   constructor(private readonly db: Database) {}
 
   /** Takes or renews the lease `name` for `holder` until `until` (epoch ms); false: another holder has it. */

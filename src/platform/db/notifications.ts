@@ -7,22 +7,12 @@
  * dispatcher still finds its work by polling).
  */
 import type pg from 'pg';
+import type { ListenOptions, NotificationListener } from '../../core/ports.js';
 import { pgDriver } from './client.js';
 
+export type { ListenOptions, NotificationListener };
+
 export const AUDIT_CHANNEL = 'audit_events';
-
-export interface NotificationListener {
-  close(): Promise<void>;
-}
-
-export interface ListenOptions {
-  /** Committed events, as notified: their ids and actions. */
-  onEvents: (events: { id: number; action: string }[]) => void;
-  /** The connection was lost or could not be made (its reason only). */
-  onLost: (reason: string) => void;
-  /** The connection is (again) listening. */
-  onListening?: () => void;
-}
 
 const MAX_PAUSE_MS = 30_000;
 

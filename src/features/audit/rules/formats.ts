@@ -9,7 +9,7 @@
  * holds a separator is quoted.
  */
 import { Readable } from 'node:stream';
-import type { AuditEventView } from '../use-cases/trail.js';
+import type { AuditEventView } from '../model.js';
 
 /** The CSV's columns, in order (the JSON lines carry the same names). */
 export const AUDIT_COLUMNS = [

@@ -11,7 +11,7 @@ import { type Caller, isOperator, type Principal } from '../../../core/caller.js
 import { ValidationError } from '../../../core/errors.js';
 import { quoted } from '../../../core/text.js';
 import type { WorkspaceAccess } from '../../workspaces/index.js';
-import type { AuditQuery, AuditRecord } from '../model.js';
+import type { AuditEventView, AuditQuery, AuditRecord } from '../model.js';
 import type { AuditStore } from '../ports.js';
 
 /** A user's id (as the trail's actor): 22 base62 characters. */
@@ -65,30 +65,6 @@ export const SEQERA_TYPES: Readonly<Partial<Record<(typeof AUDIT_ACTIONS)[number
   'credential.update': 'credentials_updated',
   'credential.delete': 'credentials_deleted',
 };
-
-/** An event as people and SIEMs see it. */
-export interface AuditEventView {
-  id: number;
-  at: Date;
-  action: string;
-  seqeraType: string | null;
-  targetType: string;
-  targetId: string;
-  /** The credential's name, for a credential event. */
-  targetName: string | null;
-  /** The credential's provider, for a credential event. */
-  provider: string | null;
-  /** The context: a user's own (`ownerUserId`) or a workspace's; and their names (`org/ws` for a workspace). */
-  ownerUserId: string | null;
-  ownerName: string | null;
-  workspaceId: number | null;
-  workspaceName: string | null;
-  /** Who: a user id, `operator` or `background`; and the user's name. */
-  actor: string | null;
-  actorName: string | null;
-  door: string | null;
-  detail: string | null;
-}
 
 export interface AuditFilter {
   since?: Date;

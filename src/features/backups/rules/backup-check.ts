@@ -6,7 +6,7 @@
  */
 import type { Owner } from '../../../core/caller.js';
 import { sealingContext, versionSealingContext } from '../../credentials/index.js';
-import type { SnapshotSealedValue } from '../store/snapshots.js';
+import type { SnapshotSealedValue } from '../model.js';
 
 export interface SealCheck {
   /** Sealed values in the backup. */

@@ -14,30 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Sqlite from 'better-sqlite3';
 import { BUSY_TIMEOUT_MS } from '../../../platform/db/client.js';
-
-/** A sealed value in a snapshot: the credential it belongs to (owner, provider) and its slot (null: the live row; else a version). */
-export interface SnapshotSealedValue {
-  id: string;
-  userId: string | null;
-  workspaceId: number | null;
-  provider: string;
-  version: number | null;
-  secret: string;
-}
-
-/** What a snapshot holds, in counts (nothing of a secret). */
-export interface SnapshotContents {
-  credentials: number;
-  deletedCredentials: number;
-  versions: number;
-  users: number;
-  workspaces: number;
-  auditEvents: number;
-  /** The newest migration the snapshot's schema has. */
-  migration: string | null;
-}
-
-export type SnapshotKind = 'sqlite' | 'pg_dump' | 'unknown';
+import type { SnapshotContents, SnapshotKind, SnapshotSealedValue } from '../model.js';
 
 /** What a backup file is, by its first bytes. */
 export function snapshotKind(file: string): SnapshotKind {

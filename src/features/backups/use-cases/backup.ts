@@ -9,26 +9,15 @@
  * `database.restore` in the restored one). Files are written 0600.
  */
 import { closeSync, createReadStream, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import { OPERATOR } from '../../../core/caller.js';
+import { resolve } from 'node:path';
 import type { Config } from '../../../infra/config.js';
 import { providerOf, sqlitePath } from '../../../infra/database-url.js';
-import { applyMigrations } from '../../../platform/db/migrate.js';
 import { type KeyRing, keyRingFromFile, keyRingFromText } from '../../../platform/secrets/keyring.js';
-import { openStorage } from '../../../wiring/storage.js';
 import { UPKEEP_LEASE } from '../../credentials/index.js';
+import type { SnapshotContents } from '../model.js';
+import type { BackupStorage } from '../ports.js';
 import { checkSealedValues, type SealCheck } from '../rules/backup-check.js';
 import { checkMac, type MacCheck, macOf, macProblem } from '../rules/backup-mac.js';
-import {
-  backupSqlite,
-  dumpPostgres,
-  leaseHeldUntil,
-  readPostgresDump,
-  readSqliteSnapshot,
-  replaceSqliteDatabase,
-  type SnapshotContents,
-  snapshotKind,
-} from '../store/snapshots.js';
 
 /** A refusal of a backup command: the message says what to do. */
 export class BackupRefused extends Error {
@@ -71,7 +60,7 @@ const chunksOf = (file: string): AsyncIterable<Buffer> => createReadStream(file,
 export type Progress = (phase: string, done: number, total: number) => void;
 
 /** Writes a snapshot of the configured database to `file` (which must not exist), while the service runs. */
-export async function backupDatabase(config: Config, file: string, progress: Progress = () => {}): Promise<BackupReport> {
+export async function backupDatabase(storage: BackupStorage, config: Config, file: string, progress: Progress = () => {}): Promise<BackupReport> {
   const target = resolve(file);
   if (existsSync(target)) throw new BackupRefused(`${file} exists already: choose a new file (a backup never overwrites one)`);
   if (existsSync(macFileOf(target))) throw new BackupRefused(`${macFileOf(file)} exists already: choose a new file (a backup never overwrites one)`);
@@ -82,11 +71,11 @@ export async function backupDatabase(config: Config, file: string, progress: Pro
     const source = sqlitePath(config.databaseUrl);
     if (!existsSync(source)) throw new BackupRefused(`no database at ${source} (DATABASE_URL)`);
     if (resolve(source) === target) throw new BackupRefused('the backup file cannot be the database itself');
-    await backupSqlite(source, target, (done, total) => progress('copying pages', done, total));
-    report = { file: target, kind: 'sqlite', bytes: statSync(target).size, contents: readSqliteSnapshot(target).contents };
+    await storage.backupSqlite(source, target, (done, total) => progress('copying pages', done, total));
+    report = { file: target, kind: 'sqlite', bytes: statSync(target).size, contents: storage.readSqliteSnapshot(target).contents };
   } else {
-    await dumpPostgres(config.databaseUrl, target);
-    report = { file: target, kind: 'pg_dump', bytes: statSync(target).size, contents: (await readPostgresDump(target)).contents };
+    await storage.dumpPostgres(config.databaseUrl, target);
+    report = { file: target, kind: 'pg_dump', bytes: statSync(target).size, contents: (await storage.readPostgresDump(target)).contents };
   }
   // The MAC, beside it (0600, never over another file).
   const macFile = macFileOf(target);
@@ -97,7 +86,7 @@ export async function backupDatabase(config: Config, file: string, progress: Pro
   } finally {
     closeSync(fd);
   }
-  await recordEvent(config.databaseUrl, 'database.backup', target, describeContents(report.contents));
+  await storage.recordEvent(config.databaseUrl, 'database.backup', target, describeContents(report.contents));
   return { ...report, macFile };
 }
 
@@ -105,14 +94,21 @@ export async function backupDatabase(config: Config, file: string, progress: Pro
  * Checks `file`: its MAC (is it, byte for byte, the backup the service wrote?), then, opened read-only, that every
  * sealed value in it opens with the keys (a key file, or the configured keys).
  */
-export async function verifyBackup(config: Config, file: string, keyFile: string | undefined, progress: Progress = () => {}): Promise<VerifyReport> {
+export async function verifyBackup(
+  storage: BackupStorage,
+  config: Config,
+  file: string,
+  keyFile: string | undefined,
+  progress: Progress = () => {},
+): Promise<VerifyReport> {
   if (!existsSync(file)) throw new BackupRefused(`no file ${file}`);
   const keys = keysOf(config, keyFile);
   const macFile = macFileOf(file);
   const mac = await checkMac(chunksOf(file), existsSync(macFile) ? readFileSync(macFile, 'utf8') : undefined, keys);
-  const kind = snapshotKind(file);
+  const kind = storage.snapshotKind(file);
   if (kind === 'unknown') throw new BackupRefused(`${file} is neither a SQLite snapshot nor a pg_dump file (custom format)`);
-  const read = kind === 'sqlite' ? readSqliteSnapshot(file) : { ...(await readPostgresDump(file)), integrity: 'ok (pg_restore read every table)' };
+  const read =
+    kind === 'sqlite' ? storage.readSqliteSnapshot(file) : { ...(await storage.readPostgresDump(file)), integrity: 'ok (pg_restore read every table)' };
   const check = checkSealedValues(read.values, keys, (done, total) => progress('opening sealed values', done, total));
   return {
     file: resolve(file),
@@ -150,11 +146,17 @@ export interface RestoreReport extends VerifyReport {
  * `force` when the database exists, and always while a server's upkeep lease
  * on it is held (stop the servers first). PostgreSQL: pg_restore (docs/operating.md).
  */
-export async function restoreDatabase(config: Config, file: string, options: RestoreOptions = {}, progress: Progress = () => {}): Promise<RestoreReport> {
+export async function restoreDatabase(
+  storage: BackupStorage,
+  config: Config,
+  file: string,
+  options: RestoreOptions = {},
+  progress: Progress = () => {},
+): Promise<RestoreReport> {
   if (providerOf(config.databaseUrl) !== 'sqlite') {
     throw new BackupRefused('restore puts a SQLite snapshot in place; for PostgreSQL use pg_restore (see docs/operating.md, Backups)');
   }
-  const report = await verifyBackup(config, file, options.keyFile, progress);
+  const report = await verifyBackup(storage, config, file, options.keyFile, progress);
   if (report.kind !== 'sqlite') throw new BackupRefused(`${file} is a pg_dump file: restore it with pg_restore (see docs/operating.md, Backups)`);
   if (report.mac !== 'ok' && !options.unverified) {
     throw new BackupRefused(`${file}: ${report.macProblem}; nothing was changed (restore it anyway with --unverified)`);
@@ -167,29 +169,20 @@ export async function restoreDatabase(config: Config, file: string, options: Res
   }
   const target = sqlitePath(config.databaseUrl);
   const now = options.now ?? new Date();
-  const held = leaseHeldUntil(target, UPKEEP_LEASE, now.getTime());
+  const held = storage.leaseHeldUntil(target, UPKEEP_LEASE, now.getTime());
   if (held !== undefined) {
     throw new BackupRefused(`a server is running on ${target} (it holds the upkeep lease until ${new Date(held).toISOString()}): stop every server first`);
   }
   if (existsSync(target) && statSync(target).size > 0 && !options.force) {
     throw new BackupRefused(`${target} exists: restore replaces it only with --force (the old file is kept beside it)`);
   }
-  const previous = await replaceSqliteDatabase(file, target, now);
+  const previous = await storage.replaceSqliteDatabase(file, target, now);
   // A snapshot of an older release is brought up to this one's schema.
-  const migrations = await applyMigrations(config.databaseUrl);
+  const migrations = await storage.migrate(config.databaseUrl);
   const detail = `${describeContents(report.contents)}${report.mac === 'ok' ? '' : `; UNVERIFIED: ${report.macProblem}`}`;
-  await recordEvent(config.databaseUrl, 'database.restore', resolve(file), detail);
+  await storage.recordEvent(config.databaseUrl, 'database.restore', resolve(file), detail);
   return { ...report, previous, migrations };
 }
 
 const describeContents = (c: SnapshotContents) =>
   `${c.credentials} credentials (${c.deletedCredentials} deleted, restorable), ${c.versions} versions, ${c.users} users, schema ${c.migration ?? 'none'}`;
-
-async function recordEvent(databaseUrl: string, action: 'database.backup' | 'database.restore', file: string, detail: string): Promise<void> {
-  const storage = await openStorage(databaseUrl);
-  try {
-    await storage.audit.record({ action, targetId: basename(file), actor: 'operator', door: OPERATOR.door, detail });
-  } finally {
-    await storage.close();
-  }
-}

@@ -32,8 +32,8 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Leases } from '../../../core/ports.js';
 import { ANY_PUBLIC_HOST, type GuardedHttp, ProbeRefused, ProbeUnreachable } from '../../../infra/guarded-http.js';
-import type { LeaseStore } from '../../../platform/db/lease-store.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
 import type { AuditEventView, AuditTrail } from '../../audit/index.js';
 import type { DueDelivery, DueWebhook } from '../model.js';
@@ -145,7 +145,7 @@ export class WebhookDispatcher {
 
   constructor(
     private readonly store: WebhookStore,
-    private readonly leases: LeaseStore,
+    private readonly leases: Leases,
     private readonly trail: AuditTrail,
     private readonly keys: Sealer,
     private readonly http: GuardedHttp,

@@ -10,7 +10,7 @@
  * webhooks and the audit trail are the durable ways to hear of events).
  */
 
-import type { ListenOptions, NotificationListener } from '../../../platform/db/notifications.js';
+import type { ListenOptions, NotificationListener } from '../../../core/ports.js';
 import type { AuditRecord, AuditStore } from '../../audit/index.js';
 
 /** Events read per statement. */

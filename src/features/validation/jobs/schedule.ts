@@ -19,8 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AuditActor } from '../../../core/caller.js';
+import type { Leases } from '../../../core/ports.js';
 import { timestampOf } from '../../../core/time.js';
-import type { LeaseStore } from '../../../platform/db/lease-store.js';
 import type { CredentialStore, SealedCredential } from '../../credentials/index.js';
 import type { Backoff } from '../model.js';
 import type { BackoffStore } from '../ports.js';
@@ -57,7 +57,7 @@ export class ValidationSchedule {
 
   constructor(
     private readonly store: CredentialStore,
-    private readonly leases: LeaseStore,
+    private readonly leases: Leases,
     private readonly backoffs: BackoffStore,
     private readonly validation: CredentialValidation,
     private readonly options: ScheduleOptions,

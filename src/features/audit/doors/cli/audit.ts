@@ -8,7 +8,7 @@ import { OPERATOR } from '../../../../core/caller.js';
 import { INSTANT_FORMAT, instantOf } from '../../../../core/time.js';
 import { type CliContext, json, list, UsageError, userOf, wholeNumber } from '../../../../doors/cli/context.js';
 import { auditStream } from '../../rules/formats.js';
-import type { AuditEventView } from '../../use-cases/trail.js';
+import type { AuditEventView } from '../../model.js';
 
 const line = (e: AuditEventView) => {
   const context = e.workspaceId !== null ? `workspace ${e.workspaceName ?? e.workspaceId}` : `owner ${e.ownerName ?? e.ownerUserId ?? '-'}`;

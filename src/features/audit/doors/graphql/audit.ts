@@ -2,7 +2,8 @@
 
 import { builder, callerOf } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
-import { AUDIT_ACTIONS, type AuditEventView, MAX_AUDIT_PAGE } from '../../use-cases/trail.js';
+import type { AuditEventView } from '../../model.js';
+import { AUDIT_ACTIONS, MAX_AUDIT_PAGE } from '../../use-cases/trail.js';
 
 export const AuditKind = builder.enumType('AuditEventKind', {
   description: 'What an audit event records',

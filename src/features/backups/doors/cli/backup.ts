@@ -6,6 +6,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type CliContext, json, out, UsageError } from '../../../../doors/cli/context.js';
+import type { BackupStorage } from '../../ports.js';
 import { BackupRefused, backupDatabase, type Progress, restoreDatabase, type VerifyReport, verified, verifyBackup } from '../../use-cases/backup.js';
 
 /** A progress bar on a terminal (stderr), nothing otherwise; stopped by `done`. */
@@ -51,7 +52,7 @@ const verifyLines = (r: VerifyReport) => [
     : `${r.unreadableCount} of ${r.sealed} sealed values do NOT open with these keys: ${r.unreadable.join(', ')}${r.unreadableCount > r.unreadable.length ? ', …' : ''}`,
 ];
 
-export function backupCommands(program: Command, { settings }: CliContext): void {
+export function backupCommands(program: Command, { settings }: CliContext, storage: BackupStorage): void {
   const backup = program
     .command('backup')
     .description('write a consistent snapshot of the database while the service runs (never the master keys); `backup verify` checks one')
@@ -60,7 +61,7 @@ export function backupCommands(program: Command, { settings }: CliContext): void
     .action(async (options: { to?: string; json?: boolean }) => {
       if (!options.to) throw new UsageError('backup needs --to <file> (or: backup verify <file>)', 2);
       const file = options.to;
-      const report = await refusing((progress) => backupDatabase(settings(), file, progress));
+      const report = await refusing((progress) => backupDatabase(storage, settings(), file, progress));
       if (options.json) out(JSON.stringify(report, null, 2));
       else {
         out(
@@ -80,7 +81,7 @@ export function backupCommands(program: Command, { settings }: CliContext): void
     .action(async (file: string, own: { keyFile?: string; json?: boolean }, command: Command) => {
       // `--json` after `verify` is the parent's option too (commander gives it to `backup`): both are read.
       const options = { ...own, ...command.optsWithGlobals<{ json?: boolean }>() };
-      const report = await refusing((progress) => verifyBackup(settings(), file, options.keyFile, progress));
+      const report = await refusing((progress) => verifyBackup(storage, settings(), file, options.keyFile, progress));
       if (options.json) out(JSON.stringify(report, null, 2));
       else for (const line of verifyLines(report)) out(line);
       process.exitCode = verified(report) ? 0 : 1;
@@ -94,7 +95,7 @@ export function backupCommands(program: Command, { settings }: CliContext): void
     .addOption(json())
     .action(async (file: string, options: { force?: boolean; unverified?: boolean; keyFile?: string; json?: boolean }) => {
       const report = await refusing((progress) =>
-        restoreDatabase(settings(), file, { force: options.force, unverified: options.unverified, keyFile: options.keyFile }, progress),
+        restoreDatabase(storage, settings(), file, { force: options.force, unverified: options.unverified, keyFile: options.keyFile }, progress),
       );
       if (options.json) out(JSON.stringify(report, null, 2));
       else {

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Owner } from '../../../../core/caller.js';
 import { OPERATOR } from '../../../../core/caller.js';
 import { type CliContext, json, list, out, UsageError, userOf, wholeNumber } from '../../../../doors/cli/context.js';
-import type { Services } from '../../../../wiring/services.js';
+import type { Services } from '../../../../doors/services.js';
 import type { WebhookDeliveryView, WebhookView } from '../../use-cases/webhooks.js';
 
 interface ContextOptions {

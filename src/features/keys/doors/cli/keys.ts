@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type CliContext, json, list, out, wholeNumber } from '../../../../doors/cli/context.js';
-import type { Services } from '../../../../wiring/services.js';
+import type { Services } from '../../../../doors/services.js';
 import { initKeyFile } from '../../use-cases/master-keys.js';
 
 export function keysCommands(program: Command, { withServices, settings, operator }: CliContext): void {

@@ -13,8 +13,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../../../core/errors.js';
 import { API_DOCS_PATH } from '../../../../doors/http/api-docs.js';
 import { SESSION_COOKIE } from '../../../../doors/http/authentication.js';
+import type { Services } from '../../../../doors/services.js';
 import { projectRoot } from '../../../../infra/project.js';
-import type { Services } from '../../../../wiring/services.js';
 import { FLOW_LIFETIME_MS } from '../../use-cases/browser.js';
 
 const FLOW_COOKIE = '__Host-credentials-sign-in';

@@ -1,7 +1,7 @@
 /** `db`: the database schema (migrations) as a release step. */
 import type { Command } from 'commander';
-import { migrateDatabase, missingMigrations } from '../../wiring/runtime.js';
-import { type CliContext, json, out } from './context.js';
+import { type CliContext, json, out } from '../doors/cli/context.js';
+import { migrateDatabase, missingMigrations } from './runtime.js';
 
 export function dbCommands(program: Command, { settings }: CliContext): void {
   const db = program.command('db').description('the database schema (migrations)');
