@@ -76,11 +76,11 @@ module.exports = {
       name: 'another-feature-only-through-its-face',
       severity: 'error',
       comment:
-        "Import another feature through its index.ts (or, from a GraphQL door, its doors/graphql/index.ts): never its insides",
+        "Import another feature through its index.ts (or, from a door, the same door's index.ts: doors/graphql/index.ts, doors/rest/index.ts): never its insides",
       from: { path: '^src/features/([^/]+)/' },
       to: {
         path: '^src/features/',
-        pathNot: ['^src/features/$1/', '^src/features/[^/]+/index\\.ts$', '^src/features/[^/]+/doors/graphql/index\\.ts$'],
+        pathNot: ['^src/features/$1/', '^src/features/[^/]+/index\\.ts$', '^src/features/[^/]+/doors/(graphql|rest)/index\\.ts$'],
       },
     },
     {
@@ -89,6 +89,13 @@ module.exports = {
       comment: "Another feature's GraphQL types are for GraphQL doors (the CLI must not load Pothos)",
       from: { path: '^src/features/([^/]+)/', pathNot: '^src/features/[^/]+/doors/graphql/' },
       to: { path: '^src/features/[^/]+/doors/graphql/index\\.ts$', pathNot: '^src/features/$1/' },
+    },
+    {
+      name: 'rest-faces-only-from-rest-doors',
+      severity: 'error',
+      comment: "Another feature's REST shapes are for REST doors",
+      from: { path: '^src/features/([^/]+)/', pathNot: '^src/features/[^/]+/doors/rest/' },
+      to: { path: '^src/features/[^/]+/doors/rest/index\\.ts$', pathNot: '^src/features/$1/' },
     },
     {
       name: 'rules-are-pure',

@@ -22,12 +22,13 @@ import { graphiqlAssets } from './doors/http/graphiql.js';
 import { registerMetricsRoute } from './doors/http/metrics-endpoint.js';
 import { securityHeaders } from './doors/http/security-headers.js';
 import { openApiDocument } from './doors/rest/openapi.js';
-import { restPlugin } from './doors/rest/routes.js';
+import { restPlugin } from './doors/rest/plugin.js';
 import { registerOidcIssuer } from './features/delivery/doors/http/oidc-issuer.js';
 import { registerSignIn } from './features/sign-in/doors/http/sign-in.js';
 import type { Config } from './infra/config.js';
 import type { GraphQLOperation } from './infra/metrics.js';
 import { schema } from './wiring/graphql-schema.js';
+import { REST_COMPONENTS, REST_ROUTES } from './wiring/rest-api.js';
 import type { Services } from './wiring/services.js';
 
 export interface AppOptions {
@@ -163,8 +164,8 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
   });
   if (config.graphiql) graphiqlAssets.register(app, notFoundHandler('message'));
 
-  await app.register(restPlugin, { services, authenticator, bodyLimitBytes: config.bodyLimitBytes });
-  app.get('/api/openapi.json', async () => openApiDocument());
+  await app.register(restPlugin, { routes: REST_ROUTES, services, authenticator, bodyLimitBytes: config.bodyLimitBytes });
+  app.get('/api/openapi.json', async () => openApiDocument(REST_ROUTES, REST_COMPONENTS));
   app.get(API_DOCS_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').send(apiDocsPage()));
   apiDocsAssets.register(app, notFoundHandler('message'));
   registerOidcIssuer(app, services.issuer);

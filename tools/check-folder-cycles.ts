@@ -2,9 +2,9 @@
  * `npm run check:layers` (second half): no import circle between folders.
  * dependency-cruiser's circle rule sees files; two folders can still depend on
  * each other through different files (a → b by one import, b → a by another),
- * which makes them one folder in all but name. Each feature folder of the
- * domain and each door counts on its own (src/domain/<feature>, src/doors/<door>),
- * every other folder of src/ as a whole, the entry points (src/*.ts) as one.
+ * which makes them one folder in all but name. Each feature counts on its own
+ * (src/features/<feature>), and each door's plumbing (src/doors/<door>), every
+ * other folder of src/ as a whole, the entry points (src/*.ts) as one.
  * Exits 1 naming each circle and the imports that make it.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ export function folderOf(path: string): string | undefined {
   if (parts[0] !== 'src') return undefined;
   if (parts.length === 2) return 'src/*.ts';
   if (parts[1] === 'generated') return undefined;
-  if ((parts[1] === 'domain' || parts[1] === 'doors') && parts.length > 3) return `src/${parts[1]}/${parts[2]}`;
+  if ((parts[1] === 'features' || parts[1] === 'doors') && parts.length > 3) return `src/${parts[1]}/${parts[2]}`;
   return `src/${parts[1]}`;
 }
 

@@ -3,8 +3,9 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
 import { openApiDocument } from '../../src/doors/rest/openapi.js';
+import { REST_COMPONENTS, REST_ROUTES } from '../../src/wiring/rest-api.js';
 
-const document = openApiDocument() as any;
+const document = openApiDocument(REST_ROUTES, REST_COMPONENTS) as any;
 const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
 (addFormats as unknown as typeof addFormats.default)(ajv);
 ajv.addSchema({ $id: 'openapi.json', components: document.components }, 'openapi.json');

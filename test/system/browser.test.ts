@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/doors/rest/openapi.js';
+import { REST_COMPONENTS, REST_ROUTES } from '../../src/wiring/rest-api.js';
 import { browserTestsRun, launchBrowser, watch } from '../helpers/browser.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { scaled } from '../helpers/time.js';
@@ -124,7 +125,9 @@ describe.runIf(browserTestsRun())('GraphiQL and the API reference in a browser',
     await page.goto(`${server.url}/api/docs`);
     await page.locator('.opblock').first().waitFor({ timeout: 15_000 });
     // One block per operation of the OpenAPI document (the seed API's eight and this service's three extensions).
-    const operations = Object.values((openApiDocument() as { paths: Record<string, object> }).paths).flatMap((p) => Object.keys(p)).length;
+    const operations = Object.values((openApiDocument(REST_ROUTES, REST_COMPONENTS) as { paths: Record<string, object> }).paths).flatMap((p) =>
+      Object.keys(p),
+    ).length;
     expect(operations).toBe(18);
     expect(await page.locator('.opblock').count()).toBe(operations);
     expect(seen.problems).toEqual([]);

@@ -1,27 +1,10 @@
 /**
  * The OpenAPI 3.1 document of the REST API, generated from the routes'
- * declarations (routes.ts: paths, methods, parameters, bodies, answers) and the
- * zod schemas they parse with: no second list of paths or statuses.
+ * declarations (each feature's doors/rest/: paths, methods, parameters, bodies,
+ * answers) and the zod schemas they parse with: no second list of paths or statuses.
  */
 import { z } from 'zod';
-import { type Component, REST_ROUTES } from './routes.js';
-import {
-  createResponse,
-  createTokenRequest,
-  createTokenResponse,
-  describeResponse,
-  errorResponse,
-  exchangeRequest,
-  exchangeResponse,
-  keysResponse,
-  listResponse,
-  listTokensResponse,
-  serviceInfoResponse,
-  userInfoResponse,
-  validateResponse,
-  versionsResponse,
-  writeRequest,
-} from './schemas.js';
+import type { Component, RestRoute } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -44,7 +27,9 @@ function parameters(schema: z.ZodObject, where: 'query' | 'path') {
   });
 }
 
-const json = (ref: Component) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const json = (ref: Component | string) => ({
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${typeof ref === 'string' ? ref : ref.name}` } } },
+});
 const errors = {
   '400': { description: 'Invalid input: the message names the problem; or a request that cannot be processed (Oops… Error ID)', ...json('ErrorResponse') },
   '401': { description: 'Missing, malformed, unknown or revoked access token', ...json('ErrorResponse') },
@@ -73,9 +58,9 @@ const errors = {
 };
 
 /** Each route's operation, by path (in OpenAPI's `{param}` form) and method, in the routes' order. */
-function paths(): Record<string, Record<string, JsonSchema>> {
+function paths(routes: readonly RestRoute[]): Record<string, Record<string, JsonSchema>> {
   const document: Record<string, Record<string, JsonSchema>> = {};
-  for (const route of REST_ROUTES) {
+  for (const route of routes) {
     const path = route.url.replace(/:(\w+)/g, '{$1}');
     const [success, ...own] = Object.entries(route.responses);
     const answer = ({ description, body }: { description: string; body?: Component }) => ({ description, ...(body ? json(body) : {}) });
@@ -101,10 +86,13 @@ function paths(): Record<string, Record<string, JsonSchema>> {
   return document;
 }
 
-let cached: JsonSchema | undefined;
+const cached = new WeakMap<readonly RestRoute[], JsonSchema>();
 
-export function openApiDocument(): JsonSchema {
-  cached ??= {
+/** The document of these routes, with these components (in this order). */
+export function openApiDocument(routes: readonly RestRoute[], components: readonly Component[]): JsonSchema {
+  const known = cached.get(routes);
+  if (known) return known;
+  const document: JsonSchema = {
     openapi: '3.1.0',
     info: {
       title: 'Credentials service — legacy REST API',
@@ -121,28 +109,12 @@ export function openApiDocument(): JsonSchema {
       { name: 'tokens', description: "Seqera's access token paths: the caller's own tokens" },
       { name: 'extensions', description: "This service's own paths, beyond the seed API (clients of the seed API never call them)" },
     ],
-    paths: paths(),
+    paths: paths(routes),
     components: {
       securitySchemes: { BearerAuth: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        ListCredentialsResponse: toSchema(listResponse, 'output'),
-        DescribeCredentialsResponse: toSchema(describeResponse, 'output'),
-        CreateCredentialsRequest: toSchema(writeRequest, 'input'),
-        UpdateCredentialsRequest: toSchema(writeRequest, 'input'),
-        CreateCredentialsResponse: toSchema(createResponse, 'output'),
-        GetCredentialsKeysResponse: toSchema(keysResponse, 'output'),
-        ValidateCredentialsResponse: toSchema(validateResponse, 'output'),
-        ListCredentialVersionsResponse: toSchema(versionsResponse, 'output'),
-        ServiceInfoResponse: toSchema(serviceInfoResponse, 'output'),
-        DescribeUserResponse: toSchema(userInfoResponse, 'output'),
-        ListAccessTokensResponse: toSchema(listTokensResponse, 'output'),
-        CreateAccessTokenRequest: toSchema(createTokenRequest, 'input'),
-        CreateAccessTokenResponse: toSchema(createTokenResponse, 'output'),
-        ExchangeOidcTokenRequest: toSchema(exchangeRequest, 'input'),
-        ExchangeOidcTokenResponse: toSchema(exchangeResponse, 'output'),
-        ErrorResponse: toSchema(errorResponse, 'output'),
-      },
+      schemas: Object.fromEntries(components.map((c) => [c.name, toSchema(c.schema, c.io)])),
     },
   };
-  return cached;
+  cached.set(routes, document);
+  return document;
 }

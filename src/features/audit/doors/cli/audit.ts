@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { OPERATOR } from '../../../../core/caller.js';
 import { INSTANT_FORMAT, instantOf } from '../../../../core/time.js';
 import { type CliContext, json, list, UsageError, userOf, wholeNumber } from '../../../../doors/cli/context.js';
-import { auditStream } from '../../rules/formats.js';
 import type { AuditEventView } from '../../model.js';
+import { auditStream } from '../../rules/formats.js';
 
 const line = (e: AuditEventView) => {
   const context = e.workspaceId !== null ? `workspace ${e.workspaceName ?? e.workspaceId}` : `owner ${e.ownerName ?? e.ownerUserId ?? '-'}`;

@@ -1,37 +1,11 @@
-/**
- * The wire shapes of the legacy REST API. The routes parse with these schemas,
- * the domain validates credential contents with its own (credentialFields,
- * keysSchema), and the OpenAPI document is generated from both: nothing about
- * the wire is written twice.
- */
+/** The wire shapes of credentials on the legacy REST API: what the routes parse and the OpenAPI document shows. */
 import { z } from 'zod';
-import { instantText } from '../../core/time.js';
-import { restSpec } from '../../features/credentials/doors/rest/legacy.js';
-import { platformProviders } from '../../features/credentials/doors/rest/platforms.js';
-import { MAX_MESSAGE } from '../../features/credentials/index.js';
-import { credentialFields, keysSchema } from '../../features/credentials/rules/input.js';
-import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../features/providers/index.js';
-
-// ---- Query and path parameters --------------------------------------------
-
-// Any text: the domain decides (a workspace that is not the caller's, or a malformed id, answers 403).
-const workspaceId = z
-  .string()
-  .optional()
-  .meta({
-    description:
-      'Workspace numeric identifier. Absent: your own credentials. A workspace you take part in: its credentials, as your role allows. ' +
-      'Any other workspace, a role that does not allow the operation, or a malformed value answers 403.',
-    type: 'integer',
-    format: 'int64',
-  });
-
-const booleanParam = (description: string) =>
-  z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .transform((v) => v === 'true')
-    .optional()
-    .meta({ description, type: 'boolean' });
+import { booleanParam, instant, workspaceId } from '../../../../doors/rest/common.js';
+import { component } from '../../../../doors/rest/route.js';
+import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../../providers/index.js';
+import { credentialFields, keysSchema, MAX_MESSAGE } from '../../rules/input.js';
+import { restSpec } from './legacy.js';
+import { platformProviders } from './platforms.js';
 
 const platforms = Object.keys(platformProviders) as [string, ...string[]];
 
@@ -63,7 +37,7 @@ export const deleteQuery = z.object({
 });
 
 /** A version number as a query or path parameter: a positive integer. */
-const versionNumber = z
+export const versionNumber = z
   .string({ error: 'is required' })
   .regex(/^[1-9][0-9]{0,8}$/, 'must be a version number (a positive integer)')
   .transform(Number)
@@ -89,42 +63,6 @@ export const versionParams = z.object({
 export const validateQuery = z.object({
   workspaceId,
   name: z.string({ error: 'is required' }).meta({ description: 'The credential name to check' }),
-});
-
-export const workspaceOnlyQuery = z.object({ workspaceId });
-
-/** A path that takes no query parameter (any sent is ignored, as Seqera's). */
-export const emptyQuery = z.object({});
-
-export const keysQuery = z.object({
-  workspaceId,
-  pairingId: z.string({ error: 'is required' }).meta({ description: 'The paired service the keys are encrypted for (`pairings list`)' }),
-  keyId: z.string().optional().meta({ description: 'Accepted and ignored (sent by Wave for backward compatibility)' }),
-  version: versionNumber.optional().meta({
-    type: 'integer',
-    description: "This service's extension: the keys of this version of the key material (absent: the current ones); audited as a delivery",
-  }),
-});
-
-export const validateCredentialsQuery = z.object({
-  workspaceId,
-  force: booleanParam('Skip the probe and set an INVALID credential to AVAILABLE (409 for a credential that is not INVALID)'),
-});
-
-export const auditQuery = z.object({
-  workspaceId,
-  since: instantText().optional().meta({ description: 'From this instant on (included)' }),
-  until: instantText().optional().meta({ description: 'Before this instant' }),
-  actor: z.string().max(64).optional().meta({ description: 'Only what this user id (or operator, background) did' }),
-  kinds: z
-    .string()
-    .max(2000)
-    .optional()
-    .meta({ description: 'Only these kinds, separated by commas (credential.create, credential.update, …; see the GraphQL AuditEventKind)' }),
-});
-
-export const idParams = z.object({
-  credentialsId: z.string().meta({ description: 'Credentials string identifier' }),
 });
 
 // ---- Request bodies ---------------------------------------------------------
@@ -186,8 +124,7 @@ function keysRead(own: ProviderSpec) {
   return z.object(shape).meta({ title: `${spec.title} keys` });
 }
 
-const instant = z.iso.datetime({ offset: true });
-const credentialStatus = z.enum(['AVAILABLE', 'INVALID']);
+export const credentialStatus = z.enum(['AVAILABLE', 'INVALID']);
 
 export const credentialsRead = z
   .object({
@@ -231,17 +168,6 @@ export const describeResponse = z.object({
     .optional()
     .meta({ description: 'What to set up at the provider (AWS role mode: the IAM trust policy); absent unless the installation is configured for it' }),
 });
-export const keysResponse = z.object({
-  keys: z.string().meta({
-    description:
-      "A JWE (compact serialization) for the paired service: {credentialsId, provider, keys, iat, exp}, valid for 5 minutes; for a wave pairing, Wave's encrypted packet",
-  }),
-});
-export const validateResponse = z.object({
-  status: credentialStatus.meta({ description: 'The stored status after the validation (unchanged on a transient failure)' }),
-  message: z.string().nullable().meta({ description: "The provider's words (INVALID), or what failed (transient); null when valid" }),
-  transientError: z.boolean().meta({ description: 'The provider could not be reached or failed (timeout, DNS, 5xx): nothing was stored' }),
-});
 export const createResponse = z.object({ credentialsId: z.string().length(22) });
 export const versionsResponse = z.object({
   versions: z.array(
@@ -256,75 +182,10 @@ export const versionsResponse = z.object({
   ),
   hasMore: z.boolean().meta({ description: 'Older versions remain: ask again with before = the last number' }),
 });
-export const errorResponse = z.object({ message: z.string() });
 
-/** Seqera's ServiceInfoResponse, with the fields this service can truthfully fill. */
-export const serviceInfoResponse = z.object({
-  serviceInfo: z.object({
-    version: z.string().meta({ description: "This service's version" }),
-    apiVersion: z.string().meta({ description: 'The Seqera Platform API version whose paths this service keeps' }),
-    authTypes: z.array(z.string()).meta({ description: 'How people sign in: `oidc` when an identity provider is set up (OIDC_ISSUER), else none' }),
-    waveEnabled: z.boolean().meta({ description: 'Whether a Wave instance is paired' }),
-    userWorkspaceEnabled: z.boolean(),
-    seqeraCloud: z.boolean(),
-    allowInstanceCredentials: z.boolean(),
-  }),
-});
-
-/** Seqera's DescribeUserResponse, with the fields this service holds (see docs/api-rest.md). */
-export const userInfoResponse = z.object({
-  user: z.object({
-    id: z.number().int().meta({ description: 'The user’s number: an integer (int64 upstream, as Wave reads it), given when the user was made, never reused' }),
-    userName: z.string(),
-    email: z.string().optional().meta({ description: 'As the identity provider gave it (people who sign in); absent otherwise' }),
-    dateCreated: z.string().meta({ format: 'date-time' }),
-    deleted: z.boolean(),
-  }),
-  needConsent: z.boolean(),
-});
-
-// ---- Access tokens (Seqera's /tokens paths) ----------------------------------
-
-export const tokenParams = z.object({
-  tokenId: z.coerce
-    .number({ error: 'must be a token id (a whole number)' })
-    .int('must be a token id (a whole number)')
-    .min(1, 'must be a token id (a whole number)')
-    .max(Number.MAX_SAFE_INTEGER, 'must be a token id (a whole number)')
-    .meta({ description: 'Token numeric identifier' }),
-});
-
-/** Seqera's AccessToken: its number as `id`, never its value. */
-export const accessToken = z.object({
-  id: z.number().int().meta({ description: 'The token’s number (its GraphQL `number`)' }),
-  name: z.string().min(1),
-  dateCreated: instant,
-  lastUsed: instant.optional().meta({ description: 'Recorded at most once a minute; absent: never used' }),
-});
-export const createTokenRequest = z.object({
-  name: z.string().meta({ description: 'A name unique among your live tokens (1-64 characters)' }),
-});
-export const createTokenResponse = z.object({
-  accessKey: z.string().meta({ description: 'The token: send it as `Authorization: Bearer <token>`. Shown this once' }),
-  token: accessToken,
-});
-export const listTokensResponse = z.object({ tokens: z.array(accessToken) });
-
-// ---- Machine sign-in ---------------------------------------------------------
-
-export const exchangeRequest = z.object({
-  token: z
-    .string()
-    .min(1)
-    .max(16 * 1024)
-    .meta({ description: 'The JWT of a trusted issuer (a CI job’s OIDC token)' }),
-});
-export const exchangeResponse = z.object({
-  accessToken: z.string().meta({ description: 'Send it as `Authorization: Bearer <accessToken>` until expiresAt' }),
-  tokenType: z.literal('Bearer'),
-  expiresAt: instant,
-  scope: z.string(),
-  user: z.string().meta({ description: 'The user the token acts as (the rule’s user, or its service user oidc:<rule>)' }),
-  workspace: z.string().optional().meta({ description: 'The workspace (org/ws) the rule gives a role in' }),
-  rule: z.string().meta({ description: 'The operator’s rule that matched' }),
-});
+export const ListCredentialsResponse = component('ListCredentialsResponse', listResponse);
+export const DescribeCredentialsResponse = component('DescribeCredentialsResponse', describeResponse);
+export const CreateCredentialsRequest = component('CreateCredentialsRequest', writeRequest, 'input');
+export const UpdateCredentialsRequest = component('UpdateCredentialsRequest', writeRequest, 'input');
+export const CreateCredentialsResponse = component('CreateCredentialsResponse', createResponse);
+export const ListCredentialVersionsResponse = component('ListCredentialVersionsResponse', versionsResponse);
