@@ -6,21 +6,11 @@
 import type { AuditActor, Owner } from '../../../core/caller.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import type { ExpiryColumns } from '../../providers/index.js';
-import type {
-  CredentialRecord,
-  DeliveryRecord,
-  SealedCredential,
-  SealedSecret,
-  SealedVersion,
-  StoredKeys,
-  Validation,
-  VersionRecord,
-} from '../model.js';
+import type { CredentialRecord, DeliveryRecord, SealedCredential, SealedSecret, SealedVersion, StoredKeys, Validation, VersionRecord } from '../model.js';
 import type { CredentialStore } from '../ports.js';
 
-
 import { CredentialTable } from './credential-table.js';
-import { auditColumns, fromPrisma, notStartingWith, ownerColumn, ownerFilter, ownerOf, sealedOf, versionRecordOf, } from './rows.js';
+import { auditColumns, fromPrisma, notStartingWith, ownerColumn, ownerFilter, ownerOf, sealedOf, versionRecordOf } from './rows.js';
 
 export class PrismaCredentialStore extends CredentialTable implements CredentialStore {
   // ---- Versions ------------------------------------------------------------------

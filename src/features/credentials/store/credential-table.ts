@@ -15,18 +15,30 @@ import type { MaybePromise } from '../../../core/maybe.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
 import { KeptReads, type PreparedStatements, timestampOfColumn } from '../../../platform/db/prepared.js';
-import type {
-  CredentialChanges,
-  CredentialRecord,
-  DeletedRecord,
-  NewCredential,
-  PageQuery,
-  SealedCredential,
-  UpdateOutcome,
-} from '../model.js';
+import type { CredentialChanges, CredentialRecord, DeletedRecord, NewCredential, PageQuery, SealedCredential, UpdateOutcome } from '../model.js';
 
-
-import { INSERT_COLUMNS, INSERT_COLUMN_LIST, LIVE_KEPT, LIVE_SQL, Row, SEALED_SQL, SealedRow, VERSION_COLUMNS, VERSION_COLUMN_LIST, VERSION_SQL, auditColumns, fromPrisma, insertRow, ownerColumn, ownerFilter, pageStatement, recordOfRow, sealedOf, sealedOfRow, versionRow } from './rows.js';
+import {
+  auditColumns,
+  fromPrisma,
+  INSERT_COLUMN_LIST,
+  INSERT_COLUMNS,
+  insertRow,
+  LIVE_KEPT,
+  LIVE_SQL,
+  ownerColumn,
+  ownerFilter,
+  pageStatement,
+  type Row,
+  recordOfRow,
+  SEALED_SQL,
+  type SealedRow,
+  sealedOf,
+  sealedOfRow,
+  VERSION_COLUMN_LIST,
+  VERSION_COLUMNS,
+  VERSION_SQL,
+  versionRow,
+} from './rows.js';
 
 /**
  * The credential table: the hot reads, the reads for a change, the writes,

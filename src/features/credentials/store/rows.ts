@@ -7,14 +7,7 @@ import type { AuditActor, Owner } from '../../../core/caller.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import { optionalDateOf, optionalTimestampOfColumn, timestampOfColumn } from '../../../platform/db/prepared.js';
 import type { ExpiryColumns } from '../../providers/index.js';
-import type {
-  CredentialRecord,
-  NewCredential,
-  NewVersion,
-  SealedCredential,
-  StoredKeys,
-  VersionRecord,
-} from '../model.js';
+import type { CredentialRecord, NewCredential, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../model.js';
 
 type Change = 'create' | 'update' | 'restore' | 'delete' | 'undelete' | 'purge' | 'expiring' | 'expire' | 'reseal' | 'deliver' | 'validate';
 

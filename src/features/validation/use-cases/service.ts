@@ -9,6 +9,7 @@
  */
 import { type AuditActor, actorOf, type Caller, type Owner } from '../../../core/caller.js';
 import { Conflict, Unavailable } from '../../../core/errors.js';
+import { CHANGED, retryOnChange } from '../../../core/retry.js';
 import type { AwsSts } from '../../../infra/aws-sts.js';
 import type { GuardedHttp } from '../../../infra/guarded-http.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
@@ -91,22 +92,22 @@ export class CredentialValidation {
   async validate(caller: Caller, id: string, { force = false }: { force?: boolean } = {}): Promise<ValidationResult> {
     const { owner } = await this.access.context(caller, 'writeCredentials');
     const by = actorOf(caller);
-    for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
-      const credential = await findSealed(this.store, owner, id);
-      if (force) {
-        if (credential.status !== 'INVALID') throw new NotInvalid(id);
-        if (await this.store.recordValidation(owner, id, credential.version, { status: 'AVAILABLE', message: null, at: null }, by)) {
+    return retryOnChange(
+      `Credential ${id}`,
+      async (): Promise<ValidationResult | typeof CHANGED> => {
+        const credential = await findSealed(this.store, owner, id);
+        if (force) {
+          if (credential.status !== 'INVALID') throw new NotInvalid(id);
+          if (!(await this.store.recordValidation(owner, id, credential.version, { status: 'AVAILABLE', message: null, at: null }, by))) return CHANGED;
           this.observe(credential.provider, 'forced');
           return { status: 'AVAILABLE', message: null, transientError: false };
         }
-        continue;
-      }
-      const outcome = await this.#probeLimited(credential);
-      const result = await this.#record(credential, outcome, by);
-      if (result) return result;
-      // Changed while it was probed: the verdict is on keys that are gone; probe the new ones.
-    }
-    throw new Error(`Credential ${id} kept changing during validation`);
+        const outcome = await this.#probeLimited(credential);
+        // Changed while it was probed: the verdict is on keys that are gone; probe the new ones.
+        return (await this.#record(credential, outcome, by)) ?? CHANGED;
+      },
+      RECORD_ATTEMPTS,
+    );
   }
 
   /**

@@ -10,6 +10,7 @@
 
 import { actorOf, type Caller, isOperator, type Principal } from '../../../core/caller.js';
 import { Forbidden, LimitReached, ValidationError } from '../../../core/errors.js';
+import { CHANGED, retryOnChange } from '../../../core/retry.js';
 import type { ScopeNeed, UserStore } from '../../accounts/index.js';
 import { checkScope } from '../../accounts/index.js';
 import {
@@ -175,7 +176,7 @@ export class WorkspaceService {
     const checked = checkRole(role);
     const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
-    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+    return retryOnChange(`The role of ${user.name}`, async () => {
       const from = await this.#roleOf(workspace, user);
       allowChange(manager, { kind: 'change', from, to: checked, self: !isOperator(caller) && caller.userId === user.id });
       const outcome = await this.store.updateRole(workspace.id, user.id, from, checked, actorOf(caller));
@@ -183,22 +184,21 @@ export class WorkspaceService {
       if (outcome === 'last-owner') throw new LastOwner(user.name);
       if (outcome === 'updated') return this.#participant(workspace, user);
       // Their role changed since it was read: decide again on the new one.
-    }
-    throw new Error(`The role of ${user.name} kept changing`);
+      return CHANGED;
+    });
   }
 
   async removeParticipant(caller: Principal, ref: WorkspaceRef, userName: string): Promise<void> {
     const { workspace, manager } = await this.#managed(caller, ref);
     const user = await this.#user(userName);
-    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+    await retryOnChange(`The role of ${user.name}`, async () => {
       const from = await this.#roleOf(workspace, user);
       allowChange(manager, { kind: 'remove', from });
       const outcome = await this.store.removeParticipant(workspace, user.id, from, actorOf(caller));
       if (outcome === 'not-found') throw new ParticipantNotFound(user.name);
       if (outcome === 'last-owner') throw new LastOwner(user.name);
-      if (outcome === 'removed') return;
-    }
-    throw new Error(`The role of ${user.name} kept changing`);
+      return outcome === 'removed' ? undefined : CHANGED;
+    });
   }
 
   /**
@@ -290,8 +290,6 @@ export class WorkspaceService {
 }
 
 const refText = (ref: WorkspaceRef) => ('id' in ref ? ref.id : ref.fullName);
-
-const CHANGE_ATTEMPTS = 5;
 
 /** Refuses a change of a participant that the manager's role does not allow (permissions.ts). */
 function allowChange(manager: WorkspaceRole, change: RoleChange): void {

@@ -20,9 +20,10 @@ import {
   IdempotentCreateDeleted,
   UndeleteNameTaken,
 } from '../../errors.js';
+import type { VersionRecord } from '../../model.js';
 import { type CredentialInput, LIMITS, MAX_MESSAGE, maxLengthOf } from '../../rules/input.js';
 import type { CredentialView } from '../../rules/view.js';
-import { type DeletedCredentialView, MAX_PAGE_SIZE, type VersionRecord } from '../../use-cases/service.js';
+import { type DeletedCredentialView, MAX_PAGE_SIZE } from '../../use-cases/service.js';
 
 errorType(CredentialNameTaken, {
   description: 'Another credential of this owner already has this name.',
