@@ -42,6 +42,13 @@ module.exports = {
       to: {},
     },
     {
+      name: 'every-folder-is-in-a-layer',
+      severity: 'error',
+      comment: 'A file in a folder of src/ that is no layer (and imports nothing)',
+      from: { orphan: true, path: `^src/(?!(${PLACED.join('|')})/)[^/]+/` },
+      to: {},
+    },
+    {
       name: 'core-imports-nothing-of-the-app',
       severity: 'error',
       from: { path: CORE },
