@@ -6,7 +6,7 @@ import pg from 'pg';
 import { actorOf, OPERATOR } from '../src/core/caller.js';
 import { newId } from '../src/core/ids.js';
 import { sealingContext } from '../src/features/credentials/rules/sealing.js';
-import { loadConfig } from '../src/infra/config.js';
+import { loadConfig } from '../src/infra/config/index.js';
 import { createLogger } from '../src/infra/logger.js';
 import { keyRingFromFile } from '../src/platform/secrets/keyring.js';
 import { openRuntime } from '../src/wiring/runtime.js';

@@ -25,7 +25,7 @@ import { openApiDocument } from './doors/rest/openapi.js';
 import { restPlugin } from './doors/rest/plugin.js';
 import { registerOidcIssuer } from './features/delivery/doors/http/oidc-issuer.js';
 import { registerSignIn } from './features/sign-in/doors/http/sign-in.js';
-import type { Config } from './infra/config.js';
+import type { Config } from './infra/config/index.js';
 import type { GraphQLOperation } from './infra/metrics.js';
 import { schema } from './wiring/graphql-schema.js';
 import { REST_COMPONENTS, REST_ROUTES } from './wiring/rest-api.js';

@@ -10,7 +10,7 @@
 import { CommanderError } from 'commander';
 import { DomainError, logUnexpected } from './core/errors.js';
 import { cliContext, UsageError } from './doors/cli/context.js';
-import { ConfigError, loadEnvFile } from './infra/config.js';
+import { ConfigError, loadEnvFile } from './infra/config/index.js';
 import { createLogger } from './infra/logger.js';
 import { cliProgram, packageVersion } from './wiring/cli-program.js';
 import { openRuntime } from './wiring/runtime.js';

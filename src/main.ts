@@ -2,7 +2,7 @@
 import { buildApp } from './app.js';
 import { newId } from './core/ids.js';
 import { listenForMetrics } from './doors/http/metrics-endpoint.js';
-import { type Config, loadConfig, loadEnvFile, unknownSettings } from './infra/config.js';
+import { type Config, loadConfig, loadEnvFile, unknownSettings } from './infra/config/index.js';
 import { createLogger, flushLogs } from './infra/logger.js';
 import { checkPortFree } from './infra/ports.js';
 import { openRuntime } from './wiring/runtime.js';

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { KeysDoNotOpenSecrets } from '../features/keys/use-cases/key-check.js';
-import type { Config } from '../infra/config.js';
+import type { Config } from '../infra/config/index.js';
 import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { Metrics } from '../infra/metrics.js';
 import type { QueryEvent } from '../platform/db/client.js';

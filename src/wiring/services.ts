@@ -32,7 +32,7 @@ import { CredentialValidation } from '../features/validation/use-cases/service.j
 import { WorkspaceAccess } from '../features/workspaces/rules/access.js';
 import { WorkspaceService } from '../features/workspaces/use-cases/service.js';
 import { AwsSts } from '../infra/aws-sts.js';
-import { type Config, ConfigError, loadConfig } from '../infra/config.js';
+import { type Config, ConfigError, loadConfig } from '../infra/config/index.js';
 import { GuardedHttp } from '../infra/guarded-http.js';
 import type { Metrics } from '../infra/metrics.js';
 import { projectRoot } from '../infra/project.js';

@@ -4,7 +4,7 @@
  * operator's terminal; never a stack trace. Used by `npm start` and the CLI.
  */
 import { dirname, resolve } from 'node:path';
-import { type Config, ConfigError } from '../infra/config.js';
+import { type Config, ConfigError } from '../infra/config/index.js';
 import { providerOf, sqlitePath } from '../infra/database-url.js';
 import { StartupError } from './runtime.js';
 

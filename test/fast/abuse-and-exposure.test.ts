@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/infra/config.js';
+import { loadConfig } from '../../src/infra/config/index.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { generateKey, writeKeyFile } from '../../src/platform/secrets/keyring.js';
 import { openKeyRing, StartupError } from '../../src/wiring/runtime.js';

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { StoreBusy, StoreFull, StoreReadOnly, StoreUnavailable } from '../../src/core/errors.js';
 import { durationWithin } from '../../src/core/time.js';
-import { loadConfig } from '../../src/infra/config.js';
+import { loadConfig } from '../../src/infra/config/index.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { asStoreError, StoreHealth, storeFailureOf } from '../../src/platform/db/failures.js';
 import { KeyRing, keyRingFromFile } from '../../src/platform/secrets/keyring.js';

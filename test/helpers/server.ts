@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/infra/config.js';
+import { type Config, loadConfig } from '../../src/infra/config/index.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { closeDatabase, type Database, openDatabase } from '../../src/platform/db/client.js';
 import { openRuntime } from '../../src/wiring/runtime.js';

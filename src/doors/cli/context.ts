@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../../core/caller.js';
 import { OPERATOR } from '../../core/caller.js';
 import { durationWithin } from '../../core/time.js';
-import { type Config, loadConfig } from '../../infra/config.js';
+import { type Config, loadConfig } from '../../infra/config/index.js';
 import type { Services } from '../services.js';
 
 /** A mistake of the operator's that the message explains (exit 1, or 2 for a usage error). */

@@ -8,7 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Viewer } from '../../core/caller.js';
-import type { Config } from '../../infra/config.js';
+import type { Config } from '../../infra/config/index.js';
 import type { RequestAuthenticator } from '../http/authentication.js';
 import { errorHandler, notFoundHandler } from '../http/error-replies.js';
 import type { Services } from '../services.js';

@@ -13,7 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, getOperationAST, type ValidationRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { GraphQLLimits } from '../../infra/config.js';
+import type { GraphQLLimits } from '../../infra/config/index.js';
 import { renderGraphiQL } from '../http/graphiql.js';
 import type { Services } from '../services.js';
 import type { Context } from './builder.js';

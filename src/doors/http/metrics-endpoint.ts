@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { MetricsAccess } from '../../infra/config.js';
+import type { MetricsAccess } from '../../infra/config/index.js';
 import type { Metrics } from '../../infra/metrics.js';
 
 /** True when the request may read the metrics: no token configured, or the right one. */

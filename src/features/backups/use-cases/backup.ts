@@ -10,7 +10,7 @@
  */
 import { closeSync, createReadStream, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from '../../../infra/config.js';
+import type { Config } from '../../../infra/config/index.js';
 import { providerOf, sqlitePath } from '../../../infra/database-url.js';
 import { type KeyRing, keyRingFromFile, keyRingFromText } from '../../../platform/secrets/keyring.js';
 import { UPKEEP_LEASE } from '../../credentials/index.js';

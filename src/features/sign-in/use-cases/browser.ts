@@ -17,7 +17,7 @@ import type { Viewer } from '../../../core/caller.js';
 import { type AuditActor, OPERATOR } from '../../../core/caller.js';
 import { DomainError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
-import type { OidcProviderConfig, SignInConfig } from '../../../infra/config.js';
+import type { OidcProviderConfig, SignInConfig } from '../../../infra/config/index.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import { WORKSPACE_ROLES } from '../../workspaces/index.js';
