@@ -123,7 +123,7 @@ export type ServiceSettings = Pick<
   | 'pairingAllowedHosts'
   | 'wavePairing'
   | 'aws'
-  | 'oidc'
+  | 'issuer'
   | 'machineIssuersFile'
   | 'signIn'
 >;
@@ -157,7 +157,7 @@ export function createServices(
   const sts = new AwsSts(http, { endpoint: settings.validation.awsStsEndpoint, platformKeys: settings.aws.platformKeys });
   const issuer = new OidcIssuer(storage.signingKeys, keys, storage.leases, {
     publicUrl: settings.publicUrl,
-    ...settings.oidc,
+    ...settings.issuer,
     clock,
     onError: (error) => logger.error({ err: error }, 'OIDC signing-key rotation failed'),
   });

@@ -27,7 +27,7 @@ export type Limits = Config['limits'];
 export type Retention = Config['retention'];
 export type EventSettings = Config['events'];
 export type AwsSettings = Config['aws'];
-export type OidcSettings = Config['oidc'];
+export type IssuerSettings = Config['issuer'];
 
 /**
  * Reads `.env` from the working directory into the environment, when there is
@@ -212,7 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     machineIssuersFile: e.OIDC_MACHINE_ISSUERS,
     signIn: signInSettings(e, production),
-    oidc: { rotateEveryMs: e.OIDC_KEY_ROTATE_EVERY, tokenLifetimeSeconds: Math.floor(e.OIDC_TOKEN_LIFETIME / 1000) },
+    // This service as an OIDC issuer (PUBLIC_URL), not the people's identity provider (signIn) nor machine issuers.
+    issuer: { rotateEveryMs: e.OIDC_KEY_ROTATE_EVERY, tokenLifetimeSeconds: Math.floor(e.OIDC_TOKEN_LIFETIME / 1000) },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     pairingAllowedHosts: list(e.PAIRING_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     wavePairing: { renewEveryMs: e.WAVE_PAIRING_RENEW_EVERY, graceMs: e.WAVE_PAIRING_GRACE },
