@@ -12,7 +12,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Probe, type ProbeTarget, probeOf } from '../../src/features/providers/probes/index.js';
+import { type Probe, type ProbeTarget, probeOf } from '../../src/features/providers/index.js';
 import { AwsSts } from '../../src/infra/aws-sts.js';
 import { GuardedHttp, isPublicAddress, type ResolvedAddress } from '../../src/infra/guarded-http.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';

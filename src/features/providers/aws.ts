@@ -5,8 +5,9 @@
  * delivered as temporary credentials (federation.ts).
  */
 import type { Owner } from '../../core/caller.js';
-import { AWS_AUDIENCE, awsModeOf, federatedSubject } from './federation.js';
+import { AWS_AUDIENCE, awsModeOf, awsShortLived, federatedSubject } from './federation.js';
 import { type KeyField, type KeyProblem, type KeyValues, type ProviderSettings, type ProviderSpec, present, requireAll, str } from './fields.js';
+import { awsProbe } from './probes/aws.js';
 
 const awsFields = {
   accessKey: str(false, 'AWS access key id'),
@@ -85,7 +86,25 @@ function checkAws(keys: KeyValues): KeyProblem[] {
   return requireAll(keys, ['accessKey', 'secretKey']);
 }
 
-export const awsProviders: ProviderSpec[] = [
-  { id: 'aws', title: 'Amazon Web Services', fields: awsFields, check: checkAws, forbids: forbidsAws, setupSnippet: awsSetup },
-  { id: 'seqeracompute', title: 'Seqera Compute', fields: awsFields, check: checkAws, forbids: forbidsAws, setupSnippet: awsSetup },
-];
+export const awsProviders = [
+  {
+    id: 'aws',
+    title: 'Amazon Web Services',
+    fields: awsFields,
+    check: checkAws,
+    forbids: forbidsAws,
+    setupSnippet: awsSetup,
+    probe: awsProbe,
+    shortLived: awsShortLived,
+  },
+  {
+    id: 'seqeracompute',
+    title: 'Seqera Compute',
+    fields: awsFields,
+    check: checkAws,
+    forbids: forbidsAws,
+    setupSnippet: awsSetup,
+    probe: awsProbe,
+    shortLived: awsShortLived,
+  },
+] as const satisfies readonly ProviderSpec[];

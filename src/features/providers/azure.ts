@@ -5,7 +5,9 @@
  * does not say whether a client secret is stored; docs/delivery.md gives the
  * az command.)
  */
+import { azureShortLived } from './federation.js';
 import { type KeyValues, type ProviderSpec, requireAll, str } from './fields.js';
+import { azure } from './probes/offline.js';
 
 const azureFields = {
   batchName: str(false, 'Azure Batch account name'),
@@ -21,18 +23,21 @@ const entraFields = {
 };
 const checkEntra = (keys: KeyValues) => requireAll(keys, ['tenantId', 'clientId']);
 
-export const azureProviders: ProviderSpec[] = [
+export const azureProviders = [
   {
     id: 'azure',
     title: 'Azure Batch',
     fields: azureFields,
     check: (keys) => requireAll(keys, ['batchName', 'batchKey', 'storageName', 'storageKey']),
+    probe: azure,
   },
-  { id: 'azure_entra', title: 'Azure (Microsoft Entra)', fields: entraFields, check: checkEntra },
+  { id: 'azure_entra', title: 'Azure (Microsoft Entra)', fields: entraFields, check: checkEntra, probe: azure, shortLived: azureShortLived },
   {
     id: 'azure-cloud',
     title: 'Azure Cloud',
     fields: { ...entraFields, subscriptionId: str(false, 'Azure subscription id') },
     check: (keys) => [...checkEntra(keys), ...requireAll(keys, ['subscriptionId'])],
+    probe: azure,
+    shortLived: azureShortLived,
   },
-];
+] as const satisfies readonly ProviderSpec[];

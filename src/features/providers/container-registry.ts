@@ -1,7 +1,8 @@
 /** Container registries (Docker Hub, Quay, GHCR, ECR, ACR, …): a user and a password or token for one registry host. */
 import { type ProviderSpec, requireAll, str } from './fields.js';
+import { registryProbe } from './probes/registry.js';
 
-export const registryProviders: ProviderSpec[] = [
+export const registryProviders = [
   {
     id: 'container-reg',
     title: 'Container registry',
@@ -13,5 +14,6 @@ export const registryProviders: ProviderSpec[] = [
     check: (keys) => requireAll(keys, ['userName', 'password', 'registry']),
     // The registry (and the token realm it names) receives the password; so does Wave, delivering it there.
     destinations: ['registry'],
+    probe: registryProbe,
   },
-];
+] as const satisfies readonly ProviderSpec[];

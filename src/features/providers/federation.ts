@@ -31,21 +31,21 @@ const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 export const awsModeOf = (keys: KeyValues): 'keys' | 'role' | 'federated' =>
   (keys.mode as 'keys' | 'role' | 'federated' | undefined) ?? (text(keys.accessKey) || text(keys.secretKey) ? 'keys' : 'role');
 
-/** What a credential of this provider with these keys is delivered as; undefined: its stored keys. */
-export function shortLivedOf(provider: string, keys: KeyValues): ShortLived | undefined {
-  if (provider === 'aws' || provider === 'seqeracompute') {
-    const mode = awsModeOf(keys);
-    if (mode === 'role') return { kind: 'role', roleArn: text(keys.assumeRoleArn), externalId: text(keys.externalId) || undefined };
-    if (mode === 'federated') return { kind: 'federated', cloud: 'aws', roleArn: text(keys.assumeRoleArn), audience: AWS_AUDIENCE };
-  }
-  if (provider === 'google' && !text(keys.data) && text(keys.workloadIdentityProvider)) {
-    return { kind: 'federated', cloud: 'google', audience: googleAudience(keys) };
-  }
-  if ((provider === 'azure_entra' || provider === 'azure-cloud') && !text(keys.clientSecret)) {
-    return { kind: 'federated', cloud: 'azure', audience: AZURE_AUDIENCE };
-  }
+/** AWS keys in role mode: temporary credentials from STS; federated: an ID token of this service for AWS. */
+export function awsShortLived(keys: KeyValues): ShortLived | undefined {
+  const mode = awsModeOf(keys);
+  if (mode === 'role') return { kind: 'role', roleArn: text(keys.assumeRoleArn), externalId: text(keys.externalId) || undefined };
+  if (mode === 'federated') return { kind: 'federated', cloud: 'aws', roleArn: text(keys.assumeRoleArn), audience: AWS_AUDIENCE };
   return undefined;
 }
+
+/** Google keys without a service account key, with a workload identity provider: federated. */
+export const googleShortLived = (keys: KeyValues): ShortLived | undefined =>
+  !text(keys.data) && text(keys.workloadIdentityProvider) ? { kind: 'federated', cloud: 'google', audience: googleAudience(keys) } : undefined;
+
+/** An Entra app without a client secret: federated. */
+export const azureShortLived = (keys: KeyValues): ShortLived | undefined =>
+  !text(keys.clientSecret) ? { kind: 'federated', cloud: 'azure', audience: AZURE_AUDIENCE } : undefined;
 
 /** Google's audience: the credential's tokenAudience, else the provider's full resource name (what Google checks by default). */
 export const googleAudience = (keys: KeyValues): string =>

@@ -1,9 +1,11 @@
 /**
  * What a provider declares: its key fields (returned or secret, type, limits,
  * default), its cross-field check, the fields that decide where its secret is
- * sent. One file per family of providers beside this one; index.ts lists them.
+ * sent, its probe and how it is delivered short-lived. One file per family of providers beside this one; index.ts lists them.
  */
 import type { Owner } from '../../core/caller.js';
+import type { ShortLived } from './federation.js';
+import type { Probe } from './probes/common.js';
 
 /** A field's type; a fixed set of values has a name (its GraphQL enum). */
 export type KeyFieldType = 'string' | 'boolean' | { enum: readonly string[]; name: string };
@@ -53,6 +55,14 @@ export interface ProviderSpec {
    * of theirs and receive the secret it carries.
    */
   destinations?: readonly string[];
+  /**
+   * How its credentials are checked (validation): offline checks, then its
+   * identity endpoint where it has one (probes/<family>.ts); `formOnly` when
+   * offline checks decide. Every provider has one: a provider without is a type error.
+   */
+  probe: Probe;
+  /** What these keys are delivered as when not as stored (an AWS role: temporary credentials; a federated credential: an ID token). */
+  shortLived?: (keys: KeyValues) => ShortLived | undefined;
   /** What to set up at the provider for these keys (an AWS role's trust policy), when the installation says enough. */
   setupSnippet?: (keys: KeyValues, settings: ProviderSettings, credential: { id: string; owner: Owner }) => string | null;
 }

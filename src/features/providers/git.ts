@@ -1,5 +1,7 @@
 /** Git hosting: GitHub (and its Apps), GitLab, Bitbucket, Gitea, Azure Repos, CodeCommit. */
 import { type KeyValues, LONG, type ProviderSpec, requireAll, requireOneOf, str } from './fields.js';
+import { azureReposProbe, bitbucketProbe, giteaProbe, githubApp, githubProbe, gitlabProbe } from './probes/git.js';
+import { formOnly } from './probes/offline.js';
 
 const gitFields = {
   username: str(false, 'User name'),
@@ -8,8 +10,8 @@ const gitFields = {
 };
 const checkGit = (keys: KeyValues) => requireOneOf(keys, ['password', 'token', 'secretKey']);
 
-export const gitProviders: ProviderSpec[] = [
-  { id: 'github', title: 'GitHub', fields: gitFields, check: checkGit, destinations: ['baseUrl'] },
+export const gitProviders = [
+  { id: 'github', title: 'GitHub', fields: gitFields, check: checkGit, destinations: ['baseUrl'], probe: githubProbe },
   {
     id: 'github_app',
     title: 'GitHub App',
@@ -23,10 +25,11 @@ export const gitProviders: ProviderSpec[] = [
     },
     check: (keys) => requireAll(keys, ['appId', 'privateKey']),
     destinations: ['baseUrl'],
+    probe: githubApp,
   },
-  { id: 'gitlab', title: 'GitLab', fields: gitFields, check: checkGit, destinations: ['baseUrl'] },
-  { id: 'bitbucket', title: 'Bitbucket', fields: gitFields, check: checkGit, destinations: ['baseUrl'] },
-  { id: 'gitea', title: 'Gitea', fields: gitFields, check: checkGit, destinations: ['baseUrl'] },
-  { id: 'azurerepos', title: 'Azure Repos', fields: gitFields, check: checkGit, destinations: ['baseUrl'] },
-  { id: 'codecommit', title: 'AWS CodeCommit', fields: gitFields, check: checkGit, destinations: ['baseUrl'] },
-];
+  { id: 'gitlab', title: 'GitLab', fields: gitFields, check: checkGit, destinations: ['baseUrl'], probe: gitlabProbe },
+  { id: 'bitbucket', title: 'Bitbucket', fields: gitFields, check: checkGit, destinations: ['baseUrl'], probe: bitbucketProbe },
+  { id: 'gitea', title: 'Gitea', fields: gitFields, check: checkGit, destinations: ['baseUrl'], probe: giteaProbe },
+  { id: 'azurerepos', title: 'Azure Repos', fields: gitFields, check: checkGit, destinations: ['baseUrl'], probe: azureReposProbe },
+  { id: 'codecommit', title: 'AWS CodeCommit', fields: gitFields, check: checkGit, destinations: ['baseUrl'], probe: formOnly },
+] as const satisfies readonly ProviderSpec[];

@@ -3,13 +3,14 @@
  * workload identity pool that trusts this service's OIDC issuer: nothing
  * secret stored; delivered with an ID token to exchange at Google's STS).
  */
-import { federatedSubject, googleAudience } from './federation.js';
+import { federatedSubject, googleAudience, googleShortLived } from './federation.js';
 import { LONG, type ProviderSpec, present, requireAll, str } from './fields.js';
+import { googleProbe } from './probes/google.js';
 
 /** projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, as Google names it. */
 const WIP = /^(?:\/\/iam\.googleapis\.com\/)?projects\/([^/]+)\/locations\/([^/]+)\/workloadIdentityPools\/([^/]+)\/providers\/([^/]+)$/;
 
-export const googleProviders: ProviderSpec[] = [
+export const googleProviders = [
   {
     id: 'google',
     title: 'Google Cloud',
@@ -50,5 +51,7 @@ export const googleProviders: ProviderSpec[] = [
         `  --member=principal://iam.googleapis.com/projects/${project}/locations/${location}/workloadIdentityPools/${pool}/subject/${subject}`,
       ].join('\n');
     },
+    probe: googleProbe,
+    shortLived: googleShortLived,
   },
-];
+] as const satisfies readonly ProviderSpec[];

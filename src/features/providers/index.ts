@@ -2,17 +2,18 @@
  * The credential providers, each declared once as data, one file per family
  * beside this one. Validation, the returned/secret split, the GraphQL types and
  * the REST/OpenAPI shapes are all derived from this table: adding a provider is
- * one entry in its family's file (and, when it has an identity endpoint, its
- * probe: src/domain/validation/probes/).
+ * one entry in its family's file, whose `probe` (probes/<family>.ts) and
+ * `shortLived` delivery are part of the entry: a provider without a probe does not compile.
  */
 import { awsProviders } from './aws.js';
 import { azureProviders } from './azure.js';
 import { registryProviders } from './container-registry.js';
-import type { KeyField, ProviderSpec } from './fields.js';
+import type { ShortLived } from './federation.js';
+import type { KeyField, KeyValues, ProviderSpec } from './fields.js';
 import { gitProviders } from './git.js';
 import { googleProviders } from './google.js';
 import { kubernetesProviders } from './kubernetes.js';
-import { unprobed } from './probes/index.js';
+import type { Probe } from './probes/common.js';
 import { storageProviders } from './s3.js';
 import { sshProviders } from './ssh.js';
 import { agentProviders } from './tower-agent.js';
@@ -24,7 +25,7 @@ export * from './probes/index.js';
 export { isParseableSshKey } from './ssh.js';
 
 /** The table, in the order every door lists providers. */
-const providerList: ProviderSpec[] = [
+const providerList = [
   ...awsProviders,
   ...storageProviders,
   ...googleProviders,
@@ -34,13 +35,22 @@ const providerList: ProviderSpec[] = [
   ...azureProviders,
   ...registryProviders,
   ...agentProviders,
-];
+] as const satisfies readonly ProviderSpec[];
 
-export const providers: ReadonlyMap<string, ProviderSpec> = new Map(providerList.map((p) => [p.id, p]));
-export const providerIds: readonly string[] = providerList.map((p) => p.id);
+/** A provider's id: the literal ids of the table (`aws`, `github`, `container-reg`…). */
+export type ProviderId = (typeof providerList)[number]['id'];
 
-const missing = unprobed(providerIds);
-if (missing.length > 0) throw new Error(`No validation probe for provider(s) ${missing.join(', ')} (src/features/providers/probes/index.ts)`);
+/** Whether a text is a provider's id. */
+export const isProviderId = (id: string): id is ProviderId => providers.has(id);
+
+export const providers: ReadonlyMap<string, ProviderSpec> = new Map(providerList.map((p) => [p.id, p as ProviderSpec]));
+export const providerIds: readonly ProviderId[] = providerList.map((p) => p.id);
+
+/** The probe of a provider (undefined for an id the provider table does not have). */
+export const probeOf = (providerId: string): Probe | undefined => providers.get(providerId)?.probe;
+
+/** What a credential of this provider with these keys is delivered as; undefined: its stored keys. */
+export const shortLivedOf = (providerId: string, keys: KeyValues): ShortLived | undefined => providers.get(providerId)?.shortLived?.(keys);
 
 // Each provider's field names split once (the reads of every request ask for them).
 function splitFields(spec: ProviderSpec) {

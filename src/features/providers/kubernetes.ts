@@ -1,7 +1,8 @@
 /** Kubernetes: a service-account token, or a client certificate with its key. */
 import { LONG, type ProviderSpec, present, requireAll, str } from './fields.js';
+import { kubernetes } from './probes/offline.js';
 
-export const kubernetesProviders: ProviderSpec[] = [
+export const kubernetesProviders = [
   {
     id: 'k8s',
     title: 'Kubernetes',
@@ -16,5 +17,6 @@ export const kubernetesProviders: ProviderSpec[] = [
         : present(keys.certificate) || present(keys.privateKey)
           ? requireAll(keys, ['certificate', 'privateKey'])
           : [{ message: 'token, or certificate with privateKey, is required' }],
+    probe: kubernetes,
   },
-];
+] as const satisfies readonly ProviderSpec[];

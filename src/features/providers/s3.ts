@@ -1,7 +1,8 @@
 /** S3-compatible object storage. */
 import { type ProviderSpec, requireAll, str } from './fields.js';
+import { formOnly } from './probes/offline.js';
 
-export const storageProviders: ProviderSpec[] = [
+export const storageProviders = [
   {
     id: 's3',
     title: 'S3-compatible storage',
@@ -11,5 +12,6 @@ export const storageProviders: ProviderSpec[] = [
       pathStyleAccessEnabled: { secret: false, type: 'boolean', description: 'Use path-style bucket addressing' },
     },
     check: (keys) => requireAll(keys, ['accessKey', 'secretKey']),
+    probe: formOnly,
   },
-];
+] as const satisfies readonly ProviderSpec[];

@@ -1,6 +1,7 @@
 /** SSH: a private key (PEM or OpenSSH) and its passphrase. */
 import { createPrivateKey } from 'node:crypto';
 import { LONG, type ProviderSpec, present, str } from './fields.js';
+import { sshKey } from './probes/offline.js';
 
 const SSH_KEY = /^-----BEGIN ((?:OPENSSH|RSA|EC|DSA|ENCRYPTED) )?PRIVATE KEY-----\r?\n([\s\S]+?)\r?\n-----END \1?PRIVATE KEY-----\s*$/;
 
@@ -23,7 +24,7 @@ export function isParseableSshKey(pem: string, passphrase?: string): boolean {
   }
 }
 
-export const sshProviders: ProviderSpec[] = [
+export const sshProviders = [
   {
     id: 'ssh',
     title: 'SSH',
@@ -36,5 +37,6 @@ export const sshProviders: ProviderSpec[] = [
       const passphrase = present(keys.passphrase) ? String(keys.passphrase) : undefined;
       return isParseableSshKey(String(keys.privateKey), passphrase) ? [] : [{ field: 'privateKey', message: 'Unrecognised SSH private key type' }];
     },
+    probe: sshKey,
   },
-];
+] as const satisfies readonly ProviderSpec[];

@@ -1,7 +1,8 @@
 /** Tower Agent connections. */
 import { type ProviderSpec, requireAll, str } from './fields.js';
+import { formOnly } from './probes/offline.js';
 
-export const agentProviders: ProviderSpec[] = [
+export const agentProviders = [
   {
     id: 'tw-agent',
     title: 'Tower Agent',
@@ -11,5 +12,6 @@ export const agentProviders: ProviderSpec[] = [
       shared: { secret: false, type: 'boolean', default: false, description: 'Agent shared between users' },
     },
     check: (keys) => requireAll(keys, ['connectionId']),
+    probe: formOnly,
   },
-];
+] as const satisfies readonly ProviderSpec[];
