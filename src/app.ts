@@ -161,6 +161,7 @@ export async function buildApp({ services, logger, config }: AppOptions): Promis
     config,
     onClose: () => services.live.close(),
     onSubscriptionCut: () => services.metrics.subscriptionsCut.inc(),
+    onFastPath: () => services.metrics.graphqlFastPath.inc(),
   });
   if (config.graphiql) graphiqlAssets.register(app, notFoundHandler('message'));
 

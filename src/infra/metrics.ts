@@ -122,6 +122,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly graphqlFastPath = new Counter({
+    name: 'graphql_fast_path_answers_total',
+    help: 'GraphQL queries answered by the fast path (a query Yoga already ran, from its compiled form) rather than by Yoga',
+    registers: [this.registry],
+  });
+
   readonly webhooksPaused = new Counter({
     name: 'webhooks_paused_total',
     help: 'Webhooks this instance paused because the user who answers for them may no longer manage them',

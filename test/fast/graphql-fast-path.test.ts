@@ -45,12 +45,23 @@ async function post(body: unknown, headers: Record<string, string> = {}, as: str
   return { status: response.status, contentType: response.headers.get('content-type'), body: await response.text() };
 }
 
-/** The same request four times: Yoga answers the first two (the second compiles it), the fast path the others. */
+/** How many queries the fast path has answered so far (its metric). */
+async function fastAnswers(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return Number(/^graphql_fast_path_answers_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+/**
+ * The same request four times: Yoga answers the first (and the second, which
+ * compiles it), the fast path what it can of the others; every answer equal to
+ * Yoga's first, byte for byte. `fast`: how many of the four the fast path gave.
+ */
 async function sameEachTime(body: unknown, headers: Record<string, string> = {}, as: string | null = token) {
+  const before = await fastAnswers();
   const answers = [];
   for (let i = 0; i < 4; i++) answers.push(await post(body, headers, as));
   for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
-  return answers[0]!;
+  return { ...answers[0]!, fast: (await fastAnswers()) - before };
 }
 
 describe('the GraphQL fast path answers as Yoga does', () => {
@@ -58,10 +69,12 @@ describe('the GraphQL fast path answers as Yoga does', () => {
     const body = { query: ONE, variables: { id } };
     const plain = await sameEachTime(body);
     expect(plain.status).toBe(200);
+    expect(plain.fast).toBe(2);
     expect(JSON.parse(plain.body)).toEqual({ data: { credential: { __typename: 'Credential', id, name: 'fast', provider: 'github', description: null } } });
     for (const accept of ['application/json', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', '*/*']) {
       const answer = await sameEachTime(body, { accept });
       expect(answer.body).toBe(plain.body);
+      expect(answer.fast, accept).toBeGreaterThanOrEqual(2);
       expect(answer.contentType).toMatch(/^application\/(json|graphql-response\+json); charset=utf-8$/);
     }
     expect((await sameEachTime(body, { accept: 'application/json' })).contentType).toBe('application/json; charset=utf-8');
@@ -71,6 +84,7 @@ describe('the GraphQL fast path answers as Yoga does', () => {
   it('by a persisted hash, and with an operation name', async () => {
     const byHash = await sameEachTime({ variables: { id }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(ONE) } } });
     expect(JSON.parse(byHash.body).data.credential.id).toBe(id);
+    expect(byHash.fast).toBe(2);
     const named = await sameEachTime({ query: 'query A { viewer { name } } query B { viewer { id } }', operationName: 'A' });
     expect(JSON.parse(named.body)).toEqual({ data: { viewer: { name: expect.stringMatching(/^fast-/) } } });
     // The other operation of the same document is another entry: its own answer.
@@ -81,8 +95,11 @@ describe('the GraphQL fast path answers as Yoga does', () => {
   it('typed errors, GraphQL errors (masked), invalid variables (never echoed)', async () => {
     const missing = await sameEachTime({ query: ONE, variables: { id: 'AAAAAAAAAAAAAAAAAAAAAA' } });
     expect(JSON.parse(missing.body).data.credential.__typename).toMatch(/NotFound/);
+    expect(missing.fast).toBe(4);
     const anonymous = await sameEachTime({ query: ONE, variables: { id } }, {}, null);
     expect(JSON.parse(anonymous.body).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    // A GraphQL error, masked and framed by Yoga's own processor on the fast path too.
+    expect(anonymous.fast).toBe(4);
     // Compiled after two good requests, then sent a bad variable: refused as Yoga refuses it, the value not echoed.
     await sameEachTime({ query: ONE, variables: { id } });
     const bad = await sameEachTime({ query: ONE, variables: { id: { secret: 'hunter2-variable' } } });
@@ -91,6 +108,8 @@ describe('the GraphQL fast path answers as Yoga does', () => {
     expect(JSON.parse(bad.body).errors[0].message).toMatch(/\$id/);
     const none = await sameEachTime({ query: ONE });
     expect(JSON.parse(none.body).errors[0].message).toMatch(/\$id/);
+    // Invalid variables are Yoga's to answer, every time.
+    expect([bad.fast, none.fast]).toEqual([0, 0]);
   });
 
   it('a revoked token is refused at once, compiled or not', async () => {

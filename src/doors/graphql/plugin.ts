@@ -24,6 +24,8 @@ export interface GraphQLPluginOptions {
   onClose?: () => void;
   /** A subscription was cut off for leaving too many events unread. */
   onSubscriptionCut?: () => void;
+  /** A query was answered by the fast path. */
+  onFastPath?: () => void;
   authenticator: RequestAuthenticator;
   logger: Logger;
   config: Config;
@@ -47,9 +49,9 @@ GraphiQL, the page to try it in a browser, is off (in production it is off unles
 
 export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
   app,
-  { schema, services, authenticator, logger, config, onClose, onSubscriptionCut },
+  { schema, services, authenticator, logger, config, onClose, onSubscriptionCut, onFastPath },
 ) => {
-  const fastPath = new GraphQLFastPath(schema, services, logger);
+  const fastPath = new GraphQLFastPath(schema, services, logger, onFastPath);
   const yoga = createGraphQL({ schema, services, logger, graphiql: config.graphiql, limits: config.graphql, fastPath });
   app.setErrorHandler(errorHandler('graphql', config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler('graphql'));

@@ -18,7 +18,7 @@ import { renderGraphiQL } from '../http/graphiql.js';
 import type { Services } from '../services.js';
 import type { Context } from './builder.js';
 import { maskError } from './errors.js';
-import type { GraphQLFastPath } from './fast-path.js';
+import type { GraphQLFastPath, YogaPluginName } from './fast-path.js';
 import { persistedOperationsPlugin, readPersistedOperations } from './persisted.js';
 import { variableErrors, withoutValue } from './values.js';
 
@@ -39,32 +39,35 @@ interface ServerContext {
 
 export function createGraphQL({ schema, services, logger, graphiql, limits, fastPath }: YogaOptions): YogaServerInstance<ServerContext, Context> {
   const persisted = limits.persistedOperationsFile ? readPersistedOperations(limits.persistedOperationsFile) : undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: plugins of several context types, as createYoga takes them
+  const plugins: Record<YogaPluginName, Plugin<any>[]> = {
+    // First: a request by hash gets its document before anything reads it.
+    persisted: persisted ? [persistedOperationsPlugin(persisted, limits.trustedOnly)] : [],
+    operation: [operationPlugin(fastPath)],
+    // Abuse limits, checked before execution.
+    maxTokens: [maxTokensPlugin({ n: limits.maxTokens })],
+    maxDepth: [maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true })],
+    maxAliases: [maxAliasesPlugin({ n: limits.maxAliases })],
+    maxDirectives: [maxDirectivesPlugin({ n: limits.maxDirectives })],
+    costLimit: [costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true })],
+    maxValidations: [maxFieldsPlugin('validateCredential', limits.maxValidations, 'each probes a provider; send the others in further requests')],
+    // A browser cannot send a GET query without a header a form cannot set.
+    csrf: [useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] })],
+    fieldSuggestions: limits.fieldSuggestions ? [] : [blockFieldSuggestionsPlugin()],
+    introspection: limits.introspection ? [] : [useDisableIntrospection()],
+    // An operation sent again is compiled to JavaScript once and the compiled
+    // form reused; a one-off (values inlined in the text) is interpreted, as
+    // compiling costs more than running it once.
+    // (Subscriptions are never compiled: graphql-jit's subscribe coerces the already coerced variables again,
+    // and refuses every enum value.)
+    // (Only a document of one operation: the plugin keeps one compiled form per document, whatever the
+    // operationName — the second operation of a document would run the first.)
+    jit: [useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) && !hasSubscription(document) && operationCount(document) === 1 })],
+  };
   return createYoga<ServerContext, Context>({
     schema,
-    plugins: [
-      // First: a request by hash gets its document before anything reads it.
-      ...(persisted ? [persistedOperationsPlugin(persisted, limits.trustedOnly)] : []),
-      operationPlugin(fastPath),
-      // Abuse limits, checked before execution.
-      maxTokensPlugin({ n: limits.maxTokens }),
-      maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
-      maxAliasesPlugin({ n: limits.maxAliases }),
-      maxDirectivesPlugin({ n: limits.maxDirectives }),
-      costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true }),
-      maxFieldsPlugin('validateCredential', limits.maxValidations, 'each probes a provider; send the others in further requests'),
-      // A browser cannot send a GET query without a header a form cannot set.
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
-      ...(limits.fieldSuggestions ? [] : [blockFieldSuggestionsPlugin()]),
-      ...(limits.introspection ? [] : [useDisableIntrospection()]),
-      // An operation sent again is compiled to JavaScript once and the compiled
-      // form reused; a one-off (values inlined in the text) is interpreted, as
-      // compiling costs more than running it once.
-      // (Subscriptions are never compiled: graphql-jit's subscribe coerces the already coerced variables again,
-      // and refuses every enum value.)
-      // (Only a document of one operation: the plugin keeps one compiled form per document, whatever the
-      // operationName — the second operation of a document would run the first.)
-      useGraphQlJit({}, { enableIf: ({ document }) => seenBefore(document) && !hasSubscription(document) && operationCount(document) === 1 }),
-    ],
+    // Named, each accounted for by the fast path (fast-path.ts, YOGA_PLUGINS): a new one is a type error until it is.
+    plugins: Object.values(plugins).flat(),
     graphqlEndpoint: '/graphql',
     // Cross-origin access is decided for the whole app (CORS_ORIGINS, @fastify/cors), never echoed by Yoga.
     cors: false,
