@@ -202,6 +202,16 @@ describe('the REST wire writer', () => {
     }
   });
 
+  it('writes odd strings exactly as JSON.stringify does (quotes, controls, lone surrogates, emoji)', () => {
+    for (const odd of ['plain', 'q"uote', 'back\\slash', 'tab\tnew\nline\u0000', 'lone \ud800 high', 'lone \udfff low', 'emoji 🚀', '\u2028\u2029']) {
+      const shown = { ...view('github', { username: odd }), name: odd, description: odd };
+      const text = describeJson(shown);
+      expect(text).toBe(JSON.stringify(JSON.parse(text)));
+      const parsed = JSON.parse(text).credentials;
+      expect([parsed.name, parsed.description, parsed.keys.username]).toEqual([odd, odd, odd]);
+    }
+  });
+
   it('writes a list once per page object, and a new page anew', () => {
     const page = { items: [{ credential: view('github', { username: 'a' }), cursor: '' }], hasNextPage: false };
     const text = listJson(page);

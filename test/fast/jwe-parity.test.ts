@@ -1,0 +1,73 @@
+/**
+ * The RSA JWE of a delivery is made from node:crypto's primitives
+ * (src/features/delivery/rules/jwe.ts), beside jose, which makes the EC one.
+ * Both ways must give the same thing: for the same key and payload, the JWE
+ * made here and jose's own are opened by jose and compared field for field
+ * (protected header, claims, the shapes of key, iv, tag), and a key of the
+ * wrong kind is refused by both. Pure: no server.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, EncryptJWT, jwtDecrypt } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { encryptedJwt } from '../../src/features/delivery/rules/jwe.js';
+
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa4096 = generateKeyPairSync('rsa', { modulusLength: 4096 });
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const claims = { credentialsId: 'AAAAAAAAAAAAAAAAAAAAAA', provider: 'github', keys: { token: 'ghp_ü✓', username: 'octo' } };
+const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
+
+/** jose's JWE of the same payload, with the same header. */
+const joseJwe = (publicKey: typeof rsa.publicKey, kid: string, alg = 'RSA-OAEP-256') =>
+  new EncryptJWT({ ...claims, iat: NOW / 1000, exp: NOW / 1000 + 300 }).setProtectedHeader({ alg, enc: 'A256GCM', kid }).encrypt(publicKey);
+
+const partsOf = (jwe: string) => {
+  const [header, key, iv, ciphertext, tag] = jwe.split('.');
+  return { header, key: Buffer.from(key!, 'base64url'), iv: Buffer.from(iv!, 'base64url'), ciphertext, tag: Buffer.from(tag!, 'base64url') };
+};
+
+describe('the RSA JWE made here and jose’s', () => {
+  for (const [bits, pair] of [
+    [2048, rsa],
+    [4096, rsa4096],
+  ] as const) {
+    it(`open alike with jose, field for field (RSA ${bits})`, async () => {
+      const ours = await encryptedJwt(pair.publicKey, { alg: 'RSA-OAEP-256', kid: 'pairing-1' }, claims, 300, NOW);
+      const theirs = await joseJwe(pair.publicKey, 'pairing-1');
+      // The protected header: the same fields, the same bytes.
+      expect(partsOf(ours).header).toBe(partsOf(theirs).header);
+      expect(decodeProtectedHeader(ours)).toEqual({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: 'pairing-1' });
+      // The same claims, byte for byte, opened by jose.
+      const openedOurs = await compactDecrypt(ours, pair.privateKey);
+      const openedTheirs = await compactDecrypt(theirs, pair.privateKey);
+      expect(Buffer.from(openedOurs.plaintext).toString('utf8')).toBe(Buffer.from(openedTheirs.plaintext).toString('utf8'));
+      expect(openedOurs.protectedHeader).toEqual(openedTheirs.protectedHeader);
+      const jwt = await jwtDecrypt(ours, pair.privateKey, { currentDate: new Date(NOW + 1000) });
+      expect(jwt.payload).toEqual({ ...claims, iat: NOW / 1000, exp: NOW / 1000 + 300 });
+      // The same shapes: a wrapped key of the modulus' size, a 96-bit iv, a 128-bit tag.
+      for (const jwe of [ours, theirs]) {
+        const parts = partsOf(jwe);
+        expect([parts.key.length, parts.iv.length, parts.tag.length]).toEqual([bits / 8, 12, 16]);
+      }
+      // Fresh randomness each time: never the same key, iv or ciphertext twice.
+      const again = await encryptedJwt(pair.publicKey, { alg: 'RSA-OAEP-256', kid: 'pairing-1' }, claims, 300, NOW);
+      expect(partsOf(again).iv.equals(partsOf(ours).iv)).toBe(false);
+      expect(partsOf(again).ciphertext).not.toBe(partsOf(ours).ciphertext);
+    });
+  }
+
+  it('are refused alike when the key is not the algorithm’s, and fail alike to open with another key', async () => {
+    await expect(encryptedJwt(ec.publicKey, { alg: 'RSA-OAEP-256', kid: 'k' }, claims, 300, NOW)).rejects.toThrow();
+    await expect(new CompactEncrypt(Buffer.from('x')).setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM' }).encrypt(ec.publicKey)).rejects.toThrow();
+    const ours = await encryptedJwt(rsa.publicKey, { alg: 'RSA-OAEP-256', kid: 'k' }, claims, 300, NOW);
+    const theirs = await joseJwe(rsa.publicKey, 'k');
+    await expect(compactDecrypt(ours, rsa4096.privateKey)).rejects.toThrow();
+    await expect(compactDecrypt(theirs, rsa4096.privateKey)).rejects.toThrow();
+  });
+
+  it('the EC JWE is jose’s own (ECDH-ES+A256KW), opened by jose', async () => {
+    const jwe = await encryptedJwt(ec.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'ec-1' }, claims, 300, NOW);
+    expect(decodeProtectedHeader(jwe)).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: 'ec-1' });
+    expect((await jwtDecrypt(jwe, ec.privateKey, { currentDate: new Date(NOW + 1000) })).payload).toMatchObject(claims);
+  });
+});
