@@ -5,6 +5,7 @@ import { createLogger } from '../../src/infra/logger.js';
 import { sqlOn } from '../helpers/database.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/time.js';
 
 let server: TestServer;
 let token: string;
@@ -59,8 +60,9 @@ describe('logs', () => {
     const response = await gql(server, token, `query Who { viewer { id } }`);
     const requestId = response.headers.get('x-request-id')!;
     expect(requestId).toMatch(/^[0-9A-Za-z]{22}$/);
-    await new Promise((r) => setTimeout(r, 50));
-    const line = server.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === requestId && l.msg === 'request');
+    const lineOf = () => server.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === requestId && l.msg === 'request');
+    await eventually('the request is logged', () => lineOf() !== undefined);
+    const line = lineOf();
     expect(line).toMatchObject({ method: 'POST', route: '/graphql', graphqlOperation: 'Who', graphqlType: 'query', status: 200 });
     expect(typeof line.durationMs).toBe('number');
   });

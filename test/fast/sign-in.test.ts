@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { PrismaSessionStore } from '../../src/features/sign-in/store/session-store.js';
 import { subscribe } from '../helpers/events.js';
+import { frontDoor } from '../helpers/front-door.js';
 import { type IdentityProvider, signInWithoutBrowser, startIdentityProvider } from '../helpers/identity-provider.js';
-import { freePort, gql, startServer, type TestServer } from '../helpers/server.js';
+import { gql, startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/time.js';
 
 const COOKIE = '__Host-credentials-session';
@@ -24,12 +25,9 @@ let plain: TestServer;
 
 beforeAll(async () => {
   idp = await startIdentityProvider();
-  const port = await freePort();
-  idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
-  server = await startServer(
-    { PUBLIC_URL: `http://127.0.0.1:${port}`, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret },
-    { port },
-  );
+  const door = await frontDoor();
+  idp.registerClient(`${door.url}/auth/callback`);
+  server = await startServer({ PUBLIC_URL: door.url, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret }, { door });
   plain = await startServer();
 });
 afterAll(async () => {
@@ -95,11 +93,8 @@ describe('the sign-in flow', () => {
     const second = await startIdentityProvider();
     const file = join(server.dir, 'providers.json');
     writeFileSync(file, JSON.stringify([{ name: 'partners', label: 'Partner login', issuer: second.issuer, clientId: 'partners-client' }]));
-    const port = await freePort();
-    const both = await startServer(
-      { PUBLIC_URL: `http://127.0.0.1:${port}`, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_PROVIDERS: file },
-      { port },
-    );
+    const door = await frontDoor();
+    const both = await startServer({ PUBLIC_URL: door.url, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_PROVIDERS: file }, { door });
     try {
       const html = await (await fetch(`${both.url}/`)).text();
       expect(html).toContain('href="/auth/login">Sign in</a>');
@@ -164,10 +159,10 @@ describe('the sign-in flow', () => {
 
 /** A server whose sign-in goes to the test's provider, with more settings (its own port, registered at the provider). */
 async function signInServer(extra: Record<string, string>): Promise<TestServer> {
-  const port = await freePort();
-  idp.registerClient(`http://127.0.0.1:${port}/auth/callback`);
-  const env = { PUBLIC_URL: `http://127.0.0.1:${port}`, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret };
-  return startServer({ ...env, ...extra }, { port });
+  const door = await frontDoor();
+  idp.registerClient(`${door.url}/auth/callback`);
+  const env = { PUBLIC_URL: door.url, OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret };
+  return startServer({ ...env, ...extra }, { door });
 }
 
 describe('what the identity provider says of the person', () => {

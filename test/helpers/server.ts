@@ -1,7 +1,6 @@
 /** Starts the real app on a fresh database file and a random port, for black-box tests over HTTP. */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,6 +13,7 @@ import { closeDatabase, type Database, openDatabase } from '../../src/platform/d
 import { openRuntime } from '../../src/wiring/runtime.js';
 import type { Services } from '../../src/wiring/services.js';
 import { dropDatabase, migratedDatabaseUrl } from './database.js';
+import type { FrontDoor } from './front-door.js';
 
 export interface TestServer {
   url: string;
@@ -39,20 +39,14 @@ export interface ServerOptions {
   adjust?: (config: Config) => Config;
   /** The services' time (token expiry): a test clock moves on when the test says, never by waiting. */
   clock?: () => number;
-  /** Listen on this port (one `freePort` found: a test whose settings name the service's own URL, PUBLIC_URL); default an OS-chosen one. */
-  port?: number;
+  /**
+   * A front door (front-door.ts) whose URL the settings name (PUBLIC_URL): requests to `url` go through it, as
+   * through a reverse proxy, and closing the server closes it.
+   */
+  door?: FrontDoor;
 }
 
-/** A port the OS says is free now (for a server whose own URL must be in its settings). */
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-export async function startServer(env: Record<string, string> = {}, { adjust = (c) => c, clock, port: fixedPort }: ServerOptions = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, { adjust = (c) => c, clock, door }: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-test-'));
   // Tests make many failed authentications on purpose; the limiter has its own test.
   const databaseUrl = env.DATABASE_URL ?? (await migratedDatabaseUrl(dir));
@@ -77,12 +71,14 @@ export async function startServer(env: Record<string, string> = {}, { adjust = (
   const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query), clock });
   const app = await buildApp({ services, logger, config });
   const db = await openDatabase(databaseUrl);
-  await app.listen({ port: fixedPort ?? 0, host: '127.0.0.1' });
+  // The server binds a port of its own choosing (0): a test never picks one beforehand (see front-door.ts).
+  await app.listen({ port: 0, host: '127.0.0.1' });
   services.startBackground();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  door?.forwardTo(`http://127.0.0.1:${port}`);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: door?.url ?? `http://127.0.0.1:${port}`,
     dir,
     config,
     services,
@@ -105,6 +101,7 @@ export async function startServer(env: Record<string, string> = {}, { adjust = (
       await closeDatabase(db);
       if (env.DATABASE_URL === undefined) await dropDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
+      await door?.close();
     },
   };
 }

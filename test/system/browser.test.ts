@@ -74,13 +74,14 @@ describe.runIf(browserTestsRun())('GraphiQL and the API reference in a browser',
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
     expect(stored).not.toContain(user.token);
 
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Everything the page loads has loaded (no request for half a second: Playwright's network idle).
+    await page.waitForLoadState('networkidle');
     const firstLoad = transferred;
     expect(firstLoad, `first load: ${firstLoad} bytes`).toBeLessThan(3_000_000);
     transferred = 0;
     await page.reload();
     await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 15_000 }).toContain('MyCredentials');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await page.waitForLoadState('networkidle');
     expect(transferred, `reload: ${transferred} bytes (first load ${firstLoad})`).toBeLessThan(50_000);
     await context.close();
   });

@@ -21,6 +21,23 @@ const CREATE = `mutation($input: CreateWebhookInput!) { createWebhook(input: $in
 const gitlab = (name: string, token: string) => ({ credentials: { name, provider: 'gitlab', keys: { token } } });
 const tokenOf = (server: RunningMain) => /(cst_[0-9A-Za-z]{43})/.exec(server.output())![1]!;
 
+/**
+ * The statuses of every delivery of the server's webhooks (from its delivery log). None PENDING: nothing is left
+ * to send, so nothing can come to the receiver after (the positive signal a "nothing more" check waits for).
+ */
+async function deliveryStatuses(server: RunningMain): Promise<string[]> {
+  const statuses: string[] = [];
+  for (const { id } of (await gql(server, token, '{ webhooks { id } }')).body.data!.webhooks) {
+    const log = await gql(server, token, 'query($id: ID!) { webhookDeliveries(id: $id, first: 100) { edges { node { status } } } }', { id });
+    statuses.push(...log.body.data!.webhookDeliveries.edges.map((e: { node: { status: string } }) => e.node.status));
+  }
+  return statuses;
+}
+const settled = async (server: RunningMain, count: number) => {
+  const statuses = await deliveryStatuses(server);
+  return statuses.length === count && statuses.every((s) => s === 'DELIVERED');
+};
+
 let dir: string;
 let receiver: Receiver;
 let env: Record<string, string>;
@@ -57,7 +74,7 @@ describe('a crash between a change and its delivery', () => {
       server = await startMain(env);
       // The dead instance's lease runs out first (15 s), then the new one delivers.
       await eventually('both delivered', () => receiver.taken.length >= 2, 45_000);
-      await new Promise((r) => setTimeout(r, 1500));
+      await eventually('nothing left to send', () => settled(server, 2), 15_000);
       const held = String(receiver.received[0]!.headers['webhook-id']);
       expect(receiver.taken.map((r) => r.json.data.targetName)).toEqual(['crash-1', 'crash-2']);
       // Delivered exactly once more: the held one came again under the same id, and nothing else twice.
@@ -87,7 +104,7 @@ describe.runIf(onPostgres)('two instances on one PostgreSQL database', () => {
 
       const live = await subscribe(b, token, `subscription { credentialEvents { targetName kind } }`);
       // Subscribed once B counts it open (its feed listens from then on): measured from the write's acknowledgement.
-      await new Promise((r) => setTimeout(r, 500));
+      await eventually('B counts the subscription open', async () => /^graphql_subscriptions 1$/m.test(await (await fetch(`${b.url}/metrics`)).text()));
       const started = performance.now();
       await rest(a, token, 'POST', '/api/credentials', gitlab('made-on-a', 'glpat-a'));
       await eventually('B streams it', () => live.payloads.length >= 1, 5_000);
@@ -100,7 +117,7 @@ describe.runIf(onPostgres)('two instances on one PostgreSQL database', () => {
       for (let i = 0; i < 20; i++) writes.push(rest(i % 2 ? a : b, token, 'POST', '/api/credentials', gitlab(`both-${i}`, `glpat-${i}`)));
       await Promise.all(writes);
       await eventually('21 delivered', () => receiver.taken.length >= 21, 30_000);
-      await new Promise((r) => setTimeout(r, 2000));
+      await eventually('nothing left to send', () => settled(a, 21), 15_000);
       const ids = receiver.received.map((r) => String(r.headers['webhook-id']));
       expect(ids).toHaveLength(21);
       expect(new Set(ids).size).toBe(21);

@@ -15,6 +15,7 @@ import { openStoredSecret } from '../helpers/fixtures.js';
 import { cli, type RunningMain, startMain } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { gql } from '../helpers/server.js';
+import { eventually } from '../helpers/time.js';
 
 const body = (name: string, token: string) => ({ credentials: { name, provider: 'gitlab', keys: { token } } });
 const PAGE = `{ credentials(first: 100) { edges { node { id name } } } }`;
@@ -105,12 +106,19 @@ describe('two instances on one database', () => {
         else failures.push(`update ${updated.status}`);
       }
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually('both instances serve the load', () => expected.size >= 4);
     const added = await cli(env, ['keys', 'add']);
     expect(added.code, added.err).toBe(0);
     const newKey = keyRingFromFile(env.MASTER_KEY_FILE!).primaryId;
-    // Both instances pick the new primary key up from the key file within a second.
-    await new Promise((r) => setTimeout(r, 1200));
+    // Both instances pick the new primary key up from the key file (within a second): each seals with it.
+    const sealedWithNewKey = async (which: number) =>
+      (
+        await sqlOn<{ n: number }>(
+          env.DATABASE_URL!,
+          `SELECT COUNT(*) AS "n" FROM "Credential" WHERE "name" LIKE 'rot-${which}-%' AND "secret" LIKE 'v1:${newKey}:%'`,
+        )
+      )[0]!.n;
+    await eventually('both instances seal with the new key', async () => Number(await sealedWithNewKey(0)) > 0 && Number(await sealedWithNewKey(1)) > 0);
     const rotated = await cli(env, ['keys', 'rotate', '--batch', '10']);
     expect(rotated.code, rotated.err).toBe(0);
     serving = false;
@@ -237,13 +245,17 @@ describe('background re-validation on two instances', () => {
     await first.stop();
     const [a, b] = await Promise.all([startMain(env), startMain(env)]);
     try {
-      // Two periods and a half: every credential probed once or twice, each time by one instance only.
-      await new Promise((resolve) => setTimeout(resolve, EVERY_MS * 2.5));
-      const probes = new Map<string, number[]>();
-      for (const request of fake.requests) {
-        const secret = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-        probes.set(secret, [...(probes.get(secret) ?? []), request.at]);
-      }
+      // Every credential probed twice (two sweeps), each time by one instance only.
+      const probesOf = () => {
+        const probes = new Map<string, number[]>();
+        for (const request of fake.requests) {
+          const secret = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+          probes.set(secret, [...(probes.get(secret) ?? []), request.at]);
+        }
+        return probes;
+      };
+      await eventually('every credential probed twice', () => secrets.every((s) => (probesOf().get(s)?.length ?? 0) >= 2), EVERY_MS * 5);
+      const probes = probesOf();
       for (const secret of secrets) {
         const times = probes.get(secret) ?? [];
         expect(times.length, secret).toBeGreaterThanOrEqual(1);

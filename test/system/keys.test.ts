@@ -8,7 +8,7 @@ import { storedSecrets } from '../helpers/fixtures.js';
 import { cli, startMainExpectingExit } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { TIMEOUT_SCALE } from '../helpers/time.js';
+import { eventually, TIMEOUT_SCALE } from '../helpers/time.js';
 
 // Each command is a process (about 1.5 s from source on a loaded 2-core machine), and rotation runs five of them.
 vi.setConfig({ testTimeout: 120_000 * TIMEOUT_SCALE });
@@ -38,13 +38,16 @@ describe('key rotation while the service serves', () => {
     const newKey = keyRingFromFile(server.config.masterKeyFile).primaryId;
     expect(newKey).not.toBe(oldKey);
 
-    // The running server picks the new primary key up without a restart.
-    await new Promise((r) => setTimeout(r, 1100));
-    const fresh = await rest(server, user.token, 'POST', '/api/credentials', {
-      credentials: { name: 'after-add', provider: 'gitlab', keys: { token: 'fresh-secret' } },
+    // The running server picks the new primary key up without a restart (it reads the key file again within a second).
+    let attempt = 0;
+    await eventually('a new credential is sealed with the new key', async () => {
+      const secret = `fresh-secret-${attempt}`;
+      const fresh = await rest(server, user.token, 'POST', '/api/credentials', {
+        credentials: { name: `after-add-${attempt++}`, provider: 'gitlab', keys: { token: secret } },
+      });
+      expected.set(fresh.body.credentialsId, secret);
+      return (await server.db.credential.findUniqueOrThrow({ where: { id: fresh.body.credentialsId } })).secret!.startsWith(`v1:${newKey}:`);
     });
-    expected.set(fresh.body.credentialsId, 'fresh-secret');
-    expect((await server.db.credential.findUniqueOrThrow({ where: { id: fresh.body.credentialsId } })).secret!.startsWith(`v1:${newKey}:`)).toBe(true);
 
     // The old key cannot be removed while secrets use it.
     const early = await cli(env, ['keys', 'remove', oldKey]);

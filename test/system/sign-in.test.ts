@@ -9,8 +9,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { browserTestsRun, launchBrowser } from '../helpers/browser.js';
+import { frontDoor } from '../helpers/front-door.js';
 import { type IdentityProvider, startIdentityProvider } from '../helpers/identity-provider.js';
-import { freePort, startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 let idp: IdentityProvider;
 let server: TestServer;
@@ -19,8 +20,8 @@ let browser: Browser;
 beforeAll(async () => {
   if (!browserTestsRun()) return;
   idp = await startIdentityProvider();
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
+  const door = await frontDoor();
+  const publicUrl = door.url;
   idp.registerClient(`${publicUrl}/auth/callback`);
   server = await startServer(
     {
@@ -30,7 +31,7 @@ beforeAll(async () => {
       OIDC_CLIENT_SECRET: idp.clientSecret,
       OIDC_GROUP_ROLES: 'lab-maintainers=acme/lab:MAINTAIN,lab-viewers=acme/lab:VIEW',
     },
-    { port },
+    { door },
   );
   const owner = await server.newUser('acme-owner');
   await server.services.workspaces.createOrganization(OPERATOR, 'acme', owner.name);
