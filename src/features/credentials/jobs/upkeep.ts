@@ -56,7 +56,7 @@ export class CredentialUpkeep {
   readonly #job: LeasedJob<UpkeepRun>;
 
   constructor(
-    private readonly store: CredentialStore,
+    private readonly store: Pick<CredentialStore, 'findPurgeable' | 'forgetDestroyed' | 'markExpired' | 'markExpiring' | 'purge'>,
     leases: Leases,
     private readonly options: UpkeepOptions,
   ) {

@@ -52,7 +52,7 @@ export class KeyDelivery {
   readonly #publicKeys = new LRUCache<string, KeyObject>({ max: PUBLIC_KEYS_KEPT });
 
   constructor(
-    private readonly store: CredentialStore,
+    private readonly store: Pick<CredentialStore, 'findForChange' | 'findKeyVersion' | 'recordDeliveries'>,
     private readonly sealer: Sealer,
     private readonly access: WorkspaceAccess,
     private readonly pairings: Pairings,

@@ -49,7 +49,7 @@ export interface OtherSealed {
 
 export class KeyRotation {
   constructor(
-    private readonly store: CredentialStore,
+    private readonly store: Pick<CredentialStore, 'countSecretsNotStartingWith' | 'countSecretsStartingWith' | 'findSecretsNotStartingWith' | 'replaceSecret'>,
     private readonly keys: KeyRingSource,
     private readonly others: readonly OtherSealed[] = [],
   ) {}

@@ -56,7 +56,7 @@ export class ValidationSchedule {
   #renewBy = 0;
 
   constructor(
-    private readonly store: CredentialStore,
+    private readonly store: Pick<CredentialStore, 'countLive' | 'findLiveAfter'>,
     private readonly leases: Leases,
     private readonly backoffs: BackoffStore,
     private readonly validation: CredentialValidation,

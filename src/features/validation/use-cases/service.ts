@@ -79,7 +79,7 @@ export function storedMessage(message: string, secrets: readonly string[], users
 
 export class CredentialValidation {
   constructor(
-    private readonly store: CredentialStore,
+    private readonly store: Pick<CredentialStore, 'findForChange' | 'recordValidation'>,
     private readonly sealer: Sealer,
     private readonly access: WorkspaceAccess,
     private readonly http: GuardedHttp,

@@ -56,7 +56,7 @@ export interface WorkspaceSettings {
 export class WorkspaceService {
   constructor(
     private readonly store: WorkspaceStore,
-    private readonly users: UserStore,
+    private readonly users: Pick<UserStore, 'findUserByNameOrId'>,
     private readonly settings: WorkspaceSettings = {},
   ) {}
 
