@@ -3,6 +3,10 @@ import type { AuditActor, Owner } from '../../core/caller.js';
 import type { Timestamp } from '../../core/time.js';
 import type { ExpiryColumns } from '../providers/index.js';
 
+/** A credential's status: AVAILABLE (the last validation succeeded, or none ran yet) or INVALID (the provider refused its keys). */
+export const CREDENTIAL_STATUSES = ['AVAILABLE', 'INVALID'] as const;
+export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
+
 /** Stored key values: returned fields as JSON in `keys`, secret ones sealed together in `secret`. */
 export type StoredKeys = Record<string, string | boolean>;
 
@@ -22,7 +26,7 @@ export interface CredentialRecord {
   dateCreated: Timestamp;
   lastUpdated: Timestamp;
   /** Validation: AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
-  status: string;
+  status: CredentialStatus;
   message: string | null;
   lastValidated: Timestamp | null;
   /** When it expires (the earlier of the user's date and its material's), and which one that is. */
@@ -126,7 +130,7 @@ export interface SealedSecret {
 
 /** A validation's verdict: the status, the provider's message (INVALID), and when a probe decided it (not for a forced one). */
 export interface Validation {
-  status: 'AVAILABLE' | 'INVALID';
+  status: CredentialStatus;
   message: string | null;
   at: Date | null;
 }

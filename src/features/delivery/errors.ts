@@ -55,3 +55,19 @@ export class StsBusy extends Unavailable {
     super('Too many AWS sessions are being requested at once (for these credentials’ owner, or in all): retry shortly');
   }
 }
+
+/** PUBLIC_URL is not set: no cloud could fetch the keys that verify this service's tokens. */
+export class NotAnIssuer extends NotFound {
+  override readonly code = 'NOT_AN_ISSUER';
+  constructor() {
+    super('This service is not an OIDC issuer: its operator has not set PUBLIC_URL');
+  }
+}
+/** A federated credential cannot be delivered while the service is no issuer. */
+export class FederationNotConfigured extends DomainError {
+  readonly kind = 'rejected';
+  readonly code = 'FEDERATION_NOT_CONFIGURED';
+  constructor() {
+    super('A federated credential needs this service to be an OIDC issuer, and its operator has not set PUBLIC_URL');
+  }
+}

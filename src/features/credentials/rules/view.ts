@@ -2,7 +2,7 @@
 import type { Owner } from '../../../core/caller.js';
 import type { Timestamp } from '../../../core/time.js';
 import { providers, returnedFields } from '../../providers/index.js';
-import type { CredentialRecord } from '../model.js';
+import type { CredentialRecord, CredentialStatus } from '../model.js';
 
 export interface CredentialView {
   id: string;
@@ -23,7 +23,7 @@ export interface CredentialView {
   dateCreated: Timestamp;
   lastUpdated: Timestamp;
   /** AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
-  status: 'AVAILABLE' | 'INVALID';
+  status: CredentialStatus;
   message: string | null;
   lastValidated: Timestamp | null;
   /** When it expires, and where that date comes from (`user`, `certificate`, `ssh-certificate`, `provider`). */

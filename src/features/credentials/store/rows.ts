@@ -7,7 +7,7 @@ import type { AuditActor, Owner } from '../../../core/caller.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import { optionalDateOf, optionalTimestampOfColumn, timestampOfColumn } from '../../../platform/db/prepared.js';
 import type { ExpiryColumns } from '../../providers/index.js';
-import type { CredentialRecord, NewCredential, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../model.js';
+import type { CredentialRecord, CredentialStatus, NewCredential, NewVersion, SealedCredential, StoredKeys, VersionRecord } from '../model.js';
 
 type Change = 'create' | 'update' | 'restore' | 'delete' | 'undelete' | 'purge' | 'expiring' | 'expire' | 'reseal' | 'deliver' | 'validate';
 
@@ -68,7 +68,7 @@ export function recordOfRow(row: Row): CredentialRecord {
     lastUsed: optionalTimestampOfColumn(row.lastUsed as string | Date | null),
     dateCreated: timestampOfColumn(row.dateCreated as string | Date),
     lastUpdated: timestampOfColumn(row.lastUpdated as string | Date),
-    status: row.status as string,
+    status: row.status as CredentialStatus,
     message: row.message as string | null,
     lastValidated: optionalTimestampOfColumn(row.lastValidated as string | Date | null),
     expiresAt: optionalTimestampOfColumn(row.expiresAt as string | Date | null),

@@ -16,10 +16,10 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { DomainError, NotFound } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import { LeasedJob, type Leases } from '../../../core/leased-job.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
+import { FederationNotConfigured, NotAnIssuer } from '../errors.js';
 import type { SigningKeyRecord } from '../model.js';
 import type { SigningKeyStore } from '../ports.js';
 
@@ -30,23 +30,6 @@ const generate = promisify(generateKeyPair);
 
 /** What a signing key's private half is sealed with: its id (a sealed key moved to another row does not open). */
 export const signingKeySealingContext = (id: string): string => `signing-key:${id}`;
-
-/** PUBLIC_URL is not set: no cloud could fetch the keys that verify this service's tokens. */
-export class NotAnIssuer extends NotFound {
-  override readonly code = 'NOT_AN_ISSUER';
-  constructor() {
-    super('This service is not an OIDC issuer: its operator has not set PUBLIC_URL');
-  }
-}
-
-/** A federated credential cannot be delivered while the service is no issuer. */
-export class FederationNotConfigured extends DomainError {
-  readonly kind = 'rejected';
-  readonly code = 'FEDERATION_NOT_CONFIGURED';
-  constructor() {
-    super('A federated credential needs this service to be an OIDC issuer, and its operator has not set PUBLIC_URL');
-  }
-}
 
 export interface IssuerOptions {
   /** PUBLIC_URL (the `iss`); undefined: not an issuer. */

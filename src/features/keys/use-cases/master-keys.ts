@@ -7,8 +7,8 @@
  * (Re-sealing every secret under the primary key: rotation.ts.)
  */
 import { existsSync } from 'node:fs';
-import { Conflict, NotFound } from '../../../core/errors.js';
 import { generateKey, type KeyRingSource, writeKeyFile } from '../../../platform/secrets/keyring.js';
+import { KeysFromEnvironment, MasterKeyInUse, MasterKeyNotFound } from '../errors.js';
 import type { KeyRotation } from './rotation.js';
 
 /** Where the keys come from: MASTER_KEYS (set in the environment) or a key file. */
@@ -17,29 +17,6 @@ export interface KeySource {
   file: string;
   /** True when MASTER_KEYS is set: the keys are edited where it is set, and the file is not used. */
   fromEnvironment: boolean;
-}
-
-/** The keys come from MASTER_KEYS: a command that writes the key file cannot change them. */
-export class KeysFromEnvironment extends Conflict {
-  readonly code = 'KEYS_FROM_ENVIRONMENT';
-  constructor(action: string) {
-    const { id, key } = generateKey();
-    super(
-      `keys come from MASTER_KEYS, not a file: to ${action}, edit MASTER_KEYS on every instance ` +
-        `(the first entry is the primary key) and restart them. A new key: ${id}:${key.toString('base64')}`,
-    );
-  }
-}
-
-export class MasterKeyNotFound extends NotFound {
-  constructor(keyId: string, file: string) {
-    super(`no key '${keyId}' in ${file}`);
-  }
-}
-
-/** The primary key, or a key that still seals secrets, cannot be removed. */
-export class MasterKeyInUse extends Conflict {
-  readonly code = 'KEY_IN_USE';
 }
 
 export interface MasterKeyInfo {

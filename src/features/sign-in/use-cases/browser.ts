@@ -15,12 +15,12 @@ import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Viewer } from '../../../core/caller.js';
 import { type AuditActor, OPERATOR } from '../../../core/caller.js';
-import { DomainError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import type { OidcProviderConfig, SignInConfig } from '../../../infra/config/index.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import { WORKSPACE_ROLES } from '../../workspaces/index.js';
+import { SignInRefused } from '../errors.js';
 import type { SessionStore } from '../ports.js';
 
 const FLOW_CONTEXT = 'oidc-sign-in-flow';
@@ -82,12 +82,6 @@ export function parseGroupRoles(text: string | undefined): GroupRole[] | string 
     roles.push({ group: m[1]!, workspace: m[2]!, role: m[3]! });
   }
   return roles;
-}
-
-/** Sign-in did not complete: why, in words for the person (never a code or a token). */
-export class SignInRefused extends DomainError {
-  readonly kind = 'unauthenticated';
-  readonly code = 'SIGN_IN_REFUSED';
 }
 
 /** What a session's viewer carries as its token id (and the audit trail names it by): a prefix of its stored hash. */

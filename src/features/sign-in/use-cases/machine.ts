@@ -22,11 +22,11 @@
  */
 import { z } from 'zod';
 import { type AuditActor, OPERATOR } from '../../../core/caller.js';
-import { DomainError } from '../../../core/errors.js';
 import { durationWithin } from '../../../core/time.js';
 import { type AccessTokens, serviceUserName, TOKEN_SCOPES } from '../../accounts/index.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import { WORKSPACE_ROLES } from '../../workspaces/index.js';
+import { MachineTokenRefused } from '../errors.js';
 
 /** The algorithms a machine token may be signed with: asymmetric only. */
 export const MACHINE_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -95,12 +95,6 @@ export function parseMachineIssuers(text: string, file: string): MachineIssuer[]
     names.add(rule.name);
   }
   return parsed.data.issuers;
-}
-
-/** The JWT was not accepted: why, in words that never quote the token. */
-export class MachineTokenRefused extends DomainError {
-  readonly kind = 'unauthenticated';
-  readonly code = 'OIDC_TOKEN_REFUSED';
 }
 
 export interface ExchangedToken {

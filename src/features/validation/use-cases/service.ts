@@ -8,19 +8,17 @@
  * verdict (and is refused for any other). Who may validate: whoever may update.
  */
 import { type AuditActor, actorOf, type Caller, type Owner } from '../../../core/caller.js';
-import { Conflict, Unavailable } from '../../../core/errors.js';
 import { CHANGED, retryOnChange } from '../../../core/retry.js';
 import type { AwsSts } from '../../../infra/aws-sts.js';
 import type { GuardedHttp } from '../../../infra/guarded-http.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { CredentialStore, SealedCredential } from '../../credentials/index.js';
+import type { CredentialStatus, CredentialStore, SealedCredential } from '../../credentials/index.js';
 import { findSealed, MAX_MESSAGE, openKeys, openSecrets } from '../../credentials/index.js';
 import { expiryColumns, type ProbeOutcome, probeOf } from '../../providers/index.js';
 import type { WorkspaceAccess } from '../../workspaces/index.js';
+import { NotInvalid, ValidationsBusy } from '../errors.js';
 import { redactSecrets } from '../rules/redaction.js';
 import type { ProbeSlots } from '../rules/slots.js';
-
-export type CredentialStatus = 'AVAILABLE' | 'INVALID';
 
 export interface ValidationResult {
   status: CredentialStatus;
@@ -33,27 +31,6 @@ export interface ValidationResult {
 
 const TRUNCATED = ' (truncated)';
 const RECORD_ATTEMPTS = 3;
-
-/** `force` asks to clear a failed validation, and the credential's last validation did not fail. */
-export class NotInvalid extends Conflict {
-  readonly code = 'NOT_INVALID';
-  constructor(readonly credentialId: string) {
-    super(`Credential '${credentialId}' is not INVALID: force only clears a failed validation`);
-  }
-}
-
-/** Too many validations probing at once on this instance, or of this owner's credentials: retry shortly. */
-export class ValidationsBusy extends Unavailable {
-  readonly code = 'VALIDATIONS_BUSY';
-  readonly retryAfterSeconds = 1;
-  constructor(readonly ownSlots: boolean) {
-    super(
-      ownSlots
-        ? 'Too many validations of these credentials (yours, or the workspace’s) are in progress: retry shortly'
-        : 'Too many validations are in progress: retry shortly',
-    );
-  }
-}
 
 export interface ValidationOptions {
   /** AWS STS (AWS_STS_ENDPOINT), for the AWS probe. */
@@ -149,7 +126,7 @@ export class CredentialValidation {
     const users = Object.values(credential.keys).filter((v): v is string => typeof v === 'string');
     if (outcome.result === 'transient') {
       this.observe(credential.provider, 'transient');
-      return { status: credential.status as CredentialStatus, message: storedMessage(outcome.message, secrets, users), transientError: true };
+      return { status: credential.status, message: storedMessage(outcome.message, secrets, users), transientError: true };
     }
     const verdict =
       outcome.result === 'valid'

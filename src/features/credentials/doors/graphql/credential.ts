@@ -20,7 +20,7 @@ import {
   IdempotentCreateDeleted,
   UndeleteNameTaken,
 } from '../../errors.js';
-import type { VersionRecord } from '../../model.js';
+import type { CredentialStatus as Status, VersionRecord } from '../../model.js';
 import { type CredentialInput, LIMITS, MAX_MESSAGE, maxLengthOf } from '../../rules/input.js';
 import type { CredentialView } from '../../rules/view.js';
 import { type DeletedCredentialView, MAX_PAGE_SIZE } from '../../use-cases/service.js';
@@ -143,7 +143,10 @@ export const CredentialVersionRef = builder.objectRef<VersionRecord>('Credential
 });
 
 export const CredentialStatus = builder.enumType('CredentialStatus', {
-  values: { AVAILABLE: { description: 'The last validation succeeded, or none ran yet' }, INVALID: { description: 'The provider refused the keys' } },
+  values: {
+    AVAILABLE: { description: 'The last validation succeeded, or none ran yet' },
+    INVALID: { description: 'The provider refused the keys' },
+  } satisfies Record<Status, { description: string }>,
 });
 
 export const CredentialRef = builder.objectRef<CredentialView>('Credential').implement({

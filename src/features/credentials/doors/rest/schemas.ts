@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { booleanParam, instant, workspaceId } from '../../../../doors/rest/common.js';
 import { component } from '../../../../doors/rest/route.js';
 import { type ProviderSpec, providerIds, providers, returnedFields, secretFields } from '../../../providers/index.js';
+import { CREDENTIAL_STATUSES } from '../../model.js';
 import { credentialFields, keysSchema, MAX_MESSAGE } from '../../rules/input.js';
 import { restSpec } from './legacy.js';
 import { platformProviders } from './platforms.js';
@@ -124,7 +125,7 @@ function keysRead(own: ProviderSpec) {
   return z.object(shape).meta({ title: `${spec.title} keys` });
 }
 
-export const credentialStatus = z.enum(['AVAILABLE', 'INVALID']);
+export const credentialStatus = z.enum(CREDENTIAL_STATUSES);
 
 export const credentialsRead = z
   .object({

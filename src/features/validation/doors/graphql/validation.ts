@@ -3,7 +3,8 @@ import { builder } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { CredentialStatus, callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/doors/graphql/index.js';
 import { CredentialNotFound } from '../../../credentials/index.js';
-import { NotInvalid, type ValidationResult } from '../../use-cases/service.js';
+import { NotInvalid } from '../../errors.js';
+import type { ValidationResult } from '../../use-cases/service.js';
 
 errorType(NotInvalid, {
   name: 'CredentialNotInvalidError',
