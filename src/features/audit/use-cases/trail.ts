@@ -9,6 +9,7 @@
  */
 import { type Caller, isOperator, type Principal } from '../../../core/caller.js';
 import { ValidationError } from '../../../core/errors.js';
+import { MAX_PAGE_SIZE, pageOf, pageSize, positionOf } from '../../../core/paging.js';
 import { quoted } from '../../../core/text.js';
 import type { WorkspaceAccess } from '../../workspaces/index.js';
 import type { AuditEventView, AuditQuery, AuditRecord } from '../model.js';
@@ -81,7 +82,7 @@ export interface AuditPage {
   hasNextPage: boolean;
 }
 
-export const MAX_AUDIT_PAGE = 100;
+export const MAX_AUDIT_PAGE = MAX_PAGE_SIZE;
 /** Events read per statement of an export. */
 const EXPORT_BATCH = 500;
 const MAX_KINDS = AUDIT_ACTIONS.length;
@@ -99,12 +100,11 @@ export class AuditTrail {
 
   /** A page of a context's events, newest first (`after`: the id of the last event of the previous page). */
   async events(principal: Principal, filter: AuditFilter, options: { first?: number; after?: number } = {}): Promise<AuditPage> {
-    const first = options.first ?? MAX_AUDIT_PAGE;
-    if (!Number.isInteger(first) || first < 0 || first > MAX_AUDIT_PAGE) throw ValidationError.of('first', `must be an integer from 0 to ${MAX_AUDIT_PAGE}`);
-    if (options.after !== undefined && (!Number.isSafeInteger(options.after) || options.after < 1)) throw ValidationError.of('after', 'is not a valid cursor');
+    const first = pageSize(options.first, MAX_AUDIT_PAGE, MAX_AUDIT_PAGE);
+    const after = positionOf(options.after);
     const context = await this.#context(principal, filter);
-    const rows = await this.store.page({ ...context, ...checked(filter), cursor: options.after, order: 'desc', take: first + 1 });
-    return { items: await this.views(rows.slice(0, first)), hasNextPage: rows.length > first };
+    const page = pageOf(await this.store.page({ ...context, ...checked(filter), cursor: after, order: 'desc', take: first + 1 }), first);
+    return { items: await this.views(page.items), hasNextPage: page.hasNextPage };
   }
 
   /** Every event of a context matching the filter, oldest first, a batch at a time (for export). */

@@ -6,6 +6,7 @@
 import { actorOf, type Caller, isOperator, type Owner, type Principal } from '../../../core/caller.js';
 import { ValidationError } from '../../../core/errors.js';
 import { ID_PATTERN, randomBase62 } from '../../../core/ids.js';
+import { pageOf } from '../../../core/paging.js';
 import { CHANGED, retryOnChange } from '../../../core/retry.js';
 import { timestampOf } from '../../../core/time.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
@@ -18,7 +19,7 @@ import { changedFields } from '../rules/material.js';
 import { checkPageSize, contextFull, MAX_PAGE_SIZE } from '../rules/paging.js';
 import { findSealed, openSecrets, openVersionSecrets } from '../rules/sealing.js';
 import type { CredentialView } from '../rules/view.js';
-import { type CredentialSettings, DEFAULT_RECOVERY_WINDOW_MS, DEFAULT_VERSIONS_KEPT, type DeletedCredentialView, type VersionPage } from './options.js';
+import type { CredentialSettings, DeletedCredentialView, VersionPage } from './options.js';
 import type { SealedKeys } from './sealed-keys.js';
 
 /** The context a call acts on, checked for `action`; undefined for the operator (every context). */
@@ -52,8 +53,7 @@ export class CredentialHistory {
       throw ValidationError.of('after', 'must be a version number (a positive integer)');
     }
     const credential = await findSealed(this.store, owner, id);
-    const items = await this.store.findVersions(credential.id, options.after, first + 1);
-    return { items: items.slice(0, first), hasNextPage: items.length > first };
+    return pageOf(await this.store.findVersions(credential.id, options.after, first + 1), first);
   }
 
   /**
@@ -103,7 +103,7 @@ export class CredentialHistory {
         detail: `version ${number} as version ${next}`,
         at,
       };
-      const outcome = await this.store.update(owner, id, current.version, changes, by, this.settings.versionsKept ?? DEFAULT_VERSIONS_KEPT);
+      const outcome = await this.store.update(owner, id, current.version, changes, by, this.settings.versionsKept);
       // Changed or deleted since it was read: read again and retry.
       return outcome === 'updated' ? this.describe(owner, id) : CHANGED;
     });
@@ -120,7 +120,7 @@ export class CredentialHistory {
     return records.map((record) => ({
       ...this.#keys.view(record),
       deleted: record.deleted,
-      purgeAfter: timestampOf(new Date(Date.parse(record.deleted) + (this.settings.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS))),
+      purgeAfter: timestampOf(new Date(Date.parse(record.deleted) + this.settings.recoveryWindowMs)),
     }));
   }
 

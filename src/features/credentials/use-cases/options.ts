@@ -28,10 +28,10 @@ export const MAX_EXPIRY_HORIZON_MS = 3650 * 86_400_000;
 export interface CredentialSettings extends ProviderSettings {
   /** Live credentials one context (a user's own, a workspace) may hold (undefined: no limit). */
   credentialsPerContext?: number;
-  /** Versions of key material kept per credential (CREDENTIAL_VERSIONS_KEPT); older ones are destroyed. */
-  versionsKept?: number;
+  /** Versions of key material kept per credential (CREDENTIAL_VERSIONS_KEPT; its default is the setting's); older ones are destroyed. */
+  versionsKept: number;
   /** How long a deleted credential stays restorable, in ms (CREDENTIAL_RECOVERY_WINDOW; 0: purged at once). */
-  recoveryWindowMs?: number;
+  recoveryWindowMs: number;
   /**
    * AUDIT_READS: where describes and lists are recorded before they are
    * answered (a read whose record cannot be written fails); undefined: not recorded.
@@ -49,9 +49,6 @@ export const readEvent = (caller: Caller, owner: Owner, action: ReadEvent['actio
   door: caller.door,
   detail,
 });
-
-export const DEFAULT_VERSIONS_KEPT = 10;
-export const DEFAULT_RECOVERY_WINDOW_MS = 7 * 86_400_000;
 
 export interface ListOptions {
   /** Only these providers (undefined: all). */

@@ -7,6 +7,7 @@
 import { actorOf, type Caller, type Owner, type Principal } from '../../../core/caller.js';
 import { ValidationError } from '../../../core/errors.js';
 import { ID_PATTERN, newId } from '../../../core/ids.js';
+import { pageOf } from '../../../core/paging.js';
 import { CHANGED, retryOnChange } from '../../../core/retry.js';
 import { timestampOf } from '../../../core/time.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
@@ -42,8 +43,6 @@ import { CredentialHistory, ownerFor } from './history.js';
 import {
   CACHED_ITEMS,
   type CredentialSettings,
-  DEFAULT_RECOVERY_WINDOW_MS,
-  DEFAULT_VERSIONS_KEPT,
   type DeletedCredentialView,
   type ListOptions,
   MAX_EXPIRY_HORIZON_MS,
@@ -67,7 +66,7 @@ export class CredentialService {
     private readonly sealer: Sealer,
     /** Whose credentials a call acts on, and whether it may (the caller's own, or a workspace's by role). */
     private readonly access: WorkspaceAccess,
-    private readonly settings: CredentialSettings = {},
+    private readonly settings: CredentialSettings,
     /** The time, in epoch milliseconds (a test's clock). */
     private readonly clock: () => number = Date.now,
   ) {
@@ -96,11 +95,11 @@ export class CredentialService {
   }
 
   get versionsKept(): number {
-    return this.settings.versionsKept ?? DEFAULT_VERSIONS_KEPT;
+    return this.settings.versionsKept;
   }
 
   get recoveryWindowMs(): number {
-    return this.settings.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS;
+    return this.settings.recoveryWindowMs;
   }
 
   async create(caller: Caller, input: CredentialInput, options: CreateOptions = {}): Promise<CredentialView> {
@@ -218,9 +217,8 @@ export class CredentialService {
 
   async #readPage(owner: Owner, providerIds: readonly string[] | undefined, after: Cursor | undefined, first: number | undefined): Promise<CredentialPage> {
     const records = await this.store.findPage({ owner, providers: providerIds, after, take: first === undefined ? undefined : first + 1 });
-    const hasNextPage = first !== undefined && records.length > first;
-    const page = hasNextPage ? records.slice(0, first) : records;
-    return { items: page.map((record) => ({ credential: this.#keys.view(record), cursor: encodeCursor(record) })), hasNextPage };
+    const page = first === undefined ? { items: records, hasNextPage: false } : pageOf(records, first);
+    return { items: page.items.map((record) => ({ credential: this.#keys.view(record), cursor: encodeCursor(record) })), hasNextPage: page.hasNextPage };
   }
 
   /**
@@ -304,12 +302,8 @@ export class CredentialService {
     }
     checkProviders(options.providers);
     const after = options.after === undefined ? undefined : decodeExpiryCursor(options.after);
-    const records = await this.store.findExpiring(owner, before, first + 1, { providers: options.providers, after });
-    const page = records.slice(0, first);
-    return {
-      items: page.map((record) => ({ credential: this.#keys.view(record), cursor: encodeExpiryCursor(record) })),
-      hasNextPage: records.length > first,
-    };
+    const page = pageOf(await this.store.findExpiring(owner, before, first + 1, { providers: options.providers, after }), first);
+    return { items: page.items.map((record) => ({ credential: this.#keys.view(record), cursor: encodeExpiryCursor(record) })), hasNextPage: page.hasNextPage };
   }
 
   /** Resolves when `name` is valid and free for this owner; throws otherwise. */

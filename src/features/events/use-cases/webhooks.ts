@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { actorOf, type Caller, isOperator, type Owner, type Principal } from '../../../core/caller.js';
 import { DomainError, LimitReached, ValidationError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageOf, pageSize, positionOf } from '../../../core/paging.js';
 import { quoted } from '../../../core/text.js';
 import { ANY_PUBLIC_HOST, type GuardedHttp } from '../../../infra/guarded-http.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
@@ -25,7 +26,7 @@ import type { DeliveryRecord, WebhookRecord } from '../model.js';
 import type { WebhookStore } from '../ports.js';
 
 const MAX_URL_LENGTH = 2000;
-export const MAX_DELIVERY_PAGE = 100;
+export const MAX_DELIVERY_PAGE = MAX_PAGE_SIZE;
 
 /** What a webhook's secret is sealed with: its id (a sealed secret moved to another row does not open). */
 export const webhookSealingContext = (id: string): string => `webhook:${id}`;
@@ -168,13 +169,10 @@ export class Webhooks {
 
   /** A page of a webhook's delivery log, newest first (`after`: the id of the last delivery of the previous page). */
   async deliveries(caller: Principal, id: string, options: { first?: number; after?: number } = {}): Promise<DeliveryPage> {
-    const first = options.first ?? 20;
-    if (!Number.isInteger(first) || first < 0 || first > MAX_DELIVERY_PAGE)
-      throw ValidationError.of('first', `must be an integer from 0 to ${MAX_DELIVERY_PAGE}`);
-    if (options.after !== undefined && (!Number.isSafeInteger(options.after) || options.after < 1)) throw ValidationError.of('after', 'is not a valid cursor');
+    const first = pageSize(options.first, DEFAULT_PAGE_SIZE, MAX_DELIVERY_PAGE);
+    const after = positionOf(options.after);
     await this.#ownerOf(caller, id);
-    const rows = await this.store.deliveries(id, first + 1, options.after);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+    return pageOf(await this.store.deliveries(id, first + 1, after), first);
   }
 
   /** The context the caller manages webhooks of: their own, or a workspace where their role allows it; the operator's, named. */

@@ -1,5 +1,6 @@
 /** The audit trail of a context, for the people who manage it: `auditEvents`, newest first. */
 
+import { cursorOf, DEFAULT_PAGE_SIZE, numberOfCursor } from '../../../../core/paging.js';
 import { builder, callerOf } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
 import type { AuditEventView } from '../../model.js';
@@ -48,13 +49,13 @@ builder.queryField('auditEvents', (t) =>
         { ...callerOf(ctx), ...(args.workspaceId == null ? {} : { workspaceId: String(args.workspaceId) }) },
         { since: args.since ?? undefined, until: args.until ?? undefined, actor: args.actor ?? undefined, kinds: (args.kinds as string[] | null) ?? undefined },
         // A cursor that is no event id: the domain refuses it.
-        { first: args.first ?? 20, after: args.after == null ? undefined : Number(Buffer.from(args.after, 'base64url').toString('utf8')) },
+        { first: args.first ?? DEFAULT_PAGE_SIZE, after: numberOfCursor(args.after) },
       );
       return connectionOf(
         page.items,
         page.hasNextPage,
         args,
-        (e) => Buffer.from(String(e.id)).toString('base64url'),
+        (e) => cursorOf(e.id),
         (e) => e,
       );
     },

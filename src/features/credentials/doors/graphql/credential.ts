@@ -55,7 +55,9 @@ const typeName = (providerId: string) =>
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
 
-export const DEFAULT_PAGE_SIZE = 20;
+export { DEFAULT_PAGE_SIZE } from '../../../../core/paging.js';
+
+import { DEFAULT_PAGE_SIZE } from '../../../../core/paging.js';
 
 export const CredentialProvider = builder.enumType('CredentialProvider', {
   values: Object.fromEntries([...providers.values()].map((p) => [graphqlName(p.id), { value: p.id, description: p.title }])),

@@ -5,6 +5,7 @@
  * graphql-sse protocol's distinct connections mode).
  */
 import { Forbidden, LimitReached, ValidationError } from '../../../../core/errors.js';
+import { cursorOf, DEFAULT_PAGE_SIZE, numberOfCursor } from '../../../../core/paging.js';
 import { type AuthenticatedContext, builder, callerOf } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
@@ -128,14 +129,14 @@ builder.queryFields((t) => {
       resolve: async (_root, args, ctx) => {
         forwardOnly(args, 'pages');
         const page = await ctx.services.webhooks.deliveries(inContext(ctx, args.workspaceId), String(args.id), {
-          first: args.first ?? 20,
-          after: args.after == null ? undefined : Number(Buffer.from(args.after, 'base64url').toString('utf8')),
+          first: args.first ?? DEFAULT_PAGE_SIZE,
+          after: numberOfCursor(args.after),
         });
         return connectionOf(
           page.items,
           page.hasNextPage,
           args,
-          (d) => Buffer.from(String(d.id)).toString('base64url'),
+          (d) => cursorOf(d.id),
           (d) => d,
         );
       },
