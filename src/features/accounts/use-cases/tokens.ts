@@ -6,7 +6,7 @@
  */
 import { hash } from 'node:crypto';
 import { type AuditActor, actorOf, type Caller, type Viewer } from '../../../core/caller.js';
-import { LimitReached, ValidationError } from '../../../core/errors.js';
+import { Forbidden, LimitReached, ValidationError } from '../../../core/errors.js';
 import { newId, randomBase62 } from '../../../core/ids.js';
 import { nameText } from '../../../core/text.js';
 import { durationWithin } from '../../../core/time.js';
@@ -62,6 +62,12 @@ export type TokenInfo = TokenRecord;
 
 /** SHA-256 of the token, hex (crypto.hash: one call, half the cost of createHash().update().digest()). */
 export const hashToken = (token: string): string => hash('sha256', token, 'hex');
+
+/** What the own-token use cases may raise, for the doors that answer them as typed errors (GraphQL spreads these). */
+export const OWN_TOKEN_ERRORS = {
+  create: [ValidationError, AccessTokenNameTaken, LimitReached, TokenBeyondItsMaker, Forbidden],
+  revoke: [AccessTokenNotFound, Forbidden],
+} as const;
 
 export class AccessTokens {
   /** Writes of a token's last use in flight, by token (one at a time per token). */

@@ -5,7 +5,7 @@
  * credential store is the only way to the stored rows.
  */
 import { actorOf, type Caller, type Owner, type Principal } from '../../../core/caller.js';
-import { ValidationError } from '../../../core/errors.js';
+import { LimitReached, ValidationError } from '../../../core/errors.js';
 import { ID_PATTERN, newId } from '../../../core/ids.js';
 import { pageOf } from '../../../core/paging.js';
 import { CHANGED, retryOnChange } from '../../../core/retry.js';
@@ -13,7 +13,14 @@ import { timestampOf } from '../../../core/time.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
 import { expiryColumns, expiryOfMaterial, storedDerived } from '../../providers/index.js';
 import type { WorkspaceAccess } from '../../workspaces/index.js';
-import { CredentialNameTaken, CredentialNotFound, IdempotencyKeyReused, IdempotentCreateDeleted } from '../errors.js';
+import {
+  CredentialNameTaken,
+  CredentialNotFound,
+  CredentialVersionNotFound,
+  IdempotencyKeyReused,
+  IdempotentCreateDeleted,
+  UndeleteNameTaken,
+} from '../errors.js';
 import type { CredentialStore } from '../ports.js';
 import { type CredentialInput, checkKeys, parseCredentialInput, parseName } from '../rules/input.js';
 import {
@@ -55,6 +62,20 @@ import { SealedKeys } from './sealed-keys.js';
 export * from './options.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * What each use case may raise besides the workspace's (ACCESS_ERRORS), for
+ * the doors that answer them as typed errors (GraphQL spreads these).
+ */
+export const CREDENTIAL_USE_CASE_ERRORS = {
+  describe: [CredentialNotFound],
+  validateName: [ValidationError, CredentialNameTaken],
+  create: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted, LimitReached],
+  update: [ValidationError, CredentialNameTaken, CredentialNotFound],
+  delete: [CredentialNotFound],
+  restore: [ValidationError, CredentialNotFound, CredentialVersionNotFound],
+  undelete: [ValidationError, CredentialNotFound, UndeleteNameTaken, LimitReached],
+} as const;
 
 export class CredentialService {
   readonly #pages = new PageCache(CACHED_ITEMS);

@@ -46,6 +46,9 @@ const PUBLIC_KEYS_KEPT = 256;
 export type DeliveryOutcome = 'delivered' | 'refused' | 'unknown_pairing' | 'failed';
 export type DeliveryObserver = (provider: string, outcome: DeliveryOutcome) => void;
 
+/** What deliver may raise besides the workspace's (ACCESS_ERRORS), for the doors that answer them as typed errors. */
+export const DELIVER_ERRORS = [CredentialNotFound, CredentialVersionNotFound, PairingNotFound, ValidationError] as const;
+
 export class KeyDelivery {
   /** The deliveries of one turn of the event loop recorded in one commit. */
   readonly #records: GroupCommit<DeliveryRecord, boolean>;

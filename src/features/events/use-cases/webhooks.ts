@@ -83,6 +83,13 @@ const viewOf = (w: WebhookRecord): WebhookView => ({
   createdBy: w.creatorUserId,
 });
 
+/** What the webhook use cases may raise besides the workspace's (ACCESS_ERRORS), for the doors that answer them as typed errors. */
+export const WEBHOOK_ERRORS = {
+  create: [ValidationError, LimitReached],
+  resume: [WebhookNotFound, WebhookNotResumable, LimitReached],
+  delete: [WebhookNotFound],
+} as const;
+
 export class Webhooks {
   constructor(
     private readonly store: WebhookStore,

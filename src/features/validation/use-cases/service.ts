@@ -12,8 +12,16 @@ import { CHANGED, retryOnChange } from '../../../core/retry.js';
 import type { AwsSts } from '../../../infra/aws-sts.js';
 import type { GuardedHttp } from '../../../infra/guarded-http.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { CredentialStatus, CredentialStore, SealedCredential } from '../../credentials/index.js';
-import { findSealed, MAX_MESSAGE, openKeys, openSecrets } from '../../credentials/index.js';
+import {
+  CredentialNotFound,
+  type CredentialStatus,
+  type CredentialStore,
+  findSealed,
+  MAX_MESSAGE,
+  openKeys,
+  openSecrets,
+  type SealedCredential,
+} from '../../credentials/index.js';
 import { expiryColumns, type ProbeOutcome, probeOf } from '../../providers/index.js';
 import type { WorkspaceAccess } from '../../workspaces/index.js';
 import { NotInvalid, ValidationsBusy } from '../errors.js';
@@ -53,6 +61,9 @@ export function storedMessage(message: string, secrets: readonly string[], users
   const text = redactSecrets(message, secrets, users);
   return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE - TRUNCATED.length) + TRUNCATED : text;
 }
+
+/** What validate may raise besides the workspace's (ACCESS_ERRORS), for the doors that answer them as typed errors. */
+export const VALIDATE_ERRORS = [CredentialNotFound, NotInvalid] as const;
 
 export class CredentialValidation {
   constructor(

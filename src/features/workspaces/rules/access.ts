@@ -30,6 +30,9 @@ export function parseId(raw: string): number | undefined {
   return Number.isSafeInteger(id) ? id : undefined;
 }
 
+/** What a call in a workspace may fail with for the workspace: not found (not the caller's), or a role that does not allow it. */
+export const ACCESS_ERRORS = [WorkspaceNotFound, Forbidden] as const;
+
 export class WorkspaceAccess {
   constructor(private readonly store: WorkspaceStore) {}
 

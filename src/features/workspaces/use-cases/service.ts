@@ -53,6 +53,21 @@ export interface WorkspaceSettings {
   organizationsPerUser?: number;
 }
 
+/**
+ * What each use case may raise, for the doors that answer them as typed
+ * errors (GraphQL spreads these): one list per use case, kept here beside it.
+ */
+export const WORKSPACE_USE_CASE_ERRORS = {
+  organization: [OrganizationNotFound],
+  workspace: [WorkspaceNotFound],
+  createOrganization: [ValidationError, OrganizationNameTaken, Forbidden, LimitReached],
+  createWorkspace: [ValidationError, OrganizationNotFound, Forbidden, WorkspaceNameTaken],
+  addParticipant: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantExists],
+  updateParticipantRole: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantNotFound, LastOwner],
+  removeOrganizationMember: [OrganizationNotFound, Forbidden, UserNotFound, LastOwner],
+  removeParticipant: [WorkspaceNotFound, Forbidden, UserNotFound, ParticipantNotFound, LastOwner],
+} as const;
+
 export class WorkspaceService {
   constructor(
     private readonly store: WorkspaceStore,

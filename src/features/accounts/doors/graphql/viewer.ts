@@ -1,6 +1,5 @@
 /** The authenticated user and their access tokens. */
 
-import { Forbidden, LimitReached, ValidationError } from '../../../../core/errors.js';
 import { builder, type Context, callerOf, viewerId } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { inKeyOrder, loaderOf } from '../../../../doors/graphql/loaders.js';
@@ -8,6 +7,7 @@ import { AccessTokenNameTaken, AccessTokenNotFound, TokenBeyondItsMaker } from '
 import type { TokenRecord, UserRecord } from '../../model.js';
 import { TOKEN_SCOPES } from '../../rules/scopes.js';
 import type { TokenInfo } from '../../use-cases/tokens.js';
+import { OWN_TOKEN_ERRORS } from '../../use-cases/tokens.js';
 
 errorType(AccessTokenNameTaken, {
   description: 'You have a live token with this name already.',
@@ -85,7 +85,7 @@ builder.mutationField('createAccessToken', (t) =>
       'Makes an access token of your own, never more than the token of this request: its scope within this one’s (which must allow changes), ' +
       'its expiry no later. The answer holds the token, shown this once. At most MAX_TOKENS_PER_USER live tokens.',
     args: { input: t.arg({ type: CreateAccessTokenInput, required: true }) },
-    errors: { types: [ValidationError, AccessTokenNameTaken, LimitReached, TokenBeyondItsMaker, Forbidden] },
+    errors: { types: [...OWN_TOKEN_ERRORS.create] },
     resolve: (_root, args, ctx) =>
       ctx.services.tokens.createOwnToken(callerOf(ctx), {
         name: args.input.name,
@@ -139,7 +139,7 @@ builder.mutationField('revokeAccessToken', (t) =>
   t.withAuth({ authenticated: true }).id({
     description: 'Revokes one of your access tokens (this one too, if you name it); returns its id. It is refused from the next request on.',
     args: { id: t.arg.id({ required: true }) },
-    errors: { types: [AccessTokenNotFound, Forbidden] },
+    errors: { types: [...OWN_TOKEN_ERRORS.revoke] },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
       await ctx.services.tokens.revokeOwnToken(callerOf(ctx), id);

@@ -6,12 +6,11 @@
  */
 
 import type { Caller } from '../../../../core/caller.js';
-import { Forbidden } from '../../../../core/errors.js';
 import { type AuthenticatedContext, builder, callerOf } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { type KeyField, type ProviderSpec, providers } from '../../../providers/index.js';
-import { WorkspaceNotFound } from '../../../workspaces/index.js';
+import { ACCESS_ERRORS } from '../../../workspaces/index.js';
 import {
   CredentialNameTaken,
   CredentialNotFound,
@@ -285,4 +284,4 @@ export const callerIn = (ctx: AuthenticatedContext, workspaceId: string | number
 });
 
 // A credential call that names a workspace may fail for it: not found (not yours), or a role that does not allow it.
-export const WORKSPACE_ERRORS = [WorkspaceNotFound, Forbidden] as const;
+export const WORKSPACE_ERRORS = ACCESS_ERRORS;

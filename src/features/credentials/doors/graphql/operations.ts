@@ -4,19 +4,10 @@
  * in the workspace it names, and answers the service's errors as typed results.
  */
 import type { Caller } from '../../../../core/caller.js';
-import { LimitReached, ValidationError } from '../../../../core/errors.js';
 import { builder, type Context, fieldCaller } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
 import { WorkspaceRef } from '../../../workspaces/doors/graphql/index.js';
-import {
-  CredentialNameTaken,
-  CredentialNotFound,
-  CredentialVersionNotFound,
-  IdempotencyKeyReused,
-  IdempotentCreateDeleted,
-  UndeleteNameTaken,
-} from '../../errors.js';
-import { MAX_PAGE_SIZE } from '../../use-cases/service.js';
+import { CREDENTIAL_USE_CASE_ERRORS, MAX_PAGE_SIZE } from '../../use-cases/service.js';
 import {
   CredentialInputType,
   CredentialProvider,
@@ -63,7 +54,7 @@ builder.queryFields((t) => {
       type: CredentialRef,
       description: 'One of your credentials, or of a workspace you take part in.',
       args: { id: t.arg.id({ required: true }), workspaceId },
-      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS], directResult: true },
+      errors: { types: [...CREDENTIAL_USE_CASE_ERRORS.describe, ...WORKSPACE_ERRORS], directResult: true },
       resolve: (_root, args, ctx) => ctx.services.credentials.describe(callerIn(ctx, args.workspaceId), String(args.id)),
     }),
     credentials: authenticated.connection({
@@ -89,7 +80,7 @@ builder.queryFields((t) => {
     validateCredentialName: authenticated.boolean({
       description: 'True when the name is valid and free among your credentials (or a workspace’s).',
       args: { name: t.arg.string({ required: true }), workspaceId },
-      errors: { types: [ValidationError, CredentialNameTaken, ...WORKSPACE_ERRORS] },
+      errors: { types: [...CREDENTIAL_USE_CASE_ERRORS.validateName, ...WORKSPACE_ERRORS] },
       resolve: async (_root, args, ctx) => {
         await ctx.services.credentials.validateName(callerIn(ctx, args.workspaceId), args.name);
         return true;
@@ -129,7 +120,7 @@ builder.mutationFields((t) => {
           description: 'Retry safely: the same key with the same input returns the credential created first, never a second one',
         }),
       },
-      errors: { types: [ValidationError, CredentialNameTaken, IdempotencyKeyReused, IdempotentCreateDeleted, LimitReached, ...WORKSPACE_ERRORS] },
+      errors: { types: [...CREDENTIAL_USE_CASE_ERRORS.create, ...WORKSPACE_ERRORS] },
       resolve: (_root, args, ctx) =>
         ctx.services.credentials.create(callerIn(ctx, args.workspaceId), toDomainInput(args.input), {
           useExternalId: args.useExternalId ?? false,
@@ -145,7 +136,7 @@ builder.mutationFields((t) => {
         useExternalId: t.arg.boolean({ required: false, description: 'AWS role mode: generate an external id' }),
         workspaceId,
       },
-      errors: { types: [ValidationError, CredentialNameTaken, CredentialNotFound, ...WORKSPACE_ERRORS] },
+      errors: { types: [...CREDENTIAL_USE_CASE_ERRORS.update, ...WORKSPACE_ERRORS] },
       resolve: (_root, args, ctx) =>
         ctx.services.credentials.update(callerIn(ctx, args.workspaceId), String(args.id), toDomainInput(args.input), {
           useExternalId: args.useExternalId ?? false,
@@ -157,7 +148,7 @@ builder.mutationFields((t) => {
         'window (CREDENTIAL_RECOVERY_WINDOW), then its secrets are destroyed. purge (yours; in a workspace OWNER and ADMIN) destroys them ' +
         'at once, also of one deleted earlier. Returns its id.',
       args: { id: t.arg.id({ required: true }), workspaceId, purge: t.arg.boolean({ required: false }) },
-      errors: { types: [CredentialNotFound, ...WORKSPACE_ERRORS] },
+      errors: { types: [...CREDENTIAL_USE_CASE_ERRORS.delete, ...WORKSPACE_ERRORS] },
       resolve: async (_root, args, ctx) => {
         await ctx.services.credentials.delete(callerIn(ctx, args.workspaceId), String(args.id), { purge: args.purge ?? false });
         return String(args.id);
@@ -167,14 +158,14 @@ builder.mutationFields((t) => {
       type: CredentialRef,
       description: 'Makes a new version equal to version `version` (history is never rewritten); its validation starts afresh. Whoever may update it.',
       args: { input: t.arg({ type: RestoreInput, required: true }) },
-      errors: { types: [ValidationError, CredentialNotFound, CredentialVersionNotFound, ...WORKSPACE_ERRORS] },
+      errors: { types: [...CREDENTIAL_USE_CASE_ERRORS.restore, ...WORKSPACE_ERRORS] },
       resolve: (_root, { input }, ctx) => ctx.services.credentials.restore(callerIn(ctx, input.workspaceId), String(input.id), input.version),
     }),
     undeleteCredential: authenticated.field({
       type: CredentialRef,
       description: 'Brings a deleted credential in its recovery window back, keys intact, under its name or `name`. Yours; in a workspace, OWNER and ADMIN.',
       args: { input: t.arg({ type: UndeleteInput, required: true }) },
-      errors: { types: [ValidationError, CredentialNotFound, UndeleteNameTaken, LimitReached, ...WORKSPACE_ERRORS] },
+      errors: { types: [...CREDENTIAL_USE_CASE_ERRORS.undelete, ...WORKSPACE_ERRORS] },
       resolve: (_root, { input }, ctx) =>
         ctx.services.credentials.undelete(callerIn(ctx, input.workspaceId), String(input.id), { name: input.name ?? undefined }),
     }),

@@ -1,11 +1,10 @@
 /** Paired services, as GraphQL shows them (read-only: an operator registers them with the CLI). */
 
-import { ValidationError } from '../../../../core/errors.js';
 import { builder } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/doors/graphql/index.js';
-import { CredentialNotFound, CredentialVersionNotFound } from '../../../credentials/index.js';
 import { PairingNotFound } from '../../errors.js';
+import { DELIVER_ERRORS } from '../../use-cases/key-delivery.js';
 import type { Pairing } from '../../use-cases/pairings.js';
 
 errorType(PairingNotFound, {
@@ -53,7 +52,7 @@ builder.queryField('credentialKeys', (t) =>
       workspaceId: t.arg.id({ required: false, description: WORKSPACE_ARG }),
       version: t.arg.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
     },
-    errors: { types: [CredentialNotFound, CredentialVersionNotFound, PairingNotFound, ValidationError, ...WORKSPACE_ERRORS] },
+    errors: { types: [...DELIVER_ERRORS, ...WORKSPACE_ERRORS] },
     resolve: (_root, args, ctx) =>
       ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined }),
   }),

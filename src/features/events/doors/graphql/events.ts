@@ -1,10 +1,3 @@
-/**
- * Events in GraphQL: webhooks of a context for the people who manage it
- * (`webhooks`, `webhookDeliveries`, `createWebhook`, `deleteWebhook`), and the
- * live `credentialEvents` subscription (Server-Sent Events: Yoga's own, the
- * graphql-sse protocol's distinct connections mode).
- */
-import { Forbidden, LimitReached, ValidationError } from '../../../../core/errors.js';
 import { cursorOf, DEFAULT_PAGE_SIZE, numberOfCursor } from '../../../../core/paging.js';
 import { type AuthenticatedContext, builder, callerOf } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
@@ -12,10 +5,10 @@ import { errorType } from '../../../../doors/graphql/errors.js';
 import { AuditEventRef, AuditKind } from '../../../audit/doors/graphql/index.js';
 import type { AuditEventView } from '../../../audit/index.js';
 import { CredentialProvider } from '../../../credentials/doors/graphql/index.js';
-import { WorkspaceNotFound } from '../../../workspaces/index.js';
+import { ACCESS_ERRORS } from '../../../workspaces/index.js';
 import { WebhookNotFound, WebhookNotResumable } from '../../errors.js';
 import { CREDENTIAL_EVENT_KINDS } from '../../use-cases/live.js';
-import { MAX_DELIVERY_PAGE, type WebhookDeliveryView, type WebhookView } from '../../use-cases/webhooks.js';
+import { MAX_DELIVERY_PAGE, WEBHOOK_ERRORS, type WebhookDeliveryView, type WebhookView } from '../../use-cases/webhooks.js';
 
 errorType(WebhookNotFound, {
   description: 'No webhook with this id in the context named.',
@@ -152,7 +145,7 @@ builder.mutationFields((t) => {
       description:
         'Subscribes a URL to the events of your own context, or of a workspace you manage (OWNER, ADMIN). The answer holds its signing secret, shown this once.',
       args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
-      errors: { types: [ValidationError, LimitReached, WorkspaceNotFound, Forbidden] },
+      errors: { types: [...WEBHOOK_ERRORS.create, ...ACCESS_ERRORS] },
       resolve: (_root, args, ctx) =>
         ctx.services.webhooks.create(inContext(ctx, args.input.workspaceId), {
           url: args.input.url,
@@ -164,13 +157,13 @@ builder.mutationFields((t) => {
       description:
         'Resumes a PAUSED or DISABLED webhook of your own context, or of a workspace you manage: it receives events again (what was pending is sent), and you answer for it from now on.',
       args: { id: t.arg.id({ required: true }), workspaceId: t.arg.id({ required: false }) },
-      errors: { types: [WebhookNotFound, WebhookNotResumable, LimitReached, WorkspaceNotFound, Forbidden] },
+      errors: { types: [...WEBHOOK_ERRORS.resume, ...ACCESS_ERRORS] },
       resolve: (_root, args, ctx) => ctx.services.webhooks.resume(inContext(ctx, args.workspaceId), String(args.id)),
     }),
     deleteWebhook: authenticated.id({
       description: 'Deletes a webhook and its delivery log (what is pending is not sent); returns its id.',
       args: { id: t.arg.id({ required: true }), workspaceId: t.arg.id({ required: false }) },
-      errors: { types: [WebhookNotFound, WorkspaceNotFound, Forbidden] },
+      errors: { types: [...WEBHOOK_ERRORS.delete, ...ACCESS_ERRORS] },
       resolve: async (_root, args, ctx) => {
         await ctx.services.webhooks.delete(inContext(ctx, args.workspaceId), String(args.id));
         return String(args.id);

@@ -2,9 +2,9 @@
 import { builder } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { CredentialStatus, callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/doors/graphql/index.js';
-import { CredentialNotFound } from '../../../credentials/index.js';
 import { NotInvalid } from '../../errors.js';
 import type { ValidationResult } from '../../use-cases/service.js';
+import { VALIDATE_ERRORS } from '../../use-cases/service.js';
 
 errorType(NotInvalid, {
   name: 'CredentialNotInvalidError',
@@ -38,7 +38,7 @@ builder.mutationField('validateCredential', (t) =>
       workspaceId: t.arg.id({ required: false, description: WORKSPACE_ARG }),
       force: t.arg.boolean({ required: false, description: 'Skip the probe and clear an INVALID status (refused for any other status)' }),
     },
-    errors: { types: [CredentialNotFound, NotInvalid, ...WORKSPACE_ERRORS] },
+    errors: { types: [...VALIDATE_ERRORS, ...WORKSPACE_ERRORS] },
     resolve: (_root, args, ctx) => ctx.services.validation.validate(callerIn(ctx, args.workspaceId), String(args.id), { force: args.force ?? false }),
   }),
 );

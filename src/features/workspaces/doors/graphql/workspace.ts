@@ -6,7 +6,6 @@
  * answer its errors as typed results.
  */
 
-import { Forbidden, LimitReached, ValidationError } from '../../../../core/errors.js';
 import { builder, type Context, callerOf, fieldCaller, viewerId } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { inKeyOrder, loaderOf } from '../../../../doors/graphql/loaders.js';
@@ -23,6 +22,7 @@ import {
 } from '../../errors.js';
 import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord } from '../../model.js';
 import { ORGANIZATION_ROLES, type OrganizationRole, WORKSPACE_ROLES, type WorkspaceRole } from '../../rules/permissions.js';
+import { WORKSPACE_USE_CASE_ERRORS } from '../../use-cases/service.js';
 
 errorType(WorkspaceNotFound, {
   description: 'No workspace with this id that you take part in (or whose organization you own).',
@@ -178,14 +178,14 @@ builder.queryFields((t) => {
       type: OrganizationRef,
       description: 'An organization you are a member of.',
       args: { id: t.arg.id({ required: true }) },
-      errors: { types: [OrganizationNotFound], directResult: true },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.organization], directResult: true },
       resolve: (_root, args, ctx) => ctx.services.workspaces.organization(callerOf(ctx), String(args.id)),
     }),
     workspace: authenticated.field({
       type: WorkspaceRef,
       description: 'A workspace you take part in (or of an organization you own).',
       args: { id: t.arg.id({ required: true }) },
-      errors: { types: [WorkspaceNotFound], directResult: true },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.workspace], directResult: true },
       resolve: (_root, args, ctx) => ctx.services.workspaces.workspace(callerOf(ctx), { id: String(args.id) }),
     }),
   };
@@ -218,14 +218,14 @@ builder.mutationFields((t) => {
       type: OrganizationRef,
       description: 'Creates an organization; you become its OWNER.',
       args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
-      errors: { types: [ValidationError, OrganizationNameTaken, Forbidden, LimitReached] },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.createOrganization] },
       resolve: (_root, args, ctx) => ctx.services.workspaces.createOrganization(caller(ctx), args.input.name),
     }),
     createWorkspace: authenticated.field({
       type: WorkspaceRef,
       description: 'Creates a workspace in an organization you own; you take part in it as OWNER.',
       args: { input: t.arg({ type: CreateWorkspaceInput, required: true }) },
-      errors: { types: [ValidationError, OrganizationNotFound, Forbidden, WorkspaceNameTaken] },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.createWorkspace] },
       resolve: (_root, args, ctx) => ctx.services.workspaces.createWorkspace(caller(ctx), { id: String(args.input.organizationId) }, args.input.name),
     }),
     addWorkspaceParticipant: authenticated.field({
@@ -233,7 +233,7 @@ builder.mutationFields((t) => {
       description:
         'Adds a user to a workspace with a role (they become a member of its organization). Its OWNERs and ADMINs, and the organization’s OWNERs, may.',
       args: { input: t.arg({ type: ParticipantInput, required: true }) },
-      errors: { types: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantExists] },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.addParticipant] },
       resolve: (_root, args, ctx) => {
         const { workspaceId, userName, role } = args.input;
         return ctx.services.workspaces.addParticipant(caller(ctx), { id: String(workspaceId) }, userName, role);
@@ -243,7 +243,7 @@ builder.mutationFields((t) => {
       type: ParticipantRef,
       description: 'Changes a participant’s role (a workspace keeps at least one OWNER).',
       args: { input: t.arg({ type: ParticipantInput, required: true }) },
-      errors: { types: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantNotFound, LastOwner] },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.updateParticipantRole] },
       resolve: (_root, args, ctx) => {
         const { workspaceId, userName, role } = args.input;
         return ctx.services.workspaces.updateParticipantRole(caller(ctx), { id: String(workspaceId) }, userName, role);
@@ -253,7 +253,7 @@ builder.mutationFields((t) => {
       description:
         'Removes a member from an organization you own: their participation in each of its workspaces, and their membership. Not an OWNER of the organization (the operator changes those); not a workspace’s last OWNER. Returns the organization id; their next request is refused.',
       args: { organizationId: t.arg.id({ required: true }), userName: t.arg.string({ required: true }) },
-      errors: { types: [OrganizationNotFound, Forbidden, UserNotFound, LastOwner] },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.removeOrganizationMember] },
       resolve: async (_root, args, ctx) => {
         await ctx.services.workspaces.removeOrganizationMember(caller(ctx), String(args.organizationId), args.userName);
         return String(args.organizationId);
@@ -262,7 +262,7 @@ builder.mutationFields((t) => {
     removeWorkspaceParticipant: authenticated.id({
       description: 'Removes a participant from a workspace (not its last OWNER); returns the workspace id. Their next request is refused.',
       args: { input: t.arg({ type: RemoveParticipantInput, required: true }) },
-      errors: { types: [WorkspaceNotFound, Forbidden, UserNotFound, ParticipantNotFound, LastOwner] },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.removeParticipant] },
       resolve: async (_root, args, ctx) => {
         await ctx.services.workspaces.removeParticipant(caller(ctx), { id: String(args.input.workspaceId) }, args.input.userName);
         return String(args.input.workspaceId);
