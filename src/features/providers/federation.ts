@@ -13,17 +13,12 @@
  *   client assertion).
  */
 import type { Owner } from '../../core/caller.js';
-import type { KeyValues } from './fields.js';
+import type { KeyValues, ShortLived } from './fields.js';
 
 /** The audience AWS expects by default (the client id of an IAM OIDC provider). */
 export const AWS_AUDIENCE = 'sts.amazonaws.com';
 /** The audience Microsoft Entra expects of a federated identity credential. */
 export const AZURE_AUDIENCE = 'api://AzureADTokenExchange';
-
-export type ShortLived =
-  | { kind: 'role'; roleArn: string; externalId: string | undefined }
-  | { kind: 'federated'; cloud: 'aws'; roleArn: string; audience: string }
-  | { kind: 'federated'; cloud: 'google' | 'azure'; audience: string };
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 

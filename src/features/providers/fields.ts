@@ -4,7 +4,6 @@
  * sent, its probe and how it is delivered short-lived. One file per family of providers beside this one; index.ts lists them.
  */
 import type { Owner } from '../../core/caller.js';
-import type { ShortLived } from './federation.js';
 import type { Probe } from './probes/common.js';
 
 /** A field's type; a fixed set of values has a name (its GraphQL enum). */
@@ -24,6 +23,12 @@ export interface KeyField {
   serverSet?: boolean;
   description: string;
 }
+
+/** How a credential is delivered when not as stored: temporary credentials of a role, or an ID token of this service for a cloud. */
+export type ShortLived =
+  | { kind: 'role'; roleArn: string; externalId: string | undefined }
+  | { kind: 'federated'; cloud: 'aws'; roleArn: string; audience: string }
+  | { kind: 'federated'; cloud: 'google' | 'azure'; audience: string };
 
 /** The stored keys of a credential, split as they are stored. */
 export interface KeyValues {

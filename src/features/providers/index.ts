@@ -8,8 +8,7 @@
 import { awsProviders } from './aws.js';
 import { azureProviders } from './azure.js';
 import { registryProviders } from './container-registry.js';
-import type { ShortLived } from './federation.js';
-import type { KeyField, KeyValues, ProviderSpec } from './fields.js';
+import type { KeyField, KeyValues, ProviderSpec, ShortLived } from './fields.js';
 import { gitProviders } from './git.js';
 import { googleProviders } from './google.js';
 import { kubernetesProviders } from './kubernetes.js';
