@@ -8,7 +8,7 @@ import '../doors/graphql/errors.js';
 import '../features/accounts/doors/graphql/viewer.js';
 import '../features/workspaces/doors/graphql/workspace.js';
 import '../features/credentials/doors/graphql/operations.js';
-import '../features/validation/doors/graphql/validation.js';
+import '../features/probing/doors/graphql/validation.js';
 import '../features/delivery/doors/graphql/pairing.js';
 import '../features/audit/doors/graphql/audit.js';
 import '../features/events/doors/graphql/events.js';

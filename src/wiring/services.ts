@@ -26,9 +26,9 @@ import { KeyRotation } from '../features/keys/use-cases/rotation.js';
 import { providerIds } from '../features/providers/index.js';
 import { BrowserSignIn, parseGroupRoles, parseOidcProviders } from '../features/sign-in/use-cases/browser.js';
 import { MachineSignIn, parseMachineIssuers } from '../features/sign-in/use-cases/machine.js';
-import { ValidationSchedule } from '../features/validation/jobs/schedule.js';
-import { ProbeSlots } from '../features/validation/rules/slots.js';
-import { CredentialValidation } from '../features/validation/use-cases/service.js';
+import { ValidationSchedule } from '../features/probing/jobs/schedule.js';
+import { ProbeSlots } from '../features/probing/rules/slots.js';
+import { CredentialProbing } from '../features/probing/use-cases/service.js';
 import { WorkspaceAccess } from '../features/workspaces/rules/access.js';
 import { WorkspaceService } from '../features/workspaces/use-cases/service.js';
 import { AwsSts } from '../infra/aws-sts.js';
@@ -70,7 +70,8 @@ interface AppServices {
   delivery: KeyDelivery;
   /** The OIDC issuer (PUBLIC_URL): discovery, JWKS, signing keys. */
   issuer: OidcIssuer;
-  validation: CredentialValidation;
+  /** Checking credentials with their provider (probes): validateCredential, the background sweep. */
+  probing: CredentialProbing;
   keys: KeyRingSource;
   metrics: Metrics;
   /** What the service is, for Seqera's service-info: its version, the API it keeps, whether Wave is paired. */
@@ -168,7 +169,7 @@ export function createServices(
     slots: new ProbeSlots(settings.validation.probesInFlight, settings.validation.probesPerOwner),
     observe: (action, outcome) => metrics.stsSessions.inc({ action, outcome }),
   });
-  const validation = new CredentialValidation(
+  const probing = new CredentialProbing(
     storage.credentials,
     keys,
     access,
@@ -193,7 +194,7 @@ export function createServices(
   const schedule =
     everyMs === undefined
       ? undefined
-      : new ValidationSchedule(storage.credentials, storage.leases, storage.backoffs, validation, {
+      : new ValidationSchedule(storage.credentials, storage.leases, storage.backoffs, probing, {
           everyMs,
           probeTimeoutMs: settings.validation.timeoutMs,
           concurrency: settings.validation.sweepConcurrency,
@@ -302,7 +303,7 @@ export function createServices(
     pairings,
     delivery: new KeyDelivery(storage.credentials, keys, access, pairings, shortLived, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
     issuer,
-    validation,
+    probing,
     keys,
     metrics,
     async readinessProblem() {

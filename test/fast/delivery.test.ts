@@ -117,6 +117,26 @@ describe('key delivery', () => {
     expect((await gql(server, bob.token, QUERY, { id, pairing: ecPairing })).body.data!.credentialKeys.__typename).toBe('CredentialNotFoundError');
   });
 
+  it('through the mutation deliverCredentialKeys (a delivery writes): the same JWE and errors, for a keys:read token too', async () => {
+    const id = await createGithub(alice.token, 'mutation-delivered');
+    const keysRead = (await server.services.tokens.createToken(alice.userId, 'agent-mutation', { actor: 'operator', door: 'cli' }, { scope: 'keys:read' }))
+      .token;
+    const MUTATION = `mutation($id: ID!, $pairing: ID!) { deliverCredentialKeys(id: $id, pairingId: $pairing) {
+      __typename ... on MutationDeliverCredentialKeysSuccess { data } ... on Error { message } } }`;
+    for (const token of [alice.token, keysRead]) {
+      const ok = await gql(server, token, MUTATION, { id, pairing: ecPairing });
+      const { payload } = await jwtDecrypt(ok.body.data!.deliverCredentialKeys.data, ec.privateKey);
+      expect(payload).toMatchObject({ credentialsId: id, keys: { token: SECRETS.token } });
+    }
+    expect((await gql(server, alice.token, MUTATION, { id, pairing: 'P'.repeat(22) })).body.data!.deliverCredentialKeys.__typename).toBe(
+      'PairingNotFoundError',
+    );
+    expect((await gql(server, bob.token, MUTATION, { id, pairing: ecPairing })).body.data!.deliverCredentialKeys.__typename).toBe('CredentialNotFoundError');
+    // Recorded as a delivery, like the query's.
+    const delivered = await server.db.auditEvent.findMany({ where: { targetId: id, action: 'credential.deliver' } });
+    expect(delivered.length).toBe(2);
+  });
+
   it('refuses an unknown pairing (400), a missing one (400), and foreign, deleted or unknown credentials (403)', async () => {
     const id = await createGithub(alice.token, 'refusals');
     expect(await rest(server, alice.token, 'GET', `/api/credentials/${id}/keys?pairingId=nope`)).toMatchObject({

@@ -9,7 +9,7 @@ import { CHANGED, ConcurrentChange, retryOnChange } from '../../src/core/retry.j
 import { changedFields, completeKeys } from '../../src/features/credentials/rules/material.js';
 import { checkPageSize, decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '../../src/features/credentials/rules/paging.js';
 import { providers } from '../../src/features/providers/index.js';
-import { ProbeSlots } from '../../src/features/validation/rules/slots.js';
+import { ProbeSlots } from '../../src/features/probing/rules/slots.js';
 import { OrganizationNameTaken, WorkspaceNotFound } from '../../src/features/workspaces/errors.js';
 import type { WorkspaceRecord } from '../../src/features/workspaces/model.js';
 import type { WorkspaceStore } from '../../src/features/workspaces/ports.js';

@@ -37,15 +37,34 @@ builder.queryField('pairings', (t) =>
   }),
 );
 
+const DELIVERY =
+  "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
+  '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
+  'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event. An AWS role ' +
+  '(mode role or federated) comes with temporary credentials from AWS STS (accessKey, secretKey, sessionToken, expiration), ' +
+  'a federated credential with an ID token of this service (idToken, idTokenExpiration); AWS refusing the role is an ' +
+  'error with code AWS_ROLE_REFUSED.';
+
+// A delivery writes (the last use, an audit event): a mutation; the query of the same name stays for today's clients.
+builder.mutationField('deliverCredentialKeys', (t) =>
+  t.withAuth({ authenticated: true }).string({
+    description: DELIVERY,
+    args: {
+      id: t.arg.id({ required: true }),
+      pairingId: t.arg.id({ required: true }),
+      workspaceId: t.arg.id({ required: false, description: WORKSPACE_ARG }),
+      version: t.arg.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
+    },
+    errors: { types: [...DELIVER_ERRORS, ...WORKSPACE_ERRORS] },
+    resolve: (_root, args, ctx) =>
+      ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined }),
+  }),
+);
+
 builder.queryField('credentialKeys', (t) =>
   t.withAuth({ authenticated: true }).string({
-    description:
-      "The credential's keys, secret fields included, as a JWE (compact serialization) that only the paired service can open: " +
-      '{credentialsId, provider, keys, iat, exp}, valid for 5 minutes. Yours; in a workspace, every role but VIEW; ' +
-      'the token’s scope must allow keys (all or keys:read). Records the last use and an audit event. An AWS role ' +
-      '(mode role or federated) comes with temporary credentials from AWS STS (accessKey, secretKey, sessionToken, expiration), ' +
-      'a federated credential with an ID token of this service (idToken, idTokenExpiration); AWS refusing the role is an ' +
-      'error with code AWS_ROLE_REFUSED.',
+    description: DELIVERY,
+    deprecationReason: 'A delivery records its use (a write): use the mutation deliverCredentialKeys',
     args: {
       id: t.arg.id({ required: true }),
       pairingId: t.arg.id({ required: true }),

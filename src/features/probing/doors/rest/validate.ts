@@ -33,7 +33,7 @@ export const VALIDATION_ROUTES: readonly RestRoute[] = [
       '503': { description: 'Too many validations in progress, or the database is busy; retry', body: ErrorResponse },
     },
     async handle({ services, params, query, caller }) {
-      return services.validation.validate(caller, params.credentialsId, { force: query.force });
+      return services.probing.validate(caller, params.credentialsId, { force: query.force });
     },
   }),
 ];

@@ -25,7 +25,7 @@ import type { CredentialStore, SealedCredential } from '../../credentials/index.
 import type { Backoff } from '../model.js';
 import type { BackoffStore } from '../ports.js';
 import { ProbeSlots } from '../rules/slots.js';
-import { type CredentialValidation, ownerKey } from '../use-cases/service.js';
+import { type CredentialProbing, ownerKey } from '../use-cases/service.js';
 
 const LEASE = 'credential-validation';
 const BACKGROUND: AuditActor = { actor: 'background', door: 'background' };
@@ -59,7 +59,7 @@ export class ValidationSchedule {
     private readonly store: Pick<CredentialStore, 'countLive' | 'findLiveAfter'>,
     private readonly leases: Leases,
     private readonly backoffs: BackoffStore,
-    private readonly validation: CredentialValidation,
+    private readonly validation: CredentialProbing,
     private readonly options: ScheduleOptions,
   ) {}
 

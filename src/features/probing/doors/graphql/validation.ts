@@ -39,6 +39,6 @@ builder.mutationField('validateCredential', (t) =>
       force: t.arg.boolean({ required: false, description: 'Skip the probe and clear an INVALID status (refused for any other status)' }),
     },
     errors: { types: [...VALIDATE_ERRORS, ...WORKSPACE_ERRORS] },
-    resolve: (_root, args, ctx) => ctx.services.validation.validate(callerIn(ctx, args.workspaceId), String(args.id), { force: args.force ?? false }),
+    resolve: (_root, args, ctx) => ctx.services.probing.validate(callerIn(ctx, args.workspaceId), String(args.id), { force: args.force ?? false }),
   }),
 );

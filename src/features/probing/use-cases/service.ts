@@ -65,7 +65,7 @@ export function storedMessage(message: string, secrets: readonly string[], users
 /** What validate may raise besides the workspace's (ACCESS_ERRORS), for the doors that answer them as typed errors. */
 export const VALIDATE_ERRORS = [CredentialNotFound, NotInvalid] as const;
 
-export class CredentialValidation {
+export class CredentialProbing {
   constructor(
     private readonly store: Pick<CredentialStore, 'findForChange' | 'recordValidation'>,
     private readonly sealer: Sealer,
