@@ -25,8 +25,8 @@ import {
   UpdateCredentialsRequest,
 } from '../features/credentials/doors/rest/schemas.js';
 import { GetCredentialsKeysResponse, KEY_ROUTES } from '../features/delivery/doors/rest/keys.js';
-import { EXCHANGE_ROUTES, ExchangeOidcTokenRequest, ExchangeOidcTokenResponse } from '../features/sign-in/doors/rest/exchange.js';
 import { VALIDATION_ROUTES, ValidateCredentialsResponse } from '../features/probing/doors/rest/validate.js';
+import { EXCHANGE_ROUTES, ExchangeOidcTokenRequest, ExchangeOidcTokenResponse } from '../features/sign-in/doors/rest/exchange.js';
 
 /** Seqera's ServiceInfoResponse, with the fields this service can truthfully fill. */
 export const serviceInfoResponse = z.object({

@@ -23,12 +23,12 @@ import { Webhooks, webhookSealingContext } from '../features/events/use-cases/we
 import { keyCheckSealingContext, MasterKeyCheck } from '../features/keys/use-cases/key-check.js';
 import { MasterKeys } from '../features/keys/use-cases/master-keys.js';
 import { KeyRotation } from '../features/keys/use-cases/rotation.js';
-import { providerIds } from '../features/providers/index.js';
-import { BrowserSignIn, parseGroupRoles, parseOidcProviders } from '../features/sign-in/use-cases/browser.js';
-import { MachineSignIn, parseMachineIssuers } from '../features/sign-in/use-cases/machine.js';
 import { ValidationSchedule } from '../features/probing/jobs/schedule.js';
 import { ProbeSlots } from '../features/probing/rules/slots.js';
 import { CredentialProbing } from '../features/probing/use-cases/service.js';
+import { providerIds } from '../features/providers/index.js';
+import { BrowserSignIn, parseGroupRoles, parseOidcProviders } from '../features/sign-in/use-cases/browser.js';
+import { MachineSignIn, parseMachineIssuers } from '../features/sign-in/use-cases/machine.js';
 import { WorkspaceAccess } from '../features/workspaces/rules/access.js';
 import { WorkspaceService } from '../features/workspaces/use-cases/service.js';
 import { AwsSts } from '../infra/aws-sts.js';

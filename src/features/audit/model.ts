@@ -76,3 +76,13 @@ export interface AuditEventView {
   door: string | null;
   detail: string | null;
 }
+
+/** A machine sign-in's exchange (or its refusal) as the audit trail records it: the rule and the claims that matched. */
+export interface ExchangeEvent {
+  action: 'token.exchange' | 'token.refuse';
+  targetId: string;
+  userId: string;
+  actor: string;
+  door: string;
+  detail: string;
+}

@@ -1,4 +1,4 @@
-import type { AuditPageQuery, AuditQuery, AuditRecord, DatabaseEvent, ReadEvent } from './model.js';
+import type { AuditPageQuery, AuditQuery, AuditRecord, DatabaseEvent, ExchangeEvent, ReadEvent } from './model.js';
 
 export interface AuditStore {
   /** A page of events matching the query (an index on (ownerUserId, id) and (workspaceId, id) serves the contexts). */
@@ -24,14 +24,7 @@ export interface AuditStore {
    * a reason the operator must see (`token.refuse`, of the user it would have acted as): the rule (actor) and
    * the claims that matched (detail).
    */
-  recordExchange(event: {
-    action: 'token.exchange' | 'token.refuse';
-    targetId: string;
-    userId: string;
-    actor: string;
-    door: string;
-    detail: string;
-  }): Promise<void>;
+  recordExchange(event: ExchangeEvent): Promise<void>;
   /** The latest events, newest first. */
   latest({ targetId, ownerUserId, workspaceId, limit }: AuditQuery): Promise<AuditRecord[]>;
 }

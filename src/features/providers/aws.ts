@@ -86,25 +86,10 @@ function checkAws(keys: KeyValues): KeyProblem[] {
   return requireAll(keys, ['accessKey', 'secretKey']);
 }
 
+/** What AWS and Seqera Compute credentials share: the same keys, modes, checks, probe and delivery. */
+const awsLike = { fields: awsFields, check: checkAws, forbids: forbidsAws, setupSnippet: awsSetup, probe: awsProbe, shortLived: awsShortLived } as const;
+
 export const awsProviders = [
-  {
-    id: 'aws',
-    title: 'Amazon Web Services',
-    fields: awsFields,
-    check: checkAws,
-    forbids: forbidsAws,
-    setupSnippet: awsSetup,
-    probe: awsProbe,
-    shortLived: awsShortLived,
-  },
-  {
-    id: 'seqeracompute',
-    title: 'Seqera Compute',
-    fields: awsFields,
-    check: checkAws,
-    forbids: forbidsAws,
-    setupSnippet: awsSetup,
-    probe: awsProbe,
-    shortLived: awsShortLived,
-  },
+  { id: 'aws', title: 'Amazon Web Services', ...awsLike },
+  { id: 'seqeracompute', title: 'Seqera Compute', ...awsLike },
 ] as const satisfies readonly ProviderSpec[];

@@ -4,7 +4,7 @@
  * restore), which change no row a trigger watches.
  */
 import type { Database } from '../../../platform/db/client.js';
-import type { AuditPageQuery, AuditQuery, AuditRecord, DatabaseEvent, ReadEvent } from '../model.js';
+import type { AuditPageQuery, AuditQuery, AuditRecord, DatabaseEvent, ExchangeEvent, ReadEvent } from '../model.js';
 import type { AuditStore } from '../ports.js';
 
 export class PrismaAuditStore implements AuditStore {
@@ -83,14 +83,7 @@ export class PrismaAuditStore implements AuditStore {
    * a reason the operator must see (`token.refuse`, of the user it would have acted as): the rule (actor) and
    * the claims that matched (detail).
    */
-  async recordExchange(event: {
-    action: 'token.exchange' | 'token.refuse';
-    targetId: string;
-    userId: string;
-    actor: string;
-    door: string;
-    detail: string;
-  }): Promise<void> {
+  async recordExchange(event: ExchangeEvent): Promise<void> {
     await this.db.auditEvent.create({
       data: {
         at: new Date(),

@@ -1,39 +1,23 @@
 /** A credential as every door shows it: the returned key fields only, never a secret. */
-import type { Owner } from '../../../core/caller.js';
-import type { Timestamp } from '../../../core/time.js';
 import { providers, returnedFields } from '../../providers/index.js';
-import type { CredentialRecord, CredentialStatus } from '../model.js';
+import type { CredentialRecord } from '../model.js';
 
-export interface CredentialView {
-  id: string;
-  /** Whose it is (doors use it to ask for more of it in the same context, such as its versions). */
-  owner: Owner;
-  name: string;
-  description: string | null;
-  provider: string;
-  baseUrl: string | null;
-  category: string | null;
+/**
+ * The record's fields, but the keys as shown and the version as `currentVersion`. toView copies each field by
+ * name (never a spread: a sealed record passed in must not carry its secret into a view).
+ */
+export type CredentialView = Omit<CredentialRecord, 'keys' | 'keyVersion'> & {
   /**
    * Every returned key field of the provider, in the table's order, null when
    * unset; then any other returned field stored (a door's extra field: the
    * seed API's generic pair). Each door shows the fields it knows.
    */
   keys: Record<string, string | boolean | null>;
-  lastUsed: Timestamp | null;
-  dateCreated: Timestamp;
-  lastUpdated: Timestamp;
-  /** AVAILABLE (the last probe succeeded, or none yet) or INVALID, with the provider's message. */
-  status: CredentialStatus;
-  message: string | null;
-  lastValidated: Timestamp | null;
-  /** When it expires, and where that date comes from (`user`, `certificate`, `ssh-certificate`, `provider`). */
-  expiresAt: Timestamp | null;
-  expiresAtSource: string | null;
   /** The number of its current version of key material (0: none recorded yet). */
   currentVersion: number;
   /** The provider-side set-up to paste (an AWS role's trust policy), when there is one. */
   setupSnippet: string | null;
-}
+};
 
 export interface CredentialPage {
   items: { credential: CredentialView; cursor: string }[];

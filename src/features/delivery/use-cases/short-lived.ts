@@ -13,8 +13,8 @@ import { LRUCache } from 'lru-cache';
 import type { Owner } from '../../../core/caller.js';
 import { AwsRefused, type AwsSession, type AwsSts, AwsUnavailable } from '../../../infra/aws-sts.js';
 import { ProbeRefused, ProbeUnreachable } from '../../../infra/guarded-http.js';
-import { federatedSubject, type ShortLived, shortLivedOf } from '../../providers/index.js';
 import type { ProbeSlots } from '../../probing/index.js';
+import { federatedSubject, type ShortLived, shortLivedOf } from '../../providers/index.js';
 import { RoleNotAssumed, StsBusy, StsNotAllowed, StsUnavailable } from '../errors.js';
 import type { OidcIssuer } from './oidc-issuer.js';
 

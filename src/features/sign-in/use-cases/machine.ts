@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { type AuditActor, OPERATOR } from '../../../core/caller.js';
 import { durationWithin } from '../../../core/time.js';
 import { type AccessTokens, serviceUserName, TOKEN_SCOPES } from '../../accounts/index.js';
+import type { ExchangeEvent } from '../../audit/index.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import { WORKSPACE_ROLES } from '../../workspaces/index.js';
 import { MachineTokenRefused } from '../errors.js';
@@ -113,14 +114,7 @@ export interface MachineSignInOptions {
    * Records the exchange (the audit trail): the rule and the claims that matched; a `token.refuse` names the
    * user the token would have acted as.
    */
-  record: (event: {
-    action: 'token.exchange' | 'token.refuse';
-    targetId: string;
-    userId: string;
-    actor: string;
-    door: string;
-    detail: string;
-  }) => Promise<void>;
+  record: (event: ExchangeEvent) => Promise<void>;
 }
 
 const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));

@@ -1,6 +1,6 @@
 /** Paired services, as GraphQL shows them (read-only: an operator registers them with the CLI). */
 
-import { builder } from '../../../../doors/graphql/builder.js';
+import { type AuthenticatedContext, builder } from '../../../../doors/graphql/builder.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/doors/graphql/index.js';
 import { PairingNotFound } from '../../errors.js';
@@ -45,19 +45,27 @@ const DELIVERY =
   'a federated credential with an ID token of this service (idToken, idTokenExpiration); AWS refusing the role is an ' +
   'error with code AWS_ROLE_REFUSED.';
 
+const DELIVERY_ARGS = builder.args((t) => ({
+  id: t.id({ required: true }),
+  pairingId: t.id({ required: true }),
+  workspaceId: t.id({ required: false, description: WORKSPACE_ARG }),
+  version: t.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
+}));
+
+/** A delivery for the field's arguments (the mutation's and the deprecated query's alike). */
+const deliver = (
+  _root: unknown,
+  args: { id: string | number; pairingId: string | number; workspaceId?: string | number | null; version?: number | null },
+  ctx: AuthenticatedContext,
+) => ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined });
+
 // A delivery writes (the last use, an audit event): a mutation; the query of the same name stays for today's clients.
 builder.mutationField('deliverCredentialKeys', (t) =>
   t.withAuth({ authenticated: true }).string({
     description: DELIVERY,
-    args: {
-      id: t.arg.id({ required: true }),
-      pairingId: t.arg.id({ required: true }),
-      workspaceId: t.arg.id({ required: false, description: WORKSPACE_ARG }),
-      version: t.arg.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
-    },
+    args: DELIVERY_ARGS,
     errors: { types: [...DELIVER_ERRORS, ...WORKSPACE_ERRORS] },
-    resolve: (_root, args, ctx) =>
-      ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined }),
+    resolve: deliver,
   }),
 );
 
@@ -65,14 +73,8 @@ builder.queryField('credentialKeys', (t) =>
   t.withAuth({ authenticated: true }).string({
     description: DELIVERY,
     deprecationReason: 'A delivery records its use (a write): use the mutation deliverCredentialKeys',
-    args: {
-      id: t.arg.id({ required: true }),
-      pairingId: t.arg.id({ required: true }),
-      workspaceId: t.arg.id({ required: false, description: WORKSPACE_ARG }),
-      version: t.arg.int({ required: false, description: 'The keys of this version of its key material (absent: the current ones)' }),
-    },
+    args: DELIVERY_ARGS,
     errors: { types: [...DELIVER_ERRORS, ...WORKSPACE_ERRORS] },
-    resolve: (_root, args, ctx) =>
-      ctx.services.delivery.deliver(callerIn(ctx, args.workspaceId), String(args.id), String(args.pairingId), { version: args.version ?? undefined }),
+    resolve: deliver,
   }),
 );
