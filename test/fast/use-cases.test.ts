@@ -8,8 +8,8 @@ import { Forbidden, LimitReached, ValidationError } from '../../src/core/errors.
 import { CHANGED, ConcurrentChange, retryOnChange } from '../../src/core/retry.js';
 import { changedFields, completeKeys } from '../../src/features/credentials/rules/material.js';
 import { checkPageSize, decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '../../src/features/credentials/rules/paging.js';
-import { providers } from '../../src/features/providers/index.js';
 import { ProbeSlots } from '../../src/features/probing/rules/slots.js';
+import { providers } from '../../src/features/providers/index.js';
 import { OrganizationNameTaken, WorkspaceNotFound } from '../../src/features/workspaces/errors.js';
 import type { WorkspaceRecord } from '../../src/features/workspaces/model.js';
 import type { WorkspaceStore } from '../../src/features/workspaces/ports.js';
