@@ -21,7 +21,7 @@ import pg from 'pg';
 import { newId } from '../src/core/ids.js';
 import { restSpec } from '../src/features/credentials/doors/rest/legacy.js';
 import { sealingContext, versionSealingContext } from '../src/features/credentials/rules/sealing.js';
-import { RECORD_COLUMNS } from '../src/features/credentials/store/credential-store.js';
+import { RECORD_COLUMNS } from '../src/features/credentials/store/rows.js';
 import { providers, returnedFields, secretFields } from '../src/features/providers/index.js';
 import { numberedPlaceholders } from '../src/platform/db/client.js';
 import { keyRingFromFile } from '../src/platform/secrets/keyring.js';

@@ -1,5 +1,5 @@
 // After npm install / npm ci: with the dev dependencies (a development install), generate the Prisma clients and
-// the Pothos types, then compile the release, so that `npm start` serves at once. Without them (npm ci
+// then compile the release, so that `npm start` serves at once. Without them (npm ci
 // --omit=dev on a built tree, as the container does) there is nothing to generate or compile.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

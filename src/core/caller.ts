@@ -9,7 +9,7 @@ export interface Caller {
   door: Door;
   /** The workspace whose credentials the call acts on, as the client named it; undefined: the user's own. */
   workspaceId?: string;
-  /** The scope of the token the call came with (src/domain/auth/scopes.ts): `all`, `read`, `write`, `keys:read`. */
+  /** The scope of the token the call came with (src/features/accounts/rules/scopes.ts): `all`, `read`, `write`, `keys:read`. */
   scope: string;
   /** When the token the call came with expires (epoch ms; undefined: never): a token it makes expires no later. */
   tokenExpiresAt?: number;

@@ -11,7 +11,7 @@ import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/features
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'api-graphql.md'), 'utf8');
 
 describe('docs/api-graphql.md', () => {
-  it('shows the permission table of src/domain/workspaces/permissions.ts', () => {
+  it('shows the permission table of src/features/workspaces/rules/permissions.ts', () => {
     const table = readme.slice(readme.indexOf('| Workspace role |'));
     const rows = table
       .split('\n')

@@ -29,7 +29,7 @@ export const FLOW_LIFETIME_MS = 10 * 60_000;
 const TOUCH_RESOLUTION_MS = 60_000;
 
 /**
- * The settings (infra/config.ts's SignInConfig) read: every provider (OIDC_ISSUER's and OIDC_PROVIDERS's), the
+ * The settings (infra/config/index.ts's SignInConfig) read: every provider (OIDC_ISSUER's and OIDC_PROVIDERS's), the
  * group mapping (IdP group → workspace role, re-applied at every sign-in).
  */
 export type SignInSettings = Omit<SignInConfig, 'groupRoles' | 'providersFile'> & { groupRoles: GroupRole[] };

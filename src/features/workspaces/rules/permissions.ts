@@ -77,7 +77,7 @@ export const isWorkspaceRole = (role: string): role is WorkspaceRole => (WORKSPA
 /** May a participant with `role` do `action`? (Unknown roles may do nothing.) */
 export const may = (role: string, action: WorkspaceAction): boolean => isWorkspaceRole(role) && PERMISSIONS[role][action];
 
-/** What each action needs of the caller's token (src/domain/auth/scopes.ts). */
+/** What each action needs of the caller's token (src/features/accounts/rules/scopes.ts). */
 export const SCOPE_NEEDED: Readonly<Record<WorkspaceAction, ScopeNeed>> = {
   readCredentials: 'read',
   writeCredentials: 'write',
