@@ -131,7 +131,7 @@ describe('credentialEvents', () => {
       alice.userId,
       'brief',
       { actor: 'operator', door: 'cli' },
-      { expiresAt: new Date(Date.now() + scaled(3000)) },
+      { expiresAt: new Date(Date.now() + scaled(1500)) },
     );
     const short = await opened(brief.token);
     await listening(1);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERIES_KEPT } from '../../src/features/events/jobs/dispatcher.js';
 import { PrismaWebhookStore } from '../../src/features/events/store/webhook-store.js';
 import { webhookSealingContext } from '../../src/features/events/use-cases/webhooks.js';
+import { onPostgres } from '../helpers/database.js';
 import { type Receiver, startReceiver } from '../helpers/events.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
@@ -195,7 +196,15 @@ describe('webhooks', () => {
       const dave = await other.newUser('dave');
       const hook = (token: string, url: string) => gql(other, token, CREATE, { input: { url, kinds: ['CREDENTIAL_CREATE'] } });
       await hook(carol.token, down.url);
-      for (let i = 0; i < 520; i++) await rest(other, carol.token, 'POST', '/api/credentials', gitlab(`flood-${i}`, 'glpat-f'));
+      // 520 events of carol's context at once (the database writes them; its trigger queues a delivery of each).
+      await other.db.$executeRawUnsafe(
+        onPostgres
+          ? `INSERT INTO "AuditEvent" ("at", "action", "targetType", "targetId", "ownerUserId", "actor", "door") SELECT now(), 'credential.create', 'credential', 'flood-' || n, $1, $2, 'rest' FROM generate_series(0, 519) AS n`
+          : `WITH RECURSIVE numbers(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM numbers WHERE n < 519) INSERT INTO "AuditEvent" ("at", "action", "targetType", "targetId", "ownerUserId", "actor", "door") SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'credential.create', 'credential', 'flood-' || n, ?, ?, 'rest' FROM numbers`,
+        carol.userId,
+        carol.userId,
+      );
+      expect(await other.db.webhookDelivery.count({ where: { status: 'PENDING' } })).toBeGreaterThanOrEqual(500);
       await eventually('the down receiver was tried', () => down.received.length > 0);
       await hook(dave.token, receiver.url);
       await rest(other, dave.token, 'POST', '/api/credentials', gitlab('daves', 'glpat-d'));
