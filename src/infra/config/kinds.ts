@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { DURATION_FORMAT, durationWithin, formatDuration } from '../../core/time.js';
+import { DURATION_FORMAT, formatDuration, parseDuration } from '../../core/time.js';
 
 /** A setting's value: how it is parsed (with its default and bounds), and the default as the table shows it. */
 export interface Kind<T extends z.ZodType = z.ZodType> {
@@ -108,19 +108,19 @@ export function duration<F extends string | undefined>(fallback: F, bounds: { mi
   const schema = z.string().transform((value, ctx): number | undefined => {
     if (options.off && value === 'off') return undefined;
     if (options.zero !== undefined && value === '0') return 0;
-    const plain = options.plainMs && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
-    const parsed = plain === undefined ? durationWithin(value, bounds) : { ms: plain };
+    const ms = options.plainMs && /^\d{1,12}$/.test(value) ? Number(value) : parseDuration(value);
     const range = `from ${formatDuration(bounds.min)} to ${formatDuration(bounds.max)}`;
-    let problem = 'problem' in parsed ? parsed.problem : undefined;
-    if (!problem && 'ms' in parsed && (parsed.ms < bounds.min || parsed.ms > bounds.max)) {
-      problem = `must be a duration ${range} (${formatDuration(parsed.ms)} is not)`;
-    }
-    if (problem && options.plainMs && plain === undefined && !problem.includes(' is not)')) problem = `must be a duration ${range}: ${format}`;
+    const problem =
+      ms === undefined
+        ? `must be a duration ${range}: ${format}`
+        : ms < bounds.min || ms > bounds.max
+          ? `must be a duration ${range} (${formatDuration(ms)} is not)`
+          : undefined;
     if (problem) {
       ctx.addIssue({ code: 'custom', message: also ? `${problem}, ${also}` : problem });
       return z.NEVER;
     }
-    return (parsed as { ms: number }).ms;
+    return ms as number;
   });
   // The default is parsed like a value that was set (it becomes milliseconds the same way).
   return { schema: withFallback(schema, fallback, true), fallback };
