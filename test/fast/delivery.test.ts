@@ -10,6 +10,7 @@ import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from
 import { compactDecrypt, decodeProtectedHeader, errors as joseErrors, jwtDecrypt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { gql, withServer } from '../helpers/server.js';
 
@@ -17,7 +18,7 @@ const {
   server,
   users: { alice, bob },
 } = withServer({ users: ['alice', 'bob'] });
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair();
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 let rsaPairing: string;
 let ecPairing: string;

@@ -7,7 +7,6 @@
  * setup, and signing-key rotation: old tokens verify until they expire, new
  * ones carry the new key; a key replaced a period ago leaves the JWKS.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtDecrypt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { OPERATOR } from '../../src/core/caller.js';
 import { KeyRing } from '../../src/platform/secrets/keyring.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { PLATFORM_KEYS } from '../helpers/fake-sts.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually, testClock } from '../helpers/time.js';
@@ -22,7 +22,7 @@ import { eventually, testClock } from '../helpers/time.js';
 const PUBLIC_URL = 'https://credentials.example.test';
 const ROLE = 'arn:aws:iam::123456789012:role/federated';
 const WIP = 'projects/123456/locations/global/workloadIdentityPools/pipelines/providers/credentials';
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair();
 const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const DAY = 86_400_000;
 

@@ -5,7 +5,6 @@
  * user and from the material). Through both doors on a real database; the
  * delivered keys are opened with the paired service's private key.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { expiryOfMaterial, githubTokenExpiration } from '../../src/features/prov
 import { SecretUnreadable } from '../../src/platform/secrets/keyring.js';
 import { onPostgres, storedText } from '../helpers/database.js';
 import { selfSignedCertificate, sshCertificate } from '../helpers/fixtures.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, withServer } from '../helpers/server.js';
 import { testClock } from '../helpers/time.js';
@@ -26,7 +26,7 @@ const {
   server,
   users: { alice, bob },
 } = withServer({ users: ['alice', 'bob'], clock: clock.now });
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair();
 let pairing: string;
 const scratch = mkdtempSync(join(tmpdir(), 'credentials-history-'));
 

@@ -10,8 +10,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, EncryptJWT, jwtDecrypt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { encryptedJwt } from '../../src/features/delivery/rules/jwe.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair();
 const rsa4096 = generateKeyPairSync('rsa', { modulusLength: 4096 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const claims = { credentialsId: 'AAAAAAAAAAAAAAAAAAAAAA', provider: 'github', keys: { token: 'ghp_ü✓', username: 'octo' } };

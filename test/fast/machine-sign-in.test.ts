@@ -7,7 +7,7 @@
  * expired, wrong audience, a claim not met, a forged signature) is refused
  * with a clear 401 and makes no token; failures count toward the client's limit.
  */
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { PrismaSessionStore } from '../../src/features/sign-in/store/session-store.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -31,7 +32,7 @@ let workspaceId: number;
 let otherWorkspaceId: number;
 let pairing: string;
 const rulesDir = mkdtempSync(join(tmpdir(), 'credentials-machine-'));
-const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const pem = rsaKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 /** A token of the local issuer (claims of a GitHub Actions job by default). */
 async function jobToken(claims: Record<string, unknown> = {}, options: { audience?: string; expiresIn?: string; iss?: string; signWith?: CryptoKey } = {}) {

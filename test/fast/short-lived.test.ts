@@ -6,7 +6,6 @@
  * no session secret reaches the database file, its WAL or the logs, and an
  * STS host the guard does not allow is refused without a connection.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,12 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, sqlOn } from '../helpers/database.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { PLATFORM_KEYS } from '../helpers/fake-sts.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually, scaled, testClock } from '../helpers/time.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/pipelines';
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair();
 const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 let fake: FakeProviders;

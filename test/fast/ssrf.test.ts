@@ -16,6 +16,7 @@ import { type Probe, type ProbeTarget, probeOf } from '../../src/features/provid
 import { AwsSts } from '../../src/infra/aws-sts.js';
 import { GuardedHttp, isPublicAddress, type ResolvedAddress } from '../../src/infra/guarded-http.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -79,7 +80,7 @@ describe('through the service: loopback servers not on the allow-list are never 
     const google = JSON.stringify({
       type: 'service_account',
       client_email: 'x@y.iam.gserviceaccount.com',
-      private_key: (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      private_key: rsaKeyPair().privateKey.export({ type: 'pkcs8', format: 'pem' }),
       token_uri: `http://127.0.0.1:${otherPort.port}/token`,
     });
     expect(await validateNew('google', { data: google })).toMatchObject({ status: 'INVALID', message: expect.stringContaining('VALIDATION_ALLOWED_HOSTS') });
@@ -176,8 +177,7 @@ describe('private, link-local and metadata addresses, with an injected resolver'
   });
 
   it('the same for the other network probes: registry, Google token_uri, AWS STS', async () => {
-    const { generateKeyPairSync } = await import('node:crypto');
-    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const pem = rsaKeyPair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const g = guard({ 'ghcr.io': ['10.0.0.2'], 'oauth2.googleapis.com': ['169.254.169.254'], 'sts.amazonaws.com': ['172.16.0.9'] });
     expect(await run(probeOf('container-reg')!, target('container-reg', { registry: 'ghcr.io', userName: 'u', password: 'p' }), g)).toMatchObject({
       result: 'invalid',

@@ -95,6 +95,98 @@ describe('workspace use cases over faked ports', () => {
   });
 });
 
+/** A workspace (10) whose participants live in a map, changed as the store would change them (with its last-OWNER rule). */
+function participantsInMemory(initial: Record<string, string>) {
+  const roles = new Map(Object.entries(initial));
+  const workspace: WorkspaceRecord = { id: 10, organizationId: 1, organizationName: 'acme', name: 'lab', createdAt: new Date(0) };
+  const participant = (userId: string) => ({ workspaceId: 10, userId, userName: userId, role: roles.get(userId)!, createdAt: new Date(0) });
+  const lastOwner = (userId: string) => roles.get(userId) === 'OWNER' && [...roles.values()].filter((r) => r === 'OWNER').length === 1;
+  const store = {
+    findWorkspace: async (id: number) => (id === 10 ? workspace : null),
+    findAccess: (_ws: number, userId: string) => (roles.has(userId) ? { role: roles.get(userId)!, version: 1 } : null),
+    findOrganizationRole: async () => null,
+    findParticipant: async (_ws: number, userId: string) => (roles.has(userId) ? participant(userId) : null),
+    addParticipant: async (_ws: WorkspaceRecord, userId: string, role: string) => {
+      if (roles.has(userId)) return 'exists';
+      roles.set(userId, role);
+      return 'added';
+    },
+    updateRole: async (_ws: number, userId: string, from: string, to: string) => {
+      if (!roles.has(userId)) return 'not-found';
+      if (roles.get(userId) !== from) return 'changed';
+      if (to !== 'OWNER' && lastOwner(userId)) return 'last-owner';
+      roles.set(userId, to);
+      return 'updated';
+    },
+    removeParticipant: async (_ws: WorkspaceRecord, userId: string, from: string) => {
+      if (!roles.has(userId)) return 'not-found';
+      if (roles.get(userId) !== from) return 'changed';
+      if (lastOwner(userId)) return 'last-owner';
+      roles.delete(userId);
+      return 'removed';
+    },
+  } as unknown as WorkspaceStore;
+  const users = { findUserByNameOrId: async (name: string) => ({ id: name, name, createdAt: new Date(0), number: 1 }) };
+  return { service: new WorkspaceService(store, users), roles };
+}
+
+describe('who may change whom in a workspace (over faked ports; test/fast/resilience-and-abuse.test.ts samples it over HTTP)', () => {
+  const ROLES = ['OWNER', 'ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'VIEW'] as const;
+  type Role = (typeof ROLES)[number];
+  // Stated here on its own, not read from the code: an OWNER may make every change; an ADMIN every change
+  // that neither grants OWNER nor touches an OWNER; nobody else any.
+  const allowed = (manager: Role, from: Role | null, to: Role | null) => manager === 'OWNER' || (manager === 'ADMIN' && from !== 'OWNER' && to !== 'OWNER');
+  const outcome = (attempt: Promise<unknown>) =>
+    attempt.then(
+      () => 'done',
+      (e: unknown) => (e instanceof Forbidden ? 'Forbidden' : `unexpected ${String(e)}`),
+    );
+
+  it('every manager role × every current role × every new role, for adding, changing and removing', async () => {
+    const managers = Object.fromEntries(ROLES.map((r) => [`manager-${r}`, r]));
+    let n = 0;
+    for (const manager of ROLES) {
+      const me = caller(`manager-${manager}`);
+      for (const to of ROLES) {
+        const { service, roles } = participantsInMemory({ alice: 'OWNER', ...managers });
+        const target = `t${n++}`;
+        expect(await outcome(service.addParticipant(me, { id: '10' }, target, to)), `${manager} adds ${to}`).toBe(
+          allowed(manager, null, to) ? 'done' : 'Forbidden',
+        );
+        expect(roles.get(target)).toBe(allowed(manager, null, to) ? to : undefined);
+      }
+      for (const from of ROLES) {
+        for (const to of ROLES) {
+          const target = `t${n++}`;
+          const { service, roles } = participantsInMemory({ alice: 'OWNER', ...managers, [target]: from });
+          expect(await outcome(service.updateParticipantRole(me, { id: '10' }, target, to)), `${manager} changes ${from} to ${to}`).toBe(
+            allowed(manager, from, to) ? 'done' : 'Forbidden',
+          );
+          expect(roles.get(target)).toBe(allowed(manager, from, to) ? to : from);
+        }
+        const target = `t${n++}`;
+        const { service, roles } = participantsInMemory({ alice: 'OWNER', ...managers, [target]: from });
+        expect(await outcome(service.removeParticipant(me, { id: '10' }, target)), `${manager} removes ${from}`).toBe(
+          allowed(manager, from, null) ? 'done' : 'Forbidden',
+        );
+        expect(roles.has(target)).toBe(!allowed(manager, from, null));
+      }
+    }
+  });
+
+  it('nobody raises their own role; an ADMIN may lower herself but not come back', async () => {
+    for (const role of ['ADMIN', 'MAINTAIN'] as const) {
+      const { service, roles } = participantsInMemory({ alice: 'OWNER', me: role });
+      expect(await outcome(service.updateParticipantRole(caller('me'), { id: '10' }, 'me', 'OWNER'))).toBe('Forbidden');
+      expect(roles.get('me')).toBe(role);
+    }
+    const { service, roles } = participantsInMemory({ alice: 'OWNER', eve: 'ADMIN' });
+    expect(await outcome(service.updateParticipantRole(caller('eve'), { id: '10' }, 'eve', 'MAINTAIN'))).toBe('done');
+    expect(await outcome(service.updateParticipantRole(caller('eve'), { id: '10' }, 'eve', 'ADMIN'))).toBe('Forbidden');
+    expect(roles.get('eve')).toBe('MAINTAIN');
+  });
+});
+
 describe('credential rules', () => {
   it('pages: sizes from 0 to the most, cursors that round-trip, a forged cursor refused', () => {
     expect(() => checkPageSize(0)).not.toThrow();

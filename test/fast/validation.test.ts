@@ -7,16 +7,20 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
+import { rsaKeyPairs } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 import { scaled } from '../helpers/time.js';
+
+/** Distinct key pairs for the whole file: the fake providers trust keys across its tests. */
+const nextPair = rsaKeyPairs();
 
 let fake: FakeProviders;
 let server: TestServer;
@@ -215,7 +219,7 @@ describe('the other network probes', () => {
 
   it('Google: the service-account key signs an assertion exchanged at its token_uri', async () => {
     const key = (trusted: boolean, pkcs1 = false) => {
-      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pair = nextPair();
       if (trusted) fake.trust(pair.publicKey);
       return JSON.stringify({
         type: 'service_account',
@@ -246,7 +250,7 @@ describe('the other network probes', () => {
 
   it('GitHub App: its private key signs a JWT that GET /app accepts', async () => {
     const app = (trusted: boolean) => {
-      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pair = nextPair();
       if (trusted) fake.trust(pair.publicKey);
       return { appId: '4242', privateKey: pair.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
     };

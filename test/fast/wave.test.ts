@@ -7,13 +7,14 @@
  * parsing the flat `{discriminator, …}` plaintext as ContainerRegistryKeys does.
  */
 import { execFileSync } from 'node:child_process';
-import { createDecipheriv, generateKeyPairSync } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rsaKeyPairs } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 import { testClock } from '../helpers/time.js';
@@ -37,8 +38,9 @@ interface FakeWave {
 let keyFiles = 0;
 
 async function startFakeWave(dir: string): Promise<FakeWave> {
+  const nextPair = rsaKeyPairs();
   const newKey = () => {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pair = nextPair();
     const file = join(dir, `wave-key-${++keyFiles}.pem`);
     writeFileSync(file, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     return { publicKey: pair.publicKey, file };

@@ -1,14 +1,19 @@
-/** Runs the project's entry points as processes, as an operator would. */
+/**
+ * Runs the project's entry points as processes, as an operator would: the compiled release (dist/, as `npm start`,
+ * `npm run cli` and the container run it), built from the current sources before the system tier starts
+ * (test/helpers/build-release.ts).
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { scaled } from './time.js';
 
 export const root = resolve(import.meta.dirname, '../..');
-/** tsx by its path, so that a process may run in another working directory (and read that directory's .env). */
-const TSX = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+/** The release's entries by their paths, so that a process may run in another working directory (and read that directory's .env). */
+const CLI = join(root, 'dist', 'cli.js');
+/** The server as the container starts it (Dockerfile: `node --max-semi-space-size=4 dist/main.js`). */
+const MAIN = ['--max-semi-space-size=4', join(root, 'dist', 'main.js')];
 
 /**
  * The environment of a process a test starts: the machine's basics and what the test sets — never a setting of
@@ -42,7 +47,7 @@ export interface Run {
 /** `npm run cli -- <args>` with the given environment (asynchronous: a test server may run in this process). */
 export function cli(env: Record<string, string>, args: string[], onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'cli.ts'), ...args], { cwd: quietDirectory, env: childEnv(env) });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: quietDirectory, env: childEnv(env) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -55,11 +60,11 @@ export function cli(env: Record<string, string>, args: string[], onOutput?: (chu
   });
 }
 
-/** Starts `src/main.ts`; resolves with its exit when it stops by itself within `ms`. */
+/** Starts the server (dist/main.js); resolves with its exit when it stops by itself within `ms`. */
 export function startMainExpectingExit(env: Record<string, string>, ms = 20_000, options: SpawnOptions = {}): Promise<Run> {
   ms = scaled(ms);
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, MAIN, {
       cwd: options.cwd ?? quietDirectory,
       // Any free port unless the test names one (or its working directory's .env does): a start never fails on a
       // port some other program holds.
@@ -93,9 +98,9 @@ export interface RunningMain {
   stop(): Promise<number | null>;
 }
 
-/** Starts `src/main.ts` on a port the OS chooses (PORT=0); resolves once it says where GraphQL is (the bound port). */
+/** Starts the server (dist/main.js) on a port the OS chooses (PORT=0); resolves once it says where GraphQL is (the bound port). */
 export async function startMain(env: Record<string, string>): Promise<RunningMain> {
-  const child = spawn(process.execPath, ['--import', TSX, join(root, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, MAIN, {
     cwd: quietDirectory,
     env: childEnv({ LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' }),
   });

@@ -10,8 +10,13 @@ const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, 
 (addFormats as unknown as typeof addFormats.default)(ajv);
 ajv.addSchema({ $id: 'openapi.json', components: document.components }, 'openapi.json');
 
+/** Each path template of the document with the pattern of the paths it stands for. */
+const templates = Object.keys(document.paths).map((template) => ({ template, pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));
+/** One compiled validator per referenced schema (Ajv compiles anew for each new schema object). */
+const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+
 function responseSchema(method: string, path: string, status: number): object | undefined | null {
-  const template = Object.keys(document.paths).find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+  const template = templates.find((t) => t.pattern.test(path))?.template;
   if (!template) return null;
   const operation = document.paths[template][method.toLowerCase()];
   if (!operation) return null;
@@ -59,7 +64,9 @@ export function expectDeclaredResponse(method: string, path: string, result: { s
   const schema = responseSchema(method, path, result.status);
   expect(schema, `${method} ${path} → ${result.status} is declared in the OpenAPI document`).not.toBeNull();
   if (schema) {
-    const validate = ajv.compile({ $ref: `openapi.json${(schema as { $ref: string }).$ref}` });
+    const ref = `openapi.json${(schema as { $ref: string }).$ref}`;
+    const validate = validators.get(ref) ?? ajv.compile({ $ref: ref });
+    validators.set(ref, validate);
     const valid = validate(result.body);
     expect(valid, `${method} ${path} → ${result.status}: ${ajv.errorsText(validate.errors)}\n${result.text.slice(0, 500)}`).toBe(true);
   } else {
