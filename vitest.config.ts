@@ -55,7 +55,8 @@ export default defineConfig({
         extends: true,
         // Real processes: npm start, the CLI, two instances, signals and crashes.
         // (They run the compiled release: built first from the current sources when stale.)
-        test: { name: 'system', include: ['test/system/**/*.test.ts'], globalSetup: ['test/helpers/build-release.ts'] },
+        // Files share a worker's loaded modules too (the app's, for the tests that run a server in-process).
+        test: { name: 'system', include: ['test/system/**/*.test.ts'], isolate: false, globalSetup: ['test/helpers/build-release.ts'] },
       },
     ],
   },

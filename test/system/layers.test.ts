@@ -2,13 +2,20 @@
  * The layer rules hold for code that does not exist yet: each rule of
  * .dependency-cruiser.cjs and of tools/ is shown failing on a small tree of its
  * own (one offending file added to a tree that keeps them all), with the
- * project's own configuration and tools.
+ * project's own configuration and tools. dependency-cruiser's rules run
+ * through its own API in this process (the configuration read by its own
+ * reader, as its command line reads it: a cruise of a small tree takes
+ * milliseconds, a process seconds); its command line once, on the tree that
+ * keeps them, and inside tools/check-folder-cycles.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cruise, format } from 'dependency-cruiser';
+import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../helpers/process.js';
 
@@ -25,6 +32,13 @@ function check(args: string[]): { code: number; out: string } {
     const e = error as { status: number; stdout: string; stderr: string };
     return { code: e.status, out: `${e.stdout}${e.stderr}` };
   }
+}
+/** dependency-cruiser's rules on the tree, in this process: the exit code its command line would give, and its `err` report. */
+async function cruiseTree(): Promise<{ code: number; out: string }> {
+  const options = await extractDepcruiseOptions(join(root, '.dependency-cruiser.cjs'));
+  const result = await cruise(['src'], { ...options, baseDir: dir, validate: true }, {}, { tsConfig: extractTSConfig(join(dir, 'tsconfig.json')) });
+  const report = await format(result.output as Parameters<typeof format>[0], { outputType: 'err' });
+  return { code: report.exitCode, out: String(report.output) };
 }
 const tsx = ['--import', pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href];
 const depcruise = [join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'src', '--config', join(root, '.dependency-cruiser.cjs')];
@@ -60,18 +74,19 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Adds `files` to the tree, runs `run`, and takes them out again. */
-function withFiles<T>(files: Record<string, string>, run: () => T): T {
+async function withFiles<T>(files: Record<string, string>, run: () => T | Promise<T>): Promise<T> {
   for (const [path, text] of Object.entries(files)) write(path, text);
   try {
-    return run();
+    return await run();
   } finally {
     for (const path of Object.keys(files)) rmSync(join(dir, path));
   }
 }
 
 describe('the layer rules', () => {
-  it('accept a tree that keeps them', () => {
+  it('accept a tree that keeps them (dependency-cruiser by its command line and by its API alike)', async () => {
     expect(check(depcruise)).toMatchObject({ code: 0 });
+    expect(await cruiseTree()).toMatchObject({ code: 0 });
     expect(check(folderCycles).code).toBe(0);
     expect(check(fileSizes).code).toBe(0);
   });
@@ -146,21 +161,21 @@ describe('the layer rules', () => {
     ],
   ];
   for (const [what, files, rule] of cases) {
-    it(`refuse ${what} (${rule})`, () => {
-      const result = withFiles(files, () => check(depcruise));
+    it(`refuse ${what} (${rule})`, async () => {
+      const result = await withFiles(files, cruiseTree);
       expect(result.code, result.out).not.toBe(0);
       expect(result.out).toContain(rule);
     });
   }
 
-  it('refuse two features that import each other through their faces (no file-level circle)', () => {
-    const result = withFiles(
+  it('refuse two features that import each other through their faces (no file-level circle)', async () => {
+    const result = await withFiles(
       {
         'src/features/a/use-cases/back.ts': "import { more } from '../../b/index.js';\nexport const back = more;\n",
         'src/features/b/index.ts': "export { more } from './use-cases/more.js';\n",
       },
-      () => {
-        expect(check(depcruise).code).toBe(0);
+      async () => {
+        expect((await cruiseTree()).code).toBe(0);
         return check(folderCycles);
       },
     );
@@ -168,11 +183,11 @@ describe('the layer rules', () => {
     expect(result.out).toContain('folders that import each other: src/features/a, src/features/b');
   });
 
-  it('refuse a source file over 400 lines, and leave generated code alone', () => {
+  it('refuse a source file over 400 lines, and leave generated code alone', async () => {
     const long = `${Array.from({ length: 401 }, (_, i) => `export const line${i} = ${i};`).join('\n')}\n`;
-    const result = withFiles({ 'src/features/a/rules/long.ts': long }, () => check(fileSizes));
+    const result = await withFiles({ 'src/features/a/rules/long.ts': long }, () => check(fileSizes));
     expect(result.code).toBe(1);
     expect(result.out).toContain('src/features/a/rules/long.ts: 401 lines');
-    expect(withFiles({ 'src/generated/long.ts': long }, () => check(fileSizes)).code).toBe(0);
+    expect((await withFiles({ 'src/generated/long.ts': long }, () => check(fileSizes))).code).toBe(0);
   });
 });
