@@ -4,12 +4,17 @@
  * audit columns of token events, and the relational reads GraphQL makes of
  * them. The access-token service is its only user.
  */
+import { setTimeout } from 'node:timers/promises';
 import type { AuditActor } from '../../../core/caller.js';
+import { StoreBusy } from '../../../core/errors.js';
 import type { MaybePromise } from '../../../core/maybe.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
 import { KeptReads, optionalDateOf, type PreparedStatements } from '../../../platform/db/prepared.js';
 import type { TokenCheck, TokenRecord, UserRecord } from '../model.js';
 import type { UserStore } from '../ports.js';
+
+/** How many times a start tries to make the first user when the database is busy. */
+const FIRST_USER_ATTEMPTS = 8;
 
 /** Tokens checked recently, kept while the database is unchanged (SQLite): at most this many. */
 const TOKENS_KEPT = 1000;
@@ -100,20 +105,28 @@ export class PrismaUserStore implements UserStore {
    * transaction, so of processes doing it at once exactly one does (the others: false — a duplicate name, or on
    * SQLite a write that could not take the lock, finds the users made meanwhile).
    */
+  /**
+   * Instances starting together on a new database all try: one makes the user. On SQLite the others' transactions
+   * may fail busy (a read turned write while another writes) before that one has committed: they try again, a
+   * few times, and find the user.
+   */
   async createFirstUser(user: { id: string; name: string }, token: { id: string; name: string; tokenHash: string }): Promise<boolean> {
-    try {
-      return await this.db.$transaction(async (tx) => {
-        if ((await tx.user.count()) > 0) return false;
-        await tx.user.create({ data: { id: user.id, name: user.name, createdVia: 'start' }, select: { id: true } });
-        await tx.accessToken.create({
-          data: { ...token, userId: user.id, scope: 'all', createdBy: 'operator', createdVia: 'start' },
-          select: { id: true },
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.$transaction(async (tx) => {
+          if ((await tx.user.count()) > 0) return false;
+          await tx.user.create({ data: { id: user.id, name: user.name, createdVia: 'start' }, select: { id: true } });
+          await tx.accessToken.create({
+            data: { ...token, userId: user.id, scope: 'all', createdBy: 'operator', createdVia: 'start' },
+            select: { id: true },
+          });
+          return true;
         });
-        return true;
-      });
-    } catch (error) {
-      if ((await this.db.user.count()) > 0) return false;
-      throw error;
+      } catch (error) {
+        if ((await this.db.user.count()) > 0) return false;
+        if (!(error instanceof StoreBusy) || attempt >= FIRST_USER_ATTEMPTS) throw error;
+        await setTimeout(25 * attempt + Math.floor(Math.random() * 25));
+      }
     }
   }
 
