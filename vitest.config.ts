@@ -11,10 +11,11 @@ if (!process.env.TEST_TIMEOUT_SCALE) {
 const scale = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
 
 /**
- * The in-process tier keeps its temporary files (each server's SQLite database, keys) on the machine's memory file
- * system when it has one: the databases commit with `synchronous = FULL`, and a disk's fsyncs were a fifth of that
- * tier's time. What they check is behaviour, not the disk; the system tier (real processes, crashes, backups) keeps
- * the disk.
+ * Tests keep their temporary files (each server's SQLite database, keys, backups) on the machine's memory file
+ * system when it has one (TMPDIR, which the processes they start inherit): the databases commit with
+ * `synchronous = FULL`, and a disk's fsyncs were a fifth of the time. What they check is behaviour: a process killed
+ * mid-write loses nothing the kernel holds, disk or not (only a machine's power cut needs the disk, which no test
+ * here can make).
  */
 function memoryTmpdir(): Record<string, string> {
   try {
@@ -43,13 +44,14 @@ export default defineConfig({
     reporters: ['default', './test/helpers/timeout-reporter.ts'],
     // A migrated database, copied by each test server instead of migrating its own.
     globalSetup: ['test/helpers/global-setup.ts'],
+    env: memoryTmpdir(),
     hookTimeout: 60_000 * scale,
     projects: [
       {
         extends: true,
         // In-process: the app on Fastify with a temporary database, the service and stores.
         // Files share a worker's loaded modules (each still builds its own servers and databases).
-        test: { name: 'fast', include: ['test/fast/**/*.test.ts'], isolate: false, env: memoryTmpdir() },
+        test: { name: 'fast', include: ['test/fast/**/*.test.ts'], isolate: false },
       },
       {
         extends: true,
