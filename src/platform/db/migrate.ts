@@ -3,13 +3,14 @@
  * start-up. The `_prisma_migrations` table is kept exactly as `prisma migrate
  * deploy` keeps it, so either tool can migrate a database further.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import Sqlite from 'better-sqlite3';
 import { providerOf, sqlitePath } from '../../infra/database-url.js';
+import { makeDirectories } from '../../infra/files.js';
 import { BUSY_TIMEOUT_MS, pgDriver, postgresAdapter, sqliteAdapter } from './client.js';
 import { MIGRATIONS_DIR, prismaFiles, SCHEMA_PATH } from './paths.js';
 import { withSchemaEngine } from './schema-engine.js';
@@ -93,6 +94,30 @@ export async function needsMigration(databaseUrl: string, migrations: MigrationL
   return (await pendingMigrations(databaseUrl, migrations)).length > 0;
 }
 
+/** How long a start waits for another instance's migration on SQLite. */
+const SQLITE_MIGRATION_WAIT_MS = 120_000;
+
+/**
+ * On SQLite, instances starting together take turns as they do on PostgreSQL (two schema engines migrating one file
+ * at once fail, or record a migration as failed): an exclusive transaction on a lock file beside the database
+ * (`<database>-migrate.lock`, empty; the engine locks the database file itself, so the lock cannot be there). The
+ * operating system lets it go with the process, should one die while migrating.
+ */
+async function withSqliteMigrationLock<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+  const path = `${sqlitePath(databaseUrl)}-migrate.lock`;
+  // (The database's directory, made as the engine would make it: its owner's only.)
+  makeDirectories(dirname(path), 0o700);
+  const lock = new Sqlite(path, { timeout: SQLITE_MIGRATION_WAIT_MS });
+  try {
+    chmodSync(path, 0o600);
+    lock.exec('BEGIN EXCLUSIVE');
+    return await work();
+  } finally {
+    if (lock.inTransaction) lock.exec('ROLLBACK');
+    lock.close();
+  }
+}
+
 /** Any constant: the key of the PostgreSQL advisory lock that instances starting together take in turn. */
 const MIGRATION_LOCK = 7_270_736_901;
 
@@ -116,7 +141,7 @@ export async function applyMigrations(databaseUrl: string, migrationsDir?: strin
       await postgres?.pool.end();
     }
   };
-  if (provider === 'sqlite') return apply();
+  if (provider === 'sqlite') return withSqliteMigrationLock(databaseUrl, async () => ((await needsMigration(databaseUrl, migrationsList)) ? apply() : []));
   // Several instances may start at once on one PostgreSQL database: one migrates, the others then find nothing to do.
   const lock = new (pgDriver().Client)({ connectionString: databaseUrl });
   await lock.connect();
