@@ -220,61 +220,87 @@ describe('two instances on one database', () => {
   });
 });
 
-describe('background re-validation on two instances', () => {
-  it('one instance at a time: no credential is probed twice within half a period, and every one is probed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'credentials-revalidate-'));
-    const fake = await startFakeProviders();
-    // The shortest period an operator may set.
-    const EVERY_MS = 10_000;
-    const env = {
-      DATABASE_URL: await freshDatabaseUrl(dir),
-      MASTER_KEY_FILE: join(dir, 'master-keys.json'),
-      VALIDATE_EVERY: `${EVERY_MS / 1000}s`,
-      VALIDATION_ALLOWED_HOSTS: fake.host,
-    };
+/**
+ * Background re-validation on two instances: two sweeps at the shortest period an operator may set (10 s), most of
+ * it waiting. The scenario starts with the file and runs beside the tests above (its own database, instances and
+ * provider); its test waits for it and checks what it saw.
+ */
+const EVERY_MS = 10_000;
+const SECRETS = ['good-1', 'good-2', 'bad-3', 'good-4', 'bad-5', 'good-6'];
+
+async function revalidationScenario(): Promise<{ probes: Map<string, number[]>; rows: { name: string; status: string }[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'credentials-revalidate-'));
+  const fake = await startFakeProviders();
+  const env = {
+    DATABASE_URL: await freshDatabaseUrl(dir),
+    MASTER_KEY_FILE: join(dir, 'master-keys.json'),
+    VALIDATE_EVERY: `${EVERY_MS / 1000}s`,
+    VALIDATION_ALLOWED_HOSTS: fake.host,
+  };
+  let instances: RunningMain[] = [];
+  try {
     // The credentials exist before both instances start together: both would sweep at once, were it not for the lease.
     const first = await startMain({ ...env, VALIDATE_EVERY: 'off' });
     const token = /(cst_[0-9A-Za-z]{43})/.exec(first.output())![1]!;
-    const secrets = ['good-1', 'good-2', 'bad-3', 'good-4', 'bad-5', 'good-6'];
-    for (const secret of secrets) {
+    for (const secret of SECRETS) {
       const created = await rest(first, token, 'POST', '/api/credentials', {
         credentials: { name: secret, provider: 'github', baseUrl: fake.url, keys: { token: secret } },
       });
-      expect(created.status).toBe(200);
+      if (created.status !== 200) throw new Error(`creating ${secret}: ${created.status} ${created.text}`);
     }
     await first.stop();
-    const [a, b] = await Promise.all([startMain(env), startMain(env)]);
-    try {
-      // Every credential probed twice (two sweeps), each time by one instance only.
-      const probesOf = () => {
-        const probes = new Map<string, number[]>();
-        for (const request of fake.requests) {
-          const secret = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-          probes.set(secret, [...(probes.get(secret) ?? []), request.at]);
-        }
-        return probes;
-      };
-      await eventually('every credential probed twice', () => secrets.every((s) => (probesOf().get(s)?.length ?? 0) >= 2), EVERY_MS * 5);
-      const probes = probesOf();
-      for (const secret of secrets) {
-        const times = probes.get(secret) ?? [];
-        expect(times.length, secret).toBeGreaterThanOrEqual(1);
-        for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `${secret}: probes ${i - 1} and ${i}`).toBeGreaterThan(EVERY_MS / 2 - 500);
+    instances = await Promise.all([startMain(env), startMain(env)]);
+    // Every credential probed twice (two sweeps), each time by one instance only.
+    const probesOf = () => {
+      const probes = new Map<string, number[]>();
+      for (const request of fake.requests) {
+        const secret = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+        probes.set(secret, [...(probes.get(secret) ?? []), request.at]);
       }
-      const rows = await sqlOn<{ name: string; status: string }>(env.DATABASE_URL, 'SELECT "name", "status" FROM "Credential" ORDER BY "name"');
-      expect(rows.map((r) => `${r.name}:${r.status}`)).toEqual([
-        'bad-3:INVALID',
-        'bad-5:INVALID',
-        'good-1:AVAILABLE',
-        'good-2:AVAILABLE',
-        'good-4:AVAILABLE',
-        'good-6:AVAILABLE',
-      ]);
-    } finally {
-      await Promise.all([a.stop(), b.stop()]);
-      await fake.close();
-      await dropDatabase(env.DATABASE_URL);
-      rmSync(dir, { recursive: true, force: true });
+      return probes;
+    };
+    await eventually('every credential probed twice', () => SECRETS.every((s) => (probesOf().get(s)?.length ?? 0) >= 2), EVERY_MS * 5);
+    const rows = await sqlOn<{ name: string; status: string }>(env.DATABASE_URL, 'SELECT "name", "status" FROM "Credential" ORDER BY "name"');
+    return { probes: probesOf(), rows };
+  } finally {
+    await Promise.all(instances.map((i) => i.stop()));
+    await fake.close();
+    await dropDatabase(env.DATABASE_URL);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let revalidation: ReturnType<typeof revalidationScenario>;
+beforeAll(() => {
+  revalidation = revalidationScenario();
+  // (Awaited by its test; never an unhandled rejection meanwhile.)
+  revalidation.catch(() => {});
+});
+// The file ends only once the scenario's processes are stopped, whatever happened.
+afterAll(
+  () =>
+    revalidation?.then(
+      () => {},
+      () => {},
+    ),
+  120_000,
+);
+
+describe('background re-validation on two instances', () => {
+  it('one instance at a time: no credential is probed twice within half a period, and every one is probed', async () => {
+    const { probes, rows } = await revalidation;
+    for (const secret of SECRETS) {
+      const times = probes.get(secret) ?? [];
+      expect(times.length, secret).toBeGreaterThanOrEqual(1);
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `${secret}: probes ${i - 1} and ${i}`).toBeGreaterThan(EVERY_MS / 2 - 500);
     }
+    expect(rows.map((r) => `${r.name}:${r.status}`)).toEqual([
+      'bad-3:INVALID',
+      'bad-5:INVALID',
+      'good-1:AVAILABLE',
+      'good-2:AVAILABLE',
+      'good-4:AVAILABLE',
+      'good-6:AVAILABLE',
+    ]);
   }, 120_000);
 });
