@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
@@ -20,10 +20,13 @@ const scale = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
 function memoryTmpdir(): Record<string, string> {
   try {
     accessSync('/dev/shm', constants.W_OK);
-    return { TMPDIR: '/dev/shm' };
   } catch {
     return {};
   }
+  // A directory of the run's own, removed after it (test/helpers/global-setup.ts): what a test leaves behind does
+  // not stay in the machine's memory.
+  process.env.CREDENTIALS_TEST_TMPDIR ??= mkdtempSync('/dev/shm/credentials-run-');
+  return { TMPDIR: process.env.CREDENTIALS_TEST_TMPDIR };
 }
 
 export default defineConfig({

@@ -45,6 +45,8 @@ export default async function setup(project: TestProject) {
   project.provide('postgresTemplate', postgresTemplate);
   return async () => {
     rmSync(dir, { recursive: true, force: true });
+    // The run's temporary directory in memory, when it has one (vitest.config.ts).
+    if (process.env.CREDENTIALS_TEST_TMPDIR) rmSync(process.env.CREDENTIALS_TEST_TMPDIR, { recursive: true, force: true });
     if (postgresTemplate) await admin(`DROP DATABASE IF EXISTS "${postgresTemplate}" WITH (FORCE)`).catch(() => {});
   };
 }

@@ -34,8 +34,9 @@ function check(args: string[]): { code: number; out: string } {
   }
 }
 /** dependency-cruiser's rules on the tree, in this process: the exit code its command line would give, and its `err` report. */
+const depcruiseOptions = extractDepcruiseOptions(join(root, '.dependency-cruiser.cjs'));
 async function cruiseTree(): Promise<{ code: number; out: string }> {
-  const options = await extractDepcruiseOptions(join(root, '.dependency-cruiser.cjs'));
+  const options = await depcruiseOptions;
   const result = await cruise(['src'], { ...options, baseDir: dir, validate: true }, {}, { tsConfig: extractTSConfig(join(dir, 'tsconfig.json')) });
   const report = await format(result.output as Parameters<typeof format>[0], { outputType: 'err' });
   return { code: report.exitCode, out: String(report.output) };

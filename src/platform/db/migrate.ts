@@ -3,15 +3,14 @@
  * start-up. The `_prisma_migrations` table is kept exactly as `prisma migrate
  * deploy` keeps it, so either tool can migrate a database further.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import Sqlite from 'better-sqlite3';
 import { providerOf, sqlitePath } from '../../infra/database-url.js';
-import { makeDirectories } from '../../infra/files.js';
-import { BUSY_TIMEOUT_MS, pgDriver, postgresAdapter, sqliteAdapter } from './client.js';
+import { BUSY_TIMEOUT_MS, pgDriver, postgresAdapter, privateDatabaseFile, sqliteAdapter } from './client.js';
 import { MIGRATIONS_DIR, prismaFiles, SCHEMA_PATH } from './paths.js';
 import { withSchemaEngine } from './schema-engine.js';
 
@@ -98,18 +97,15 @@ export async function needsMigration(databaseUrl: string, migrations: MigrationL
 const SQLITE_MIGRATION_WAIT_MS = 120_000;
 
 /**
- * On SQLite, instances starting together take turns as they do on PostgreSQL (two schema engines migrating one file
- * at once fail, or record a migration as failed): an exclusive transaction on a lock file beside the database
- * (`<database>-migrate.lock`, empty; the engine locks the database file itself, so the lock cannot be there). The
+ * SQLite's turn: an exclusive transaction on a lock file beside the database (`<database>-migrate.lock`, empty,
+ * private as the database is; the engine locks the database file itself, so the lock cannot be there). The
  * operating system lets it go with the process, should one die while migrating.
  */
-async function withSqliteMigrationLock<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+async function inSqliteTurn<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
   const path = `${sqlitePath(databaseUrl)}-migrate.lock`;
-  // (The database's directory, made as the engine would make it: its owner's only.)
-  makeDirectories(dirname(path), 0o700);
+  privateDatabaseFile(path);
   const lock = new Sqlite(path, { timeout: SQLITE_MIGRATION_WAIT_MS });
   try {
-    chmodSync(path, 0o600);
     lock.exec('BEGIN EXCLUSIVE');
     return await work();
   } finally {
@@ -120,6 +116,19 @@ async function withSqliteMigrationLock<T>(databaseUrl: string, work: () => Promi
 
 /** Any constant: the key of the PostgreSQL advisory lock that instances starting together take in turn. */
 const MIGRATION_LOCK = 7_270_736_901;
+
+/** PostgreSQL's turn: an advisory lock, held by a connection of its own (let go with it). */
+async function inPostgresTurn<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+  const lock = new (pgDriver().Client)({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    return await work();
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    await lock.end();
+  }
+}
 
 /** Applies every migration not yet applied; returns the names applied now. */
 export async function applyMigrations(databaseUrl: string, migrationsDir?: string): Promise<string[]> {
@@ -141,17 +150,10 @@ export async function applyMigrations(databaseUrl: string, migrationsDir?: strin
       await postgres?.pool.end();
     }
   };
-  if (provider === 'sqlite') return withSqliteMigrationLock(databaseUrl, async () => ((await needsMigration(databaseUrl, migrationsList)) ? apply() : []));
-  // Several instances may start at once on one PostgreSQL database: one migrates, the others then find nothing to do.
-  const lock = new (pgDriver().Client)({ connectionString: databaseUrl });
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    return (await needsMigration(databaseUrl, migrationsList)) ? await apply() : [];
-  } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-    await lock.end();
-  }
+  // Several instances may start at once on one database (two schema engines at once fail, or record a migration as
+  // failed): they take turns, and in its turn each looks again: one migrates, the others find nothing to do.
+  const inTurn = provider === 'sqlite' ? inSqliteTurn : inPostgresTurn;
+  return inTurn(databaseUrl, async () => ((await needsMigration(databaseUrl, migrationsList)) ? apply() : []));
 }
 
 /**

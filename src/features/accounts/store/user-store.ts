@@ -102,13 +102,9 @@ export class PrismaUserStore implements UserStore {
 
   /**
    * Makes `user` and its token (scope `all`, never expiring; by the operator at start), if no user exists: in one
-   * transaction, so of processes doing it at once exactly one does (the others: false — a duplicate name, or on
-   * SQLite a write that could not take the lock, finds the users made meanwhile).
-   */
-  /**
-   * Instances starting together on a new database all try: one makes the user. On SQLite the others' transactions
-   * may fail busy (a read turned write while another writes) before that one has committed: they try again, a
-   * few times, and find the user.
+   * transaction, so of processes doing it at once exactly one does (the others: false — a duplicate name finds the
+   * users made meanwhile). On SQLite the others' transactions may fail busy (a read turned write while another
+   * writes) before that one has committed: they try again, a few times, and find the user.
    */
   async createFirstUser(user: { id: string; name: string }, token: { id: string; name: string; tokenHash: string }): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
