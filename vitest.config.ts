@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
@@ -24,8 +24,12 @@ function memoryTmpdir(): Record<string, string> {
     return {};
   }
   // A directory of the run's own, removed after it (test/helpers/global-setup.ts): what a test leaves behind does
-  // not stay in the machine's memory.
-  process.env.CREDENTIALS_TEST_TMPDIR ??= mkdtempSync('/dev/shm/credentials-run-');
+  // not stay in the machine's memory. Open to every user as /tmp is (sticky): some tests run the service as another
+  // user; what each test makes in it is its own (mkdtemp: 0700).
+  if (!process.env.CREDENTIALS_TEST_TMPDIR) {
+    process.env.CREDENTIALS_TEST_TMPDIR = mkdtempSync('/dev/shm/credentials-run-');
+    chmodSync(process.env.CREDENTIALS_TEST_TMPDIR, 0o1777);
+  }
   return { TMPDIR: process.env.CREDENTIALS_TEST_TMPDIR };
 }
 
