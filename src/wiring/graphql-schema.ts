@@ -8,6 +8,7 @@ import '../doors/graphql/errors.js';
 import '../features/accounts/doors/graphql/viewer.js';
 import '../features/workspaces/doors/graphql/workspace.js';
 import '../features/credentials/doors/graphql/operations.js';
+import '../features/pipeline-secrets/doors/graphql/pipeline-secret.js';
 import '../features/probing/doors/graphql/validation.js';
 import '../features/delivery/doors/graphql/pairing.js';
 import '../features/audit/doors/graphql/audit.js';

@@ -25,6 +25,7 @@ import {
   UpdateCredentialsRequest,
 } from '../features/credentials/doors/rest/schemas.js';
 import { GetCredentialsKeysResponse, KEY_ROUTES } from '../features/delivery/doors/rest/keys.js';
+import { PIPELINE_SECRET_COMPONENTS, PIPELINE_SECRET_ROUTES } from '../features/pipeline-secrets/doors/rest/routes.js';
 import { VALIDATION_ROUTES, ValidateCredentialsResponse } from '../features/probing/doors/rest/validate.js';
 import { EXCHANGE_ROUTES, ExchangeOidcTokenRequest, ExchangeOidcTokenResponse } from '../features/sign-in/doors/rest/exchange.js';
 
@@ -66,6 +67,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   ...EXCHANGE_ROUTES,
   ...TOKEN_ROUTES,
   ...CREDENTIAL_ROUTES,
+  ...PIPELINE_SECRET_ROUTES,
   ...KEY_ROUTES,
   ...VALIDATION_ROUTES,
   ...AUDIT_ROUTES,
@@ -88,5 +90,6 @@ export const REST_COMPONENTS: readonly Component[] = [
   CreateAccessTokenResponse,
   ExchangeOidcTokenRequest,
   ExchangeOidcTokenResponse,
+  ...PIPELINE_SECRET_COMPONENTS,
   ErrorResponse,
 ];

@@ -23,6 +23,7 @@ import { Webhooks, webhookSealingContext } from '../features/events/use-cases/we
 import { keyCheckSealingContext, MasterKeyCheck } from '../features/keys/use-cases/key-check.js';
 import { MasterKeys } from '../features/keys/use-cases/master-keys.js';
 import { KeyRotation } from '../features/keys/use-cases/rotation.js';
+import { PipelineSecrets, pipelineSecretSealingContext } from '../features/pipeline-secrets/index.js';
 import { ValidationSchedule } from '../features/probing/jobs/schedule.js';
 import { ProbeSlots } from '../features/probing/rules/slots.js';
 import { CredentialProbing } from '../features/probing/use-cases/service.js';
@@ -50,6 +51,8 @@ export type { Services };
 
 interface AppServices {
   credentials: CredentialService;
+  /** Pipeline secrets (Seqera's /pipeline-secrets): named, write-only values a run reads. */
+  pipelineSecrets: PipelineSecrets;
   workspaces: WorkspaceService;
   tokens: AccessTokens;
   /** Machines' OIDC tokens exchanged for short-lived access tokens (OIDC_MACHINE_ISSUERS). */
@@ -209,6 +212,7 @@ export function createServices(
     { context: webhookSealingContext, store: storage.webhooks },
     { context: signingKeySealingContext, store: storage.signingKeys },
     { context: keyCheckSealingContext, store: storage.keyChecks },
+    { context: pipelineSecretSealingContext, store: storage.pipelineSecrets },
   ];
   const rotation = new KeyRotation(storage.credentials, keys, otherSealed);
   const keyCheck = new MasterKeyCheck(storage.keyChecks, keys, storage.credentials, otherSealed, clock);
@@ -288,6 +292,7 @@ export function createServices(
       },
       clock,
     ),
+    pipelineSecrets: new PipelineSecrets(storage.pipelineSecrets, keys, access, { perContext: settings.limits.pipelineSecretsPerContext }, clock),
     upkeep,
     workspaces,
     tokens,

@@ -18,6 +18,8 @@ import type { WebhookStore } from '../features/events/ports.js';
 import { PrismaWebhookStore } from '../features/events/store/webhook-store.js';
 import type { KeyCheckStore } from '../features/keys/ports.js';
 import { PrismaKeyCheckStore } from '../features/keys/store/key-check-store.js';
+import type { PipelineSecretStore } from '../features/pipeline-secrets/ports.js';
+import { PrismaPipelineSecretStore } from '../features/pipeline-secrets/store/pipeline-secret-store.js';
 import type { BackoffStore } from '../features/probing/ports.js';
 import { PrismaBackoffStore } from '../features/probing/store/backoff-store.js';
 import type { SessionStore } from '../features/sign-in/ports.js';
@@ -44,6 +46,7 @@ export interface Storage {
   leases: LeaseStore;
   backoffs: BackoffStore;
   webhooks: WebhookStore;
+  pipelineSecrets: PipelineSecretStore;
   keyChecks: KeyCheckStore;
   /** Calls `listener` after each committed write of this process (returns: stop calling it). */
   onWrite(listener: () => void): () => void;
@@ -111,6 +114,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     backoffs: new PrismaBackoffStore(db),
     webhooks: new PrismaWebhookStore(db, statements),
     keyChecks: new PrismaKeyCheckStore(db),
+    pipelineSecrets: new PrismaPipelineSecretStore(db),
     onWrite(listener) {
       writeListeners.add(listener);
       return () => writeListeners.delete(listener);

@@ -416,7 +416,7 @@ describe('parity with GraphQL', () => {
 });
 
 describe('the OpenAPI document and the API reference', () => {
-  it('serves an OpenAPI 3.1 document describing the eighteen operations, this service’s own marked as extensions; service-info and the OIDC exchange need no token', async () => {
+  it('serves an OpenAPI 3.1 document describing the twenty-four operations, this service’s own marked as extensions; service-info and the OIDC exchange need no token', async () => {
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as any;
@@ -424,23 +424,29 @@ describe('the OpenAPI document and the API reference', () => {
     const operations = Object.values(document.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
     expect(operations.sort()).toEqual([
       'CreateCredentials',
+      'CreatePipelineSecret',
       'CreateToken',
       'DeleteAllTokens',
       'DeleteCredentials',
+      'DeletePipelineSecret',
       'DeleteToken',
       'DescribeCredentials',
+      'DescribePipelineSecret',
       'ExchangeOidcToken',
       'ExportAuditEvents',
       'GetEncryptedCredentials',
       'Info',
       'ListCredentialVersions',
       'ListCredentials',
+      'ListPipelineSecrets',
       'RestoreCredentialVersion',
       'TokenList',
       'UpdateCredentials',
+      'UpdatePipelineSecret',
       'UserInfo',
       'ValidateCredentials',
       'ValidateCredentialsName',
+      'ValidatePipelineSecretName',
     ]);
     expect(document.paths['/api/service-info'].get.security).toEqual([]);
     expect(document.paths['/api/auth/oidc'].post.security).toEqual([]);

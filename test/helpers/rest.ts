@@ -55,7 +55,7 @@ export async function rest(
   const text = await response.text();
   const result = { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
   const path = pathAndQuery.split('?')[0]!;
-  if (options.validate !== false && path.startsWith('/api/credentials')) expectDeclaredResponse(method, path, result);
+  if (options.validate !== false && /^\/api\/(credentials|pipeline-secrets)(\/|$)/.test(path)) expectDeclaredResponse(method, path, result);
   return result;
 }
 

@@ -70,7 +70,9 @@ function paths(routes: readonly RestRoute[]): Record<string, Record<string, Json
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       tags: [
-        route.extension ? 'extensions' : route.url.startsWith('/api/credentials') ? 'credentials' : route.url.startsWith('/api/tokens') ? 'tokens' : 'service',
+        route.extension
+          ? 'extensions'
+          : (route.tag ?? (route.url.startsWith('/api/credentials') ? 'credentials' : route.url.startsWith('/api/tokens') ? 'tokens' : 'service')),
       ],
       ...(route.public ? { security: [] } : {}),
       ...(route.extension ? { 'x-credentials-service-extension': true } : {}),
@@ -98,13 +100,14 @@ export function openApiDocument(routes: readonly RestRoute[], components: readon
       title: 'Credentials service — legacy REST API',
       version: '1.0.0',
       description:
-        "The `/api/credentials` paths of the seed API and of today's clients. Secret key fields are write-only: " +
-        'responses carry them as null. Every call but `/api/service-info` needs `Authorization: Bearer <token>`.',
+        "The `/api/credentials` paths of the seed API and of today's clients, and Seqera's `/api/pipeline-secrets`. Secret key fields are " +
+        "write-only: responses carry them as null; a pipeline secret's value is never returned. Every call but `/api/service-info` needs `Authorization: Bearer <token>`.",
     },
     servers: [{ url: '/' }],
     security: [{ BearerAuth: [] }],
     tags: [
       { name: 'credentials' },
+      { name: 'pipeline-secrets', description: "Seqera's pipeline secrets: named values a Nextflow run reads; write-only" },
       { name: 'service', description: "Seqera's service-info and user-info, as Wave calls them" },
       { name: 'tokens', description: "Seqera's access token paths: the caller's own tokens" },
       { name: 'extensions', description: "This service's own paths, beyond the seed API (clients of the seed API never call them)" },

@@ -48,6 +48,8 @@ export interface RestRoute<Q extends z.ZodObject = z.ZodObject, P extends z.ZodO
   headers?: { name: string; description: string; schema: Record<string, unknown> }[];
   /** The request body's component, when the route takes one (parsed by the handler with writeEnvelope). */
   body?: Component;
+  /** Its group in the OpenAPI document (default: by its path: credentials, tokens, service). */
+  tag?: string;
   /** A path of this service's own, beyond the seed API's (marked so in the OpenAPI document). */
   extension?: true;
   /** Answered without a token (service-info). */

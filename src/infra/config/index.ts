@@ -181,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     limits: {
       credentialsPerContext: e.MAX_CREDENTIALS_PER_CONTEXT,
+      pipelineSecretsPerContext: e.MAX_PIPELINE_SECRETS_PER_CONTEXT,
       organizationsPerUser: e.MAX_ORGANIZATIONS_PER_USER,
       tokensPerUser: e.MAX_TOKENS_PER_USER,
     },

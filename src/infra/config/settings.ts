@@ -141,6 +141,10 @@ const g5 = group('Limits', {
     ...count(10_000, 1),
     doc: "live credentials one context (a user's own, a workspace) may hold; a create beyond answers 409 (`LimitReachedError`)",
   },
+  MAX_PIPELINE_SECRETS_PER_CONTEXT: {
+    ...count(1_000, 1, 100_000),
+    doc: "pipeline secrets one context (a user's own, a workspace) may hold; a create beyond answers 409 (`LimitReachedError`)",
+  },
   MAX_ORGANIZATIONS_PER_USER: {
     ...count(20, 1),
     doc: "organizations a user may create (own); beyond, `LimitReachedError` (the operator's `orgs create` is not limited)",

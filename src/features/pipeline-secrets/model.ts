@@ -1,0 +1,31 @@
+/** The model of pipeline secrets: the records its use cases, rules and doors speak in (its store maps rows to them). */
+import type { AuditActor, Owner } from '../../core/caller.js';
+
+/** A pipeline secret as anyone may see it: never its value. */
+export interface PipelineSecretRecord {
+  /** A random integer below 2^53 (upstream's int64 `secretId`). */
+  id: number;
+  owner: Owner;
+  name: string;
+  dateCreated: Date;
+  lastUpdated: Date;
+  /** When its value was last delivered (null: never). */
+  lastUsed: Date | null;
+}
+
+export interface NewPipelineSecret {
+  id: number;
+  owner: Owner;
+  name: string;
+  /** The value, sealed. */
+  secret: string;
+  at: Date;
+  by: AuditActor;
+}
+
+/** Which secret a run gets for a name: the caller's own (`user`) or the workspace's. */
+export interface ResolvedPipelineSecret {
+  name: string;
+  scope: 'user' | 'workspace';
+  id: number;
+}

@@ -1,0 +1,157 @@
+/**
+ * The pipeline-secret use cases (Seqera's `/pipeline-secrets`): every rule about them lives here — the context and
+ * role (the credentials' own: VIEW and above read names, MAINTAIN and above write), Nextflow's name rule, the
+ * value's bounds and sealing, the limit per context, and which secret a run gets for a name. The value is
+ * write-only: no use case here returns it.
+ */
+import { randomBytes } from 'node:crypto';
+import { actorOf, type Caller, type Owner } from '../../../core/caller.js';
+import { LimitReached, ValidationError } from '../../../core/errors.js';
+import { MAX_PAGE_SIZE, type Page, pageOf, pageSize } from '../../../core/paging.js';
+import type { Sealer } from '../../../platform/secrets/keyring.js';
+import { ACCESS_ERRORS, type WorkspaceAccess } from '../../workspaces/index.js';
+import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing } from '../errors.js';
+import type { PipelineSecretRecord, ResolvedPipelineSecret } from '../model.js';
+import type { PipelineSecretStore } from '../ports.js';
+import { MAX_NAME_LENGTH, nameProblem, parseName, parseSecretId, parseValue, pipelineSecretSealingContext } from '../rules/input.js';
+
+export interface PipelineSecretSettings {
+  /** MAX_PIPELINE_SECRETS_PER_CONTEXT. */
+  perContext: number;
+}
+
+/** What each use case may raise besides the workspace's (ACCESS_ERRORS), for the doors (GraphQL spreads these). */
+export const PIPELINE_SECRET_ERRORS = {
+  describe: [PipelineSecretNotFound],
+  list: [ValidationError],
+  validateName: [ValidationError, PipelineSecretNameTaken],
+  create: [ValidationError, PipelineSecretNameTaken, LimitReached],
+  update: [ValidationError, PipelineSecretNotFound],
+  delete: [PipelineSecretNotFound],
+  resolve: [ValidationError, PipelineSecretsMissing],
+} as const;
+export { ACCESS_ERRORS };
+
+/** The most names one run may ask for at once. */
+export const MAX_RESOLVED_NAMES = 100;
+/** A new id: random, from 1 to 2^53 - 1 (exact in JSON and JavaScript), 53 bits from the system's source. */
+const newSecretId = (): number => Number(randomBytes(8).readBigUInt64BE() >> 11n) || 1;
+
+export class PipelineSecrets {
+  constructor(
+    private readonly store: PipelineSecretStore,
+    private readonly sealer: Sealer,
+    private readonly access: WorkspaceAccess,
+    private readonly settings: PipelineSecretSettings,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** A page of the context's secrets by name (`after`: the last name of the previous page), names starting with `nameStartsWith` only. */
+  async list(caller: Caller, options: { first?: number; after?: string; nameStartsWith?: string } = {}): Promise<Page<PipelineSecretRecord>> {
+    const first = pageSize(options.first);
+    const prefix = options.nameStartsWith;
+    if (prefix !== undefined && prefix.length > MAX_NAME_LENGTH) throw ValidationError.of('nameStartsWith', `must be at most ${MAX_NAME_LENGTH} characters`);
+    if (options.after !== undefined && options.after.length > MAX_NAME_LENGTH) throw ValidationError.of('after', 'is not a valid cursor');
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    return pageOf(await this.store.list(owner, { prefix, afterName: options.after, take: first + 1 }), first);
+  }
+
+  /** Every secret of the context by name (bounded by MAX_PIPELINE_SECRETS_PER_CONTEXT), and how many there are. */
+  async all(caller: Caller): Promise<{ items: PipelineSecretRecord[]; totalSize: number }> {
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    const items: PipelineSecretRecord[] = [];
+    for (;;) {
+      const batch = await this.store.list(owner, { afterName: items.at(-1)?.name, take: MAX_PAGE_SIZE * 10 });
+      items.push(...batch);
+      if (batch.length < MAX_PAGE_SIZE * 10) return { items, totalSize: items.length };
+    }
+  }
+
+  async describe(caller: Caller, id: string | number): Promise<PipelineSecretRecord> {
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    return this.#find(owner, id);
+  }
+
+  /** Throws what is wrong with `name` for a new secret of the context (invalid, or taken); resolves when it is free. */
+  async validateName(caller: Caller, name: unknown): Promise<void> {
+    const { owner } = await this.access.context(caller, 'readCredentials');
+    const valid = parseName(name);
+    if (await this.store.nameTaken(owner, valid)) throw new PipelineSecretNameTaken(valid);
+  }
+
+  async create(caller: Caller, input: { name?: unknown; value?: unknown }): Promise<PipelineSecretRecord> {
+    const { owner } = await this.access.context(caller, 'writeCredentials');
+    const name = parseName(input.name);
+    const value = parseValue(input.value);
+    for (let attempt = 0; ; attempt++) {
+      const id = newSecretId();
+      const stored = await this.store.insert(
+        { id, owner, name, secret: this.sealer.seal(value, pipelineSecretSealingContext(id)), at: new Date(this.clock()), by: actorOf(caller) },
+        this.settings.perContext,
+      );
+      if (stored === 'name-taken') throw new PipelineSecretNameTaken(name);
+      if (stored === 'full') throw new LimitReached('pipeline secrets per context', this.settings.perContext, 'MAX_PIPELINE_SECRETS_PER_CONTEXT');
+      if (stored !== 'id-taken') return stored;
+      // One chance in 2^53 per secret stored; a second draw in a row would be a broken random source.
+      if (attempt > 2) throw new Error('no free pipeline secret id after 4 draws');
+    }
+  }
+
+  /** A new value (the name stays). */
+  async update(caller: Caller, id: string | number, input: { value?: unknown }): Promise<PipelineSecretRecord> {
+    const { owner } = await this.access.context(caller, 'writeCredentials');
+    const secretId = this.#id(id);
+    const value = parseValue(input.value);
+    const updated = await this.store.replaceValue(
+      owner,
+      secretId,
+      this.sealer.seal(value, pipelineSecretSealingContext(secretId)),
+      new Date(this.clock()),
+      actorOf(caller),
+    );
+    if (!updated) throw new PipelineSecretNotFound(String(id));
+    return updated;
+  }
+
+  async delete(caller: Caller, id: string | number): Promise<void> {
+    const { owner } = await this.access.context(caller, 'writeCredentials');
+    if (!(await this.store.remove(owner, this.#id(id), actorOf(caller)))) throw new PipelineSecretNotFound(String(id));
+  }
+
+  /**
+   * Which secret a run of the caller gets for each name, in the order asked: the caller's own secret of that name
+   * wins over the workspace's (Seqera's rule); without a workspace, the caller's own only. A name neither has is an
+   * error naming every such name. Never a value.
+   */
+  async resolve(caller: Caller, names: readonly string[]): Promise<ResolvedPipelineSecret[]> {
+    if (names.length === 0 || names.length > MAX_RESOLVED_NAMES) throw ValidationError.of('names', `must hold 1 to ${MAX_RESOLVED_NAMES} names`);
+    names.forEach((name, i) => {
+      const problem = nameProblem(name);
+      if (problem) throw ValidationError.of(`names.${i}`, problem);
+    });
+    const context = await this.access.context(caller, 'readCredentials');
+    const own: Owner = { kind: 'user', id: caller.userId };
+    const owners = context.owner.kind === 'workspace' ? [own, context.owner] : [own];
+    const found = await this.store.findByNames(owners, [...new Set(names)]);
+    const pick = (name: string) =>
+      found.find((s) => s.name === name && s.owner.kind === 'user') ?? found.find((s) => s.name === name && s.owner.kind === 'workspace');
+    const missing = names.filter((name) => !pick(name));
+    if (missing.length > 0) throw new PipelineSecretsMissing([...new Set(missing)]);
+    return names.map((name) => {
+      const secret = pick(name)!;
+      return { name, scope: secret.owner.kind, id: secret.id };
+    });
+  }
+
+  async #find(owner: Owner, id: string | number): Promise<PipelineSecretRecord> {
+    const found = await this.store.find(owner, this.#id(id));
+    if (!found) throw new PipelineSecretNotFound(String(id));
+    return found;
+  }
+
+  #id(raw: string | number): number {
+    const id = parseSecretId(raw);
+    if (id === undefined) throw new PipelineSecretNotFound(String(raw).slice(0, 40));
+    return id;
+  }
+}

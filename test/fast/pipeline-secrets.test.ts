@@ -1,0 +1,395 @@
+/**
+ * Pipeline secrets as the tw CLI's `secrets` commands call them (Seqera's `/pipeline-secrets`, every answer checked
+ * against upstream's fragment, test/fixtures/seqera-pipeline-secrets-openapi.yaml, and against the served OpenAPI
+ * document), the same cases through GraphQL, Nextflow's name rule, the value's bounds, roles, the limit, which
+ * secret a run gets for a name, and the value nowhere but sealed.
+ */
+import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { OPERATOR } from '../../src/core/caller.js';
+import { NAME_PATTERN, nameProblem, pipelineSecretSealingContext } from '../../src/features/pipeline-secrets/index.js';
+import { KeyRing } from '../../src/platform/secrets/keyring.js';
+import { storedText } from '../helpers/database.js';
+import { type RestResult, rest } from '../helpers/rest.js';
+import { gql, withServer } from '../helpers/server.js';
+import { eventually } from '../helpers/time.js';
+
+/** Upstream's fragment, verbatim: each answer must be one it declares, with a body its schema accepts. */
+const upstream = parseYaml(readFileSync(new URL('../fixtures/seqera-pipeline-secrets-openapi.yaml', import.meta.url), 'utf8'));
+const ajv = new (Ajv as unknown as typeof Ajv.default)({ strict: false, allErrors: true });
+(addFormats as unknown as typeof addFormats.default)(ajv);
+ajv.addSchema({ $id: 'upstream.json', components: upstream.components });
+
+function upstreamSays(method: string, template: string, result: RestResult): void {
+  const response = upstream.paths[template.replace('/api', '')][method.toLowerCase()].responses[String(result.status)];
+  expect(response, `upstream declares ${method} ${template} → ${result.status}`).toBeDefined();
+  const schema = response.content?.['application/json']?.schema;
+  // A 204 has no body; a 403 declares none upstream (this service says `Forbidden`, as on every path).
+  if (result.status === 204) expect(result.text).toBe('');
+  if (!schema) return;
+  const validate = ajv.compile({ $ref: `upstream.json${schema.$ref}` });
+  expect(validate(result.body), `${method} ${template} → ${result.status}: ${ajv.errorsText(validate.errors)} ${result.text.slice(0, 300)}`).toBe(true);
+}
+
+const { server, users } = withServer({ users: ['alice', 'bob', 'viewer', 'maintainer'], env: { MAX_PIPELINE_SECRETS_PER_CONTEXT: '5' } });
+
+async function workspaceOf(owner: { userId: string }, name: string, participants: [string, string][] = []): Promise<string> {
+  const me = { userId: owner.userId, door: 'graphql' as const, scope: 'all' };
+  const org = await server.services.workspaces.createOrganization(me, `${name}-org`);
+  const ws = await server.services.workspaces.createWorkspace(me, { id: String(org.id) }, name);
+  for (const [user, role] of participants) await server.services.workspaces.addParticipant(me, { id: String(ws.id) }, user, role);
+  return String(ws.id);
+}
+
+describe('the tw CLI’s secrets calls', () => {
+  for (const context of ['user', 'workspace'] as const) {
+    it(`list, lookup by name through the list, add, update, view and delete, in the ${context} context, as upstream answers`, async () => {
+      const { alice } = users;
+      const query = context === 'user' ? '' : `?workspaceId=${await workspaceOf(alice, 'tw-secrets')}`;
+      const call = async (method: string, template: string, path: string, body?: unknown) => {
+        const result = await rest(server, alice.token, method, `${path}${query}${query && path.includes('?') ? '' : ''}`, body);
+        upstreamSays(method, template, result);
+        return result;
+      };
+      const validate = async (name: string) => {
+        const result = await rest(server, alice.token, 'GET', `/api/pipeline-secrets/validate?name=${encodeURIComponent(name)}${query.replace('?', '&')}`);
+        upstreamSays('GET', '/api/pipeline-secrets/validate', result);
+        return result;
+      };
+
+      expect((await call('GET', '/api/pipeline-secrets', '/api/pipeline-secrets')).body).toEqual({ pipelineSecrets: [], totalSize: 0 });
+      expect((await validate('DB_PASSWORD')).status).toBe(204);
+      const added = await call('POST', '/api/pipeline-secrets', '/api/pipeline-secrets', { name: 'DB_PASSWORD', value: 's3cr3t-tw', unknownField: 1 });
+      expect(added.status).toBe(200);
+      const id = added.body.secretId;
+      expect(Number.isSafeInteger(id) && id > 0).toBe(true);
+      expect((await validate('DB_PASSWORD')).status).toBe(409);
+      expect((await validate('db_password')).status).toBe(204); // case-sensitive, as Nextflow is
+      const refused = await validate('9lives');
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(/name.*must start with a letter or _/);
+
+      // `tw secrets view -n NAME`: the list, then the one of that name by its id.
+      await call('POST', '/api/pipeline-secrets', '/api/pipeline-secrets', { name: 'API_TOKEN', value: 'tok-tw' });
+      const list = await call('GET', '/api/pipeline-secrets', '/api/pipeline-secrets');
+      expect(list.body.totalSize).toBe(2);
+      expect(list.body.pipelineSecrets.map((s: { name: string }) => s.name)).toEqual(['API_TOKEN', 'DB_PASSWORD']);
+      const found = list.body.pipelineSecrets.find((s: { name: string }) => s.name === 'DB_PASSWORD');
+      const view = await call('GET', '/api/pipeline-secrets/{secretId}', `/api/pipeline-secrets/${found.id}`);
+      expect(view.body.pipelineSecret).toEqual({ id, name: 'DB_PASSWORD', dateCreated: found.dateCreated, lastUpdated: found.lastUpdated });
+      expect(Object.keys(view.body.pipelineSecret)).not.toContain('value');
+
+      const updated = await call('PUT', '/api/pipeline-secrets/{secretId}', `/api/pipeline-secrets/${id}`, { value: 'n3w-v4lue', name: 'IGNORED' });
+      expect(updated.status).toBe(204);
+      const after = (await call('GET', '/api/pipeline-secrets/{secretId}', `/api/pipeline-secrets/${id}`)).body.pipelineSecret;
+      expect(after.name).toBe('DB_PASSWORD');
+      expect(Date.parse(after.lastUpdated)).toBeGreaterThanOrEqual(Date.parse(found.lastUpdated));
+      expect(after.dateCreated).toBe(found.dateCreated);
+
+      expect((await call('DELETE', '/api/pipeline-secrets/{secretId}', `/api/pipeline-secrets/${id}`)).status).toBe(204);
+      // Gone: as an unknown credential answers (the seed API's 403).
+      for (const [method, body] of [['GET'], ['PUT', { value: 'x' }], ['DELETE']] as const) {
+        const gone = await rest(server, alice.token, method, `/api/pipeline-secrets/${id}${query}`, body);
+        expect(gone.status).toBe(403);
+        upstreamSays(method, '/api/pipeline-secrets/{secretId}', gone);
+      }
+      expect((await validate('DB_PASSWORD')).status).toBe(204);
+    });
+  }
+
+  it('another user’s secret, a malformed id and a workspace the caller is not in all answer 403, and change nothing', async () => {
+    const { alice, bob } = users;
+    const mine = (await rest(server, alice.token, 'POST', '/api/pipeline-secrets', { name: 'ALICE_ONLY', value: 'a-value' })).body.secretId;
+    for (const path of [
+      `/api/pipeline-secrets/${mine}`,
+      '/api/pipeline-secrets/abc',
+      '/api/pipeline-secrets/99999999999999999999',
+      '/api/pipeline-secrets/0',
+    ]) {
+      expect((await rest(server, bob.token, 'GET', path)).status).toBe(403);
+      expect((await rest(server, bob.token, 'PUT', path, { value: 'stolen' })).status).toBe(403);
+      expect((await rest(server, bob.token, 'DELETE', path)).status).toBe(403);
+    }
+    const ws = await workspaceOf(alice, 'alice-private');
+    expect((await rest(server, bob.token, 'GET', `/api/pipeline-secrets?workspaceId=${ws}`)).status).toBe(403);
+    expect((await rest(server, bob.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'X1', value: 'v' })).status).toBe(403);
+    expect((await rest(server, alice.token, 'GET', `/api/pipeline-secrets/${mine}`)).body.pipelineSecret.lastUpdated).toBeDefined();
+    expect((await rest(server, bob.token, 'GET', '/api/pipeline-secrets')).body.totalSize).toBe(0);
+  });
+});
+
+describe('names and values', () => {
+  it('take exactly upstream’s pattern (Nextflow’s) within 50 characters, and say what is wrong with any other', () => {
+    const cases = ['A', 'ab', '_a', '__a', 'a_', 'a__b', 'a_b_c', '9a', 'a-b', 'a.b', 'é', 'a b', '', 'x'.repeat(50), 'x'.repeat(51), `a${'_b'.repeat(24)}`];
+    for (const name of cases) {
+      const accepted = NAME_PATTERN.test(name) && name.length <= 50;
+      expect(nameProblem(name) === undefined, `${JSON.stringify(name)}: ${nameProblem(name)}`).toBe(accepted);
+    }
+    expect(nameProblem('a__b')).toBe('must not hold two _ in a row');
+    expect(nameProblem('a-b')).toMatch(/only letters, digits and _ .*"-" at position 2/);
+    expect(nameProblem('x'.repeat(51))).toMatch(/at most 50 characters/);
+  });
+
+  it('a bad name or value answers 400 saying what is wrong (never the value) on both doors, and stores nothing', async () => {
+    const { alice } = users;
+    const before = (await rest(server, alice.token, 'GET', '/api/pipeline-secrets')).body.totalSize;
+    const big = 'v'.repeat(64 * 1024 + 1);
+    for (const [body, problem] of [
+      [{ name: 'a__b', value: 'v' }, /name: must not hold two _ in a row/],
+      [{ name: 'OK_NAME', value: '' }, /value: must not be empty/],
+      [{ name: 'OK_NAME', value: big }, /value: must be at most 65536 bytes/],
+      [{ name: 'OK_NAME' }, /value: is required/],
+      [{ value: 'v' }, /name: is required/],
+    ] as const) {
+      const refused = await rest(server, alice.token, 'POST', '/api/pipeline-secrets', body);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(problem);
+      expect(refused.text).not.toContain('vvvv');
+    }
+    const graph = await gql(
+      server,
+      alice.token,
+      `mutation($input: PipelineSecretInput!) { createPipelineSecret(input: $input) { __typename ... on ValidationError { fields { path message } } } }`,
+      { input: { name: '9x', value: 'v' } },
+    );
+    expect(graph.body.data!.createPipelineSecret).toEqual({
+      __typename: 'ValidationError',
+      fields: [{ path: 'name', message: 'must start with a letter or _' }],
+    });
+    expect((await rest(server, alice.token, 'GET', '/api/pipeline-secrets')).body.totalSize).toBe(before);
+    // 64 KiB exactly (a PEM, a JSON file) is taken.
+    expect((await rest(server, alice.token, 'POST', '/api/pipeline-secrets', { name: 'BIG_ONE', value: 'v'.repeat(64 * 1024) })).status).toBe(200);
+  });
+});
+
+describe('GraphQL and REST agree', () => {
+  it('a secret made through one door is the same through the other; errors are typed', async () => {
+    const { bob } = users;
+    const ws = await workspaceOf(bob, 'agree');
+    const made = await gql(
+      server,
+      bob.token,
+      `mutation($input: PipelineSecretInput!, $ws: ID) { createPipelineSecret(input: $input, workspaceId: $ws) { __typename ... on MutationCreatePipelineSecretSuccess { data { id name workspaceId dateCreated lastUpdated lastUsed } } } }`,
+      { input: { name: 'FROM_GRAPHQL', value: 'g-value' }, ws },
+    );
+    const node = made.body.data!.createPipelineSecret.data;
+    const viaRest = (await rest(server, bob.token, 'GET', `/api/pipeline-secrets/${node.id}?workspaceId=${ws}`)).body.pipelineSecret;
+    expect(viaRest).toEqual({ id: Number(node.id), name: 'FROM_GRAPHQL', dateCreated: node.dateCreated, lastUpdated: node.lastUpdated });
+    expect(node).toMatchObject({ workspaceId: ws, lastUsed: null });
+
+    const restMade = (await rest(server, bob.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'FROM_REST', value: 'r-value' })).body.secretId;
+    const page = await gql(
+      server,
+      bob.token,
+      `query($ws: ID) { pipelineSecrets(workspaceId: $ws, first: 1) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`,
+      {
+        ws,
+      },
+    );
+    expect(page.body.data!.pipelineSecrets.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['FROM_GRAPHQL']);
+    expect(page.body.data!.pipelineSecrets.pageInfo.hasNextPage).toBe(true);
+    const next = await gql(
+      server,
+      bob.token,
+      `query($ws: ID, $after: String) { pipelineSecrets(workspaceId: $ws, first: 5, after: $after) { edges { node { id name } } pageInfo { hasNextPage } } }`,
+      {
+        ws,
+        after: page.body.data!.pipelineSecrets.pageInfo.endCursor,
+      },
+    );
+    expect(next.body.data!.pipelineSecrets.edges.map((e: { node: { id: string } }) => Number(e.node.id))).toEqual([restMade]);
+    expect(next.body.data!.pipelineSecrets.pageInfo.hasNextPage).toBe(false);
+    const prefixed = await gql(
+      server,
+      bob.token,
+      `query($ws: ID) { pipelineSecrets(workspaceId: $ws, nameStartsWith: "FROM_R") { edges { node { name } } } }`,
+      { ws },
+    );
+    expect(prefixed.body.data!.pipelineSecrets.edges).toEqual([{ node: { name: 'FROM_REST' } }]);
+
+    const taken = await gql(
+      server,
+      bob.token,
+      `mutation($ws: ID) { createPipelineSecret(input: { name: "FROM_REST", value: "x" }, workspaceId: $ws) { __typename ... on PipelineSecretNameTakenError { name message } } }`,
+      { ws },
+    );
+    expect(taken.body.data!.createPipelineSecret).toEqual({
+      __typename: 'PipelineSecretNameTakenError',
+      name: 'FROM_REST',
+      message: "A pipeline secret named 'FROM_REST' already exists",
+    });
+    expect((await rest(server, bob.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'FROM_GRAPHQL', value: 'x' })).body).toEqual({
+      message: "A pipeline secret named 'FROM_GRAPHQL' already exists",
+    });
+    const validity = await gql(
+      server,
+      bob.token,
+      `query($ws: ID) { a: validatePipelineSecretName(name: "FREE_ONE", workspaceId: $ws) { __typename ... on QueryValidatePipelineSecretNameSuccess { data } } b: validatePipelineSecretName(name: "FROM_REST", workspaceId: $ws) { __typename } }`,
+      { ws },
+    );
+    expect(validity.body.data).toEqual({
+      a: { __typename: 'QueryValidatePipelineSecretNameSuccess', data: true },
+      b: { __typename: 'PipelineSecretNameTakenError' },
+    });
+
+    const updated = await gql(
+      server,
+      bob.token,
+      `mutation($id: ID!, $ws: ID) { updatePipelineSecret(id: $id, value: "v2", workspaceId: $ws) { __typename } }`,
+      { id: String(restMade), ws },
+    );
+    expect(updated.body.data!.updatePipelineSecret.__typename).toBe('MutationUpdatePipelineSecretSuccess');
+    const deleted = await gql(
+      server,
+      bob.token,
+      `mutation($id: ID!, $ws: ID) { deletePipelineSecret(id: $id, workspaceId: $ws) { __typename ... on MutationDeletePipelineSecretSuccess { data } } }`,
+      { id: String(restMade), ws },
+    );
+    expect(deleted.body.data!.deletePipelineSecret).toEqual({ __typename: 'MutationDeletePipelineSecretSuccess', data: String(restMade) });
+    expect((await rest(server, bob.token, 'GET', `/api/pipeline-secrets/${restMade}?workspaceId=${ws}`)).status).toBe(403);
+    const missing = await gql(
+      server,
+      bob.token,
+      `query($id: ID!, $ws: ID) { pipelineSecret(id: $id, workspaceId: $ws) { __typename ... on PipelineSecretNotFoundError { id } } }`,
+      { id: String(restMade), ws },
+    );
+    expect(missing.body.data!.pipelineSecret).toEqual({ __typename: 'PipelineSecretNotFoundError', id: String(restMade) });
+  });
+});
+
+describe('roles, limits and runs', () => {
+  it('VIEW sees names, MAINTAIN and above write; each through both doors', async () => {
+    const { alice, viewer, maintainer } = users;
+    const ws = await workspaceOf(alice, 'roles', [
+      [viewer.name, 'VIEW'],
+      [maintainer.name, 'MAINTAIN'],
+    ]);
+    const q = `?workspaceId=${ws}`;
+    const made = await rest(server, maintainer.token, 'POST', `/api/pipeline-secrets${q}`, { name: 'MAINTAINED', value: 'm-value' });
+    expect(made.status).toBe(200);
+    expect((await rest(server, viewer.token, 'GET', `/api/pipeline-secrets${q}`)).body.pipelineSecrets.map((s: { name: string }) => s.name)).toEqual([
+      'MAINTAINED',
+    ]);
+    expect((await rest(server, viewer.token, 'GET', `/api/pipeline-secrets/${made.body.secretId}${q}`)).status).toBe(200);
+    expect((await rest(server, viewer.token, 'POST', `/api/pipeline-secrets${q}`, { name: 'VIEWER_MADE', value: 'v' })).status).toBe(403);
+    expect((await rest(server, viewer.token, 'PUT', `/api/pipeline-secrets/${made.body.secretId}${q}`, { value: 'v' })).status).toBe(403);
+    expect((await rest(server, viewer.token, 'DELETE', `/api/pipeline-secrets/${made.body.secretId}${q}`)).status).toBe(403);
+    const graph = await gql(
+      server,
+      viewer.token,
+      `mutation($ws: ID) { createPipelineSecret(input: { name: "VIEWER_G", value: "v" }, workspaceId: $ws) { __typename } }`,
+      { ws },
+    );
+    expect(graph.body.data!.createPipelineSecret.__typename).toBe('ForbiddenError');
+    expect((await rest(server, maintainer.token, 'DELETE', `/api/pipeline-secrets/${made.body.secretId}${q}`)).status).toBe(204);
+  });
+
+  it('MAX_PIPELINE_SECRETS_PER_CONTEXT holds: 409 (REST) and LimitReachedError (GraphQL), nothing stored; a delete makes room', async () => {
+    const { maintainer } = users;
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await rest(server, maintainer.token, 'POST', '/api/pipeline-secrets', { name: `CAP_${i}`, value: 'v' })).body.secretId);
+    const over = await rest(server, maintainer.token, 'POST', '/api/pipeline-secrets', { name: 'CAP_5', value: 'v' });
+    expect(over.status).toBe(409);
+    expect(over.body.message).toMatch(/at most 5 pipeline secrets per context.*MAX_PIPELINE_SECRETS_PER_CONTEXT/);
+    const graph = await gql(server, maintainer.token, `mutation { createPipelineSecret(input: { name: "CAP_6", value: "v" }) { __typename } }`);
+    expect(graph.body.data!.createPipelineSecret.__typename).toBe('LimitReachedError');
+    expect((await rest(server, maintainer.token, 'GET', '/api/pipeline-secrets')).body.totalSize).toBe(5);
+    await rest(server, maintainer.token, 'DELETE', `/api/pipeline-secrets/${ids[0]}`);
+    expect((await rest(server, maintainer.token, 'POST', '/api/pipeline-secrets', { name: 'CAP_5', value: 'v' })).status).toBe(200);
+  });
+
+  it('a run gets the caller’s own secret of a name over the workspace’s; a name neither has is an error naming it', async () => {
+    const { alice, viewer } = users;
+    const ws = await workspaceOf(alice, 'runs', [[viewer.name, 'VIEW']]);
+    const wsShared = (await rest(server, alice.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'SHARED', value: 'w' })).body.secretId;
+    const wsOnly = (await rest(server, alice.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'WS_ONLY', value: 'w' })).body.secretId;
+    const own = (await rest(server, viewer.token, 'POST', '/api/pipeline-secrets', { name: 'SHARED', value: 'mine' })).body.secretId;
+    const resolve = (names: string[], workspace?: string) =>
+      gql(
+        server,
+        viewer.token,
+        `query($names: [String!]!, $ws: ID) { resolvePipelineSecrets(names: $names, workspaceId: $ws) { __typename ... on QueryResolvePipelineSecretsSuccess { data { name scope id } } ... on PipelineSecretsMissingError { names } ... on ValidationError { fields { path message } } } }`,
+        { names, ws: workspace },
+      );
+    expect((await resolve(['WS_ONLY', 'SHARED'], ws)).body.data!.resolvePipelineSecrets.data).toEqual([
+      { name: 'WS_ONLY', scope: 'WORKSPACE', id: String(wsOnly) },
+      { name: 'SHARED', scope: 'USER', id: String(own) },
+    ]);
+    // Without the workspace, the caller's own only.
+    expect((await resolve(['SHARED', 'WS_ONLY'])).body.data!.resolvePipelineSecrets).toEqual({ __typename: 'PipelineSecretsMissingError', names: ['WS_ONLY'] });
+    // Once the caller's own is gone, the workspace's.
+    await rest(server, viewer.token, 'DELETE', `/api/pipeline-secrets/${own}`);
+    expect((await resolve(['SHARED'], ws)).body.data!.resolvePipelineSecrets.data).toEqual([{ name: 'SHARED', scope: 'WORKSPACE', id: String(wsShared) }]);
+    expect((await resolve(['NOPE', 'a__b'], ws)).body.data!.resolvePipelineSecrets).toEqual({
+      __typename: 'ValidationError',
+      fields: [{ path: 'names.1', message: 'must not hold two _ in a row' }],
+    });
+  });
+});
+
+describe('the value', () => {
+  it('is nowhere but sealed: not in the database file (or its WAL), the log, any answer or the audit trail', async () => {
+    const { bob } = users;
+    const values = [
+      `pv-rest-${Math.random().toString(36).slice(2)}`,
+      `pv-put-${Math.random().toString(36).slice(2)}`,
+      `pv-gql-${Math.random().toString(36).slice(2)}`,
+    ];
+    const answers: string[] = [];
+    const made = await rest(server, bob.token, 'POST', '/api/pipeline-secrets', { name: 'HIDDEN_ONE', value: values[0] });
+    answers.push(made.text);
+    answers.push((await rest(server, bob.token, 'PUT', `/api/pipeline-secrets/${made.body.secretId}`, { value: values[1] })).text);
+    answers.push(
+      JSON.stringify(
+        (
+          await gql(
+            server,
+            bob.token,
+            `mutation($v: String!) { createPipelineSecret(input: { name: "HIDDEN_TWO", value: $v }) { __typename ... on MutationCreatePipelineSecretSuccess { data { id name } } } }`,
+            { v: values[2] },
+          )
+        ).body,
+      ),
+    );
+    answers.push((await rest(server, bob.token, 'POST', '/api/pipeline-secrets', { name: 'HIDDEN_ONE', value: values[0] })).text); // refused: taken
+    answers.push((await rest(server, bob.token, 'GET', '/api/pipeline-secrets')).text);
+    answers.push((await rest(server, bob.token, 'GET', `/api/pipeline-secrets/${made.body.secretId}`)).text);
+    const trail = await gql(server, bob.token, `{ auditEvents(first: 20) { edges { node { kind targetId detail actor } } } }`);
+    answers.push(JSON.stringify(trail.body));
+    const kinds = trail.body.data!.auditEvents.edges.map((e: { node: { kind: string } }) => e.node.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['PIPELINE_SECRET_CREATE', 'PIPELINE_SECRET_UPDATE']));
+    const stored = await storedText(server.config.databaseUrl);
+    const logs = server.logs.join('\n');
+    for (const value of values) {
+      expect(stored.includes(value), `the database holds ${value}`).toBe(false);
+      expect(logs.includes(value), `the log holds ${value}`).toBe(false);
+      expect(answers.join('\n').includes(value), `an answer holds ${value}`).toBe(false);
+    }
+    // The search works: the name is where it is.
+    expect(stored).toContain('HIDDEN_ONE');
+    expect(answers.join('\n')).toContain('HIDDEN_ONE');
+  });
+
+  it('is re-sealed by key rotation (counted by keys list first), and opens under the new key alone with its own associated data', async () => {
+    const { bob } = users;
+    const id = (await rest(server, bob.token, 'POST', '/api/pipeline-secrets', { name: 'ROTATED', value: 'r-value' })).body.secretId;
+    const row = async () => (await server.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(id) } })).secret;
+    const primary = server.services.keys.ring.primaryId;
+    const count = await server.db.pipelineSecret.count();
+    expect((await server.services.rotation.usage()).get(primary)).toBeGreaterThanOrEqual(count);
+    const added = server.services.masterKeys.add();
+    await eventually('the new key is primary', () => server.services.keys.ring.primaryId === added);
+    expect(await server.services.rotation.countNotUnderPrimary()).toBeGreaterThanOrEqual(count);
+    for await (const progress of server.services.rotation.reseal(OPERATOR)) expect(progress.unreadable).toEqual([]);
+    expect(await server.services.rotation.countNotUnderPrimary()).toBe(0);
+    const sealed = await row();
+    expect(sealed.startsWith(KeyRing.sealedPrefix(added))).toBe(true);
+    expect(server.services.keys.open(sealed, pipelineSecretSealingContext(id))).toBe('r-value');
+    // Moved to another row (another id), it does not open.
+    expect(() => server.services.keys.open(sealed, pipelineSecretSealingContext(id + 1))).toThrow();
+  });
+});
