@@ -118,6 +118,7 @@ describe('the PostgreSQL schema and migrations', () => {
         'Organization',
         'OrganizationMember',
         'Pairing',
+        'PipelineSecret',
         'ProbeBackoff',
         'Session',
         'SigningKey',

@@ -13,8 +13,9 @@ import { OPERATOR } from '../../src/core/caller.js';
 import { NAME_PATTERN, nameProblem, pipelineSecretSealingContext } from '../../src/features/pipeline-secrets/index.js';
 import { KeyRing } from '../../src/platform/secrets/keyring.js';
 import { storedText } from '../helpers/database.js';
+import { startReceiver } from '../helpers/events.js';
 import { type RestResult, rest } from '../helpers/rest.js';
-import { gql, withServer } from '../helpers/server.js';
+import { gql, startServer, withServer } from '../helpers/server.js';
 import { eventually } from '../helpers/time.js';
 
 /** Upstream's fragment, verbatim: each answer must be one it declares, with a body its schema accepts. */
@@ -391,5 +392,34 @@ describe('the value', () => {
     expect(server.services.keys.open(sealed, pipelineSecretSealingContext(id))).toBe('r-value');
     // Moved to another row (another id), it does not open.
     expect(() => server.services.keys.open(sealed, pipelineSecretSealingContext(id + 1))).toThrow();
+  });
+
+  it('reaches a webhook as pipeline_secret events naming the secret, in order, never with the value', async () => {
+    const receiver = await startReceiver();
+    const hooked = await startServer({ WEBHOOK_ALLOWED_HOSTS: receiver.host });
+    try {
+      const carol = await hooked.newUser('carol');
+      const value = `pv-hook-${Math.random().toString(36).slice(2)}`;
+      const made = await gql(
+        hooked,
+        carol.token,
+        `mutation($url: String!) { createWebhook(input: { url: $url, kinds: [PIPELINE_SECRET_CREATE, PIPELINE_SECRET_UPDATE, PIPELINE_SECRET_DELETE] }) { __typename } }`,
+        { url: receiver.url },
+      );
+      expect(made.body.data!.createWebhook.__typename).toBe('MutationCreateWebhookSuccess');
+      const id = (await rest(hooked, carol.token, 'POST', '/api/pipeline-secrets', { name: 'HOOKED', value })).body.secretId;
+      await rest(hooked, carol.token, 'PUT', `/api/pipeline-secrets/${id}`, { value: `${value}-2` });
+      await rest(hooked, carol.token, 'DELETE', `/api/pipeline-secrets/${id}`);
+      await eventually('three events delivered', () => receiver.taken.length >= 3);
+      expect(receiver.taken.map((r) => [r.json.type, r.json.data.targetId, r.json.data.targetName])).toEqual([
+        ['pipeline_secret.create', String(id), 'HOOKED'],
+        ['pipeline_secret.update', String(id), 'HOOKED'],
+        ['pipeline_secret.delete', String(id), 'HOOKED'],
+      ]);
+      for (const r of receiver.taken) expect(r.body).not.toContain(value);
+    } finally {
+      await hooked.close();
+      await receiver.close();
+    }
   });
 });

@@ -146,7 +146,8 @@ export class AuditTrail {
       seqeraType: SEQERA_TYPES[r.action as keyof typeof SEQERA_TYPES] ?? null,
       targetType: r.targetType,
       targetId: r.targetId,
-      targetName: r.targetType === 'credential' ? (credentials.get(r.targetId)?.name ?? null) : null,
+      // A pipeline secret's name never changes: its rows carry it as their detail.
+      targetName: r.targetType === 'credential' ? (credentials.get(r.targetId)?.name ?? null) : r.targetType === 'pipeline_secret' ? r.detail : null,
       provider: r.targetType === 'credential' ? (credentials.get(r.targetId)?.provider ?? null) : null,
       ownerUserId: r.ownerUserId,
       ownerName: r.ownerUserId === null ? null : (users.get(r.ownerUserId) ?? '(removed user)'),
