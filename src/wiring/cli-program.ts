@@ -14,6 +14,7 @@ import { oidcCommands } from '../features/delivery/doors/cli/oidc.js';
 import { pairingsCommands } from '../features/delivery/doors/cli/pairings.js';
 import { webhooksCommands } from '../features/events/doors/cli/webhooks.js';
 import { keysCommands } from '../features/keys/doors/cli/keys.js';
+import { secretsCommands } from '../features/pipeline-secrets/doors/cli/secrets.js';
 import { workspacesCommands } from '../features/workspaces/doors/cli/workspaces.js';
 import { projectRoot } from '../infra/project.js';
 import { backupStorage } from './backup-storage.js';
@@ -36,6 +37,7 @@ Every command also runs as \`npm run cli -- <command>\`. Details: docs/operating
     keysCommands,
     workspacesCommands,
     credentialsCommands,
+    secretsCommands,
     pairingsCommands,
     oidcCommands,
     webhooksCommands,

@@ -45,9 +45,16 @@ export interface Run {
 }
 
 /** `npm run cli -- <args>` with the given environment (asynchronous: a test server may run in this process). */
-export function cli(env: Record<string, string>, args: string[], onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+export function cli(
+  env: Record<string, string>,
+  args: string[],
+  onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+  /** What the command reads on standard input (it ends there: nothing when not given). */
+  input = '',
+): Promise<Run> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: quietDirectory, env: childEnv(env) });
+    child.stdin.end(input);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {

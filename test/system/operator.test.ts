@@ -141,6 +141,49 @@ describe('organizations and workspaces from the command line', () => {
   });
 });
 
+describe('pipeline secrets from the command line', () => {
+  it('adds (the value read from standard input), lists, updates and removes a user’s and a workspace’s pipeline secrets, never printing a value', async () => {
+    const withInput = (input: string, ...args: string[]) => runCli(env, args, undefined, input);
+    expect((await cli('users', 'create', 'quinn')).code).toBe(0);
+    const added = await withInput('op-s3cret-value\n', 'secrets', 'add', 'DB_PASSWORD', '--user', 'quinn');
+    expect(added.code, added.err).toBe(0);
+    const id = /^added pipeline secret DB_PASSWORD: id (\d+)$/m.exec(added.out)?.[1];
+    expect(id, added.out).toBeDefined();
+    expect((await withInput('x', 'secrets', 'add', 'DB_PASSWORD', '--user', 'quinn')).err).toMatch(/A pipeline secret named 'DB_PASSWORD' already exists/);
+    expect(await withInput('x', 'secrets', 'add', '9lives', '--user', 'quinn')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/name: must start with a letter or _/),
+    });
+    expect((await withInput('', 'secrets', 'add', 'EMPTY_ONE', '--user', 'quinn')).err).toMatch(/value: must not be empty/);
+    expect((await withInput('x', 'secrets', 'add', 'NO_CONTEXT')).code).toBe(2);
+
+    expect((await cli('orgs', 'create', 'vault', '--owner', 'quinn')).code).toBe(0);
+    expect((await cli('workspaces', 'create', 'vault/runs', '--owner', 'quinn')).code).toBe(0);
+    expect((await withInput('ws-s3cret-value', 'secrets', 'add', 'API_TOKEN', '--workspace', 'vault/runs')).code).toBe(0);
+    const listed = await cli('secrets', 'list', '--user', 'quinn', '--json');
+    expect(JSON.parse(listed.out)).toMatchObject([{ id: Number(id), name: 'DB_PASSWORD', context: expect.stringMatching(/^user /) }]);
+    expect((await cli('secrets', 'list', '--workspace', 'vault/runs')).out).toMatch(/^\d+ {2}API_TOKEN {2}updated /);
+
+    const updated = await withInput('n3w-op-s3cret', 'secrets', 'update', id!, '--user', 'quinn');
+    expect(updated.out).toBe(`updated pipeline secret DB_PASSWORD (${id})\n`);
+    // Another context's id is no secret of this one.
+    expect((await withInput('x', 'secrets', 'update', id!, '--workspace', 'vault/runs')).err).toMatch(/Pipeline secret '\d+' not found/);
+    expect((await cli('secrets', 'remove', id!, '--user', 'quinn')).out).toBe(`removed pipeline secret ${id}\n`);
+    expect((await cli('secrets', 'list', '--user', 'quinn')).out).toBe('');
+
+    const audit = await cli('audit', '--user', 'quinn', '--limit', '20');
+    expect(
+      audit.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[1])
+        .filter((kind) => kind?.startsWith('pipeline_secret.')),
+    ).toEqual(['pipeline_secret.delete', 'pipeline_secret.update', 'pipeline_secret.create']);
+    const everything = [added, listed, updated, audit].map((r) => r.out + r.err).join('\n');
+    for (const value of ['op-s3cret-value', 'n3w-op-s3cret', 'ws-s3cret-value']) expect(everything).not.toContain(value);
+  });
+});
+
 describe('paired services from the command line', () => {
   it('adds a service by its public key (printing the pairing id), lists and removes it; refuses other keys, saying why', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -5,11 +5,11 @@
  * write-only: no use case here returns it.
  */
 import { randomBytes } from 'node:crypto';
-import { actorOf, type Caller, type Owner } from '../../../core/caller.js';
+import { actorOf, type Caller, isOperator, type Owner, type Principal } from '../../../core/caller.js';
 import { LimitReached, ValidationError } from '../../../core/errors.js';
 import { MAX_PAGE_SIZE, type Page, pageOf, pageSize } from '../../../core/paging.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import { ACCESS_ERRORS, type WorkspaceAccess } from '../../workspaces/index.js';
+import { ACCESS_ERRORS, type WorkspaceAccess, type WorkspaceAction } from '../../workspaces/index.js';
 import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing } from '../errors.js';
 import type { PipelineSecretRecord, ResolvedPipelineSecret } from '../model.js';
 import type { PipelineSecretStore } from '../ports.js';
@@ -47,18 +47,22 @@ export class PipelineSecrets {
   ) {}
 
   /** A page of the context's secrets by name (`after`: the last name of the previous page), names starting with `nameStartsWith` only. */
-  async list(caller: Caller, options: { first?: number; after?: string; nameStartsWith?: string } = {}): Promise<Page<PipelineSecretRecord>> {
+  async list(
+    caller: Principal,
+    options: { first?: number; after?: string; nameStartsWith?: string } = {},
+    context?: Owner,
+  ): Promise<Page<PipelineSecretRecord>> {
     const first = pageSize(options.first);
     const prefix = options.nameStartsWith;
     if (prefix !== undefined && prefix.length > MAX_NAME_LENGTH) throw ValidationError.of('nameStartsWith', `must be at most ${MAX_NAME_LENGTH} characters`);
     if (options.after !== undefined && options.after.length > MAX_NAME_LENGTH) throw ValidationError.of('after', 'is not a valid cursor');
-    const { owner } = await this.access.context(caller, 'readCredentials');
+    const owner = await this.#owner(caller, 'readCredentials', context);
     return pageOf(await this.store.list(owner, { prefix, afterName: options.after, take: first + 1 }), first);
   }
 
   /** Every secret of the context by name (bounded by MAX_PIPELINE_SECRETS_PER_CONTEXT), and how many there are. */
-  async all(caller: Caller): Promise<{ items: PipelineSecretRecord[]; totalSize: number }> {
-    const { owner } = await this.access.context(caller, 'readCredentials');
+  async all(caller: Principal, context?: Owner): Promise<{ items: PipelineSecretRecord[]; totalSize: number }> {
+    const owner = await this.#owner(caller, 'readCredentials', context);
     const items: PipelineSecretRecord[] = [];
     for (;;) {
       const batch = await this.store.list(owner, { afterName: items.at(-1)?.name, take: MAX_PAGE_SIZE * 10 });
@@ -67,20 +71,20 @@ export class PipelineSecrets {
     }
   }
 
-  async describe(caller: Caller, id: string | number): Promise<PipelineSecretRecord> {
-    const { owner } = await this.access.context(caller, 'readCredentials');
+  async describe(caller: Principal, id: string | number, context?: Owner): Promise<PipelineSecretRecord> {
+    const owner = await this.#owner(caller, 'readCredentials', context);
     return this.#find(owner, id);
   }
 
   /** Throws what is wrong with `name` for a new secret of the context (invalid, or taken); resolves when it is free. */
-  async validateName(caller: Caller, name: unknown): Promise<void> {
-    const { owner } = await this.access.context(caller, 'readCredentials');
+  async validateName(caller: Principal, name: unknown, context?: Owner): Promise<void> {
+    const owner = await this.#owner(caller, 'readCredentials', context);
     const valid = parseName(name);
     if (await this.store.nameTaken(owner, valid)) throw new PipelineSecretNameTaken(valid);
   }
 
-  async create(caller: Caller, input: { name?: unknown; value?: unknown }): Promise<PipelineSecretRecord> {
-    const { owner } = await this.access.context(caller, 'writeCredentials');
+  async create(caller: Principal, input: { name?: unknown; value?: unknown }, context?: Owner): Promise<PipelineSecretRecord> {
+    const owner = await this.#owner(caller, 'writeCredentials', context);
     const name = parseName(input.name);
     const value = parseValue(input.value);
     for (let attempt = 0; ; attempt++) {
@@ -98,8 +102,8 @@ export class PipelineSecrets {
   }
 
   /** A new value (the name stays). */
-  async update(caller: Caller, id: string | number, input: { value?: unknown }): Promise<PipelineSecretRecord> {
-    const { owner } = await this.access.context(caller, 'writeCredentials');
+  async update(caller: Principal, id: string | number, input: { value?: unknown }, context?: Owner): Promise<PipelineSecretRecord> {
+    const owner = await this.#owner(caller, 'writeCredentials', context);
     const secretId = this.#id(id);
     const value = parseValue(input.value);
     const updated = await this.store.replaceValue(
@@ -113,8 +117,8 @@ export class PipelineSecrets {
     return updated;
   }
 
-  async delete(caller: Caller, id: string | number): Promise<void> {
-    const { owner } = await this.access.context(caller, 'writeCredentials');
+  async delete(caller: Principal, id: string | number, context?: Owner): Promise<void> {
+    const owner = await this.#owner(caller, 'writeCredentials', context);
     if (!(await this.store.remove(owner, this.#id(id), actorOf(caller)))) throw new PipelineSecretNotFound(String(id));
   }
 
@@ -141,6 +145,13 @@ export class PipelineSecrets {
       const secret = pick(name)!;
       return { name, scope: secret.owner.kind, id: secret.id };
     });
+  }
+
+  /** The context a call acts on: a user's, by the workspace it names and its role there; the operator's, the one it names. */
+  async #owner(principal: Principal, action: WorkspaceAction, context: Owner | undefined): Promise<Owner> {
+    if (!isOperator(principal)) return (await this.access.context(principal, action)).owner;
+    if (!context) throw ValidationError.of('context', 'name whose pipeline secrets: a user or a workspace');
+    return context;
   }
 
   async #find(owner: Owner, id: string | number): Promise<PipelineSecretRecord> {
