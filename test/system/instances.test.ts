@@ -83,6 +83,28 @@ describe('two instances on one database', () => {
     expect(await names(a)).not.toContain('renamed-by-a');
   });
 
+  it('pipeline secrets: one name created through both at once is stored once; a create on one is read, changed and deleted through the other', async () => {
+    for (let i = 0; i < 5; i++) {
+      const results = await Promise.all(
+        [a, b].map((instance) => rest(instance, token, 'POST', '/api/pipeline-secrets', { name: `RACE_${i}`, value: `v-${i}` })),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    }
+    const created = await rest(a, token, 'POST', '/api/pipeline-secrets', { name: 'SEEN_BY_B', value: 'first-value' });
+    expect(created.status).toBe(200);
+    const id = created.body.secretId as number;
+    const listed = (await rest(b, token, 'GET', '/api/pipeline-secrets')).body;
+    expect(listed.pipelineSecrets.map((s: { name: string }) => s.name)).toEqual(['RACE_0', 'RACE_1', 'RACE_2', 'RACE_3', 'RACE_4', 'SEEN_BY_B']);
+    const before = (await rest(b, token, 'GET', `/api/pipeline-secrets/${id}`)).body.pipelineSecret;
+    expect(before).toMatchObject({ id, name: 'SEEN_BY_B' });
+    expect((await rest(b, token, 'PUT', `/api/pipeline-secrets/${id}`, { value: 'second-value' })).status).toBe(204);
+    expect(Date.parse((await rest(a, token, 'GET', `/api/pipeline-secrets/${id}`)).body.pipelineSecret.lastUpdated)).toBeGreaterThanOrEqual(
+      Date.parse(before.lastUpdated),
+    );
+    expect((await rest(a, token, 'DELETE', `/api/pipeline-secrets/${id}`)).status).toBe(204);
+    expect((await rest(b, token, 'GET', `/api/pipeline-secrets/${id}`)).status).toBe(403);
+  });
+
   it('rotates the master key while both serve: no request fails, every secret opens with the new key alone', async () => {
     const oldKey = keyRingFromFile(env.MASTER_KEY_FILE!).primaryId;
     const expected = new Map<string, string>();

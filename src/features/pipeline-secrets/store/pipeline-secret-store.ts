@@ -1,5 +1,6 @@
 /** The one owner of pipeline-secret storage (Prisma, SQLite or PostgreSQL). Never returns a sealed value but to rotation. */
 import type { AuditActor, Owner } from '../../../core/caller.js';
+import { Prisma } from '../../../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
 import type { NewPipelineSecret, PipelineSecretRecord } from '../model.js';
 import type { PipelineSecretStore } from '../ports.js';
@@ -61,32 +62,23 @@ export class PrismaPipelineSecretStore implements PipelineSecretStore {
   }
 
   async insert(secret: NewPipelineSecret, limit: number): Promise<PipelineSecretRecord | 'name-taken' | 'id-taken' | 'full'> {
-    const { owner } = secret;
+    const { owner, by } = secret;
+    const column = Prisma.raw(owner.kind === 'user' ? '"userId"' : '"workspaceId"');
+    const ofOwner = owner.kind === 'user' ? Prisma.sql`"userId" = ${owner.id} AND "workspaceId" IS NULL` : Prisma.sql`"workspaceId" = ${owner.id}`;
     try {
-      return await this.db.$transaction(async (tx) => {
-        if ((await tx.pipelineSecret.count({ where: ownerWhere(owner) })) >= limit) return 'full' as const;
-        if ((await tx.pipelineSecret.count({ where: { ...ownerWhere(owner), name: secret.name } })) > 0) return 'name-taken' as const;
-        if ((await tx.pipelineSecret.count({ where: { id: BigInt(secret.id) } })) > 0) return 'id-taken' as const;
-        const row = await tx.pipelineSecret.create({
-          data: {
-            id: BigInt(secret.id),
-            ...(owner.kind === 'user' ? { userId: owner.id } : { workspaceId: owner.id }),
-            name: secret.name,
-            secret: secret.secret,
-            dateCreated: secret.at,
-            lastUpdated: secret.at,
-            lastChange: 'create',
-            changedBy: secret.by.actor,
-            changedVia: secret.by.door,
-          },
-          select: VISIBLE,
-        });
-        return recordOf(row);
-      });
+      // One statement: only while the context holds fewer than `limit` (counted in it), so two instances creating at
+      // once never both pass the count, and the name's unique index decides between them (no transaction to upgrade).
+      const inserted = await this.db.$executeRaw`
+        INSERT INTO "PipelineSecret" ("id", ${column}, "name", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia")
+        SELECT ${BigInt(secret.id)}, ${owner.id}, ${secret.name}, ${secret.secret}, ${secret.at}, ${secret.at}, 'create', ${by.actor}, ${by.door}
+        WHERE (SELECT count(*) FROM "PipelineSecret" WHERE ${ofOwner}) < ${limit}`;
+      if (inserted === 0) return 'full';
+      const stored = await this.find(owner, secret.id);
+      if (!stored) throw new Error(`pipeline secret ${secret.id} not found after its insert`);
+      return stored;
     } catch (error) {
-      // Another request took the name (or the id) between the look and the insert.
-      if (isUniqueViolation(error)) return 'name-taken';
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      return (await this.nameTaken(owner, secret.name)) ? 'name-taken' : 'id-taken';
     }
   }
 
