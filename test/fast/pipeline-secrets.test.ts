@@ -10,8 +10,9 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { OPERATOR } from '../../src/core/caller.js';
+import { checkSealedValues } from '../../src/features/backups/rules/backup-check.js';
 import { NAME_PATTERN, nameProblem, pipelineSecretSealingContext } from '../../src/features/pipeline-secrets/index.js';
-import { KeyRing } from '../../src/platform/secrets/keyring.js';
+import { generateKey, KeyRing } from '../../src/platform/secrets/keyring.js';
 import { storedText } from '../helpers/database.js';
 import { startReceiver } from '../helpers/events.js';
 import { type RestResult, rest } from '../helpers/rest.js';
@@ -421,5 +422,26 @@ describe('the value', () => {
       await hooked.close();
       await receiver.close();
     }
+  });
+
+  it('is checked by backup verify under its own associated data: a value moved to another secret’s row is named as not opening', () => {
+    const key = generateKey();
+    const ring = new KeyRing(new Map([[key.id, key.key]]), key.id);
+    const value = (id: string, sealedFor: string) => ({
+      id,
+      userId: 'u',
+      workspaceId: null,
+      provider: 'pipeline-secret',
+      version: null,
+      secret: ring.seal('v', pipelineSecretSealingContext(sealedFor)),
+      pipelineSecret: true as const,
+    });
+    expect(checkSealedValues([value('7', '7'), value('8', '8')], ring)).toEqual({ sealed: 2, opened: 2, unreadable: [], unreadableCount: 0 });
+    expect(checkSealedValues([value('7', '7'), value('8', '7')], ring)).toEqual({
+      sealed: 2,
+      opened: 1,
+      unreadable: ['pipeline-secret:8'],
+      unreadableCount: 1,
+    });
   });
 });

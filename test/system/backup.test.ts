@@ -55,6 +55,10 @@ describe('backup, verify, restore', () => {
     }
     const deleted = acknowledged.pop()!;
     expect((await rest(server, token, 'DELETE', `/api/credentials/${deleted}`)).status).toBe(204);
+    // Two pipeline secrets: their values are sealed too, and verified with the rest.
+    for (const name of ['DB_PASSWORD', 'API_TOKEN']) {
+      expect((await rest(server, token, 'POST', '/api/pipeline-secrets', { name, value: `pv-${name}` })).status).toBe(200);
+    }
 
     // The storm: writes and reads keep going while the backup runs; each must be answered.
     let storming = true;
@@ -90,8 +94,9 @@ describe('backup, verify, restore', () => {
     const report = JSON.parse(verified.out);
     expect(report.unreadableCount).toBe(0);
     expect(report.opened).toBe(report.sealed);
-    // Live secrets of the 29 live and the deleted one, and at least their versions (1 each, 3 more of the first).
-    expect(report.sealed).toBeGreaterThanOrEqual(2 * 30 + 3);
+    // Live secrets of the 29 live and the deleted one, and at least their versions (1 each, 3 more of the first), and the
+    // two pipeline secrets' values.
+    expect(report.sealed).toBeGreaterThanOrEqual(2 * 30 + 3 + 2);
     expect(report.contents.deletedCredentials).toBe(1);
     expect(verified.out).not.toContain('ghp_');
 
@@ -126,6 +131,7 @@ describe('backup, verify, restore', () => {
     const ids = new Set(listed.body.credentials.map((c: any) => c.id));
     for (const id of acknowledged) expect(ids.has(id), id).toBe(true);
     expect(ids.has(deleted)).toBe(false);
+    expect((await rest(second, token, 'GET', '/api/pipeline-secrets')).body.pipelineSecrets.map((s: any) => s.name)).toEqual(['API_TOKEN', 'DB_PASSWORD']);
     expect(await storedSecrets(second, acknowledged[0]!)).toEqual({ token: 'ghp_v2' });
     expect(await storedSecrets(second, acknowledged[7]!)).toEqual({ token: 'ghp_before-7-secret' });
     expect((await rest(second, token, 'GET', `/api/credentials/${acknowledged[0]}/versions`)).body.versions.map((v: any) => v.number)).toEqual([4, 3, 2, 1]);

@@ -8,6 +8,8 @@ export interface SnapshotSealedValue {
   provider: string;
   version: number | null;
   secret: string;
+  /** A pipeline secret's value (`id` is the secret's), not a credential's. */
+  pipelineSecret?: true;
 }
 
 /** What a snapshot holds, in counts (nothing of a secret). */

@@ -121,6 +121,9 @@ export async function readPostgresDump(file: string): Promise<{ values: Snapshot
     const c = byId.get(v.credentialId!);
     if (c && v.secret) values.push({ id: c.id!, ...owner(c), provider: c.provider!, version: Number(v.number), secret: v.secret });
   }
+  for (const s of tables.get('PipelineSecret') ?? []) {
+    if (s.secret) values.push({ id: s.id!, ...owner(s), provider: 'pipeline-secret', version: null, secret: s.secret, pipelineSecret: true });
+  }
   const migrations = (tables.get('_prisma_migrations') ?? []).filter((m) => m.finished_at !== null).map((m) => m.migration_name!);
   return {
     values,
@@ -173,6 +176,16 @@ export function readSqliteSnapshot(file: string): { values: SnapshotSealedValue[
         )
         .all() as SnapshotSealedValue[]),
     ];
+    // Pipeline secrets' values (a snapshot from before their migration has no such table).
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'PipelineSecret'`).get()) {
+      const rows = db.prepare('SELECT CAST("id" AS TEXT) AS "id", "userId", "workspaceId", "secret" FROM "PipelineSecret"').all() as {
+        id: string;
+        userId: string | null;
+        workspaceId: number | null;
+        secret: string;
+      }[];
+      for (const r of rows) values.push({ ...r, provider: 'pipeline-secret', version: null, pipelineSecret: true });
+    }
     const count = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
     const contents: SnapshotContents = {
       credentials: count('SELECT count(*) FROM "Credential" WHERE "deleted" IS NULL'),
