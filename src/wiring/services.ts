@@ -23,7 +23,7 @@ import { Webhooks, webhookSealingContext } from '../features/events/use-cases/we
 import { keyCheckSealingContext, MasterKeyCheck } from '../features/keys/use-cases/key-check.js';
 import { MasterKeys } from '../features/keys/use-cases/master-keys.js';
 import { KeyRotation } from '../features/keys/use-cases/rotation.js';
-import { PipelineSecrets, pipelineSecretSealingContext } from '../features/pipeline-secrets/index.js';
+import { PipelineSecretPurge, PipelineSecrets, pipelineSecretSealingContext } from '../features/pipeline-secrets/index.js';
 import { ValidationSchedule } from '../features/probing/jobs/schedule.js';
 import { ProbeSlots } from '../features/probing/rules/slots.js';
 import { CredentialProbing } from '../features/probing/use-cases/service.js';
@@ -53,6 +53,8 @@ interface AppServices {
   credentials: CredentialService;
   /** Pipeline secrets (Seqera's /pipeline-secrets): named, write-only values a run reads. */
   pipelineSecrets: PipelineSecrets;
+  /** Destroys the values of pipeline secrets deleted longer ago than the recovery window. */
+  pipelineSecretPurge: PipelineSecretPurge;
   workspaces: WorkspaceService;
   tokens: AccessTokens;
   /** Machines' OIDC tokens exchanged for short-lived access tokens (OIDC_MACHINE_ISSUERS). */
@@ -215,6 +217,12 @@ export function createServices(
     { context: pipelineSecretSealingContext, store: storage.pipelineSecrets },
   ];
   const rotation = new KeyRotation(storage.credentials, keys, otherSealed);
+  const pipelineSecretPurge = new PipelineSecretPurge(storage.pipelineSecrets, storage.leases, {
+    everyMs: settings.retention.upkeepEveryMs,
+    recoveryWindowMs: settings.retention.recoveryWindowMs,
+    clock,
+    onError: (error) => logger.error({ err: error }, 'pipeline secret purge failed'),
+  });
   const keyCheck = new MasterKeyCheck(storage.keyChecks, keys, storage.credentials, otherSealed, clock);
   const readAudit = settings.events.auditReads ? new ReadAudit((events) => storage.audit.recordReads(events)) : undefined;
   const audit = new AuditTrail(storage.audit, access);
@@ -292,7 +300,14 @@ export function createServices(
       },
       clock,
     ),
-    pipelineSecrets: new PipelineSecrets(storage.pipelineSecrets, keys, access, { perContext: settings.limits.pipelineSecretsPerContext }, clock),
+    pipelineSecrets: new PipelineSecrets(
+      storage.pipelineSecrets,
+      keys,
+      access,
+      { perContext: settings.limits.pipelineSecretsPerContext, recoveryWindowMs: settings.retention.recoveryWindowMs },
+      clock,
+    ),
+    pipelineSecretPurge,
     upkeep,
     workspaces,
     tokens,
@@ -333,6 +348,7 @@ export function createServices(
     },
     startBackground() {
       upkeep.start();
+      pipelineSecretPurge.start();
       schedule?.start();
       feed.start();
       // On SQLite this process's writes are all there are; on PostgreSQL the feed's notifications wake it.
@@ -353,6 +369,7 @@ export function createServices(
         await waveRenewal.stop();
         await issuer.stop();
         await sessionPurge.stop();
+        await pipelineSecretPurge.stop();
         await feed.stop();
         await tokens.settle();
         await storage.close();

@@ -17,7 +17,7 @@ import { storedText } from '../helpers/database.js';
 import { startReceiver } from '../helpers/events.js';
 import { type RestResult, rest } from '../helpers/rest.js';
 import { gql, startServer, withServer } from '../helpers/server.js';
-import { eventually } from '../helpers/time.js';
+import { eventually, testClock } from '../helpers/time.js';
 
 /** Upstream's fragment, verbatim: each answer must be one it declares, with a body its schema accepts. */
 const upstream = parseYaml(readFileSync(new URL('../fixtures/seqera-pipeline-secrets-openapi.yaml', import.meta.url), 'utf8'));
@@ -379,7 +379,7 @@ describe('the value', () => {
   it('is re-sealed by key rotation (counted by keys list first), and opens under the new key alone with its own associated data', async () => {
     const { bob } = users;
     const id = (await rest(server, bob.token, 'POST', '/api/pipeline-secrets', { name: 'ROTATED', value: 'r-value' })).body.secretId;
-    const row = async () => (await server.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(id) } })).secret;
+    const row = async () => (await server.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(id) } })).secret!;
     const primary = server.services.keys.ring.primaryId;
     const count = await server.db.pipelineSecret.count();
     expect((await server.services.rotation.usage()).get(primary)).toBeGreaterThanOrEqual(count);
@@ -443,5 +443,95 @@ describe('the value', () => {
       unreadable: ['pipeline-secret:8'],
       unreadableCount: 1,
     });
+  });
+});
+
+describe('the recovery window', () => {
+  it('a delete frees the name and keeps the value for CREDENTIAL_RECOVERY_WINDOW: listed, undeleted (under another name when taken), then purged by the background', async () => {
+    const clock = testClock();
+    const windowed = await startServer({ CREDENTIAL_RECOVERY_WINDOW: '7d' }, { clock: clock.now });
+    try {
+      const dana = await windowed.newUser('dana');
+      const q = (query: string, variables: Record<string, unknown> = {}) => gql(windowed, dana.token, query, variables);
+      const id = (await rest(windowed, dana.token, 'POST', '/api/pipeline-secrets', { name: 'KEPT', value: 'kept-value' })).body.secretId;
+      const sealedBefore = (await windowed.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(id) } })).secret;
+      expect((await rest(windowed, dana.token, 'DELETE', `/api/pipeline-secrets/${id}`)).status).toBe(204);
+      expect((await rest(windowed, dana.token, 'GET', `/api/pipeline-secrets/${id}`)).status).toBe(403);
+      expect((await rest(windowed, dana.token, 'GET', '/api/pipeline-secrets')).body.totalSize).toBe(0);
+      const deleted = (await q(`{ deletedPipelineSecrets { id name deleted purgeAfter } }`)).body.data!.deletedPipelineSecrets;
+      expect(deleted).toEqual([
+        { id: String(id), name: 'KEPT', deleted: new Date(clock.now()).toISOString(), purgeAfter: new Date(clock.now() + 7 * 86_400_000).toISOString() },
+      ]);
+      // The name is free meanwhile: a new secret takes it, and the undelete needs another name.
+      const other = (await rest(windowed, dana.token, 'POST', '/api/pipeline-secrets', { name: 'KEPT', value: 'other-value' })).body.secretId;
+      const UNDELETE = `mutation($id: ID!, $name: String) { undeletePipelineSecret(id: $id, name: $name) { __typename ... on MutationUndeletePipelineSecretSuccess { data { id name } } ... on Error { message } } }`;
+      expect((await q(UNDELETE, { id: String(id) })).body.data!.undeletePipelineSecret).toEqual({
+        __typename: 'PipelineSecretNameTakenError',
+        message: "A pipeline secret named 'KEPT' already exists",
+      });
+      expect((await q(UNDELETE, { id: String(id), name: 'KEPT_AGAIN' })).body.data!.undeletePipelineSecret).toEqual({
+        __typename: 'MutationUndeletePipelineSecretSuccess',
+        data: { id: String(id), name: 'KEPT_AGAIN' },
+      });
+      // Its value came back as it was (the same sealed bytes).
+      expect((await windowed.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(id) } })).secret).toBe(sealedBefore);
+
+      // Deleted again; a day short of the window nothing is destroyed, past it the background destroys the value.
+      await rest(windowed, dana.token, 'DELETE', `/api/pipeline-secrets/${id}`);
+      clock.advance(6 * 86_400_000);
+      expect(await windowed.services.pipelineSecretPurge.run()).toBe(0);
+      clock.advance(86_400_000 + 1);
+      expect(await windowed.services.pipelineSecretPurge.run()).toBe(1);
+      const purged = await windowed.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(id) } });
+      expect(purged).toMatchObject({ secret: null, name: 'KEPT_AGAIN' });
+      expect(purged.purged).not.toBeNull();
+      expect((await q(UNDELETE, { id: String(id), name: 'TOO_LATE' })).body.data!.undeletePipelineSecret.__typename).toBe('PipelineSecretNotFoundError');
+      expect((await q(`{ deletedPipelineSecrets { id } }`)).body.data!.deletedPipelineSecrets).toEqual([]);
+      // purge at once: the value of a live one destroyed by its owner, no window.
+      const at = await q(`mutation($id: ID!) { deletePipelineSecret(id: $id, purge: true) { __typename } }`, { id: String(other) });
+      expect(at.body.data!.deletePipelineSecret.__typename).toBe('MutationDeletePipelineSecretSuccess');
+      expect((await windowed.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(other) } })).secret).toBeNull();
+      const kinds = (await q(`{ auditEvents(first: 20) { edges { node { kind actor targetId } } } }`)).body.data!.auditEvents.edges.map(
+        (e: { node: { kind: string; actor: string; targetId: string } }) =>
+          `${e.node.kind} ${e.node.actor === 'background' ? 'background' : 'dana'} ${e.node.targetId === String(id) ? 'first' : 'other'}`,
+      );
+      expect(kinds.filter((k: string) => k.startsWith('PIPELINE_SECRET'))).toEqual([
+        'PIPELINE_SECRET_PURGE dana other',
+        'PIPELINE_SECRET_DELETE dana other',
+        'PIPELINE_SECRET_PURGE background first',
+        'PIPELINE_SECRET_DELETE dana first',
+        'PIPELINE_SECRET_UNDELETE dana first',
+        'PIPELINE_SECRET_CREATE dana other',
+        'PIPELINE_SECRET_DELETE dana first',
+        'PIPELINE_SECRET_CREATE dana first',
+      ]);
+    } finally {
+      await windowed.close();
+    }
+  });
+
+  it('VIEW and MAINTAIN cannot see deleted secrets, undelete or purge; OWNER can', async () => {
+    const { alice, viewer, maintainer } = users;
+    const ws = await workspaceOf(alice, 'window-roles', [
+      [viewer.name, 'VIEW'],
+      [maintainer.name, 'MAINTAIN'],
+    ]);
+    const id = (await rest(server, maintainer.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'W1', value: 'w' })).body.secretId;
+    expect((await rest(server, maintainer.token, 'DELETE', `/api/pipeline-secrets/${id}?workspaceId=${ws}`)).status).toBe(204);
+    for (const who of [viewer, maintainer]) {
+      expect((await gql(server, who.token, `query($ws: ID) { deletedPipelineSecrets(workspaceId: $ws) { id } }`, { ws })).body.errors?.[0]?.message).toMatch(
+        /does not allow/,
+      );
+      const undo = await gql(server, who.token, `mutation($id: ID!, $ws: ID) { undeletePipelineSecret(id: $id, workspaceId: $ws) { __typename } }`, {
+        id: String(id),
+        ws,
+      });
+      expect(undo.body.data!.undeletePipelineSecret.__typename).toBe('ForbiddenError');
+    }
+    const undo = await gql(server, alice.token, `mutation($id: ID!, $ws: ID) { undeletePipelineSecret(id: $id, workspaceId: $ws) { __typename } }`, {
+      id: String(id),
+      ws,
+    });
+    expect(undo.body.data!.undeletePipelineSecret.__typename).toBe('MutationUndeletePipelineSecretSuccess');
   });
 });

@@ -13,6 +13,12 @@ export interface PipelineSecretRecord {
   lastUsed: Date | null;
 }
 
+/** A deleted secret still in its recovery window: restorable until `purgeAfter`, when its value is destroyed. */
+export interface DeletedPipelineSecret extends PipelineSecretRecord {
+  deleted: Date;
+  purgeAfter: Date;
+}
+
 export interface NewPipelineSecret {
   id: number;
   owner: Owner;

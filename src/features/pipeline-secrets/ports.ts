@@ -2,6 +2,8 @@
 import type { AuditActor, Owner } from '../../core/caller.js';
 import type { NewPipelineSecret, PipelineSecretRecord } from './model.js';
 
+export type DeletedRow = PipelineSecretRecord & { deleted: Date };
+
 export interface PipelineSecretStore {
   /** A context's secrets by name (binary order), after `afterName`, at most `take`; only names starting with `prefix` if given. */
   list(owner: Owner, options: { prefix?: string; afterName?: string; take: number }): Promise<PipelineSecretRecord[]>;
@@ -17,8 +19,16 @@ export interface PipelineSecretStore {
   insert(secret: NewPipelineSecret, limit: number): Promise<PipelineSecretRecord | 'name-taken' | 'id-taken' | 'full'>;
   /** Sets a secret's sealed value; false: no such secret in the context. */
   replaceValue(owner: Owner, id: number, secret: string, at: Date, by: AuditActor): Promise<PipelineSecretRecord | null>;
-  /** Deletes a secret (its value destroyed with the row); false: no such secret in the context. */
-  remove(owner: Owner, id: number, by: AuditActor): Promise<boolean>;
+  /** Marks a live secret deleted (its name free, its value kept for the recovery window); false: no such live secret. */
+  remove(owner: Owner, id: number, at: Date, by: AuditActor): Promise<boolean>;
+  /** The context's deleted, unpurged secrets, the most recently deleted first. */
+  deleted(owner: Owner, take: number): Promise<DeletedRow[]>;
+  /** Brings a deleted, unpurged secret back under `name` while the context holds fewer than `limit` live ones. */
+  undelete(owner: Owner, id: number, name: string, at: Date, by: AuditActor, limit: number): Promise<'undeleted' | 'name-taken' | 'full' | 'not-found'>;
+  /** Destroys a deleted secret's value (the row stays, marked purged); false: no such deleted, unpurged secret. */
+  purge(owner: Owner | undefined, id: number, at: Date, by: AuditActor): Promise<boolean>;
+  /** Ids of secrets deleted before `before` and not yet purged (at most `take`). */
+  findPurgeable(before: Date, take: number): Promise<number[]>;
   // Key rotation (features/keys: OtherSealed).
   secretsNotStartingWith(prefixes: readonly string[]): Promise<{ id: string; secret: string }[]>;
   countSecretsStartingWith(prefix: string): Promise<number>;

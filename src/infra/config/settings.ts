@@ -161,7 +161,7 @@ const g6 = group('Credentials', {
   },
   CREDENTIAL_RECOVERY_WINDOW: {
     ...duration('7d', { min: 60_000, max: 365 * DAY }, { zero: 'purge at once' }),
-    doc: 'how long a deleted credential can be undeleted before its sealed material is destroyed (`1m` to `365d`, or `0`: destroyed at once)',
+    doc: 'how long a deleted credential (or pipeline secret) can be undeleted before its sealed material (value) is destroyed (`1m` to `365d`, or `0`: destroyed at once)',
   },
   AUDIT_READS: {
     ...flag('false'),

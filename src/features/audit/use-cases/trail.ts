@@ -36,6 +36,8 @@ export const AUDIT_ACTIONS = [
   'pipeline_secret.create',
   'pipeline_secret.update',
   'pipeline_secret.delete',
+  'pipeline_secret.undelete',
+  'pipeline_secret.purge',
   'pipeline_secret.reseal',
   'token.create',
   'token.revoke',

@@ -178,7 +178,9 @@ export function readSqliteSnapshot(file: string): { values: SnapshotSealedValue[
     ];
     // Pipeline secrets' values (a snapshot from before their migration has no such table).
     if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'PipelineSecret'`).get()) {
-      const rows = db.prepare('SELECT CAST("id" AS TEXT) AS "id", "userId", "workspaceId", "secret" FROM "PipelineSecret"').all() as {
+      const rows = db
+        .prepare(`SELECT CAST("id" AS TEXT) AS "id", "userId", "workspaceId", "secret" FROM "PipelineSecret" WHERE "secret" IS NOT NULL`)
+        .all() as {
         id: string;
         userId: string | null;
         workspaceId: number | null;

@@ -11,13 +11,15 @@ import { MAX_PAGE_SIZE, type Page, pageOf, pageSize } from '../../../core/paging
 import type { Sealer } from '../../../platform/secrets/keyring.js';
 import { ACCESS_ERRORS, type WorkspaceAccess, type WorkspaceAction } from '../../workspaces/index.js';
 import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing } from '../errors.js';
-import type { PipelineSecretRecord, ResolvedPipelineSecret } from '../model.js';
+import type { DeletedPipelineSecret, PipelineSecretRecord, ResolvedPipelineSecret } from '../model.js';
 import type { PipelineSecretStore } from '../ports.js';
 import { MAX_NAME_LENGTH, nameProblem, parseName, parseSecretId, parseValue, pipelineSecretSealingContext } from '../rules/input.js';
 
 export interface PipelineSecretSettings {
   /** MAX_PIPELINE_SECRETS_PER_CONTEXT. */
   perContext: number;
+  /** CREDENTIAL_RECOVERY_WINDOW: how long a deleted secret may be brought back before its value is destroyed. */
+  recoveryWindowMs: number;
 }
 
 /** What each use case may raise besides the workspace's (ACCESS_ERRORS), for the doors (GraphQL spreads these). */
@@ -28,6 +30,8 @@ export const PIPELINE_SECRET_ERRORS = {
   create: [ValidationError, PipelineSecretNameTaken, LimitReached],
   update: [ValidationError, PipelineSecretNotFound],
   delete: [PipelineSecretNotFound],
+  deleted: [ValidationError],
+  undelete: [ValidationError, PipelineSecretNotFound, PipelineSecretNameTaken, LimitReached],
   resolve: [ValidationError, PipelineSecretsMissing],
 } as const;
 export { ACCESS_ERRORS };
@@ -117,9 +121,42 @@ export class PipelineSecrets {
     return updated;
   }
 
-  async delete(caller: Principal, id: string | number, context?: Owner): Promise<void> {
-    const owner = await this.#owner(caller, 'writeCredentials', context);
-    if (!(await this.store.remove(owner, this.#id(id), actorOf(caller)))) throw new PipelineSecretNotFound(String(id));
+  /**
+   * Deletes a secret: gone for every door at once, its name free; its value is kept for the recovery window
+   * (undelete brings it back), then destroyed. `purge` (OWNER and ADMIN in a workspace) destroys it at once, also
+   * of one deleted earlier.
+   */
+  async delete(caller: Principal, id: string | number, options: { purge?: boolean } = {}, context?: Owner): Promise<void> {
+    const owner = await this.#owner(caller, options.purge ? 'manageCredentials' : 'writeCredentials', context);
+    const secretId = this.#id(id);
+    const at = new Date(this.clock());
+    const deleted = await this.store.remove(owner, secretId, at, actorOf(caller));
+    // No recovery window (CREDENTIAL_RECOVERY_WINDOW=0): the value is destroyed with the delete.
+    if (deleted && this.settings.recoveryWindowMs === 0) await this.store.purge(owner, secretId, at, actorOf(caller));
+    else if (options.purge) {
+      if (!(await this.store.purge(owner, secretId, at, actorOf(caller))) && !deleted) throw new PipelineSecretNotFound(String(id));
+    } else if (!deleted) throw new PipelineSecretNotFound(String(id));
+  }
+
+  /** The context's deleted secrets still in their recovery window, the most recently deleted first (OWNER and ADMIN). */
+  async deleted(caller: Principal, options: { first?: number } = {}, context?: Owner): Promise<DeletedPipelineSecret[]> {
+    const first = pageSize(options.first, MAX_PAGE_SIZE);
+    const owner = await this.#owner(caller, 'manageCredentials', context);
+    return (await this.store.deleted(owner, first)).map((row) => ({ ...row, purgeAfter: new Date(row.deleted.getTime() + this.settings.recoveryWindowMs) }));
+  }
+
+  /** Brings a deleted secret back with its value, under its name or `name` (OWNER and ADMIN). */
+  async undelete(caller: Principal, id: string | number, options: { name?: unknown } = {}, context?: Owner): Promise<PipelineSecretRecord> {
+    const owner = await this.#owner(caller, 'manageCredentials', context);
+    const secretId = this.#id(id);
+    const was = (await this.store.deleted(owner, MAX_PAGE_SIZE * 10)).find((row) => row.id === secretId);
+    if (!was) throw new PipelineSecretNotFound(String(id));
+    const name = options.name === undefined ? was.name : parseName(options.name);
+    const outcome = await this.store.undelete(owner, secretId, name, new Date(this.clock()), actorOf(caller), this.settings.perContext);
+    if (outcome === 'name-taken') throw new PipelineSecretNameTaken(name);
+    if (outcome === 'full') throw new LimitReached('pipeline secrets per context', this.settings.perContext, 'MAX_PIPELINE_SECRETS_PER_CONTEXT');
+    if (outcome === 'not-found') throw new PipelineSecretNotFound(String(id));
+    return this.#find(owner, secretId);
   }
 
   /**

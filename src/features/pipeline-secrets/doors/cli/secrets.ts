@@ -86,11 +86,12 @@ export function secretsCommands(program: Command, { withServices, operator }: Cl
         else out(`updated pipeline secret ${updated.name} (${updated.id})`);
       }),
     );
-  contextOptions(secrets.command('remove <id>').description('delete a pipeline secret; its value is destroyed with it')).action(
-    (id: string, options: ContextOptions) =>
-      withServices(async (services) => {
-        await services.pipelineSecrets.delete(operator, id, await contextOf(services, options));
-        out(`removed pipeline secret ${id}`);
-      }),
+  contextOptions(
+    secrets.command('remove <id>').description('delete a pipeline secret (restorable for CREDENTIAL_RECOVERY_WINDOW, then its value is destroyed)'),
+  ).action((id: string, options: ContextOptions) =>
+    withServices(async (services) => {
+      await services.pipelineSecrets.delete(operator, id, {}, await contextOf(services, options));
+      out(`removed pipeline secret ${id}`);
+    }),
   );
 }

@@ -10,7 +10,7 @@ import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/doors/graphql/index.js';
 import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing } from '../../errors.js';
-import type { PipelineSecretRecord, ResolvedPipelineSecret } from '../../model.js';
+import type { DeletedPipelineSecret, PipelineSecretRecord, ResolvedPipelineSecret } from '../../model.js';
 import { MAX_RESOLVED_NAMES, PIPELINE_SECRET_ERRORS } from '../../use-cases/service.js';
 
 errorType(PipelineSecretNameTaken, {
@@ -35,6 +35,17 @@ const PipelineSecretRef = builder.objectRef<PipelineSecretRecord>('PipelineSecre
     dateCreated: t.expose('dateCreated', { type: 'DateTime' }),
     lastUpdated: t.expose('lastUpdated', { type: 'DateTime' }),
     lastUsed: t.expose('lastUsed', { type: 'DateTime', nullable: true, description: 'When its value was last delivered' }),
+  }),
+});
+
+const DeletedPipelineSecretRef = builder.objectRef<DeletedPipelineSecret>('DeletedPipelineSecret').implement({
+  description: 'A deleted pipeline secret in its recovery window (never its value).',
+  fields: (t) => ({
+    id: t.id({ resolve: (s) => String(s.id) }),
+    name: t.exposeString('name'),
+    workspaceId: t.id({ nullable: true, resolve: (s) => (s.owner.kind === 'workspace' ? String(s.owner.id) : null) }),
+    deleted: t.expose('deleted', { type: 'DateTime' }),
+    purgeAfter: t.expose('purgeAfter', { type: 'DateTime', description: 'When its value is destroyed, unless undeleted before' }),
   }),
 });
 
@@ -100,6 +111,12 @@ builder.queryFields((t) => {
         return true;
       },
     }),
+    deletedPipelineSecrets: authenticated.field({
+      type: [DeletedPipelineSecretRef],
+      description: `Deleted pipeline secrets still in their recovery window, the most recently deleted first (at most first, ${MAX_PAGE_SIZE}). Yours; in a workspace, OWNER and ADMIN.`,
+      args: { workspaceId, first: t.arg.int({ required: false }) },
+      resolve: (_root, args, ctx) => ctx.services.pipelineSecrets.deleted(callerIn(ctx, args.workspaceId), { first: args.first ?? undefined }),
+    }),
     resolvePipelineSecrets: authenticated.field({
       type: [ResolvedPipelineSecretRef],
       description:
@@ -131,13 +148,24 @@ builder.mutationFields((t) => {
       resolve: (_root, args, ctx) => ctx.services.pipelineSecrets.update(callerIn(ctx, args.workspaceId), String(args.id), { value: args.value }),
     }),
     deletePipelineSecret: authenticated.id({
-      description: 'Deletes a pipeline secret; its value is destroyed with it. Returns its id.',
-      args: { id: t.arg.id({ required: true }), workspaceId },
+      description:
+        'Deletes a pipeline secret: gone for every door at once, its name free; restorable with undeletePipelineSecret for the ' +
+        'recovery window (CREDENTIAL_RECOVERY_WINDOW), then its value is destroyed. purge (yours; in a workspace OWNER and ADMIN) ' +
+        'destroys it at once, also of one deleted earlier. Returns its id.',
+      args: { id: t.arg.id({ required: true }), workspaceId, purge: t.arg.boolean({ required: false }) },
       errors: { types: [...PIPELINE_SECRET_ERRORS.delete, ...WORKSPACE_ERRORS] },
       resolve: async (_root, args, ctx) => {
-        await ctx.services.pipelineSecrets.delete(callerIn(ctx, args.workspaceId), String(args.id));
+        await ctx.services.pipelineSecrets.delete(callerIn(ctx, args.workspaceId), String(args.id), { purge: args.purge ?? false });
         return String(args.id);
       },
+    }),
+    undeletePipelineSecret: authenticated.field({
+      type: PipelineSecretRef,
+      description:
+        'Brings a deleted pipeline secret in its recovery window back, value intact, under its name or `name`. Yours; in a workspace, OWNER and ADMIN.',
+      args: { id: t.arg.id({ required: true }), workspaceId, name: t.arg.string({ required: false }) },
+      errors: { types: [...PIPELINE_SECRET_ERRORS.undelete, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) => ctx.services.pipelineSecrets.undelete(callerIn(ctx, args.workspaceId), String(args.id), { name: args.name ?? undefined }),
     }),
   };
 });

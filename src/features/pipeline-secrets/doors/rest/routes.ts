@@ -137,7 +137,9 @@ export const PIPELINE_SECRET_ROUTES: readonly RestRoute[] = [
     url: '/api/pipeline-secrets/:secretId',
     operationId: 'DeletePipelineSecret',
     summary: 'Delete secret',
-    description: 'Deletes the pipeline secret identified by the given `secretId`; its value is destroyed with it.',
+    description:
+      'Deletes the pipeline secret identified by the given `secretId`: gone for every path at once, its name free; its value is destroyed ' +
+      'once CREDENTIAL_RECOVERY_WINDOW has passed (until then deletedPipelineSecrets and undeletePipelineSecret in GraphQL bring it back).',
     params: secretIdParams,
     query: workspaceOnlyQuery,
     responses: { '204': { description: 'OK - No content' } },

@@ -4,7 +4,10 @@ CREATE TABLE "PipelineSecret" (
     "userId" TEXT,
     "workspaceId" INTEGER,
     "name" TEXT NOT NULL,
-    "secret" TEXT NOT NULL,
+    "activeName" TEXT,
+    "secret" TEXT,
+    "deleted" DATETIME,
+    "purged" DATETIME,
     "dateCreated" DATETIME NOT NULL,
     "lastUpdated" DATETIME NOT NULL,
     "lastUsed" DATETIME,
@@ -17,14 +20,23 @@ CREATE TABLE "PipelineSecret" (
 );
 
 -- CreateIndex
-CREATE UNIQUE INDEX "PipelineSecret_userId_name_key" ON "PipelineSecret"("userId", "name");
+CREATE INDEX "PipelineSecret_userId_deleted_name_idx" ON "PipelineSecret"("userId", "deleted", "name");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "PipelineSecret_workspaceId_name_key" ON "PipelineSecret"("workspaceId", "name");
+CREATE INDEX "PipelineSecret_workspaceId_deleted_name_idx" ON "PipelineSecret"("workspaceId", "deleted", "name");
 
--- Audit: every change recorded by the statement that makes it (the row's lastChange, changedBy, changedVia), the
--- secret's name as the detail (never its value). A delete first records who deletes in the row (lastChange
--- 'delete', which the update trigger passes over), then deletes it.
+-- CreateIndex
+CREATE INDEX "PipelineSecret_purged_deleted_idx" ON "PipelineSecret"("purged", "deleted");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PipelineSecret_userId_activeName_key" ON "PipelineSecret"("userId", "activeName");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PipelineSecret_workspaceId_activeName_key" ON "PipelineSecret"("workspaceId", "activeName");
+
+-- Audit: every change recorded by the statement that makes it (the row's lastChange, changedBy, changedVia: create,
+-- update, delete, undelete, purge, reseal), the secret's name as the detail (never its value). A secret is never
+-- removed by the service: a delete marks it, the purge destroys its value and keeps the row.
 CREATE TRIGGER "PipelineSecret_audit_insert" AFTER INSERT ON "PipelineSecret"
 BEGIN
     INSERT INTO "AuditEvent" ("at", "action", "targetType", "targetId", "ownerUserId", "workspaceId", "actor", "door", "detail")
@@ -33,16 +45,8 @@ BEGIN
 END;
 
 CREATE TRIGGER "PipelineSecret_audit_update" AFTER UPDATE ON "PipelineSecret"
-WHEN NEW."lastChange" IS NOT 'delete'
 BEGIN
     INSERT INTO "AuditEvent" ("at", "action", "targetType", "targetId", "ownerUserId", "workspaceId", "actor", "door", "detail")
     VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'pipeline_secret.' || COALESCE(NEW."lastChange", 'update'), 'pipeline_secret',
             CAST(NEW."id" AS TEXT), NEW."userId", NEW."workspaceId", NEW."changedBy", NEW."changedVia", NEW."name");
-END;
-
-CREATE TRIGGER "PipelineSecret_audit_delete" AFTER DELETE ON "PipelineSecret"
-BEGIN
-    INSERT INTO "AuditEvent" ("at", "action", "targetType", "targetId", "ownerUserId", "workspaceId", "actor", "door", "detail")
-    VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'pipeline_secret.delete', 'pipeline_secret', CAST(OLD."id" AS TEXT),
-            OLD."userId", OLD."workspaceId", OLD."changedBy", OLD."changedVia", OLD."name");
 END;
