@@ -8,6 +8,7 @@
  *             service's JSON (same bytes: the bench compares them), nothing else. `/list` keeps the
  *             page's bytes while the owner's credentialsVersion is unchanged and reads that version on
  *             every request, as the service must. `/insert` seals the secret and commits durably.
+ *             `/secrets` lists a user's pipeline secrets as `GET /api/pipeline-secrets` does.
  *             `/stored` is cheaper still: the describe's answer stored as bytes in a table of its own
  *             (filled at start for the users named), one prepared statement, the bytes sent as they are.
  *  floor    — GraphQL Yoga answering `{ hello }`, no database: what GraphQL costs before any work.
@@ -55,6 +56,9 @@ if (kind === 'constant') {
     describe: `SELECT ${columns} FROM "Credential" WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
     list: `SELECT ${columns} FROM "Credential" WHERE "userId" = ? AND "deleted" IS NULL ORDER BY "dateCreated", "id"`,
     version: 'SELECT "credentialsVersion" AS "v" FROM "User" WHERE "id" = ?',
+    // A user's live pipeline secrets by name, as GET /api/pipeline-secrets lists them.
+    secrets:
+      'SELECT "id", "name", "dateCreated", "lastUpdated", "lastUsed" FROM "PipelineSecret" WHERE "userId" = ? AND "workspaceId" IS NULL AND "deleted" IS NULL ORDER BY "name"',
     stored: 'SELECT "body" FROM "BenchStoredDescribe" WHERE "id" = ? AND "userId" = ?',
     // The credential and its first version (the service's create writes both, in one transaction).
     insert: `INSERT INTO "Credential" ("id", "userId", "name", "activeName", "provider", "keys", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia", "changeDetail", "keyVersion")
@@ -196,6 +200,23 @@ if (kind === 'constant') {
             },
             fail,
           );
+        },
+        fail,
+      );
+      return;
+    }
+    if (route === 'secrets') {
+      then(
+        query('secrets', [userId]),
+        (rows) => {
+          let body = '{"pipelineSecrets":[';
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            body +=
+              `${i === 0 ? '' : ','}{"id":${Number(row.id)},"name":${quote(row.name)},"dateCreated":"${iso(row.dateCreated)}","lastUpdated":"${iso(row.lastUpdated)}"` +
+              `${row.lastUsed === null ? '' : `,"lastUsed":"${iso(row.lastUsed)}"`}}`;
+          }
+          send(response, 200, `${body}],"totalSize":${rows.length}}`);
         },
         fail,
       );

@@ -214,6 +214,8 @@ async function main() {
     describeStored: { url: `${raw}/stored/${users.list100.userId}/${users.list100.firstId}` },
     describe: { url: `${svc}/api/credentials/${users.list100.firstId}`, headers: auth(users.list100) },
     listRaw: { url: `${raw}/list/${users.list100.userId}` },
+    secretsRaw: { url: `${raw}/secrets/${users.scale1k.userId}` },
+    secrets: { url: `${svc}/api/pipeline-secrets`, headers: auth(users.scale1k) },
     list: { url: `${svc}/api/credentials`, headers: auth(users.list100) },
     floor: { url: `http://127.0.0.1:${ports.floor}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ hello }"}' },
     // As GraphiQL and generated clients send it: the document's text, the id as a variable, no operation name…
@@ -242,6 +244,7 @@ async function main() {
     [cases.describeRaw, cases.describe],
     [cases.describeStored, cases.describe],
     [cases.listRaw, cases.list],
+    [cases.secretsRaw, cases.secrets],
   ] as const) {
     const [expected, actual] = await Promise.all([probe(rawCase), probe(serviceCase)]);
     if (expected !== actual)
@@ -352,6 +355,7 @@ async function main() {
   compare('REST describe GET /api/credentials/{id}', '≥ 40% of stored bytes, p99 ≤ 20 ms', best.describe, 'raw stored bytes', best.describeStored, 0.4, 20);
   compare('REST describe vs raw (row mapped to JSON)', '≥ 40% of raw', best.describe, 'raw', best.describeRaw, 0.4);
   compare('REST list, 100 credentials', '≥ 25% of raw (same bytes)', best.list, 'raw', best.listRaw, 0.25);
+  compare('REST list, 1,000 pipeline secrets', '≥ 25% of raw (same bytes)', best.secrets, 'raw', best.secretsRaw, 0.25);
   compare('GraphQL credential(id), anonymous with variables', '≥ 100% of floor', best.one, 'floor', best.floor, 1.0);
   compare('GraphQL credential(id), anonymous, vs REST', '≥ 50% of REST describe', best.one, 'REST describe', best.describe, 0.5);
   compare('GraphQL credential(id), persisted operation', '≥ 100% of floor', best.onePersisted, 'floor', best.floor, 1.0);

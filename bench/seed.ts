@@ -79,6 +79,11 @@ export async function seedBenchDatabase(dir: string, postgresServer?: string): P
     );
     if (i === 0) workspace.firstId = created.id;
   }
+  // 1,000 pipeline secrets of one user (the most a context holds by default), through the services.
+  const secretsOwner = { userId: users.scale1k.userId, door: 'cli' as const, scope: 'all' };
+  for (let i = 0; i < 1000; i++) {
+    await services.pipelineSecrets.create(secretsOwner, { name: `SECRET_${String(i).padStart(4, '0')}`, value: `seeded-value-${i}` });
+  }
   // The services keys go to: an RSA key of 2048 bits for each (Wave's keys are RSA too).
   const publicPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const pairings = {

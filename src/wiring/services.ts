@@ -28,16 +28,17 @@ import { ValidationSchedule } from '../features/probing/jobs/schedule.js';
 import { ProbeSlots } from '../features/probing/rules/slots.js';
 import { CredentialProbing } from '../features/probing/use-cases/service.js';
 import { providerIds } from '../features/providers/index.js';
-import { BrowserSignIn, parseGroupRoles, parseOidcProviders } from '../features/sign-in/use-cases/browser.js';
-import { MachineSignIn, parseMachineIssuers } from '../features/sign-in/use-cases/machine.js';
+import { BrowserSignIn } from '../features/sign-in/use-cases/browser.js';
+import { MachineSignIn } from '../features/sign-in/use-cases/machine.js';
 import { WorkspaceAccess } from '../features/workspaces/rules/access.js';
 import { WorkspaceService } from '../features/workspaces/use-cases/service.js';
 import { AwsSts } from '../infra/aws-sts.js';
-import { type Config, ConfigError, loadConfig } from '../infra/config/index.js';
+import { type Config, loadConfig } from '../infra/config/index.js';
 import { GuardedHttp } from '../infra/guarded-http.js';
 import type { Metrics } from '../infra/metrics.js';
 import { projectRoot } from '../infra/project.js';
 import type { KeyRingSource } from '../platform/secrets/keyring.js';
+import { machineIssuers, signInSettings } from './sign-in-settings.js';
 import type { Storage } from './storage.js';
 
 declare module '../doors/services.js' {
@@ -377,40 +378,4 @@ export function createServices(
       return closing;
     },
   };
-}
-
-/** The trusted machine issuers of OIDC_MACHINE_ISSUERS's file (none when unset); a problem stops the start, naming it. */
-function machineIssuers(file: string | undefined) {
-  return file === undefined ? [] : readSettingFile('OIDC_MACHINE_ISSUERS', file, (text) => parseMachineIssuers(text, file));
-}
-
-/** The sign-in settings with the group mapping and the providers file read (a mistake stops the start, naming the setting). */
-function signInSettings(config: ServiceSettings['signIn']) {
-  if (!config) return undefined;
-  const groupRoles = parseGroupRoles(config.groupRoles);
-  if (typeof groupRoles === 'string') throw new ConfigError(`Invalid configuration: OIDC_GROUP_ROLES: ${groupRoles}`);
-  const { providersFile, ...rest } = config;
-  const providers = [...config.providers];
-  if (providersFile) {
-    providers.push(...readSettingFile('OIDC_PROVIDERS', providersFile, (text) => parseOidcProviders(text, providersFile, config.production)));
-  }
-  const names = providers.map((p) => p.name);
-  const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new ConfigError(`Invalid configuration: OIDC_PROVIDERS: the provider name ${twice} is used twice (default is OIDC_ISSUER's)`);
-  return { ...rest, providers, groupRoles };
-}
-
-/** A setting's file, read and parsed: a file that cannot be read, or a parse's problem, stops the start naming the setting. */
-function readSettingFile<T>(setting: string, file: string, parse: (text: string) => T): T {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration: ${setting}: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    return parse(text);
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
-  }
 }
