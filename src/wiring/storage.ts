@@ -114,7 +114,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     backoffs: new PrismaBackoffStore(db),
     webhooks: new PrismaWebhookStore(db, statements),
     keyChecks: new PrismaKeyCheckStore(db),
-    pipelineSecrets: new PrismaPipelineSecretStore(db),
+    pipelineSecrets: new PrismaPipelineSecretStore(db, statements),
     onWrite(listener) {
       writeListeners.add(listener);
       return () => writeListeners.delete(listener);

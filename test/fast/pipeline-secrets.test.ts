@@ -211,6 +211,12 @@ describe('GraphQL and REST agree', () => {
       { ws },
     );
     expect(prefixed.body.data!.pipelineSecrets.edges).toEqual([{ node: { name: 'FROM_REST' } }]);
+    // A prefix is compared as it is: case-sensitive, and `_` is no wildcard.
+    for (const name of ['FROMXREST', 'from_rest']) await rest(server, bob.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name, value: 'x' });
+    const exact = await gql(server, bob.token, `query($ws: ID) { pipelineSecrets(workspaceId: $ws, nameStartsWith: "FROM_") { edges { node { name } } } }`, {
+      ws,
+    });
+    expect(exact.body.data!.pipelineSecrets.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['FROM_GRAPHQL', 'FROM_REST']);
 
     const taken = await gql(
       server,

@@ -1,12 +1,13 @@
 /** What the pipeline-secret use cases need of storage (the store implements it). */
 import type { AuditActor, Owner } from '../../core/caller.js';
+import type { MaybePromise } from '../../core/maybe.js';
 import type { NewPipelineSecret, PipelineSecretRecord } from './model.js';
 
 export type DeletedRow = PipelineSecretRecord & { deleted: Date };
 
 export interface PipelineSecretStore {
   /** A context's secrets by name (binary order), after `afterName`, at most `take`; only names starting with `prefix` if given. */
-  list(owner: Owner, options: { prefix?: string; afterName?: string; take: number }): Promise<PipelineSecretRecord[]>;
+  list(owner: Owner, options: { prefix?: string; afterName?: string; take: number }): MaybePromise<PipelineSecretRecord[]>;
   count(owner: Owner): Promise<number>;
   find(owner: Owner, id: number): Promise<PipelineSecretRecord | null>;
   /** The secrets of these contexts with these names. */

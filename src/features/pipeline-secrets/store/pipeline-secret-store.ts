@@ -1,11 +1,47 @@
 /** The one owner of pipeline-secret storage (Prisma, SQLite or PostgreSQL). Never returns a sealed value but to rotation. */
 import type { AuditActor, Owner } from '../../../core/caller.js';
+import type { MaybePromise } from '../../../core/maybe.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
+import { dateOf, optionalDateOf, type PreparedStatements } from '../../../platform/db/prepared.js';
 import type { NewPipelineSecret, PipelineSecretRecord } from '../model.js';
 import type { DeletedRow, PipelineSecretStore } from '../ports.js';
 
 const VISIBLE = { id: true, userId: true, workspaceId: true, name: true, dateCreated: true, lastUpdated: true, lastUsed: true } as const;
+
+/**
+ * A context's live secrets by name, as a prepared statement (the list is the hot read: up to
+ * MAX_PIPELINE_SECRETS_PER_CONTEXT rows a request). A prefix is compared with substr, not LIKE (SQLite's LIKE
+ * ignores case, and `_` is one of its wildcards); names compare as the database orders them.
+ */
+function listStatement(kind: Owner['kind'], after: boolean, prefix: boolean): { name: string; sql: string } {
+  const where = [kind === 'user' ? '"userId" = ? AND "workspaceId" IS NULL' : '"workspaceId" = ?', '"deleted" IS NULL'];
+  if (after) where.push('"name" > ?');
+  if (prefix) where.push('substr("name", 1, ?) = ?');
+  return {
+    name: `pipeline-secret.list:${kind}:${after}:${prefix}`,
+    sql: `SELECT "id", "userId", "workspaceId", "name", "dateCreated", "lastUpdated", "lastUsed" FROM "PipelineSecret" WHERE ${where.join(' AND ')} ORDER BY "name" LIMIT ?`,
+  };
+}
+
+interface ListedRow {
+  id: number | bigint | string;
+  userId: string | null;
+  workspaceId: number | null;
+  name: string;
+  dateCreated: string | Date;
+  lastUpdated: string | Date;
+  lastUsed: string | Date | null;
+}
+
+const recordOfListed = (row: ListedRow): PipelineSecretRecord => ({
+  id: Number(row.id),
+  owner: row.workspaceId === null ? { kind: 'user', id: row.userId! } : { kind: 'workspace', id: Number(row.workspaceId) },
+  name: row.name,
+  dateCreated: dateOf(row.dateCreated),
+  lastUpdated: dateOf(row.lastUpdated),
+  lastUsed: optionalDateOf(row.lastUsed),
+});
 
 interface VisibleRow {
   id: bigint;
@@ -33,17 +69,19 @@ const ofOwnerSql = (owner: Owner) =>
   owner.kind === 'user' ? Prisma.sql`"userId" = ${owner.id} AND "workspaceId" IS NULL` : Prisma.sql`"workspaceId" = ${owner.id}`;
 
 export class PrismaPipelineSecretStore implements PipelineSecretStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly statements: PreparedStatements,
+  ) {}
 
-  async list(owner: Owner, options: { prefix?: string; afterName?: string; take: number }): Promise<PipelineSecretRecord[]> {
-    const name = { ...(options.prefix ? { startsWith: options.prefix } : {}), ...(options.afterName === undefined ? {} : { gt: options.afterName }) };
-    const rows = await this.db.pipelineSecret.findMany({
-      where: { ...live(owner), ...(Object.keys(name).length > 0 ? { name } : {}) },
-      select: VISIBLE,
-      orderBy: { name: 'asc' },
-      take: options.take,
-    });
-    return rows.map(recordOf);
+  list(owner: Owner, options: { prefix?: string; afterName?: string; take: number }): MaybePromise<PipelineSecretRecord[]> {
+    const { name, sql } = listStatement(owner.kind, options.afterName !== undefined, !!options.prefix);
+    const params: unknown[] = [owner.id];
+    if (options.afterName !== undefined) params.push(options.afterName);
+    if (options.prefix) params.push(options.prefix.length, options.prefix);
+    params.push(options.take);
+    const rows = this.statements.all<ListedRow>(name, sql, params);
+    return rows instanceof Promise ? rows.then((r) => r.map(recordOfListed)) : rows.map(recordOfListed);
   }
 
   count(owner: Owner): Promise<number> {

@@ -36,6 +36,8 @@ export const PIPELINE_SECRET_ERRORS = {
 } as const;
 export { ACCESS_ERRORS };
 
+/** Secrets read per statement for a whole list (one statement for a context within the default limit). */
+const ALL_BATCH = 5000;
 /** The most names one run may ask for at once. */
 export const MAX_RESOLVED_NAMES = 100;
 /** A new id: random, from 1 to 2^53 - 1 (exact in JSON and JavaScript), 53 bits from the system's source. */
@@ -69,9 +71,9 @@ export class PipelineSecrets {
     const owner = await this.#owner(caller, 'readCredentials', context);
     const items: PipelineSecretRecord[] = [];
     for (;;) {
-      const batch = await this.store.list(owner, { afterName: items.at(-1)?.name, take: MAX_PAGE_SIZE * 10 });
-      items.push(...batch);
-      if (batch.length < MAX_PAGE_SIZE * 10) return { items, totalSize: items.length };
+      const batch = await this.store.list(owner, { afterName: items.at(-1)?.name, take: ALL_BATCH });
+      for (const item of batch) items.push(item);
+      if (batch.length < ALL_BATCH) return { items, totalSize: items.length };
     }
   }
 
