@@ -14,7 +14,7 @@ import { checkSealedValues } from '../../src/features/backups/rules/backup-check
 import { NAME_PATTERN, nameProblem, pipelineSecretSealingContext } from '../../src/features/pipeline-secrets/index.js';
 import { generateKey, KeyRing } from '../../src/platform/secrets/keyring.js';
 import { storedText } from '../helpers/database.js';
-import { startReceiver } from '../helpers/events.js';
+import { startReceiver, subscribe } from '../helpers/events.js';
 import { type RestResult, rest } from '../helpers/rest.js';
 import { gql, startServer, withServer } from '../helpers/server.js';
 import { eventually, testClock } from '../helpers/time.js';
@@ -539,5 +539,33 @@ describe('the recovery window', () => {
       ws,
     });
     expect(undo.body.data!.undeletePipelineSecret.__typename).toBe('MutationUndeletePipelineSecretSuccess');
+  });
+
+  it('streams live to a pipelineSecretEvents subscription (its kinds only, never a credential’s event or a value); a credentials stream gets none of them', async () => {
+    const { maintainer } = users;
+    const live = (variables: Record<string, unknown>, query: string) => subscribe(server, maintainer.token, query, variables);
+    const secrets = await live(
+      { kinds: ['PIPELINE_SECRET_CREATE', 'PIPELINE_SECRET_DELETE'] },
+      `subscription($kinds: [PipelineSecretEventKind!]) { pipelineSecretEvents(kinds: $kinds) { kind targetType targetId targetName } }`,
+    );
+    const credentials = await live({}, `subscription { credentialEvents { kind targetName } }`);
+    const before = server.services.live.open;
+    expect(before).toBeGreaterThanOrEqual(2);
+    const value = `pv-live-${Math.random().toString(36).slice(2)}`;
+    const id = (await rest(server, maintainer.token, 'POST', '/api/pipeline-secrets', { name: 'LIVE_ONE', value })).body.secretId;
+    await rest(server, maintainer.token, 'PUT', `/api/pipeline-secrets/${id}`, { value: `${value}-2` });
+    await rest(server, maintainer.token, 'DELETE', `/api/pipeline-secrets/${id}`);
+    // A credential's event after them: once the credentials stream has it, every earlier event was handled.
+    await rest(server, maintainer.token, 'POST', '/api/credentials', { credentials: { name: 'after-live', provider: 'gitlab', keys: { token: 'glpat-x' } } });
+    await eventually('the credentials stream got its event', () => credentials.payloads.length >= 1);
+    expect(credentials.payloads.map((p) => p.data.credentialEvents)).toEqual([{ kind: 'CREDENTIAL_CREATE', targetName: 'after-live' }]);
+    await eventually('two pipeline secret events', () => secrets.payloads.length >= 2);
+    expect(secrets.payloads.map((p) => p.data.pipelineSecretEvents)).toEqual([
+      { kind: 'PIPELINE_SECRET_CREATE', targetType: 'pipeline_secret', targetId: String(id), targetName: 'LIVE_ONE' },
+      { kind: 'PIPELINE_SECRET_DELETE', targetType: 'pipeline_secret', targetId: String(id), targetName: 'LIVE_ONE' },
+    ]);
+    expect(JSON.stringify(secrets.payloads)).not.toContain(value);
+    secrets.close();
+    credentials.close();
   });
 });

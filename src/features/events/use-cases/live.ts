@@ -24,6 +24,11 @@ import type { EventFeed } from './feed.js';
 
 /** The kinds of credential events a live subscription may ask for. */
 export const CREDENTIAL_EVENT_KINDS = AUDIT_ACTIONS.filter((a) => a.startsWith('credential.'));
+/** The kinds of pipeline-secret events a live subscription may ask for. */
+export const PIPELINE_SECRET_EVENT_KINDS = AUDIT_ACTIONS.filter((a) => a.startsWith('pipeline_secret.'));
+
+/** What a stream carries: the events of credentials, or of pipeline secrets (an audit row's targetType). */
+type StreamTarget = 'credential' | 'pipeline_secret';
 /** Events a subscriber may fall behind by before it is cut off. */
 const MAX_BEHIND = 1000;
 /** Events that may change whether a subscriber may still read. */
@@ -57,6 +62,7 @@ class Stream implements AsyncIterableIterator<AuditEventView> {
     /** When its token expires (epoch ms). */
     readonly expiresAt: number | undefined,
     readonly owner: Owner,
+    readonly target: StreamTarget,
     readonly filter: { provider?: string; kinds?: ReadonlySet<string> },
     private readonly onEnd: (stream: Stream) => void,
   ) {}
@@ -141,9 +147,26 @@ export class LiveEvents {
   }
 
   /** Opens a stream of the caller's context's credential events (refused as a query would be). */
-  async credentialEvents(caller: Caller, token: { id: string; expiresAt?: number }, filter: LiveFilter): Promise<AsyncIterableIterator<AuditEventView>> {
+  credentialEvents(caller: Caller, token: { id: string; expiresAt?: number }, filter: LiveFilter): Promise<AsyncIterableIterator<AuditEventView>> {
+    return this.#open(caller, token, 'credential', checkedFilter(filter, CREDENTIAL_EVENT_KINDS, 'credential'));
+  }
+
+  /** Opens a stream of the caller's context's pipeline-secret events (never a value: the trail holds none). */
+  pipelineSecretEvents(
+    caller: Caller,
+    token: { id: string; expiresAt?: number },
+    filter: { kinds?: readonly string[] },
+  ): Promise<AsyncIterableIterator<AuditEventView>> {
+    return this.#open(caller, token, 'pipeline_secret', checkedFilter(filter, PIPELINE_SECRET_EVENT_KINDS, 'pipeline secret'));
+  }
+
+  async #open(
+    caller: Caller,
+    token: { id: string; expiresAt?: number },
+    target: StreamTarget,
+    checked: { provider?: string; kinds?: ReadonlySet<string> },
+  ): Promise<AsyncIterableIterator<AuditEventView>> {
     const tokenId = token.id;
-    const checked = checkedFilter(filter);
     const { owner } = await this.access.context(caller, 'readCredentials');
     const held = this.#perToken.get(tokenId) ?? 0;
     const ofUser = this.#perUser.get(caller.userId) ?? 0;
@@ -154,7 +177,7 @@ export class LiveEvents {
     }
     this.#perToken.set(tokenId, held + 1);
     this.#perUser.set(caller.userId, ofUser + 1);
-    const stream = new Stream(caller, tokenId, token.expiresAt, owner, checked, (s) => this.#ended(s));
+    const stream = new Stream(caller, tokenId, token.expiresAt, owner, target, checked, (s) => this.#ended(s));
     if (token.expiresAt !== undefined) stream.endIn(Math.max(0, token.expiresAt - this.options.clock()));
     this.#streams.add(stream);
     this.options.onCount(this.#streams.size);
@@ -191,8 +214,8 @@ export class LiveEvents {
 
   async #deliver(events: readonly AuditRecord[]): Promise<void> {
     if (this.#streams.size === 0) return;
-    const credentialEvents = events.filter((e) => e.targetType === 'credential');
-    const views = new Map((credentialEvents.length > 0 ? await this.trail.views(credentialEvents) : []).map((v) => [v.id, v]));
+    const streamed = events.filter((e) => e.targetType === 'credential' || e.targetType === 'pipeline_secret');
+    const views = new Map((streamed.length > 0 ? await this.trail.views(streamed) : []).map((v) => [v.id, v]));
     for (const event of events) {
       if (ACCESS_EVENTS.has(event.action)) await this.#reauthorize(event);
       const view = views.get(event.id);
@@ -202,7 +225,7 @@ export class LiveEvents {
           stream.end();
           continue;
         }
-        if (!inContext(event, stream.owner)) continue;
+        if (event.targetType !== stream.target || !inContext(event, stream.owner)) continue;
         if (stream.filter.kinds && !stream.filter.kinds.has(event.action)) continue;
         if (stream.filter.provider && view.provider !== stream.filter.provider) continue;
         stream.push(view);
@@ -233,14 +256,13 @@ export class LiveEvents {
   }
 }
 
-function checkedFilter(filter: LiveFilter): { provider?: string; kinds?: ReadonlySet<string> } {
+function checkedFilter(filter: LiveFilter, known: readonly string[], what: string): { provider?: string; kinds?: ReadonlySet<string> } {
   if (filter.provider !== undefined && !(providerIds as readonly string[]).includes(filter.provider)) {
     throw ValidationError.of('provider', `unknown provider ${quoted(filter.provider, 40)}; known: ${providerIds.join(', ')}`);
   }
   if (filter.kinds !== undefined) {
-    const unknown = filter.kinds.find((k) => !(CREDENTIAL_EVENT_KINDS as readonly string[]).includes(k));
-    if (unknown !== undefined)
-      throw ValidationError.of('kinds', `not a credential event kind: ${quoted(unknown, 40)}; known: ${CREDENTIAL_EVENT_KINDS.join(', ')}`);
+    const unknown = filter.kinds.find((k) => !known.includes(k));
+    if (unknown !== undefined) throw ValidationError.of('kinds', `not a ${what} event kind: ${quoted(unknown, 40)}; known: ${known.join(', ')}`);
   }
   return { provider: filter.provider, kinds: filter.kinds ? new Set(filter.kinds) : undefined };
 }

@@ -7,7 +7,7 @@ import type { AuditEventView } from '../../../audit/index.js';
 import { CredentialProvider } from '../../../credentials/doors/graphql/index.js';
 import { ACCESS_ERRORS } from '../../../workspaces/index.js';
 import { WebhookNotFound, WebhookNotResumable } from '../../errors.js';
-import { CREDENTIAL_EVENT_KINDS } from '../../use-cases/live.js';
+import { CREDENTIAL_EVENT_KINDS, PIPELINE_SECRET_EVENT_KINDS } from '../../use-cases/live.js';
 import { MAX_DELIVERY_PAGE, WEBHOOK_ERRORS, type WebhookDeliveryView, type WebhookView } from '../../use-cases/webhooks.js';
 
 errorType(WebhookNotFound, {
@@ -177,7 +177,32 @@ const CredentialEventKind = builder.enumType('CredentialEventKind', {
   values: Object.fromEntries(CREDENTIAL_EVENT_KINDS.map((action) => [action.replace('.', '_').toUpperCase(), { value: action, description: action }])),
 });
 
+const PipelineSecretEventKind = builder.enumType('PipelineSecretEventKind', {
+  description: 'What happened to a pipeline secret',
+  values: Object.fromEntries(PIPELINE_SECRET_EVENT_KINDS.map((action) => [action.replace('.', '_').toUpperCase(), { value: action, description: action }])),
+});
+
 builder.subscriptionType({});
+
+builder.subscriptionField('pipelineSecretEvents', (t) =>
+  t.withAuth({ authenticated: true }).field({
+    type: AuditEventRef,
+    description:
+      'The events of the pipeline secrets of your own context, or of a workspace you take part in, as they happen (from now on; ' +
+      'targetName is the secret’s name, never its value). Ends when you lose access and when the server shuts down.',
+    args: {
+      workspaceId: t.arg.id({ required: false }),
+      kinds: t.arg({ type: [PipelineSecretEventKind], required: false }),
+    },
+    subscribe: (_root, args, ctx) =>
+      ctx.services.live.pipelineSecretEvents(
+        inContext(ctx, args.workspaceId),
+        { id: ctx.viewer.tokenId, expiresAt: ctx.viewer.expiresAt },
+        { kinds: (args.kinds as string[] | null) ?? undefined },
+      ),
+    resolve: (event: AuditEventView) => event,
+  }),
+);
 
 builder.subscriptionField('credentialEvents', (t) =>
   t.withAuth({ authenticated: true }).field({
