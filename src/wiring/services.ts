@@ -15,6 +15,7 @@ import { WavePairingRenewal } from '../features/delivery/jobs/wave-renewal.js';
 import { KeyDelivery } from '../features/delivery/use-cases/key-delivery.js';
 import { OidcIssuer, signingKeySealingContext } from '../features/delivery/use-cases/oidc-issuer.js';
 import { Pairings } from '../features/delivery/use-cases/pairings.js';
+import { PipelineSecretDelivery } from '../features/delivery/use-cases/pipeline-secret-delivery.js';
 import { ShortLivedCredentials } from '../features/delivery/use-cases/short-lived.js';
 import { WebhookDispatcher } from '../features/events/jobs/dispatcher.js';
 import { EventFeed } from '../features/events/use-cases/feed.js';
@@ -74,6 +75,8 @@ interface AppServices {
   pairings: Pairings;
   /** Keys delivered to paired services, encrypted for them. */
   delivery: KeyDelivery;
+  /** Pipeline secrets' values delivered to paired services, encrypted for them. */
+  pipelineSecretDelivery: PipelineSecretDelivery;
   /** The OIDC issuer (PUBLIC_URL): discovery, JWKS, signing keys. */
   issuer: OidcIssuer;
   /** Checking credentials with their provider (probes): validateCredential, the background sweep. */
@@ -218,6 +221,13 @@ export function createServices(
     { context: pipelineSecretSealingContext, store: storage.pipelineSecrets },
   ];
   const rotation = new KeyRotation(storage.credentials, keys, otherSealed);
+  const pipelineSecrets = new PipelineSecrets(
+    storage.pipelineSecrets,
+    keys,
+    access,
+    { perContext: settings.limits.pipelineSecretsPerContext, recoveryWindowMs: settings.retention.recoveryWindowMs },
+    clock,
+  );
   const pipelineSecretPurge = new PipelineSecretPurge(storage.pipelineSecrets, storage.leases, {
     everyMs: settings.retention.upkeepEveryMs,
     recoveryWindowMs: settings.retention.recoveryWindowMs,
@@ -301,13 +311,8 @@ export function createServices(
       },
       clock,
     ),
-    pipelineSecrets: new PipelineSecrets(
-      storage.pipelineSecrets,
-      keys,
-      access,
-      { perContext: settings.limits.pipelineSecretsPerContext, recoveryWindowMs: settings.retention.recoveryWindowMs },
-      clock,
-    ),
+    pipelineSecrets,
+    pipelineSecretDelivery: new PipelineSecretDelivery(pipelineSecrets, pairings),
     pipelineSecretPurge,
     upkeep,
     workspaces,

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import { jwtDecrypt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { OPERATOR } from '../../src/core/caller.js';
@@ -15,6 +16,7 @@ import { NAME_PATTERN, nameProblem, pipelineSecretSealingContext } from '../../s
 import { generateKey, KeyRing } from '../../src/platform/secrets/keyring.js';
 import { storedText } from '../helpers/database.js';
 import { startReceiver, subscribe } from '../helpers/events.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { type RestResult, rest } from '../helpers/rest.js';
 import { gql, startServer, withServer } from '../helpers/server.js';
 import { eventually, testClock } from '../helpers/time.js';
@@ -567,5 +569,48 @@ describe('the recovery window', () => {
     expect(JSON.stringify(secrets.payloads)).not.toContain(value);
     secrets.close();
     credentials.close();
+  });
+});
+
+describe('delivery to a paired service', () => {
+  it('the values of the names a run asks for, resolved (own over workspace), as a JWE only the paired key opens; last use and audit recorded; VIEW refused', async () => {
+    const { alice, maintainer, viewer } = users;
+    const pair = rsaKeyPair(3);
+    const pairingId = (await server.services.pairings.add('launcher', pair.publicKey.export({ type: 'spki', format: 'pem' }).toString())).id;
+    const ws = await workspaceOf(alice, 'deliveries', [
+      [maintainer.name, 'MAINTAIN'],
+      [viewer.name, 'VIEW'],
+    ]);
+    await rest(server, alice.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'SHARED_TOKEN', value: 'workspace-token' });
+    await rest(server, alice.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'DB_URL', value: 'postgres://db/w' });
+    const own = (await rest(server, maintainer.token, 'POST', '/api/pipeline-secrets', { name: 'SHARED_TOKEN', value: 'my-own-token' })).body.secretId;
+    const DELIVER = `mutation($names: [String!]!, $pairing: ID!, $ws: ID) { deliverPipelineSecrets(names: $names, pairingId: $pairing, workspaceId: $ws) {
+      __typename ... on MutationDeliverPipelineSecretsSuccess { data } ... on Error { message } } }`;
+    const delivered = await gql(server, maintainer.token, DELIVER, { names: ['SHARED_TOKEN', 'DB_URL'], pairing: pairingId, ws });
+    const jwe = delivered.body.data!.deliverPipelineSecrets.data as string;
+    const { payload, protectedHeader } = await jwtDecrypt(jwe, pair.privateKey);
+    expect(protectedHeader).toMatchObject({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: pairingId });
+    expect(payload.pipelineSecrets).toEqual({ SHARED_TOKEN: 'my-own-token', DB_URL: 'postgres://db/w' });
+    expect(payload.scopes).toEqual({ SHARED_TOKEN: 'user', DB_URL: 'workspace' });
+    expect(payload.exp! - payload.iat!).toBe(300);
+    // Another key cannot open it.
+    await expect(jwtDecrypt(jwe, rsaKeyPair(4).privateKey)).rejects.toThrow();
+    // Recorded: the last use (REST's lastUsed appears), an audit row each.
+    expect((await rest(server, maintainer.token, 'GET', `/api/pipeline-secrets/${own}`)).body.pipelineSecret.lastUsed).toBeDefined();
+    expect(server.logs.join('\n')).not.toContain('my-own-token');
+    const kinds = await server.services.audit.latest({ limit: 5 });
+    expect(
+      kinds
+        .filter((e) => e.action === 'pipeline_secret.deliver')
+        .map((e) => e.detail)
+        .sort(),
+    ).toEqual(['DB_URL', 'SHARED_TOKEN']);
+
+    const refused = await gql(server, viewer.token, DELIVER, { names: ['DB_URL'], pairing: pairingId, ws });
+    expect(refused.body.data!.deliverPipelineSecrets.__typename).toBe('ForbiddenError');
+    const missing = await gql(server, maintainer.token, DELIVER, { names: ['NOPE_NOPE'], pairing: pairingId, ws });
+    expect(missing.body.data!.deliverPipelineSecrets).toEqual({ __typename: 'PipelineSecretsMissingError', message: "No pipeline secret named 'NOPE_NOPE'" });
+    const unpaired = await gql(server, maintainer.token, DELIVER, { names: ['DB_URL'], pairing: 'nobody', ws });
+    expect(unpaired.body.data!.deliverPipelineSecrets.__typename).toBe('PairingNotFoundError');
   });
 });

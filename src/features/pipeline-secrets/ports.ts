@@ -30,6 +30,10 @@ export interface PipelineSecretStore {
   purge(owner: Owner | undefined, id: number, at: Date, by: AuditActor): Promise<boolean>;
   /** Ids of secrets deleted before `before` and not yet purged (at most `take`). */
   findPurgeable(before: Date, take: number): Promise<number[]>;
+  /** The sealed values of these live secrets of these contexts, by id. */
+  sealedValues(owners: readonly Owner[], ids: readonly number[]): Promise<Map<number, string>>;
+  /** Records a delivery of each (its last use; an audit row `pipeline_secret.deliver` each); the ids still live. */
+  recordDelivered(ids: readonly number[], at: Date, by: AuditActor): Promise<number[]>;
   // Key rotation (features/keys: OtherSealed).
   secretsNotStartingWith(prefixes: readonly string[]): Promise<{ id: string; secret: string }[]>;
   countSecretsStartingWith(prefix: string): Promise<number>;

@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'pipeline_secret.delete',
   'pipeline_secret.undelete',
   'pipeline_secret.purge',
+  'pipeline_secret.deliver',
   'pipeline_secret.reseal',
   'token.create',
   'token.revoke',

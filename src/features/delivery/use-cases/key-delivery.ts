@@ -12,8 +12,6 @@
  * A role or federated credential is delivered with short-lived credentials
  * (an STS session, an ID token of the service's issuer) added to its keys.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { actorOf, type Caller, type Owner } from '../../../core/caller.js';
 import { Forbidden, NotFound, ValidationError } from '../../../core/errors.js';
 import { GroupCommit } from '../../../core/group-commit.js';
@@ -26,6 +24,7 @@ import { PairingNotFound } from '../errors.js';
 import type { PairingRecord } from '../model.js';
 import { encryptedJwt } from '../rules/jwe.js';
 import { encryptedPacket } from '../rules/packet.js';
+import { PublicKeys } from '../rules/public-keys.js';
 import type { Pairings } from './pairings.js';
 import type { ShortLivedCredentials } from './short-lived.js';
 
@@ -39,9 +38,6 @@ export const DELIVERY_LIFETIME_SECONDS = 300;
  */
 const PAIRING_USE_RESOLUTION_MS = 60_000;
 
-/** Public keys parsed once (a pairing's key never changes: a new key is a new pairing); at most this many kept. */
-const PUBLIC_KEYS_KEPT = 256;
-
 /** What became of a delivery, for the metrics: by provider (`unknown` before the credential was found). */
 export type DeliveryOutcome = 'delivered' | 'refused' | 'unknown_pairing' | 'failed';
 export type DeliveryObserver = (provider: string, outcome: DeliveryOutcome) => void;
@@ -52,7 +48,7 @@ export const DELIVER_ERRORS = [CredentialNotFound, CredentialVersionNotFound, Pa
 export class KeyDelivery {
   /** The deliveries of one turn of the event loop recorded in one commit. */
   readonly #records: GroupCommit<DeliveryRecord, boolean>;
-  readonly #publicKeys = new LRUCache<string, KeyObject>({ max: PUBLIC_KEYS_KEPT });
+  readonly #publicKeys = new PublicKeys();
 
   constructor(
     private readonly store: Pick<CredentialStore, 'findForChange' | 'findKeyVersion' | 'recordDeliveries'>,
@@ -101,13 +97,13 @@ export class KeyDelivery {
       );
       // A Wave pairing reads Wave's packet of Seqera's flat keys object (its discriminator at the top), nothing else.
       if (pairing.kind === 'wave') {
-        const packet = encryptedPacket(this.#publicKey(pairing), JSON.stringify({ discriminator: credential.provider, ...keys }));
+        const packet = encryptedPacket(this.#publicKeys.of(pairing), JSON.stringify({ discriminator: credential.provider, ...keys }));
         await this.#recorded(owner, credential.id, pairing, caller, credentialId, number);
         this.observe(provider, 'delivered');
         return packet;
       }
       const jwe = await encryptedJwt(
-        this.#publicKey(pairing),
+        this.#publicKeys.of(pairing),
         { alg: pairing.algorithm, kid: pairing.id },
         { credentialsId: credential.id, provider: credential.provider, keys, ...(number === undefined ? {} : { version: number }) },
         DELIVERY_LIFETIME_SECONDS,
@@ -134,15 +130,5 @@ export class KeyDelivery {
     if (pairing.lastUsedAt === null || at.getTime() - pairing.lastUsedAt.getTime() >= PAIRING_USE_RESOLUTION_MS) {
       await this.pairings.used(pairing.id, at);
     }
-  }
-
-  /** The pairing's public key as a KeyObject, parsed on its first delivery. */
-  #publicKey(pairing: PairingRecord): KeyObject {
-    let key = this.#publicKeys.get(pairing.publicKey);
-    if (!key) {
-      key = createPublicKey(pairing.publicKey);
-      this.#publicKeys.set(pairing.publicKey, key);
-    }
-    return key;
   }
 }

@@ -185,6 +185,30 @@ export class PrismaPipelineSecretStore implements PipelineSecretStore {
     return rows.map((r) => Number(r.id));
   }
 
+  async sealedValues(owners: readonly Owner[], ids: readonly number[]): Promise<Map<number, string>> {
+    if (owners.length === 0 || ids.length === 0) return new Map();
+    const rows = await this.db.pipelineSecret.findMany({
+      where: { OR: owners.map(live), id: { in: ids.map((id) => BigInt(id)) }, secret: { not: null } },
+      select: { id: true, secret: true },
+    });
+    return new Map(rows.map((r) => [Number(r.id), r.secret!]));
+  }
+
+  async recordDelivered(ids: readonly number[], at: Date, by: AuditActor): Promise<number[]> {
+    const delivered: number[] = [];
+    // One statement each (each its own audit row); in one transaction: a delivery is recorded whole or not at all.
+    await this.db.$transaction(async (tx) => {
+      for (const id of ids) {
+        const { count } = await tx.pipelineSecret.updateMany({
+          where: { id: BigInt(id), deleted: null },
+          data: { lastUsed: at, lastChange: 'deliver', changedBy: by.actor, changedVia: by.door },
+        });
+        if (count === 1) delivered.push(id);
+      }
+    });
+    return delivered;
+  }
+
   async secretsNotStartingWith(prefixes: readonly string[]): Promise<{ id: string; secret: string }[]> {
     const rows = await this.db.pipelineSecret.findMany({
       where: { secret: { not: null }, NOT: prefixes.map((p) => ({ secret: { startsWith: p } })) },

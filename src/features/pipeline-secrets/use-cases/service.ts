@@ -162,6 +162,37 @@ export class PipelineSecrets {
   }
 
   /**
+   * The values a run of the caller gets for these names (resolved as `resolve` does), to be delivered encrypted for
+   * a key the caller's consumer holds — never to be shown. Who may: as for credentials' keys (in a workspace every
+   * role but VIEW; a token whose scope allows keys). Nothing is recorded until `recordDelivered`.
+   */
+  async valuesForDelivery(caller: Caller, names: readonly string[]): Promise<{ resolved: ResolvedPipelineSecret[]; values: Record<string, string> }> {
+    const context = await this.access.context(caller, 'deliverKeys');
+    const resolved = await this.resolve(caller, names);
+    const owners: Owner[] = context.owner.kind === 'workspace' ? [{ kind: 'user', id: caller.userId }, context.owner] : [{ kind: 'user', id: caller.userId }];
+    const sealed = await this.store.sealedValues(
+      owners,
+      resolved.map((r) => r.id),
+    );
+    const values: Record<string, string> = {};
+    for (const item of resolved) {
+      const secret = sealed.get(item.id);
+      // Deleted between the two reads: as missing.
+      if (secret === undefined) throw new PipelineSecretsMissing([item.name]);
+      values[item.name] = this.sealer.open(secret, pipelineSecretSealingContext(item.id));
+    }
+    return { resolved, values };
+  }
+
+  /** Records a delivery of these secrets (their last use, an audit row each); one deleted meanwhile: as missing, nothing recorded of it. */
+  async recordDelivered(caller: Caller, resolved: readonly ResolvedPipelineSecret[]): Promise<void> {
+    const ids = [...new Set(resolved.map((r) => r.id))];
+    const delivered = await this.store.recordDelivered(ids, new Date(this.clock()), actorOf(caller));
+    const gone = resolved.filter((r) => !delivered.includes(r.id)).map((r) => r.name);
+    if (gone.length > 0) throw new PipelineSecretsMissing(gone);
+  }
+
+  /**
    * Which secret a run of the caller gets for each name, in the order asked: the caller's own secret of that name
    * wins over the workspace's (Seqera's rule); without a workspace, the caller's own only. A name neither has is an
    * error naming every such name. Never a value.

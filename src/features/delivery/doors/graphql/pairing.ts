@@ -6,6 +6,7 @@ import { callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/
 import { PairingNotFound } from '../../errors.js';
 import { DELIVER_ERRORS } from '../../use-cases/key-delivery.js';
 import type { Pairing } from '../../use-cases/pairings.js';
+import { PIPELINE_SECRET_DELIVERY_ERRORS } from '../../use-cases/pipeline-secret-delivery.js';
 
 errorType(PairingNotFound, {
   description: 'No paired service with this id: the keys could be encrypted for no one.',
@@ -76,5 +77,21 @@ builder.queryField('credentialKeys', (t) =>
     args: DELIVERY_ARGS,
     errors: { types: [...DELIVER_ERRORS, ...WORKSPACE_ERRORS] },
     resolve: deliver,
+  }),
+);
+
+builder.mutationField('deliverPipelineSecrets', (t) =>
+  t.withAuth({ authenticated: true }).string({
+    description:
+      'The values of these pipeline secrets (1 to 100 names; your own secret of a name over the workspace’s) as a JWE that only the ' +
+      'paired service can open: {pipelineSecrets: {NAME: value}, scopes: {NAME: "user"|"workspace"}, iat, exp}, valid for 5 minutes. ' +
+      'Yours; in a workspace, every role but VIEW; the token’s scope must allow keys. Records each secret’s last use and an audit event.',
+    args: {
+      names: t.arg.stringList({ required: true }),
+      pairingId: t.arg.id({ required: true }),
+      workspaceId: t.arg.id({ required: false, description: WORKSPACE_ARG }),
+    },
+    errors: { types: [...PIPELINE_SECRET_DELIVERY_ERRORS, ...WORKSPACE_ERRORS] },
+    resolve: (_root, args, ctx) => ctx.services.pipelineSecretDelivery.deliver(callerIn(ctx, args.workspaceId), args.names, String(args.pairingId)),
   }),
 );
