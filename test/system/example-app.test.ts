@@ -72,6 +72,10 @@ describe('the example app', () => {
     expect(app.out).toMatch(/created example-\d+ \(\w{22}\)/);
     expect(app.out).toMatch(/renamed to example-\d+-renamed/);
     expect(app.out).toMatch(/deleted; deleting again: CredentialNotFoundError/);
+    expect(app.out).toMatch(/pipeline secret EXAMPLE_\d+ created \(\d+\); again: PipelineSecretNameTakenError/);
+    expect(app.out).toMatch(/pipeline secrets named EXAMPLE_…: EXAMPLE_\d+\n/);
+    expect(app.out).toMatch(/pipeline secret deleted: MutationDeletePipelineSecretSuccess/);
+    expect(app.out).not.toContain('example-value');
     // The same app sending its documents' text is refused by a server that runs trusted documents only.
     const untrusted = await run(process.execPath, ['--import', 'tsx', 'examples/app/src/main.ts'], {
       CREDENTIALS_URL: `${service.url}/graphql`,

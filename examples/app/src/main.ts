@@ -1,13 +1,23 @@
 /**
  * An app built on the credentials service's GraphQL API: it lists your credentials, creates one (handling
- * the typed errors), renames it, and deletes it. Every result is typed from the schema.
+ * the typed errors), renames it, and deletes it; then stores a pipeline secret (its value write-only), lists it by
+ * its name's start and deletes it. Every result is typed from the schema.
  *
  *   CREDENTIALS_URL=http://localhost:8080/graphql CREDENTIALS_TOKEN=cst_… [PERSISTED=true] \
  *     node --import tsx examples/app/src/main.ts
  */
 import { createClient } from './client.js';
 import { readFragment } from './graphql.js';
-import { CreateCredential, CredentialFields, DeleteCredential, ListCredentials, UpdateCredential } from './operations.js';
+import {
+  CreateCredential,
+  CreatePipelineSecret,
+  CredentialFields,
+  DeleteCredential,
+  DeletePipelineSecret,
+  ListCredentials,
+  ListPipelineSecrets,
+  UpdateCredential,
+} from './operations.js';
 
 const url = process.env.CREDENTIALS_URL ?? 'http://localhost:8080/graphql';
 const token = process.env.CREDENTIALS_TOKEN;
@@ -52,3 +62,17 @@ const deleted = await execute(DeleteCredential, { id: credential.id });
 if (deleted.deleteCredential.__typename !== 'MutationDeleteCredentialSuccess') throw new Error(`delete failed: ${deleted.deleteCredential.__typename}`);
 const again = await execute(DeleteCredential, { id: credential.id });
 console.log(`deleted; deleting again: ${again.deleteCredential.__typename}`);
+
+// 5. A pipeline secret: a value a Nextflow run reads as secrets.NAME, never returned once stored.
+const secretName = `EXAMPLE_${Date.now()}`;
+const stored = await execute(CreatePipelineSecret, { input: { name: secretName, value: 'example-value' } });
+if (stored.createPipelineSecret.__typename !== 'MutationCreatePipelineSecretSuccess')
+  throw new Error(`create failed: ${stored.createPipelineSecret.__typename}`);
+const twice = await execute(CreatePipelineSecret, { input: { name: secretName, value: 'other' } });
+console.log(
+  `pipeline secret ${stored.createPipelineSecret.data.name} created (${stored.createPipelineSecret.data.id}); again: ${twice.createPipelineSecret.__typename}`,
+);
+const listed = await execute(ListPipelineSecrets, { nameStartsWith: 'EXAMPLE_' });
+console.log(`pipeline secrets named EXAMPLE_…: ${listed.pipelineSecrets.edges.map((e) => e.node.name).join(', ')}`);
+const removed = await execute(DeletePipelineSecret, { id: stored.createPipelineSecret.data.id });
+console.log(`pipeline secret deleted: ${removed.deletePipelineSecret.__typename}`);

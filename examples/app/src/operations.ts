@@ -67,5 +67,41 @@ export const DeleteCredential = graphql(`
   }
 `);
 
-/** Every operation of the app (what persisted-operations.json holds). */
-export const operations = { ListCredentials, CreateCredential, UpdateCredential, DeleteCredential };
+export const CreatePipelineSecret = graphql(`
+  mutation CreatePipelineSecret($input: PipelineSecretInput!) {
+    createPipelineSecret(input: $input) {
+      __typename
+      ... on MutationCreatePipelineSecretSuccess { data { id name dateCreated } }
+      ... on PipelineSecretNameTakenError { message name }
+      ... on Error { message }
+    }
+  }
+`);
+
+export const ListPipelineSecrets = graphql(`
+  query ListPipelineSecrets($nameStartsWith: String) {
+    pipelineSecrets(first: 100, nameStartsWith: $nameStartsWith) {
+      edges { node { id name lastUpdated lastUsed } }
+    }
+  }
+`);
+
+export const DeletePipelineSecret = graphql(`
+  mutation DeletePipelineSecret($id: ID!) {
+    deletePipelineSecret(id: $id) {
+      __typename
+      ... on Error { message }
+    }
+  }
+`);
+
+/** Every operation the app sends (published as persisted operations by scripts/persist.ts). */
+export const operations = {
+  ListCredentials,
+  CreateCredential,
+  UpdateCredential,
+  DeleteCredential,
+  CreatePipelineSecret,
+  ListPipelineSecrets,
+  DeletePipelineSecret,
+};
