@@ -219,13 +219,18 @@ export function createServices(
     { context: signingKeySealingContext, store: storage.signingKeys },
     { context: keyCheckSealingContext, store: storage.keyChecks },
     { context: pipelineSecretSealingContext, store: storage.pipelineSecrets },
+    { context: pipelineSecretSealingContext, store: storage.pipelineSecretVersions },
   ];
   const rotation = new KeyRotation(storage.credentials, keys, otherSealed);
   const pipelineSecrets = new PipelineSecrets(
     storage.pipelineSecrets,
     keys,
     access,
-    { perContext: settings.limits.pipelineSecretsPerContext, recoveryWindowMs: settings.retention.recoveryWindowMs },
+    {
+      perContext: settings.limits.pipelineSecretsPerContext,
+      recoveryWindowMs: settings.retention.recoveryWindowMs,
+      versionsKept: settings.retention.versionsKept,
+    },
     clock,
   );
   const pipelineSecretPurge = new PipelineSecretPurge(storage.pipelineSecrets, storage.leases, {

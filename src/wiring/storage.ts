@@ -19,7 +19,7 @@ import { PrismaWebhookStore } from '../features/events/store/webhook-store.js';
 import type { KeyCheckStore } from '../features/keys/ports.js';
 import { PrismaKeyCheckStore } from '../features/keys/store/key-check-store.js';
 import type { PipelineSecretStore } from '../features/pipeline-secrets/ports.js';
-import { PrismaPipelineSecretStore } from '../features/pipeline-secrets/store/pipeline-secret-store.js';
+import { PrismaPipelineSecretStore, PrismaPipelineSecretVersionStore } from '../features/pipeline-secrets/store/pipeline-secret-store.js';
 import type { BackoffStore } from '../features/probing/ports.js';
 import { PrismaBackoffStore } from '../features/probing/store/backoff-store.js';
 import type { SessionStore } from '../features/sign-in/ports.js';
@@ -47,6 +47,8 @@ export interface Storage {
   backoffs: BackoffStore;
   webhooks: WebhookStore;
   pipelineSecrets: PipelineSecretStore;
+  /** Pipeline secrets' versions, for key rotation. */
+  pipelineSecretVersions: PrismaPipelineSecretVersionStore;
   keyChecks: KeyCheckStore;
   /** Calls `listener` after each committed write of this process (returns: stop calling it). */
   onWrite(listener: () => void): () => void;
@@ -115,6 +117,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     webhooks: new PrismaWebhookStore(db, statements),
     keyChecks: new PrismaKeyCheckStore(db),
     pipelineSecrets: new PrismaPipelineSecretStore(db, statements),
+    pipelineSecretVersions: new PrismaPipelineSecretVersionStore(db),
     onWrite(listener) {
       writeListeners.add(listener);
       return () => writeListeners.delete(listener);

@@ -119,6 +119,7 @@ describe('the PostgreSQL schema and migrations', () => {
         'OrganizationMember',
         'Pairing',
         'PipelineSecret',
+        'PipelineSecretVersion',
         'ProbeBackoff',
         'Session',
         'SigningKey',

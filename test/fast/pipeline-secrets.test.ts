@@ -38,7 +38,7 @@ function upstreamSays(method: string, template: string, result: RestResult): voi
   expect(validate(result.body), `${method} ${template} → ${result.status}: ${ajv.errorsText(validate.errors)} ${result.text.slice(0, 300)}`).toBe(true);
 }
 
-const { server, users } = withServer({ users: ['alice', 'bob', 'viewer', 'maintainer'], env: { MAX_PIPELINE_SECRETS_PER_CONTEXT: '5' } });
+const { server, users } = withServer({ users: ['alice', 'bob', 'viewer', 'maintainer', 'watcher', 'runner'], env: { MAX_PIPELINE_SECRETS_PER_CONTEXT: '5' } });
 
 async function workspaceOf(owner: { userId: string }, name: string, participants: [string, string][] = []): Promise<string> {
   const me = { userId: owner.userId, door: 'graphql' as const, scope: 'all' };
@@ -544,8 +544,8 @@ describe('the recovery window', () => {
   });
 
   it('streams live to a pipelineSecretEvents subscription (its kinds only, never a credential’s event or a value); a credentials stream gets none of them', async () => {
-    const { maintainer } = users;
-    const live = (variables: Record<string, unknown>, query: string) => subscribe(server, maintainer.token, query, variables);
+    const { watcher } = users;
+    const live = (variables: Record<string, unknown>, query: string) => subscribe(server, watcher.token, query, variables);
     const secrets = await live(
       { kinds: ['PIPELINE_SECRET_CREATE', 'PIPELINE_SECRET_DELETE'] },
       `subscription($kinds: [PipelineSecretEventKind!]) { pipelineSecretEvents(kinds: $kinds) { kind targetType targetId targetName } }`,
@@ -554,11 +554,11 @@ describe('the recovery window', () => {
     const before = server.services.live.open;
     expect(before).toBeGreaterThanOrEqual(2);
     const value = `pv-live-${Math.random().toString(36).slice(2)}`;
-    const id = (await rest(server, maintainer.token, 'POST', '/api/pipeline-secrets', { name: 'LIVE_ONE', value })).body.secretId;
-    await rest(server, maintainer.token, 'PUT', `/api/pipeline-secrets/${id}`, { value: `${value}-2` });
-    await rest(server, maintainer.token, 'DELETE', `/api/pipeline-secrets/${id}`);
+    const id = (await rest(server, watcher.token, 'POST', '/api/pipeline-secrets', { name: 'LIVE_ONE', value })).body.secretId;
+    await rest(server, watcher.token, 'PUT', `/api/pipeline-secrets/${id}`, { value: `${value}-2` });
+    await rest(server, watcher.token, 'DELETE', `/api/pipeline-secrets/${id}`);
     // A credential's event after them: once the credentials stream has it, every earlier event was handled.
-    await rest(server, maintainer.token, 'POST', '/api/credentials', { credentials: { name: 'after-live', provider: 'gitlab', keys: { token: 'glpat-x' } } });
+    await rest(server, watcher.token, 'POST', '/api/credentials', { credentials: { name: 'after-live', provider: 'gitlab', keys: { token: 'glpat-x' } } });
     await eventually('the credentials stream got its event', () => credentials.payloads.length >= 1);
     expect(credentials.payloads.map((p) => p.data.credentialEvents)).toEqual([{ kind: 'CREDENTIAL_CREATE', targetName: 'after-live' }]);
     await eventually('two pipeline secret events', () => secrets.payloads.length >= 2);
@@ -574,19 +574,19 @@ describe('the recovery window', () => {
 
 describe('delivery to a paired service', () => {
   it('the values of the names a run asks for, resolved (own over workspace), as a JWE only the paired key opens; last use and audit recorded; VIEW refused', async () => {
-    const { alice, maintainer, viewer } = users;
+    const { alice, runner, viewer } = users;
     const pair = rsaKeyPair(3);
     const pairingId = (await server.services.pairings.add('launcher', pair.publicKey.export({ type: 'spki', format: 'pem' }).toString())).id;
     const ws = await workspaceOf(alice, 'deliveries', [
-      [maintainer.name, 'MAINTAIN'],
+      [runner.name, 'MAINTAIN'],
       [viewer.name, 'VIEW'],
     ]);
     await rest(server, alice.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'SHARED_TOKEN', value: 'workspace-token' });
     await rest(server, alice.token, 'POST', `/api/pipeline-secrets?workspaceId=${ws}`, { name: 'DB_URL', value: 'postgres://db/w' });
-    const own = (await rest(server, maintainer.token, 'POST', '/api/pipeline-secrets', { name: 'SHARED_TOKEN', value: 'my-own-token' })).body.secretId;
+    const own = (await rest(server, runner.token, 'POST', '/api/pipeline-secrets', { name: 'SHARED_TOKEN', value: 'my-own-token' })).body.secretId;
     const DELIVER = `mutation($names: [String!]!, $pairing: ID!, $ws: ID) { deliverPipelineSecrets(names: $names, pairingId: $pairing, workspaceId: $ws) {
       __typename ... on MutationDeliverPipelineSecretsSuccess { data } ... on Error { message } } }`;
-    const delivered = await gql(server, maintainer.token, DELIVER, { names: ['SHARED_TOKEN', 'DB_URL'], pairing: pairingId, ws });
+    const delivered = await gql(server, runner.token, DELIVER, { names: ['SHARED_TOKEN', 'DB_URL'], pairing: pairingId, ws });
     const jwe = delivered.body.data!.deliverPipelineSecrets.data as string;
     const { payload, protectedHeader } = await jwtDecrypt(jwe, pair.privateKey);
     expect(protectedHeader).toMatchObject({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: pairingId });
@@ -596,7 +596,7 @@ describe('delivery to a paired service', () => {
     // Another key cannot open it.
     await expect(jwtDecrypt(jwe, rsaKeyPair(4).privateKey)).rejects.toThrow();
     // Recorded: the last use (REST's lastUsed appears), an audit row each.
-    expect((await rest(server, maintainer.token, 'GET', `/api/pipeline-secrets/${own}`)).body.pipelineSecret.lastUsed).toBeDefined();
+    expect((await rest(server, runner.token, 'GET', `/api/pipeline-secrets/${own}`)).body.pipelineSecret.lastUsed).toBeDefined();
     expect(server.logs.join('\n')).not.toContain('my-own-token');
     const kinds = await server.services.audit.latest({ limit: 5 });
     expect(
@@ -608,9 +608,72 @@ describe('delivery to a paired service', () => {
 
     const refused = await gql(server, viewer.token, DELIVER, { names: ['DB_URL'], pairing: pairingId, ws });
     expect(refused.body.data!.deliverPipelineSecrets.__typename).toBe('ForbiddenError');
-    const missing = await gql(server, maintainer.token, DELIVER, { names: ['NOPE_NOPE'], pairing: pairingId, ws });
+    const missing = await gql(server, runner.token, DELIVER, { names: ['NOPE_NOPE'], pairing: pairingId, ws });
     expect(missing.body.data!.deliverPipelineSecrets).toEqual({ __typename: 'PipelineSecretsMissingError', message: "No pipeline secret named 'NOPE_NOPE'" });
-    const unpaired = await gql(server, maintainer.token, DELIVER, { names: ['DB_URL'], pairing: 'nobody', ws });
+    const unpaired = await gql(server, runner.token, DELIVER, { names: ['DB_URL'], pairing: 'nobody', ws });
     expect(unpaired.body.data!.deliverPipelineSecrets.__typename).toBe('PairingNotFoundError');
+  });
+});
+
+describe('versions of a value', () => {
+  it('every create, update and restore is a version (never shown); a restore makes a new one equal to the old; the last CREDENTIAL_VERSIONS_KEPT are kept', async () => {
+    const kept = await startServer({ CREDENTIAL_VERSIONS_KEPT: '3' });
+    try {
+      const erin = await kept.newUser('erin');
+      const q = (query: string, variables: Record<string, unknown> = {}) => gql(kept, erin.token, query, variables);
+      const id = (await rest(kept, erin.token, 'POST', '/api/pipeline-secrets', { name: 'VERSIONED', value: 'value-1' })).body.secretId;
+      const live = async () =>
+        kept.services.keys.open((await kept.db.pipelineSecret.findUniqueOrThrow({ where: { id: BigInt(id) } })).secret!, pipelineSecretSealingContext(id));
+      const VERSIONS = `query($id: ID!) { pipelineSecretVersions(id: $id) { __typename ... on QueryPipelineSecretVersionsSuccess { data { number actor door restoredFrom } } } }`;
+      const numbers = async () => (await q(VERSIONS, { id: String(id) })).body.data!.pipelineSecretVersions.data.map((v: { number: number }) => v.number);
+      expect(await numbers()).toEqual([1]);
+      await rest(kept, erin.token, 'PUT', `/api/pipeline-secrets/${id}`, { value: 'value-2' });
+      expect((await q(VERSIONS, { id: String(id) })).body.data!.pipelineSecretVersions.data[0]).toEqual({
+        number: 2,
+        actor: erin.userId,
+        door: 'rest',
+        restoredFrom: null,
+      });
+      const RESTORE = `mutation($id: ID!, $v: Int!) { restorePipelineSecretVersion(id: $id, version: $v) { __typename ... on Error { message } } }`;
+      expect((await q(RESTORE, { id: String(id), v: 1 })).body.data!.restorePipelineSecretVersion.__typename).toBe(
+        'MutationRestorePipelineSecretVersionSuccess',
+      );
+      expect(await live()).toBe('value-1');
+      expect((await q(VERSIONS, { id: String(id) })).body.data!.pipelineSecretVersions.data[0]).toEqual({
+        number: 3,
+        actor: erin.userId,
+        door: 'graphql',
+        restoredFrom: 1,
+      });
+      // A fourth: only the last three are kept; the first can no longer be restored.
+      await rest(kept, erin.token, 'PUT', `/api/pipeline-secrets/${id}`, { value: 'value-4' });
+      expect(await numbers()).toEqual([4, 3, 2]);
+      expect(await kept.db.pipelineSecretVersion.count({ where: { secretId: BigInt(id) } })).toBe(3);
+      expect((await q(RESTORE, { id: String(id), v: 1 })).body.data!.restorePipelineSecretVersion).toEqual({
+        __typename: 'PipelineSecretVersionNotFoundError',
+        message: `Pipeline secret '${id}' has no version 1`,
+      });
+      expect((await q(RESTORE, { id: String(id), v: 2 })).body.data!.restorePipelineSecretVersion.__typename).toBe(
+        'MutationRestorePipelineSecretVersionSuccess',
+      );
+      expect(await live()).toBe('value-2');
+      // Each version's value is sealed for its own slot; none is in any answer.
+      for (const v of await kept.db.pipelineSecretVersion.findMany({ where: { secretId: BigInt(id) } })) {
+        expect(() => kept.services.keys.open(v.value!, pipelineSecretSealingContext(id))).toThrow();
+      }
+      const kinds = (await kept.services.audit.latest({ limit: 10 })).filter((e) => e.targetId === String(id)).map((e) => e.action);
+      expect(kinds).toEqual([
+        'pipeline_secret.restore',
+        'pipeline_secret.update',
+        'pipeline_secret.restore',
+        'pipeline_secret.update',
+        'pipeline_secret.create',
+      ]);
+      // Purged: every version's value goes with it.
+      await q(`mutation($id: ID!) { deletePipelineSecret(id: $id, purge: true) { __typename } }`, { id: String(id) });
+      expect(await kept.db.pipelineSecretVersion.count({ where: { secretId: BigInt(id) } })).toBe(0);
+    } finally {
+      await kept.close();
+    }
   });
 });

@@ -16,6 +16,17 @@ export class PipelineSecretNotFound extends NotFound {
   }
 }
 
+/** The secret has no such version: never made, or no longer kept (only the last CREDENTIAL_VERSIONS_KEPT are). */
+export class PipelineSecretVersionNotFound extends NotFound {
+  override readonly code = 'VERSION_NOT_FOUND';
+  constructor(
+    readonly secretId: string,
+    readonly version: number,
+  ) {
+    super(`Pipeline secret '${secretId}' has no version ${version}`);
+  }
+}
+
 /** Names asked for a run that the caller has no secret of (neither their own nor the workspace's). */
 export class PipelineSecretsMissing extends NotFound {
   override readonly code = 'PIPELINE_SECRETS_MISSING';

@@ -3,5 +3,12 @@ export * from './errors.js';
 export * from './jobs/purge.js';
 export type * from './model.js';
 export type * from './ports.js';
-export { MAX_NAME_LENGTH, MAX_VALUE_BYTES, NAME_PATTERN, nameProblem, pipelineSecretSealingContext } from './rules/input.js';
+export {
+  MAX_NAME_LENGTH,
+  MAX_VALUE_BYTES,
+  NAME_PATTERN,
+  nameProblem,
+  pipelineSecretSealingContext,
+  pipelineSecretVersionSealingContext,
+} from './rules/input.js';
 export * from './use-cases/service.js';

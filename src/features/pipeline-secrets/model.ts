@@ -19,12 +19,24 @@ export interface DeletedPipelineSecret extends PipelineSecretRecord {
   purgeAfter: Date;
 }
 
+/** A version of a secret's value, as anyone may see it: never the value. */
+export interface PipelineSecretVersionView {
+  number: number;
+  createdAt: Date;
+  actor: string | null;
+  door: string | null;
+  /** The version it restored, when a restore made it. */
+  restoredFrom: number | null;
+}
+
 export interface NewPipelineSecret {
   id: number;
   owner: Owner;
   name: string;
-  /** The value, sealed. */
+  /** The value, sealed for the live row. */
   secret: string;
+  /** The value, sealed for version 1. */
+  versionSecret: string;
   at: Date;
   by: AuditActor;
 }

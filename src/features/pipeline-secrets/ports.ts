@@ -1,7 +1,7 @@
 /** What the pipeline-secret use cases need of storage (the store implements it). */
 import type { AuditActor, Owner } from '../../core/caller.js';
 import type { MaybePromise } from '../../core/maybe.js';
-import type { NewPipelineSecret, PipelineSecretRecord } from './model.js';
+import type { NewPipelineSecret, PipelineSecretRecord, PipelineSecretVersionView } from './model.js';
 
 export type DeletedRow = PipelineSecretRecord & { deleted: Date };
 
@@ -18,8 +18,23 @@ export interface PipelineSecretStore {
    * 'id-taken': the random id is another's (draw again); 'full': the limit. Nothing stored then.
    */
   insert(secret: NewPipelineSecret, limit: number): Promise<PipelineSecretRecord | 'name-taken' | 'id-taken' | 'full'>;
-  /** Sets a secret's sealed value; false: no such secret in the context. */
-  replaceValue(owner: Owner, id: number, secret: string, at: Date, by: AuditActor): Promise<PipelineSecretRecord | null>;
+  /** A live secret's number of its latest version (null: no such live secret in the context). */
+  valueVersion(owner: Owner, id: number): Promise<number | null>;
+  /**
+   * Sets a live secret's value as version `from + 1` (sealed twice: the live row's, the version's), if its latest is
+   * still `from`; keeps the last `kept` versions. null: changed meanwhile, or gone.
+   */
+  replaceValue(
+    owner: Owner,
+    id: number,
+    change: { from: number; secret: string; versionSecret: string; restoredFrom?: number; kept: number },
+    at: Date,
+    by: AuditActor,
+  ): Promise<PipelineSecretRecord | null>;
+  /** A live secret's versions, newest first. */
+  versions(owner: Owner, id: number, take: number): Promise<PipelineSecretVersionView[]>;
+  /** A version's sealed value (null: no such version kept, or the secret is not live in the context). */
+  versionValue(owner: Owner, id: number, number: number): Promise<string | null>;
   /** Marks a live secret deleted (its name free, its value kept for the recovery window); false: no such live secret. */
   remove(owner: Owner, id: number, at: Date, by: AuditActor): Promise<boolean>;
   /** The context's deleted, unpurged secrets, the most recently deleted first. */

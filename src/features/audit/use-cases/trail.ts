@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'credential.list',
   'pipeline_secret.create',
   'pipeline_secret.update',
+  'pipeline_secret.restore',
   'pipeline_secret.delete',
   'pipeline_secret.undelete',
   'pipeline_secret.purge',

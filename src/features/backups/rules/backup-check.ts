@@ -30,7 +30,11 @@ export function checkSealedValues(
   let opened = 0;
   let unreadableCount = 0;
   values.forEach((value, index) => {
-    const slot = value.pipelineSecret ? pipelineSecretSealingContext(value.id) : value.version === null ? value.id : `${value.id}#${value.version}`;
+    const slot = value.pipelineSecret
+      ? pipelineSecretSealingContext(value.version === null ? value.id : `${value.id}#${value.version}`)
+      : value.version === null
+        ? value.id
+        : `${value.id}#${value.version}`;
     const owner: Owner = value.userId !== null ? { kind: 'user', id: value.userId } : { kind: 'workspace', id: Number(value.workspaceId) };
     const credential = { id: value.id, owner, provider: value.provider };
     try {

@@ -121,8 +121,14 @@ export async function readPostgresDump(file: string): Promise<{ values: Snapshot
     const c = byId.get(v.credentialId!);
     if (c && v.secret) values.push({ id: c.id!, ...owner(c), provider: c.provider!, version: Number(v.number), secret: v.secret });
   }
-  for (const s of tables.get('PipelineSecret') ?? []) {
+  const secrets = tables.get('PipelineSecret') ?? [];
+  for (const s of secrets) {
     if (s.secret) values.push({ id: s.id!, ...owner(s), provider: 'pipeline-secret', version: null, secret: s.secret, pipelineSecret: true });
+  }
+  const secretsById = new Map(secrets.map((s) => [s.id!, s]));
+  for (const v of tables.get('PipelineSecretVersion') ?? []) {
+    const s = secretsById.get(v.secretId!);
+    if (s && v.value) values.push({ id: s.id!, ...owner(s), provider: 'pipeline-secret', version: Number(v.number), secret: v.value, pipelineSecret: true });
   }
   const migrations = (tables.get('_prisma_migrations') ?? []).filter((m) => m.finished_at !== null).map((m) => m.migration_name!);
   return {
@@ -187,6 +193,13 @@ export function readSqliteSnapshot(file: string): { values: SnapshotSealedValue[
         secret: string;
       }[];
       for (const r of rows) values.push({ ...r, provider: 'pipeline-secret', version: null, pipelineSecret: true });
+      const versions = db
+        .prepare(
+          `SELECT CAST(s."id" AS TEXT) AS "id", s."userId", s."workspaceId", v."number" AS "version", v."value" AS "secret"
+           FROM "PipelineSecretVersion" v JOIN "PipelineSecret" s ON s."id" = v."secretId" WHERE v."value" IS NOT NULL`,
+        )
+        .all() as { id: string; userId: string | null; workspaceId: number | null; version: number; secret: string }[];
+      for (const v of versions) values.push({ ...v, provider: 'pipeline-secret', pipelineSecret: true });
     }
     const count = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
     const contents: SnapshotContents = {

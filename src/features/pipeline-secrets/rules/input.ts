@@ -47,5 +47,9 @@ export function parseSecretId(raw: string | number): number | undefined {
   return Number.isSafeInteger(id) ? id : undefined;
 }
 
-/** What a run's secret is sealed with: its own associated data (a value moved to another row fails to open). */
+/**
+ * What a secret's value is sealed with: its own associated data (a value moved to another row fails to open). A
+ * version's slot is `<id>#<number>`: `pipeline-secret:<id>#<number>`.
+ */
 export const pipelineSecretSealingContext = (id: number | string): string => `pipeline-secret:${id}`;
+export const pipelineSecretVersionSealingContext = (id: number, version: number): string => pipelineSecretSealingContext(`${id}#${version}`);

@@ -4,7 +4,7 @@ import type { MaybePromise } from '../../../core/maybe.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import { type Database, isUniqueViolation } from '../../../platform/db/client.js';
 import { dateOf, optionalDateOf, type PreparedStatements } from '../../../platform/db/prepared.js';
-import type { NewPipelineSecret, PipelineSecretRecord } from '../model.js';
+import type { NewPipelineSecret, PipelineSecretRecord, PipelineSecretVersionView } from '../model.js';
 import type { DeletedRow, PipelineSecretStore } from '../ports.js';
 
 const VISIBLE = { id: true, userId: true, workspaceId: true, name: true, dateCreated: true, lastUpdated: true, lastUsed: true } as const;
@@ -109,10 +109,18 @@ export class PrismaPipelineSecretStore implements PipelineSecretStore {
     try {
       // One statement: only while the context holds fewer than `limit` (counted in it), so two instances creating at
       // once never both pass the count, and the name's unique index decides between them (no transaction to upgrade).
-      const inserted = await this.db.$executeRaw`
-        INSERT INTO "PipelineSecret" ("id", ${column}, "name", "activeName", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia")
-        SELECT ${BigInt(secret.id)}, ${owner.id}, ${secret.name}, ${secret.name}, ${secret.secret}, ${secret.at}, ${secret.at}, 'create', ${by.actor}, ${by.door}
-        WHERE (SELECT count(*) FROM "PipelineSecret" WHERE ${ofOwnerSql(owner)} AND "deleted" IS NULL) < ${limit}`;
+      const id = BigInt(secret.id);
+      // Both rows in one transaction; version 1 only if the secret went in.
+      const [inserted] = await this.db.$transaction([
+        this.db.$executeRaw`
+          INSERT INTO "PipelineSecret" ("id", ${column}, "name", "activeName", "secret", "dateCreated", "lastUpdated", "lastChange", "changedBy", "changedVia")
+          SELECT ${id}, ${owner.id}, ${secret.name}, ${secret.name}, ${secret.secret}, ${secret.at}, ${secret.at}, 'create', ${by.actor}, ${by.door}
+          WHERE (SELECT count(*) FROM "PipelineSecret" WHERE ${ofOwnerSql(owner)} AND "deleted" IS NULL) < ${limit}`,
+        this.db.$executeRaw`
+          INSERT INTO "PipelineSecretVersion" ("secretId", "number", "value", "createdAt", "actor", "door")
+          SELECT ${id}, 1, ${secret.versionSecret}, ${secret.at}, ${by.actor}, ${by.door}
+          WHERE EXISTS (SELECT 1 FROM "PipelineSecret" WHERE "id" = ${id} AND "version" = 0 AND "valueVersion" = 1)`,
+      ]);
       if (inserted === 0) return 'full';
       const stored = await this.find(owner, secret.id);
       if (!stored) throw new Error(`pipeline secret ${secret.id} not found after its insert`);
@@ -123,12 +131,65 @@ export class PrismaPipelineSecretStore implements PipelineSecretStore {
     }
   }
 
-  async replaceValue(owner: Owner, id: number, secret: string, at: Date, by: AuditActor): Promise<PipelineSecretRecord | null> {
-    const { count } = await this.db.pipelineSecret.updateMany({
-      where: { id: BigInt(id), ...live(owner) },
-      data: { secret, lastUpdated: at, version: { increment: 1 }, lastChange: 'update', changedBy: by.actor, changedVia: by.door },
+  async valueVersion(owner: Owner, id: number): Promise<number | null> {
+    const row = await this.db.pipelineSecret.findFirst({ where: { id: BigInt(id), ...live(owner) }, select: { valueVersion: true } });
+    return row?.valueVersion ?? null;
+  }
+
+  async replaceValue(
+    owner: Owner,
+    id: number,
+    change: { from: number; secret: string; versionSecret: string; restoredFrom?: number; kept: number },
+    at: Date,
+    by: AuditActor,
+  ): Promise<PipelineSecretRecord | null> {
+    const number = change.from + 1;
+    const changed = await this.db.$transaction(async (tx) => {
+      // The row first (a write: the transaction holds the database's write lock from here on SQLite).
+      const { count } = await tx.pipelineSecret.updateMany({
+        where: { id: BigInt(id), ...live(owner), valueVersion: change.from },
+        data: {
+          secret: change.secret,
+          valueVersion: number,
+          lastUpdated: at,
+          version: { increment: 1 },
+          lastChange: change.restoredFrom === undefined ? 'update' : 'restore',
+          changedBy: by.actor,
+          changedVia: by.door,
+        },
+      });
+      if (count === 0) return false;
+      await tx.pipelineSecretVersion.create({
+        data: {
+          secretId: BigInt(id),
+          number,
+          value: change.versionSecret,
+          createdAt: at,
+          actor: by.actor,
+          door: by.door,
+          restoredFrom: change.restoredFrom ?? null,
+        },
+      });
+      await tx.pipelineSecretVersion.deleteMany({ where: { secretId: BigInt(id), number: { lte: number - change.kept } } });
+      return true;
     });
-    return count === 1 ? this.find(owner, id) : null;
+    return changed ? this.find(owner, id) : null;
+  }
+
+  async versions(owner: Owner, id: number, take: number): Promise<PipelineSecretVersionView[]> {
+    if (!(await this.find(owner, id))) return [];
+    return this.db.pipelineSecretVersion.findMany({
+      where: { secretId: BigInt(id) },
+      select: { number: true, createdAt: true, actor: true, door: true, restoredFrom: true },
+      orderBy: { number: 'desc' },
+      take,
+    });
+  }
+
+  async versionValue(owner: Owner, id: number, number: number): Promise<string | null> {
+    if (!(await this.find(owner, id))) return null;
+    const row = await this.db.pipelineSecretVersion.findUnique({ where: { secretId_number: { secretId: BigInt(id), number } }, select: { value: true } });
+    return row?.value ?? null;
   }
 
   async remove(owner: Owner, id: number, at: Date, by: AuditActor): Promise<boolean> {
@@ -168,11 +229,15 @@ export class PrismaPipelineSecretStore implements PipelineSecretStore {
   }
 
   async purge(owner: Owner | undefined, id: number, at: Date, by: AuditActor): Promise<boolean> {
-    const { count } = await this.db.pipelineSecret.updateMany({
-      where: { id: BigInt(id), ...(owner ? ownerWhere(owner) : {}), deleted: { not: null }, purged: null },
-      data: { secret: null, purged: at, version: { increment: 1 }, lastChange: 'purge', changedBy: by.actor, changedVia: by.door },
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.pipelineSecret.updateMany({
+        where: { id: BigInt(id), ...(owner ? ownerWhere(owner) : {}), deleted: { not: null }, purged: null },
+        data: { secret: null, purged: at, version: { increment: 1 }, lastChange: 'purge', changedBy: by.actor, changedVia: by.door },
+      });
+      // Every version's value goes with it.
+      if (count === 1) await tx.pipelineSecretVersion.deleteMany({ where: { secretId: BigInt(id) } });
+      return count === 1;
     });
-    return count === 1;
   }
 
   async findPurgeable(before: Date, take: number): Promise<number[]> {
@@ -225,6 +290,32 @@ export class PrismaPipelineSecretStore implements PipelineSecretStore {
     const { count } = await this.db.pipelineSecret.updateMany({
       where: { id: BigInt(id), secret: expected },
       data: { secret, version: { increment: 1 }, lastChange: 'reseal', changedBy: 'operator', changedVia: 'cli' },
+    });
+    return count === 1;
+  }
+}
+
+/** Versions' sealed values, for key rotation (features/keys: OtherSealed): each named `<secret id>#<number>`. */
+export class PrismaPipelineSecretVersionStore {
+  constructor(private readonly db: Database) {}
+
+  async secretsNotStartingWith(prefixes: readonly string[]): Promise<{ id: string; secret: string }[]> {
+    const rows = await this.db.pipelineSecretVersion.findMany({
+      where: { value: { not: null }, NOT: prefixes.map((p) => ({ value: { startsWith: p } })) },
+      select: { secretId: true, number: true, value: true },
+    });
+    return rows.map((r) => ({ id: `${r.secretId}#${r.number}`, secret: r.value! }));
+  }
+
+  countSecretsStartingWith(prefix: string): Promise<number> {
+    return this.db.pipelineSecretVersion.count({ where: { value: { startsWith: prefix } } });
+  }
+
+  async replaceSecret(id: string, expected: string, secret: string): Promise<boolean> {
+    const [secretId, number] = id.split('#');
+    const { count } = await this.db.pipelineSecretVersion.updateMany({
+      where: { secretId: BigInt(secretId!), number: Number(number), value: expected },
+      data: { value: secret },
     });
     return count === 1;
   }

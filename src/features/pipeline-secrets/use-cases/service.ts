@@ -8,18 +8,29 @@ import { randomBytes } from 'node:crypto';
 import { actorOf, type Caller, isOperator, type Owner, type Principal } from '../../../core/caller.js';
 import { LimitReached, ValidationError } from '../../../core/errors.js';
 import { MAX_PAGE_SIZE, type Page, pageOf, pageSize } from '../../../core/paging.js';
+import { CHANGED, retryOnChange } from '../../../core/retry.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
 import { ACCESS_ERRORS, type WorkspaceAccess, type WorkspaceAction } from '../../workspaces/index.js';
-import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing } from '../errors.js';
-import type { DeletedPipelineSecret, PipelineSecretRecord, ResolvedPipelineSecret } from '../model.js';
+import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing, PipelineSecretVersionNotFound } from '../errors.js';
+import type { DeletedPipelineSecret, PipelineSecretRecord, PipelineSecretVersionView, ResolvedPipelineSecret } from '../model.js';
 import type { PipelineSecretStore } from '../ports.js';
-import { MAX_NAME_LENGTH, nameProblem, parseName, parseSecretId, parseValue, pipelineSecretSealingContext } from '../rules/input.js';
+import {
+  MAX_NAME_LENGTH,
+  nameProblem,
+  parseName,
+  parseSecretId,
+  parseValue,
+  pipelineSecretSealingContext,
+  pipelineSecretVersionSealingContext,
+} from '../rules/input.js';
 
 export interface PipelineSecretSettings {
   /** MAX_PIPELINE_SECRETS_PER_CONTEXT. */
   perContext: number;
   /** CREDENTIAL_RECOVERY_WINDOW: how long a deleted secret may be brought back before its value is destroyed. */
   recoveryWindowMs: number;
+  /** CREDENTIAL_VERSIONS_KEPT: versions of a value kept per secret. */
+  versionsKept: number;
 }
 
 /** What each use case may raise besides the workspace's (ACCESS_ERRORS), for the doors (GraphQL spreads these). */
@@ -29,6 +40,8 @@ export const PIPELINE_SECRET_ERRORS = {
   validateName: [ValidationError, PipelineSecretNameTaken],
   create: [ValidationError, PipelineSecretNameTaken, LimitReached],
   update: [ValidationError, PipelineSecretNotFound],
+  versions: [ValidationError, PipelineSecretNotFound],
+  restore: [ValidationError, PipelineSecretNotFound, PipelineSecretVersionNotFound],
   delete: [PipelineSecretNotFound],
   deleted: [ValidationError],
   undelete: [ValidationError, PipelineSecretNotFound, PipelineSecretNameTaken, LimitReached],
@@ -96,7 +109,15 @@ export class PipelineSecrets {
     for (let attempt = 0; ; attempt++) {
       const id = newSecretId();
       const stored = await this.store.insert(
-        { id, owner, name, secret: this.sealer.seal(value, pipelineSecretSealingContext(id)), at: new Date(this.clock()), by: actorOf(caller) },
+        {
+          id,
+          owner,
+          name,
+          secret: this.sealer.seal(value, pipelineSecretSealingContext(id)),
+          versionSecret: this.sealer.seal(value, pipelineSecretVersionSealingContext(id, 1)),
+          at: new Date(this.clock()),
+          by: actorOf(caller),
+        },
         this.settings.perContext,
       );
       if (stored === 'name-taken') throw new PipelineSecretNameTaken(name);
@@ -107,20 +128,55 @@ export class PipelineSecrets {
     }
   }
 
-  /** A new value (the name stays). */
+  /** A new value (the name stays), recorded as a new version. */
   async update(caller: Principal, id: string | number, input: { value?: unknown }, context?: Owner): Promise<PipelineSecretRecord> {
     const owner = await this.#owner(caller, 'writeCredentials', context);
     const secretId = this.#id(id);
     const value = parseValue(input.value);
-    const updated = await this.store.replaceValue(
-      owner,
-      secretId,
-      this.sealer.seal(value, pipelineSecretSealingContext(secretId)),
-      new Date(this.clock()),
-      actorOf(caller),
-    );
-    if (!updated) throw new PipelineSecretNotFound(String(id));
-    return updated;
+    return this.#newVersion(caller, owner, secretId, value);
+  }
+
+  /** Its versions of the value, newest first (numbers, when, who, through which door: never a value). */
+  async versions(caller: Principal, id: string | number, options: { first?: number } = {}, context?: Owner): Promise<PipelineSecretVersionView[]> {
+    const first = pageSize(options.first, MAX_PAGE_SIZE);
+    const owner = await this.#owner(caller, 'readCredentials', context);
+    const secretId = this.#id(id);
+    await this.#find(owner, secretId);
+    return this.store.versions(owner, secretId, first);
+  }
+
+  /** Makes a new version equal to version `number` (history is never rewritten). Whoever may update it. */
+  async restore(caller: Principal, id: string | number, number: number, context?: Owner): Promise<PipelineSecretRecord> {
+    const owner = await this.#owner(caller, 'writeCredentials', context);
+    const secretId = this.#id(id);
+    if (!Number.isSafeInteger(number) || number < 1) throw ValidationError.of('version', 'must be a version number (a positive integer)');
+    await this.#find(owner, secretId);
+    const sealed = await this.store.versionValue(owner, secretId, number);
+    if (sealed === null) throw new PipelineSecretVersionNotFound(String(id), number);
+    const value = this.sealer.open(sealed, pipelineSecretVersionSealingContext(secretId, number));
+    return this.#newVersion(caller, owner, secretId, value, number);
+  }
+
+  /** Writes `value` as the next version (again when another change came between the read and the write). */
+  #newVersion(caller: Principal, owner: Owner, id: number, value: string, restoredFrom?: number): Promise<PipelineSecretRecord> {
+    return retryOnChange(`Pipeline secret ${id}`, async () => {
+      const from = await this.store.valueVersion(owner, id);
+      if (from === null) throw new PipelineSecretNotFound(String(id));
+      const updated = await this.store.replaceValue(
+        owner,
+        id,
+        {
+          from,
+          secret: this.sealer.seal(value, pipelineSecretSealingContext(id)),
+          versionSecret: this.sealer.seal(value, pipelineSecretVersionSealingContext(id, from + 1)),
+          restoredFrom,
+          kept: this.settings.versionsKept,
+        },
+        new Date(this.clock()),
+        actorOf(caller),
+      );
+      return updated ?? CHANGED;
+    });
   }
 
   /**

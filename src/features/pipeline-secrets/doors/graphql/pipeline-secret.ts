@@ -9,8 +9,8 @@ import { builder } from '../../../../doors/graphql/builder.js';
 import { connectionOf, forwardOnly } from '../../../../doors/graphql/connection.js';
 import { errorType } from '../../../../doors/graphql/errors.js';
 import { callerIn, WORKSPACE_ARG, WORKSPACE_ERRORS } from '../../../credentials/doors/graphql/index.js';
-import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing } from '../../errors.js';
-import type { DeletedPipelineSecret, PipelineSecretRecord, ResolvedPipelineSecret } from '../../model.js';
+import { PipelineSecretNameTaken, PipelineSecretNotFound, PipelineSecretsMissing, PipelineSecretVersionNotFound } from '../../errors.js';
+import type { DeletedPipelineSecret, PipelineSecretRecord, PipelineSecretVersionView, ResolvedPipelineSecret } from '../../model.js';
 import { MAX_RESOLVED_NAMES, PIPELINE_SECRET_ERRORS } from '../../use-cases/service.js';
 
 errorType(PipelineSecretNameTaken, {
@@ -20,6 +20,10 @@ errorType(PipelineSecretNameTaken, {
 errorType(PipelineSecretNotFound, {
   description: 'No pipeline secret with this id is visible to the caller.',
   fields: (t) => ({ id: t.id({ resolve: (e) => e.secretId }) }),
+});
+errorType(PipelineSecretVersionNotFound, {
+  description: 'The pipeline secret has no such version: never made, or no longer kept (CREDENTIAL_VERSIONS_KEPT).',
+  fields: (t) => ({ id: t.id({ resolve: (e) => e.secretId }), version: t.int({ resolve: (e) => e.version }) }),
 });
 errorType(PipelineSecretsMissing, {
   description: 'Names a run asked for that neither the caller nor the workspace has a pipeline secret of.',
@@ -46,6 +50,17 @@ const DeletedPipelineSecretRef = builder.objectRef<DeletedPipelineSecret>('Delet
     workspaceId: t.id({ nullable: true, resolve: (s) => (s.owner.kind === 'workspace' ? String(s.owner.id) : null) }),
     deleted: t.expose('deleted', { type: 'DateTime' }),
     purgeAfter: t.expose('purgeAfter', { type: 'DateTime', description: 'When its value is destroyed, unless undeleted before' }),
+  }),
+});
+
+const PipelineSecretVersionRef = builder.objectRef<PipelineSecretVersionView>('PipelineSecretVersion').implement({
+  description: 'A version of a pipeline secret’s value: when, who, through which door; never the value.',
+  fields: (t) => ({
+    number: t.exposeInt('number'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    actor: t.exposeString('actor', { nullable: true, description: 'A user id, operator or background' }),
+    door: t.exposeString('door', { nullable: true }),
+    restoredFrom: t.exposeInt('restoredFrom', { nullable: true, description: 'The version it restored, when a restore made it' }),
   }),
 });
 
@@ -111,6 +126,14 @@ builder.queryFields((t) => {
         return true;
       },
     }),
+    pipelineSecretVersions: authenticated.field({
+      type: [PipelineSecretVersionRef],
+      description: `A pipeline secret's versions of its value, newest first (at most first, ${MAX_PAGE_SIZE}; the last CREDENTIAL_VERSIONS_KEPT are kept).`,
+      args: { id: t.arg.id({ required: true }), workspaceId, first: t.arg.int({ required: false }) },
+      errors: { types: [...PIPELINE_SECRET_ERRORS.versions, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) =>
+        ctx.services.pipelineSecrets.versions(callerIn(ctx, args.workspaceId), String(args.id), { first: args.first ?? undefined }),
+    }),
     deletedPipelineSecrets: authenticated.field({
       type: [DeletedPipelineSecretRef],
       description: `Deleted pipeline secrets still in their recovery window, the most recently deleted first (at most first, ${MAX_PAGE_SIZE}). Yours; in a workspace, OWNER and ADMIN.`,
@@ -158,6 +181,13 @@ builder.mutationFields((t) => {
         await ctx.services.pipelineSecrets.delete(callerIn(ctx, args.workspaceId), String(args.id), { purge: args.purge ?? false });
         return String(args.id);
       },
+    }),
+    restorePipelineSecretVersion: authenticated.field({
+      type: PipelineSecretRef,
+      description: 'Makes a new version of the value equal to version `version` (history is never rewritten). Whoever may update it.',
+      args: { id: t.arg.id({ required: true }), version: t.arg.int({ required: true }), workspaceId },
+      errors: { types: [...PIPELINE_SECRET_ERRORS.restore, ...WORKSPACE_ERRORS] },
+      resolve: (_root, args, ctx) => ctx.services.pipelineSecrets.restore(callerIn(ctx, args.workspaceId), String(args.id), args.version),
     }),
     undeletePipelineSecret: authenticated.field({
       type: PipelineSecretRef,

@@ -11,12 +11,27 @@ CREATE TABLE "PipelineSecret" (
     "dateCreated" DATETIME NOT NULL,
     "lastUpdated" DATETIME NOT NULL,
     "lastUsed" DATETIME,
+    "valueVersion" INTEGER NOT NULL DEFAULT 1,
     "version" INTEGER NOT NULL DEFAULT 0,
     "lastChange" TEXT,
     "changedBy" TEXT,
     "changedVia" TEXT,
     CONSTRAINT "PipelineSecret_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
     CONSTRAINT "PipelineSecret_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "PipelineSecretVersion" (
+    "secretId" BIGINT NOT NULL,
+    "number" INTEGER NOT NULL,
+    "value" TEXT,
+    "createdAt" DATETIME NOT NULL,
+    "actor" TEXT,
+    "door" TEXT,
+    "restoredFrom" INTEGER,
+
+    PRIMARY KEY ("secretId", "number"),
+    CONSTRAINT "PipelineSecretVersion_secretId_fkey" FOREIGN KEY ("secretId") REFERENCES "PipelineSecret" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateIndex

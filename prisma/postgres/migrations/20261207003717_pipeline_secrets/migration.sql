@@ -13,12 +13,26 @@ CREATE TABLE "PipelineSecret" (
     "dateCreated" TIMESTAMP(3) NOT NULL,
     "lastUpdated" TIMESTAMP(3) NOT NULL,
     "lastUsed" TIMESTAMP(3),
+    "valueVersion" INTEGER NOT NULL DEFAULT 1,
     "version" INTEGER NOT NULL DEFAULT 0,
     "lastChange" TEXT,
     "changedBy" TEXT,
     "changedVia" TEXT,
 
     CONSTRAINT "PipelineSecret_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "PipelineSecretVersion" (
+    "secretId" BIGINT NOT NULL,
+    "number" INTEGER NOT NULL,
+    "value" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+    "actor" TEXT,
+    "door" TEXT,
+    "restoredFrom" INTEGER,
+
+    CONSTRAINT "PipelineSecretVersion_pkey" PRIMARY KEY ("secretId","number")
 );
 
 -- CreateIndex
@@ -41,6 +55,9 @@ ALTER TABLE "PipelineSecret" ADD CONSTRAINT "PipelineSecret_userId_fkey" FOREIGN
 
 -- AddForeignKey
 ALTER TABLE "PipelineSecret" ADD CONSTRAINT "PipelineSecret_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "PipelineSecretVersion" ADD CONSTRAINT "PipelineSecretVersion_secretId_fkey" FOREIGN KEY ("secretId") REFERENCES "PipelineSecret"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Audit: every change recorded by the statement that makes it (the row's lastChange, changedBy, changedVia: create,
 -- update, delete, undelete, purge, reseal), the secret's name as the detail (never its value). A secret is never
