@@ -598,6 +598,7 @@ describe('delivery to a paired service', () => {
     // Recorded: the last use (REST's lastUsed appears), an audit row each.
     expect((await rest(server, runner.token, 'GET', `/api/pipeline-secrets/${own}`)).body.pipelineSecret.lastUsed).toBeDefined();
     expect(server.logs.join('\n')).not.toContain('my-own-token');
+    expect((await server.services.pairings.list()).find((p) => p.id === pairingId)!.lastUsedAt).not.toBeNull();
     const kinds = await server.services.audit.latest({ limit: 5 });
     expect(
       kinds

@@ -31,13 +31,6 @@ import type { ShortLivedCredentials } from './short-lived.js';
 /** How long a delivered JWE may be opened. */
 export const DELIVERY_LIFETIME_SECONDS = 300;
 
-/**
- * A pairing's last use is written at most once a minute (the first delivery
- * after a minute writes it): each delivery's own record (the credential's last
- * use, its audit row) is written every time.
- */
-const PAIRING_USE_RESOLUTION_MS = 60_000;
-
 /** What became of a delivery, for the metrics: by provider (`unknown` before the credential was found). */
 export type DeliveryOutcome = 'delivered' | 'refused' | 'unknown_pairing' | 'failed';
 export type DeliveryObserver = (provider: string, outcome: DeliveryOutcome) => void;
@@ -127,8 +120,6 @@ export class KeyDelivery {
     if (!(await this.#records.submit(record))) {
       throw new CredentialNotFound(asked); // deleted meanwhile: nothing was delivered
     }
-    if (pairing.lastUsedAt === null || at.getTime() - pairing.lastUsedAt.getTime() >= PAIRING_USE_RESOLUTION_MS) {
-      await this.pairings.used(pairing.id, at);
-    }
+    await this.pairings.used(pairing, at);
   }
 }

@@ -16,6 +16,9 @@ import type { PairingRecord } from '../model.js';
 import type { PairingStore } from '../ports.js';
 import { PACKET_ALGORITHM } from '../rules/packet.js';
 
+/** How often a pairing's last use is written at most. */
+const PAIRING_USE_RESOLUTION_MS = 60_000;
+
 export type PairingAlgorithm = 'RSA-OAEP-256' | 'ECDH-ES+A256KW';
 
 /** A paired service as the doors show it. */
@@ -101,9 +104,14 @@ export class Pairings {
     return created;
   }
 
-  /** Records a delivery to the pairing. */
-  used(id: string, at: Date): Promise<void> {
-    return this.store.used(id, at);
+  /**
+   * Records a delivery to the pairing: its last use is written at most once a minute (the first delivery after a
+   * minute writes it); each delivery's own record (what was delivered, its audit row) is written every time.
+   */
+  async used(pairing: Pick<PairingRecord, 'id' | 'lastUsedAt'>, at: Date): Promise<void> {
+    if (pairing.lastUsedAt === null || at.getTime() - pairing.lastUsedAt.getTime() >= PAIRING_USE_RESOLUTION_MS) {
+      await this.store.used(pairing.id, at);
+    }
   }
 
   #now(): number {

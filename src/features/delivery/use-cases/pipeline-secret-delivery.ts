@@ -37,7 +37,7 @@ export class PipelineSecretDelivery {
       DELIVERY_LIFETIME_SECONDS,
     );
     await this.secrets.recordDelivered(caller, resolved);
-    await this.pairings.used(pairing.id, new Date());
+    await this.pairings.used(pairing, new Date());
     return jwe;
   }
 }
