@@ -14,7 +14,7 @@ import type { Config } from '../../../infra/config/index.js';
 import { providerOf, sqlitePath } from '../../../infra/database-url.js';
 import { type KeyRing, keyRingFromFile, keyRingFromText } from '../../../platform/secrets/keyring.js';
 import { UPKEEP_LEASE } from '../../credentials/index.js';
-import type { SnapshotContents } from '../model.js';
+import type { SnapshotContents, SnapshotSealedValue } from '../model.js';
 import type { BackupStorage } from '../ports.js';
 import { checkSealedValues, type SealCheck } from '../rules/backup-check.js';
 import { checkMac, type MacCheck, macOf, macProblem } from '../rules/backup-mac.js';
@@ -107,8 +107,14 @@ export async function verifyBackup(
   const mac = await checkMac(chunksOf(file), existsSync(macFile) ? readFileSync(macFile, 'utf8') : undefined, keys);
   const kind = storage.snapshotKind(file);
   if (kind === 'unknown') throw new BackupRefused(`${file} is neither a SQLite snapshot nor a pg_dump file (custom format)`);
-  const read =
-    kind === 'sqlite' ? storage.readSqliteSnapshot(file) : { ...(await storage.readPostgresDump(file)), integrity: 'ok (pg_restore read every table)' };
+  let read: { values: SnapshotSealedValue[]; contents: SnapshotContents; integrity: string };
+  try {
+    read = kind === 'sqlite' ? storage.readSqliteSnapshot(file) : { ...(await storage.readPostgresDump(file)), integrity: 'ok (pg_restore read every table)' };
+  } catch (error) {
+    // A file changed afterwards may not even parse: the report still says so, its MAC's verdict first.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+    read = { values: [], contents: NOTHING_READ, integrity: `FAILED: its content cannot be read (${reason})` };
+  }
   const check = checkSealedValues(read.values, keys, (done, total) => progress('opening sealed values', done, total));
   return {
     file: resolve(file),
@@ -121,9 +127,12 @@ export async function verifyBackup(
   };
 }
 
-/** Whether a verification passed: the MAC, the integrity (SQLite), and every sealed value. */
+/** What a report counts of a snapshot whose content cannot be read. */
+const NOTHING_READ: SnapshotContents = { credentials: 0, deletedCredentials: 0, versions: 0, users: 0, workspaces: 0, auditEvents: 0, migration: null };
+
+/** Whether a verification passed: the MAC, the integrity (SQLite's check; a pg_dump file read whole), and every sealed value. */
 export const verified = (report: VerifyReport): boolean =>
-  report.mac === 'ok' && report.unreadableCount === 0 && (report.kind !== 'sqlite' || report.integrity === 'ok');
+  report.mac === 'ok' && report.unreadableCount === 0 && (report.kind !== 'sqlite' ? report.integrity.startsWith('ok') : report.integrity === 'ok');
 
 export interface RestoreOptions {
   /** Replace a database that has data, or that a running server holds. */
