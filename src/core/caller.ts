@@ -13,6 +13,8 @@ export interface Caller {
   scope: string;
   /** When the token the call came with expires (epoch ms; undefined: never): a token it makes expires no later. */
   tokenExpiresAt?: number;
+  /** The call came with a browser session (a person at GraphiQL), not an access token: nothing is delivered to it directly. */
+  session?: true;
 }
 
 /** The authenticated caller of a request. */
@@ -23,6 +25,8 @@ export interface Viewer {
   scope: string;
   /** When the token expires (epoch ms; undefined: never): a long-lived stream ends then. */
   expiresAt?: number;
+  /** A browser session's viewer, not an access token's. */
+  session?: true;
 }
 
 /** The operator at the command line: may do all that the commands offer. Its one form. */

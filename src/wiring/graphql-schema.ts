@@ -11,6 +11,7 @@ import '../features/credentials/doors/graphql/operations.js';
 import '../features/pipeline-secrets/doors/graphql/pipeline-secret.js';
 import '../features/probing/doors/graphql/validation.js';
 import '../features/delivery/doors/graphql/pairing.js';
+import '../features/delivery/doors/graphql/direct-delivery.js';
 import '../features/audit/doors/graphql/audit.js';
 import '../features/events/doors/graphql/events.js';
 

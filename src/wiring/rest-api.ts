@@ -24,6 +24,7 @@ import {
   ListCredentialVersionsResponse,
   UpdateCredentialsRequest,
 } from '../features/credentials/doors/rest/schemas.js';
+import { DELIVERY_ROUTES } from '../features/delivery/doors/rest/deliveries.js';
 import { GetCredentialsKeysResponse, KEY_ROUTES } from '../features/delivery/doors/rest/keys.js';
 import { PIPELINE_SECRET_COMPONENTS, PIPELINE_SECRET_ROUTES } from '../features/pipeline-secrets/doors/rest/routes.js';
 import { VALIDATION_ROUTES, ValidateCredentialsResponse } from '../features/probing/doors/rest/validate.js';
@@ -69,6 +70,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   ...CREDENTIAL_ROUTES,
   ...PIPELINE_SECRET_ROUTES,
   ...KEY_ROUTES,
+  ...DELIVERY_ROUTES,
   ...VALIDATION_ROUTES,
   ...AUDIT_ROUTES,
 ];

@@ -12,6 +12,7 @@ import { AuditTrail } from '../features/audit/use-cases/trail.js';
 import { CredentialUpkeep } from '../features/credentials/jobs/upkeep.js';
 import { CredentialService } from '../features/credentials/use-cases/service.js';
 import { WavePairingRenewal } from '../features/delivery/jobs/wave-renewal.js';
+import { DirectDelivery } from '../features/delivery/use-cases/direct-delivery.js';
 import { KeyDelivery } from '../features/delivery/use-cases/key-delivery.js';
 import { OidcIssuer, signingKeySealingContext } from '../features/delivery/use-cases/oidc-issuer.js';
 import { Pairings } from '../features/delivery/use-cases/pairings.js';
@@ -75,6 +76,8 @@ interface AppServices {
   pairings: Pairings;
   /** Keys delivered to paired services, encrypted for them. */
   delivery: KeyDelivery;
+  /** Credentials and pipeline secrets delivered to the caller's own key (the client). */
+  directDelivery: DirectDelivery;
   /** Pipeline secrets' values delivered to paired services, encrypted for them. */
   pipelineSecretDelivery: PipelineSecretDelivery;
   /** The OIDC issuer (PUBLIC_URL): discovery, JWKS, signing keys. */
@@ -132,6 +135,7 @@ export type ServiceSettings = Pick<
   | 'publicUrl'
   | 'pairingAllowedHosts'
   | 'wavePairing'
+  | 'directDelivery'
   | 'aws'
   | 'issuer'
   | 'machineIssuersFile'
@@ -298,6 +302,9 @@ export function createServices(
     clock,
     record: (event) => storage.audit.recordExchange(event),
   });
+  const delivery = new KeyDelivery(storage.credentials, keys, access, pairings, shortLived, (provider, outcome) =>
+    metrics.deliveries.inc({ provider, outcome }),
+  );
   const waveSeen = { at: Number.NEGATIVE_INFINITY, value: false };
   let stopWakes: (() => void) | undefined;
   let closing: Promise<void> | undefined;
@@ -332,7 +339,10 @@ export function createServices(
     dispatcher,
     waveRenewal,
     pairings,
-    delivery: new KeyDelivery(storage.credentials, keys, access, pairings, shortLived, (provider, outcome) => metrics.deliveries.inc({ provider, outcome })),
+    delivery,
+    directDelivery: new DirectDelivery(storage.credentials, access, delivery, pipelineSecrets, { ...settings.directDelivery, clock }, (provider, outcome) =>
+      metrics.deliveries.inc({ provider, outcome }),
+    ),
     issuer,
     probing,
     keys,

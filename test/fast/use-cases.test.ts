@@ -44,7 +44,7 @@ describe('the optimistic-retry loop (core/retry.ts)', () => {
 
 /** A workspace store faked in memory: one organization (1) with one workspace (10); roles by user. */
 function fakeWorkspaces(roles: Record<string, string>, organizationRoles: Record<string, string> = {}) {
-  const workspace: WorkspaceRecord = { id: 10, organizationId: 1, organizationName: 'acme', name: 'lab', createdAt: new Date(0) };
+  const workspace: WorkspaceRecord = { id: 10, organizationId: 1, organizationName: 'acme', name: 'lab', createdAt: new Date(0), directDelivery: 'LAUNCH' };
   const updateRole = vi.fn<WorkspaceStore['updateRole']>(async () => 'changed');
   const createOrganization = vi.fn<WorkspaceStore['createOrganization']>(async (name) => ({ id: 2, name, createdAt: new Date(0) }));
   const store = {
@@ -98,7 +98,7 @@ describe('workspace use cases over faked ports', () => {
 /** A workspace (10) whose participants live in a map, changed as the store would change them (with its last-OWNER rule). */
 function participantsInMemory(initial: Record<string, string>) {
   const roles = new Map(Object.entries(initial));
-  const workspace: WorkspaceRecord = { id: 10, organizationId: 1, organizationName: 'acme', name: 'lab', createdAt: new Date(0) };
+  const workspace: WorkspaceRecord = { id: 10, organizationId: 1, organizationName: 'acme', name: 'lab', createdAt: new Date(0), directDelivery: 'LAUNCH' };
   const participant = (userId: string) => ({ workspaceId: 10, userId, userName: userId, role: roles.get(userId)!, createdAt: new Date(0) });
   const lastOwner = (userId: string) => roles.get(userId) === 'OWNER' && [...roles.values()].filter((r) => r === 'OWNER').length === 1;
   const store = {

@@ -29,6 +29,7 @@ export const callerOf = (ctx: AuthenticatedContext): Caller => ({
   door: 'graphql',
   scope: ctx.viewer.scope,
   ...(ctx.viewer.expiresAt === undefined ? {} : { tokenExpiresAt: ctx.viewer.expiresAt }),
+  ...(ctx.viewer.session ? { session: true } : {}),
 });
 
 /** The caller of a field below an authenticated one (a relation's context is not narrowed): NotAuthenticated without a viewer. */

@@ -46,10 +46,10 @@ function requestProblem(error: FastifyError | Error): number | undefined {
 }
 
 /** The error handler of a plugin whose clients read `shape`, answering domain errors as `answer` says. */
-export function errorHandler(shape: BodyShape, bodyLimitBytes: number, answer: (error: DomainError) => DomainAnswer = httpAnswer) {
+export function errorHandler(shape: BodyShape, bodyLimitBytes: number, answer: (error: DomainError, request: FastifyRequest) => DomainAnswer = httpAnswer) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
-      const { status, headers, message } = answer(error);
+      const { status, headers, message } = answer(error, request);
       return reply
         .status(status)
         .headers(headers)

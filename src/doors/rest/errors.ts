@@ -28,9 +28,10 @@ export function answerAs(way: RestWay, ...errors: ErrorClass[]): void {
   for (const error of errors) ways.set(error, way);
 }
 
-export function restAnswer(error: DomainError): RestAnswer {
+/** A domain error as REST answers it; `plain`: by its kind alone (a path of this service's own, where no seed client expects the exceptions). */
+export function restAnswer(error: DomainError, plain = false): RestAnswer {
   const headers = httpHeadersOf(error);
-  for (const [type, way] of ways) {
+  for (const [type, way] of plain ? [] : ways) {
     if (!(error instanceof type)) continue;
     if (way === 'forbidden') return { status: 403, headers, message: 'Forbidden' };
     return { status: 400, headers, message: error.message };

@@ -37,12 +37,16 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { r
         ...(viewer.expiresAt === undefined ? {} : { tokenExpiresAt: viewer.expiresAt }),
       };
     });
-    api.setErrorHandler(errorHandler('message', bodyLimitBytes, restAnswer));
+    api.setErrorHandler(
+      errorHandler('message', bodyLimitBytes, (error, request) =>
+        restAnswer(error, (request.routeOptions?.config as { plainErrors?: boolean } | undefined)?.plainErrors === true),
+      ),
+    );
     for (const r of routes) {
       api.route({
         method: r.method,
         url: r.url,
-        config: { public: r.public === true },
+        config: { public: r.public === true, plainErrors: r.plainErrors === true },
         handler: async (request, reply) => {
           const params = r.params ? parse(r.params, request.params) : {};
           const query = parseQuery(r.query, request.query) as { workspaceId?: string };

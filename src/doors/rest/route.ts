@@ -54,6 +54,8 @@ export interface RestRoute<Q extends z.ZodObject = z.ZodObject, P extends z.ZodO
   extension?: true;
   /** Answered without a token (service-info). */
   public?: true;
+  /** Errors answered by their kind alone, with their messages (a path of this service's own: no seed client expects a bare 403). */
+  plainErrors?: true;
   /** This route's own answers; the errors every route may answer are added by the document. */
   responses: Record<string, { description: string; body?: Component }>;
   handle(call: Call<z.output<Q>, z.output<P>>): Promise<unknown>;

@@ -142,7 +142,8 @@ export type UpdateOutcome = 'updated' | 'changed' | 'duplicate';
 export interface DeliveryRecord {
   owner: Owner;
   id: string;
-  pairingId: string;
+  /** Who it went to, as its audit row names it: `pairing <id>`, or `key <thumbprint> client <name/version>`. */
+  recipient: string;
   at: Date;
   by: AuditActor;
   version?: number;

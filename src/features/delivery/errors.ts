@@ -1,5 +1,5 @@
 /** The errors of pairings and key delivery. */
-import { Conflict, DomainError, NotFound, Unavailable } from '../../core/errors.js';
+import { Conflict, DomainError, Forbidden, NotFound, Unavailable } from '../../core/errors.js';
 import { quoted } from '../../core/text.js';
 
 /** No paired service with this id: the keys could be encrypted for no one. */
@@ -69,5 +69,22 @@ export class FederationNotConfigured extends DomainError {
   readonly code = 'FEDERATION_NOT_CONFIGURED';
   constructor() {
     super('A federated credential needs this service to be an OIDC issuer, and its operator has not set PUBLIC_URL');
+  }
+}
+
+/** A delivery to the caller's own key that may not be made: turned off (by the operator, or the workspace), a role below the workspace's level, or a browser session. */
+export class DirectDeliveryRefused extends Forbidden {
+  override readonly code = 'DIRECT_DELIVERY_REFUSED';
+}
+
+/** The caller asked for more deliveries to its own key than DIRECT_DELIVERIES_PER_MINUTE allows: wait. */
+export class TooManyDeliveries extends DomainError {
+  readonly kind = 'rate-limited';
+  readonly code = 'TOO_MANY_DELIVERIES';
+  constructor(
+    readonly perMinute: number,
+    override readonly retryAfterSeconds: number,
+  ) {
+    super(`More than ${perMinute} deliveries a minute (DIRECT_DELIVERIES_PER_MINUTE): retry after ${retryAfterSeconds} seconds`);
   }
 }

@@ -48,7 +48,8 @@ export interface PipelineSecretStore {
   /** The sealed values of these live secrets of these contexts, by id. */
   sealedValues(owners: readonly Owner[], ids: readonly number[]): Promise<Map<number, string>>;
   /** Records a delivery of each (its last use; an audit row `pipeline_secret.deliver` each); the ids still live. */
-  recordDelivered(ids: readonly number[], at: Date, by: AuditActor): Promise<number[]>;
+  /** `recipient`: who they went to, as their audit rows name it after the name (`pairing <id>`, `key <thumbprint> client …`). */
+  recordDelivered(ids: readonly number[], at: Date, by: AuditActor, recipient: string): Promise<number[]>;
   // Key rotation (features/keys: OtherSealed).
   secretsNotStartingWith(prefixes: readonly string[]): Promise<{ id: string; secret: string }[]>;
   countSecretsStartingWith(prefix: string): Promise<number>;

@@ -15,6 +15,8 @@ export interface WorkspaceRecord {
   organizationName: string;
   name: string;
   createdAt: Date;
+  /** The lowest role that may take values to a key of its own, or OFF (rules/permissions.ts). */
+  directDelivery: string;
 }
 
 export interface ParticipantRecord {
@@ -29,4 +31,6 @@ export interface ParticipantRecord {
 export interface WorkspaceAccessRecord {
   role: string;
   version: number;
+  /** The workspace's direct-delivery level, read with the role. */
+  directDelivery: string;
 }

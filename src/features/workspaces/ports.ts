@@ -21,6 +21,8 @@ export interface WorkspaceStore {
    */
   createWorkspace(organizationId: number, name: string, ownerUserId: string | null, by: AuditActor): Promise<WorkspaceRecord | 'duplicate'>;
   findWorkspace(id: number): Promise<WorkspaceRecord | null>;
+  /** Sets the workspace's direct-delivery level; audited (by trigger) when it changes. */
+  setDirectDelivery(workspaceId: number, level: string, by: AuditActor): Promise<void>;
   findWorkspaceByName(organizationName: string, name: string): Promise<WorkspaceRecord | null>;
   listWorkspaces(organizationId?: number): Promise<WorkspaceRecord[]>;
   /** The organizations the user is a member of, with their role, oldest first. */

@@ -216,6 +216,14 @@ const g8 = group('Delivery and pairings', {
     ...duration('1h', { min: 60_000, max: DAY }),
     doc: 'how long a Wave pairing that Wave replaced (a new pairing id and key) is still accepted (`1m` to `1d`)',
   },
+  DIRECT_DELIVERY: {
+    ...flag('true'),
+    doc: "`false`: nothing is delivered to a caller's own key (`deliverSecrets`, `POST /api/deliveries`, the client) in any context, whatever the workspaces set (see [the client](client.md))",
+  },
+  DIRECT_DELIVERIES_PER_MINUTE: {
+    ...count(60, 1, 10_000),
+    doc: "deliveries to a caller's own key one user may ask for in a minute, on each instance, whatever their tokens; beyond, 429 (`TOO_MANY_DELIVERIES`)",
+  },
   AWS_ASSUME_ROLE_ON_DELIVERY: {
     ...flag('true'),
     doc: 'deliver an AWS role (`mode` `role` or `federated`) as temporary credentials from STS; `false`: as stored (see [short-lived credentials](delivery.md))',

@@ -54,6 +54,7 @@ export const AUDIT_ACTIONS = [
   'member.add',
   'member.remove',
   'workspace.create',
+  'workspace.direct_delivery',
   'participant.add',
   'participant.role',
   'participant.remove',
@@ -151,7 +152,12 @@ export class AuditTrail {
       targetType: r.targetType,
       targetId: r.targetId,
       // A pipeline secret's name never changes: its rows carry it as their detail.
-      targetName: r.targetType === 'credential' ? (credentials.get(r.targetId)?.name ?? null) : r.targetType === 'pipeline_secret' ? r.detail : null,
+      targetName:
+        r.targetType === 'credential'
+          ? (credentials.get(r.targetId)?.name ?? null)
+          : r.targetType === 'pipeline_secret'
+            ? (r.detail?.split(' ', 1)[0] ?? null)
+            : null,
       provider: r.targetType === 'credential' ? (credentials.get(r.targetId)?.provider ?? null) : null,
       ownerUserId: r.ownerUserId,
       ownerName: r.ownerUserId === null ? null : (users.get(r.ownerUserId) ?? '(removed user)'),

@@ -130,8 +130,8 @@ export class PrismaCredentialStore extends CredentialTable implements Credential
   async recordDeliveries(deliveries: readonly DeliveryRecord[]): Promise<boolean[]> {
     // Raw statements (still through Prisma, in its transaction): a batch of N updateMany is compiled anew for each N.
     const counts = await this.db.$transaction(
-      deliveries.map(({ owner, id, pairingId, at, by, version }) => {
-        const audit = auditColumns('deliver', by, `pairing ${pairingId}${version === undefined ? '' : ` version ${version}`}`);
+      deliveries.map(({ owner, id, recipient, at, by, version }) => {
+        const audit = auditColumns('deliver', by, `${recipient}${version === undefined ? '' : ` version ${version}`}`);
         return this.db.$executeRaw`
           UPDATE "Credential" SET "lastUsed" = ${at}, "lastChange" = ${audit.lastChange}, "changedBy" = ${audit.changedBy},
             "changedVia" = ${audit.changedVia}, "changeDetail" = ${audit.changeDetail}

@@ -136,6 +136,11 @@ export class CredentialTable {
   }
 
   /** True when a live credential of the owner has this name. */
+  async findIdsByNames(owner: Owner, names: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.db.credential.findMany({ where: { ...ownerFilter(owner), activeName: { in: [...names] } }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.name, r.id]));
+  }
+
   async isNameTaken(owner: Owner, name: string): Promise<boolean> {
     const row = await this.db.credential.findFirst({ where: { ...ownerFilter(owner), activeName: name }, select: { id: true } });
     return row !== null;

@@ -16,7 +16,7 @@ import { actorOf, type Caller, type Owner } from '../../../core/caller.js';
 import { Forbidden, NotFound, ValidationError } from '../../../core/errors.js';
 import { GroupCommit } from '../../../core/group-commit.js';
 import type { Sealer } from '../../../platform/secrets/keyring.js';
-import type { CredentialStore, DeliveryRecord } from '../../credentials/index.js';
+import type { CredentialStore, DeliveryRecord, SealedCredential } from '../../credentials/index.js';
 import { CredentialNotFound, CredentialVersionNotFound, findSealed, openKeys, openVersionSecrets } from '../../credentials/index.js';
 import { type KeyValues, providers } from '../../providers/index.js';
 import type { WorkspaceAccess } from '../../workspaces/index.js';
@@ -67,27 +67,8 @@ export class KeyDelivery {
       const credential = await findSealed(this.store, owner, credentialId);
       provider = credential.provider;
       const pairing = await this.pairings.find(pairingId);
-      const spec = providers.get(credential.provider)!;
+      const keys = await this.keysOf(caller, owner, credential, options.version);
       const number = options.version;
-      let stored: KeyValues;
-      if (number === undefined) {
-        stored = openKeys(this.sealer, credential);
-      } else {
-        if (!Number.isSafeInteger(number) || number < 1) throw ValidationError.of('version', 'must be a version number (a positive integer)');
-        const version = await this.store.findKeyVersion(credential.id, number);
-        if (!version) throw new CredentialVersionNotFound(credentialId, number);
-        stored = { ...version.keys, ...openVersionSecrets(this.sealer, credential, version) };
-      }
-      // The provider's own fields (null when unset), and any other field stored with a value (a door's own:
-      // the seed API's generic pair).
-      const keys = await this.shortLived.keysFor(
-        caller.userId,
-        { id: credential.id, owner, provider: credential.provider },
-        {
-          ...Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null])),
-          ...Object.fromEntries(Object.entries(stored).filter(([field, value]) => !(field in spec.fields) && (value ?? null) !== null)),
-        },
-      );
       // A Wave pairing reads Wave's packet of Seqera's flat keys object (its discriminator at the top), nothing else.
       if (pairing.kind === 'wave') {
         const packet = encryptedPacket(this.#publicKeys.of(pairing), JSON.stringify({ discriminator: credential.provider, ...keys }));
@@ -113,12 +94,48 @@ export class KeyDelivery {
     }
   }
 
+  /**
+   * The keys a delivery of the credential carries (`version`: those of that version of its key material): the
+   * provider's own fields (null when unset) and any other field stored with a value (a door's own: the seed API's
+   * generic pair), with a role's or a federated credential's short-lived credentials added.
+   */
+  async keysOf(caller: Caller, owner: Owner, credential: SealedCredential, version?: number): Promise<Record<string, unknown>> {
+    const spec = providers.get(credential.provider)!;
+    let stored: KeyValues;
+    if (version === undefined) {
+      stored = openKeys(this.sealer, credential);
+    } else {
+      if (!Number.isSafeInteger(version) || version < 1) throw ValidationError.of('version', 'must be a version number (a positive integer)');
+      const found = await this.store.findKeyVersion(credential.id, version);
+      if (!found) throw new CredentialVersionNotFound(credential.id, version);
+      stored = { ...found.keys, ...openVersionSecrets(this.sealer, credential, found) };
+    }
+    return this.shortLived.keysFor(
+      caller.userId,
+      { id: credential.id, owner, provider: credential.provider },
+      {
+        ...Object.fromEntries(Object.keys(spec.fields).map((field) => [field, stored[field] ?? null])),
+        ...Object.fromEntries(Object.entries(stored).filter(([field, value]) => !(field in spec.fields) && (value ?? null) !== null)),
+      },
+    );
+  }
+
+  /**
+   * Records a delivery of the credential to `recipient` (its last use; its audit row naming the recipient), in the
+   * commit of this turn's deliveries; a credential deleted meanwhile: not found (nothing was delivered).
+   */
+  async record(owner: Owner, id: string, recipient: string, caller: Caller, at: Date, version?: number): Promise<void> {
+    const record: DeliveryRecord = { owner, id, recipient, at, by: actorOf(caller), ...(version === undefined ? {} : { version }) };
+    if (!(await this.#records.submit(record))) throw new CredentialNotFound(id);
+  }
+
   /** Records the delivery (the credential's last use, the audit row, the pairing's last use); a credential deleted meanwhile: not found. */
   async #recorded(owner: Owner, id: string, pairing: PairingRecord, caller: Caller, asked: string, version: number | undefined): Promise<void> {
     const at = new Date();
-    const record: DeliveryRecord = { owner, id, pairingId: pairing.id, at, by: actorOf(caller), ...(version === undefined ? {} : { version }) };
-    if (!(await this.#records.submit(record))) {
-      throw new CredentialNotFound(asked); // deleted meanwhile: nothing was delivered
+    try {
+      await this.record(owner, id, `pairing ${pairing.id}`, caller, at, version);
+    } catch (error) {
+      throw error instanceof CredentialNotFound ? new CredentialNotFound(asked) : error;
     }
     await this.pairings.used(pairing, at);
   }

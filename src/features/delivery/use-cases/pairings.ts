@@ -14,34 +14,18 @@ import { type GuardedHttp, ProbeRefused, ProbeUnreachable } from '../../../infra
 import { PairingExists, PairingNotFound, UnsupportedPairingKey } from '../errors.js';
 import type { PairingRecord } from '../model.js';
 import type { PairingStore } from '../ports.js';
+import { algorithmFor, type KeyAlgorithm } from '../rules/key-algorithm.js';
 import { PACKET_ALGORITHM } from '../rules/packet.js';
 
 /** How often a pairing's last use is written at most. */
 const PAIRING_USE_RESOLUTION_MS = 60_000;
 
-export type PairingAlgorithm = 'RSA-OAEP-256' | 'ECDH-ES+A256KW';
+export type PairingAlgorithm = KeyAlgorithm;
 
 /** A paired service as the doors show it. */
 export type Pairing = PairingRecord;
 
-const MIN_RSA_BITS = 2048;
 const pairingName = nameText(64);
-
-/** The JWE key-management algorithm for a public key, or why the key cannot be paired. */
-export function algorithmFor(key: KeyObject): PairingAlgorithm {
-  const { asymmetricKeyType: type, asymmetricKeyDetails: details } = key;
-  if (type === 'rsa') {
-    const bits = details?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) throw new UnsupportedPairingKey(`RSA keys must have at least ${MIN_RSA_BITS} bits (this one has ${bits})`);
-    return 'RSA-OAEP-256';
-  }
-  if (type === 'ec') {
-    if (details?.namedCurve !== 'prime256v1')
-      throw new UnsupportedPairingKey(`EC keys must be on P-256 (this one is on ${details?.namedCurve ?? 'an unknown curve'})`);
-    return 'ECDH-ES+A256KW';
-  }
-  throw new UnsupportedPairingKey(`Only RSA (2048 bits or more) and EC P-256 public keys are accepted (this one is ${type ?? 'of an unknown type'})`);
-}
 
 export interface PairingSettings {
   /** The guard calls to Wave go through (PAIRING_ALLOWED_HOSTS: a Wave host must be listed). */

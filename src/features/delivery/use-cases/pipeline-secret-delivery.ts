@@ -36,7 +36,7 @@ export class PipelineSecretDelivery {
       { pipelineSecrets: values, scopes: Object.fromEntries(resolved.map((r) => [r.name, r.scope])) },
       DELIVERY_LIFETIME_SECONDS,
     );
-    await this.secrets.recordDelivered(caller, resolved);
+    await this.secrets.recordDelivered(caller, resolved, `pairing ${pairing.id}`);
     await this.pairings.used(pairing, new Date());
     return jwe;
   }

@@ -259,14 +259,14 @@ export class PrismaPipelineSecretStore implements PipelineSecretStore {
     return new Map(rows.map((r) => [Number(r.id), r.secret!]));
   }
 
-  async recordDelivered(ids: readonly number[], at: Date, by: AuditActor): Promise<number[]> {
+  async recordDelivered(ids: readonly number[], at: Date, by: AuditActor, recipient: string): Promise<number[]> {
     const delivered: number[] = [];
     // One statement each (each its own audit row); in one transaction: a delivery is recorded whole or not at all.
     await this.db.$transaction(async (tx) => {
       for (const id of ids) {
         const { count } = await tx.pipelineSecret.updateMany({
           where: { id: BigInt(id), deleted: null },
-          data: { lastUsed: at, lastChange: 'deliver', changedBy: by.actor, changedVia: by.door },
+          data: { lastUsed: at, lastChange: 'deliver', changedBy: by.actor, changedVia: by.door, changeDetail: recipient.slice(0, 300) },
         });
         if (count === 1) delivered.push(id);
       }

@@ -241,9 +241,9 @@ export class PipelineSecrets {
   }
 
   /** Records a delivery of these secrets (their last use, an audit row each); one deleted meanwhile: as missing, nothing recorded of it. */
-  async recordDelivered(caller: Caller, resolved: readonly ResolvedPipelineSecret[]): Promise<void> {
+  async recordDelivered(caller: Caller, resolved: readonly ResolvedPipelineSecret[], recipient: string): Promise<void> {
     const ids = [...new Set(resolved.map((r) => r.id))];
-    const delivered = await this.store.recordDelivered(ids, new Date(this.clock()), actorOf(caller));
+    const delivered = await this.store.recordDelivered(ids, new Date(this.clock()), actorOf(caller), recipient);
     const gone = resolved.filter((r) => !delivered.includes(r.id)).map((r) => r.name);
     if (gone.length > 0) throw new PipelineSecretsMissing(gone);
   }

@@ -208,7 +208,7 @@ export class BrowserSignIn {
       await this.store.touch(id, new Date(now), new Date(now - TOUCH_RESOLUTION_MS));
     }
     return {
-      viewer: { userId: session.userId, tokenId: sessionTokenId(id), scope: 'all', expiresAt: session.expiresAt.getTime() },
+      viewer: { userId: session.userId, tokenId: sessionTokenId(id), scope: 'all', expiresAt: session.expiresAt.getTime(), session: true },
       csrf: session.csrf,
     };
   }

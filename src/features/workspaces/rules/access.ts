@@ -12,6 +12,7 @@ import { Forbidden } from '../../../core/errors.js';
 import type { MaybePromise } from '../../../core/maybe.js';
 import { checkScope, scopeAllows } from '../../accounts/index.js';
 import { WorkspaceNotFound } from '../errors.js';
+import type { WorkspaceAccessRecord } from '../model.js';
 import type { WorkspaceStore } from '../ports.js';
 import { may, SCOPE_NEEDED, type WorkspaceAction } from './permissions.js';
 
@@ -21,6 +22,8 @@ export interface CallContext {
   version?: number;
   /** The caller's role in the workspace (undefined in the personal context, where the caller may do all). */
   role?: string;
+  /** The workspace's direct-delivery level (rules/permissions.ts), read with the role. */
+  directDelivery?: string;
 }
 
 /** An organization or workspace id as clients send it: a positive integer (an int64 upstream; here within 2^53). */
@@ -47,10 +50,10 @@ export class WorkspaceAccess {
     const raw = caller.workspaceId;
     const workspaceId = parseId(raw);
     if (workspaceId === undefined) throw new WorkspaceNotFound(raw);
-    const decide = (access: { role: string; version: number } | null): CallContext => {
+    const decide = (access: WorkspaceAccessRecord | null): CallContext => {
       if (!access) throw new WorkspaceNotFound(raw);
       if (!may(access.role, action)) throw new Forbidden(`Your role in workspace ${workspaceId} (${access.role}) does not allow this`);
-      return { owner: { kind: 'workspace', id: workspaceId }, version: access.version, role: access.role };
+      return { owner: { kind: 'workspace', id: workspaceId }, version: access.version, role: access.role, directDelivery: access.directDelivery };
     };
     const access = this.store.findAccess(workspaceId, caller.userId);
     return access instanceof Promise ? access.then(decide) : decide(access);

@@ -77,6 +77,21 @@ export const isWorkspaceRole = (role: string): role is WorkspaceRole => (WORKSPA
 /** May a participant with `role` do `action`? (Unknown roles may do nothing.) */
 export const may = (role: string, action: WorkspaceAction): boolean => isWorkspaceRole(role) && PERMISSIONS[role][action];
 
+/**
+ * Direct delivery (values encrypted to a key the caller sends, as the client does): each workspace sets the lowest
+ * role whose members may take values so, or `OFF`. It never reaches past deliverKeys (VIEW never takes a value).
+ */
+export const DIRECT_DELIVERY_LEVELS = ['OWNER', 'ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'OFF'] as const;
+export type DirectDeliveryLevel = (typeof DIRECT_DELIVERY_LEVELS)[number];
+/** A new workspace's level: the people who launch pipelines, and above. */
+export const DEFAULT_DIRECT_DELIVERY: DirectDeliveryLevel = 'LAUNCH';
+
+export const isDirectDeliveryLevel = (level: string): level is DirectDeliveryLevel => (DIRECT_DELIVERY_LEVELS as readonly string[]).includes(level);
+
+/** May a participant with `role` take values to a key of their own in a workspace whose level is `level`? */
+export const directDeliveryAllows = (level: string, role: string): boolean =>
+  isDirectDeliveryLevel(level) && level !== 'OFF' && isWorkspaceRole(role) && may(role, 'deliverKeys') && rank(role) >= rank(level);
+
 /** What each action needs of the caller's token (src/features/accounts/rules/scopes.ts). */
 export const SCOPE_NEEDED: Readonly<Record<WorkspaceAction, ScopeNeed>> = {
   readCredentials: 'read',

@@ -14,7 +14,7 @@ import type { WorkspaceStore } from '../ports.js';
 import { ORGANIZATION_OWNER } from '../rules/permissions.js';
 
 const ACCESS_SQL =
-  'SELECT p."role" AS "role", w."credentialsVersion" AS "version" FROM "WorkspaceParticipant" p ' +
+  'SELECT p."role" AS "role", w."credentialsVersion" AS "version", w."directDelivery" AS "directDelivery" FROM "WorkspaceParticipant" p ' +
   'JOIN "Workspace" w ON w."id" = p."workspaceId" WHERE p."workspaceId" = ? AND p."userId" = ?';
 
 const changedBy = (by: AuditActor) => ({ changedBy: by.actor, changedVia: by.door });
@@ -26,13 +26,28 @@ const toParticipant = (r: { workspaceId: number; userId: string; role: string; c
   role: r.role,
   createdAt: r.createdAt,
 });
-const WORKSPACE_FIELDS = { id: true, organizationId: true, name: true, createdAt: true, organization: { select: { name: true } } } as const;
-const toWorkspace = (w: { id: number; organizationId: number; name: string; createdAt: Date; organization: { name: string } }): WorkspaceRecord => ({
+const WORKSPACE_FIELDS = {
+  id: true,
+  organizationId: true,
+  name: true,
+  createdAt: true,
+  directDelivery: true,
+  organization: { select: { name: true } },
+} as const;
+const toWorkspace = (w: {
+  id: number;
+  organizationId: number;
+  name: string;
+  createdAt: Date;
+  directDelivery: string;
+  organization: { name: string };
+}): WorkspaceRecord => ({
   id: w.id,
   organizationId: w.organizationId,
   organizationName: w.organization.name,
   name: w.name,
   createdAt: w.createdAt,
+  directDelivery: w.directDelivery,
 });
 
 export class PrismaWorkspaceStore implements WorkspaceStore {
@@ -43,8 +58,9 @@ export class PrismaWorkspaceStore implements WorkspaceStore {
 
   /** The user's role in the workspace with its credentials version; null when not a participant (or no such workspace). */
   findAccess(workspaceId: number, userId: string): MaybePromise<WorkspaceAccessRecord | null> {
-    const row = this.statements.get<{ role: string; version: number | string }>('workspace.access', ACCESS_SQL, [workspaceId, userId]);
-    const map = (r: typeof row extends MaybePromise<infer R> ? R : never) => (r ? { role: r.role, version: Number(r.version) } : null);
+    const row = this.statements.get<{ role: string; version: number | string; directDelivery: string }>('workspace.access', ACCESS_SQL, [workspaceId, userId]);
+    const map = (r: typeof row extends MaybePromise<infer R> ? R : never) =>
+      r ? { role: r.role, version: Number(r.version), directDelivery: r.directDelivery } : null;
     return row instanceof Promise ? row.then(map) : map(row);
   }
 
@@ -109,6 +125,11 @@ export class PrismaWorkspaceStore implements WorkspaceStore {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;
     }
+  }
+
+  /** Sets the workspace's direct-delivery level (the trigger audits a change, naming who made it). */
+  async setDirectDelivery(workspaceId: number, level: string, by: AuditActor): Promise<void> {
+    await this.db.workspace.update({ where: { id: workspaceId }, data: { directDelivery: level, ...changedBy(by) } });
   }
 
   async findWorkspace(id: number): Promise<WorkspaceRecord | null> {

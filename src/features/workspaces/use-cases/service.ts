@@ -26,7 +26,17 @@ import {
 import type { MembershipRecord, OrganizationRecord, ParticipantRecord, WorkspaceRecord } from '../model.js';
 import type { WorkspaceStore } from '../ports.js';
 import { parseId } from '../rules/access.js';
-import { isWorkspaceRole, may, ORGANIZATION_OWNER, type RoleChange, roleChangeRefusal, WORKSPACE_ROLES, type WorkspaceRole } from '../rules/permissions.js';
+import {
+  DIRECT_DELIVERY_LEVELS,
+  isDirectDeliveryLevel,
+  isWorkspaceRole,
+  may,
+  ORGANIZATION_OWNER,
+  type RoleChange,
+  roleChangeRefusal,
+  WORKSPACE_ROLES,
+  type WorkspaceRole,
+} from '../rules/permissions.js';
 
 /** Organization and workspace names: 1-40 letters, digits, `_` or `-`. */
 const NAME = /^[A-Za-z0-9_-]{1,40}$/;
@@ -66,6 +76,7 @@ export const WORKSPACE_USE_CASE_ERRORS = {
   updateParticipantRole: [ValidationError, WorkspaceNotFound, Forbidden, UserNotFound, ParticipantNotFound, LastOwner],
   removeOrganizationMember: [OrganizationNotFound, Forbidden, UserNotFound, LastOwner],
   removeParticipant: [WorkspaceNotFound, Forbidden, UserNotFound, ParticipantNotFound, LastOwner],
+  setDirectDelivery: [ValidationError, WorkspaceNotFound, Forbidden],
 } as const;
 
 export class WorkspaceService {
@@ -173,6 +184,17 @@ export class WorkspaceService {
     return this.store.listWorkspaces(org?.id);
   }
 
+  /**
+   * Sets the lowest role whose members may take values to a key of their own (the client), or OFF: the workspace's
+   * OWNER and ADMIN (and its organization's OWNER, the operator) may. Audited as `workspace.direct_delivery`.
+   */
+  async setDirectDelivery(caller: Principal, ref: WorkspaceRef, level: string): Promise<WorkspaceRecord> {
+    if (!isDirectDeliveryLevel(level)) throw ValidationError.of('level', `must be one of ${DIRECT_DELIVERY_LEVELS.join(', ')}`);
+    const { workspace } = await this.#managed(caller, ref);
+    await this.store.setDirectDelivery(workspace.id, level, actorOf(caller));
+    return { ...workspace, directDelivery: level };
+  }
+
   async listParticipants(caller: Principal, ref: WorkspaceRef): Promise<ParticipantRecord[]> {
     const workspace = await this.workspace(caller, ref);
     return this.store.listParticipants(workspace.id);
@@ -250,7 +272,7 @@ export class WorkspaceService {
     const access = await this.store.findAccess(workspace.id, caller.userId);
     if ((await this.store.findOrganizationRole(workspace.organizationId, caller.userId)) === ORGANIZATION_OWNER) return { workspace, manager: 'OWNER' };
     if (access && isWorkspaceRole(access.role) && may(access.role, 'manageParticipants')) return { workspace, manager: access.role };
-    if (access) throw new Forbidden(`Your role in workspace ${workspace.id} (${access.role}) does not allow managing participants`);
+    if (access) throw new Forbidden(`Your role in workspace ${workspace.id} (${access.role}) does not allow managing participants or settings`);
     throw new WorkspaceNotFound(refText(ref));
   }
 

@@ -21,7 +21,14 @@ import {
   WorkspaceNotFound,
 } from '../../errors.js';
 import type { OrganizationRecord, ParticipantRecord, WorkspaceRecord } from '../../model.js';
-import { ORGANIZATION_ROLES, type OrganizationRole, WORKSPACE_ROLES, type WorkspaceRole } from '../../rules/permissions.js';
+import {
+  DIRECT_DELIVERY_LEVELS,
+  type DirectDeliveryLevel,
+  ORGANIZATION_ROLES,
+  type OrganizationRole,
+  WORKSPACE_ROLES,
+  type WorkspaceRole,
+} from '../../rules/permissions.js';
 import { WORKSPACE_USE_CASE_ERRORS } from '../../use-cases/service.js';
 
 errorType(WorkspaceNotFound, {
@@ -59,6 +66,10 @@ export const WorkspaceRoleEnum = builder.enumType('WorkspaceRole', {
   values: WORKSPACE_ROLES,
 });
 export const OrganizationRoleEnum = builder.enumType('OrganizationRole', { values: ORGANIZATION_ROLES });
+const DirectDeliveryLevelEnum = builder.enumType('DirectDeliveryLevel', {
+  description: 'Who in a workspace may take values delivered to a key of their own: this role and those above it, or nobody (OFF)',
+  values: DIRECT_DELIVERY_LEVELS,
+});
 
 export const OrganizationRef = builder.objectRef<OrganizationRecord>('Organization');
 export const WorkspaceRef = builder.objectRef<WorkspaceRecord>('Workspace');
@@ -138,6 +149,11 @@ WorkspaceRef.implement({
       resolve: (workspace, _args, ctx) => workspaceRoles(ctx).load(workspace.id),
     }),
     participants: t.field({ type: [ParticipantRef], resolve: (workspace, _args, ctx) => participantsOf(ctx).load(workspace.id) }),
+    directDelivery: t.field({
+      type: DirectDeliveryLevelEnum,
+      description: 'The lowest role whose participants may take values delivered to a key of their own (deliverSecrets, the client), or OFF; never VIEW',
+      resolve: (workspace) => workspace.directDelivery as DirectDeliveryLevel,
+    }),
   }),
 });
 
@@ -227,6 +243,15 @@ builder.mutationFields((t) => {
       args: { input: t.arg({ type: CreateWorkspaceInput, required: true }) },
       errors: { types: [...WORKSPACE_USE_CASE_ERRORS.createWorkspace] },
       resolve: (_root, args, ctx) => ctx.services.workspaces.createWorkspace(caller(ctx), { id: String(args.input.organizationId) }, args.input.name),
+    }),
+    setWorkspaceDirectDelivery: authenticated.field({
+      type: WorkspaceRef,
+      description:
+        'Sets who in the workspace may take values delivered to a key of their own (the client): `level` and the roles above it, or OFF. ' +
+        'Its OWNERs and ADMINs, and the organization’s OWNERs, may; audited as workspace.direct_delivery.',
+      args: { workspaceId: t.arg.id({ required: true }), level: t.arg({ type: DirectDeliveryLevelEnum, required: true }) },
+      errors: { types: [...WORKSPACE_USE_CASE_ERRORS.setDirectDelivery] },
+      resolve: (_root, args, ctx) => ctx.services.workspaces.setDirectDelivery(caller(ctx), { id: String(args.workspaceId) }, args.level),
     }),
     addWorkspaceParticipant: authenticated.field({
       type: ParticipantRef,
