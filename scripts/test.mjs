@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the type check (`tsc -p .`) and the layer check (`npm run check:layers`) run beside the tests
+ * `npm test`: the type checks (`tsc -p .`, `tsc -p client`), the layer check (`npm run check:layers`) and the client's own
+ * tests (`node --test` in client/) run beside the tests
  * (`vitest run`, with the arguments given to this script), not before them: much of the tests' time is spent
  * waiting on servers, processes and timers, and the checks fill it. The tests' output streams as it comes; each
  * check's output is printed when it ends, and only in full when it failed. The exit code is the first failure's,
- * or 0 when all three passed.
+ * or 0 when all passed.
  */
 import { spawn } from 'node:child_process';
 
@@ -37,7 +38,12 @@ function loud(command, args) {
   });
 }
 
-const checks = [quiet('types (tsc -p .)', npx, ['tsc', '-p', '.']), quiet('layers (npm run check:layers)', npm, ['run', '--silent', 'check:layers'])];
+const checks = [
+  quiet('types (tsc -p .)', npx, ['tsc', '-p', '.']),
+  quiet('layers (npm run check:layers)', npm, ['run', '--silent', 'check:layers']),
+  quiet('client types (tsc -p client)', npx, ['tsc', '-p', 'client']),
+  quiet("client's own tests (npm test in client/)", npm, ['test', '--silent', '--prefix', 'client']),
+];
 const tests = await loud(npx, ['vitest', 'run', ...process.argv.slice(2)]);
 let code = tests;
 for (const check of await Promise.all(checks)) {

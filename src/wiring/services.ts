@@ -2,8 +2,6 @@
  * The application's services, created once per process and shared by every
  * door (GraphQL, REST, the CLI). Doors get these, never a database connection.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LeasedJob } from '../core/leased-job.js';
 import { AccessTokens } from '../features/accounts/use-cases/tokens.js';
@@ -31,6 +29,7 @@ import { ProbeSlots } from '../features/probing/rules/slots.js';
 import { CredentialProbing } from '../features/probing/use-cases/service.js';
 import { providerIds } from '../features/providers/index.js';
 import { BrowserSignIn } from '../features/sign-in/use-cases/browser.js';
+import { ClientLogin } from '../features/sign-in/use-cases/client-login.js';
 import { MachineSignIn } from '../features/sign-in/use-cases/machine.js';
 import { WorkspaceAccess } from '../features/workspaces/rules/access.js';
 import { WorkspaceService } from '../features/workspaces/use-cases/service.js';
@@ -38,8 +37,8 @@ import { AwsSts } from '../infra/aws-sts.js';
 import { type Config, loadConfig } from '../infra/config/index.js';
 import { GuardedHttp } from '../infra/guarded-http.js';
 import type { Metrics } from '../infra/metrics.js';
-import { projectRoot } from '../infra/project.js';
 import type { KeyRingSource } from '../platform/secrets/keyring.js';
+import { type ServiceInfo, serviceInfo } from './service-info.js';
 import { machineIssuers, signInSettings } from './sign-in-settings.js';
 import type { Storage } from './storage.js';
 
@@ -62,6 +61,8 @@ interface AppServices {
   tokens: AccessTokens;
   /** Machines' OIDC tokens exchanged for short-lived access tokens (OIDC_MACHINE_ISSUERS). */
   machineSignIn: MachineSignIn;
+  /** The client's browser sign-in (`credentials login`): a token handed to it encrypted to its key. */
+  clientLogin: ClientLogin;
   /** People signing in with their identity provider (OIDC_ISSUER), and their browser sessions. */
   signIn: BrowserSignIn;
   rotation: KeyRotation;
@@ -103,24 +104,6 @@ interface AppServices {
   /** Stops background jobs, finishes background writes, then closes the database connections. */
   close(): Promise<void>;
 }
-
-/** Seqera's ServiceInfo, as far as this service can fill it truthfully. */
-export interface ServiceInfo {
-  version: string;
-  apiVersion: string;
-  authTypes: string[];
-  waveEnabled: boolean;
-  userWorkspaceEnabled: boolean;
-  seqeraCloud: boolean;
-  allowInstanceCredentials: boolean;
-}
-
-/** How long service-info's answer of whether Wave is paired is kept. */
-const ABOUT_CACHE_MS = 20_000;
-
-/** The Seqera Platform API version whose paths the REST door keeps (../shared/reference). */
-const SEQERA_API_VERSION = '1.187.0';
-const VERSION = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** What the services take from the configuration. */
 export type ServiceSettings = Pick<
@@ -305,7 +288,6 @@ export function createServices(
   const delivery = new KeyDelivery(storage.credentials, keys, access, pairings, shortLived, (provider, outcome) =>
     metrics.deliveries.inc({ provider, outcome }),
   );
-  const waveSeen = { at: Number.NEGATIVE_INFINITY, value: false };
   let stopWakes: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -330,6 +312,7 @@ export function createServices(
     workspaces,
     tokens,
     machineSignIn,
+    clientLogin: new ClientLogin(tokens, { tokenLifetimeMs: settings.directDelivery.clientTokenLifetimeMs, clock }),
     signIn,
     rotation,
     masterKeys: new MasterKeys({ file: settings.masterKeyFile, fromEnvironment: settings.masterKeys !== undefined }, keys, rotation),
@@ -351,22 +334,7 @@ export function createServices(
       return (await storage.readinessProblem()) ?? (await keyCheck.problem());
     },
     verifyKeys: () => keyCheck.verify(),
-    async about() {
-      // Public and unauthenticated: whether Wave is paired is read at most every 20 s, however often it is asked.
-      if (clock() - waveSeen.at > ABOUT_CACHE_MS) {
-        waveSeen.value = (await pairings.list()).some((p) => p.kind === 'wave');
-        waveSeen.at = clock();
-      }
-      return {
-        version: VERSION,
-        apiVersion: SEQERA_API_VERSION,
-        authTypes: signIn.enabled ? ['oidc'] : [],
-        waveEnabled: waveSeen.value,
-        userWorkspaceEnabled: true,
-        seqeraCloud: false,
-        allowInstanceCredentials: false,
-      };
-    },
+    about: serviceInfo(pairings, signIn, clock),
     startBackground() {
       upkeep.start();
       pipelineSecretPurge.start();

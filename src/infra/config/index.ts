@@ -218,6 +218,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     pairingAllowedHosts: list(e.PAIRING_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     wavePairing: { renewEveryMs: e.WAVE_PAIRING_RENEW_EVERY, graceMs: e.WAVE_PAIRING_GRACE },
-    directDelivery: { enabled: (e.DIRECT_DELIVERY ?? 'true') === 'true', perUserPerMinute: e.DIRECT_DELIVERIES_PER_MINUTE },
+    directDelivery: {
+      enabled: (e.DIRECT_DELIVERY ?? 'true') === 'true',
+      perUserPerMinute: e.DIRECT_DELIVERIES_PER_MINUTE,
+      clientTokenLifetimeMs: e.CLIENT_TOKEN_LIFETIME,
+    },
   };
 }

@@ -224,6 +224,10 @@ const g8 = group('Delivery and pairings', {
     ...count(60, 1, 10_000),
     doc: "deliveries to a caller's own key one user may ask for in a minute, on each instance, whatever their tokens; beyond, 429 (`TOO_MANY_DELIVERIES`)",
   },
+  CLIENT_TOKEN_LIFETIME: {
+    ...duration('12h', { min: 5 * 60_000, max: 30 * DAY }),
+    doc: "how long the token `credentials login` makes in a browser lasts (`5m` to `30d`; never past the person's session); scope `keys:read`, listed among their tokens",
+  },
   AWS_ASSUME_ROLE_ON_DELIVERY: {
     ...flag('true'),
     doc: 'deliver an AWS role (`mode` `role` or `federated`) as temporary credentials from STS; `false`: as stored (see [short-lived credentials](delivery.md))',

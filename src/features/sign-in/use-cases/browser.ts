@@ -87,7 +87,9 @@ export function parseGroupRoles(text: string | undefined): GroupRole[] | string 
 /** What a session's viewer carries as its token id (and the audit trail names it by): a prefix of its stored hash. */
 const sessionTokenId = (id: string) => `session:${id.slice(0, 12)}`;
 
-const flowSchema = z.object({ provider: z.string(), state: z.string(), nonce: z.string(), verifier: z.string(), at: z.number() });
+const flowSchema = z.object({ provider: z.string(), state: z.string(), nonce: z.string(), verifier: z.string(), at: z.number(), next: z.string().optional() });
+/** Where a sign-in may lead back to, besides the landing page: the client's sign-in page (client-login.ts). */
+const NEXT = /^\/auth\/cli\?[A-Za-z0-9%._~&=+-]{1,2000}$/;
 const sha256 = (text: string) => hash('sha256', text, 'hex');
 /** Compared in constant time (a form's token against the session's). */
 const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -96,6 +98,8 @@ export interface SessionOpened {
   cookie: string;
   expiresAt: Date;
   userName: string;
+  /** The page the sign-in was started for (the client's sign-in page), if any. */
+  next?: string;
 }
 
 export class BrowserSignIn {
@@ -118,14 +122,24 @@ export class BrowserSignIn {
     return (this.settings?.providers ?? []).map(({ name, label }) => ({ name, label }));
   }
 
-  /** Where to send the browser (to `providerName`, default the first provider), and the sealed flow cookie to set. */
-  async start(providerName?: string): Promise<{ url: string; flow: string }> {
+  /**
+   * Where to send the browser (to `providerName`, default the first provider), and the sealed flow cookie to set;
+   * `next`: the page to come back to once signed in (only the client's sign-in page; anything else is dropped).
+   */
+  async start(providerName?: string, next?: string): Promise<{ url: string; flow: string }> {
     const settings = this.#settings();
     const provider = this.#provider(providerName ?? settings.providers[0]!.name);
     const client = await import('openid-client');
     const config = (await this.#discover(provider)) as never;
     const verifier = client.randomPKCECodeVerifier();
-    const flow = { provider: provider.name, state: client.randomState(), nonce: client.randomNonce(), verifier, at: this.clock() };
+    const flow = {
+      provider: provider.name,
+      state: client.randomState(),
+      nonce: client.randomNonce(),
+      verifier,
+      at: this.clock(),
+      ...(next !== undefined && NEXT.test(next) ? { next } : {}),
+    };
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: settings.redirectUri,
       scope: 'openid email profile',
@@ -181,7 +195,7 @@ export class BrowserSignIn {
     const now = this.clock();
     const expiresAt = new Date(now + settings.lifetimeMs);
     await this.store.create({ id: sha256(cookie), userId: user.id, createdAt: new Date(now), expiresAt, csrf: randomBytes(24).toString('base64url') });
-    return { cookie, expiresAt, userName: user.name };
+    return { cookie, expiresAt, userName: user.name, ...(flow.next ? { next: flow.next } : {}) };
   }
 
   /** The viewer of a session cookie (scope `all`, until the session's end), or null. */

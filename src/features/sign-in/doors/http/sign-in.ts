@@ -6,6 +6,8 @@
  * form carries the session's own token). The domain (BrowserSignIn) decides;
  * this file only speaks HTTP and HTML.
  */
+
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -22,6 +24,7 @@ const COOKIE = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as c
 /** The docs people read first, served as Markdown from the release's docs/ (when it has them). */
 const DOC_FILES = ['operating.md', 'sign-in.md', 'api-graphql.md', 'api-rest.md', 'delivery.md', 'security.md'];
 
+const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function page(title: string, body: string): string {
@@ -94,10 +97,10 @@ GraphiQL sends your requests with this session: no token to paste.</p>
   });
 
   app.get('/auth/login', async (request, reply) => {
-    const provider = (request.query as { provider?: unknown }).provider;
+    const { provider, next } = request.query as { provider?: unknown; next?: unknown };
     let started: { url: string; flow: string };
     try {
-      started = await signIn.start(typeof provider === 'string' ? provider : undefined);
+      started = await signIn.start(typeof provider === 'string' ? provider : undefined, typeof next === 'string' ? next : undefined);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return html(reply, 400, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p>`));
@@ -119,11 +122,50 @@ GraphiQL sends your requests with this session: no token to paste.</p>
       return reply
         .setCookie(SESSION_COOKIE, opened.cookie, { ...COOKIE, expires: opened.expiresAt })
         .header('cache-control', 'no-store')
-        .redirect('/', 303);
+        .redirect(opened.next ?? '/', 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return html(reply, 401, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p><p><a href="/auth/login">Try again</a></p>`));
     }
+  });
+
+  // The client's sign-in (`credentials login`): the person confirms on this page; the answer goes to the client's
+  // loopback address, encrypted to its key (client-login.ts decides).
+  app.get('/auth/cli', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    let checked: ReturnType<typeof services.clientLogin.check>;
+    try {
+      checked = services.clientLogin.check(query);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return html(reply, 400, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p>`));
+    }
+    const who = await signIn.page(request.cookies[SESSION_COOKIE]);
+    if (!who) {
+      if (!signIn.enabled)
+        return html(
+          reply,
+          400,
+          page('Sign-in failed', '<p id="sign-in-failed">Sign-in is not set up here: ask the operator for a token (credentials login --token)</p>'),
+        );
+      const next = `/auth/cli?${new URLSearchParams({ port: checked.port, state: checked.state, key: checked.key, code: checked.code })}`;
+      return reply.header('cache-control', 'no-store').redirect(`/auth/login?${new URLSearchParams({ next })}`, 303);
+    }
+    const hidden = Object.entries({ ...checked, csrf: who.csrf })
+      .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
+      .join('');
+    return html(
+      reply,
+      200,
+      page(
+        'Sign in the command-line client',
+        `<p>The command-line client on this computer asks to act as <strong>${escapeHtml(who.displayName ?? who.name)}</strong>: it gets a token of yours that
+fetches credentials and pipeline secrets (scope keys:read), listed among your tokens, until it expires.</p>
+<p>Your terminal shows the code <strong id="client-code">${escapeHtml(checked.code)}</strong>. Allow only if it is the same.</p>
+<form method="post" action="/auth/cli">${hidden}<button type="submit" name="answer" value="allow" id="allow">Allow</button>
+<button type="submit" name="answer" value="deny" id="deny">Deny</button></form>`,
+      ),
+    );
   });
 
   await app.register(async (forms) => {
@@ -131,6 +173,26 @@ GraphiQL sends your requests with this session: no token to paste.</p>
     forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
       done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
+    forms.post('/auth/cli', async (request: FastifyRequest, reply) => {
+      const form = (request.body ?? {}) as Record<string, string>;
+      const cookie = request.cookies[SESSION_COOKIE];
+      const viewer = cookie ? await signIn.viewerOf(cookie) : null;
+      const who = await signIn.page(cookie);
+      try {
+        if (!viewer || !who) return html(reply, 401, page('Not signed in', '<p id="sign-in-failed">Your session ended: start again from the terminal.</p>'));
+        // The form must come from this service's page of this session (its token), not from another site.
+        if (typeof form.csrf !== 'string' || !sameText(form.csrf, who.csrf)) {
+          return html(reply, 403, page('Refused', '<p id="sign-in-failed">This answer did not come from this service’s page.</p>'));
+        }
+        const request = { port: form.port, state: form.state, key: form.key, code: form.code };
+        const checked = services.clientLogin.check(request);
+        const to = form.answer === 'allow' ? await services.clientLogin.allow(viewer, checked) : services.clientLogin.deny(checked);
+        return reply.header('cache-control', 'no-store').redirect(to, 303);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return html(reply, 400, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p>`));
+      }
+    });
     forms.post('/auth/logout', async (request: FastifyRequest, reply) => {
       const csrf = (request.body as Record<string, string> | undefined)?.csrf;
       try {
