@@ -50,8 +50,12 @@ export function parse(args) {
       parsed.values.set(name, [...(parsed.values.get(name) ?? []), value]);
     } else if (BOOLEAN_FLAGS.has(name) && inline === undefined) {
       parsed.flags.add(name);
+    } else if (arg.startsWith('--')) {
+      // The flag's name only: what follows = may be a value that must not be echoed.
+      throw new ClientError(`unknown option ${name.slice(0, 40)} (credentials --help)`, 2);
     } else {
-      throw new ClientError(`unknown argument ${arg.slice(0, 60)} (credentials --help)`, 2);
+      // Never echoed: a stray argument may be a secret typed where it does not belong (a token is read from standard input).
+      throw new ClientError(`unexpected argument at position ${i + 1}: options take one value each, and a command to run follows -- (credentials --help)`, 2);
     }
   }
   return parsed;

@@ -62,7 +62,15 @@ test('arguments: repeated flags kept in order, the command after --, unknown one
   assert.deepEqual(parsed.values.get('--secret'), ['B']);
   assert.ok(parsed.flags.has('--nextflow'));
   assert.deepEqual(parsed.command, ['env', '--credential']);
-  assert.throws(() => parse(['--value', 'x']), /unknown argument --value/);
+  assert.throws(() => parse(['--value', 'x']), /unknown option --value/);
+  assert.throws(
+    () => parse(['--value=cst_secret']),
+    (e) => e instanceof Error && !e.message.includes('cst_secret'),
+  );
+  assert.throws(
+    () => parse(['cst_secret']),
+    (e) => e instanceof Error && /unexpected argument at position 1/.test(e.message) && !e.message.includes('cst_secret'),
+  );
   assert.throws(() => parse(['--credential']), /--credential needs a value/);
 });
 

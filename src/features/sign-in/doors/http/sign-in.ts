@@ -151,6 +151,9 @@ GraphiQL sends your requests with this session: no token to paste.</p>
       const next = `/auth/cli?${new URLSearchParams({ port: checked.port, state: checked.state, key: checked.key, code: checked.code })}`;
       return reply.header('cache-control', 'no-store').redirect(`/auth/login?${new URLSearchParams({ next })}`, 303);
     }
+    // The form's answer leads to the client's loopback address: this page's policy lets a form go there, and nowhere else.
+    const policy = String(reply.getHeader('content-security-policy') ?? '');
+    reply.header('content-security-policy', policy.replace("form-action 'self'", `form-action 'self' http://127.0.0.1:${checked.port}`));
     const hidden = Object.entries({ ...checked, csrf: who.csrf })
       .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
       .join('');
