@@ -40,7 +40,7 @@ export async function workspaceId(session, workspace) {
 
 /**
  * The values of these credentials and pipeline secrets, delivered to a key made for this call.
- * @param {Session} session @param {{ credentials: string[], secrets: string[], workspace?: string }} ask
+ * @param {Session} session @param {{ credentials: string[], secrets: string[], workspace?: string, client?: { name: string, version: string } }} ask
  * @returns {Promise<{ id: string, exp: number, credentials: { credentialsId: string, name: string, provider: string, keys: Record<string, any> }[], pipelineSecrets: Record<string, string> }>}
  */
 export async function deliver(session, ask) {
@@ -50,7 +50,7 @@ export async function deliver(session, ask) {
   const key = oneUseKey();
   const { status, body, headers } = await call(session, 'POST', `/api/deliveries${id ? `?workspaceId=${id}` : ''}`, {
     token,
-    body: { credentials: ask.credentials, pipelineSecrets: ask.secrets, recipient: key.publicJwk, client: CLIENT },
+    body: { credentials: ask.credentials, pipelineSecrets: ask.secrets, recipient: key.publicJwk, client: ask.client ?? CLIENT },
   });
   if (status !== 200) throw new ClientError(refusal(status, body?.message, headers['retry-after']));
   const claims = key.open(String(body.jwe));
