@@ -12,7 +12,7 @@
  * constant by more than RAW_FLOOR_FACTOR — a slow reference makes every ratio a flattering lie.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -165,6 +165,8 @@ async function main() {
     AUTH_FAILURES_PER_MINUTE: '1000000',
     // The write cases create tens of thousands of credentials in one personal context.
     MAX_CREDENTIALS_PER_CONTEXT: '100000000',
+    // Direct deliveries come from one user here: its per-user rate must not be what is measured.
+    DIRECT_DELIVERIES_PER_MINUTE: '1000000',
   };
   // The GraphQL describe as a persisted operation (a trusted document): the app sends its hash.
   const persistedFile = join(dir, 'persisted-operations.json');
@@ -237,6 +239,13 @@ async function main() {
     // Keys delivered to a paired service: decrypted, then encrypted for it (a JWE; Wave's packet), audited, last use recorded.
     keysJwe: { url: `${svc}/api/credentials/${users.list100.firstId}/keys?pairingId=${seeded.pairings.jwe}`, headers: auth(users.list100) },
     keysWave: { url: `${svc}/api/credentials/${users.list100.firstId}/keys?pairingId=${seeded.pairings.wave}`, headers: auth(users.list100) },
+    // A credential delivered to the caller's own key (the client's X25519 key): decrypted, encrypted to it, audited.
+    direct: {
+      url: `${svc}/api/deliveries`,
+      method: 'POST',
+      headers: auth(users.list100),
+      body: JSON.stringify({ credentials: [users.list100.firstId], recipient: x25519Jwk(), client: { name: 'bench' } }),
+    },
   };
 
   // The references answer the service's own bytes, or no ratio means anything.
@@ -293,6 +302,8 @@ async function main() {
 
   const second = await readCases(2);
   const rssAfterSecond = rssMb(service.pid!);
+  // The client's overhead: `credentials run --credential ID -- true` against `true`, on the idle service (best of 5 each).
+  const clientOverhead = await measureClient(svc, users.list100.token, users.list100.firstId);
   // Memory as an operator sees it: mixed load (reads, creates, GraphQL pages, deliveries) for a minute, then idle.
   process.stdout.write(`mixed load ${MIXED_SECONDS} s, then ${IDLE_SECONDS} s idle\n`);
   const mixed = await Promise.all([
@@ -367,6 +378,13 @@ async function main() {
   compare('scale: describe among 100,000 vs among 1,000', '≥ 90% (within 10%)', best.describe100k, 'describe among 1,000', best.describe1k, 0.9);
   compare('keys delivery, JWE (RSA-OAEP-256)', '≥ 25% of REST describe', best.keysJwe, 'REST describe', best.describe, 0.25);
   compare("keys delivery, Wave's packet", '≥ 25% of REST describe', best.keysWave, 'REST describe', best.describe, 0.25);
+  compare("direct delivery to the caller's key (X25519)", '≥ 25% of REST describe', best.direct, 'REST describe', best.describe, 0.25);
+  verdicts.push({
+    case: 'client overhead: credentials run -- true, against true',
+    target: '≤ 0.5 s',
+    measured: `+${(clientOverhead.overheadMs / 1000).toFixed(2)} s (run ${(clientOverhead.runMs / 1000).toFixed(2)} s, true ${(clientOverhead.trueMs / 1000).toFixed(2)} s; best of 5)`,
+    met: clientOverhead.overheadMs <= 500,
+  });
   compare('create REST (sealed, durable commit)', '≥ 40% of raw insert', createRest, 'raw insert', insertRaw, 0.4);
   compare('create GraphQL (sealed, durable commit)', '≥ 40% of raw insert', createGraphql, 'raw insert', insertRaw, 0.4);
   const stall = describeDuringStorm.p99Ms / Math.max(best.describe.p99Ms, 1);
@@ -491,3 +509,34 @@ process.on('exit', () => {
   }
 });
 await main();
+
+/** A public X25519 JWK, as the client sends for each delivery. */
+function x25519Jwk(): Record<string, unknown> {
+  const { kty, crv, x } = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' });
+  return { kty, crv, x };
+}
+
+/** Wall time of a process to its exit, in ms. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolveTime, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolveTime(performance.now() - started) : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+/** `credentials run --credential ID -- true` against `true`: the best of five each, and the difference. */
+async function measureClient(server: string, token: string, credentialId: string): Promise<{ runMs: number; trueMs: number; overheadMs: number }> {
+  const env = { PATH: process.env.PATH, HOME: tmpdir(), CREDENTIALS_SERVER: server, CREDENTIALS_TOKEN: token, CREDENTIALS_CONFIG: join(tmpdir(), 'bench-none.json') };
+  const trueBin = 'true';
+  const runs: number[] = [];
+  const trues: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    trues.push(await timed(trueBin, [], env));
+    runs.push(await timed(process.execPath, [join(root, 'client', 'bin', 'credentials.js'), 'run', '--credential', credentialId, '--', trueBin], env));
+  }
+  const runMs = Math.min(...runs);
+  const trueMs = Math.min(...trues);
+  return { runMs, trueMs, overheadMs: runMs - trueMs };
+}

@@ -221,7 +221,7 @@ const g8 = group('Delivery and pairings', {
     doc: "`false`: nothing is delivered to a caller's own key (`deliverSecrets`, `POST /api/deliveries`, the client) in any context, whatever the workspaces set (see [the client](client.md))",
   },
   DIRECT_DELIVERIES_PER_MINUTE: {
-    ...count(60, 1, 10_000),
+    ...count(60, 1, 1_000_000),
     doc: "deliveries to a caller's own key one user may ask for in a minute, on each instance, whatever their tokens; beyond, 429 (`TOO_MANY_DELIVERIES`)",
   },
   CLIENT_TOKEN_LIFETIME: {
