@@ -528,7 +528,13 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise
 
 /** `credentials run --credential ID -- true` against `true`: the best of five each, and the difference. */
 async function measureClient(server: string, token: string, credentialId: string): Promise<{ runMs: number; trueMs: number; overheadMs: number }> {
-  const env = { PATH: process.env.PATH, HOME: tmpdir(), CREDENTIALS_SERVER: server, CREDENTIALS_TOKEN: token, CREDENTIALS_CONFIG: join(tmpdir(), 'bench-none.json') };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: tmpdir(),
+    CREDENTIALS_SERVER: server,
+    CREDENTIALS_TOKEN: token,
+    CREDENTIALS_CONFIG: join(tmpdir(), 'bench-none.json'),
+  };
   const trueBin = 'true';
   const runs: number[] = [];
   const trues: number[] = [];

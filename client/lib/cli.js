@@ -19,6 +19,7 @@ export const USAGE = `credentials ${CLIENT.version}: secrets from the credential
   credentials login --server URL --token            store a token read from standard input
   credentials login --server URL --oidc-token FILE  exchange a machine's OIDC token (CI, Kubernetes)
   credentials logout | whoami
+  credentials config --workspace ORG/WS            a default workspace for the commands below
   credentials ls [--workspace ORG/WS]
   credentials run [--workspace ORG/WS] [--credential NAME]... [--secret NAME]... [--nextflow] [--env-prefix P] -- CMD [ARGS...]
   credentials aws-credential-process --credential NAME [--workspace ORG/WS]

@@ -6,7 +6,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { grantableRoles, PERMISSIONS, WORKSPACE_ROLES } from '../../src/features/workspaces/rules/permissions.js';
+import {
+  DEFAULT_DIRECT_DELIVERY,
+  directDeliveryAllows,
+  grantableRoles,
+  PERMISSIONS,
+  WORKSPACE_ROLES,
+} from '../../src/features/workspaces/rules/permissions.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'api-graphql.md'), 'utf8');
 
@@ -23,7 +29,7 @@ describe('docs/api-graphql.md', () => {
           .map((cell) => cell.trim()),
       );
     expect(rows.map((r) => r[0])).toEqual(WORKSPACE_ROLES.map((role) => `\`${role}\``));
-    for (const [role, read, write, recover, manage, keys, webhooks, grants] of rows) {
+    for (const [role, read, write, recover, manage, keys, webhooks, grants, direct] of rows) {
       const name = role!.replace(/`/g, '') as keyof typeof PERMISSIONS;
       const permissions = PERMISSIONS[name];
       expect([read, write, recover, manage, keys, webhooks], role).toEqual(
@@ -36,6 +42,7 @@ describe('docs/api-graphql.md', () => {
           permissions.manageWebhooks,
         ].map((p) => (p ? 'yes' : 'no')),
       );
+      expect(direct, role).toBe(directDeliveryAllows(DEFAULT_DIRECT_DELIVERY, name) ? 'yes' : 'no');
       const grantable = grantableRoles(name);
       expect(grants, role).toBe(grantable.length === 0 ? 'no' : grantable.length === WORKSPACE_ROLES.length ? 'every role' : `up to \`${grantable[0]}\``);
     }

@@ -1,10 +1,10 @@
 /**
- * The RSA JWE of a delivery is made from node:crypto's primitives
- * (src/features/delivery/rules/jwe.ts), beside jose, which makes the EC one.
- * Both ways must give the same thing: for the same key and payload, the JWE
- * made here and jose's own are opened by jose and compared field for field
- * (protected header, claims, the shapes of key, iv, tag), and a key of the
- * wrong kind is refused by both. Pure: no server.
+ * A delivery's JWE is made from node:crypto's primitives
+ * (src/features/delivery/rules/jwe.ts): RSA-OAEP-256 and ECDH-ES+A256KW
+ * (P-256, X25519), as jose makes them. Both ways must give the same thing: for
+ * the same key and payload, the JWE made here and jose's own are opened by jose
+ * and compared field for field (protected header, claims, the shapes of key,
+ * iv, tag), and a key of the wrong kind is refused by both. Pure: no server.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, EncryptJWT, jwtDecrypt } from 'jose';
@@ -26,6 +26,43 @@ const partsOf = (jwe: string) => {
   const [header, key, iv, ciphertext, tag] = jwe.split('.');
   return { header, key: Buffer.from(key!, 'base64url'), iv: Buffer.from(iv!, 'base64url'), ciphertext, tag: Buffer.from(tag!, 'base64url') };
 };
+
+describe('the ECDH-ES+A256KW JWE made here and jose’s', () => {
+  const x25519 = generateKeyPairSync('x25519');
+  for (const [curve, pair, epkKeys] of [
+    ['P-256', ec, ['crv', 'kty', 'x', 'y']],
+    ['X25519', x25519, ['crv', 'kty', 'x']],
+  ] as const) {
+    it(`open alike with jose, header for header (${curve})`, async () => {
+      const ours = await encryptedJwt(pair.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'ec-1' }, claims, 300, NOW);
+      const theirs = await joseJwe(pair.publicKey, 'ec-1', 'ECDH-ES+A256KW');
+      const [headerOurs, headerTheirs] = [decodeProtectedHeader(ours), decodeProtectedHeader(theirs)];
+      expect(Object.keys(headerOurs).sort()).toEqual(Object.keys(headerTheirs).sort());
+      expect({ ...headerOurs, epk: undefined }).toEqual({ ...headerTheirs, epk: undefined });
+      expect(Object.keys(headerOurs.epk!).sort()).toEqual([...epkKeys]);
+      expect(Object.keys(headerTheirs.epk!).sort()).toEqual([...epkKeys]);
+      expect((headerOurs.epk as { crv?: string }).crv).toBe(curve);
+      const [openedOurs, openedTheirs] = [await compactDecrypt(ours, pair.privateKey), await compactDecrypt(theirs, pair.privateKey)];
+      expect(Buffer.from(openedOurs.plaintext).toString('utf8')).toBe(Buffer.from(openedTheirs.plaintext).toString('utf8'));
+      expect((await jwtDecrypt(ours, pair.privateKey, { currentDate: new Date(NOW + 1000) })).payload).toEqual({
+        ...claims,
+        iat: NOW / 1000,
+        exp: NOW / 1000 + 300,
+      });
+      // A wrapped 256-bit key (40 bytes), a 96-bit iv, a 128-bit tag, each way; a fresh ephemeral key each time.
+      for (const jwe of [ours, theirs]) {
+        const parts = partsOf(jwe);
+        expect([parts.key.length, parts.iv.length, parts.tag.length]).toEqual([40, 12, 16]);
+      }
+      const again = await encryptedJwt(pair.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'ec-1' }, claims, 300, NOW);
+      expect((decodeProtectedHeader(again).epk as { x?: string }).x).not.toBe((headerOurs.epk as { x?: string }).x);
+      // Another key of the curve opens neither.
+      const other = curve === 'X25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      await expect(compactDecrypt(ours, other.privateKey)).rejects.toThrow();
+      await expect(compactDecrypt(theirs, other.privateKey)).rejects.toThrow();
+    });
+  }
+});
 
 describe('the RSA JWE made here and jose’s', () => {
   for (const [bits, pair] of [
@@ -66,9 +103,10 @@ describe('the RSA JWE made here and jose’s', () => {
     await expect(compactDecrypt(theirs, rsa4096.privateKey)).rejects.toThrow();
   });
 
-  it('the EC JWE is jose’s own (ECDH-ES+A256KW), opened by jose', async () => {
-    const jwe = await encryptedJwt(ec.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'ec-1' }, claims, 300, NOW);
-    expect(decodeProtectedHeader(jwe)).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: 'ec-1' });
-    expect((await jwtDecrypt(jwe, ec.privateKey, { currentDate: new Date(NOW + 1000) })).payload).toMatchObject(claims);
+  it('a key of another kind is refused by both ways: an EC key for RSA-OAEP-256, an RSA or P-384 key for ECDH-ES', async () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    await expect(encryptedJwt(rsa.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'k' }, claims, 300, NOW)).rejects.toThrow();
+    await expect(joseJwe(rsa.publicKey, 'k', 'ECDH-ES+A256KW')).rejects.toThrow();
+    await expect(encryptedJwt(p384.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'k' }, claims, 300, NOW)).rejects.toThrow();
   });
 });

@@ -300,6 +300,34 @@ describe('credentials render', () => {
   });
 });
 
+describe('credentials render --refresh', () => {
+  it('renders again on SIGHUP and ends on SIGTERM', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'render-')), 'live');
+    let renders = 0;
+    let inode = 0;
+    let signalled = false;
+    const child = spawn(process.execPath, [BIN, 'render', '--to', dir, '--workspace', workspaceId, '--secret', 'DB_PASSWORD', '--refresh'], {
+      cwd: home,
+      env: childEnv({ HOME: home, CREDENTIALS_CONFIG: join(home, 'config.json') }),
+    });
+    const ended = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        renders += String(d).split('rendered 2 files').length - 1;
+        if (renders === 1 && !signalled) {
+          signalled = true;
+          inode = statSync(join(dir, 'DB_PASSWORD')).ino;
+          child.kill('SIGHUP');
+        }
+        if (renders === 2) resolve();
+      });
+    });
+    expect(statSync(join(dir, 'DB_PASSWORD')).ino).not.toBe(inode);
+    child.kill('SIGTERM');
+    expect(await ended).toBe(0);
+  });
+});
+
 describe('refusals, in one line naming the fix', () => {
   it('a VIEW member', async () => {
     const run = await client(['run', '--workspace', workspaceId, '--secret', 'DB_PASSWORD', '--', 'true'], { env: { CREDENTIALS_TOKEN: viewer.token } });
@@ -360,6 +388,18 @@ describe('refusals, in one line naming the fix', () => {
     expect((await rest(server, alice.token, 'POST', '/api/deliveries', { pipelineSecrets: ['DB_PASSWORD'], recipient: secret })).body.message).toBe(
       'recipient: the JWK holds a private or symmetric key; send the public key only',
     );
+  });
+});
+
+describe('credentials logout', () => {
+  it('forgets the stored token: the next command says to sign in', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'client-logout-'));
+    const config = { CREDENTIALS_CONFIG: join(other, 'config.json') };
+    expect((await client(['login', '--server', server.url, '--token'], { input: alice.token, env: config })).code).toBe(0);
+    expect((await client(['logout'], { env: config })).code).toBe(0);
+    expect(existsSync(join(other, 'config.json'))).toBe(false);
+    const after = await client(['ls'], { env: config });
+    expect([after.code, after.err]).toEqual([1, 'credentials: no server: run `credentials login --server URL` (or set CREDENTIALS_SERVER)\n']);
   });
 });
 

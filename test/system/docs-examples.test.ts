@@ -20,7 +20,7 @@ import { childEnv, type RunningMain, root, startMain } from '../helpers/process.
 import { scaled } from '../helpers/time.js';
 
 /** The documents, in the order a reader goes through them. */
-const DOCUMENTS = ['README.md', 'docs/api-graphql.md', 'docs/api-rest.md', 'docs/sign-in.md', 'docs/delivery.md', 'docs/operating.md'];
+const DOCUMENTS = ['README.md', 'docs/api-graphql.md', 'docs/api-rest.md', 'docs/sign-in.md', 'docs/delivery.md', 'docs/client.md', 'docs/operating.md'];
 const SKIP = /^<!-- docs-test: skip: (.+) -->$/;
 /** A code block the reader saves as a file (`open-keys.mjs`): written into the working directory before the blocks run. */
 const FILE = /^<!-- docs-test: file ([\w.-]+) -->$/;
@@ -87,6 +87,9 @@ afterAll(async () => {
 const prelude = () => `set -euo pipefail
 export DATABASE_URL='${env.DATABASE_URL}' MASTER_KEY_FILE='${env.MASTER_KEY_FILE}'
 TOKEN='${token}'
+# The client as a reader who installed it (npm install -g ./client) runs it, with its config file in the test's directory.
+credentials() { node '${join(root, 'client', 'bin', 'credentials.js')}' "$@"; }
+export CREDENTIALS_CONFIG='${join(dir, 'client-config.json')}'
 curl() {
   case " $* " in
     *" -w "*|*" --write-out "*) command curl "$@" ;;

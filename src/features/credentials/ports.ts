@@ -49,8 +49,8 @@ export interface CredentialStore {
   findByIdempotencyKey(owner: Owner, idempotencyKey: string): Promise<{ record: CredentialRecord; deleted: boolean; requestFingerprint: string | null } | null>;
   /** True when a live credential of the owner has this name. */
   isNameTaken(owner: Owner, name: string): Promise<boolean>;
-  /** The ids of the owner's live credentials of these names (name → id; a name none has is absent). */
-  findIdsByNames(owner: Owner, names: readonly string[]): Promise<Map<string, string>>;
+  /** The owner's live credential of this name with its sealed secret (as findForChange), or null. */
+  findSealedByName(owner: Owner, name: string): MaybePromise<SealedCredential | null>;
   /**
    * Inserts a credential. One parameterised raw statement (0.9 ms here against
    * 1.5 ms for Prisma's `create`, which plans the query and reads the row back;

@@ -30,6 +30,7 @@ import {
   pageStatement,
   type Row,
   recordOfRow,
+  SEALED_BY_NAME_SQL,
   SEALED_SQL,
   type SealedRow,
   sealedOf,
@@ -124,6 +125,11 @@ export class CredentialTable {
     return row instanceof Promise ? row.then((r) => (r ? sealedOfRow(r) : null)) : row ? sealedOfRow(row) : null;
   }
 
+  findSealedByName(owner: Owner, name: string): MaybePromise<SealedCredential | null> {
+    const row = this.statements.get<SealedRow>(`credential.sealed-by-name:${owner.kind}`, SEALED_BY_NAME_SQL[owner.kind], [name, owner.id]);
+    return row instanceof Promise ? row.then((r) => (r ? sealedOfRow(r) : null)) : row ? sealedOfRow(row) : null;
+  }
+
   // ---- Reads for a change (Prisma) ------------------------------------------
 
   /** The credential an earlier create with this idempotency key made (deleted or not), with that request's fingerprint. */
@@ -136,11 +142,6 @@ export class CredentialTable {
   }
 
   /** True when a live credential of the owner has this name. */
-  async findIdsByNames(owner: Owner, names: readonly string[]): Promise<Map<string, string>> {
-    const rows = await this.db.credential.findMany({ where: { ...ownerFilter(owner), activeName: { in: [...names] } }, select: { id: true, name: true } });
-    return new Map(rows.map((r) => [r.name, r.id]));
-  }
-
   async isNameTaken(owner: Owner, name: string): Promise<boolean> {
     const row = await this.db.credential.findFirst({ where: { ...ownerFilter(owner), activeName: name }, select: { id: true } });
     return row !== null;

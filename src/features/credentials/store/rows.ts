@@ -177,6 +177,11 @@ export const SEALED_SQL = {
   user: `${SELECT_SEALED} WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
   workspace: `${SELECT_SEALED} WHERE "id" = ? AND "workspaceId" = ? AND "deleted" IS NULL`,
 };
+/** The same, by the live credential's name (the unique index of owner and active name). */
+export const SEALED_BY_NAME_SQL = {
+  user: `${SELECT_SEALED} WHERE "activeName" = ? AND "userId" = ? AND "deleted" IS NULL`,
+  workspace: `${SELECT_SEALED} WHERE "activeName" = ? AND "workspaceId" = ? AND "deleted" IS NULL`,
+};
 export type SealedRow = Row & { [K in (typeof SEALED_COLUMNS)[number]]: unknown };
 export const sealedOfRow = (row: SealedRow): SealedCredential => ({
   ...recordOfRow(row),

@@ -66,7 +66,7 @@ export class DirectDelivery {
   readonly #rate: PerUserRate;
 
   constructor(
-    private readonly store: Pick<CredentialStore, 'findForChange' | 'findIdsByNames'>,
+    private readonly store: Pick<CredentialStore, 'findForChange' | 'findSealedByName'>,
     private readonly access: WorkspaceAccess,
     private readonly keys: Pick<KeyDelivery, 'keysOf' | 'record'>,
     private readonly secrets: Pick<PipelineSecrets, 'valuesForDelivery' | 'recordDelivered'>,
@@ -152,16 +152,13 @@ export class DirectDelivery {
     };
   }
 
-  /** The owner's live credentials these refs name (an id, else a name), in the order asked, once each; one not found: CredentialNotFound naming it. */
+  /** The owner's live credentials these refs name (a name, else an id), in the order asked, once each; one not found: CredentialNotFound naming it. */
   async #credentials(owner: Owner, asked: readonly string[]): Promise<SealedCredential[]> {
-    if (asked.length === 0) return [];
-    const byName = await this.store.findIdsByNames(owner, asked);
     const found: SealedCredential[] = [];
     for (const ref of asked) {
-      const id = byName.get(ref) ?? ref;
       let credential: SealedCredential;
       try {
-        credential = await findSealed(this.store, owner, id);
+        credential = (await this.store.findSealedByName(owner, ref)) ?? (await findSealed(this.store, owner, ref));
       } catch (error) {
         if (error instanceof CredentialNotFound) {
           this.observe('unknown', 'refused');

@@ -22,7 +22,7 @@ import { FLOW_LIFETIME_MS } from '../../use-cases/browser.js';
 const FLOW_COOKIE = '__Host-credentials-sign-in';
 const COOKIE = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
 /** The docs people read first, served as Markdown from the release's docs/ (when it has them). */
-const DOC_FILES = ['operating.md', 'sign-in.md', 'api-graphql.md', 'api-rest.md', 'delivery.md', 'security.md'];
+const DOC_FILES = ['operating.md', 'sign-in.md', 'client.md', 'api-graphql.md', 'api-rest.md', 'delivery.md', 'security.md'];
 
 const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
