@@ -45,48 +45,76 @@ export async function renderOnce(session, options) {
 }
 
 /**
- * Renders, and with `refresh` keeps rendering until SIGTERM/SIGINT; what it did is told to `log`.
+ * Renders, and with `refresh` keeps rendering until SIGTERM/SIGINT; what it did is told to `log`. The signals are
+ * listened to before the first render: a SIGHUP that comes early renders again, never ends the process.
  * @param {import('./delivery.js').Session} session
  * @param {{ to: string, credentials: string[], secrets: string[], workspace?: string, prefix?: string, refresh: boolean }} options
  * @param {(line: string) => void} log
  */
 export async function render(session, options, log) {
-  let rendered = await renderOnce(session, options);
-  log(`rendered ${rendered.files} files in ${resolve(options.to)}`);
-  if (!options.refresh) return 0;
-  return new Promise((resolveExit) => {
+  if (!options.refresh) {
+    const rendered = await renderOnce(session, options);
+    log(`rendered ${rendered.files} files in ${resolve(options.to)}`);
+    return 0;
+  }
+  return new Promise((resolveExit, rejectExit) => {
     /** @type {NodeJS.Timeout | undefined} */
     let timer;
     let stopping = false;
-    const again = async () => {
-      if (stopping) return;
-      clearTimeout(timer);
-      try {
-        rendered = await renderOnce(session, options);
-        log(`rendered ${rendered.files} files in ${resolve(options.to)}`);
-      } catch (error) {
-        log(`could not render again (retrying in 30 s): ${/** @type {Error} */ (error).message}`);
-        timer = setTimeout(again, 30_000);
-        return;
-      }
-      schedule();
-    };
-    const schedule = () => {
-      if (rendered.expiresAt !== undefined) timer = setTimeout(again, Math.max(MIN_REFRESH_MS, rendered.expiresAt - REFRESH_MARGIN_MS - Date.now()));
-    };
+    let first = true;
+    /** A render in flight, and whether another was asked for meanwhile (one more runs after it). */
+    let running = false;
+    let again = false;
     // Signals alone do not keep a process alive: this does, until it stops.
     const keepAlive = setInterval(() => {}, 1 << 30);
-    const stop = () => {
+    const cleanUp = () => {
       stopping = true;
       clearTimeout(timer);
       clearInterval(keepAlive);
       process.off('SIGHUP', onHup);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    };
+    const stop = () => {
+      cleanUp();
       resolveExit(0);
     };
-    const onHup = () => void again();
+    const renderNow = async () => {
+      if (stopping) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      clearTimeout(timer);
+      try {
+        const rendered = await renderOnce(session, options);
+        log(`rendered ${rendered.files} files in ${resolve(options.to)}`);
+        if (rendered.expiresAt !== undefined && !stopping) {
+          timer = setTimeout(renderNow, Math.max(MIN_REFRESH_MS, rendered.expiresAt - REFRESH_MARGIN_MS - Date.now()));
+        }
+      } catch (error) {
+        if (first) {
+          // The first render's failure is the command's: nothing was rendered to keep fresh.
+          cleanUp();
+          rejectExit(error);
+          return;
+        }
+        log(`could not render again (retrying in 30 s): ${/** @type {Error} */ (error).message}`);
+        if (!stopping) timer = setTimeout(renderNow, 30_000);
+      } finally {
+        first = false;
+        running = false;
+      }
+      if (again) {
+        again = false;
+        void renderNow();
+      }
+    };
+    const onHup = () => void renderNow();
     process.on('SIGHUP', onHup);
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    schedule();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    void renderNow();
   });
 }

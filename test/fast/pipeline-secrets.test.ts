@@ -605,7 +605,7 @@ describe('delivery to a paired service', () => {
         .filter((e) => e.action === 'pipeline_secret.deliver')
         .map((e) => e.detail)
         .sort(),
-    ).toEqual(['DB_URL', 'SHARED_TOKEN']);
+    ).toEqual([`DB_URL pairing ${pairingId}`, `SHARED_TOKEN pairing ${pairingId}`]);
 
     const refused = await gql(server, viewer.token, DELIVER, { names: ['DB_URL'], pairing: pairingId, ws });
     expect(refused.body.data!.deliverPipelineSecrets.__typename).toBe('ForbiddenError');

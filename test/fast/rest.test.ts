@@ -416,7 +416,7 @@ describe('parity with GraphQL', () => {
 });
 
 describe('the OpenAPI document and the API reference', () => {
-  it('serves an OpenAPI 3.1 document describing the twenty-four operations, this service’s own marked as extensions; service-info and the OIDC exchange need no token', async () => {
+  it('serves an OpenAPI 3.1 document describing the twenty-five operations, this service’s own marked as extensions; service-info and the OIDC exchange need no token', async () => {
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as any;
@@ -430,6 +430,7 @@ describe('the OpenAPI document and the API reference', () => {
       'DeleteCredentials',
       'DeletePipelineSecret',
       'DeleteToken',
+      'DeliverSecrets',
       'DescribeCredentials',
       'DescribePipelineSecret',
       'ExchangeOidcToken',
@@ -458,6 +459,7 @@ describe('the OpenAPI document and the API reference', () => {
         .map((o: any) => [o.operationId, o.tags]),
     );
     expect(extensions.sort()).toEqual([
+      ['DeliverSecrets', ['extensions']],
       ['ExchangeOidcToken', ['extensions']],
       ['ExportAuditEvents', ['extensions']],
       ['ListCredentialVersions', ['extensions']],

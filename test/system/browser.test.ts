@@ -139,7 +139,7 @@ describe.runIf(browserTestsRun())('GraphiQL and the API reference in a browser',
     const operations = Object.values((openApiDocument(REST_ROUTES, REST_COMPONENTS) as { paths: Record<string, object> }).paths).flatMap((p) =>
       Object.keys(p),
     ).length;
-    expect(operations).toBe(24);
+    expect(operations).toBe(25);
     expect(await page.locator('.opblock').count()).toBe(operations);
     expect(seen.problems).toEqual([]);
     expect(seen.requests.filter((u) => !sameOrigin(u))).toEqual([]);
