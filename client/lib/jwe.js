@@ -12,11 +12,14 @@ import { createDecipheriv, createHash, createPublicKey, diffieHellman, generateK
 
 /** A key pair for one delivery: its public JWK, its RFC 7638 thumbprint, and the opener of a JWE sent to it. */
 export function oneUseKey() {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  const jwk = /** @type {{ kty: string, crv: string, x: string }} */ (publicKey.export({ format: 'jwk' }));
-  const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
+  // The public half comes out of the generation encoded (its 32 bytes end the SubjectPublicKeyInfo), never from
+  // exporting the just-generated KeyObject (on Node 20 that export can deadlock when a garbage collection runs in it).
+  const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' } });
+  const privateKey = pair.privateKey;
+  const spki = /** @type {Buffer} */ (/** @type {unknown} */ (pair.publicKey));
+  const publicJwk = { kty: 'OKP', crv: 'X25519', x: spki.subarray(spki.length - 32).toString('base64url') };
   const thumbprint = createHash('sha256')
-    .update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))
+    .update(JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x }))
     .digest('base64url');
   /** @type {OneUseKey} */
   const key = {

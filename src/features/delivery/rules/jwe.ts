@@ -62,16 +62,32 @@ export async function encryptedJwt(
   }
 }
 
-/** An ephemeral key pair of the recipient's curve: its public JWK (the header's `epk`) and the key-encryption key agreed. */
+/**
+ * An ephemeral key pair of the recipient's curve: its public JWK (the header's `epk`) and the key-encryption key
+ * agreed. The public half comes out of the generation already encoded (DER: its raw point ends the
+ * SubjectPublicKeyInfo), never from exporting the just-generated KeyObject: on Node 20 that export can deadlock the
+ * process when a garbage collection inside it frees the generating job, which shares the key's mutex (seen under
+ * load: the event loop stopped for good in `ExportJWKEdKey` ← `~KeyGenJob`). The private half is only used for
+ * the agreement, which allocates nothing while it holds the key.
+ */
 function agreedKey(recipient: KeyObject, algorithm: string): { epk: Record<string, string>; kek: Buffer } {
   const type = recipient.asymmetricKeyType;
-  let ephemeral: { publicKey: KeyObject; privateKey: KeyObject };
-  if (type === 'x25519') ephemeral = generateKeyPairSync('x25519');
-  else if (type === 'ec' && recipient.asymmetricKeyDetails?.namedCurve === 'prime256v1') ephemeral = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  else throw new TypeError('ECDH-ES needs an EC P-256 or X25519 public key');
-  const jwk = ephemeral.publicKey.export({ format: 'jwk' }) as Record<string, string>;
-  const epk: Record<string, string> = type === 'x25519' ? { kty: 'OKP', crv: 'X25519', x: jwk.x! } : { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! };
-  const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient });
+  const spki = { publicKeyEncoding: { type: 'spki', format: 'der' } } as const;
+  let pair: { publicKey: Buffer; privateKey: KeyObject };
+  let epk: Record<string, string>;
+  if (type === 'x25519') {
+    pair = generateKeyPairSync('x25519', spki);
+    epk = { kty: 'OKP', crv: 'X25519', x: pair.publicKey.subarray(pair.publicKey.length - 32).toString('base64url') };
+  } else if (type === 'ec' && recipient.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    // (Node gives the encoded half as a Buffer, the other as a KeyObject; @types/node has no overload for that here.)
+    pair = generateKeyPairSync('ec', { namedCurve: 'P-256', ...spki }) as unknown as { publicKey: Buffer; privateKey: KeyObject };
+    // The uncompressed point 04 ‖ x ‖ y ends the SubjectPublicKeyInfo.
+    const point = pair.publicKey.subarray(pair.publicKey.length - 65);
+    epk = { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') };
+  } else {
+    throw new TypeError('ECDH-ES needs an EC P-256 or X25519 public key');
+  }
+  const shared = diffieHellman({ privateKey: pair.privateKey, publicKey: recipient });
   try {
     return { epk, kek: concatKdf(shared, algorithm) };
   } finally {
