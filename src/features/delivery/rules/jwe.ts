@@ -73,13 +73,13 @@ export async function encryptedJwt(
 function agreedKey(recipient: KeyObject, algorithm: string): { epk: Record<string, string>; kek: Buffer } {
   const type = recipient.asymmetricKeyType;
   const spki = { publicKeyEncoding: { type: 'spki', format: 'der' } } as const;
+  // (Node gives the encoded half as a Buffer, the other as a KeyObject: @types/node has no overload for that.)
   let pair: { publicKey: Buffer; privateKey: KeyObject };
   let epk: Record<string, string>;
   if (type === 'x25519') {
-    pair = generateKeyPairSync('x25519', spki);
+    pair = generateKeyPairSync('x25519', spki) as unknown as { publicKey: Buffer; privateKey: KeyObject };
     epk = { kty: 'OKP', crv: 'X25519', x: pair.publicKey.subarray(pair.publicKey.length - 32).toString('base64url') };
   } else if (type === 'ec' && recipient.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-    // (Node gives the encoded half as a Buffer, the other as a KeyObject; @types/node has no overload for that here.)
     pair = generateKeyPairSync('ec', { namedCurve: 'P-256', ...spki }) as unknown as { publicKey: Buffer; privateKey: KeyObject };
     // The uncompressed point 04 ‖ x ‖ y ends the SubjectPublicKeyInfo.
     const point = pair.publicKey.subarray(pair.publicKey.length - 65);
