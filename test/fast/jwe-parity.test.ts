@@ -6,9 +6,10 @@
  * and compared field for field (protected header, claims, the shapes of key,
  * iv, tag), and a key of the wrong kind is refused by both. Pure: no server.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, EncryptJWT, jwtDecrypt } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { oneUseKey } from '../../client/lib/jwe.js';
 import { encryptedJwt } from '../../src/features/delivery/rules/jwe.js';
 import { rsaKeyPair } from '../helpers/keys.js';
 
@@ -62,6 +63,20 @@ describe('the ECDH-ES+A256KW JWE made here and jose’s', () => {
       await expect(compactDecrypt(theirs, other.privateKey)).rejects.toThrow();
     });
   }
+});
+
+describe('the client’s one-use key', () => {
+  it('is never exported from the just-generated KeyObject (on Node 20 such an export deadlocked the service under load)', () => {
+    // Public keys' export (PublicKeyObject's own method).
+    const exported = vi.spyOn(Object.getPrototypeOf(ec.publicKey) as { export: KeyObject['export'] }, 'export');
+    try {
+      const key = oneUseKey();
+      expect(exported).not.toHaveBeenCalled();
+      expect(key.publicJwk.x).toHaveLength(43);
+    } finally {
+      exported.mockRestore();
+    }
+  });
 });
 
 describe('the RSA JWE made here and jose’s', () => {

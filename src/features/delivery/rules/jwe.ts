@@ -11,7 +11,18 @@
  *
  * Then the claims under AES-256-GCM with the protected header's encoding as additional data.
  */
-import { constants, createCipheriv, createHash, diffieHellman, generateKeyPairSync, type KeyObject, publicEncrypt, randomBytes } from 'node:crypto';
+import {
+  constants,
+  createCipheriv,
+  createECDH,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+  publicEncrypt,
+  randomBytes,
+} from 'node:crypto';
 
 /** AES Key Wrap's default initial value (RFC 3394 §2.2.3.1). */
 const KEY_WRAP_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
@@ -64,35 +75,52 @@ export async function encryptedJwt(
 
 /**
  * An ephemeral key pair of the recipient's curve: its public JWK (the header's `epk`) and the key-encryption key
- * agreed. The public half comes out of the generation already encoded (DER: its raw point ends the
- * SubjectPublicKeyInfo), never from exporting the just-generated KeyObject: on Node 20 that export can deadlock the
- * process when a garbage collection inside it frees the generating job, which shares the key's mutex (seen under
- * load: the event loop stopped for good in `ExportJWKEdKey` ← `~KeyGenJob`). The private half is only used for
- * the agreement, which allocates nothing while it holds the key.
+ * agreed. Never from `generateKeyPairSync` and a KeyObject export: on Node 20, exporting a just-generated key can
+ * deadlock the process when a garbage collection inside the export frees the generating job, which shares the key's
+ * mutex (seen under load: the event loop stopped for good in `ExportJWKEdKey` ← `~KeyGenJob`). So:
+ *
+ * - X25519: 32 random bytes (any is a private key: X25519 clamps them) imported as a private JWK (Node reads `d`;
+ *   `x` must be present and is derived again below, so a wrong one could not reach the header), its public half
+ *   derived and exported — keys no job ever held;
+ * - P-256: node's ECDH (no KeyObject at all), with the recipient's point.
  */
 function agreedKey(recipient: KeyObject, algorithm: string): { epk: Record<string, string>; kek: Buffer } {
-  const type = recipient.asymmetricKeyType;
-  const spki = { publicKeyEncoding: { type: 'spki', format: 'der' } } as const;
-  // (Node gives the encoded half as a Buffer, the other as a KeyObject: @types/node has no overload for that.)
-  let pair: { publicKey: Buffer; privateKey: KeyObject };
   let epk: Record<string, string>;
-  if (type === 'x25519') {
-    pair = generateKeyPairSync('x25519', spki) as unknown as { publicKey: Buffer; privateKey: KeyObject };
-    epk = { kty: 'OKP', crv: 'X25519', x: pair.publicKey.subarray(pair.publicKey.length - 32).toString('base64url') };
-  } else if (type === 'ec' && recipient.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-    pair = generateKeyPairSync('ec', { namedCurve: 'P-256', ...spki }) as unknown as { publicKey: Buffer; privateKey: KeyObject };
-    // The uncompressed point 04 ‖ x ‖ y ends the SubjectPublicKeyInfo.
-    const point = pair.publicKey.subarray(pair.publicKey.length - 65);
+  let shared: Buffer;
+  if (recipient.asymmetricKeyType === 'x25519') {
+    const d = randomBytes(32);
+    const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: PLACEHOLDER_X }, format: 'jwk' });
+    d.fill(0);
+    epk = { kty: 'OKP', crv: 'X25519', x: (createPublicKey(privateKey).export({ format: 'jwk' }) as { x: string }).x };
+    shared = diffieHellman({ privateKey, publicKey: recipient });
+  } else if (recipient.asymmetricKeyType === 'ec' && recipient.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    const ecdh = createECDH('prime256v1');
+    const point = ecdh.generateKeys();
     epk = { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') };
+    shared = ecdh.computeSecret(pointOf(recipient));
   } else {
     throw new TypeError('ECDH-ES needs an EC P-256 or X25519 public key');
   }
-  const shared = diffieHellman({ privateKey: pair.privateKey, publicKey: recipient });
   try {
     return { epk, kek: concatKdf(shared, algorithm) };
   } finally {
     shared.fill(0);
   }
+}
+
+/** A stand-in for a private X25519 JWK's required `x` (Node derives the public key from `d`). */
+const PLACEHOLDER_X = 'A'.repeat(43);
+
+/** A P-256 public key's uncompressed point (04 ‖ x ‖ y), kept per key (a pairing's key serves many deliveries). */
+const points = new WeakMap<KeyObject, Buffer>();
+function pointOf(key: KeyObject): Buffer {
+  let point = points.get(key);
+  if (!point) {
+    const jwk = key.export({ format: 'jwk' }) as { x: string; y: string };
+    point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+    points.set(key, point);
+  }
+  return point;
 }
 
 /** RFC 7518 §4.6.2: the Concat KDF with SHA-256, one round for a 256-bit key; PartyUInfo and PartyVInfo empty. */
