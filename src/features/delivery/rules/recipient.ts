@@ -22,6 +22,7 @@ export interface RecipientKey {
 /** The recipient key of a delivery request, or UnsupportedPairingKey saying what is wrong with it. */
 export function recipientKey(raw: unknown): RecipientKey {
   let key: KeyObject;
+  let jwkMembers: Record<string, unknown> | undefined;
   const text = typeof raw === 'string' ? raw : raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? JSON.stringify(raw) : undefined;
   if (text === undefined) throw new UnsupportedPairingKey('recipient: expected a public JWK (an object) or a PEM public key');
   if (text.length > MAX_RECIPIENT_KEY_CHARS) throw new UnsupportedPairingKey(`recipient: at most ${MAX_RECIPIENT_KEY_CHARS} characters`);
@@ -42,6 +43,7 @@ export function recipientKey(raw: unknown): RecipientKey {
     }
     if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw new UnsupportedPairingKey('recipient: expected a public JWK (an object)');
     const members = jwk as Record<string, unknown>;
+    jwkMembers = members;
     if (PRIVATE_JWK_MEMBERS.some((m) => m in members)) {
       throw new UnsupportedPairingKey('recipient: the JWK holds a private or symmetric key; send the public key only');
     }
@@ -53,7 +55,16 @@ export function recipientKey(raw: unknown): RecipientKey {
   }
   if (key.type !== 'public') throw new UnsupportedPairingKey('recipient: expected a public key');
   const algorithm = algorithmFor(key, { x25519: true });
-  return { key, algorithm, thumbprint: thumbprintOf(key) };
+  return { key, algorithm, thumbprint: (jwkMembers && thumbprintOfMembers(jwkMembers)) ?? thumbprintOf(key) };
+}
+
+/** RFC 7638's thumbprint from a JWK's own required members, as sent (the key read from them already), or undefined. */
+function thumbprintOfMembers(jwk: Record<string, unknown>): string | undefined {
+  const names = jwk.kty === 'RSA' ? ['e', 'kty', 'n'] : jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : undefined;
+  if (!names?.every((name) => typeof jwk[name] === 'string')) return undefined;
+  return createHash('sha256')
+    .update(JSON.stringify(Object.fromEntries(names.map((name) => [name, jwk[name]]))))
+    .digest('base64url');
 }
 
 /** RFC 7638's JWK thumbprint (SHA-256) of a public key. */

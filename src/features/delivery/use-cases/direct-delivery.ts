@@ -14,7 +14,7 @@
  */
 import type { Caller, Owner } from '../../../core/caller.js';
 import { Forbidden, NotFound, ValidationError } from '../../../core/errors.js';
-import { newId } from '../../../core/ids.js';
+import { ID_PATTERN, newId } from '../../../core/ids.js';
 import { CredentialNotFound, type CredentialStore, findSealed, type SealedCredential } from '../../credentials/index.js';
 import type { PipelineSecrets, ResolvedPipelineSecret } from '../../pipeline-secrets/index.js';
 import { directDeliveryAllows, type WorkspaceAccess } from '../../workspaces/index.js';
@@ -152,13 +152,17 @@ export class DirectDelivery {
     };
   }
 
-  /** The owner's live credentials these refs name (a name, else an id), in the order asked, once each; one not found: CredentialNotFound naming it. */
+  /**
+   * The owner's live credentials these refs name, in the order asked, once each: a ref shaped like an id is looked
+   * up as an id first, then as a name (any other, as a name only); one not found: CredentialNotFound naming it.
+   */
   async #credentials(owner: Owner, asked: readonly string[]): Promise<SealedCredential[]> {
     const found: SealedCredential[] = [];
     for (const ref of asked) {
       let credential: SealedCredential;
       try {
-        credential = (await this.store.findSealedByName(owner, ref)) ?? (await findSealed(this.store, owner, ref));
+        const byId = ID_PATTERN.test(ref) ? await this.store.findForChange(owner, ref) : null;
+        credential = byId ?? (await this.store.findSealedByName(owner, ref)) ?? (await findSealed(this.store, owner, ref));
       } catch (error) {
         if (error instanceof CredentialNotFound) {
           this.observe('unknown', 'refused');
