@@ -232,6 +232,17 @@ export class BrowserSignIn {
     return this.store.profile(userId);
   }
 
+  /**
+   * The viewer of a form a page of this service sent back: a live session (else SignInRefused: it ended), and the
+   * form carried that session's own token (else SignInRefused: another site sent it). One read of the session.
+   */
+  async formViewer(cookie: string | undefined, csrf: unknown): Promise<Viewer> {
+    const live = cookie ? await this.#live(cookie) : null;
+    if (!live) throw new SignInRefused('Your session ended: start again');
+    if (typeof csrf !== 'string' || !sameText(csrf, live.csrf)) throw new SignInRefused('This answer did not come from this service’s page');
+    return live.viewer;
+  }
+
   /** Signs out: the session ends on every instance. Refused unless the form carried the session's own token. */
   async signOut(cookie: string | undefined, csrf: string | undefined): Promise<void> {
     if (!cookie) return;

@@ -10,7 +10,7 @@
 import type { Caller, Viewer } from '../../../core/caller.js';
 import { ValidationError } from '../../../core/errors.js';
 import type { AccessTokens } from '../../accounts/index.js';
-import { encryptedJwt, recipientKey } from '../../delivery/index.js';
+import { encryptedJwt, type RecipientKey, recipientKey } from '../../delivery/index.js';
 
 /** What the client sends, as the page and its form carry it. */
 export interface ClientLoginRequest {
@@ -19,6 +19,9 @@ export interface ClientLoginRequest {
   key: string;
   code: string;
 }
+
+/** The request as it arrived (a query, a form): unchecked. */
+type AskedLogin = Partial<Record<keyof ClientLoginRequest, unknown>>;
 
 /** How long the encrypted answer may be opened. */
 const ANSWER_LIFETIME_SECONDS = 300;
@@ -36,7 +39,12 @@ export class ClientLogin {
   ) {}
 
   /** The request checked (bad input: ValidationError naming the field; nothing is made). */
-  check(request: Partial<Record<keyof ClientLoginRequest, unknown>>): ClientLoginRequest {
+  check(request: AskedLogin): ClientLoginRequest {
+    return this.#parsed(request).checked;
+  }
+
+  /** The request checked, with the client's key read once. */
+  #parsed(request: AskedLogin): { checked: ClientLoginRequest; recipient: RecipientKey } {
     const { port, state, key, code } = request;
     if (typeof port !== 'string' || !/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65_535) throw ValidationError.of('port', 'must be a port number');
     if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(state)) throw ValidationError.of('state', 'must be 16-128 base64url characters');
@@ -51,15 +59,15 @@ export class ClientLogin {
     ) {
       throw ValidationError.of('code', 'is not the one of this key: start again from the terminal');
     }
-    return { port, state, key, code };
+    return { checked: { port, state, key, code }, recipient };
   }
 
   /**
    * The person allowed it: their new token, encrypted to the client's key, and where the browser takes it (the
    * client's loopback address).
    */
-  async allow(viewer: Viewer, request: ClientLoginRequest): Promise<string> {
-    const checked = this.check(request);
+  async allow(viewer: Viewer, request: AskedLogin): Promise<string> {
+    const { checked, recipient } = this.#parsed(request);
     const now = this.settings.clock();
     const ends = Math.min(now + this.settings.tokenLifetimeMs, viewer.expiresAt ?? Number.POSITIVE_INFINITY);
     const minutes = Math.floor((ends - now) / 60_000);
@@ -75,7 +83,6 @@ export class ClientLogin {
       scope: 'keys:read',
       expiresIn: `${minutes}m`,
     });
-    const recipient = recipientKey(checked.key);
     const jwe = await encryptedJwt(
       recipient.key,
       { alg: recipient.algorithm, kid: recipient.thumbprint },
@@ -87,7 +94,7 @@ export class ClientLogin {
   }
 
   /** The person refused: the client is told so. */
-  deny(request: ClientLoginRequest): string {
+  deny(request: AskedLogin): string {
     return callback(this.check(request), { error: 'denied' });
   }
 }

@@ -7,7 +7,6 @@
  * this file only speaks HTTP and HTML.
  */
 
-import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -24,7 +23,6 @@ const COOKIE = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as c
 /** The docs people read first, served as Markdown from the release's docs/ (when it has them). */
 const DOC_FILES = ['operating.md', 'sign-in.md', 'client.md', 'api-graphql.md', 'api-rest.md', 'delivery.md', 'security.md'];
 
-const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function page(title: string, body: string): string {
@@ -178,22 +176,15 @@ fetches credentials and pipeline secrets (scope keys:read), listed among your to
     );
     forms.post('/auth/cli', async (request: FastifyRequest, reply) => {
       const form = (request.body ?? {}) as Record<string, string>;
-      const cookie = request.cookies[SESSION_COOKIE];
-      const viewer = cookie ? await signIn.viewerOf(cookie) : null;
-      const who = await signIn.page(cookie);
       try {
-        if (!viewer || !who) return html(reply, 401, page('Not signed in', '<p id="sign-in-failed">Your session ended: start again from the terminal.</p>'));
-        // The form must come from this service's page of this session (its token), not from another site.
-        if (typeof form.csrf !== 'string' || !sameText(form.csrf, who.csrf)) {
-          return html(reply, 403, page('Refused', '<p id="sign-in-failed">This answer did not come from this service’s page.</p>'));
-        }
-        const request = { port: form.port, state: form.state, key: form.key, code: form.code };
-        const checked = services.clientLogin.check(request);
-        const to = form.answer === 'allow' ? await services.clientLogin.allow(viewer, checked) : services.clientLogin.deny(checked);
+        // The form must come from this service's page of a live session (its token), not from another site.
+        const viewer = await signIn.formViewer(request.cookies[SESSION_COOKIE], form.csrf);
+        const asked = { port: form.port, state: form.state, key: form.key, code: form.code };
+        const to = form.answer === 'allow' ? await services.clientLogin.allow(viewer, asked) : services.clientLogin.deny(asked);
         return reply.header('cache-control', 'no-store').redirect(to, 303);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        return html(reply, 400, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p>`));
+        return html(reply, error.kind === 'unauthenticated' ? 403 : 400, page('Sign-in failed', `<p id="sign-in-failed">${escapeHtml(error.message)}</p>`));
       }
     });
     forms.post('/auth/logout', async (request: FastifyRequest, reply) => {
