@@ -15,7 +15,7 @@
 import type { Caller, Owner } from '../../../core/caller.js';
 import { Forbidden, NotFound, ValidationError } from '../../../core/errors.js';
 import { ID_PATTERN, newId } from '../../../core/ids.js';
-import { CredentialNotFound, type CredentialStore, findSealed, type SealedCredential } from '../../credentials/index.js';
+import { CredentialNotFound, type CredentialStore, type SealedCredential } from '../../credentials/index.js';
 import type { PipelineSecrets, ResolvedPipelineSecret } from '../../pipeline-secrets/index.js';
 import { directDeliveryAllows, type WorkspaceAccess } from '../../workspaces/index.js';
 import { DirectDeliveryRefused, TooManyDeliveries } from '../errors.js';
@@ -139,7 +139,8 @@ export class DirectDelivery {
     );
     const to = `key ${recipient.thumbprint} client ${client} delivery ${id}`;
     const at = new Date(now);
-    for (const credential of credentials) await this.keys.record(owner, credential.id, to, caller, at);
+    // Submitted together: one commit of the turn records them all.
+    await Promise.all(credentials.map((credential) => this.keys.record(owner, credential.id, to, caller, at)));
     if (resolved.length > 0) await this.secrets.recordDelivered(caller, resolved, to);
     for (const credential of credentials) this.observe(credential.provider, 'delivered');
     return {
@@ -159,16 +160,11 @@ export class DirectDelivery {
   async #credentials(owner: Owner, asked: readonly string[]): Promise<SealedCredential[]> {
     const found: SealedCredential[] = [];
     for (const ref of asked) {
-      let credential: SealedCredential;
-      try {
-        const byId = ID_PATTERN.test(ref) ? await this.store.findForChange(owner, ref) : null;
-        credential = byId ?? (await this.store.findSealedByName(owner, ref)) ?? (await findSealed(this.store, owner, ref));
-      } catch (error) {
-        if (error instanceof CredentialNotFound) {
-          this.observe('unknown', 'refused');
-          throw new CredentialNotFound(ref);
-        }
-        throw error;
+      const byId = ID_PATTERN.test(ref) ? await this.store.findForChange(owner, ref) : null;
+      const credential = byId ?? (await this.store.findSealedByName(owner, ref));
+      if (!credential) {
+        this.observe('unknown', 'refused');
+        throw new CredentialNotFound(ref);
       }
       if (!found.some((c) => c.id === credential.id)) found.push(credential);
     }

@@ -72,7 +72,7 @@ export class KeyDelivery {
       // A Wave pairing reads Wave's packet of Seqera's flat keys object (its discriminator at the top), nothing else.
       if (pairing.kind === 'wave') {
         const packet = encryptedPacket(this.#publicKeys.of(pairing), JSON.stringify({ discriminator: credential.provider, ...keys }));
-        await this.#recorded(owner, credential.id, pairing, caller, credentialId, number);
+        await this.#recorded(owner, credential.id, pairing, caller, number);
         this.observe(provider, 'delivered');
         return packet;
       }
@@ -82,7 +82,7 @@ export class KeyDelivery {
         { credentialsId: credential.id, provider: credential.provider, keys, ...(number === undefined ? {} : { version: number }) },
         DELIVERY_LIFETIME_SECONDS,
       );
-      await this.#recorded(owner, credential.id, pairing, caller, credentialId, number);
+      await this.#recorded(owner, credential.id, pairing, caller, number);
       this.observe(provider, 'delivered');
       return jwe;
     } catch (error) {
@@ -130,13 +130,9 @@ export class KeyDelivery {
   }
 
   /** Records the delivery (the credential's last use, the audit row, the pairing's last use); a credential deleted meanwhile: not found. */
-  async #recorded(owner: Owner, id: string, pairing: PairingRecord, caller: Caller, asked: string, version: number | undefined): Promise<void> {
+  async #recorded(owner: Owner, id: string, pairing: PairingRecord, caller: Caller, version: number | undefined): Promise<void> {
     const at = new Date();
-    try {
-      await this.record(owner, id, `pairing ${pairing.id}`, caller, at, version);
-    } catch (error) {
-      throw error instanceof CredentialNotFound ? new CredentialNotFound(asked) : error;
-    }
+    await this.record(owner, id, `pairing ${pairing.id}`, caller, at, version);
     await this.pairings.used(pairing, at);
   }
 }
