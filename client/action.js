@@ -13,7 +13,7 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLIENT, deliver } from './lib/delivery.js';
 import { ClientError } from './lib/errors.js';
-import { writePrivate } from './lib/files.js';
+import { variableValue } from './lib/files.js';
 import { call, serverUrl } from './lib/http.js';
 import { plan } from './lib/variables.js';
 
@@ -67,11 +67,7 @@ async function main() {
   if (!envFile) throw new ClientError('GITHUB_ENV is not set: run this as a step of a GitHub Actions job');
   const files = planned.some((p) => p.file) ? mkdtempSync(join(process.env.RUNNER_TEMP || '/tmp', 'credentials-')) : undefined;
   for (const item of planned) {
-    let value = item.value;
-    if (item.file && files) {
-      value = join(files, `${item.variable.toLowerCase()}-${item.file}`);
-      writePrivate(value, item.value);
-    }
+    const value = variableValue(item, files);
     let delimiter;
     do delimiter = `ghadelimiter_${randomBytes(16).toString('hex')}`;
     while (value.includes(delimiter));

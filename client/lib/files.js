@@ -21,6 +21,18 @@ export function writePrivate(path, content) {
   }
 }
 
+/**
+ * The value a planned variable takes in an environment: its own, or — for a file-valued one (variables.js) — the
+ * path of a 0600 file in `dir` holding it, written now.
+ * @param {{ variable: string, value: string, file?: string }} item @param {string | undefined} dir
+ */
+export function variableValue(item, dir) {
+  if (!item.file || !dir) return item.value;
+  const path = join(dir, `${item.variable.toLowerCase()}-${item.file}`);
+  writePrivate(path, item.value);
+  return path;
+}
+
 /** A 0700 directory for this run's files, removed at exit. */
 export function privateDirectory() {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-'));

@@ -11,7 +11,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { deliver } from './delivery.js';
 import { ClientError } from './errors.js';
-import { privateDirectory, writePrivate } from './files.js';
+import { privateDirectory, variableValue, writePrivate } from './files.js';
 import { nextflowSecrets, plan } from './variables.js';
 
 /** Variables of the client's own that CMD never sees. */
@@ -33,15 +33,7 @@ export async function run(session, options) {
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env };
   for (const name of WITHHELD) delete env[name];
-  for (const item of planned) {
-    if (item.file && files) {
-      const path = join(files.dir, `${item.variable.toLowerCase()}-${item.file}`);
-      writePrivate(path, item.value);
-      env[item.variable] = path;
-    } else {
-      env[item.variable] = item.value;
-    }
-  }
+  for (const item of planned) env[item.variable] = variableValue(item, files?.dir);
   if (files && options.nextflow) {
     const path = join(files.dir, 'nextflow-secrets.json');
     writePrivate(path, JSON.stringify(nextflow));
