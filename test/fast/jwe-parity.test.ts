@@ -7,10 +7,11 @@
  * iv, tag), and a key of the wrong kind is refused by both. Pure: no server.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, EncryptJWT, jwtDecrypt } from 'jose';
+import { CompactEncrypt, calculateJwkThumbprint, compactDecrypt, decodeProtectedHeader, EncryptJWT, jwtDecrypt } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { oneUseKey } from '../../client/lib/jwe.js';
 import { encryptedJwt } from '../../src/features/delivery/rules/jwe.js';
+import { recipientKey } from '../../src/features/delivery/rules/recipient.js';
 import { rsaKeyPair } from '../helpers/keys.js';
 
 const rsa = rsaKeyPair();
@@ -63,6 +64,18 @@ describe('the ECDH-ES+A256KW JWE made here and jose’s', () => {
       await expect(compactDecrypt(theirs, other.privateKey)).rejects.toThrow();
     });
   }
+});
+
+describe('a recipient key’s thumbprint', () => {
+  it('from a JWK’s own members is the one of the key read (its PEM) and jose’s, for EC, OKP and RSA', async () => {
+    for (const pair of [ec, generateKeyPairSync('x25519'), rsa]) {
+      const jwk = pair.publicKey.export({ format: 'jwk' });
+      const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const fromMembers = recipientKey(jwk).thumbprint;
+      expect(fromMembers).toBe(recipientKey(pem).thumbprint);
+      expect(fromMembers).toBe(await calculateJwkThumbprint(jwk as never));
+    }
+  });
 });
 
 describe('the client’s one-use key', () => {
