@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+// Not incremental: the build-info file (shared with `npm run lint`'s tsc) would say "nothing changed" and leave the
+// emptied dist/ without the unchanged files.
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--incremental', 'false'], { stdio: 'inherit' });
 
 // The server's entry and the operator's command line, each bundled over tsc's output (dist/main.js, dist/cli.js;
 // the other modules of dist/ stay as tsc wrote them): a start reads one module instead of about a thousand (the

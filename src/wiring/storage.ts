@@ -92,7 +92,9 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
   });
   let statements: PreparedStatements;
   try {
-    statements = openPreparedStatements(databaseUrl, options.onQuery, health);
+    statements = openPreparedStatements(databaseUrl, options.onQuery, health, () => {
+      for (const listener of writeListeners) listener();
+    });
   } catch (error) {
     await closeDatabase(db);
     throw error;

@@ -12,6 +12,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { oneUseKey } from '../../client/lib/jwe.js';
 import { encryptedJwt } from '../../src/features/delivery/rules/jwe.js';
 import { recipientKey } from '../../src/features/delivery/rules/recipient.js';
+import { pooledRandomBytes } from '../../src/platform/secrets/random-pool.js';
 import { rsaKeyPair } from '../helpers/keys.js';
 
 const rsa = rsaKeyPair();
@@ -136,5 +137,24 @@ describe('the RSA JWE made here and jose’s', () => {
     await expect(encryptedJwt(rsa.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'k' }, claims, 300, NOW)).rejects.toThrow();
     await expect(joseJwe(rsa.publicKey, 'k', 'ECDH-ES+A256KW')).rejects.toThrow();
     await expect(encryptedJwt(p384.publicKey, { alg: 'ECDH-ES+A256KW', kid: 'k' }, claims, 300, NOW)).rejects.toThrow();
+  });
+});
+
+describe('the random bytes of a delivery (drawn from a pool)', () => {
+  it('are fresh for every draw, through many refills of the pool, and each draw is a buffer of its own', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const bytes = pooledRandomBytes(i % 3 === 0 ? 12 : 32);
+      expect(bytes.length).toBe(i % 3 === 0 ? 12 : 32);
+      seen.add(bytes.toString('hex'));
+    }
+    // 3,000 draws, about 84 KB: twenty refills of the 4 KiB pool, no draw seen twice and none all zeros.
+    expect(seen.size).toBe(3000);
+    expect([...seen].some((hex) => /^0+$/.test(hex))).toBe(false);
+    const first = pooledRandomBytes(32);
+    const copy = Buffer.from(first);
+    first.fill(0);
+    expect(pooledRandomBytes(32).equals(copy)).toBe(false);
+    expect(pooledRandomBytes(1024).length).toBe(1024);
   });
 });

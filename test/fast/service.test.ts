@@ -1,8 +1,14 @@
 /** The credentials service and the stores on a temporary database, without HTTP: rules that no door shows directly. */
+import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorOf, type Caller, OPERATOR } from '../../src/core/caller.js';
 import { newId } from '../../src/core/ids.js';
+import { PrismaCredentialStore } from '../../src/features/credentials/store/credential-store.js';
+import { sqlitePath } from '../../src/infra/database-url.js';
+import { closeDatabase, openDatabase } from '../../src/platform/db/client.js';
+import { openPreparedStatements, type PreparedStatements } from '../../src/platform/db/prepared.js';
 import { openStorage, type Storage } from '../../src/wiring/storage.js';
+import { onPostgres } from '../helpers/database.js';
 import { gql, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -105,6 +111,93 @@ describe('the credential store', () => {
     expect(await storage.credentials.findVersion(me())).toBe(before + 1);
     expect(await storage.credentials.findVersion({ kind: 'user', id: other.userId })).toBe(otherBefore);
   });
+});
+
+describe("a delivery's record: the prepared write and Prisma's", () => {
+  it.skipIf(onPostgres)(
+    'write the same columns and audit rows, answer the same for a deleted or foreign credential, and the prepared one never waits for the lock',
+    async () => {
+      const path = sqlitePath(server.config.databaseUrl);
+      const db = await openDatabase(server.config.databaseUrl);
+      const statements = openPreparedStatements(server.config.databaseUrl);
+      // The same statements, but the prepared write always declines: every record goes through Prisma.
+      const declining = new Proxy(statements, {
+        get: (target, property) => {
+          if (property === 'runInOneCommit') return () => undefined;
+          const value = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }) as PreparedStatements;
+      const viaPrisma = new PrismaCredentialStore(db, declining, 'sqlite');
+      const other = await server.newUser('record-other');
+      const plain = new Sqlite(path);
+      try {
+        const made = async (name: string) =>
+          (await server.services.credentials.create(caller, { name, provider: 'github', keys: { username: 'u', token: 't' } })).id;
+        const [fastLive, fastGone, prismaLive, prismaGone] = [
+          await made('rec-fast'),
+          await made('rec-fast-gone'),
+          await made('rec-prisma'),
+          await made('rec-prisma-gone'),
+        ];
+        await server.services.credentials.delete(caller, fastGone);
+        await server.services.credentials.delete(caller, prismaGone);
+        const at = new Date('2026-12-07T10:11:12.345Z');
+        const by = { actor: 'recorder', door: 'rest' as const };
+        const records = (live: string, gone: string) => [
+          { owner: me(), id: live, recipient: 'key abc client bench delivery x', at, by },
+          { owner: me(), id: live, recipient: 'pairing p', at, by, version: 2 },
+          { owner: me(), id: gone, recipient: 'pairing p', at, by },
+          { owner: { kind: 'user' as const, id: other.userId }, id: live, recipient: 'pairing p', at, by },
+        ];
+        const fast = await storage.credentials.recordDeliveries(records(fastLive, fastGone));
+        const slow = await viaPrisma.recordDeliveries(records(prismaLive, prismaGone));
+        expect(fast).toEqual([true, true, false, false]);
+        expect(slow).toEqual(fast);
+        const columns = (id: string) =>
+          plain
+            .prepare(
+              'SELECT "lastUsed", "lastChange", "changedBy", "changedVia", "changeDetail", "deleted" IS NOT NULL AS gone FROM "Credential" WHERE "id" = ?',
+            )
+            .get(id);
+        expect(columns(fastLive)).toEqual(columns(prismaLive));
+        expect(columns(fastLive)).toMatchObject({ lastUsed: '2026-12-07T10:11:12.345+00:00', lastChange: 'deliver', changeDetail: 'pairing p version 2' });
+        expect(columns(fastGone)).toEqual(columns(prismaGone));
+        // The trigger's rows (their time is the trigger's own clock; the first is each credential's create).
+        const audit = (id: string) =>
+          plain
+            .prepare('SELECT "action", "actor", "door", "detail", "ownerUserId" FROM "AuditEvent" WHERE "targetId" = ? AND "action" = ? ORDER BY "id"')
+            .all(id, 'credential.deliver');
+        expect(audit(fastLive)).toEqual(audit(prismaLive));
+        expect(audit(fastLive)).toEqual([
+          { action: 'credential.deliver', actor: 'recorder', door: 'rest', detail: 'key abc client bench delivery x', ownerUserId: caller.userId },
+          { action: 'credential.deliver', actor: 'recorder', door: 'rest', detail: 'pairing p version 2', ownerUserId: caller.userId },
+        ]);
+        expect(audit(fastGone)).toEqual([]);
+        expect(audit(prismaGone)).toEqual([]);
+
+        // Another connection holds the write lock: the prepared write does nothing and says so at once (the store
+        // then writes through Prisma, which waits its turn).
+        plain.exec('BEGIN IMMEDIATE');
+        const started = performance.now();
+        const run = {
+          name: 'credential.deliver:user',
+          sql: 'UPDATE "Credential" SET "lastUsed" = ? WHERE "id" = ?',
+          params: ['2030-01-01T00:00:00.000+00:00', fastLive],
+        };
+        expect(statements.runInOneCommit([run])).toBeUndefined();
+        expect(performance.now() - started).toBeLessThan(1000);
+        plain.exec('ROLLBACK');
+        expect((columns(fastLive) as { lastUsed: string }).lastUsed).toBe('2026-12-07T10:11:12.345+00:00');
+        expect(statements.runInOneCommit([run])).toEqual([1]);
+        expect((columns(fastLive) as { lastUsed: string }).lastUsed).toBe('2030-01-01T00:00:00.000+00:00');
+      } finally {
+        plain.close();
+        await statements.close();
+        await closeDatabase(db);
+      }
+    },
+  );
 });
 
 describe("a token's last use", () => {

@@ -4,13 +4,13 @@
  * validations and the re-seal of key rotation.
  */
 import type { AuditActor, Owner } from '../../../core/caller.js';
-import { Prisma } from '../../../generated/prisma/client.js';
+import { numberedPlaceholders } from '../../../platform/db/client.js';
 import type { ExpiryColumns } from '../../providers/index.js';
 import type { CredentialRecord, DeliveryRecord, SealedCredential, SealedSecret, SealedVersion, StoredKeys, Validation, VersionRecord } from '../model.js';
 import type { CredentialStore } from '../ports.js';
 
 import { CredentialTable } from './credential-table.js';
-import { auditColumns, fromPrisma, notStartingWith, ownerColumn, ownerFilter, ownerOf, sealedOf, versionRecordOf } from './rows.js';
+import { auditColumns, fromPrisma, notStartingWith, ownerFilter, ownerOf, RECORD_DELIVERY_SQL, sealedOf, versionRecordOf } from './rows.js';
 
 export class PrismaCredentialStore extends CredentialTable implements CredentialStore {
   // ---- Versions ------------------------------------------------------------------
@@ -128,15 +128,35 @@ export class PrismaCredentialStore extends CredentialTable implements Credential
    * false if the credential was deleted meanwhile (nothing recorded for it).
    */
   async recordDeliveries(deliveries: readonly DeliveryRecord[]): Promise<boolean[]> {
-    // Raw statements (still through Prisma, in its transaction): a batch of N updateMany is compiled anew for each N.
+    const rows = deliveries.map(({ owner, id, recipient, at, by, version }) => ({
+      owner,
+      id,
+      at,
+      audit: auditColumns('deliver', by, `${recipient}${version === undefined ? '' : ` version ${version}`}`),
+    }));
+    // SQLite: one prepared statement per owner kind, on the statements' write connection (a delivery's hot write);
+    // when that cannot write right now, and on PostgreSQL, the same statement through Prisma.
+    const fast = this.statements.runInOneCommit(
+      rows.map(({ owner, id, at, audit }) => ({
+        name: `credential.deliver:${owner.kind}`,
+        sql: RECORD_DELIVERY_SQL[owner.kind],
+        params: [this.statements.date(at), audit.lastChange, audit.changedBy, audit.changedVia, audit.changeDetail, id, owner.id],
+      })),
+    );
+    if (fast) return fast.map((count) => count === 1);
     const counts = await this.db.$transaction(
-      deliveries.map(({ owner, id, recipient, at, by, version }) => {
-        const audit = auditColumns('deliver', by, `${recipient}${version === undefined ? '' : ` version ${version}`}`);
-        return this.db.$executeRaw`
-          UPDATE "Credential" SET "lastUsed" = ${at}, "lastChange" = ${audit.lastChange}, "changedBy" = ${audit.changedBy},
-            "changedVia" = ${audit.changedVia}, "changeDetail" = ${audit.changeDetail}
-          WHERE "id" = ${id} AND ${Prisma.raw(ownerColumn(owner))} = ${owner.id} AND "deleted" IS NULL`;
-      }),
+      rows.map(({ owner, id, at, audit }) =>
+        this.db.$executeRawUnsafe(
+          this.engine === 'postgresql' ? numberedPlaceholders(RECORD_DELIVERY_SQL[owner.kind]) : RECORD_DELIVERY_SQL[owner.kind],
+          at,
+          audit.lastChange,
+          audit.changedBy,
+          audit.changedVia,
+          audit.changeDetail,
+          id,
+          owner.id,
+        ),
+      ),
     );
     return counts.map((count) => count === 1);
   }

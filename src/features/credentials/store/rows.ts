@@ -182,6 +182,11 @@ export const SEALED_BY_NAME_SQL = {
   user: `${SELECT_SEALED} WHERE "activeName" = ? AND "userId" = ? AND "deleted" IS NULL`,
   workspace: `${SELECT_SEALED} WHERE "activeName" = ? AND "workspaceId" = ? AND "deleted" IS NULL`,
 };
+/** A delivery's record: the live credential's last use and audit columns (the trigger writes its audit row). */
+export const RECORD_DELIVERY_SQL = {
+  user: `UPDATE "Credential" SET "lastUsed" = ?, "lastChange" = ?, "changedBy" = ?, "changedVia" = ?, "changeDetail" = ? WHERE "id" = ? AND "userId" = ? AND "deleted" IS NULL`,
+  workspace: `UPDATE "Credential" SET "lastUsed" = ?, "lastChange" = ?, "changedBy" = ?, "changedVia" = ?, "changeDetail" = ? WHERE "id" = ? AND "workspaceId" = ? AND "deleted" IS NULL`,
+};
 export type SealedRow = Row & { [K in (typeof SEALED_COLUMNS)[number]]: unknown };
 export const sealedOfRow = (row: SealedRow): SealedCredential => ({
   ...recordOfRow(row),

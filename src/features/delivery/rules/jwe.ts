@@ -21,8 +21,8 @@ import {
   diffieHellman,
   type KeyObject,
   publicEncrypt,
-  randomBytes,
 } from 'node:crypto';
+import { pooledRandomBytes } from '../../../platform/secrets/random-pool.js';
 
 /** AES Key Wrap's default initial value (RFC 3394 §2.2.3.1). */
 const KEY_WRAP_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
@@ -36,7 +36,7 @@ export async function encryptedJwt(
 ): Promise<string> {
   const iat = Math.floor(now / 1000);
   const payload = { ...claims, iat, exp: iat + lifetimeSeconds };
-  const contentKey = randomBytes(32);
+  const contentKey = pooledRandomBytes(32);
   try {
     let protectedHeader: Record<string, unknown>;
     let encryptedKey: Buffer;
@@ -57,7 +57,7 @@ export async function encryptedJwt(
       throw new TypeError(`unsupported key management algorithm ${header.alg}`);
     }
     const encodedHeader = Buffer.from(JSON.stringify(protectedHeader)).toString('base64url');
-    const iv = randomBytes(12);
+    const iv = pooledRandomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', contentKey, iv);
     cipher.setAAD(Buffer.from(encodedHeader, 'ascii'));
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
@@ -88,7 +88,7 @@ function agreedKey(recipient: KeyObject, algorithm: string): { epk: Record<strin
   let epk: Record<string, string>;
   let shared: Buffer;
   if (recipient.asymmetricKeyType === 'x25519') {
-    const d = randomBytes(32);
+    const d = pooledRandomBytes(32);
     const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: PLACEHOLDER_X }, format: 'jwk' });
     d.fill(0);
     epk = { kty: 'OKP', crv: 'X25519', x: (createPublicKey(privateKey).export({ format: 'jwk' }) as { x: string }).x };

@@ -7,12 +7,13 @@
  * than the JWE every other pairing gets — ECB, no integrity, PKCS #1 v1.5 — and
  * exists only because Wave reads nothing else (docs/api-rest.md says so).
  */
-import { constants, createCipheriv, type KeyObject, publicEncrypt, randomBytes } from 'node:crypto';
+import { constants, createCipheriv, type KeyObject, publicEncrypt } from 'node:crypto';
+import { pooledRandomBytes } from '../../../platform/secrets/random-pool.js';
 
 export const PACKET_ALGORITHM = 'RSA1_5+A128ECB';
 
 export function encryptedPacket(publicKey: KeyObject, plaintext: string): string {
-  const sessionKey = randomBytes(16);
+  const sessionKey = pooledRandomBytes(16);
   try {
     const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, sessionKey);
     const cipher = createCipheriv('aes-128-ecb', sessionKey, null);
