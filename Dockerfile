@@ -5,7 +5,8 @@
 #   docker build -t credentials-service .
 #   docker compose up        (the service and PostgreSQL; see docs/operating.md, Running in a container)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24, the LTS line (CI runs the whole suite on it: .ci/run, .ci/node24).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 # better-sqlite3 compiles its addon when no prebuilt one can be fetched (no internet but the npm registry).
