@@ -19,6 +19,7 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  generateKeyPairSync,
   type KeyObject,
   publicEncrypt,
 } from 'node:crypto';
@@ -75,23 +76,35 @@ export async function encryptedJwt(
 
 /**
  * An ephemeral key pair of the recipient's curve: its public JWK (the header's `epk`) and the key-encryption key
- * agreed. Never from `generateKeyPairSync` and a KeyObject export: on Node 20, exporting a just-generated key can
- * deadlock the process when a garbage collection inside the export frees the generating job, which shares the key's
- * mutex (seen under load: the event loop stopped for good in `ExportJWKEdKey` ← `~KeyGenJob`). So:
+ * agreed.
  *
- * - X25519: 32 random bytes (any is a private key: X25519 clamps them) imported as a private JWK (Node reads `d`;
- *   `x` must be present and is derived again below, so a wrong one could not reach the header), its public half
- *   derived and exported — keys no job ever held;
+ * - X25519 on Node 20: never from `generateKeyPairSync` and a KeyObject export: there, exporting a just-generated key
+ *   can deadlock the process when a garbage collection inside the export frees the generating job, which shares the
+ *   key's mutex (seen under load: the event loop stopped for good in `ExportJWKEdKey` ← `~KeyGenJob`). So 32 random
+ *   bytes (any is a private key: X25519 clamps them) imported as a private JWK, whose `x` Node 20 derives again from
+ *   `d` (a placeholder is given), its public half derived and exported — keys no job ever held.
+ * - X25519 on Node 22 and later, which refuse a private JWK whose `x` is not `d`'s (and export without that
+ *   deadlock: 60 s of the bench's load ran clean on Node 24): a generated pair, its public half exported.
  * - P-256: node's ECDH (no KeyObject at all), with the recipient's point.
+ *
+ * Which X25519 way is decided once, by whether this Node takes the placeholder (X25519_FROM_RANDOM_BYTES); the
+ * parity tests run on both runtimes in CI.
  */
 function agreedKey(recipient: KeyObject, algorithm: string): { epk: Record<string, string>; kek: Buffer } {
   let epk: Record<string, string>;
   let shared: Buffer;
   if (recipient.asymmetricKeyType === 'x25519') {
-    const d = pooledRandomBytes(32);
-    const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: PLACEHOLDER_X }, format: 'jwk' });
-    d.fill(0);
-    epk = { kty: 'OKP', crv: 'X25519', x: (createPublicKey(privateKey).export({ format: 'jwk' }) as { x: string }).x };
+    let privateKey: KeyObject;
+    let publicKey: KeyObject;
+    if (X25519_FROM_RANDOM_BYTES) {
+      const d = pooledRandomBytes(32);
+      privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: PLACEHOLDER_X }, format: 'jwk' });
+      d.fill(0);
+      publicKey = createPublicKey(privateKey);
+    } else {
+      ({ privateKey, publicKey } = generateKeyPairSync('x25519'));
+    }
+    epk = { kty: 'OKP', crv: 'X25519', x: (publicKey.export({ format: 'jwk' }) as { x: string }).x };
     shared = diffieHellman({ privateKey, publicKey: recipient });
   } else if (recipient.asymmetricKeyType === 'ec' && recipient.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
     const ecdh = createECDH('prime256v1');
@@ -108,8 +121,18 @@ function agreedKey(recipient: KeyObject, algorithm: string): { epk: Record<strin
   }
 }
 
-/** A stand-in for a private X25519 JWK's required `x` (Node derives the public key from `d`). */
+/** A stand-in for a private X25519 JWK's required `x` (Node 20 derives the public key from `d`). */
 const PLACEHOLDER_X = 'A'.repeat(43);
+
+/** Whether this Node imports a private X25519 JWK with a placeholder `x` (Node 20: yes; 22 and later: no). */
+const X25519_FROM_RANDOM_BYTES = (() => {
+  try {
+    createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: 'B'.repeat(43), x: PLACEHOLDER_X }, format: 'jwk' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** A P-256 public key's uncompressed point (04 ‖ x ‖ y), kept per key (a pairing's key serves many deliveries). */
 const points = new WeakMap<KeyObject, Buffer>();
