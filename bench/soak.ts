@@ -3,7 +3,8 @@
  * production) on one new PostgreSQL database (on SOAK_POSTGRES_URL, else TEST_POSTGRES_URL: a server whose user
  * may create databases; dropped at the end), for SOAK_MINUTES (default 30) after a warm-up of a minute (a fifth of
  * the run when shorter; the same load, counted in no sample), under a steady mixed load spread over
- * both: REST describe and list, GraphQL `credential(id)`, creates and updates, direct deliveries (each to a fresh
+ * both: REST describe and list, GraphQL `credential(id)`, creates, updates and deletes (at most 200 made ones live,
+ * so that the lists stay one size), direct deliveries (each to a fresh
  * X25519 key), the webhook of every event to a local receiver, and ten live subscribers (server-sent events).
  *
  * Every 10 s it samples each instance's RSS (/proc), its event-loop delay (p99 and max of the last interval, its
@@ -162,6 +163,10 @@ function subscribe(i: number) {
 // ---- The load: each kind at its own steady rate ------------------------------------------------------------------
 let reads: number[] = [];
 const acknowledged = new Map<string, { name: string; description: string }>();
+/** The credentials made here and not deleted, oldest first. */
+const live: string[] = [];
+const LIVE_MADE = 200;
+const DELETED = '(deleted)';
 let stopping = false;
 
 /** `workers` loops that together start `perSecond` operations a second (no burst to catch up when late). */
@@ -187,16 +192,22 @@ const loops = [
   ...paced(80, 4, async (n) =>
     read(await graphql(n, 'query One($id: ID!) { credential(id: $id) { __typename ... on Credential { id name } } }', { id: seeded[n % seeded.length] })),
   ),
-  // Creates, then updates of what this process created: each credential has one writer, so the last acknowledged
-  // description is the one the database must hold at the end.
+  // Creates, updates and deletes of what this process created, at most LIVE_MADE live at a time (the oldest is
+  // deleted past that: the lists read above stay the same size). Each credential has one writer, so the last
+  // acknowledged state (a description, or deleted) is what the database must hold at the end.
   ...paced(5, 1, async (n) => {
     const answer = await call(`${at(n)}/api/credentials`, { method: 'POST', body: credentialBody(`made-${n}`, 'v0') }, 200);
-    if (answer) acknowledged.set((JSON.parse(answer.body) as { credentialsId: string }).credentialsId, { name: `made-${n}`, description: 'v0' });
+    if (!answer) return;
+    acknowledged.set((JSON.parse(answer.body) as { credentialsId: string }).credentialsId, { name: `made-${n}`, description: 'v0' });
+    live.push((JSON.parse(answer.body) as { credentialsId: string }).credentialsId);
+    if (live.length > LIVE_MADE) {
+      const oldest = live.shift()!;
+      if (await call(`${at(n + 1)}/api/credentials/${oldest}`, { method: 'DELETE' }, 204)) acknowledged.set(oldest, { name: '', description: DELETED });
+    }
   }),
   ...paced(10, 1, async (n) => {
-    const ids = [...acknowledged.keys()];
-    if (ids.length === 0) return;
-    const id = ids[n % ids.length]!;
+    if (live.length === 0) return;
+    const id = live[n % live.length]!;
     const { name } = acknowledged.get(id)!;
     const answer = await call(`${at(n + 1)}/api/credentials/${id}`, { method: 'PUT', body: credentialBody(name, `v${n}`) }, 204);
     if (answer) acknowledged.set(id, { name, description: `v${n}` });
@@ -273,8 +284,14 @@ await Promise.all(loops);
 // ---- The end: every acknowledged write read back through the other instance --------------------------------------
 let missing = 0;
 for (const [id, { description }] of acknowledged) {
-  const answer = await call(`${at(1)}/api/credentials/${id}`, {}, 200);
-  const stored = answer && (JSON.parse(answer.body) as { credentials: { description: string } }).credentials.description;
+  // A deleted credential answers 403 like any unknown id (docs/api-rest.md); a live one, its last description.
+  const response = await fetch(`${at(1)}/api/credentials/${id}`, { headers }).catch(() => undefined);
+  const stored =
+    response?.status === 403
+      ? DELETED
+      : response?.ok
+        ? ((await response.json()) as { credentials: { description: string } }).credentials.description
+        : `HTTP ${response?.status}`;
   if (stored !== description) missing++;
 }
 await sleep(3000);
