@@ -165,6 +165,8 @@ let reads: number[] = [];
 const acknowledged = new Map<string, { name: string; description: string }>();
 /** The credentials made here and not deleted, oldest first. */
 const live: string[] = [];
+/** The one a PUT is writing now: the deletes leave it alone (a first 30-minute run raced an update with a delete). */
+const updating = new Set<string>();
 const LIVE_MADE = 200;
 const DELETED = '(deleted)';
 let stopping = false;
@@ -201,7 +203,9 @@ const loops = [
     acknowledged.set((JSON.parse(answer.body) as { credentialsId: string }).credentialsId, { name: `made-${n}`, description: 'v0' });
     live.push((JSON.parse(answer.body) as { credentialsId: string }).credentialsId);
     if (live.length > LIVE_MADE) {
-      const oldest = live.shift()!;
+      // The oldest that no update is writing right now: each credential has one writer at a time.
+      const oldest = live.find((id) => !updating.has(id))!;
+      live.splice(live.indexOf(oldest), 1);
       if (await call(`${at(n + 1)}/api/credentials/${oldest}`, { method: 'DELETE' }, 204)) acknowledged.set(oldest, { name: '', description: DELETED });
     }
   }),
@@ -209,7 +213,9 @@ const loops = [
     if (live.length === 0) return;
     const id = live[n % live.length]!;
     const { name } = acknowledged.get(id)!;
+    updating.add(id);
     const answer = await call(`${at(n + 1)}/api/credentials/${id}`, { method: 'PUT', body: credentialBody(name, `v${n}`) }, 204);
+    updating.delete(id);
     if (answer) acknowledged.set(id, { name, description: `v${n}` });
   }),
   ...paced(20, 2, async (n) => {

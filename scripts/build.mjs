@@ -1,5 +1,5 @@
 // npm run build: compiles src/ to dist/ (tsconfig.build.json), from a clean dist/, bundles the server's entry
-// (dist/main.js: one file of the service and the packages it loads at start, so a start reads one module instead
+// (dist/server.js: one file of the service and the packages it loads at start, so a start reads one module instead
 // of about a thousand — the ESM loader was most of the start), copies the files of the pages
 // people open (GraphiQL, the API reference) from their npm packages into dist/pages/<page>/ with their Brotli and
 // gzip forms (the release serves these copies, so its install needs neither package), and stamps the build.
@@ -14,14 +14,15 @@ rmSync('dist', { recursive: true, force: true });
 // emptied dist/ without the unchanged files.
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--incremental', 'false'], { stdio: 'inherit' });
 
-// The server's entry and the operator's command line, each bundled over tsc's output (dist/main.js, dist/cli.js;
+// The server's entry and the operator's command line, each bundled over tsc's output (dist/server.js, dist/cli.js;
 // the other modules of dist/ stay as tsc wrote them): a start reads one module instead of about a thousand (the
 // command line took 0.5–0.8 s a command, mostly loading modules). Left out, loaded from node_modules as before:
 // native addons, Prisma's runtime (it loads its WebAssembly by module path), and what only some requests load, on
 // first use (STS, OIDC sign-in, JOSE, SSH, PostgreSQL's driver).
 const { build } = await import('esbuild');
 await build({
-  entryPoints: ['src/main.ts', 'src/cli.ts'],
+  // The service's bundle is dist/server.js; dist/main.js, written below, turns Node's compile cache on and loads it.
+  entryPoints: [{ in: 'src/main.ts', out: 'server' }, 'src/cli.ts'],
   outdir: 'dist',
   entryNames: '[name]',
   allowOverwrite: true,
@@ -38,6 +39,28 @@ await build({
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The service's entry: Node's compile cache (22.1 and later), then the bundle. The cache keeps V8's compiled code of
+// the bundle between starts, so a start does not parse and compile its 3 MB again; it lives in a directory of the
+// user's own (another user could not plant code in it, as they could in a shared /tmp). NODE_COMPILE_CACHE set:
+// Node's own (that directory); NODE_DISABLE_COMPILE_CACHE=1: none. On Node 20, or without a writable home: none.
+writeFileSync(
+  'dist/main.js',
+  `// Written by scripts/build.mjs: Node's compile cache on (see there), then the service (server.js).
+import module from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+if (module.enableCompileCache && !process.env.NODE_COMPILE_CACHE && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+  try {
+    module.enableCompileCache(join(homedir(), '.cache', 'credentials-service', 'compile-cache'));
+  } catch {
+    // no home, or not writable: start without the cache
+  }
+}
+await import('./server.js');
+`,
+);
+rmSync('dist/main.js.map', { force: true });
 
 // What each page loads is declared once, in the compiled code (src/doors/http/page-files.ts).
 const { PAGE_SOURCES, builtPageDir, pageFiles } = await import(pathToFileURL(join(process.cwd(), 'dist/doors/http/page-files.js')).href);
