@@ -1,5 +1,5 @@
 /**
- * The README's results table from the newest runs in bench/results/ (not its before/ folder): the newest SQLite
+ * The README's results table from the newest runs in bench/results/ (not its before/ folder, nor the soak's): the newest SQLite
  * run and the newest PostgreSQL run, ratios only (absolute figures depend on the machine), with each target's verdict.
  * Usage: node --import tsx bench/table.ts
  */
@@ -24,7 +24,7 @@ interface Results {
 
 const dir = resolve(import.meta.dirname, 'results');
 const runs = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
+  .filter((f) => f.endsWith('.json') && !f.startsWith('soak-'))
   .sort()
   .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Results);
 const sqlite = runs.filter((r) => r.database === 'sqlite').slice(-1);
@@ -56,6 +56,6 @@ const lines = [
 ];
 const machine = columns[0]!.run.machine;
 process.stdout.write(
-  `Runs of ${columns.map((c) => `${c.run.date.slice(0, 16).replace('T', ' ')} UTC (${c.title})`).join(', ')}; ${machine.cpus} cores` +
-    `${machine.model ? ` (${machine.model})` : ''}, Node ${machine.node}. ${columns.map((c) => `${c.title}: ${c.run.noise}`).join('; ')}.\n\n${lines.join('\n')}\n`,
+  `Runs of ${columns.map((c) => `${c.run.date.slice(0, 16).replace('T', ' ')} UTC (${c.title}, Node ${c.run.machine.node})`).join(', ')}; ${machine.cpus} cores` +
+    `${machine.model ? ` (${machine.model})` : ''}. ${columns.map((c) => `${c.title}: ${c.run.noise}`).join('; ')}.\n\n${lines.join('\n')}\n`,
 );
