@@ -33,6 +33,28 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
+/** A new, empty PostgreSQL database on `server` (a URL whose user may create databases): its URL, and its removal. */
+export async function newPostgresDatabase(server: string, prefix: string): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: server });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    databaseUrl: url.toString(),
+    // FORCE may fail on an autovacuum worker without pg_signal_backend (42501); a plain DROP then ends it itself.
+    drop: () =>
+      admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch((error: { code?: string }) => {
+        if (error.code !== '42501') throw error;
+        return admin(`DROP DATABASE IF EXISTS "${name}"`);
+      }),
+  };
+}
+
 /**
  * Seeds a new database: a SQLite file in `dir`, or with `postgresServer` (a
  * PostgreSQL URL whose user may create databases) a new PostgreSQL database.
@@ -40,24 +62,7 @@ export interface BenchDatabase {
 export async function seedBenchDatabase(dir: string, postgresServer?: string): Promise<BenchDatabase> {
   let databaseUrl = `file:${join(dir, 'bench.db')}`;
   let drop = async () => {};
-  if (postgresServer) {
-    const name = `credentials_bench_${Date.now()}`;
-    const admin = async (sql: string) => {
-      const client = new pg.Client({ connectionString: postgresServer });
-      await client.connect();
-      await client.query(sql).finally(() => client.end());
-    };
-    await admin(`CREATE DATABASE "${name}"`);
-    const url = new URL(postgresServer);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    // FORCE may fail on an autovacuum worker without pg_signal_backend (42501); a plain DROP then ends it itself.
-    drop = () =>
-      admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch((error: { code?: string }) => {
-        if (error.code !== '42501') throw error;
-        return admin(`DROP DATABASE IF EXISTS "${name}"`);
-      });
-  }
+  if (postgresServer) ({ databaseUrl, drop } = await newPostgresDatabase(postgresServer, 'credentials_bench'));
   const config = loadConfig({ DATABASE_URL: databaseUrl, MASTER_KEY_FILE: join(dir, 'keys', 'master-keys.json'), LOG_LEVEL: 'warn' });
   const services = await openRuntime(config, createLogger('warn'));
   const user = async (name: string): Promise<BenchUser> => {

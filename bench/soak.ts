@@ -23,7 +23,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
+import { newPostgresDatabase } from './seed.js';
 import { soakChart } from './soak-chart.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -37,14 +37,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const METRICS_TOKEN = `soak-metrics-${randomBytes(12).toString('hex')}`;
 
 // ---- The database, the receiver, the two instances ----------------------------------------------------------------
-const name = `credentials_soak_${Date.now()}`;
-const admin = async (sql: string) => {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-};
-await admin(`CREATE DATABASE "${name}"`);
-const databaseUrl = Object.assign(new URL(server), { pathname: `/${name}` }).toString();
+const database = await newPostgresDatabase(server, 'credentials_soak');
+const databaseUrl = database.databaseUrl;
 
 let hooks = 0;
 let lastHookAt = 0;
@@ -260,7 +254,9 @@ async function loop(url: string): Promise<{ p99: number; max: number }> {
 
 // A warm-up first, under the same load and counted in no sample (the first requests compile the code).
 const WARMUP_MS = Math.min(60_000, durationMs / 5);
-process.stdout.write(`soak: ${minutes} min after a ${WARMUP_MS / 1000} s warm-up, two instances on ${name}; a sample every 10 s\n`);
+process.stdout.write(
+  `soak: ${minutes} min after a ${WARMUP_MS / 1000} s warm-up, two instances on ${new URL(databaseUrl).pathname.slice(1)}; a sample every 10 s\n`,
+);
 await sleep(WARMUP_MS);
 reads = [];
 await Promise.all(instances.map((i) => loop(i.url).catch(() => undefined)));
@@ -307,7 +303,7 @@ for (const s of subscribers) s.controller.abort();
 for (const instance of instances) instance.child.kill('SIGTERM');
 await Promise.all(instances.map((i) => new Promise((r) => (i.child.exitCode === null ? i.child.once('exit', r) : r(null)))));
 receiver.close();
-await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => admin(`DROP DATABASE IF EXISTS "${name}"`));
+await database.drop();
 
 // ---- Verdicts ----------------------------------------------------------------------------------------------------
 const per = Math.max(1, Math.round((minutes >= 25 ? 5 * 60_000 : durationMs / 5) / SAMPLE_MS));
