@@ -128,34 +128,20 @@ export class PrismaCredentialStore extends CredentialTable implements Credential
    * false if the credential was deleted meanwhile (nothing recorded for it).
    */
   async recordDeliveries(deliveries: readonly DeliveryRecord[]): Promise<boolean[]> {
-    const rows = deliveries.map(({ owner, id, recipient, at, by, version }) => ({
-      owner,
-      id,
-      at,
-      audit: auditColumns('deliver', by, `${recipient}${version === undefined ? '' : ` version ${version}`}`),
-    }));
+    // The statement's parameters after its first (the time, as each database's way of writing it wants it).
+    const rows = deliveries.map(({ owner, id, recipient, at, by, version }) => {
+      const audit = auditColumns('deliver', by, `${recipient}${version === undefined ? '' : ` version ${version}`}`);
+      return { kind: owner.kind, at, rest: [audit.lastChange, audit.changedBy, audit.changedVia, audit.changeDetail, id, owner.id] };
+    });
     // SQLite: one prepared statement per owner kind, on the statements' write connection (a delivery's hot write);
     // when that cannot write right now, and on PostgreSQL, the same statement through Prisma.
     const fast = this.statements.runInOneCommit(
-      rows.map(({ owner, id, at, audit }) => ({
-        name: `credential.deliver:${owner.kind}`,
-        sql: RECORD_DELIVERY_SQL[owner.kind],
-        params: [this.statements.date(at), audit.lastChange, audit.changedBy, audit.changedVia, audit.changeDetail, id, owner.id],
-      })),
+      rows.map(({ kind, at, rest }) => ({ name: `credential.deliver:${kind}`, sql: RECORD_DELIVERY_SQL[kind], params: [this.statements.date(at), ...rest] })),
     );
     if (fast) return fast.map((count) => count === 1);
     const counts = await this.db.$transaction(
-      rows.map(({ owner, id, at, audit }) =>
-        this.db.$executeRawUnsafe(
-          this.engine === 'postgresql' ? numberedPlaceholders(RECORD_DELIVERY_SQL[owner.kind]) : RECORD_DELIVERY_SQL[owner.kind],
-          at,
-          audit.lastChange,
-          audit.changedBy,
-          audit.changedVia,
-          audit.changeDetail,
-          id,
-          owner.id,
-        ),
+      rows.map(({ kind, at, rest }) =>
+        this.db.$executeRawUnsafe(this.engine === 'postgresql' ? numberedPlaceholders(RECORD_DELIVERY_SQL[kind]) : RECORD_DELIVERY_SQL[kind], at, ...rest),
       ),
     );
     return counts.map((count) => count === 1);
