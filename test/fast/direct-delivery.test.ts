@@ -9,6 +9,7 @@ import { CompactEncrypt, calculateJwkThumbprint, EncryptJWT, importJWK, jwtDecry
 import { describe, expect, it } from 'vitest';
 import { oneUseKey } from '../../client/lib/jwe.js';
 import { OPERATOR } from '../../src/core/caller.js';
+import { rsaKeyPair } from '../helpers/keys.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, withServer } from '../helpers/server.js';
 
@@ -83,7 +84,7 @@ describe('what a delivery holds', () => {
   });
 
   it('REST: to an RSA key given as PEM, and to the caller’s own context', async () => {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { publicKey, privateKey } = rsaKeyPair(7);
     expect((await rest(server, users.stranger.token, 'POST', '/api/pipeline-secrets', { name: 'MINE', value: 'stranger-value' })).status).toBe(200);
     const answer = await rest(server, users.stranger.token, 'POST', '/api/deliveries', {
       pipelineSecrets: ['MINE'],

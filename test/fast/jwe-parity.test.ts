@@ -13,10 +13,10 @@ import { oneUseKey } from '../../client/lib/jwe.js';
 import { encryptedJwt } from '../../src/features/delivery/rules/jwe.js';
 import { recipientKey } from '../../src/features/delivery/rules/recipient.js';
 import { pooledRandomBytes } from '../../src/platform/secrets/random-pool.js';
-import { rsaKeyPair } from '../helpers/keys.js';
+import { rsa4096KeyPair, rsaKeyPair } from '../helpers/keys.js';
 
 const rsa = rsaKeyPair();
-const rsa4096 = generateKeyPairSync('rsa', { modulusLength: 4096 });
+const rsa4096 = rsa4096KeyPair();
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const claims = { credentialsId: 'AAAAAAAAAAAAAAAAAAAAAA', provider: 'github', keys: { token: 'ghp_ü✓', username: 'octo' } };
 const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);

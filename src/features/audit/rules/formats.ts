@@ -55,14 +55,23 @@ export function cell(value: string | number | null): string {
   return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** Characters of lines sent in one write. */
+const CHUNK = 64 * 1024;
+
 /** The events as a stream of lines in the format. */
 export function auditStream(events: AsyncIterable<AuditEventView>, format: AuditFormat): Readable {
+  // Lines are sent in chunks of about CHUNK characters: a write per line made a socket write per event.
   async function* lines(): AsyncGenerator<string> {
-    if (format === 'csv') yield `${AUDIT_COLUMNS.join(',')}\r\n`;
+    let chunk = format === 'csv' ? `${AUDIT_COLUMNS.join(',')}\r\n` : '';
     for await (const event of events) {
       const r = row(event);
-      yield format === 'csv' ? `${AUDIT_COLUMNS.map((c) => cell(r[c])).join(',')}\r\n` : `${JSON.stringify(r)}\n`;
+      chunk += format === 'csv' ? `${AUDIT_COLUMNS.map((c) => cell(r[c])).join(',')}\r\n` : `${JSON.stringify(r)}\n`;
+      if (chunk.length >= CHUNK) {
+        yield chunk;
+        chunk = '';
+      }
     }
+    if (chunk) yield chunk;
   }
   return Readable.from(lines(), { objectMode: false });
 }
