@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { type CliContext, json, out } from '../doors/cli/context.js';
 import { migrateDatabase, missingMigrations } from './runtime.js';
 
-export function dbCommands(program: Command, { settings }: CliContext): void {
+export function dbCommands(program: Command, { settings, setExitCode }: CliContext): void {
   const db = program.command('db').description('the database schema (migrations)');
   db.command('migrate')
     .description('apply the pending migrations (a release step, with MIGRATE_ON_START=false on the servers)')
@@ -18,6 +18,6 @@ export function dbCommands(program: Command, { settings }: CliContext): void {
       const pending = await missingMigrations(settings());
       if (options.json) out(JSON.stringify({ pending }, null, 2));
       else out(pending.length > 0 ? `pending: ${pending.join(', ')}` : 'the database is up to date');
-      process.exitCode = pending.length > 0 ? 1 : 0;
+      setExitCode(pending.length > 0 ? 1 : 0);
     });
 }

@@ -28,23 +28,44 @@ export interface CliContext {
   withServices(work: (services: Services) => Promise<unknown>): Promise<void>;
   /** Who the commands act as. */
   operator: Principal;
+  /** What the command reads (a pipeline secret's value): standard input. */
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** The exit code of a command that ends without a refusal (0 unless it says otherwise). */
+  setExitCode(code: number): void;
 }
 
 /** Opens the services of one command on the configured database (src/wiring/runtime.ts). */
 export type OpenServices = (config: Config, logger: Logger) => Promise<Services & { close(): Promise<void> }>;
 
-export function cliContext(logger: Logger, openServices: OpenServices): CliContext & { config(): Config | undefined } {
+/** Where a command's settings and input come from: the environment and standard input, unless a test says otherwise. */
+export interface CliSources {
+  loadSettings?: () => Config;
+  input?: CliContext['input'];
+}
+
+export function cliContext(
+  logger: Logger,
+  openServices: OpenServices,
+  { loadSettings = () => loadConfig(), input = process.stdin }: CliSources = {},
+): CliContext & { config(): Config | undefined; exitCode(): number } {
   let config: Config | undefined;
-  const settings = () => (config ??= loadConfig());
+  let exitCode = 0;
+  const settings = () => (config ??= loadSettings());
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
   return {
     settings,
     config: () => config,
+    exitCode: () => exitCode,
     operator: OPERATOR,
+    input,
+    setExitCode,
     async withServices(work) {
       const services = await openServices(settings(), logger);
       try {
         const code = await work(services);
-        process.exitCode = typeof code === 'number' ? code : 0;
+        setExitCode(typeof code === 'number' ? code : 0);
       } finally {
         await services.close();
       }

@@ -52,7 +52,7 @@ const verifyLines = (r: VerifyReport) => [
     : `${r.unreadableCount} of ${r.sealed} sealed values do NOT open with these keys: ${r.unreadable.join(', ')}${r.unreadableCount > r.unreadable.length ? ', …' : ''}`,
 ];
 
-export function backupCommands(program: Command, { settings }: CliContext, storage: BackupStorage): void {
+export function backupCommands(program: Command, { settings, setExitCode }: CliContext, storage: BackupStorage): void {
   const backup = program
     .command('backup')
     .description('write a consistent snapshot of the database while the service runs (never the master keys); `backup verify` checks one')
@@ -84,7 +84,7 @@ export function backupCommands(program: Command, { settings }: CliContext, stora
       const report = await refusing((progress) => verifyBackup(storage, settings(), file, options.keyFile, progress));
       if (options.json) out(JSON.stringify(report, null, 2));
       else for (const line of verifyLines(report)) out(line);
-      process.exitCode = verified(report) ? 0 : 1;
+      setExitCode(verified(report) ? 0 : 1);
     });
   program
     .command('restore <file>')

@@ -29,11 +29,11 @@ async function contextOf(services: Services, options: ContextOptions): Promise<O
  * The value on standard input, as it is but for one final line break (`echo`'s); read up to one byte past the most
  * a value may be (the use case then says it is too long), never all of an endless stream.
  */
-async function valueFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('give the value on standard input (a pipe or a file: … < value.txt), never as an argument', 2);
+async function valueFromStdin(input: CliContext['input']): Promise<string> {
+  if (input.isTTY) throw new UsageError('give the value on standard input (a pipe or a file: … < value.txt), never as an argument', 2);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+  for await (const chunk of input as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     size += chunk.length;
     if (size > MAX_VALUE_BYTES + 1) break;
@@ -56,7 +56,7 @@ const view = (s: PipelineSecretRecord) => ({
 const contextOptions = (command: Command) =>
   command.option('--user <name or id>', "the user's own pipeline secrets").option('--workspace <org/ws>', "the workspace's pipeline secrets");
 
-export function secretsCommands(program: Command, { withServices, operator }: CliContext): void {
+export function secretsCommands(program: Command, { withServices, operator, input }: CliContext): void {
   const secrets = program.command('secrets').description("a context's pipeline secrets (Seqera's): list, add, update, remove; never their values");
   contextOptions(secrets.command('list').description("a user's or a workspace's pipeline secrets, by name"))
     .addOption(json())
@@ -71,7 +71,7 @@ export function secretsCommands(program: Command, { withServices, operator }: Cl
     .action((name: string, options: ContextOptions & { json?: boolean }) =>
       withServices(async (services) => {
         const context = await contextOf(services, options);
-        const created = await services.pipelineSecrets.create(operator, { name, value: await valueFromStdin() }, context);
+        const created = await services.pipelineSecrets.create(operator, { name, value: await valueFromStdin(input) }, context);
         if (options.json) out(JSON.stringify(view(created), null, 2));
         else out(`added pipeline secret ${created.name}: id ${created.id}`);
       }),
@@ -81,7 +81,7 @@ export function secretsCommands(program: Command, { withServices, operator }: Cl
     .action((id: string, options: ContextOptions & { json?: boolean }) =>
       withServices(async (services) => {
         const context = await contextOf(services, options);
-        const updated = await services.pipelineSecrets.update(operator, id, { value: await valueFromStdin() }, context);
+        const updated = await services.pipelineSecrets.update(operator, id, { value: await valueFromStdin(input) }, context);
         if (options.json) out(JSON.stringify(view(updated), null, 2));
         else out(`updated pipeline secret ${updated.name} (${updated.id})`);
       }),
