@@ -1,5 +1,6 @@
 /**
- * The operator's commands, run in this process on a test server's database (test/helpers/cli.ts): what each prints,
+ * The operator's commands (users, tokens, organizations, pipeline secrets, pairings, credentials, audit, webhooks),
+ * run in this process on a test server's database (test/helpers/cli.ts): what each prints,
  * refuses and records. The binary itself — its start, environment, standard input from a pipe, exit codes as a
  * process sees them, migrations as a release step — is test/system/operator.test.ts's.
  */
@@ -8,14 +9,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AUDIT_COLUMNS } from '../../src/features/audit/rules/formats.js';
 import { cliOn } from '../helpers/cli.js';
+import { startReceiver } from '../helpers/events.js';
+import { selfSignedCertificate } from '../helpers/fixtures.js';
 import { rsaKeyPair } from '../helpers/keys.js';
-import { withServer } from '../helpers/server.js';
+import { rest } from '../helpers/rest.js';
+import { startServer, withServer } from '../helpers/server.js';
 
 const { server } = withServer();
 const cli = (...args: string[]) => cliOn(server, args);
 const dir = mkdtempSync(join(tmpdir(), 'credentials-operator-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const github = (name: string) => ({ credentials: { name, provider: 'github', keys: { username: 'octo', token: `ghp_${name}-secret` } } });
 
 /** The kinds of the audit lines a command printed, newest first. */
 const kinds = (out: string) =>
@@ -141,5 +148,90 @@ describe('paired services', () => {
     expect((await cli('pairings', 'list')).out).toBe('');
     expect((await cli('pairings', 'remove', id![1]!)).err).toMatch(/No paired service/);
     expect(kinds((await cli('audit', '--limit', '2')).out)).toEqual(['pairing.remove', 'pairing.add']);
+  });
+});
+
+describe('credentials commands', () => {
+  it('list deleted credentials and undelete them, and list what expires within a time, never a key value', async () => {
+    const { token, name: owner } = await server.newUser('expiring-owner');
+    // A Kubernetes credential whose client certificate expires in 3 days, and one a user dated 60 days ahead.
+    const created = await rest(server, token, 'POST', '/api/credentials', {
+      credentials: { name: 'soon', provider: 'k8s', keys: { certificate: selfSignedCertificate(3, dir), privateKey: 'k8s-private-secret' } },
+    });
+    expect(created.status, created.text).toBe(200);
+    const soon = (await rest(server, token, 'GET', `/api/credentials/${created.body.credentialsId}`)).body.credentials.expiresAt;
+    await rest(server, token, 'POST', '/api/credentials', {
+      ...github('later'),
+      credentials: { ...github('later').credentials, expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString() },
+    });
+    const expiring = await cliOn(server, ['credentials', 'expiring', '--within', '7d']);
+    expect(expiring.code, expiring.err).toBe(0);
+    expect(expiring.out.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${soon.replace(/\./g, '\\.')}  certificate  ${created.body.credentialsId}  soon  k8s  user `)),
+    ]);
+    const json = JSON.parse((await cliOn(server, ['credentials', 'expiring', '--within', '90d', '--json'])).out);
+    expect(json.map((c: any) => c.name)).toEqual(['soon', 'later']);
+    expect(JSON.stringify(json)).not.toMatch(/ghp_|BEGIN CERTIFICATE|k8s-private/);
+    expect((await cliOn(server, ['credentials', 'expiring', '--within', 'soon'])).code).toBe(1);
+
+    await rest(server, token, 'DELETE', `/api/credentials/${created.body.credentialsId}`);
+    await rest(server, token, 'POST', '/api/credentials', github('soon'));
+    const deleted = await cliOn(server, ['credentials', 'deleted', '--json']);
+    expect(JSON.parse(deleted.out)).toEqual([
+      expect.objectContaining({ id: created.body.credentialsId, name: 'soon', deleted: expect.any(String), purgeAfter: expect.any(String) }),
+    ]);
+    const taken = await cliOn(server, ['credentials', 'undelete', created.body.credentialsId]);
+    expect(taken.code).toBe(1);
+    expect(taken.err).toContain("undelete it under another name, such as 'soon-restored'");
+    const back = await cliOn(server, ['credentials', 'undelete', created.body.credentialsId, '--name', 'soon-restored']);
+    expect(back.code, back.err).toBe(0);
+    expect(back.out).toMatch(/^undeleted \w{22} as 'soon-restored' \(user /);
+
+    // The trail, as the operator exports it: CSV with names.
+    const csv = await cliOn(server, ['audit', '--format', 'csv', '--user', owner, '--kinds', 'credential.undelete,credential.delete']);
+    expect(csv.code, csv.err).toBe(0);
+    const [header, ...rows] = csv.out.trim().split('\r\n');
+    expect(header).toBe(AUDIT_COLUMNS.join(','));
+    expect(rows.map((r) => r.split(',')[2])).toEqual(['credential.delete', 'credential.undelete']);
+    expect(rows[1]).toContain(',soon-restored,');
+    expect(rows[1]).toContain(',operator,');
+    const lines = await cliOn(server, ['audit', '--user', owner, '--limit', '3']);
+    expect(lines.out.split('\n')[0]).toMatch(
+      new RegExp(`credential\\.undelete\\s+credential 'soon-restored' \\(\\w{22}\\)\\s+owner ${owner}\\s+by operator via cli`),
+    );
+    // One credential's events, with names too (they showed ids).
+    const one = await cliOn(server, ['audit', '--credential', created.body.credentialsId]);
+    expect(one.out.split('\n')[0]).toMatch(
+      new RegExp(`credential\\.undelete\\s+credential 'soon-restored' \\(\\w{22}\\)\\s+owner ${owner}\\s+by operator via cli`),
+    );
+  });
+});
+
+describe('webhooks', () => {
+  it('webhooks add prints the secret once; list, deliveries and remove show and change what GraphQL does; a refused URL exits 1', async () => {
+    const receiver = await startReceiver();
+    const hooked = await startServer({ WEBHOOK_ALLOWED_HOSTS: receiver.host });
+    const cli = (...args: string[]) => cliOn(hooked, args);
+    try {
+      const user = (await cli('users', 'create', 'hook-cli-user')).out;
+      expect(user).toMatch(/created user hook-cli-user/);
+      const added = await cli('webhooks', 'add', receiver.url, '--user', 'hook-cli-user', '--kinds', 'credential.create,credential.expiring');
+      expect(added.code, added.err).toBe(0);
+      expect(added.out).toMatch(/signing secret \(shown this once\): whsec_[A-Za-z0-9+/]{43}=/);
+      const id = /added webhook ([0-9A-Za-z]{22})/.exec(added.out)![1]!;
+      const listed = await cli('webhooks', 'list', '--user', 'hook-cli-user', '--json');
+      expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ id, status: 'ACTIVE', kinds: ['credential.create', 'credential.expiring'] })]);
+      expect(listed.out).not.toContain('whsec_');
+      expect((await cli('webhooks', 'deliveries', id, '--json')).out.trim()).toBe('[]');
+      const refused = await cli('webhooks', 'add', 'https://10.0.0.1/hook', '--user', 'hook-cli-user');
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/url: .*10\.0\.0\.1.* WEBHOOK_ALLOWED_HOSTS/);
+      expect((await cli('webhooks', 'list')).code).toBe(2);
+      expect((await cli('webhooks', 'remove', id)).out).toMatch(`removed webhook ${id}`);
+      expect(JSON.parse((await cli('webhooks', 'list', '--user', 'hook-cli-user', '--json')).out)).toEqual([]);
+    } finally {
+      await hooked.close();
+      await receiver.close();
+    }
   });
 });

@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { OPERATOR } from '../../src/core/caller.js';
-import { AUDIT_COLUMNS } from '../../src/features/audit/rules/formats.js';
 import { generateKey, writeKeyFile } from '../../src/platform/secrets/keyring.js';
 import { dropDatabase, freshDatabaseUrl, onPostgres } from '../helpers/database.js';
-import { selfSignedCertificate, storedSecrets } from '../helpers/fixtures.js';
+import { storedSecrets } from '../helpers/fixtures.js';
 import { cli } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -207,64 +206,5 @@ describe('a backup is the service’s own', () => {
       const event = (await restored.services.audit.latest({ limit: 5 })).find((e) => e.action === 'database.restore');
       expect(event?.detail).toMatch(/UNVERIFIED: no MAC beside it/);
     }
-  });
-});
-
-describe('credentials commands', () => {
-  it('list deleted credentials and undelete them, and list what expires within a time, never a key value', async () => {
-    const server = await startServer();
-    servers.push(server);
-    const { token, name: owner } = await server.newUser('expiring-owner');
-    const env = { DATABASE_URL: server.config.databaseUrl, MASTER_KEY_FILE: server.config.masterKeyFile, LOG_LEVEL: 'warn' };
-    // A Kubernetes credential whose client certificate expires in 3 days, and one a user dated 60 days ahead.
-    const created = await rest(server, token, 'POST', '/api/credentials', {
-      credentials: { name: 'soon', provider: 'k8s', keys: { certificate: selfSignedCertificate(3, dir), privateKey: 'k8s-private-secret' } },
-    });
-    expect(created.status, created.text).toBe(200);
-    const soon = (await rest(server, token, 'GET', `/api/credentials/${created.body.credentialsId}`)).body.credentials.expiresAt;
-    await rest(server, token, 'POST', '/api/credentials', {
-      ...github('later'),
-      credentials: { ...github('later').credentials, expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString() },
-    });
-    const expiring = await cli(env, ['credentials', 'expiring', '--within', '7d']);
-    expect(expiring.code, expiring.err).toBe(0);
-    expect(expiring.out.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^${soon.replace(/\./g, '\\.')}  certificate  ${created.body.credentialsId}  soon  k8s  user `)),
-    ]);
-    const json = JSON.parse((await cli(env, ['credentials', 'expiring', '--within', '90d', '--json'])).out);
-    expect(json.map((c: any) => c.name)).toEqual(['soon', 'later']);
-    expect(JSON.stringify(json)).not.toMatch(/ghp_|BEGIN CERTIFICATE|k8s-private/);
-    expect((await cli(env, ['credentials', 'expiring', '--within', 'soon'])).code).toBe(1);
-
-    await rest(server, token, 'DELETE', `/api/credentials/${created.body.credentialsId}`);
-    await rest(server, token, 'POST', '/api/credentials', github('soon'));
-    const deleted = await cli(env, ['credentials', 'deleted', '--json']);
-    expect(JSON.parse(deleted.out)).toEqual([
-      expect.objectContaining({ id: created.body.credentialsId, name: 'soon', deleted: expect.any(String), purgeAfter: expect.any(String) }),
-    ]);
-    const taken = await cli(env, ['credentials', 'undelete', created.body.credentialsId]);
-    expect(taken.code).toBe(1);
-    expect(taken.err).toContain("undelete it under another name, such as 'soon-restored'");
-    const back = await cli(env, ['credentials', 'undelete', created.body.credentialsId, '--name', 'soon-restored']);
-    expect(back.code, back.err).toBe(0);
-    expect(back.out).toMatch(/^undeleted \w{22} as 'soon-restored' \(user /);
-
-    // The trail, as the operator exports it: CSV with names.
-    const csv = await cli(env, ['audit', '--format', 'csv', '--user', owner, '--kinds', 'credential.undelete,credential.delete']);
-    expect(csv.code, csv.err).toBe(0);
-    const [header, ...rows] = csv.out.trim().split('\r\n');
-    expect(header).toBe(AUDIT_COLUMNS.join(','));
-    expect(rows.map((r) => r.split(',')[2])).toEqual(['credential.delete', 'credential.undelete']);
-    expect(rows[1]).toContain(',soon-restored,');
-    expect(rows[1]).toContain(',operator,');
-    const lines = await cli(env, ['audit', '--user', owner, '--limit', '3']);
-    expect(lines.out.split('\n')[0]).toMatch(
-      new RegExp(`credential\\.undelete\\s+credential 'soon-restored' \\(\\w{22}\\)\\s+owner ${owner}\\s+by operator via cli`),
-    );
-    // One credential's events, with names too (they showed ids).
-    const one = await cli(env, ['audit', '--credential', created.body.credentialsId]);
-    expect(one.out.split('\n')[0]).toMatch(
-      new RegExp(`credential\\.undelete\\s+credential 'soon-restored' \\(\\w{22}\\)\\s+owner ${owner}\\s+by operator via cli`),
-    );
   });
 });
