@@ -55,9 +55,13 @@ export const graphqlPlugin: FastifyPluginAsync<GraphQLPluginOptions> = async (
   const yoga = createGraphQL({ schema, services, logger, graphiql: config.graphiql, limits: config.graphql, fastPath });
   app.setErrorHandler(errorHandler('graphql', config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler('graphql'));
-  // On shutdown, live subscriptions end first (each client gets a clean `complete`): the server then waits only for requests.
+  // On shutdown, live subscriptions end first (each client gets a clean `complete`): the server then waits only for
+  // requests. A stream's connection turns idle once its last event is written, after the server's one sweep of idle
+  // connections: swept again until the server has closed, not kept open to the grace period's end.
   app.addHook('preClose', (done) => {
     onClose?.();
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 20).unref();
+    app.server.once('close', () => clearInterval(sweep));
     done();
   });
   // A token is checked from the headers, before any body is read: a bad one is answered at once.
