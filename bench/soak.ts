@@ -194,8 +194,9 @@ const loops = [
   ...paced(5, 1, async (n) => {
     const answer = await call(`${at(n)}/api/credentials`, { method: 'POST', body: credentialBody(`made-${n}`, 'v0') }, 200);
     if (!answer) return;
-    acknowledged.set((JSON.parse(answer.body) as { credentialsId: string }).credentialsId, { name: `made-${n}`, description: 'v0' });
-    live.push((JSON.parse(answer.body) as { credentialsId: string }).credentialsId);
+    const { credentialsId } = JSON.parse(answer.body) as { credentialsId: string };
+    acknowledged.set(credentialsId, { name: `made-${n}`, description: 'v0' });
+    live.push(credentialsId);
     if (live.length > LIVE_MADE) {
       // The oldest that no update is writing right now: each credential has one writer at a time.
       const oldest = live.find((id) => !updating.has(id))!;

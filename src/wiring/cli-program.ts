@@ -71,8 +71,6 @@ export async function runCli(args: readonly string[], context: ReturnType<typeof
   } catch (error) {
     // Usage and start-up problems, and refusals of the domain, are told as they are;
     // anything else is an unexpected failure, logged with an error id.
-    const config = context.config();
-    const explained = config ? explainStartupFailure(error, config) : undefined;
     if (error instanceof CommanderError) {
       // Help and version are answers; anything else commander refused is a usage error (it printed why).
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
@@ -83,6 +81,8 @@ export async function runCli(args: readonly string[], context: ReturnType<typeof
       return error instanceof UsageError ? error.exitCode : 1;
     }
     // The database or the key file cannot be used: what to change, in one line.
+    const config = context.config();
+    const explained = config ? explainStartupFailure(error, config) : undefined;
     if (explained) process.stderr.write(`error: ${explained}\n`);
     else process.stderr.write(`error: unexpected failure (Error ID: ${logUnexpected(logger, error)})\n`);
     return 1;
