@@ -10,6 +10,7 @@ import { loadConfig } from '../src/infra/config/index.js';
 import { createLogger } from '../src/infra/logger.js';
 import { keyRingFromFile } from '../src/platform/secrets/keyring.js';
 import { openRuntime } from '../src/wiring/runtime.js';
+import { dropPostgresDatabase, onServer } from '../tools/postgres-databases.js';
 
 /** A credential row as a driver returns it (dates as ISO text on SQLite, Date on PostgreSQL). */
 export type Row = Record<string, string | number | Date | null>;
@@ -36,23 +37,10 @@ export interface BenchDatabase {
 /** A new, empty PostgreSQL database on `server` (a URL whose user may create databases): its URL, and its removal. */
 export async function newPostgresDatabase(server: string, prefix: string): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
   const name = `${prefix}_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: server });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await admin(`CREATE DATABASE "${name}"`);
+  await onServer(server, (client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(server);
   url.pathname = `/${name}`;
-  return {
-    databaseUrl: url.toString(),
-    // FORCE may fail on an autovacuum worker without pg_signal_backend (42501); a plain DROP then ends it itself.
-    drop: () =>
-      admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch((error: { code?: string }) => {
-        if (error.code !== '42501') throw error;
-        return admin(`DROP DATABASE IF EXISTS "${name}"`);
-      }),
-  };
+  return { databaseUrl: url.toString(), drop: () => onServer(server, (client) => dropPostgresDatabase(client, name)) };
 }
 
 /**

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { numberedPlaceholders } from '../../src/platform/db/client.js';
+import { dropPostgresDatabase } from '../../tools/postgres-databases.js';
 
 export const postgresServer = process.env.TEST_POSTGRES_URL;
 export const onPostgres = postgresServer !== undefined && postgresServer !== '';
@@ -67,24 +68,7 @@ export async function migratedDatabaseUrl(dir: string, file = 'credentials.db'):
 export async function dropDatabase(databaseUrl: string): Promise<void> {
   if (!databaseUrl.startsWith('postgres')) return;
   const name = new URL(databaseUrl).pathname.slice(1);
-  await admin(async (client) => {
-    try {
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } catch (error) {
-      // FORCE may not terminate an autovacuum worker that just entered the database (42501, without
-      // pg_signal_backend); a plain DROP stops autovacuum workers itself once the test's own connections are gone.
-      if ((error as { code?: string }).code !== '42501') throw error;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await client.query(`DROP DATABASE IF EXISTS "${name}"`);
-          return;
-        } catch (retryError) {
-          if (attempt >= 10) throw retryError;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
-    }
-  });
+  await admin((client) => dropPostgresDatabase(client, name));
 }
 
 /** Runs SQL (quoted identifiers, `?` placeholders) on a test database directly, not through the service. */
