@@ -4,10 +4,18 @@
  */
 import pg from 'pg';
 
-/** Runs `work` on a new connection to `server` (a PostgreSQL URL), closed after. */
-export async function onServer<T>(server: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a new connection to `server` (a PostgreSQL URL), closed after; `unreachable` words a failed connect. */
+export async function onServer<T>(
+  server: string,
+  work: (client: pg.Client) => Promise<T>,
+  unreachable: (error: Error) => Error = (error) => error,
+): Promise<T> {
   const client = new pg.Client({ connectionString: server });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    throw unreachable(error as Error);
+  }
   try {
     return await work(client);
   } finally {

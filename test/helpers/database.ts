@@ -12,24 +12,15 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { numberedPlaceholders } from '../../src/platform/db/client.js';
-import { dropPostgresDatabase } from '../../tools/postgres-databases.js';
+import { dropPostgresDatabase, onServer } from '../../tools/postgres-databases.js';
 
 export const postgresServer = process.env.TEST_POSTGRES_URL;
 export const onPostgres = postgresServer !== undefined && postgresServer !== '';
 export const provider = onPostgres ? 'postgresql' : 'sqlite';
 
+/** Runs `work` on a connection to the test server's `postgres` database; an unreachable server fails the test, saying so. */
 async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresServer });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new Error(`TEST_POSTGRES_URL is set but PostgreSQL cannot be reached: ${(error as Error).message}`);
-  }
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+  return onServer(postgresServer!, work, (error) => new Error(`TEST_POSTGRES_URL is set but PostgreSQL cannot be reached: ${error.message}`));
 }
 
 /** A DATABASE_URL for a new, empty database (a file in `dir` on SQLite). */
