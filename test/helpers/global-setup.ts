@@ -4,7 +4,7 @@
  * which test servers copy instead of migrating their own (migrating takes
  * 0.1–0.5 s a database; a copy a few milliseconds). Removed after the run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -18,11 +18,14 @@ declare module 'vitest' {
     sqliteTemplate: string;
     /** The name of a migrated PostgreSQL database to create others from (`CREATE DATABASE … TEMPLATE`), on TEST_POSTGRES_URL. */
     postgresTemplate: string | undefined;
+    /** A working directory holding no .env, for the processes tests start (test/helpers/process.ts); removed after the run. */
+    quietDirectory: string;
   }
 }
 
 interface Templates {
   dir: string;
+  quietDirectory: string;
   sqliteTemplate: string;
   postgresTemplate: string | undefined;
 }
@@ -40,9 +43,10 @@ export default async function setup(project: TestProject) {
     if (skipped) process.stderr.write(`\n${skipped}\n\n`);
   }
   shared.credentialsTemplates ??= makeTemplates();
-  const { dir, sqliteTemplate, postgresTemplate } = await shared.credentialsTemplates;
+  const { dir, quietDirectory, sqliteTemplate, postgresTemplate } = await shared.credentialsTemplates;
   project.provide('sqliteTemplate', sqliteTemplate);
   project.provide('postgresTemplate', postgresTemplate);
+  project.provide('quietDirectory', quietDirectory);
   return async () => {
     rmSync(dir, { recursive: true, force: true });
     // The run's temporary directory in memory, when it has one (vitest.config.ts).
@@ -75,5 +79,8 @@ async function makeTemplates(): Promise<Templates> {
     url.pathname = `/${postgresTemplate}`;
     await applyMigrations(url.toString());
   }
-  return { dir, sqliteTemplate, postgresTemplate };
+  // Beside the template, removed with it (one made by each test worker stayed behind after every run).
+  const quietDirectory = join(dir, 'cwd');
+  mkdirSync(quietDirectory, { mode: 0o700 });
+  return { dir, quietDirectory, sqliteTemplate, postgresTemplate };
 }

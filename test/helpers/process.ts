@@ -4,9 +4,8 @@
  * (test/helpers/build-release.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
 import { scaled } from './time.js';
 
 export const root = resolve(import.meta.dirname, '../..');
@@ -26,9 +25,10 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 
 /**
  * A working directory of the test run's own, holding no .env: a process started there reads only the settings its
- * test gives (a developer's .env in the checkout never changes a test's outcome).
+ * test gives (a developer's .env in the checkout never changes a test's outcome). Made and removed by the run's
+ * global setup (test/helpers/global-setup.ts); read when used (the global setup itself imports this module).
  */
-const quietDirectory = mkdtempSync(join(tmpdir(), 'credentials-cwd-'));
+const quietDirectory = (): string => inject('quietDirectory');
 
 export interface SpawnOptions {
   /** The working directory (default: the project's). */
@@ -53,7 +53,7 @@ export function cli(
   input = '',
 ): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: quietDirectory, env: childEnv(env) });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: quietDirectory(), env: childEnv(env) });
     child.stdin.end(input);
     let out = '';
     let err = '';
@@ -72,7 +72,7 @@ export function startMainExpectingExit(env: Record<string, string>, ms = 20_000,
   ms = scaled(ms);
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, MAIN, {
-      cwd: options.cwd ?? quietDirectory,
+      cwd: options.cwd ?? quietDirectory(),
       // Any free port unless the test names one (or its working directory's .env does): a start never fails on a
       // port some other program holds.
       env: childEnv({ ...(options.cwd ? {} : { PORT: '0' }), ...env }),
@@ -108,7 +108,7 @@ export interface RunningMain {
 /** Starts the server (dist/main.js) on a port the OS chooses (PORT=0); resolves once it says where GraphQL is (the bound port). */
 export async function startMain(env: Record<string, string>): Promise<RunningMain> {
   const child = spawn(process.execPath, MAIN, {
-    cwd: quietDirectory,
+    cwd: quietDirectory(),
     env: childEnv({ LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' }),
   });
   let output = '';
