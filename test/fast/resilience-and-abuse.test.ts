@@ -28,8 +28,14 @@ import { openRuntime } from '../../src/wiring/runtime.js';
 import { onPostgres, postgresServer, sqlOn } from '../helpers/database.js';
 import { type FakeProviders, startFakeProviders } from '../helpers/fake-providers.js';
 import { rest } from '../helpers/rest.js';
-import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { gql, startServer, type TestServer, withServer } from '../helpers/server.js';
 import { eventually, scaled } from '../helpers/time.js';
+
+/**
+ * One server with the default settings for the describes that need no other (each works with its own users and
+ * names); started before theirs, closed after them.
+ */
+const shared = withServer();
 
 const github = (name: string, extra: Record<string, unknown> = {}) => ({
   credentials: { name, provider: 'github', keys: { username: 'u', token: `ghp_${name}` }, ...extra },
@@ -336,7 +342,7 @@ describe('a workspace ADMIN cannot take the workspace over', () => {
   let workspaceId: string;
   const managers = {} as Record<Role, Awaited<ReturnType<TestServer['newUser']>>>;
   beforeAll(async () => {
-    server = await startServer();
+    server = shared.server;
     alice = await server.newUser('alice');
     eve = await server.newUser('eve');
     const ws = server.services.workspaces;
@@ -349,7 +355,6 @@ describe('a workspace ADMIN cannot take the workspace over', () => {
       await ws.addParticipant(OPERATOR, { id: workspaceId }, managers[role].name, role);
     }
   });
-  afterAll(() => server?.close());
 
   const UPDATE = `mutation($ws: ID!, $user: String!, $role: WorkspaceRole!) {
     r: updateWorkspaceParticipantRole(input: {workspaceId: $ws, userName: $user, role: $role}) { __typename ... on Error { message } } }`;
@@ -561,7 +566,7 @@ describe('one user cannot block everyone’s validation', () => {
     // (Both time limits scaled alike: the validations a request may hold depend on their ratio.)
     server = await startServer({
       VALIDATION_ALLOWED_HOSTS: fake.host,
-      VALIDATION_TIMEOUT_MS: String(scaled(800)),
+      VALIDATION_TIMEOUT_MS: String(scaled(500)),
       REQUEST_TIMEOUT_MS: String(scaled(8000)),
     });
     attacker = await server.newUser('hog');
@@ -648,10 +653,9 @@ describe('a baseUrl that is not http(s) is refused, and validation never answers
   let server: TestServer;
   let token: string;
   beforeAll(async () => {
-    server = await startServer();
+    server = shared.server;
     ({ token } = await server.newUser('urls'));
   });
-  afterAll(() => server?.close());
 
   it('refuses such values at create and update, on both doors, naming the field', async () => {
     for (const baseUrl of [
@@ -771,15 +775,11 @@ describe('the limiter and typed errors', () => {
   });
 
   it('createOrganization answers a scope refusal with the typed ForbiddenError', async () => {
-    const server = await startServer();
-    try {
-      const user = await server.newUser('reader');
-      const { token } = await server.services.tokens.createToken(user.userId, 'ro', { actor: 'operator', door: 'cli' }, { scope: 'read' });
-      const result = await gql(server, token, 'mutation { createOrganization(input: {name: "nope"}) { __typename ... on Error { message } } }');
-      expect(result.body.errors).toBeUndefined();
-      expect(result.body.data!.createOrganization).toMatchObject({ __typename: 'ForbiddenError', message: expect.stringMatching(/scope \(read\)/) });
-    } finally {
-      await server.close();
-    }
+    const { server } = shared;
+    const user = await server.newUser('reader');
+    const { token } = await server.services.tokens.createToken(user.userId, 'ro', { actor: 'operator', door: 'cli' }, { scope: 'read' });
+    const result = await gql(server, token, 'mutation { createOrganization(input: {name: "nope"}) { __typename ... on Error { message } } }');
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data!.createOrganization).toMatchObject({ __typename: 'ForbiddenError', message: expect.stringMatching(/scope \(read\)/) });
   });
 });

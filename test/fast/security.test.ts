@@ -11,11 +11,17 @@ import { providers, secretFields } from '../../src/features/providers/index.js';
 import { onPostgres, storedText } from '../helpers/database.js';
 import { storedSecrets, validKeys } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
-import { gql, startServer, type TestServer } from '../helpers/server.js';
+import { gql, startServer, type TestServer, withServer } from '../helpers/server.js';
 
 const gqlName = (id: string) => id.replace(/-/g, '_');
 const CREATE = `mutation($input: CredentialInput!) { createCredential(input: $input) { __typename ... on MutationCreateCredentialSuccess { data { id } } ... on Error { message } } }`;
 const UPDATE = `mutation($id: ID!, $input: CredentialInput!) { updateCredential(id: $id, input: $input) { __typename ... on Error { message } } }`;
+
+/**
+ * One server with the default settings for the describes that need no other (each works with its own users); it
+ * is started before theirs and closed after them.
+ */
+const shared = withServer();
 
 /** Keys for `provider` whose secret fields hold unique, recognisable values. */
 function keysWithSecrets(provider: string, tag: string): { keys: Record<string, unknown>; secrets: string[] } {
@@ -100,10 +106,9 @@ describe('API8:2023 tampering with stored secrets makes them fail to open, never
   let server: TestServer;
   let user: { token: string; userId: string };
   beforeAll(async () => {
-    server = await startServer();
+    server = shared.server;
     user = await server.newUser('tamper');
   });
-  afterAll(() => server.close());
 
   const make = async (name: string, token: string) =>
     (await rest(server, user.token, 'POST', '/api/credentials', { credentials: { name, provider: 'github', keys: { username: 'u', token } } })).body
@@ -149,9 +154,8 @@ describe('API8:2023 tampering with stored secrets makes them fail to open, never
 describe('audit trail', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = shared.server;
   });
-  afterAll(() => server.close());
 
   it('records who changed which credential, through which door, and when; token events too; never a secret', async () => {
     const user = await server.newUser('audited');
@@ -220,10 +224,9 @@ describe('API8:2023 security misconfiguration: GraphQL surface', () => {
   let server: TestServer;
   let token: string;
   beforeAll(async () => {
-    server = await startServer();
+    server = shared.server;
     ({ token } = await server.newUser('surface'));
   });
-  afterAll(() => server.close());
 
   it('gives no field suggestions outside development', async () => {
     const result = await gql(server, token, `{ credentialz { id } }`);
@@ -357,9 +360,8 @@ describe('API2:2023 broken authentication', () => {
 describe('API1:2023 broken object level authorization and API3:2023 mass assignment, both doors', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = shared.server;
   });
-  afterAll(() => server.close());
 
   it("never takes a client-sent id, owner, date or deleted flag, and treats another user's credential as unknown", async () => {
     const alice = await server.newUser('bola-a');

@@ -220,6 +220,11 @@ export class KeyRingSource implements Sealer {
     return this.ring.matchesFingerprint(fingerprint, data);
   }
 
+  /** Reads the key file again now: for the process that has just written it (its own change takes effect at once). */
+  reload(): void {
+    if (this.file) this.#reloadIfChanged(true);
+  }
+
   #reloadIfChanged(force = false): void {
     const mtimeMs = statSync(this.file!).mtimeMs;
     if (!force && mtimeMs === this.#mtimeMs) return;

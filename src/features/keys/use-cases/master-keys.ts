@@ -44,13 +44,14 @@ export class MasterKeys {
     ];
   }
 
-  /** Adds a key and makes it the primary one (running servers pick it up within a second); its id. */
+  /** Adds a key and makes it the primary one (this process at once, other running servers within a second); its id. */
   add(): string {
     if (this.source.fromEnvironment) throw new KeysFromEnvironment('add a key');
     const keys = this.keys.ring.exportKeys();
     const { id, key } = generateKey();
     keys.set(id, key);
     writeKeyFile(this.source.file, { primary: id, keys });
+    this.keys.reload();
     return id;
   }
 
@@ -65,6 +66,7 @@ export class MasterKeys {
     const keys = ring.exportKeys();
     keys.delete(keyId);
     writeKeyFile(this.source.file, { primary: ring.primaryId, keys });
+    this.keys.reload();
   }
 }
 
