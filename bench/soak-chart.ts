@@ -3,6 +3,8 @@ interface Point {
   minute: number;
   rssMb: number[];
   readP99Ms: number;
+  /** The soak's own event-loop delay (samples of runs before it was measured have none). */
+  soak?: { loopP99Ms: number };
 }
 
 const WIDTH = 720;
@@ -38,7 +40,10 @@ ${panel(
   'MB',
   Array.from({ length: instances }, (_, i) => ({ label: `instance ${i + 1}`, colour: COLOURS[i % 2]!, values: samples.map((s) => s.rssMb[i]!) })),
 )}
-${panel(PANEL + 64, 'p99 of the reads, each 10 s', 'ms', [{ label: 'REST and GraphQL reads', colour: '#2ca02c', values: samples.map((s) => s.readP99Ms) }])}
+${panel(PANEL + 64, 'p99 of the reads, each 10 s', 'ms', [
+  { label: 'REST and GraphQL reads', colour: '#2ca02c', values: samples.map((s) => s.readP99Ms) },
+  ...(samples.every((s) => s.soak) ? [{ label: "the soak's own event-loop delay", colour: '#9467bd', values: samples.map((s) => s.soak!.loopP99Ms) }] : []),
+])}
 ${axis.join('')}<text x="${WIDTH / 2}" y="${2 * PANEL + 104}" text-anchor="middle">minutes</text>
 </svg>
 `;

@@ -23,6 +23,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { newPostgresDatabase } from './seed.js';
 import { soakChart } from './soak-chart.js';
 
@@ -238,8 +239,40 @@ interface Sample {
   reads: number;
   hooks: number;
   subscriberEvents: number;
+  /**
+   * The measuring side over the interval: this process's event-loop delay p99 and its CPU (cores), and the
+   * machine's idle share of all its cores. A read's time is counted here, so a late or starved load generator
+   * shows as read latency: these say when it is the generator's, not the service's.
+   */
+  soak: { loopP99Ms: number; cpuCores: number; machineIdle: number };
 }
 const samples: Sample[] = [];
+const ownLoop = monitorEventLoopDelay({ resolution: 10 });
+ownLoop.enable();
+let ownCpu = process.cpuUsage();
+let ownCpuAt = performance.now();
+/** The machine's CPU times (all cores): [idle, total] jiffies. */
+const machineTimes = (): [number, number] => {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return [fields[3]! + (fields[4] ?? 0), fields.reduce((a, b) => a + b, 0)];
+};
+let machineAt = machineTimes();
+/** The measuring side since the last call (see Sample.soak). */
+function measuringSide(): Sample['soak'] {
+  const cpu = process.cpuUsage(ownCpu);
+  const now = performance.now();
+  const machine = machineTimes();
+  const side = {
+    loopP99Ms: Math.round(ownLoop.percentile(99) / 1e5) / 10,
+    cpuCores: Math.round(((cpu.user + cpu.system) / 1000 / (now - ownCpuAt)) * 100) / 100,
+    machineIdle: Math.round(((machine[0] - machineAt[0]) / Math.max(1, machine[1] - machineAt[1])) * 100) / 100,
+  };
+  ownLoop.reset();
+  ownCpu = process.cpuUsage();
+  ownCpuAt = now;
+  machineAt = machine;
+  return side;
+}
 const windows: number[][] = [];
 const rssMb = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 const p99 = (values: number[]) => (values.length === 0 ? 0 : [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)]!);
@@ -261,6 +294,7 @@ process.stdout.write(
 await sleep(WARMUP_MS);
 reads = [];
 await Promise.all(instances.map((i) => loop(i.url).catch(() => undefined)));
+measuringSide();
 const started = Date.now();
 while (Date.now() - started < durationMs) {
   await sleep(Math.min(SAMPLE_MS, durationMs - (Date.now() - started)));
@@ -277,6 +311,7 @@ while (Date.now() - started < durationMs) {
     reads: window.length,
     hooks,
     subscriberEvents: subscribers.reduce((sum, s) => sum + s.events, 0),
+    soak: measuringSide(),
   };
   samples.push(sample);
   process.stdout.write(`${JSON.stringify(sample)}\n`);
@@ -335,11 +370,23 @@ const verdicts = [
     met: endedSubscribers === 0 && !hooksStalled && hooks > 0,
   },
 ];
+// Not a check, a reading aid: the measuring side in the first and the last part (medians of their samples).
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const side = (part: Sample[]) => ({
+  loopP99Ms: median(part.map((s) => s.soak.loopP99Ms)),
+  cpuCores: median(part.map((s) => s.soak.cpuCores)),
+  machineIdle: median(part.map((s) => s.soak.machineIdle)),
+});
+const measuring = { first: side(samples.slice(0, per)), last: side(samples.slice(-per)) };
 const date = new Date().toISOString().replace(/[:.]/g, '-');
-const result = { date, minutes, instances: 2, database: 'postgresql', node: process.version, errors, verdicts, samples };
+const result = { date, minutes, instances: 2, database: 'postgresql', node: process.version, errors, verdicts, measuring, samples };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', `soak-${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(join(root, 'bench', 'results', `soak-${date}.svg`), soakChart(samples, minutes));
 for (const v of verdicts) process.stdout.write(`${v.met ? '✔' : '✘'} ${v.check}: ${v.measured}\n`);
+process.stdout.write(
+  `  the soak itself (first → last part): event-loop p99 ${measuring.first.loopP99Ms} → ${measuring.last.loopP99Ms} ms, ` +
+    `CPU ${measuring.first.cpuCores} → ${measuring.last.cpuCores} cores, machine idle ${measuring.first.machineIdle} → ${measuring.last.machineIdle}\n`,
+);
 process.stdout.write(`bench/results/soak-${date}.json and .svg\n`);
 process.exit(verdicts.every((v) => v.met) ? 0 : 1);
