@@ -566,7 +566,7 @@ describe('one user cannot block everyone’s validation', () => {
     // (Both time limits scaled alike: the validations a request may hold depend on their ratio.)
     server = await startServer({
       VALIDATION_ALLOWED_HOSTS: fake.host,
-      VALIDATION_TIMEOUT_MS: String(scaled(500)),
+      VALIDATION_TIMEOUT_MS: String(scaled(800)),
       REQUEST_TIMEOUT_MS: String(scaled(8000)),
     });
     attacker = await server.newUser('hog');

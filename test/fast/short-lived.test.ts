@@ -200,7 +200,7 @@ describe('settings', () => {
   });
 
   it("one owner's hanging STS calls hold only that owner's slots: the next is refused at once (503), another user's goes through", async () => {
-    const busy = await startServer({ ...env(fake), VALIDATION_PROBES_PER_OWNER: '2', VALIDATION_TIMEOUT_MS: String(scaled(500)) });
+    const busy = await startServer({ ...env(fake), VALIDATION_PROBES_PER_OWNER: '2', VALIDATION_TIMEOUT_MS: String(scaled(1000)) });
     try {
       const [greedy, other] = [await busy.newUser('greedy'), await busy.newUser('other')];
       const pairingId = (await busy.services.pairings.add('b', pem)).id;

@@ -131,7 +131,7 @@ describe('credentialEvents', () => {
       alice.userId,
       'brief',
       { actor: 'operator', door: 'cli' },
-      { expiresAt: new Date(Date.now() + scaled(400)) },
+      { expiresAt: new Date(Date.now() + scaled(700)) },
     );
     const short = await opened(brief.token);
     await listening(1);
