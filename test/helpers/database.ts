@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import { numberedPlaceholders } from '../../src/platform/db/client.js';
 import { dropPostgresDatabase, onServer } from '../../tools/postgres-databases.js';
@@ -64,15 +64,7 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
 
 /** Runs SQL (quoted identifiers, `?` placeholders) on a test database directly, not through the service. */
 export async function sqlOn<T = Record<string, unknown>>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  if (databaseUrl.startsWith('postgres')) {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      return (await client.query(numberedPlaceholders(sql), params)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  }
+  if (databaseUrl.startsWith('postgres')) return onServer(databaseUrl, async (client) => (await client.query(numberedPlaceholders(sql), params)).rows as T[]);
   const Sqlite = (await import('better-sqlite3')).default;
   const db = new Sqlite(databaseUrl.slice('file:'.length), { readonly: /^\s*select/i.test(sql) });
   try {

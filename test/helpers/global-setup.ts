@@ -7,9 +7,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../../src/platform/db/migrate.js';
+import { dropPostgresDatabase, onServer } from '../../tools/postgres-databases.js';
 import { prepareChromium } from './browser.js';
 
 declare module 'vitest' {
@@ -51,19 +52,11 @@ export default async function setup(project: TestProject) {
     rmSync(dir, { recursive: true, force: true });
     // The run's temporary directory in memory, when it has one (vitest.config.ts).
     if (process.env.CREDENTIALS_TEST_TMPDIR) rmSync(process.env.CREDENTIALS_TEST_TMPDIR, { recursive: true, force: true });
-    if (postgresTemplate) await admin(`DROP DATABASE IF EXISTS "${postgresTemplate}" WITH (FORCE)`).catch(() => {});
+    if (postgresTemplate) await admin((client) => dropPostgresDatabase(client, postgresTemplate)).catch(() => {});
   };
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => onServer(process.env.TEST_POSTGRES_URL!, work);
 
 async function makeTemplates(): Promise<Templates> {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-template-'));
@@ -74,7 +67,7 @@ async function makeTemplates(): Promise<Templates> {
   let postgresTemplate: string | undefined;
   if (server) {
     postgresTemplate = `credentials_template_${process.pid}_${Date.now().toString(36)}`;
-    await admin(`CREATE DATABASE "${postgresTemplate}"`);
+    await admin((client) => client.query(`CREATE DATABASE "${postgresTemplate}"`));
     const url = new URL(server);
     url.pathname = `/${postgresTemplate}`;
     await applyMigrations(url.toString());
