@@ -336,13 +336,12 @@ describe('a writer cannot read a stored secret through a validation probe', () =
 describe('a workspace ADMIN cannot take the workspace over', () => {
   const ROLES = ['OWNER', 'ADMIN', 'MAINTAIN', 'LAUNCH', 'CONNECT', 'VIEW'] as const;
   type Role = (typeof ROLES)[number];
-  let server: TestServer;
+  const { server } = shared;
   let alice: Awaited<ReturnType<TestServer['newUser']>>;
   let eve: Awaited<ReturnType<TestServer['newUser']>>;
   let workspaceId: string;
   const managers = {} as Record<Role, Awaited<ReturnType<TestServer['newUser']>>>;
   beforeAll(async () => {
-    server = shared.server;
     alice = await server.newUser('alice');
     eve = await server.newUser('eve');
     const ws = server.services.workspaces;
@@ -650,10 +649,9 @@ describe('a cap on credentials per context', () => {
 });
 
 describe('a baseUrl that is not http(s) is refused, and validation never answers 500 for a stored one', () => {
-  let server: TestServer;
+  const { server } = shared;
   let token: string;
   beforeAll(async () => {
-    server = shared.server;
     ({ token } = await server.newUser('urls'));
   });
 

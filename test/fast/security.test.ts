@@ -103,10 +103,9 @@ describe('API8:2023 security misconfiguration: no secret in plaintext anywhere',
 });
 
 describe('API8:2023 tampering with stored secrets makes them fail to open, never yield wrong data', () => {
-  let server: TestServer;
+  const { server } = shared;
   let user: { token: string; userId: string };
   beforeAll(async () => {
-    server = shared.server;
     user = await server.newUser('tamper');
   });
 
@@ -152,10 +151,7 @@ describe('API8:2023 tampering with stored secrets makes them fail to open, never
 });
 
 describe('audit trail', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = shared.server;
-  });
+  const { server } = shared;
 
   it('records who changed which credential, through which door, and when; token events too; never a secret', async () => {
     const user = await server.newUser('audited');
@@ -221,10 +217,9 @@ describe('API4:2023 unrestricted resource consumption: GraphQL limits', () => {
 });
 
 describe('API8:2023 security misconfiguration: GraphQL surface', () => {
-  let server: TestServer;
+  const { server } = shared;
   let token: string;
   beforeAll(async () => {
-    server = shared.server;
     ({ token } = await server.newUser('surface'));
   });
 
@@ -358,10 +353,7 @@ describe('API2:2023 broken authentication', () => {
 });
 
 describe('API1:2023 broken object level authorization and API3:2023 mass assignment, both doors', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = shared.server;
-  });
+  const { server } = shared;
 
   it("never takes a client-sent id, owner, date or deleted flag, and treats another user's credential as unknown", async () => {
     const alice = await server.newUser('bola-a');
