@@ -14,6 +14,7 @@ import { PrismaClient } from '../../generated/prisma/client.js';
 import { providerOf, sqlitePath } from '../../infra/database-url.js';
 import { makeDirectories } from '../../infra/files.js';
 import { asStoreError, failureReason, StoreHealth } from './failures.js';
+import { withStatementCache } from './statement-cache.js';
 
 /**
  * The Prisma client. Both generated clients have the same models (one schema is
@@ -146,7 +147,8 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
   const log = options.onQuery ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {};
   let db: PrismaClient;
   if (provider === 'sqlite') {
-    db = new PrismaClient({ adapter: sqliteAdapter(databaseUrl), ...log });
+    // Each statement compiled once, not on every call (statement-cache.ts).
+    db = new PrismaClient({ adapter: withStatementCache(sqliteAdapter(databaseUrl)), ...log });
   } else {
     const { adapter, pool } = postgresAdapter(databaseUrl, { health: options.health });
     // Loaded only for PostgreSQL: a SQLite service does not carry the second client.
