@@ -18,10 +18,14 @@ COPY . .
 RUN .ci/build-release
 
 FROM ${NODE_IMAGE}
+# GLIBC_TUNABLES: glibc's allocator with one arena and a fixed mmap threshold (512 KiB): memory freed after a
+# burst goes back to the system instead of staying in per-thread arenas; about 10 MB less idle after start and
+# 15 MB less after load, throughput unchanged (docs/performance.md, Memory).
 ENV NODE_ENV=production \
     PORT=8080 \
     DATABASE_URL=file:/data/credentials.db \
-    MASTER_KEY_FILE=/keys/master-keys.json
+    MASTER_KEY_FILE=/keys/master-keys.json \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=524288:glibc.malloc.arena_max=1
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageEnvironment } from '../scripts/image-environment.mjs';
 
 const work = process.argv[2];
 mkdirSync(join(work, 'keys'), { recursive: true });
@@ -91,7 +92,7 @@ console.log(`release check: npm start served in ${npmStart.ms} ms; a credential 
 // 2. The container's entry point, as the Dockerfile states it (its ENV, with the volumes as directories here).
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)[1]);
-const imageEnv = Object.fromEntries([...dockerfile.matchAll(/^\s*(?:ENV )?([A-Z_]+)=(\S+?)(?: \\)?$/gm)].map((m) => [m[1], m[2]]));
+const imageEnv = imageEnvironment('.');
 if (imageEnv.NODE_ENV !== 'production' || !imageEnv.DATABASE_URL || !imageEnv.MASTER_KEY_FILE) fail(`the Dockerfile's ENV: ${JSON.stringify(imageEnv)}`);
 const volumes = { '/data': join(work, 'volume-data'), '/keys': join(work, 'volume-keys') };
 const inImage = (value) => Object.entries(volumes).reduce((v, [from, to]) => v.replace(from, to), value);

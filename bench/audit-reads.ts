@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { allocatorEnvironment } from '../scripts/image-environment.mjs';
 import { seedBenchDatabase } from './seed.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -69,6 +70,8 @@ async function main() {
     },
   };
   const env = {
+    // The allocator's settings of the container image (its ENV), as deployed.
+    ...allocatorEnvironment(root),
     NODE_ENV: 'production',
     DATABASE_URL: seeded.databaseUrl,
     MASTER_KEY_FILE: seeded.keyFile,

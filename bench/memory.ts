@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { allocatorEnvironment } from '../scripts/image-environment.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const duration = Number(process.env.BENCH_DURATION ?? 60);
@@ -24,6 +25,8 @@ const service = spawn(process.execPath, ['--max-semi-space-size=4', '--heapsnaps
   cwd: dir,
   env: {
     ...process.env,
+    // The allocator's settings of the container image (its ENV), as deployed.
+    ...allocatorEnvironment(root),
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -16,6 +16,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { allocatorEnvironment } from '../scripts/image-environment.mjs';
 import { measureMapping } from './mapping.js';
 import { type BenchDatabase, seedBenchDatabase } from './seed.js';
 
@@ -156,6 +157,8 @@ async function main() {
 
   // The release as it is deployed: compiled JavaScript, production settings, logging one line per request at info.
   const serviceEnv = {
+    // The allocator's settings of the container image (its ENV), as deployed.
+    ...allocatorEnvironment(root),
     NODE_ENV: 'production',
     DATABASE_URL: seeded.databaseUrl,
     MASTER_KEY_FILE: seeded.keyFile,

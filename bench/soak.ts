@@ -24,6 +24,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { allocatorEnvironment } from '../scripts/image-environment.mjs';
 import { newPostgresDatabase } from './seed.js';
 import { soakChart } from './soak-chart.js';
 
@@ -61,6 +62,8 @@ for (const port of [18950, 18951]) {
     cwd: root,
     env: {
       PATH: process.env.PATH,
+      // The allocator's settings of the container image (its ENV), as deployed.
+      ...allocatorEnvironment(root),
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
