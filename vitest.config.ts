@@ -52,7 +52,7 @@ export default defineConfig({
     // A migrated database, copied by each test server instead of migrating its own.
     globalSetup: ['test/helpers/global-setup.ts'],
     env: memoryTmpdir(),
-    // Transformed sources kept on disk between runs (node_modules/.vitest-cache, keyed by each file's content):
+    // Transformed sources kept on disk between runs (node_modules/.experimental-vitest-cache, keyed by each file's content):
     // a second run transforms only what changed.
     experimental: { fsModuleCache: true },
     hookTimeout: 60_000 * scale,
