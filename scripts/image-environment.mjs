@@ -22,5 +22,6 @@ export function imageEnvironment(root) {
  * @returns {Record<string, string>}
  */
 export function allocatorEnvironment(root) {
-  return Object.fromEntries(Object.entries(imageEnvironment(root)).filter(([name]) => name === 'GLIBC_TUNABLES' || name.startsWith('MALLOC_')));
+  const { GLIBC_TUNABLES } = imageEnvironment(root);
+  return GLIBC_TUNABLES ? { GLIBC_TUNABLES } : {};
 }

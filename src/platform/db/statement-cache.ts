@@ -19,7 +19,8 @@ import Sqlite from 'better-sqlite3';
 /** SQL texts whose compiled statements are kept, per connection (the least recently used goes first). */
 export const STATEMENT_CACHE_SIZE = 256;
 
-type Parameters = unknown[];
+/** The values of one call, in the order of the statement's `?` placeholders. */
+type Values = unknown[];
 
 /**
  * A statement with the values of one call: what the adapter calls after `bind`. A query runs when the adapter asks
@@ -32,7 +33,7 @@ class Call {
 
   constructor(
     private readonly statement: Sqlite.Statement,
-    private readonly values: Parameters,
+    private readonly values: Values,
   ) {}
 
   get reader(): boolean {
@@ -61,7 +62,7 @@ class Call {
 class Cached {
   constructor(private readonly statement: Sqlite.Statement) {}
 
-  bind(values: Parameters): Call {
+  bind(values: Values): Call {
     return new Call(this.statement, values);
   }
 
