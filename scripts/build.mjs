@@ -6,6 +6,7 @@
 // The stamp lets `npm start` (scripts/ensure-build.mjs, imported before dist/main.js) tell a stale build from a fresh one.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -20,6 +21,23 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 // native addons, Prisma's runtime (it loads its WebAssembly by module path), and what only some requests load, on
 // first use (STS, OIDC sign-in, JOSE, SSH, PostgreSQL's driver).
 const { build } = await import('esbuild');
+
+// Node's own modules reached through require(), as the bundled CommonJS packages already reach them, not through an
+// ES import: for an import Node builds an ES facade of the module, reading every export once, and reading node:http's
+// runs its lazy getters, which load the whole of undici (70 ms of Node 24's start; the facades about 100 ms in all).
+// Each module the bundle's own code imports becomes a one-line CommonJS module (`module.exports = require(...)`),
+// whose exports esbuild reads when the code uses them.
+const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+      const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      if (args.kind !== 'import-statement' || !isBuiltin(name)) return undefined;
+      return { path: name, namespace: 'builtin' };
+    });
+    bundle.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 await build({
   // The service's bundle is dist/server.js; dist/main.js, written below, turns Node's compile cache on and loads it.
   entryPoints: [{ in: 'src/main.ts', out: 'server' }, 'src/cli.ts'],
@@ -38,6 +56,7 @@ await build({
   // Bundled CommonJS packages call require(): the bundle, an ES module, has none of its own.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [builtinsThroughRequire],
 });
 
 // The service's entry: Node's compile cache (22.1 and later), then the bundle. The cache keeps V8's compiled code of
