@@ -51,7 +51,7 @@ try {
   }
 
   services.startBackground();
-  // The heap's memory goes back to the system once the service has been quiet for 20 s after a load (Node 24 kept it otherwise).
+  // The heap's memory goes back to the system once the service is quiet after a load (Node 24 kept it otherwise).
   const idleCollection = collectWhenIdle({
     onCollect: ({ beforeBytes, afterBytes, ms }) =>
       logger.debug(

@@ -6,9 +6,9 @@
  * allocating has no further collection to sample: after a load the heap stayed at its peak for good (measured: RSS
  * 206 MB at the end of a mixed load and still after 45 s idle, the reducer answering "high alloc" every 8 s; Node 20
  * gave it back). So every interval this looks at the event loop's utilisation over the interval and at the heap's
- * size: when the loop has been quiet for `quietMs` and the heap has grown by `growthBytes` since the last collection
- * (or since the start), it asks V8 for the collection its reducer would have run — once, until the heap grows again.
- * A busy or an idle-from-the-start service is never collected, nor one in a short lull between bursts.
+ * size: when the loop was quiet throughout and the heap has grown by `growthBytes` since the last collection (or
+ * since the start), it asks V8 for the collection its reducer would have run — once, until the heap grows again.
+ * A busy or an idle-from-the-start service is never collected.
  */
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
@@ -18,27 +18,29 @@ import { runInNewContext } from 'node:vm';
 type Collect = (options: { type: 'major'; execution: 'async'; flavor: 'last-resort' }) => Promise<void>;
 
 export interface IdleCollectionOptions {
-  /** How often the loop and the heap are looked at. */
+  /** How often the loop and the heap are looked at (and how long "quiet" must last). */
   intervalMs?: number;
-  /** How long the loop must have been quiet (in whole intervals) before a collection. */
-  quietMs?: number;
   /** The event loop's utilisation (0–1) over an interval below which the interval counts as quiet. */
   quietUtilization?: number;
-  /** How far the heap must have grown since the last collection (bytes) for a quiet loop to collect. */
+  /** How far the heap must have grown since the last collection (bytes) for a quiet interval to collect. */
   growthBytes?: number;
   /** After each collection: the heap's size before and after (bytes), and how long it took. */
   onCollect?: (collection: { beforeBytes: number; afterBytes: number; ms: number }) => void;
 }
 
-/** What the looks found: how long the loop has been quiet, and the heap's size now. */
+/** What one look finds: the loop's utilisation over the interval, and the heap's size now. */
 export interface Sample {
-  quietForMs: number;
+  utilization: number;
   heapBytes: number;
 }
 
-/** Whether a look should collect: the loop quiet long enough and the heap grown enough since `baselineBytes`. */
-export function shouldCollect(sample: Sample, baselineBytes: number, options: Required<Pick<IdleCollectionOptions, 'quietMs' | 'growthBytes'>>): boolean {
-  return sample.quietForMs >= options.quietMs && sample.heapBytes - baselineBytes >= options.growthBytes;
+/** Whether a look should collect: the loop quiet and the heap grown enough since `baselineBytes`. */
+export function shouldCollect(
+  sample: Sample,
+  baselineBytes: number,
+  options: Required<Pick<IdleCollectionOptions, 'quietUtilization' | 'growthBytes'>>,
+): boolean {
+  return sample.utilization < options.quietUtilization && sample.heapBytes - baselineBytes >= options.growthBytes;
 }
 
 /**
@@ -56,28 +58,22 @@ function v8Collect(): Collect | undefined {
 }
 
 /** Starts looking every interval (the timer does not keep the process alive); `stop` ends it. */
-export function collectWhenIdle({
-  intervalMs = 5_000,
-  quietMs = 20_000,
-  quietUtilization = 0.05,
-  growthBytes = 32 * 1024 * 1024,
-  onCollect,
-}: IdleCollectionOptions = {}): { stop(): void } {
+export function collectWhenIdle({ intervalMs = 10_000, quietUtilization = 0.05, growthBytes = 32 * 1024 * 1024, onCollect }: IdleCollectionOptions = {}): {
+  stop(): void;
+} {
   const collect = v8Collect();
   if (!collect) return { stop: () => {} };
   const heapBytes = () => getHeapStatistics().total_heap_size;
   let baseline = heapBytes();
   let last = performance.eventLoopUtilization();
-  let quietForMs = 0;
   let collecting = false;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
-    quietForMs = performance.eventLoopUtilization(now, last).utilization < quietUtilization ? quietForMs + intervalMs : 0;
+    const sample = { utilization: performance.eventLoopUtilization(now, last).utilization, heapBytes: heapBytes() };
     last = now;
-    const sample = { quietForMs, heapBytes: heapBytes() };
     // A heap that shrank by itself (V8's own reducer) is the new baseline.
     baseline = Math.min(baseline, sample.heapBytes);
-    if (collecting || !shouldCollect(sample, baseline, { quietMs, growthBytes })) return;
+    if (collecting || !shouldCollect(sample, baseline, { quietUtilization, growthBytes })) return;
     collecting = true;
     const started = performance.now();
     const done = () => {

@@ -7,18 +7,18 @@ import { collectWhenIdle, shouldCollect } from '../../src/infra/idle-memory.js';
 import { scaled } from '../helpers/time.js';
 
 const MB = 1024 * 1024;
-const options = { quietMs: 20_000, growthBytes: 32 * MB };
+const options = { quietUtilization: 0.05, growthBytes: 32 * MB };
 
 describe('collection when quiet after a load', () => {
-  it('collects only when the loop has been quiet long enough and the heap grew enough since the last collection', () => {
-    expect(shouldCollect({ quietForMs: 20_000, heapBytes: 100 * MB }, 60 * MB, options)).toBe(true);
-    expect(shouldCollect({ quietForMs: 60_000, heapBytes: 92 * MB }, 60 * MB, options)).toBe(true);
-    // Busy, or in a lull shorter than the quiet time: never, however large the heap.
-    expect(shouldCollect({ quietForMs: 0, heapBytes: 500 * MB }, 60 * MB, options)).toBe(false);
-    expect(shouldCollect({ quietForMs: 15_000, heapBytes: 500 * MB }, 60 * MB, options)).toBe(false);
+  it('collects only when the loop was quiet through the interval and the heap grew enough since the last collection', () => {
+    expect(shouldCollect({ utilization: 0.01, heapBytes: 100 * MB }, 60 * MB, options)).toBe(true);
+    expect(shouldCollect({ utilization: 0.01, heapBytes: 92 * MB }, 60 * MB, options)).toBe(true);
+    // Busy: never, however large the heap.
+    expect(shouldCollect({ utilization: 0.4, heapBytes: 500 * MB }, 60 * MB, options)).toBe(false);
+    expect(shouldCollect({ utilization: 0.05, heapBytes: 500 * MB }, 60 * MB, options)).toBe(false);
     // Quiet, but the heap has not grown by the threshold (an idle service, or one already collected).
-    expect(shouldCollect({ quietForMs: 60_000, heapBytes: 91 * MB }, 60 * MB, options)).toBe(false);
-    expect(shouldCollect({ quietForMs: 60_000, heapBytes: 60 * MB }, 60 * MB, options)).toBe(false);
+    expect(shouldCollect({ utilization: 0, heapBytes: 91 * MB }, 60 * MB, options)).toBe(false);
+    expect(shouldCollect({ utilization: 0, heapBytes: 60 * MB }, 60 * MB, options)).toBe(false);
   });
 
   it("has V8 collect the garbage a load left once the loop is quiet, without putting gc in the process's global scope", async () => {
@@ -26,7 +26,6 @@ describe('collection when quiet after a load', () => {
     const seen = new Promise<void>((resolve) => {
       const collector = collectWhenIdle({
         intervalMs: 50,
-        quietMs: 100,
         growthBytes: 16 * MB,
         onCollect: (collection) => {
           collected = collection;
