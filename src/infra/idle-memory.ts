@@ -43,15 +43,11 @@ export function shouldCollect(
   return sample.utilization < options.quietUtilization && sample.heapBytes - baselineBytes >= options.growthBytes;
 }
 
-/**
- * V8's `gc`, taken from a context made while the flag was on; the service's own global scope never has it.
- * Undefined where a runtime does not offer it (the service then leaves the heap to V8 alone).
- */
-function v8Collect(): Collect | undefined {
+/** V8's `gc`, taken from a context made while the flag was on; the service's own global scope never has it. */
+function v8Collect(): Collect {
   setFlagsFromString('--expose-gc');
   try {
-    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
-    return typeof gc === 'function' ? (gc as Collect) : undefined;
+    return runInNewContext('gc') as Collect;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
@@ -62,7 +58,6 @@ export function collectWhenIdle({ intervalMs = 10_000, quietUtilization = 0.05, 
   stop(): void;
 } {
   const collect = v8Collect();
-  if (!collect) return { stop: () => {} };
   const heapBytes = () => getHeapStatistics().total_heap_size;
   let baseline = heapBytes();
   let last = performance.eventLoopUtilization();
