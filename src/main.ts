@@ -3,7 +3,6 @@ import { buildApp } from './app.js';
 import { newId } from './core/ids.js';
 import { listenForMetrics } from './doors/http/metrics-endpoint.js';
 import { type Config, loadConfig, loadEnvFile, unknownSettings } from './infra/config/index.js';
-import { collectWhenIdle } from './infra/idle-memory.js';
 import { createLogger, flushLogs } from './infra/logger.js';
 import { checkPortFree } from './infra/ports.js';
 import { openRuntime } from './wiring/runtime.js';
@@ -51,14 +50,6 @@ try {
   }
 
   services.startBackground();
-  // The heap's memory goes back to the system once the service is quiet after a load (Node 24 kept it otherwise).
-  const idleCollection = collectWhenIdle({
-    onCollect: ({ beforeBytes, afterBytes, ms }) =>
-      logger.debug(
-        { heapBeforeMb: Math.round(beforeBytes / 1048576), heapAfterMb: Math.round(afterBytes / 1048576), ms: Math.round(ms) },
-        'quiet after a load: heap collected',
-      ),
-  });
   if (config.validation.everyMs !== undefined) logger.info({ everyMs: config.validation.everyMs }, 're-validating every credential in the background');
   const metricsServer = await listenForMetrics(services.metrics, config.metrics);
   if (metricsServer) logger.info({ port: config.metrics.port, host: config.metrics.host }, 'metrics served on their own port');
@@ -73,7 +64,6 @@ try {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    idleCollection.stop();
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing requests in flight');
     const cut = setTimeout(() => {
       logger.warn('grace period over: closing the connections still open');
