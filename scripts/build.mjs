@@ -24,7 +24,7 @@ const { build } = await import('esbuild');
 
 // Node's own modules reached through require(), as the bundled CommonJS packages already reach them, not through an
 // ES import: for an import Node builds an ES facade of the module, reading every export once, and reading node:http's
-// runs its lazy getters, which load the whole of undici (70 ms of Node 24's start; the facades about 100 ms in all).
+// runs its lazy getters, which load the whole of undici (70 ms of Node 24's start; the facades 125 ms in all).
 // Each module the bundle's own code imports becomes a one-line CommonJS module (`module.exports = require(...)`),
 // whose exports esbuild reads when the code uses them.
 const builtinsThroughRequire = {
