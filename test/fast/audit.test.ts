@@ -4,7 +4,8 @@
  * and the export on REST as JSON lines or CSV, streamed in constant memory,
  * that Python's csv module reads with the documented columns.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_COLUMNS, cell } from '../../src/features/audit/rules/formats.js';
 import { onPostgres } from '../helpers/database.js';
@@ -15,6 +16,14 @@ const {
   server,
   users: { alice, bob },
 } = withServer({ users: ['alice', 'bob'] });
+
+/**
+ * The Python that reads the CSV, found once while the events are written: `python3` is often a version manager's
+ * shim (pyenv's takes 0.3 s a call), the interpreter it runs is not.
+ */
+const python3 = promisify(execFile)('python3', ['-c', 'import sys; print(sys.executable)']).then(({ stdout }) => stdout.trim());
+python3.catch(() => {});
+const python = async (script: string, input: string) => JSON.parse(execFileSync(await python3, ['-c', script], { input }).toString());
 
 const EVENTS = `query($ws: ID, $kinds: [AuditEventKind!], $first: Int, $after: String, $since: DateTime) {
   auditEvents(workspaceId: $ws, kinds: $kinds, first: $first, after: $after, since: $since) {
@@ -143,25 +152,25 @@ describe('GET /api/audit-events', () => {
     expect(tail).toContain('bulk-19-999');
 
     // Python's csv module reads the start: the documented columns, the hostile cell quoted and defused.
-    const python = `import csv, io, json, sys
+    const script = `import csv, io, json, sys
 rows = list(csv.DictReader(io.StringIO(sys.stdin.read())))
 print(json.dumps({"columns": list(rows[0].keys()), "first": rows[0], "count": len(rows)}))`;
     const sample = head.split('\r\n').slice(0, 3).join('\r\n');
-    const parsed = JSON.parse(execFileSync('python3', ['-c', python], { input: `${sample}\r\n` }).toString());
+    const parsed = await python(script, `${sample}\r\n`);
     expect(parsed.columns).toEqual([...AUDIT_COLUMNS]);
     expect(parsed.first).toMatchObject({ kind: 'credential.validate', targetId: 'bulk-0-0', actor: 'background', at: '2026-06-01T00:00:00.000Z' });
     expect(parsed.first.detail).toBe(`'=HYPERLINK("http://evil", "click"), "quoted"\nline`);
   });
 
-  it('CSV cells never run as formulas: read with "," or split on ";" or a tab as other locales do, no piece starts a formula', () => {
+  it('CSV cells never run as formulas: read with "," or split on ";" or a tab as other locales do, no piece starts a formula', async () => {
     const hostile = ['=1+1', 'ok;=cmd|"/c calc"!A1', 'a\t@SUM(A1)', 'x, -2+3', '＝HYPERLINK("http://evil")', 'plain; text', 'tab\there'];
     const line = hostile.map(cell).join(',');
     // Python's csv module, as a spreadsheet would: with ",", then each cell split again on ";" and on a tab.
-    const python = `import csv, io, json, sys
+    const script = `import csv, io, json, sys
 cells = next(csv.reader(io.StringIO(sys.stdin.read())))
 pieces = [p for c in cells for part in c.split(";") for p in part.split("\t")]
 print(json.dumps({"cells": cells, "pieces": pieces}))`;
-    const parsed = JSON.parse(execFileSync('python3', ['-c', python], { input: `${line}\r\n` }).toString());
+    const parsed = await python(script, `${line}\r\n`);
     expect(parsed.cells).toHaveLength(hostile.length);
     for (const piece of parsed.pieces) expect(piece.trimStart(), piece).not.toMatch(/^[=+\-@＝＋－＠]/);
     // Every cell with a separator is quoted; the text is all there, a quote mark before each formula character.

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { root } from './process.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -43,8 +43,11 @@ export function prepareChromium(): string | undefined {
 /** Whether the browser tests run: a Chromium is there (or the run is CI's, where a missing one fails them). */
 export const browserTestsRun = (): boolean => executable(CHROMIUM) || Boolean(process.env.CI);
 
-export function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(): Promise<Browser> {
   if (!executable(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: ${HOW}`);
+  // Loaded here, by the tests that drive a browser: the run's global setup imports this file too, and
+  // playwright-core takes 0.3 s to load, before any test file starts.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -4,14 +4,16 @@
  * which test servers copy instead of migrating their own (migrating takes
  * 0.1–0.5 s a database; a copy a few milliseconds). Removed after the run.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { applyMigrations } from '../../src/platform/db/migrate.js';
+import { applyMigrations, readMigrations } from '../../src/platform/db/migrate.js';
 import { dropPostgresDatabase, onServer } from '../../tools/postgres-databases.js';
 import { prepareChromium } from './browser.js';
+import { root } from './process.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -61,7 +63,7 @@ const admin = <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => onServ
 async function makeTemplates(): Promise<Templates> {
   const dir = mkdtempSync(join(tmpdir(), 'credentials-template-'));
   const sqliteTemplate = join(dir, 'template.db');
-  await applyMigrations(`file:${sqliteTemplate}`);
+  await migratedSqliteFile(sqliteTemplate);
 
   const server = process.env.TEST_POSTGRES_URL;
   let postgresTemplate: string | undefined;
@@ -76,4 +78,39 @@ async function makeTemplates(): Promise<Templates> {
   const quietDirectory = join(dir, 'cwd');
   mkdirSync(quietDirectory, { mode: 0o700 });
   return { dir, quietDirectory, sqliteTemplate, postgresTemplate };
+}
+
+/** What a migrated SQLite file is made from: the committed migrations, the code that applies them and the engine's version. */
+function migrationsKey(): string {
+  const hash = createHash('sha256').update(JSON.stringify(readMigrations().migrationDirectories));
+  for (const file of [
+    'src/platform/db/migrate.ts',
+    'src/platform/db/schema-engine.ts',
+    'node_modules/@prisma/schema-engine-wasm/package.json',
+    'node_modules/better-sqlite3/package.json',
+  ]) {
+    hash.update(readFileSync(join(root, file)));
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * A SQLite file with every migration applied, as applyMigrations makes it. Kept between runs in node_modules/.cache
+ * under the key of what made it (migrationsKey), as vitest keeps its transformed sources: migrating takes 0.5 s
+ * before any test file can start; a copy, a few milliseconds. A run after a change to a migration or to the code
+ * that applies them migrates anew (tests of migrating itself, migrations.test.ts, always migrate).
+ */
+async function migratedSqliteFile(path: string): Promise<void> {
+  const cache = join(root, 'node_modules', '.cache', 'credentials-tests');
+  const kept = join(cache, `template-${migrationsKey()}.db`);
+  if (existsSync(kept)) {
+    copyFileSync(kept, path);
+    return;
+  }
+  await applyMigrations(`file:${path}`);
+  mkdirSync(cache, { recursive: true });
+  // Whole or not at all, for a run that starts meanwhile: copied beside it, then renamed into place.
+  const partial = `${kept}.${process.pid}`;
+  copyFileSync(path, partial);
+  renameSync(partial, kept);
 }

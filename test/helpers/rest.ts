@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
 import { openApiDocument } from '../../src/doors/rest/openapi.js';
 import { REST_COMPONENTS, REST_ROUTES } from '../../src/wiring/rest-api.js';
+import { send } from './http.js';
 
 const document = openApiDocument(REST_ROUTES, REST_COMPONENTS) as any;
 const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
@@ -44,7 +45,7 @@ export async function rest(
   body?: unknown,
   options: { raw?: string; contentType?: string; validate?: boolean } = {},
 ): Promise<RestResult> {
-  const response = await fetch(`${server.url}${pathAndQuery}`, {
+  const { status, headers, text } = await send(`${server.url}${pathAndQuery}`, {
     method,
     headers: {
       'content-type': options.contentType ?? 'application/json',
@@ -52,8 +53,7 @@ export async function rest(
     },
     body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
-  const text = await response.text();
-  const result = { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
+  const result = { status, headers, text, body: text ? JSON.parse(text) : undefined };
   const path = pathAndQuery.split('?')[0]!;
   if (options.validate !== false && /^\/api\/(credentials|pipeline-secrets)(\/|$)/.test(path)) expectDeclaredResponse(method, path, result);
   return result;

@@ -14,6 +14,7 @@ import { openRuntime } from '../../src/wiring/runtime.js';
 import type { Services } from '../../src/wiring/services.js';
 import { dropDatabase, migratedDatabaseUrl } from './database.js';
 import type { FrontDoor } from './front-door.js';
+import { send } from './http.js';
 
 export interface TestServer {
   url: string;
@@ -70,7 +71,7 @@ export async function startServer(env: Record<string, string> = {}, { adjust = (
   const queries: string[] = [];
   const services = await openRuntime(config, logger, { onQuery: (e) => queries.push(e.query), clock });
   const app = await buildApp({ services, logger, config });
-  const db = await openDatabase(databaseUrl);
+  const own = lazyDatabase(databaseUrl);
   // The server binds a port of its own choosing (0): a test never picks one beforehand (see front-door.ts).
   await app.listen({ port: 0, host: '127.0.0.1' });
   services.startBackground();
@@ -82,7 +83,7 @@ export async function startServer(env: Record<string, string> = {}, { adjust = (
     dir,
     config,
     services,
-    db,
+    db: own.db,
     app,
     logs,
     queries,
@@ -98,10 +99,46 @@ export async function startServer(env: Record<string, string> = {}, { adjust = (
       await app.close();
       clearTimeout(cut);
       await services.close();
-      await closeDatabase(db);
+      await own.close();
       if (env.DATABASE_URL === undefined) await dropDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
       await door?.close();
+    },
+  };
+}
+
+/**
+ * The test's own connection, opened on its first use: most tests never look at the database themselves, and a
+ * connection costs about 10 ms to open (a Prisma client, its first statements). Until it is open, `db.<model>.<call>`
+ * and `db.$<call>` open it and then make the call; once open, `db` is the client itself.
+ */
+function lazyDatabase(databaseUrl: string): { db: Database; close(): Promise<void> } {
+  let opened: Database | undefined;
+  let opening: Promise<Database> | undefined;
+  const open = () => {
+    opening ??= openDatabase(databaseUrl).then((db) => (opened = db));
+    return opening;
+  };
+  const callLater =
+    (path: (db: Database) => any, name: string) =>
+    (...args: unknown[]) =>
+      open().then((db) => path(db)[name](...args));
+  const db = new Proxy({} as Database, {
+    get(_target, property) {
+      if (opened) {
+        const member = Reflect.get(opened, property);
+        return typeof member === 'function' ? member.bind(opened) : member;
+      }
+      // Not a promise: `await server.db` is the object itself.
+      if (property === 'then' || typeof property !== 'string') return undefined;
+      if (property.startsWith('$')) return callLater((d) => d, property);
+      return new Proxy({}, { get: (_model, call) => (typeof call === 'string' ? callLater((d) => (d as any)[property], call) : undefined) });
+    },
+  });
+  return {
+    db,
+    async close() {
+      if (opening) await closeDatabase(await opening);
     },
   };
 }
@@ -119,7 +156,7 @@ export async function gql<T = Record<string, any>>(
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<GraphQLResult<T>> {
-  const response = await fetch(`${server.url}/graphql`, {
+  const answer = await send(`${server.url}/graphql`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -127,7 +164,7 @@ export async function gql<T = Record<string, any>>(
     },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult<T>['body'] };
+  return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.text) as GraphQLResult<T>['body'] };
 }
 
 export type TestUser = Awaited<ReturnType<TestServer['newUser']>>;
