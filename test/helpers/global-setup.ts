@@ -108,9 +108,14 @@ async function migratedSqliteFile(path: string): Promise<void> {
     return;
   }
   await applyMigrations(`file:${path}`);
-  mkdirSync(cache, { recursive: true });
-  // Whole or not at all, for a run that starts meanwhile: copied beside it, then renamed into place.
+  // Whole or not at all, for a run that starts meanwhile: copied beside it, then renamed into place. Where
+  // node_modules cannot be written, the next run migrates again.
   const partial = `${kept}.${process.pid}`;
-  copyFileSync(path, partial);
-  renameSync(partial, kept);
+  try {
+    mkdirSync(cache, { recursive: true });
+    copyFileSync(path, partial);
+    renameSync(partial, kept);
+  } catch {
+    rmSync(partial, { force: true });
+  }
 }
