@@ -17,7 +17,7 @@ import { onPostgres } from '../helpers/database.js';
 import { storedSecrets } from '../helpers/fixtures.js';
 import { rest } from '../helpers/rest.js';
 import { gql, startServer, type TestServer, withServer } from '../helpers/server.js';
-import { scaled, testClock } from '../helpers/time.js';
+import { latencyLimit, testClock } from '../helpers/time.js';
 
 const {
   server,
@@ -86,7 +86,7 @@ describe('a request with a bad token is answered from its headers, before its bo
         5000,
       );
       expect(answer, path).toMatch(/^HTTP\/1\.1 401 /);
-      expect(afterMs, path).toBeLessThan(scaled(2000));
+      expect(afterMs, path).toBeLessThan(latencyLimit(2000));
     }
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase, freshDatabaseUrl, holdWriteLock, onPostgres } from '../helpers/database.js';
 import { type RunningMain, root, startMain } from '../helpers/process.js';
-import { scaled } from '../helpers/time.js';
+import { latencyLimit, scaled } from '../helpers/time.js';
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,12 +72,12 @@ describe('slow clients', () => {
     }
     // Health answered all along, promptly.
     expect(health.length).toBeGreaterThan(10);
-    expect(Math.max(...health)).toBeLessThan(scaled(1000));
+    expect(Math.max(...health)).toBeLessThan(latencyLimit(1000));
     // Every slow connection was cut once its body was late (2 s, checked every second).
     for (const entry of slow) {
       expect(entry.closedAfterMs, 'closed').toBeDefined();
       expect(entry.closedAfterMs!).toBeGreaterThan(1500);
-      expect(entry.closedAfterMs!).toBeLessThan(scaled(4500));
+      expect(entry.closedAfterMs!).toBeLessThan(latencyLimit(4500));
     }
   });
 });

@@ -14,7 +14,7 @@ import { type Receiver, startReceiver, subscribe } from '../helpers/events.js';
 import { type RunningMain, startMain } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { gql } from '../helpers/server.js';
-import { eventually, scaled } from '../helpers/time.js';
+import { eventually, latencyLimit } from '../helpers/time.js';
 
 const CREATE = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) {
   __typename ... on MutationCreateWebhookSuccess { data { secret webhook { id } } } ... on Error { message } } }`;
@@ -110,7 +110,7 @@ describe.runIf(onPostgres)('two instances on one PostgreSQL database', () => {
       await eventually('B streams it', () => live.payloads.length >= 1, 5_000);
       const latencyMs = performance.now() - started;
       expect(live.payloads[0]!.data.credentialEvents).toEqual({ targetName: 'made-on-a', kind: 'CREDENTIAL_CREATE' });
-      expect(latencyMs).toBeLessThan(scaled(1000));
+      expect(latencyMs).toBeLessThan(latencyLimit(1000));
       live.close();
 
       const writes = [];

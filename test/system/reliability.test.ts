@@ -10,7 +10,7 @@ import { openStoredSecret } from '../helpers/fixtures.js';
 import { root, startMain } from '../helpers/process.js';
 import { rest } from '../helpers/rest.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { eventually, scaled } from '../helpers/time.js';
+import { eventually, latencyLimit, scaled } from '../helpers/time.js';
 
 const body = (name: string, token: string) => ({ credentials: { name, provider: 'github', keys: { username: 'u', token } } });
 
@@ -57,7 +57,7 @@ describe('write storm', () => {
     expect(new Set(rows.map((r) => r.id))).toEqual(new Set(acknowledged));
     healthLatencies.sort((a, b) => a - b);
     expect(healthLatencies.length).toBeGreaterThan(3);
-    expect(healthLatencies[Math.floor(healthLatencies.length * 0.9)]!).toBeLessThan(scaled(1000));
+    expect(healthLatencies[Math.floor(healthLatencies.length * 0.9)]!).toBeLessThan(latencyLimit(1000));
   });
 });
 
