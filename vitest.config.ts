@@ -1,12 +1,13 @@
 import { accessSync, chmodSync, constants, mkdtempSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { loadScale } from './test/helpers/load-scale.js';
 
 // Every time limit of the tests grows with the machine's load, as .ci/run sets it: 1 on an idle machine, +1 for
 // each load of the cores' number (at most 4). TEST_TIMEOUT_SCALE, when set, wins. Set here for the whole run (the
 // test workers inherit it: test/helpers/time.ts reads it).
 if (!process.env.TEST_TIMEOUT_SCALE) {
-  process.env.TEST_TIMEOUT_SCALE = String(Math.min(4, 1 + Math.floor(loadavg()[0]! / Math.max(1, cpus().length))));
+  process.env.TEST_TIMEOUT_SCALE = String(loadScale());
 }
 const scale = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
 

@@ -1,4 +1,4 @@
-import { availableParallelism, loadavg } from 'node:os';
+import { loadScale } from './load-scale.js';
 
 /**
  * Time in tests. A test waits for what it needs, never for a fixed moment;
@@ -14,14 +14,13 @@ export const scaled = (ms: number): number => Math.round(ms * TIMEOUT_SCALE);
 
 /**
  * An upper bound on a latency the test has just measured (a health check during a storm, an event's way from one
- * instance to another): `ms` scaled by TEST_TIMEOUT_SCALE, or by the machine's load now when that is higher (1, +1
- * for each load of the cores' number, at most 6). The run's scale is fixed when it starts; a load that rose since
+ * instance to another): `ms` scaled by TEST_TIMEOUT_SCALE, or by the machine's load now when that is higher
+ * (`loadScale`, the rule the run's scale comes from). The run's scale is fixed when it starts; a load that rose since
  * slows what was just measured, not what the service does. Only for bounds checked after the fact: a timeout handed
  * to the service stays `scaled` (a later bound must not move under it).
  */
 export function latencyLimit(ms: number): number {
-  const now = Math.min(6, 1 + Math.floor(loadavg()[0]! / Math.max(1, availableParallelism())));
-  return Math.round(ms * Math.max(TIMEOUT_SCALE, now));
+  return Math.round(ms * Math.max(TIMEOUT_SCALE, loadScale()));
 }
 
 /** Waits until `check` holds (polling), or fails after `withinMs` (scaled) saying what it waited for. */
